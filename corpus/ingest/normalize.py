@@ -1,0 +1,86 @@
+"""Text normalisation and boilerplate stripping, applied before any offset is computed."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import regex
+
+# C0/C1 controls except tab and newline; zero-width space, word joiner, BOM; bidi embeddings and isolates.
+# ZWJ/ZWNJ stay: they are part of emoji sequences and of Persian/Indic spelling.
+_STRAY = regex.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u2060\ufeff\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_LINE_SEPARATORS = regex.compile(r"\r\n?|[\u2028\u2029\x85]")
+_MANY_BLANKS = regex.compile(r"\n{3,}")
+_MAX_BOILERPLATE_LINE = 160
+
+
+@dataclass(frozen=True)
+class BoilerplateRule:
+    name: str
+    pattern: regex.Pattern
+
+
+@lru_cache(maxsize=1)
+def boilerplate_rules() -> tuple[BoilerplateRule, ...]:
+    """Rules from ``corpus/ingest/data/boilerplate.tsv``: name, then a whole-line regular expression."""
+    raw = resources.files("corpus.ingest").joinpath("data/boilerplate.tsv").read_text("utf-8")
+    rules = []
+    for line in raw.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        name, _, expr = line.partition("\t")
+        rules.append(BoilerplateRule(name.strip(), regex.compile(rf"(?:{expr.strip()})", regex.IGNORECASE)))
+    return tuple(rules)
+
+
+def normalize_text(raw: str) -> tuple[str, dict[str, int]]:
+    """NFC, ``\\n`` newlines, no stray control/zero-width/bidi characters, tabs as spaces, tidy blank lines.
+
+    Returns the text and counts of what was changed (for the document's ingest report).
+    """
+    changes: dict[str, int] = {}
+    text, n = _LINE_SEPARATORS.subn("\n", raw)
+    if n:
+        changes["newlines"] = n
+    text, n = _STRAY.subn("", text)
+    if n:
+        changes["control_characters"] = n
+    nfc = unicodedata.normalize("NFC", text)
+    if nfc != text:
+        changes["nfc"] = 1
+        text = nfc
+    text = text.replace("\t", " ")
+    text = "\n".join(line.rstrip() for line in text.split("\n"))
+    text = _MANY_BLANKS.sub("\n\n", text).strip()
+    return text, changes
+
+
+def strip_boilerplate(text: str) -> tuple[str, list[dict]]:
+    """Drop whole lines that match a boilerplate rule; return the text and what was removed.
+
+    Each removal is ``{"line": 1-based line in the normalised text, "text": ..., "rule": ...}``.
+    """
+    kept, stripped = [], []
+    rules = boilerplate_rules()
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        candidate = line.strip()
+        if candidate and len(candidate) <= _MAX_BOILERPLATE_LINE:
+            rule = next((r for r in rules if r.pattern.fullmatch(candidate)), None)
+            if rule is not None:
+                stripped.append({"line": lineno, "text": candidate, "rule": rule.name})
+                continue
+        kept.append(line)
+    cleaned = _MANY_BLANKS.sub("\n\n", "\n".join(kept)).strip()
+    return cleaned, stripped
+
+
+def clean_text(raw: str, strip: bool = True) -> tuple[str, list[dict], dict[str, int]]:
+    """Normalise, then strip boilerplate (unless ``strip`` is false)."""
+    text, changes = normalize_text(raw)
+    stripped: list[dict] = []
+    if strip:
+        text, stripped = strip_boilerplate(text)
+    return text, stripped, changes

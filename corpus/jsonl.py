@@ -1,0 +1,74 @@
+"""JSON Lines in and out: orjson for speed, atomic writes, line-numbered errors."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from corpus.errors import InputProblem
+
+
+def dumps(obj: Any) -> bytes:
+    """Compact, deterministic JSON (dict order is construction order; non-ASCII kept as UTF-8)."""
+    return orjson.dumps(obj)
+
+
+def loads(data: bytes | str) -> Any:
+    return orjson.loads(data)
+
+
+def read_jsonl(
+    path: str | Path, on_problem: Callable[[InputProblem], None] | None = None
+) -> Iterator[tuple[int, Any]]:
+    """Yield ``(line_number, object)`` for each JSON line; report malformed lines and keep going.
+
+    Without ``on_problem`` a malformed line raises :class:`corpus.errors.InputError`.
+    """
+    from corpus.errors import InputError
+
+    with open(path, "rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            try:
+                yield lineno, orjson.loads(raw)
+            except orjson.JSONDecodeError as exc:
+                problem = InputProblem(str(path), f"malformed JSON ({exc.args[0].split(':')[0]})", line=lineno)
+                if on_problem is None:
+                    raise InputError(problem) from None
+                on_problem(problem)
+
+
+@contextlib.contextmanager
+def atomic_writer(path: str | Path, mode: str = "wb") -> Iterator[IO]:
+    """Write to a temp file beside ``path`` and rename it into place only on success."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_jsonl(path: str | Path, records: Iterable[Any]) -> int:
+    """Atomically write ``records`` as JSON Lines; return how many were written."""
+    n = 0
+    with atomic_writer(path) as fh:
+        for rec in records:
+            fh.write(dumps(rec))
+            fh.write(b"\n")
+            n += 1
+    return n
