@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "licence": ("licence", "license", "rights"),
 }
 
+_WESTERN_PUNCT = set("‘’“”‚„–—…€£¥©®°±·×÷§¶•†‡‰«»¡¿ªº¹²³¼½¾µ¢¤¦¨¬¯´¸\xa0")
 _FRONT_MATTER = regex.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", regex.DOTALL)
 _MD_HEADING = regex.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
 
@@ -75,18 +77,31 @@ def decode_bytes(data: bytes, origin: str, report: Report) -> tuple[str | None, 
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    text, encoding = _decode_legacy(data)
+    report(InputProblem(origin, f"not UTF-8; decoded as {encoding}", severity="warning"))
+    return text, encoding
+
+
+def _decode_legacy(data: bytes) -> tuple[str, str]:
+    """Western news sites mostly mis-declare cp1252: accept it when it yields Latin text and typographic
+    punctuation; otherwise let charset_normalizer detect the encoding (short texts fool detectors)."""
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        text = ""
+    if text:
+        extra = [ch for ch in text if ord(ch) > 127]
+        latin = sum(1 for ch in extra if ch in _WESTERN_PUNCT or "LATIN" in unicodedata.name(ch, ""))
+        if latin >= 0.9 * len(extra):
+            return text, "cp1252"
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
-    encoding = best.encoding if best is not None else "cp1252"
-    if encoding in ("ascii", "utf_8"):
-        encoding = "cp1252"
+    encoding = best.encoding if best is not None else "latin_1"
     try:
-        text = data.decode(encoding)
+        return data.decode(encoding), encoding
     except (UnicodeDecodeError, LookupError):
-        text, encoding = data.decode("latin-1"), "latin-1"
-    report(InputProblem(origin, f"not UTF-8; decoded as {encoding}", severity="warning"))
-    return text, encoding
+        return data.decode("latin-1"), "latin-1"
 
 
 def read_documents(
