@@ -70,7 +70,11 @@ def add_span(
 ) -> dict:
     """Append a span with a document-unique id (``E3``, ``S0``, ``C12`` by layer) and return it."""
     prefix = layer[0].upper()
-    n = sum(1 for s in doc["spans"] if s["layer"] == layer)
+    spans = doc["spans"]
+    if spans and spans[-1]["layer"] == layer and spans[-1]["id"][1:].isdigit():
+        n = int(spans[-1]["id"][1:]) + 1  # the common case, a labeller appending to its own layer: O(1)
+    else:
+        n = sum(1 for s in spans if s["layer"] == layer)
     span = {
         "id": f"{prefix}{n}",
         "layer": layer,

@@ -1,0 +1,1251 @@
+"""Rules `sources` labeller: who said what — SOURCE, CUE and CONTENT spans bound by relations.
+
+No model, no parser: one pass over the tokens finds reporting cues from a lexicon
+(``data/sources_cues.tsv``: speech, internal state, evidence and stance verbs plus "according to"), then each cue
+is read in one of the configurations that cover almost all news attribution:
+
+* ``SOURCE CUE CONTENT``   — "Officials said (that) …", "X has stated that …", "X told reporters that …"
+* ``CONTENT, SOURCE CUE``  — "… , the minister said."  /  "“…,” she said. “…”" (quotes may span sentences)
+* ``CONTENT, CUE SOURCE``  — "“…,” said Jane Doe, a spokeswoman."
+* ``according to SOURCE``  — before or after its content.
+
+Conventions follow the PolNeAR annotation guidelines: the cue is the verb group (auxiliaries and adverbs
+included, "was quoted as saying"), the content of indirect speech starts at "that" and leaves out the final
+full stop, direct quotes keep their quote marks, an addressee ("told this correspondent") belongs to no role,
+pronoun sources are marked as they stand, and an appositive stays inside its source ("X, a spokesman,") while a
+relative clause does not. Quoted sentences that continue an attributed quote become further CONTENT fragments
+of the same attribution. Source attrs: ``kind`` (SOURCE_KINDS) and ``correspondent`` (the article's own
+reporter speaking, e.g. "this correspondent has tracked …").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+from corpus.document import add_relation, add_span, clear_layer, spans_of
+from corpus.prelabel.registry import register
+
+VERSION = "1"
+
+# --- lexicons ---------------------------------------------------------------------------------------------
+
+_AUX = frozenset(
+    [
+        "has",
+        "have",
+        "had",
+        "'s",
+        "’s",
+        "'ve",
+        "’ve",
+        "'d",
+        "’d",
+        "was",
+        "were",
+        "is",
+        "are",
+        "am",
+        "be",
+        "been",
+        "being",
+        "will",
+        "would",
+        "could",
+        "can",
+        "may",
+        "might",
+        "must",
+        "should",
+        "shall",
+        "did",
+        "do",
+        "does",
+        "also",
+        "previously",
+        "later",
+        "repeatedly",
+        "publicly",
+        "reportedly",
+        "privately",
+        "recently",
+        "once",
+        "again",
+        "already",
+        "then",
+        "just",
+        "still",
+        "even",
+        "further",
+        "first",
+        "initially",
+        "not",
+        "n't",
+        "n’t",
+        "never",
+        "often",
+        "frequently",
+        "long",
+        "openly",
+        "separately",
+        "similarly",
+        "earlier",
+        "ultimately",
+        "quickly",
+        "flatly",
+        "explicitly",
+    ]
+)
+_PRONOUN_SOURCES = frozenset(["he", "she", "i", "we", "they", "you", "it", "who", "which", "that"])
+_PERSON_PRONOUNS = frozenset(["he", "she", "i", "you", "who", "him", "her", "me"])
+_GROUP_PRONOUNS = frozenset(["we", "they", "us", "them"])
+_OBJECT_PRONOUNS = frozenset(["me", "him", "her", "us", "them", "you", "reporters", "journalists"])
+_DETERMINERS = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "this",
+        "these",
+        "those",
+        "some",
+        "many",
+        "most",
+        "one",
+        "two",
+        "three",
+        "four",
+        "several",
+        "his",
+        "her",
+        "their",
+        "its",
+        "our",
+        "my",
+        "your",
+        "any",
+        "all",
+        "both",
+        "each",
+        "every",
+        "other",
+        "another",
+        "few",
+        "no",
+        "numerous",
+        "multiple",
+    ]
+)
+_RELATIVE = frozenset(["who", "whom", "whose", "which"])
+# Words that end a noun phrase when reading leftwards from a cue.
+_NP_STOP = frozenset(
+    [
+        "and",
+        "but",
+        "or",
+        "nor",
+        "because",
+        "while",
+        "whereas",
+        "although",
+        "though",
+        "if",
+        "when",
+        "as",
+        "since",
+        "after",
+        "before",
+        "until",
+        "unless",
+        "so",
+        "than",
+        "that",
+        "whether",
+        "where",
+        "why",
+        "how",
+        "what",
+        "in",
+        "on",
+        "at",
+        "to",
+        "from",
+        "with",
+        "by",
+        "into",
+        "about",
+        "over",
+        "under",
+        "during",
+        "without",
+        "against",
+        "between",
+        "among",
+        "through",
+        "across",
+        "is",
+        "was",
+        "are",
+        "were",
+        "has",
+        "have",
+        "had",
+        "be",
+        "been",
+        "will",
+        "would",
+        "can",
+        "could",
+        "may",
+        "might",
+        "should",
+        "do",
+        "does",
+        "did",
+        "not",
+        "n't",
+        "n’t",
+        "there",
+        "then",
+        "also",
+    ]
+)
+_OPEN_QUOTES = frozenset({"“", "``", "‘‘", "«"})
+_CLOSE_QUOTES = frozenset({"”", "''", "’’", "»"})
+_TOGGLE_QUOTES = frozenset({'"'})
+_QUOTES = _OPEN_QUOTES | _CLOSE_QUOTES | _TOGGLE_QUOTES
+_END_PUNCT = frozenset({".", "!", "?", ";", "…", "..."})
+_BOUNDARY = frozenset({",", ";", ":", "—", "–", "--", "(", ")"}) | _QUOTES
+# Short tails that may follow a post-posed cue without turning it into "SOURCE CUE CONTENT".
+_TAIL_WORDS = frozenset(
+    [
+        "on",
+        "in",
+        "at",
+        "during",
+        "last",
+        "this",
+        "yesterday",
+        "today",
+        "tonight",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "morning",
+        "afternoon",
+        "evening",
+        "night",
+        "week",
+        "month",
+        "year",
+        "earlier",
+        "later",
+        "recently",
+        "then",
+        "afterwards",
+    ]
+)
+_ADDRESSEE_CUES = frozenset(
+    [
+        "told",
+        "tell",
+        "tells",
+        "telling",
+        "assured",
+        "assure",
+        "assures",
+        "assuring",
+        "informed",
+        "inform",
+        "informs",
+        "warned",
+        "warn",
+        "warns",
+        "warning",
+        "reminded",
+        "remind",
+        "reminds",
+        "reminding",
+    ]
+)
+_ANONYMOUS = re.compile(
+    r"\b(anonym\w*|unnamed|unidentified|not authori[sz]ed|declined to be (named|identified)|"
+    r"familiar with|briefed on|insider|on condition)\b"
+)
+_CORRESPONDENT = re.compile(r"\b(this|our|your) (correspondent|reporter|writer|journalist|newspaper|paper)\b")
+_SOURCE_GROUP_WORDS = frozenset(
+    [
+        "police",
+        "staff",
+        "public",
+        "government",
+        "administration",
+        "military",
+        "army",
+        "media",
+        "press",
+        "crowd",
+        "audience",
+        "electorate",
+        "leadership",
+        "opposition",
+        "majority",
+        "minority",
+        "community",
+        "team",
+        "committee",
+        "panel",
+    ]
+)
+_ORG_WORDS = frozenset(
+    [
+        "union",
+        "house",
+        "ministry",
+        "department",
+        "party",
+        "committee",
+        "council",
+        "agency",
+        "times",
+        "post",
+        "news",
+        "network",
+        "campaign",
+        "inc",
+        "corp",
+        "company",
+        "university",
+        "institute",
+        "court",
+        "government",
+        "commission",
+        "office",
+        "bank",
+        "fund",
+        "association",
+        "organization",
+        "organisation",
+        "nations",
+        "press",
+        "reuters",
+        "group",
+        "center",
+        "centre",
+        "foundation",
+        "board",
+        "bureau",
+        "service",
+        "services",
+        "senate",
+        "congress",
+        "parliament",
+        "kremlin",
+        "pentagon",
+        "police",
+        "army",
+        "navy",
+        "forces",
+        "command",
+        "council",
+        "journal",
+        "magazine",
+        "tv",
+        "radio",
+        "poll",
+        "survey",
+        "report",
+        "study",
+        "federation",
+        "league",
+        "club",
+        "administration",
+        "embassy",
+        "cabinet",
+        "assembly",
+        "tribunal",
+    ]
+)
+_DEMONYM = re.compile(r"(?:ian|ean|ese|ish|ic|an|i)$")
+
+
+# Forms read as nouns or adverbs far more often than as reporting verbs in news ("the United States").
+_NEVER_CUES = frozenset(
+    [
+        "back",
+        "state",
+        "states",
+        "tweet",
+        "tweets",
+        "post",
+        "posts",
+        "report",
+        "question",
+        "signal",
+        "counter",
+        "feeling",
+        "understanding",
+        "finding",
+        "findings",
+        "thinking",
+        "known",
+        "concern",
+        "concerns",
+    ]
+)
+# Forms that are often nouns ("his remarks", "polls show"): a cue only right after a subject-like word.
+_NOUNISH_FORMS = frozenset(
+    [
+        "quote",
+        "quotes",
+        "point",
+        "plan",
+        "plans",
+        "order",
+        "orders",
+        "offer",
+        "offers",
+        "view",
+        "views",
+        "request",
+        "requests",
+        "favor",
+        "favors",
+        "email",
+        "emails",
+        "chant",
+        "chants",
+        "thanks",
+        "highlights",
+        "compare",
+        "back",
+        "backs",
+        "post",
+        "posts",
+        "call",
+        "state",
+        "states",
+        "report",
+        "reports",
+        "question",
+        "questions",
+        "support",
+        "supports",
+        "answer",
+        "answers",
+        "comment",
+        "comments",
+        "signal",
+        "signals",
+        "counter",
+        "counters",
+        "feeling",
+        "understanding",
+        "finding",
+        "findings",
+        "thinking",
+        "known",
+        "tweet",
+        "tweets",
+        "attack",
+        "attacks",
+        "remark",
+        "remarks",
+        "claims",
+        "demand",
+        "demands",
+        "hope",
+        "hopes",
+        "fear",
+        "fears",
+        "doubt",
+        "doubts",
+        "worry",
+        "worries",
+        "concern",
+        "concerns",
+        "wish",
+        "wishes",
+        "guess",
+        "echo",
+        "echoes",
+        "joke",
+        "jokes",
+        "caution",
+        "estimate",
+        "estimates",
+        "blast",
+        "blasts",
+        "slam",
+        "slams",
+        "challenge",
+        "challenges",
+        "welcome",
+        "welcomes",
+        "reply",
+        "replies",
+        "answer",
+        "respond",
+        "warning",
+        "warnings",
+        "note",
+        "notes",
+        "stress",
+        "pledge",
+        "pledges",
+        "vow",
+        "vows",
+        "promise",
+        "promises",
+        "mention",
+        "mentions",
+        "find",
+        "finds",
+        "show",
+        "shows",
+        "view",
+        "complaint",
+        "continue",
+        "continues",
+        "continuing",
+        "seeing",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Cue:
+    lemma: str
+    kind: str  # speech | belief | evidence | stance | according
+
+
+def _is_plural(word: str) -> bool:
+    return word.endswith("s") and not word.endswith(("ss", "us", "is", "’s", "'s"))
+
+
+def _inflect(lemma: str) -> list[str]:
+    """Regular English forms of a verb (irregular ones are listed in the data file)."""
+    if " " in lemma:
+        head, rest = lemma.split(" ", 1)
+        return [f"{f} {rest}" for f in _inflect(head)]
+    if lemma.endswith("e"):
+        return [lemma, lemma + "s", lemma + "d", lemma[:-1] + "ing"]
+    if lemma.endswith("y") and lemma[-2] not in "aeiou":
+        return [lemma, lemma[:-1] + "ies", lemma[:-1] + "ied", lemma + "ing"]
+    if lemma.endswith(("s", "sh", "ch", "x", "z")):
+        return [lemma, lemma + "es", lemma + "ed", lemma + "ing"]
+    return [lemma, lemma + "s", lemma + "ed", lemma + "ing"]
+
+
+@lru_cache(maxsize=1)
+def cue_lexicon() -> tuple[dict[str, Cue], dict[str, dict[str, Cue]]]:
+    """(single-word forms -> Cue, first word -> {second word -> Cue}) from ``data/sources_cues.tsv``."""
+    text = resources.files("corpus.prelabel").joinpath("data/sources_cues.tsv").read_text("utf-8")
+    single: dict[str, Cue] = {}
+    double: dict[str, dict[str, Cue]] = {}
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        lemma, kind = parts[0].strip(), parts[1].strip()
+        forms = parts[2].split() if len(parts) > 2 and parts[2].strip() else []
+        for form in forms or _inflect(lemma):
+            words = form.replace("_", " ").split(" ")
+            if len(words) == 1:
+                single.setdefault(words[0], Cue(lemma, kind))
+            else:
+                double.setdefault(words[0], {}).setdefault(" ".join(words[1:]), Cue(lemma, kind))
+        if forms and " " not in lemma:  # irregular verbs list their forms; add the base too
+            single.setdefault(lemma, Cue(lemma, kind))
+    for form in _NEVER_CUES:
+        single.pop(form, None)
+    return single, double
+
+
+# --- the per-document reader ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Attribution:
+    cue: tuple[int, int]  # inclusive token range
+    source: tuple[int, int] | None
+    contents: list[tuple[int, int]] = field(default_factory=list)
+    in_quote: bool = False
+
+
+class _Reader:
+    def __init__(self, doc: dict):
+        self.doc = doc
+        text = doc["text"]
+        toks = doc.get("tokens") or []
+        self.starts = [t["start"] for t in toks]
+        self.ends = [t["end"] for t in toks]
+        self.words = [text[s:e] for s, e in zip(self.starts, self.ends, strict=True)]
+        self.low = [w.lower() for w in self.words]
+        n = len(toks)
+        # sentence and paragraph token ranges
+        self.sent_of = [0] * n
+        self.sent_bounds: list[tuple[int, int]] = []
+        self.para_of_sent: list[int] = []
+        paragraphs = doc.get("paragraphs") or [[0, len(text)]]
+        i, p = 0, 0
+        for si, (ss, se) in enumerate(doc.get("sentences") or [[0, len(text)]]):
+            while i < n and self.starts[i] < ss:
+                i += 1
+            first = i
+            while i < n and self.ends[i] <= se:
+                self.sent_of[i] = si
+                i += 1
+            self.sent_bounds.append((first, i - 1))
+            while p + 1 < len(paragraphs) and paragraphs[p][1] <= ss:
+                p += 1
+            self.para_of_sent.append(p)
+        self.lower_seen = {w for w in self.words if w.islower()}
+        self.quote_of = self._quote_regions()
+
+    def _quote_regions(self) -> list[tuple[int, int] | None]:
+        """For every token, the (open, close) token indices of the quotation it lies in (marks included)."""
+        n = len(self.words)
+        region: list[tuple[int, int] | None] = [None] * n
+        open_at: int | None = None
+        prev_para = -1
+        for i, w in enumerate(self.words):
+            para = self.para_of_sent[self.sent_of[i]] if self.sent_bounds else 0
+            if para != prev_para:
+                open_at, prev_para = None, para  # quotes do not cross paragraphs
+            if w in _OPEN_QUOTES or (w in _TOGGLE_QUOTES and open_at is None):
+                open_at = i
+            elif (w in _CLOSE_QUOTES or w in _TOGGLE_QUOTES) and open_at is not None:
+                for k in range(open_at, i + 1):
+                    region[k] = (open_at, i)
+                open_at = None
+        return region
+
+    # -- small predicates
+    def is_cap(self, i: int) -> bool:
+        w = self.words[i]
+        return w[:1].isupper()
+
+    def sentence(self, i: int) -> tuple[int, int]:
+        return self.sent_bounds[self.sent_of[i]]
+
+    # -- noun phrases
+    def np_left(self, k: int, lo: int) -> tuple[int, int] | None:
+        """The noun phrase ending at token ``k`` (not before ``lo``), read leftwards without a parser."""
+        if k < lo:
+            return None
+        w = self.low[k]
+        if w in _PRONOUN_SOURCES:
+            return (k, k)
+        if w in _NP_STOP or (w in _BOUNDARY and w not in _QUOTES) or w in _END_PUNCT:
+            return None
+        if w in _QUOTES:
+            return None
+        j = k
+        while j - 1 >= lo:
+            prev = self.low[j - 1]
+            if prev in _DETERMINERS and self.low[j] != "of":
+                j -= 1
+                if j - 1 >= lo and self.low[j - 1] == "of":
+                    j -= 1
+                    continue
+                break
+            if prev in ("’s", "'s", "-", "&", "of", "/") or (
+                prev == "and" and self.is_cap(j) and j - 2 >= lo and self.is_cap(j - 2)
+            ):
+                j -= 1
+                continue
+            if prev in _NP_STOP or prev in _BOUNDARY or prev in _END_PUNCT or prev in _QUOTES:
+                break
+            if prev in _PRONOUN_SOURCES or prev in _RELATIVE:
+                break
+            j -= 1
+            if k - j >= 11:
+                break
+        while j <= k and self.low[j] in ("of", "-", "’s", "'s", "/", "&"):
+            j += 1
+        # "a move analysts see as …": an indefinite singular cannot head a plural; the source is the plural
+        if j + 2 <= k and self.low[j] in ("a", "an") and _is_plural(self.low[k]) and not self.is_cap(k):
+            j += 2
+        return (j, k) if j <= k else None
+
+    def source_left(self, j: int, lo: int) -> tuple[int, int] | None:
+        """Source before the cue starting at token ``j``: pronoun, noun phrase, or NP with its appositive."""
+        k = j - 1
+        if k < lo:
+            return None
+        if self.low[k] == ",":
+            # "X, a spokesman, said" (appositive kept) / "X, who …, said" (relative clause dropped)
+            p = k - 1
+            while p >= lo and self.low[p] != "," and k - p < 14 and self.low[p] not in self._cue_single:
+                p -= 1
+            if p < lo or self.low[p] != ",":
+                return None
+            head = self.np_left(p - 1, lo)
+            if head is None:
+                return None
+            if self.low[p + 1] in _RELATIVE:
+                return head
+            return (head[0], k)
+        if self.low[k] == ")":
+            p = k - 1
+            while p >= lo and self.low[p] != "(" and k - p < 12:
+                p -= 1
+            if p >= lo and self.low[p] == "(":
+                head = self.np_left(p - 1, lo)
+                return (head[0], k) if head else None
+        return self.np_left(k, lo)
+
+    def np_right(self, i: int, hi: int) -> tuple[int, int] | None:
+        """Source after a post-posed cue: up to the sentence end, keeping an appositive, dropping a clause."""
+        if i > hi:
+            return None
+        j = i
+        while j <= hi:
+            w = self.low[j]
+            if w in _END_PUNCT or w in _QUOTES or w in (";", ":", "—", "–", "--"):
+                break
+            if w == ",":
+                nxt = self.low[j + 1] if j + 1 <= hi else ""
+                if (
+                    nxt in _RELATIVE
+                    or nxt.endswith("ing")
+                    or nxt in ("and", "but", "as", "while", "after", "before", "when", "because")
+                ):
+                    break
+                if nxt in self._cue_single:
+                    break
+            j += 1
+        j -= 1
+        while j >= i and self.low[j] in (",",):
+            j -= 1
+        if j < i or j - i > 25:
+            return None
+        return (i, j)
+
+    # -- cue groups
+    def cue_group(self, i: int, lo: int) -> tuple[int, int]:
+        """Widen the cue word ``i`` leftwards over auxiliaries and adverbs ("has also said")."""
+        j = i
+        while j - 1 >= lo and (
+            self.low[j - 1] in _AUX or (self.low[j - 1].endswith("ly") and len(self.low[j - 1]) > 4)
+        ):
+            j -= 1
+        # the group must not swallow a pronoun source ("it's said") — keep 's/'ve attached only after a word
+        while j < i and self.low[j] in ("'s", "’s", "'d", "’d", "'ve", "’ve"):
+            j += 1
+        return j, i
+
+    _cue_single: dict[str, Cue] = {}
+
+    def strip_content(self, a: int, b: int) -> tuple[int, int] | None:
+        """Trim a content range: no leading commas/colons, no final full stop unless inside a quote."""
+        while a <= b and self.low[a] in (",", ":", ";", "—", "–", "--"):
+            a += 1
+        while b >= a and (
+            self.low[b] in (",", ";", ":", "—", "–", "--", "(")
+            or (self.low[b] in _END_PUNCT and self.low[b] != "?" and self.low[b] != "!")
+        ):
+            b -= 1
+        return (a, b) if a <= b else None
+
+    def quote_extend_right(self, a: int, b: int) -> int:
+        """When a content opens a quotation that closes in a later sentence, run to the closing mark."""
+        q = self.quote_of[a] if a < len(self.quote_of) else None
+        if q and q[0] == a and q[1] > b:
+            return q[1]
+        if self.low[a] in _OPEN_QUOTES or self.low[a] in _TOGGLE_QUOTES:
+            # unclosed in this paragraph: run to the paragraph's end is too greedy; stop at the sentence
+            return b
+        return b
+
+
+# PolNeAR sometimes counts a manner/time tail in the cue ("said in a statement") and sometimes not; measured
+# on its training split, leaving tails out of the cue matches more often.
+TAIL_IN_CUE = COMMA_TAIL_IN_CUE = THAT_IN_CUE = False
+
+
+def _post_tail(r: _Reader, a: int, hi: int) -> tuple[bool, int, list[tuple[int, int]]]:
+    """Read what follows a post-posed cue ("…, she said [tail].").
+
+    Returns (post-posed?, last token of the cue, extra content fragments). PolNeAR counts a short manner or
+    time tail as part of the cue ("said Monday night", "said in a statement", "said, looking out at …"); a
+    tail after a comma that is a clause or quotation is the second half of a split content.
+    """
+    low = r.low
+    b = hi
+    while b >= a and (low[b] in _END_PUNCT or (low[b] in _QUOTES and r.quote_of[b] is None)):
+        b -= 1
+    if a > b:
+        return True, a - 1, []
+    if low[a] != ",":
+        if b - a > 7 or "that" in low[a : b + 1] or any(w in _QUOTES for w in low[a : b + 1]):
+            return False, a - 1, []
+        if (
+            low[a] in _TAIL_WORDS
+            or low[a] in ("with", "without", "after", "before", "through", "via", "by", "to", "from", "about")
+            or r.is_cap(a)
+            or low[a].endswith("ly")
+        ):
+            return True, (b if TAIL_IN_CUE else a - 1), []
+        return False, a - 1, []
+    nxt = low[a + 1] if a + 1 <= b else ""
+    if nxt in r._cue_single or nxt in ("and", "but", "who", "which", "according", "as", "while"):
+        return True, a - 1, []
+    if nxt in _QUOTES:
+        rest = r.strip_content(a + 1, hi)
+        if rest:
+            return True, a - 1, [(rest[0], r.quote_extend_right(rest[0], rest[1]))]
+        return True, a - 1, []
+    if (
+        nxt.endswith("ing") or nxt in ("with", "without", "in", "at", "on", "before", "after", "during")
+    ) and b - a <= 16:
+        return True, (b if COMMA_TAIL_IN_CUE else a - 1), []
+    rest = r.strip_content(a + 1, hi)
+    return True, a - 1, [rest] if rest and rest[1] - rest[0] >= 1 else []
+
+
+def read_attributions(doc: dict) -> tuple[_Reader, list[_Attribution]]:
+    """All attributions of a segmented document, as token ranges (with the reader that found them)."""
+    single, double = cue_lexicon()
+    r = _Reader(doc)
+    r._cue_single = single
+    low = r.low
+    n = len(low)
+    out: list[_Attribution] = []
+    used_until = -1  # tokens before this index belong to an earlier attribution's source/cue
+    last_in_para: dict[int, _Attribution] = {}
+    i = 0
+    while i < n:
+        w = low[i]
+        cue = single.get(w)
+        cue_end = i
+        if w in double and i + 1 < n:
+            second = double[w].get(low[i + 1])
+            if second is not None:
+                cue, cue_end = second, i + 1
+        if cue is None and i > used_until and w in (":", "in"):
+            lo, hi = r.sentence(i)
+            att = _colon_speaker(r, i, lo, hi) if w == ":" else _in_poll(r, i, lo, hi)
+            if att is not None:
+                out.append(att)
+                used_until = max(att.cue[1], att.source[1] if att.source else i)
+                i = used_until + 1
+                continue
+        if cue is None or i <= used_until:
+            i += 1
+            continue
+        lo, hi = r.sentence(i)
+        if not _verb_like(r, i, lo, cue):
+            i += 1
+            continue
+        if r.quote_of[i] is not None and SKIP_QUOTED:
+            i += 1
+            continue
+        if cue.kind == "according":
+            if i + 1 > hi or low[i + 1] != "to":
+                i += 1
+                continue
+            att = _according(r, i, lo, hi)
+            if att:
+                out.append(att)
+                used_until = att.source[1] if att.source else i + 1
+            i += 2
+            continue
+        # "was quoted as saying"
+        if w == "quoted" and i + 2 <= hi and low[i + 1] == "as" and low[i + 2] in ("saying", "telling"):
+            cue_end = i + 2
+        # particles that belong to the cue
+        if cue.lemma in ("call", "point") and cue_end + 1 <= hi and low[cue_end + 1] in ("for", "on", "out"):
+            cue_end += 1
+        gstart, _ = r.cue_group(i, lo)
+        att = _read_cue(r, cue, gstart, cue_end, lo, hi, single)
+        if att is not None:
+            att.in_quote = r.quote_of[i] is not None
+            out.append(att)
+            used_until = max(cue_end, att.source[1] if att.source and att.source[0] > cue_end else cue_end)
+            para = r.para_of_sent[r.sent_of[i]]
+            last_in_para[para] = att
+            _continuation_quotes(r, att)
+        i = cue_end + 1
+    return r, out
+
+
+SKIP_QUOTED = True
+_NOT_BEFORE_VERB = _DETERMINERS | frozenset(
+    [
+        "’s",
+        "'s",
+        "of",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "by",
+        "from",
+        "about",
+        "into",
+        "over",
+        "under",
+        "against",
+        "between",
+        "among",
+        "through",
+        "the",
+    ]
+)
+
+
+def _verb_like(r: _Reader, i: int, lo: int, cue: Cue) -> bool:
+    """Reject noun readings of cue forms ("the states", "his remarks", "a tweet")."""
+    if cue.kind == "according":
+        return True
+    if i - 1 < lo:
+        return not r.is_cap(i) or cue.kind == "speech"
+    prev = r.low[i - 1]
+    if prev in _NOT_BEFORE_VERB:
+        return False
+    if r.low[i] in _NOUNISH_FORMS:
+        k = i - 1
+        while k > lo and r.low[k] in _AUX:
+            k -= 1
+        w = r.low[k]
+        if w in _PRONOUN_SOURCES or w in _RELATIVE:
+            return True
+        if w in _NP_STOP or w in _BOUNDARY or w in _END_PUNCT or not w[:1].isalpha():
+            return False
+        if k - 1 >= lo and r.low[k - 1] in ("’s", "'s"):
+            return False  # "Zelenskyy's minerals offer": a noun compound
+        base = not r.low[i].endswith("s") or r.low[i].endswith("ss")
+        if base:  # a bare verb needs a plural subject: "Republicans support", not "U.S. support"
+            return _is_plural(w)
+        if r.is_cap(k):
+            return k > lo
+        return k - 1 >= lo and (r.low[k - 1] in _DETERMINERS or _is_plural(w))
+    return True
+
+
+_POLL_WORDS = frozenset(["poll", "polls", "survey", "surveys", "study", "studies"])
+
+
+def _colon_speaker(r: _Reader, i: int, lo: int, hi: int) -> _Attribution | None:
+    """Interview and headline style: "Q: …", "Jane Doe: …" at the start of a paragraph."""
+    si = r.sent_of[i]
+    if lo != r.sent_bounds[si][0] or (si > 0 and r.para_of_sent[si - 1] == r.para_of_sent[si]):
+        return None
+    if i - lo > 4 or i == lo or not all(r.is_cap(k) or r.low[k] in (".", "-") for k in range(lo, i)):
+        return None
+    last = hi
+    sj = si + 1
+    while sj < len(r.sent_bounds) and r.para_of_sent[sj] == r.para_of_sent[si]:
+        last = r.sent_bounds[sj][1]
+        sj += 1
+    content = r.strip_content(i + 1, last)
+    if content is None:
+        return None
+    return _Attribution(cue=(i, i), source=(lo, i - 1), contents=[content])
+
+
+def _in_poll(r: _Reader, i: int, lo: int, hi: int) -> _Attribution | None:
+    """ "…, in a new CNN poll." — the poll is the source and "in" the cue (PolNeAR convention)."""
+    low = r.low
+    k = i + 1
+    while k <= hi and k - i <= 10 and low[k] not in _POLL_WORDS:
+        if low[k] in (",", ";", ".") or low[k] in _QUOTES:
+            return None
+        k += 1
+    if k > hi or low[k] not in _POLL_WORDS:
+        return None
+    return _source_first(r, i, i, lo, hi, i + 1)
+
+
+def _according(r: _Reader, i: int, lo: int, hi: int) -> _Attribution | None:
+    return _source_first(r, i, i + 1, lo, hi, i + 2)
+
+
+def _source_first(r: _Reader, i: int, cue_end: int, lo: int, hi: int, src_a: int) -> _Attribution | None:
+    """A cue that precedes its source ("according to X", "in X poll"); the content is on either side."""
+    low = r.low
+    src_b = src_a
+    while (
+        src_b <= hi
+        and low[src_b] not in (",", ";", ":", "—", "–", "--")
+        and low[src_b] not in _END_PUNCT
+        and low[src_b] not in _QUOTES
+    ):
+        src_b += 1
+    src_b -= 1
+    source = (src_a, src_b) if src_a <= src_b and src_b - src_a <= 15 else None
+    after = src_b + 1
+    contents = []
+    if i == lo or (i - 1 >= lo and low[i - 1] in _QUOTES) or (i - 1 == lo):
+        c = r.strip_content(after, hi)
+        if c:
+            contents.append(c)
+    else:
+        c = r.strip_content(lo, i - 1)
+        if c:
+            contents.append(c)
+        if after <= hi and low[after] == ",":
+            c2 = r.strip_content(after + 1, hi)
+            if c2:
+                contents.append(c2)
+    if not contents:
+        return None
+    return _Attribution(cue=(i, cue_end), source=source, contents=contents)
+
+
+def _read_cue(
+    r: _Reader, cue: Cue, gstart: int, cue_end: int, lo: int, hi: int, single: dict[str, Cue]
+) -> _Attribution | None:
+    low = r.low
+    word = low[cue_end]
+    before = gstart - 1
+    after = cue_end + 1
+    # ", adding that …" / ", saying …": the source is the subject of the main clause, not marked here
+    if word.endswith("ing") and before >= lo and low[before] == "," and cue.kind != "speech":
+        return None
+    if word.endswith("ing") and before >= lo and low[before] == "," and cue.kind == "speech":
+        got = _content_right(r, cue_end, after, hi, word)
+        if got is None:
+            return None
+        return _Attribution(cue=(gstart, got[0]), source=None, contents=[got[1]])
+    # CONTENT, CUE SOURCE  — '“…,” said Jane Doe.'
+    if (
+        before >= lo
+        and (low[before] == "," or low[before] in _QUOTES)
+        and cue.kind == "speech"
+        and not word.endswith("ing")
+        and after <= hi
+        and low[after] != "that"
+    ):
+        source = r.np_right(after, hi)
+        if source is not None and (
+            source[1] + 1 > hi or low[source[1] + 1] in _END_PUNCT or low[source[1] + 1] in (",", ":")
+        ):
+            content = _content_left(r, before, lo)
+            if content is not None:
+                return _Attribution(cue=(gstart, cue_end), source=source, contents=[content])
+    source = r.source_left(gstart, lo)
+    # CONTENT, SOURCE CUE  — '“…,” she said.'  / 'The plan failed, officials say.'
+    if source is not None and source[0] - 1 >= lo and source[1] - source[0] <= 12:
+        pre = source[0] - 1
+        if low[pre] == "," or low[pre] in _QUOTES or low[pre] in ("?", "!"):
+            post, last, extra = _post_tail(r, after, hi)
+            if post:
+                content = _content_left(r, pre, lo)
+                if content is not None:
+                    return _Attribution(cue=(gstart, last), source=source, contents=[content, *extra])
+    # SOURCE CUE CONTENT
+    if cue.kind != "speech" and source is None:
+        return None
+    got = _content_right(r, cue_end, after, hi, word)
+    if got is None:
+        return None
+    return _Attribution(cue=(gstart, got[0]), source=source, contents=[got[1]])
+
+
+def _content_left(r: _Reader, k: int, lo: int) -> tuple[int, int] | None:
+    """Content ending at the boundary token ``k`` (a comma or closing quote) before a post-posed attribution."""
+    low = r.low
+    end = k
+    if low[k] == "," and k - 1 >= lo and low[k - 1] in _QUOTES:
+        end = k - 1  # '"…",' → content ends at the quote
+    elif low[k] == ",":
+        end = k - 1
+    q = r.quote_of[end] if low[end] in _QUOTES else None
+    if q is not None and q[1] == end:
+        return (q[0], end)  # the whole quotation, possibly several sentences
+    start = lo
+    # do not run back over an earlier attribution's content in the same sentence ("…, he said, and …")
+    return r.strip_content(start, end) if start <= end else None
+
+
+def _content_right(r: _Reader, cue_end: int, a: int, hi: int, word: str) -> tuple[int, tuple[int, int]] | None:
+    """(last cue token, content range) for "SOURCE CUE CONTENT"; adverbials before "that" join the cue."""
+    low = r.low
+    if a > hi:
+        return None
+    last_cue = cue_end
+    addressee = word in _ADDRESSEE_CUES
+    for k in range(a, min(hi, a + 10) + 1):
+        if low[k] == "that":
+            if THAT_IN_CUE and not addressee and k > a and low[k - 1] != ",":
+                last_cue = k - 1  # "said on Tuesday that": PolNeAR puts the adverbial in the cue
+            a = k
+            break
+        if low[k] in (",", ";", ".") or low[k] in _QUOTES:
+            break
+    if low[a] != "that" and addressee:
+        if low[a] in _OBJECT_PRONOUNS:
+            a += 1
+        elif (
+            low[a] in ("this", "our", "the")
+            and a + 1 <= hi
+            and low[a + 1] in ("correspondent", "reporter", "newspaper", "paper")
+        ):
+            a += 2
+        elif r.is_cap(a):
+            while a <= hi and (r.is_cap(a) or low[a] in ("’s", "'s", "of", "-")):
+                a += 1
+    if a <= hi and low[a] == ":":
+        a += 1
+    end = hi
+    # stop before a following ", adding/saying …" that starts another attribution
+    for k in range(a + 1, hi):
+        if low[k] == "," and k + 1 <= hi and low[k + 1].endswith("ing") and low[k + 1] in r._cue_single:
+            end = k - 1
+            break
+    content = r.strip_content(a, end)
+    if content is None:
+        return None
+    return last_cue, (content[0], r.quote_extend_right(content[0], content[1]))
+
+
+def _continuation_quotes(r: _Reader, att: _Attribution) -> None:
+    """Quoted sentences right after an attributed quote, with no cue of their own, continue its content."""
+    last = max(c[1] for c in att.contents)
+    para = r.para_of_sent[r.sent_of[last]]
+    si = r.sent_of[last] + 1
+    single, double = cue_lexicon()
+    while si < len(r.sent_bounds) and r.para_of_sent[si] == para:
+        a, b = r.sent_bounds[si]
+        if a > b or last >= a and last >= b:
+            si += 1
+            continue
+        if a <= last:
+            si += 1
+            continue
+        q = r.quote_of[a]
+        if q is None or q[0] != a or not att.contents:
+            break
+        close = q[1]
+        after = close + 1
+        if after <= b and r.low[after] not in _END_PUNCT:
+            break  # the quotation carries its own attribution
+        if any(w in single for w in r.low[a : close + 1] if w in ("said", "says")):
+            break
+        att.contents.append((a, close))
+        last = close
+        si = r.sent_of[close] + 1
+
+
+# --- source kinds -----------------------------------------------------------------------------------------
+
+
+def source_kind(r: _Reader, a: int, b: int, entity_labels: list[str]) -> str:
+    words = r.words[a : b + 1]
+    low = r.low[a : b + 1]
+    phrase = " ".join(low)
+    if len(low) == 1 and low[0] in _PRONOUN_SOURCES:
+        w = low[0]
+        if w in _PERSON_PRONOUNS:
+            return "named_person"
+        if w in _GROUP_PRONOUNS:
+            return "unnamed_group"
+        return "named_organisation"
+    if _ANONYMOUS.search(phrase):
+        return "anonymous"
+    if "PERSON" in entity_labels:
+        return "named_person"
+    if any(lab in ("ORG", "GPE") for lab in entity_labels):
+        return "named_organisation"
+    # capitalised runs, ignoring a sentence-initial common word and demonyms ("Ukrainian", "Western")
+    person = org = False
+    k = 0
+    while k < len(words):
+        if not words[k][:1].isupper() or low[k] in _DETERMINERS:
+            k += 1
+            continue
+        run = [k]
+        while k + 1 < len(words) and (words[k + 1][:1].isupper() or low[k + 1] in ("of", "’s", "'s", "-", "&")):
+            k += 1
+            run.append(k)
+        k += 1
+        run_words = [low[x] for x in run if words[x][:1].isupper()]
+        first_global = a + run[0]
+        if len(run_words) == 1:
+            w = run_words[0]
+            if w in r.lower_seen or w in _SOURCE_GROUP_WORDS or w in _DETERMINERS:
+                continue
+            if run[-1] + 1 < len(words) and words[run[-1] + 1][:1].islower():
+                continue  # a modifier, not a name: "Ukrainian military source", "Western officials"
+            if r.sent_bounds[r.sent_of[first_global]][0] == first_global and w in r.lower_seen:
+                continue
+        if any(w in _ORG_WORDS for w in run_words) or any(x.isupper() and len(x) > 1 for x in (words[y] for y in run)):
+            org = True
+        else:
+            person = True
+    if person:
+        return "named_person"
+    if org:
+        return "named_organisation"
+    head = low[-1].rstrip(",")
+    if head in (",",) and len(low) > 1:
+        head = low[-2]
+    group = head in _SOURCE_GROUP_WORDS or _is_plural(head)
+    if group and not any(w in ("a", "an", "one") for w in low[:2]):
+        return "unnamed_group"
+    return "anonymous"
+
+
+def is_correspondent(r: _Reader, a: int, b: int, in_quote: bool) -> bool:
+    phrase = " ".join(r.low[a : b + 1])
+    if _CORRESPONDENT.search(phrase):
+        return True
+    return not in_quote and phrase in ("i", "we")
+
+
+# --- the labeller -----------------------------------------------------------------------------------------
+
+
+class RulesSourceLabeller:
+    layer = "sources"
+    name = "rules"
+    version = VERSION
+
+    def __call__(self, doc: dict) -> dict:
+        clear_layer(doc, self.layer)
+        tag = f"{self.name}@{self.version}"
+        if not doc.get("tokens"):
+            doc.setdefault("labellers", {})[self.layer] = tag
+            return doc
+        r, atts = read_attributions(doc)
+        entities = sorted((s["start"], s["end"], s["label"]) for s in spans_of(doc, "entities"))
+        starts, ends = r.starts, r.ends
+        for att in atts:
+            cue_span = add_span(doc, self.layer, "CUE", starts[att.cue[0]], ends[att.cue[1]], tag, 0.8)
+            source_span = None
+            if att.source is not None:
+                s, e = starts[att.source[0]], ends[att.source[1]]
+                labels = [lab for es, ee, lab in entities if es < e and ee > s]
+                kind = source_kind(r, att.source[0], att.source[1], labels)
+                source_span = add_span(
+                    doc,
+                    self.layer,
+                    "SOURCE",
+                    s,
+                    e,
+                    tag,
+                    0.7,
+                    {"kind": kind, "correspondent": is_correspondent(r, att.source[0], att.source[1], att.in_quote)},
+                )
+            for a, b in att.contents:
+                content = add_span(doc, self.layer, "CONTENT", starts[a], ends[b], tag, 0.6)
+                add_relation(doc, "CUE", cue_span["id"], content["id"], tag)
+                if source_span is not None:
+                    add_relation(doc, "ATTRIBUTION", source_span["id"], content["id"], tag)
+        doc.setdefault("labellers", {})[self.layer] = tag
+        return doc
+
+
+@register("sources", "rules")
+def rules_sources(arg: str | None = None) -> RulesSourceLabeller:
+    return RulesSourceLabeller()
