@@ -9,13 +9,44 @@ from importlib import resources
 import regex
 from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer, PunktTrainer
 
-SEGMENTER_VERSION = "1"
+SEGMENTER_VERSION = "2"
 
 # Clitics split off the word they follow, as spaCy and the Penn Treebank do ("Ukraine’s" -> "Ukraine" "’s"),
 # so that an entity can end before a possessive.
 _CLITIC = regex.compile(r"(?i)(?<=\p{L})(?:['’](?:s|re|ve|ll|d|m)|n['’]t)$")
 
 _BLANK_LINE = regex.compile(r"\n[ \t]*\n\s*")
+_LINE = regex.compile(r"\n")
+
+# Words that start sentences far more often than they follow an abbreviation inside one: after "U.S." or
+# "D.C.", a capitalised one of these begins a new sentence (Punkt's frequent-sentence-starter heuristic).
+SENTENCE_STARTERS = frozenset({
+    "a", "an", "the", "this", "that", "these", "those", "there", "here", "it", "its", "he", "she", "they",
+    "we", "i", "you", "his", "her", "their", "our", "my", "your", "in", "on", "at", "after", "before",
+    "when", "while", "during", "since", "until", "as", "if", "although", "though", "because", "but", "and",
+    "or", "so", "yet", "however", "meanwhile", "also", "then", "now", "today", "yesterday", "earlier",
+    "later", "still", "instead", "according", "despite", "some", "many", "most", "several", "few", "all",
+    "both", "each", "every", "no", "one", "two", "three", "image", "photo", "picture", "caption", "source",
+    "credit"
+})
+
+# Initials ("J.", "K.C.") end a Punkt sentence when the next word is capitalised; a name usually follows.
+_INITIALS_END = regex.compile(r"(?:^|[\s(\[\"'“‘])(?:\p{Lu}\.){1,3}$")
+_FIRST_WORD = regex.compile(r"[\"'“‘(\[]*(\p{L}[\p{L}\p{M}'’-]*)")
+# A line break inside a paragraph ends a sentence when the next line starts like one (headline, dateline,
+# caption, list item): not lowercase, so hard-wrapped prose ("...said\nthe minister") stays whole.
+# Also split before a caption label ("... in Milan. Image: Jane Doe") and after a dateline
+# ("Thursday, May 7, 2015 On Tuesday, ..."), which scraped news runs into the next sentence.
+_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+_LINE_BREAK = regex.compile(
+    r"[ \t]*\n\s*(?=[^\p{Ll}\s])"
+    r"|(?<=\p{L})[ \t]+(?=(?:Image|Photo|Picture|Photograph|Caption|Credit)s?:\s)"
+    rf"|(?<=^{_WEEKDAY},?\s+(?:{_MONTH}\s+\d{{1,2}}|\d{{1,2}}\s+{_MONTH}),?\s+\d{{4}})[ \t]+(?=\p{{Lu}})",
+    regex.MULTILINE,
+)
+# A list marker alone ("1.", "b)") is not a sentence: Punkt splits after it at the start of a line.
+_LIST_MARKER = regex.compile(r"(?:\d{1,3}|\p{L})[.)]")
 
 
 @lru_cache(maxsize=1)
@@ -94,10 +125,7 @@ def split_paragraphs(text: str) -> list[tuple[int, int]]:
     Blank lines separate paragraphs. A text with no blank line at all (one paragraph per line, as scraped
     news often is) is split at every line break instead.
     """
-    if _BLANK_LINE.search(text):
-        pieces = _split_on(text, _BLANK_LINE)
-    else:
-        pieces = _split_on(text, regex.compile(r"\n"))
+    pieces = _split_on(text, _BLANK_LINE if _BLANK_LINE.search(text) else _LINE)
     return [p for p in (_trim(text, s, e) for s, e in pieces) if p[0] < p[1]]
 
 
@@ -108,6 +136,31 @@ def _split_on(text: str, pattern: regex.Pattern) -> list[tuple[int, int]]:
         pos = m.end()
     pieces.append((pos, len(text)))
     return pieces
+
+
+def _split_on_range(text: str, start: int, end: int, pattern: regex.Pattern) -> list[tuple[int, int]]:
+    pieces, pos = [], start
+    for m in pattern.finditer(text, start, end):
+        pieces.append((pos, m.start()))
+        pos = m.end()
+    pieces.append((pos, end))
+    return [p for p in (_trim(text, s, e) for s, e in pieces) if p[0] < p[1]]
+
+
+def _join_after_initials(text: str, pieces: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Undo a split after initials ("J. | Smith", "K.C. | Maurer") unless the next word starts sentences."""
+    out: list[tuple[int, int]] = []
+    for s, e in pieces:
+        if out and _LIST_MARKER.fullmatch(text, out[-1][0], out[-1][1]):
+            out[-1] = (out[-1][0], e)
+            continue
+        if out and _INITIALS_END.search(text, out[-1][0], out[-1][1]):
+            first = _FIRST_WORD.match(text, s, e)
+            if first and first.group(1)[0].isupper() and first.group(1).lower() not in SENTENCE_STARTERS:
+                out[-1] = (out[-1][0], e)
+                continue
+        out.append((s, e))
+    return out
 
 
 def _trim(text: str, s: int, e: int) -> tuple[int, int]:
@@ -137,16 +190,20 @@ class Segmenter:
             params = trainer.get_params()
         params.abbrev_types.update(a.lower() for a in abbreviations())
         params.abbrev_types.update(a.lower().rstrip(".") for a in extra_abbreviations)
+        params.sent_starters.update(SENTENCE_STARTERS)
         self._punkt = PunktSentenceTokenizer(params)
 
     def sentences(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
         """Sentence offsets inside the paragraph ``text[start:end]``."""
-        chunk = text[start:end]
-        out = []
-        for s, e in self._punkt.span_tokenize(chunk):
-            s, e = _trim(chunk, s, e)
-            if s < e:
-                out.append((start + s, start + e))
+        out: list[tuple[int, int]] = []
+        for ls, le in _split_on_range(text, start, end, _LINE_BREAK):
+            chunk = text[ls:le]
+            pieces = []
+            for s, e in self._punkt.span_tokenize(chunk):
+                s, e = _trim(chunk, s, e)
+                if s < e:
+                    pieces.append((ls + s, ls + e))
+            out.extend(_join_after_initials(text, pieces))
         return out
 
     def __call__(self, doc: dict) -> dict:

