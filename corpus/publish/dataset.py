@@ -1,0 +1,801 @@
+"""Document records -> rows of the four configs (documents, entities, claims, sources) -> parquet shards.
+
+Row units and ids (every id is a string that joins across configs):
+
+- ``documents``: one row per article; ``id`` is the document id.
+- ``entities``: one row per sentence (the usual unit for token classification); ``id`` = ``{doc_id}:sent{n}``.
+  ``ner_tags`` are BIO tags over the sentence's tokens; ``spans`` lists every entity span that starts in the
+  sentence, including nested or overlapping ones that BIO cannot show.
+- ``claims``: one row per CLAIM span; ``id`` = ``{doc_id}:{span id}`` (e.g. ``…:C3``).
+- ``sources``: one row per attribution: a CONTENT span with the SOURCE and CUE spans related to it
+  (ATTRIBUTION: SOURCE->CONTENT, CUE: CUE->CONTENT). Spans connected through shared SOURCE or CUE spans
+  (a quote interrupted by "he said") form one attribution with several fragments. ``id`` =
+  ``{doc_id}:{first content span id}``.
+
+All ``start``/``end`` are Python code-point offsets, half-open, into the document's ``text`` (``documents``
+config); token indices inside a row are half-open too (``tokens[token_start:token_end]``).
+"""
+
+from __future__ import annotations
+
+import inspect
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from datasets import ClassLabel, Features, List, Value
+
+from corpus.document import (
+    CHECKWORTHY_OPTIONS,
+    ENTITY_LABELS,
+    LABELS_BY_LAYER,
+    LAYERS,
+    RELATION_LABELS,
+    SOURCE_KINDS,
+)
+from corpus.offsets import TokenIndex
+from corpus.publish.licences import STATUSES
+
+CONFIGS = ("documents", "entities", "claims", "sources")
+DEFAULT_CONFIG = "documents"
+BIO_NAMES = ("O", *(f"{prefix}-{label}" for label in ENTITY_LABELS for prefix in ("B", "I")))
+_BIO_INDEX = {name: i for i, name in enumerate(BIO_NAMES)}
+
+# Matching rules shared by claim<->source links and gold<->pre-label comparison.
+CLAIM_SOURCE_OVERLAP = 0.5  # a claim belongs to an attribution when they overlap by half the shorter span
+PRELABEL_MATCH_JACCARD = 0.5  # a pre-label matches a gold span when character Jaccard >= 0.5
+
+
+# --------------------------------------------------------------------------------------------- features
+def _offsets() -> dict:
+    return {"start": Value("int32"), "end": Value("int32")}
+
+
+def _entity_span() -> dict:
+    return {"id": Value("string"), "label": Value("string"), "start": Value("int32"), "end": Value("int32"),
+            "text": Value("string"), "token_start": Value("int32"), "token_end": Value("int32"),
+            "score": Value("float64"), "labeller": Value("string")}
+
+
+def _fragment() -> dict:
+    return {"id": Value("string"), "start": Value("int32"), "end": Value("int32"), "text": Value("string"),
+            "score": Value("float64"), "labeller": Value("string")}
+
+
+def _any_span() -> dict:
+    return {"id": Value("string"), "layer": Value("string"), "label": Value("string"), "start": Value("int32"),
+            "end": Value("int32"), "text": Value("string"), "score": Value("float64"),
+            "labeller": Value("string")}
+
+
+def config_features(gold: bool = False) -> dict[str, Features]:
+    """The ``datasets`` features of each config (``gold`` adds the pre-label comparison columns)."""
+    checkworthy = ClassLabel(names=list(CHECKWORTHY_OPTIONS))
+    kinds = ClassLabel(names=list(SOURCE_KINDS))
+    documents = {
+        "id": Value("string"), "title": Value("string"), "text": Value("string"),
+        "source_url": Value("string"), "publisher": Value("string"), "published": Value("string"),
+        "licence": Value("string"), "licence_status": ClassLabel(names=list(STATUSES)),
+        "origin": Value("string"), "paragraphs": List(_offsets()), "sentences": List(_offsets()),
+        "labellers": {layer: Value("string") for layer in LAYERS},
+    }
+    entities = {
+        "id": Value("string"), "doc_id": Value("string"), "sentence": Value("int32"),
+        "start": Value("int32"), "end": Value("int32"), "text": Value("string"),
+        "tokens": List(Value("string")), "token_starts": List(Value("int32")), "token_ends": List(Value("int32")),
+        "ner_tags": List(ClassLabel(names=list(BIO_NAMES))), "spans": List(_entity_span()),
+    }
+    claims = {
+        "id": Value("string"), "doc_id": Value("string"), "text": Value("string"),
+        "start": Value("int32"), "end": Value("int32"), "checkworthy": checkworthy, "score": Value("float64"),
+        "source_ids": List(Value("string")), "entity_ids": List(Value("string")),
+        "evidence": List(Value("string")), "labeller": Value("string"),
+    }
+    sources = {
+        "id": Value("string"), "doc_id": Value("string"), "source": List(_fragment()), "cue": List(_fragment()),
+        "content": List(_fragment()), "source_kind": kinds, "correspondent": Value("bool"),
+        "claim_ids": List(Value("string")), "labeller": Value("string"),
+    }
+    if gold:
+        documents |= {"prelabel_spans": List(_any_span()),
+                      "prelabel_relations": List({k: Value("string") for k in ("id", "label", "head", "child",
+                                                                                    "labeller")})}
+        entities |= {"prelabel_ner_tags": List(ClassLabel(names=list(BIO_NAMES))),
+                     "prelabel_spans": List(_entity_span())}
+        claims |= {"prelabel_id": Value("string"), "prelabel_checkworthy": checkworthy,
+                   "prelabel_score": Value("float64")}
+        sources |= {"prelabel_id": Value("string"), "prelabel_source": List(_fragment()),
+                    "prelabel_cue": List(_fragment()), "prelabel_content": List(_fragment()),
+                    "prelabel_source_kind": kinds}
+    return {name: Features(f) for name, f in
+            (("documents", documents), ("entities", entities), ("claims", claims), ("sources", sources))}
+
+
+# --------------------------------------------------------------------------------------------- span checks
+def clean_spans(doc: dict, spans: list, where: Callable[[str], None] | None, key: str = "spans") -> list[dict]:
+    """Spans whose offsets, text and label are valid; each bad one is reported (one line) and left out."""
+    text, n = doc["text"], len(doc["text"])
+    good = []
+    for span in spans or ():
+        problem = None
+        if not isinstance(span, dict):
+            problem = "span is not an object"
+        elif span.get("layer") not in LABELS_BY_LAYER:
+            problem = f"span {span.get('id')}: unknown layer {span.get('layer')!r}"
+        elif span.get("label") not in LABELS_BY_LAYER[span["layer"]]:
+            problem = f"span {span.get('id')}: label {span.get('label')!r} not in the {span['layer']} label set"
+        elif not (isinstance(span.get("start"), int) and isinstance(span.get("end"), int)
+                  and 0 <= span["start"] < span["end"] <= n):
+            problem = f"span {span.get('id')}: offsets {span.get('start')}-{span.get('end')} outside the text"
+        elif "text" in span and span["text"] != text[span["start"]:span["end"]]:
+            problem = f"span {span.get('id')}: text {span['text']!r} differs from the document text at its offsets"
+        elif not isinstance(span.get("id"), str):
+            problem = "span without a string id"
+        if problem:
+            if where:
+                where(f"[{key}] {problem}; span left out")
+            continue
+        good.append(span)
+    return good
+
+
+def _score(span: dict) -> float | None:
+    score = span.get("score")
+    return float(score) if isinstance(score, int | float) and not isinstance(score, bool) else None
+
+
+def _attrs(span: dict) -> dict:
+    attrs = span.get("attrs")
+    return attrs if isinstance(attrs, dict) else {}
+
+
+def overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
+    return max(0, min(a[1], b[1]) - max(a[0], b[0]))
+
+
+def jaccard(a: tuple[int, int], b: tuple[int, int]) -> float:
+    inter = overlap(a, b)
+    return inter / (max(a[1], b[1]) - min(a[0], b[0])) if inter else 0.0
+
+
+# --------------------------------------------------------------------------------------------- entities
+@dataclass
+class SentenceIndex:
+    """Token and sentence lookups for one document."""
+
+    tokens: list[dict]
+    sentences: list[list[int]]
+
+    def __post_init__(self) -> None:
+        self.token_index = TokenIndex(self.tokens)
+        starts = self.token_index.starts
+        # Token range [t0, t1) of every sentence.
+        self.sentence_tokens = [(bisect_right(starts, s - 1), bisect_right(starts, e - 1)) for s, e in
+                                self.sentences]
+        self._sentence_first_tokens = [t0 for t0, _ in self.sentence_tokens]
+
+    def sentence_of_token(self, i: int) -> int | None:
+        k = bisect_right(self._sentence_first_tokens, i) - 1
+        if k < 0 or not (self.sentence_tokens[k][0] <= i < self.sentence_tokens[k][1]):
+            return None
+        return k
+
+    def token_range(self, start: int, end: int) -> tuple[int, int] | None:
+        """Half-open token range of a span; spans off token boundaries are widened to whole tokens."""
+        rng = self.token_index.token_range(start, end)
+        if rng is None:
+            snapped = self.token_index.snap(start, end)
+            if snapped is None:
+                return None
+            rng = self.token_index.token_range(*snapped)
+            if rng is None:
+                return None
+        return rng[0], rng[1] + 1
+
+
+@dataclass
+class EntityLayout:
+    """Doc-level BIO tags and per-sentence span lists for one set of entity spans."""
+
+    tags: list[int]
+    by_sentence: dict[int, list[dict]]
+    not_in_bio: int = 0  # nested/overlapping spans kept only in `spans`
+    crossing: int = 0  # spans that cross a sentence boundary (BIO and token range cut at the sentence end)
+    unplaced: int = 0  # spans on no token or outside every sentence
+    snapped: int = 0  # spans off token boundaries, widened to whole tokens
+
+
+def layout_entities(index: SentenceIndex, spans: list[dict], doc_id: str) -> EntityLayout:
+    layout = EntityLayout([0] * len(index.tokens), {})
+    placed = []
+    for span in spans:
+        rng = index.token_range(span["start"], span["end"])
+        sent = None if rng is None else index.sentence_of_token(rng[0])
+        if rng is None or sent is None:
+            layout.unplaced += 1
+            continue
+        if not index.token_index.on_boundaries(span["start"], span["end"]):
+            layout.snapped += 1
+        t0, t1 = rng
+        s0, s1 = index.sentence_tokens[sent]
+        if t1 > s1:
+            layout.crossing += 1
+            t1 = s1
+        placed.append((t0, t1, sent, span))
+    # Longest first among spans starting at the same token, then left to right: BIO keeps the outer span.
+    placed.sort(key=lambda p: (p[0], -(p[1] - p[0]), p[3]["start"], p[3]["id"]))
+    taken_until = -1
+    for t0, t1, sent, span in placed:
+        s0 = index.sentence_tokens[sent][0]
+        layout.by_sentence.setdefault(sent, []).append({
+            "id": f"{doc_id}:{span['id']}", "label": span["label"], "start": span["start"], "end": span["end"],
+            "text": span.get("text", ""), "token_start": t0 - s0, "token_end": t1 - s0, "score": _score(span),
+            "labeller": span.get("labeller"),
+        })
+        if t0 < taken_until:
+            layout.not_in_bio += 1
+            continue
+        layout.tags[t0] = _BIO_INDEX[f"B-{span['label']}"]
+        for i in range(t0 + 1, t1):
+            layout.tags[i] = _BIO_INDEX[f"I-{span['label']}"]
+        taken_until = t1
+    for rows in layout.by_sentence.values():
+        rows.sort(key=lambda r: (r["start"], -r["end"], r["id"]))
+    return layout
+
+
+# --------------------------------------------------------------------------------------------- sources
+def attributions(spans: list[dict], relations: list[dict]) -> list[dict]:
+    """Group sources-layer spans into attributions: connected components around CONTENT spans."""
+    by_id = {s["id"]: s for s in spans if s["layer"] == "sources"}
+    parent = {sid: sid for sid in by_id}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for rel in relations or ():
+        head, child = by_id.get(rel.get("head")), by_id.get(rel.get("child"))
+        if rel.get("label") in RELATION_LABELS and head and child and child["label"] == "CONTENT":
+            parent[find(head["id"])] = find(child["id"])
+    groups: dict[str, list[dict]] = {}
+    for span in by_id.values():
+        groups.setdefault(find(span["id"]), []).append(span)
+    out = []
+    for members in groups.values():
+        content = sorted((s for s in members if s["label"] == "CONTENT"), key=lambda s: (s["start"], s["end"]))
+        if not content:
+            continue
+        out.append({
+            "content": content,
+            "source": sorted((s for s in members if s["label"] == "SOURCE"), key=lambda s: (s["start"], s["end"])),
+            "cue": sorted((s for s in members if s["label"] == "CUE"), key=lambda s: (s["start"], s["end"])),
+        })
+    out.sort(key=lambda a: (a["content"][0]["start"], a["content"][0]["end"], a["content"][0]["id"]))
+    return out
+
+
+def orphan_source_spans(spans: list[dict], groups: list[dict]) -> int:
+    grouped = {s["id"] for g in groups for role in ("source", "cue", "content") for s in g[role]}
+    return sum(1 for s in spans if s["layer"] == "sources" and s["id"] not in grouped)
+
+
+_KIND_ALIASES = {k.replace("_", " "): k for k in SOURCE_KINDS} | {
+    "person": "named_person", "organisation": "named_organisation", "organization": "named_organisation",
+    "named organization": "named_organisation", "unnamed": "unnamed_group", "group": "unnamed_group",
+    "anonymous source": "anonymous", "unnamed person": "anonymous",
+}
+_ORG_LIKE = {"ORG", "GPE", "NORP", "FAC"}
+
+
+def source_kind(group: dict, entity_spans: list[dict]) -> int:
+    """ClassLabel index of the attribution's source kind, -1 when nothing says it."""
+    for span in (*group["source"], *group["content"]):
+        attrs = _attrs(span)
+        raw = attrs.get("kind", attrs.get("source_kind"))
+        if not isinstance(raw, str) or not raw.strip():
+            continue
+        key = raw.strip().lower().replace("-", " ").replace("_", " ")
+        kind = _KIND_ALIASES.get(key)
+        if kind is None and key == "named":
+            # "named" without person/organisation: decide from the entity under the source span.
+            for src in group["source"]:
+                labels = {e["label"] for e in entity_spans if overlap((e["start"], e["end"]),
+                                                                      (src["start"], src["end"]))}
+                if "PERSON" in labels:
+                    kind = "named_person"
+                elif labels & _ORG_LIKE:
+                    kind = "named_organisation"
+        if kind in SOURCE_KINDS:
+            return SOURCE_KINDS.index(kind)
+    return -1
+
+
+def is_correspondent(group: dict) -> bool:
+    return any(bool(_attrs(s).get("correspondent")) for s in (*group["source"], *group["content"]))
+
+
+def _fragments(spans: list[dict], doc_id: str) -> list[dict]:
+    return [{"id": f"{doc_id}:{s['id']}", "start": s["start"], "end": s["end"], "text": s.get("text", ""),
+             "score": _score(s), "labeller": s.get("labeller")} for s in spans]
+
+
+def _content_extent(group: dict) -> tuple[int, int]:
+    return group["content"][0]["start"], max(s["end"] for s in group["content"])
+
+
+# --------------------------------------------------------------------------------------------- claims
+def checkworthy_of(span: dict, threshold: float) -> int:
+    """ClassLabel index: the labeller's or annotator's decision, else the score against ``threshold``."""
+    attrs = _attrs(span)
+    for key in ("checkworthy", "check_worthy", "label", "choice"):
+        value = attrs.get(key)
+        if isinstance(value, bool):
+            return CHECKWORTHY_OPTIONS.index("CHECKWORTHY" if value else "NOT_CHECKWORTHY")
+        if isinstance(value, str) and value.upper() in CHECKWORTHY_OPTIONS:
+            return CHECKWORTHY_OPTIONS.index(value.upper())
+        if isinstance(value, list) and value and isinstance(value[0], str) and value[0].upper() in CHECKWORTHY_OPTIONS:
+            return CHECKWORTHY_OPTIONS.index(value[0].upper())
+    score = _score(span)
+    if score is None:
+        return -1
+    return CHECKWORTHY_OPTIONS.index("CHECKWORTHY" if score >= threshold else "NOT_CHECKWORTHY")
+
+
+def evidence_of(span: dict) -> list[str]:
+    """The evidence a claim labeller recorded, as strings ("NUMBER: 200", "ORG: Acme", "factual verb")."""
+    import orjson
+
+    raw = _attrs(span).get("evidence")
+    if raw is None:
+        return []
+    if isinstance(raw, dict):
+        return [f"{k}: {v}" for k, v in raw.items()]
+    if not isinstance(raw, list):
+        return [str(raw)]
+    out = []
+    for item in raw:
+        if isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, dict) and "type" in item and "text" in item and len(item) <= 4:
+            out.append(f"{item['type']}: {item['text']}")
+        else:
+            out.append(orjson.dumps(item, option=orjson.OPT_SORT_KEYS).decode())
+    return out
+
+
+def _explicit_links(span: dict) -> list[str]:
+    out: list[str] = []
+    for key in ("source_id", "source", "sources", "source_ids", "attribution", "attributions"):
+        value = _attrs(span).get(key)
+        if isinstance(value, str):
+            out.append(value)
+        elif isinstance(value, list):
+            out.extend(v for v in value if isinstance(v, str))
+    return out
+
+
+def _overlaps_enough(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    shorter = min(a[1] - a[0], b[1] - b[0])
+    return shorter > 0 and overlap(a, b) >= CLAIM_SOURCE_OVERLAP * shorter
+
+
+# --------------------------------------------------------------------------------------------- gold vs pre-labels
+def match_one_to_one(pred: list[tuple[int, int, str]], gold: list[tuple[int, int, str]],
+                     min_jaccard: float) -> list[tuple[int, int]]:
+    """Greedy one-to-one matching (best Jaccard first) of same-label spans; returns (pred_i, gold_j) pairs."""
+    candidates = []
+    for i, p in enumerate(pred):
+        for j, g in enumerate(gold):
+            if p[2] == g[2]:
+                score = jaccard(p[:2], g[:2])
+                if score >= min_jaccard and score > 0:
+                    candidates.append((-score, i, j))
+    candidates.sort()
+    used_p, used_g, pairs = set(), set(), []
+    for _neg, i, j in candidates:
+        if i not in used_p and j not in used_g:
+            used_p.add(i)
+            used_g.add(j)
+            pairs.append((i, j))
+    return pairs
+
+
+@dataclass
+class PRCounter:
+    """True positives, predictions and gold counts -> precision, recall, F1."""
+
+    tp: int = 0
+    pred: int = 0
+    gold: int = 0
+
+    def add(self, tp: int, pred: int, gold: int) -> None:
+        self.tp, self.pred, self.gold = self.tp + tp, self.pred + pred, self.gold + gold
+
+    def as_dict(self) -> dict:
+        p = self.tp / self.pred if self.pred else 0.0
+        r = self.tp / self.gold if self.gold else 0.0
+        f = 2 * p * r / (p + r) if p + r else 0.0
+        return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4),
+                "pre-labels": self.pred, "gold": self.gold}
+
+
+# --------------------------------------------------------------------------------------------- statistics
+WAR_TERMS = ("war", "wars", "warfare", "invasion", "troops", "missile", "missiles", "drone", "drones",
+             "shelling", "airstrike", "airstrikes", "frontline", "front line", "killed", "casualties",
+             "wounded", "ceasefire", "offensive", "artillery")  # fmt: skip
+
+
+@dataclass
+class Stats:
+    """Everything the card reports, counted while rows stream past (no row is kept)."""
+
+    split_names: tuple[str, ...] = ()
+    documents: Counter = field(default_factory=Counter)  # split -> documents
+    characters: Counter = field(default_factory=Counter)
+    tokens: Counter = field(default_factory=Counter)
+    rows: dict = field(default_factory=dict)  # config -> Counter(split -> rows)
+    entity_labels: dict = field(default_factory=dict)  # split -> Counter(label)
+    checkworthy: dict = field(default_factory=dict)  # split -> Counter(label name)
+    source_kinds: dict = field(default_factory=dict)  # split -> Counter(kind name)
+    correspondent: int = 0
+    claims_linked: int = 0
+    publishers: Counter = field(default_factory=Counter)
+    published_min: str | None = None
+    published_max: str | None = None
+    labellers: dict = field(default_factory=dict)  # layer -> Counter(name@version)
+    stripped: Counter = field(default_factory=Counter)  # boilerplate rule -> lines
+    person_mentions: int = 0
+    person_names: set = field(default_factory=set)
+    war_documents: int = 0
+    spans_dropped: int = 0
+    entities_not_in_bio: int = 0
+    entities_crossing: int = 0
+    entities_unplaced: int = 0
+    entities_snapped: int = 0
+    orphan_source_spans: int = 0
+    segmented_now: int = 0
+    duplicates: int = 0
+    annotators: Counter = field(default_factory=Counter)  # gold: annotator -> documents
+    policies: Counter = field(default_factory=Counter)  # gold: merge policy -> documents
+    prelabel_quality: dict = field(default_factory=dict)  # layer/role -> PRCounter (gold mode)
+
+    def count_row(self, config: str, split: str) -> None:
+        self.rows.setdefault(config, Counter())[split] += 1
+
+    def add_published(self, value: str | None) -> None:
+        if not value:
+            return
+        day = str(value)[:10]
+        self.published_min = day if self.published_min is None else min(self.published_min, day)
+        self.published_max = day if self.published_max is None else max(self.published_max, day)
+
+
+# --------------------------------------------------------------------------------------------- rows
+@dataclass
+class RowBuilder:
+    """Turns one document record into the rows of every config, updating :class:`Stats`."""
+
+    stats: Stats
+    gold: bool = False
+    checkworthy_threshold: float = 0.5
+
+    def rows(self, doc: dict, split: str, licence_status: int,
+             problem: Callable[[str], None]) -> dict[str, list[dict]]:
+        doc_id = doc["id"]
+        spans = clean_spans(doc, doc.get("spans"), problem)
+        pre_spans = clean_spans(doc, doc.get("prelabel_spans"), problem, "prelabel_spans") if self.gold else []
+        self.stats.spans_dropped += len(doc.get("spans") or ()) - len(spans)
+        if self.gold:
+            self.stats.spans_dropped += len(doc.get("prelabel_spans") or ()) - len(pre_spans)
+        relations = [r for r in doc.get("relations") or () if isinstance(r, dict)]
+        pre_relations = [r for r in doc.get("prelabel_relations") or () if isinstance(r, dict)]
+        self._count_document(doc, split)
+
+        entity_spans = [s for s in spans if s["layer"] == "entities"]
+        groups = attributions(spans, relations)
+        self.stats.orphan_source_spans += orphan_source_spans(spans, groups)
+        out = {
+            "documents": [self._document_row(doc, licence_status, pre_spans, pre_relations)],
+            "entities": self._entity_rows(doc, entity_spans, pre_spans, split),
+        }
+        claim_rows, source_rows = self._claim_and_source_rows(doc_id, spans, entity_spans, groups,
+                                                              pre_spans, pre_relations, split)
+        out["claims"], out["sources"] = claim_rows, source_rows
+        for config, rows in out.items():
+            for _ in rows:
+                self.stats.count_row(config, split)
+        return out
+
+    # -- documents
+    def _count_document(self, doc: dict, split: str) -> None:
+        st = self.stats
+        st.documents[split] += 1
+        st.characters[split] += len(doc["text"])
+        st.tokens[split] += len(doc["tokens"])
+        if doc.get("publisher"):
+            st.publishers[doc["publisher"]] += 1
+        st.add_published(doc.get("published"))
+        annotation = doc.get("annotation") if isinstance(doc.get("annotation"), dict) else {}
+        # Gold records keep the pre-labellers under annotation.prelabellers.
+        labellers = annotation.get("prelabellers") or doc.get("labellers") or {}
+        for layer, name in sorted(labellers.items()):
+            st.labellers.setdefault(layer, Counter())[str(name)] += 1
+        for annotator in annotation.get("annotators") or ():
+            st.annotators[str(annotator)] += 1
+        if annotation.get("policy"):
+            st.policies[str(annotation["policy"])] += 1
+        for stripped in (doc.get("ingest") or {}).get("stripped") or ():
+            if isinstance(stripped, dict):
+                st.stripped[str(stripped.get("rule") or "unnamed rule")] += 1
+        lowered = doc["text"].lower()
+        if any(_has_word(lowered, term) for term in WAR_TERMS):
+            st.war_documents += 1
+
+    def _document_row(self, doc: dict, licence_status: int, pre_spans: list[dict],
+                      pre_relations: list[dict]) -> dict:
+        labellers = doc.get("labellers") or {}
+        row = {
+            "id": doc["id"], "title": _opt_str(doc.get("title")), "text": doc["text"],
+            "source_url": _opt_str(doc.get("source_url")), "publisher": _opt_str(doc.get("publisher")),
+            "published": _opt_str(doc.get("published")), "licence": _opt_str(doc.get("licence")),
+            "licence_status": licence_status, "origin": _opt_str(doc.get("origin")),
+            "paragraphs": [{"start": s, "end": e} for s, e in doc.get("paragraphs") or ()],
+            "sentences": [{"start": s, "end": e} for s, e in doc.get("sentences") or ()],
+            "labellers": {layer: _opt_str(labellers.get(layer)) for layer in LAYERS},
+        }
+        if self.gold:
+            row["prelabel_spans"] = [
+                {"id": f"{doc['id']}:{s['id']}", "layer": s["layer"], "label": s["label"], "start": s["start"],
+                 "end": s["end"], "text": s.get("text", ""), "score": _score(s), "labeller": s.get("labeller")}
+                for s in pre_spans]
+            row["prelabel_relations"] = [
+                {"id": f"{doc['id']}:{r.get('id')}", "label": _opt_str(r.get("label")),
+                 "head": f"{doc['id']}:{r.get('head')}", "child": f"{doc['id']}:{r.get('child')}",
+                 "labeller": _opt_str(r.get("labeller"))} for r in pre_relations]
+        return row
+
+    # -- entities
+    def _entity_rows(self, doc: dict, entity_spans: list[dict], pre_spans: list[dict], split: str) -> list[dict]:
+        st = self.stats
+        index = SentenceIndex(doc["tokens"], doc["sentences"])
+        layout = layout_entities(index, entity_spans, doc["id"])
+        st.entities_not_in_bio += layout.not_in_bio
+        st.entities_crossing += layout.crossing
+        st.entities_unplaced += layout.unplaced
+        st.entities_snapped += layout.snapped
+        labels = st.entity_labels.setdefault(split, Counter())
+        for span in entity_spans:
+            labels[span["label"]] += 1
+            if span["label"] == "PERSON":
+                st.person_mentions += 1
+                st.person_names.add(" ".join(span.get("text", "").split()).lower())
+        pre_layout = None
+        if self.gold:
+            pre_entities = [s for s in pre_spans if s["layer"] == "entities"]
+            pre_layout = layout_entities(index, pre_entities, doc["id"])
+            key = lambda s: (s["start"], s["end"], s["label"])  # noqa: E731
+            pairs = match_one_to_one([key(s) for s in pre_entities], [key(s) for s in entity_spans], 1.0)
+            st.prelabel_quality.setdefault("entities", PRCounter()).add(len(pairs), len(pre_entities),
+                                                                        len(entity_spans))
+        text, tokens, rows = doc["text"], doc["tokens"], []
+        for k, (s, e) in enumerate(doc["sentences"]):
+            t0, t1 = index.sentence_tokens[k]
+            if t1 <= t0:
+                continue
+            sent_tokens = tokens[t0:t1]
+            row = {
+                "id": f"{doc['id']}:sent{k}", "doc_id": doc["id"], "sentence": k, "start": s, "end": e,
+                "text": text[s:e], "tokens": [text[t["start"]:t["end"]] for t in sent_tokens],
+                "token_starts": [t["start"] for t in sent_tokens], "token_ends": [t["end"] for t in sent_tokens],
+                "ner_tags": layout.tags[t0:t1], "spans": layout.by_sentence.get(k, []),
+            }
+            if pre_layout is not None:
+                row["prelabel_ner_tags"] = pre_layout.tags[t0:t1]
+                row["prelabel_spans"] = pre_layout.by_sentence.get(k, [])
+            rows.append(row)
+        return rows
+
+    # -- claims and sources
+    def _claim_and_source_rows(self, doc_id: str, spans: list[dict], entity_spans: list[dict],
+                               groups: list[dict], pre_spans: list[dict], pre_relations: list[dict],
+                               split: str) -> tuple[list[dict], list[dict]]:
+        st = self.stats
+        claims = sorted((s for s in spans if s["layer"] == "claims"), key=lambda s: (s["start"], s["end"], s["id"]))
+        group_ids = [f"{doc_id}:{g['content'][0]['id']}" for g in groups]
+        extents = [_content_extent(g) for g in groups]
+        member_of = {s["id"]: gid for g, gid in zip(groups, group_ids, strict=True)
+                     for role in ("source", "cue", "content") for s in g[role]}
+        claim_ids = [f"{doc_id}:{c['id']}" for c in claims]
+        claims_of_group: dict[str, list[str]] = {gid: [] for gid in group_ids}
+        claim_rows = []
+        entities_in_order = sorted(entity_spans, key=lambda e: (e["start"], e["id"]))
+        pre_claims = [s for s in pre_spans if s["layer"] == "claims"]
+        cw_counts = st.checkworthy.setdefault(split, Counter())
+        for claim, cid in zip(claims, claim_ids, strict=True):
+            extent = (claim["start"], claim["end"])
+            linked = [gid for g, gid in zip(groups, group_ids, strict=True)
+                      if any(_overlaps_enough(extent, (c["start"], c["end"])) for c in g["content"])]
+            for ref in _explicit_links(claim):
+                gid = member_of.get(ref) or (ref if ref in claims_of_group else None)
+                if gid and gid not in linked:
+                    linked.append(gid)
+            linked.sort(key=group_ids.index)
+            for gid in linked:
+                claims_of_group[gid].append(cid)
+            st.claims_linked += bool(linked)
+            cw = checkworthy_of(claim, self.checkworthy_threshold)
+            cw_counts[CHECKWORTHY_OPTIONS[cw] if cw >= 0 else "unlabelled"] += 1
+            row = {
+                "id": cid, "doc_id": doc_id, "text": claim.get("text", ""), "start": claim["start"],
+                "end": claim["end"], "checkworthy": cw, "score": _score(claim), "source_ids": linked,
+                "entity_ids": [f"{doc_id}:{e['id']}" for e in entities_in_order
+                               if claim["start"] <= e["start"] and e["end"] <= claim["end"]],
+                "evidence": evidence_of(claim), "labeller": claim.get("labeller"),
+            }
+            if self.gold:
+                best = _best_match(extent, [(p["start"], p["end"]) for p in pre_claims])
+                pre = pre_claims[best] if best is not None else None
+                row |= {"prelabel_id": f"{doc_id}:{pre['id']}" if pre else None,
+                        "prelabel_checkworthy": checkworthy_of(pre, self.checkworthy_threshold) if pre else -1,
+                        "prelabel_score": _score(pre) if pre else None}
+            claim_rows.append(row)
+        if self.gold:
+            key = lambda s: (s["start"], s["end"], "CLAIM")  # noqa: E731
+            pairs = match_one_to_one([key(s) for s in pre_claims], [key(s) for s in claims], PRELABEL_MATCH_JACCARD)
+            st.prelabel_quality.setdefault("claims", PRCounter()).add(len(pairs), len(pre_claims), len(claims))
+            # Positive class as in the CheckThat! scoring: check-worthy pre-labels against check-worthy gold.
+            yes = CHECKWORTHY_OPTIONS.index("CHECKWORTHY")
+            pred_cw = [key(s) for s in pre_claims if checkworthy_of(s, self.checkworthy_threshold) == yes]
+            gold_cw = [key(s) for s in claims if checkworthy_of(s, self.checkworthy_threshold) == yes]
+            pairs = match_one_to_one(pred_cw, gold_cw, PRELABEL_MATCH_JACCARD)
+            st.prelabel_quality.setdefault("claims CHECKWORTHY", PRCounter()).add(len(pairs), len(pred_cw),
+                                                                                  len(gold_cw))
+
+        pre_groups = attributions(pre_spans, pre_relations) if self.gold else []
+        pre_extents = [_content_extent(g) for g in pre_groups]
+        kinds = st.source_kinds.setdefault(split, Counter())
+        source_rows = []
+        for group, gid, ext in zip(groups, group_ids, extents, strict=True):
+            kind = source_kind(group, entity_spans)
+            kinds[SOURCE_KINDS[kind] if kind >= 0 else "unknown"] += 1
+            correspondent = is_correspondent(group)
+            st.correspondent += correspondent
+            row = {
+                "id": gid, "doc_id": doc_id, "source": _fragments(group["source"], doc_id),
+                "cue": _fragments(group["cue"], doc_id), "content": _fragments(group["content"], doc_id),
+                "source_kind": kind, "correspondent": correspondent, "claim_ids": claims_of_group[gid],
+                "labeller": group["content"][0].get("labeller"),
+            }
+            if self.gold:
+                best = _best_match(ext, pre_extents)
+                pre = pre_groups[best] if best is not None else None
+                pre_entities = [s for s in pre_spans if s["layer"] == "entities"]
+                row |= {
+                    "prelabel_id": f"{doc_id}:{pre['content'][0]['id']}" if pre else None,
+                    "prelabel_source": _fragments(pre["source"], doc_id) if pre else [],
+                    "prelabel_cue": _fragments(pre["cue"], doc_id) if pre else [],
+                    "prelabel_content": _fragments(pre["content"], doc_id) if pre else [],
+                    "prelabel_source_kind": source_kind(pre, pre_entities) if pre else -1,
+                }
+            source_rows.append(row)
+        if self.gold:
+            for role in ("SOURCE", "CUE", "CONTENT"):
+                pred = [(s["start"], s["end"], role) for s in pre_spans
+                        if s["layer"] == "sources" and s["label"] == role]
+                gold = [(s["start"], s["end"], role) for s in spans if s["layer"] == "sources" and s["label"] == role]
+                pairs = match_one_to_one(pred, gold, PRELABEL_MATCH_JACCARD)
+                st.prelabel_quality.setdefault(f"sources {role}", PRCounter()).add(len(pairs), len(pred), len(gold))
+        return claim_rows, source_rows
+
+
+def _best_match(extent: tuple[int, int], candidates: list[tuple[int, int]]) -> int | None:
+    best, best_score = None, PRELABEL_MATCH_JACCARD
+    for i, cand in enumerate(candidates):
+        score = jaccard(extent, cand)
+        if score >= best_score and (best is None or score > best_score):
+            best, best_score = i, score
+    return best
+
+
+def _opt_str(value) -> str | None:
+    return None if value in (None, "") else str(value)
+
+
+def _has_word(text: str, term: str) -> bool:
+    start = 0
+    while (i := text.find(term, start)) >= 0:
+        before = text[i - 1] if i else " "
+        after = text[i + len(term)] if i + len(term) < len(text) else " "
+        if not before.isalnum() and not after.isalnum():
+            return True
+        start = i + 1
+    return False
+
+
+# --------------------------------------------------------------------------------------------- parquet
+_WRITER_OPTIONS: dict = {}
+_params = inspect.signature(pq.ParquetWriter.__init__).parameters
+if "use_content_defined_chunking" in _params:  # pyarrow >= 21: dedup-friendly pages for the Hub's Xet storage
+    _WRITER_OPTIONS["use_content_defined_chunking"] = True
+if "write_page_index" in _params:
+    _WRITER_OPTIONS["write_page_index"] = True
+
+
+@dataclass
+class SplitFiles:
+    rows: int = 0
+    num_bytes: int = 0  # uncompressed arrow size, as `datasets` reports it
+    files: list[str] = field(default_factory=list)
+
+
+class ConfigWriter:
+    """Streams one config's rows into ``<root>/<config>/<split>-NNNNN-of-MMMMM.parquet`` in bounded batches.
+
+    Rows are buffered per split and flushed as one row group when the buffer holds ``batch_rows`` rows or about
+    ``batch_bytes`` of text; a shard is closed after ``shard_bytes`` (uncompressed) and the next one opened.
+    """
+
+    def __init__(self, root: Path, config: str, features: Features, batch_rows: int = 1000,
+                 batch_bytes: int = 64 << 20, shard_bytes: int = 256 << 20):
+        self.root, self.config = root, config
+        self.schema = features.arrow_schema  # carries the `datasets` features (ClassLabel) in its metadata
+        self.batch_rows, self.batch_bytes, self.shard_bytes = batch_rows, batch_bytes, shard_bytes
+        self._buffers: dict[str, list[dict]] = {}
+        self._buffer_bytes: Counter = Counter()
+        self._writers: dict[str, tuple[pq.ParquetWriter, int]] = {}  # split -> (writer, bytes in shard)
+        self.splits: dict[str, SplitFiles] = {}
+
+    def add(self, split: str, rows: Iterable[dict]) -> None:
+        buffer = self._buffers.setdefault(split, [])
+        for row in rows:
+            buffer.append(row)
+            self._buffer_bytes[split] += 64 + len(row.get("text") or "") * 2
+            if len(buffer) >= self.batch_rows or self._buffer_bytes[split] >= self.batch_bytes:
+                self._flush(split)
+                buffer = self._buffers[split]
+
+    def _flush(self, split: str) -> None:
+        rows = self._buffers.get(split)
+        if not rows:
+            return
+        table = pa.Table.from_pylist(rows, schema=self.schema)
+        self._buffers[split], self._buffer_bytes[split] = [], 0
+        files = self.splits.setdefault(split, SplitFiles())
+        writer, in_shard = self._writers.get(split, (None, 0))
+        if writer is None:
+            path = self.root / self.config / f"{split}-{len(files.files):05d}.parquet.part"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            writer = pq.ParquetWriter(path, self.schema, compression="snappy", **_WRITER_OPTIONS)
+            files.files.append(str(path))
+        writer.write_table(table)
+        files.rows += table.num_rows
+        files.num_bytes += table.nbytes
+        in_shard += table.nbytes
+        if in_shard >= self.shard_bytes:
+            writer.close()
+            self._writers.pop(split, None)
+        else:
+            self._writers[split] = (writer, in_shard)
+
+    def close(self) -> dict[str, SplitFiles]:
+        """Flush, close and give shards their final ``-NNNNN-of-MMMMM`` names; returns files per split."""
+        for split in list(self._buffers):
+            self._flush(split)
+        for writer, _ in self._writers.values():
+            writer.close()
+        self._writers.clear()
+        for split, files in self.splits.items():
+            final = []
+            for i, part in enumerate(files.files):
+                target = self.root / self.config / f"{split}-{i:05d}-of-{len(files.files):05d}.parquet"
+                Path(part).rename(target)
+                final.append(target.relative_to(self.root).as_posix())
+            files.files = final
+        return self.splits
