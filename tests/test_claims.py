@@ -89,3 +89,10 @@ def test_weights_file_is_generic():
     assert 0.0 < weights["threshold"] < 1.0
     # per-feature weights only: every key is one evidence feature or one word
     assert all(k.startswith(("f=", "w=")) and " " not in k for k in weights["weights"])
+
+
+def test_evidence_lists_features_not_words_that_share_their_name():
+    text = "The harbour board reviewed the passenger numbers and the ferry timetable again."
+    span = claims(text)[text]
+    assert "numbers" not in span["attrs"]["evidence"]  # the word "numbers" is no count
+    assert span["attrs"]["evidence"] == sorted(set(span["attrs"]["evidence"]))

@@ -171,3 +171,52 @@ def test_seed_article_attributions_and_kinds():
     for start, kind in expected.items():
         found = [k for text, k in sources.items() if start in text]
         assert found == [kind], (start, sources)
+
+
+def test_doubled_apostrophes_open_and_close_a_quotation():
+    doc = label("''I think the tunnel will open in spring,'' the engineer said.")
+    assert [a["cue"] for a in attributions(doc)] == ["said"]  # "I think" inside the quotation is not read
+    a = find(doc, "said")
+    assert a["content"] == "''I think the tunnel will open in spring,''"
+    assert a["source"]["text"] == "the engineer"
+
+
+def test_cue_inside_a_content_is_part_of_it():
+    doc = label("The mayor said that she believes the bridge is safe.")
+    assert [a["cue"] for a in attributions(doc)] == ["said"]
+    assert find(doc, "said")["content"] == "that she believes the bridge is safe"
+
+
+def test_cue_after_a_clause_boundary_ends_the_outer_content():
+    doc = label("The mayor said the bridge is safe, while engineers warned that it needs new cables.")
+    assert find(doc, "said")["content"] == "the bridge is safe"
+    warned = find(doc, "warned")
+    assert warned["source"]["text"] == "engineers"
+    assert warned["content"] == "that it needs new cables"
+
+
+def test_time_adverbial_between_source_and_cue():
+    doc = label("The governor on Tuesday said that fuel taxes would rise.")
+    assert find(doc, "said")["source"]["text"] == "The governor"
+    doc = label("The council now says that the library will stay open.")
+    assert find(doc, "says")["source"]["text"] == "The council"
+
+
+def test_interview_turn_letters_are_not_speakers():
+    doc = label("Q: Will the harbour reopen?\n\nA: Not before the storms pass.")
+    assert [s for s in spans_of(doc, "sources") if s["label"] == "SOURCE"] == []
+
+
+def test_post_posed_cue_with_manner_tail_keeps_the_left_source():
+    doc = label("“We are proud of the harvest,” the cooperative said in a statement.")
+    a = find(doc, "said")
+    assert a["source"]["text"] == "the cooperative"
+    assert a["content"] == "“We are proud of the harvest,”"
+
+
+def test_one_named_poll_is_a_source_but_standing_in_the_polls_is_not():
+    doc = label("Support for the tram plan fell to 41 percent, in a new Example Research poll.")
+    a = find(doc, "in")
+    assert a["source"]["text"] == "a new Example Research poll"
+    assert a["content"] == "Support for the tram plan fell to 41 percent"
+    assert attributions(label("The challenger gained ground in the polls over the summer.")) == []

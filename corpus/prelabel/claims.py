@@ -18,240 +18,42 @@ from __future__ import annotations
 import json
 import math
 import re
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
 from importlib import resources
+from itertools import accumulate
 
 from corpus.document import add_span, clear_layer, spans_of
-from corpus.offsets import TokenIndex
 from corpus.prelabel.registry import register
 
 VERSION = "1"
+
+
+def _load_word_lists(filename: str) -> dict[str, frozenset[str]]:
+    """Named word lists from a ``name<TAB>words…`` data file (a name may span several lines)."""
+    lists: dict[str, set[str]] = {}
+    for line in resources.files("corpus.prelabel").joinpath(f"data/{filename}").read_text("utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        name, _, words = line.partition("\t")
+        lists.setdefault(name.strip(), set()).update(words.split())
+    return {name: frozenset(words) for name, words in lists.items()}
+
+
+_WORDS = _load_word_lists("claims_words.tsv")  # read once, at import
 
 POSITIVE_EVIDENCE = ("numbers", "quantities", "named_entities", "factual_verbs", "comparisons", "causal")
 NEGATIVE_EVIDENCE = ("opinion", "hedging", "question", "prediction", "first_person", "short")
 
 _NUMBER = re.compile(r"\d")
-_NUMBER_WORDS = frozenset(
-    [
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "eleven",
-        "twelve",
-        "twenty",
-        "thirty",
-        "forty",
-        "fifty",
-        "hundred",
-        "hundreds",
-        "thousand",
-        "thousands",
-        "million",
-        "millions",
-        "billion",
-        "billions",
-        "trillion",
-        "trillions",
-        "dozen",
-        "dozens",
-        "half",
-        "quarter",
-        "third",
-        "twice",
-        "double",
-        "doubled",
-        "tripled",
-    ]
-)
-_QUANTITY_WORDS = frozenset(
-    [
-        "percent",
-        "per",
-        "cent",
-        "%",
-        "$",
-        "€",
-        "£",
-        "dollars",
-        "dollar",
-        "euros",
-        "pounds",
-        "million",
-        "billion",
-        "trillion",
-        "tons",
-        "tonnes",
-        "miles",
-        "km",
-        "kilometres",
-        "kilometers",
-        "acres",
-        "barrels",
-        "gallons",
-        "jobs",
-        "votes",
-        "people",
-        "deaths",
-        "soldiers",
-        "troops",
-        "rate",
-        "rates",
-        "budget",
-        "deficit",
-        "debt",
-        "tax",
-        "taxes",
-        "gdp",
-        "unemployment",
-    ]
-)
-_FACTUAL_VERBS = frozenset(
-    [
-        "voted",
-        "passed",
-        "signed",
-        "increased",
-        "decreased",
-        "raised",
-        "cut",
-        "cuts",
-        "lost",
-        "gained",
-        "created",
-        "killed",
-        "died",
-        "won",
-        "spent",
-        "paid",
-        "approved",
-        "banned",
-        "closed",
-        "opened",
-        "launched",
-        "invaded",
-        "attacked",
-        "arrested",
-        "charged",
-        "convicted",
-        "fell",
-        "rose",
-        "grew",
-        "doubled",
-        "tripled",
-        "dropped",
-        "reduced",
-        "expanded",
-        "funded",
-        "appointed",
-        "elected",
-        "fired",
-        "hired",
-        "shipped",
-        "halted",
-        "froze",
-        "frozen",
-        "announced",
-        "reported",
-        "recorded",
-        "confirmed",
-        "supported",
-        "opposed",
-        "introduced",
-        "vetoed",
-        "sued",
-        "ruled",
-        "built",
-        "destroyed",
-        "earned",
-        "owes",
-        "owed",
-        "costs",
-        "cost",
-        "received",
-        "sent",
-        "took",
-        "gave",
-    ]
-)
-_COMPARISONS = frozenset(
-    [
-        "more",
-        "less",
-        "fewer",
-        "than",
-        "most",
-        "least",
-        "higher",
-        "lower",
-        "highest",
-        "lowest",
-        "larger",
-        "largest",
-        "smaller",
-        "smallest",
-        "biggest",
-        "bigger",
-        "increase",
-        "increased",
-        "decrease",
-        "decreased",
-        "double",
-        "half",
-        "record",
-        "worst",
-        "best",
-        "only",
-        "first",
-        "last",
-        "since",
-        "compared",
-    ]
-)
+_NUMBER_WORDS = _WORDS["number_words"]
+_QUANTITY_WORDS = _WORDS["quantity_words"]
+_FACTUAL_VERBS = _WORDS["factual_verbs"]
+_COMPARISONS = _WORDS["comparisons"]
 _CAUSAL = frozenset(
     ["because", "caused", "causes", "cause", "led", "result", "resulted", "due", "therefore", "thanks", "consequence"]
 )
-_OPINION = frozenset(
-    [
-        "think",
-        "believe",
-        "feel",
-        "felt",
-        "great",
-        "terrible",
-        "wonderful",
-        "horrible",
-        "beautiful",
-        "amazing",
-        "disgrace",
-        "disaster",
-        "should",
-        "must",
-        "ought",
-        "love",
-        "hate",
-        "hope",
-        "wish",
-        "proud",
-        "honored",
-        "honoured",
-        "thank",
-        "good",
-        "bad",
-        "wrong",
-        "right",
-        "nice",
-        "incredible",
-        "fantastic",
-        "sad",
-        "shame",
-    ]
-)
+_OPINION = _WORDS["opinion"]
 _HEDGING = frozenset(
     ["maybe", "perhaps", "might", "may", "could", "possibly", "probably", "likely", "seems", "seem", "apparently"]
 )
@@ -273,28 +75,40 @@ _LEXICAL_EVIDENCE = (
 )
 
 
+_I_FORMS = frozenset({"i", "i'm", "i’m"})
+
+
+def _evidence(
+    vocab: set[str], has_digit: bool, has_name: bool, n_alpha: int, last_two: list[str], entity_labels: frozenset[str]
+) -> list[str]:
+    """The evidence feature names (``f=…``) of one claim candidate, from facts computed by the caller."""
+    feats = []
+    if has_digit or not vocab.isdisjoint(_NUMBER_WORDS) or entity_labels & _NUMERIC:
+        feats.append("f=numbers")
+    if not vocab.isdisjoint(_QUANTITY_WORDS) or entity_labels & _MEASURES:
+        feats.append("f=quantities")
+    # a capitalised word not opening the sentence and not "I" is taken as a name when no entity layer exists
+    if has_name or entity_labels & _NAMES:
+        feats.append("f=named_entities")
+    for name, lexicon in _LEXICAL_EVIDENCE:
+        if not vocab.isdisjoint(lexicon):
+            feats.append(name)
+    if "?" in last_two:
+        feats.append("f=question")
+    if n_alpha < 6:
+        feats.append("f=short")
+    return sorted(feats)
+
+
 def claim_features(words: list[str], capitalised: list[bool], entity_labels: frozenset[str] = frozenset()) -> list[str]:
     """Feature names for one claim candidate, given its tokens (and the entity labels inside it)."""
     low = [w.lower() for w in words]
     vocab = set(low)
-    feats = {"w=" + w for w in vocab if w[:1].isalnum()}
+    has_name = any(cap and k > 0 and low[k] not in _I_FORMS for k, cap in enumerate(capitalised))
     n_alpha = sum(1 for w in low if w[:1].isalpha())
-    if _NUMBER.search(" ".join(words)) or not vocab.isdisjoint(_NUMBER_WORDS) or entity_labels & _NUMERIC:
-        feats.add("f=numbers")
-    if not vocab.isdisjoint(_QUANTITY_WORDS) or entity_labels & _MEASURES:
-        feats.add("f=quantities")
-    # a capitalised word not opening the sentence and not "I" is taken as a name when no entity layer exists
-    if entity_labels & _NAMES or any(
-        cap and k > 0 and low[k] not in ("i", "i'm", "i’m") for k, cap in enumerate(capitalised)
-    ):
-        feats.add("f=named_entities")
-    for name, lexicon in _LEXICAL_EVIDENCE:
-        if not vocab.isdisjoint(lexicon):
-            feats.add(name)
-    if "?" in low[-2:]:
-        feats.add("f=question")
-    if n_alpha < 6:
-        feats.add("f=short")
+    has_digit = _NUMBER.search(" ".join(words)) is not None
+    feats = {"w=" + w for w in vocab if w[:1].isalnum()}
+    feats.update(_evidence(vocab, has_digit, has_name, n_alpha, low[-2:], entity_labels))
     return sorted(feats)
 
 
@@ -318,59 +132,85 @@ class RulesClaimLabeller:
     def __init__(self, threshold: float | None = None):
         self.weights = load_weights()
         self.threshold = float(self.weights["threshold"] if threshold is None else threshold)
+        # word features by bare word: a sentence's word score is one set intersection away
+        self.word_weights = {
+            k[2:]: v for k, v in self.weights["weights"].items() if k.startswith("w=") and k[2:3].isalnum()
+        }
+        self.word_keys = frozenset(self.word_weights)
 
     def __call__(self, doc: dict) -> dict:
         clear_layer(doc, self.layer)
         tag = f"{self.name}@{self.version}"
         text = doc["text"]
         tokens = doc.get("tokens") or []
-        index = TokenIndex(tokens)
+        # per-token facts computed once per document, so each sentence costs a few slices and set operations
+        starts = [t["start"] for t in tokens]
+        ends = [t["end"] for t in tokens]
+        words = [text[a:b] for a, b in zip(starts, ends, strict=True)]
+        lows = [w.lower() for w in words]
+        alpha = list(accumulate((w[:1].isalpha() for w in words), initial=0))
+        alnum = list(accumulate((w[:1].isalnum() for w in words), initial=0))
+        name_like = [w[:1].isupper() and lw not in _I_FORMS for w, lw in zip(words, lows, strict=True)]
         entities = sorted((s["start"], s["end"], s["label"]) for s in spans_of(doc, "entities"))
         # CONTENT span -> its SOURCE span id, so claims inside reported speech point at who said them
         contents = {s["id"]: s for s in spans_of(doc, "sources") if s["label"] == "CONTENT"}
         source_of = {r["child"]: r["head"] for r in doc.get("relations", ()) if r["label"] == "ATTRIBUTION"}
         attributed = sorted((c["start"], c["end"], source_of[cid]) for cid, c in contents.items() if cid in source_of)
+        reach = list(accumulate((ce for _, ce, _ in attributed), max))  # furthest content end so far
         weights = self.weights["weights"]
+        bias = self.weights["bias"]
         # add_span numbers a span by counting its layer's spans in the record it is given; giving it a record of
         # this layer only (the layer was just cleared) keeps the same ids without rescanning every entity span
         own: dict = {"text": text, "spans": []}
-        ent_i = 0
+        ent_i = att_i = 0
+        n = len(tokens)
         for start, end in doc.get("sentences") or []:
-            span = index.shrink(start, end)
-            if span is None:
+            first = bisect_left(starts, start)  # the whole tokens inside the sentence
+            last = bisect_right(ends, end) - 1
+            if first >= n or last < first or alnum[last + 1] - alnum[first] < 3:
                 continue
-            first, last = index.token_range(*span) or (None, None)
-            if first is None:
-                continue
-            words = [text[tokens[k]["start"] : tokens[k]["end"]] for k in range(first, last + 1)]
-            if sum(1 for w in words if w[:1].isalnum()) < 3:
-                continue
+            span_start, span_end = starts[first], ends[last]
             while ent_i < len(entities) and entities[ent_i][1] <= start:
                 ent_i += 1
             labels = frozenset(lab for es, ee, lab in entities[ent_i : ent_i + 64] if es < end and ee > start)
-            feats = claim_features(words, [w[:1].isupper() for w in words], labels)
-            score = score_features(feats, self.weights)
-            evidence = [f[2:] for f in feats if f[2:] in POSITIVE_EVIDENCE and weights.get(f, 0.0) > 0]
-            source_id = _source_for(attributed, span[0], span[1])
+            vocab = set(lows[first : last + 1])
+            evidence = _evidence(
+                vocab,
+                _NUMBER.search(text, span_start, span_end) is not None,
+                True in name_like[first + 1 : last + 1],
+                alpha[last + 1] - alpha[first],
+                lows[max(first, last - 1) : last + 1],
+                labels,
+            )
+            z = bias + sum(weights.get(f, 0.0) for f in evidence)
+            z += sum(map(self.word_weights.__getitem__, vocab & self.word_keys))
+            score = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+            while att_i < len(attributed) and reach[att_i] <= span_start:
+                att_i += 1  # every content up to here ended before this sentence
+            source_id = _source_for(attributed, att_i, span_start, span_end)
             add_span(
                 own,
                 self.layer,
                 "CLAIM",
-                span[0],
-                span[1],
+                span_start,
+                span_end,
                 tag,
                 score,
-                {"checkworthy": score >= self.threshold, "evidence": evidence, "source_id": source_id},
+                {
+                    "checkworthy": score >= self.threshold,
+                    "evidence": [f[2:] for f in evidence if f[2:] in POSITIVE_EVIDENCE and weights.get(f, 0.0) > 0],
+                    "source_id": source_id,
+                },
             )
         doc["spans"].extend(own["spans"])
         doc.setdefault("labellers", {})[self.layer] = tag
         return doc
 
 
-def _source_for(attributed: list[tuple[int, int, str]], start: int, end: int) -> str | None:
+def _source_for(attributed: list[tuple[int, int, str]], first: int, start: int, end: int) -> str | None:
     """The SOURCE id of the attribution whose content covers most of ``[start, end)`` (at least half)."""
     best, best_overlap = None, 0
-    for cs, ce, source_id in attributed:
+    for cs, ce, source_id in attributed[first:]:
         if cs >= end:
             break
         overlap = min(ce, end) - max(cs, start)
