@@ -31,6 +31,8 @@ SOURCE_LABELS = ("SOURCE", "CUE", "CONTENT")
 CLAIM_LABELS = ("CLAIM",)
 LABELS_BY_LAYER = {"entities": ENTITY_LABELS, "sources": SOURCE_LABELS, "claims": CLAIM_LABELS}
 RELATION_LABELS = ("ATTRIBUTION", "CUE")
+# The span labels each relation joins: head -> child.
+RELATION_ENDS = {"ATTRIBUTION": ("SOURCE", "CONTENT"), "CUE": ("CUE", "CONTENT")}
 SOURCE_KINDS = ("named_person", "named_organisation", "unnamed_group", "anonymous")
 CHECKWORTHY_OPTIONS = ("CHECKWORTHY", "NOT_CHECKWORTHY")
 

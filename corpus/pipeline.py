@@ -1,19 +1,32 @@
 """Streams documents through the stages: ingest -> segment -> pre-label -> (tasks, dataset).
 
 Each stage is a generator over document records (as in datatrove), so no stage holds the corpus in memory.
+The per-document stages (segment + pre-label) run on shards of documents, in this process or in a pool of
+worker processes (:func:`map_shards`); results come back in input order, as JSON Lines bytes, so the output
+is byte-identical whatever the number of workers.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from corpus.document import LAYERS
 from corpus.errors import InputProblem
-from corpus.jsonl import read_jsonl
+from corpus.jsonl import dumps, read_jsonl
 from corpus.prelabel import build_labellers
 from corpus.segment.core import Segmenter, default_segmenter, segment_document
+
+# Shards are the unit of parallel work and of the build cache. Boundaries are content-defined (a document
+# whose id falls in 1/SHARD_TARGET of the hash space ends a shard), so inserting one article upstream changes
+# one shard, not every shard after it; the caps keep a shard's memory bounded.
+SHARD_TARGET = 64
+SHARD_MAX_DOCS = 256
+SHARD_MAX_CHARS = 4_000_000
 
 
 @dataclass
@@ -23,8 +36,10 @@ class Stats:
     documents: int = 0
     characters: int = 0
     duplicates: int = 0
+    near_duplicates: int = 0  # skipped as near duplicates (only with drop)
     spans: dict[str, int] = field(default_factory=lambda: {layer: 0 for layer in LAYERS})
     relations: int = 0
+    failed: int = 0
 
     def count(self, doc: dict) -> None:
         self.documents += 1
@@ -32,6 +47,24 @@ class Stats:
         for span in doc.get("spans", ()):
             self.spans[span["layer"]] = self.spans.get(span["layer"], 0) + 1
         self.relations += len(doc.get("relations", ()))
+
+    def merge(self, other: Stats | dict) -> None:
+        other = other if isinstance(other, Stats) else Stats.from_dict(other)
+        self.documents += other.documents
+        self.characters += other.characters
+        self.duplicates += other.duplicates
+        self.near_duplicates += other.near_duplicates
+        self.relations += other.relations
+        self.failed += other.failed
+        for layer, n in other.spans.items():
+            self.spans[layer] = self.spans.get(layer, 0) + n
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Stats:
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
 
 def drop_exact_duplicates(docs: Iterable[dict], report: Callable[[InputProblem], None],
@@ -48,6 +81,25 @@ def drop_exact_duplicates(docs: Iterable[dict], report: Callable[[InputProblem],
             continue
         seen[doc["id"]] = doc["origin"]
         yield doc
+
+
+def flag_near_duplicates_stage(docs: Iterable[dict], report: Callable[[InputProblem], None],
+                               drop: bool = False, threshold: float | None = None,
+                               stats: Stats | None = None) -> Iterator[dict]:
+    """Near-duplicate detection (MinHash, ``corpus.ingest.dedup``) when that module is installed."""
+    try:
+        from corpus.ingest.dedup import flag_near_duplicates
+    except ModuleNotFoundError as exc:
+        if exc.name != "corpus.ingest.dedup":
+            raise
+        yield from docs
+        return
+    kwargs: dict[str, Any] = {"drop": drop}
+    if stats is not None:
+        kwargs["on_drop"] = lambda doc: setattr(stats, "near_duplicates", stats.near_duplicates + 1)
+    if threshold is not None:
+        kwargs["threshold"] = threshold
+    yield from flag_near_duplicates(docs, report, **kwargs)
 
 
 def segment_stage(docs: Iterable[dict], segmenter: Segmenter | None = None) -> Iterator[dict]:
@@ -76,3 +128,164 @@ def read_document_records(path: str | Path, report: Callable[[InputProblem], Non
             obj.setdefault(key, [])
         obj.setdefault("labellers", {})
         yield obj
+
+
+# --- shards and workers -----------------------------------------------------------------------------------
+
+
+def shard_documents(docs: Iterable[dict], target: int | None = None, max_docs: int | None = None,
+                    max_chars: int | None = None) -> Iterator[list[dict]]:
+    """Group a document stream into shards with content-defined boundaries (see :data:`SHARD_TARGET`)."""
+    target = target or SHARD_TARGET
+    max_docs = max_docs or SHARD_MAX_DOCS
+    max_chars = max_chars or SHARD_MAX_CHARS
+    shard: list[dict] = []
+    chars = 0
+    for doc in docs:
+        shard.append(doc)
+        chars += len(doc["text"])
+        if int(doc["id"][:8], 16) % target == 0 or len(shard) >= max_docs or chars >= max_chars:
+            yield shard
+            shard, chars = [], 0
+    if shard:
+        yield shard
+
+
+@dataclass
+class ShardResult:
+    """A processed shard: its documents as JSON Lines bytes, their stats, and the problems met."""
+
+    data: bytes
+    stats: dict
+    problems: list[dict]
+    cached: bool = False
+
+
+@dataclass(frozen=True)
+class ProcessorConfig:
+    """What the per-document stages do; picklable, so worker processes can build their own processor."""
+
+    segment: bool = True
+    prelabel: bool = True
+    backends: tuple[tuple[str, str], ...] = ()
+    layers: tuple[str, ...] = LAYERS
+    segmenter: Segmenter | None = None  # None: the project's default Punkt parameters
+
+    def describe(self) -> dict:
+        """What goes into cache keys (with the labeller versions, which only a built processor knows)."""
+        return {"segment": self.segment, "prelabel": self.prelabel, "backends": dict(self.backends),
+                "layers": list(self.layers), "trained_segmenter": self.segmenter is not None}
+
+
+class DocumentProcessor:
+    """Segment and pre-label one document at a time; labellers are built once per process."""
+
+    def __init__(self, config: ProcessorConfig):
+        self.config = config
+        self.segmenter = config.segmenter or default_segmenter()
+        self.labellers = build_labellers(dict(config.backends), config.layers) if config.prelabel else []
+
+    def versions(self) -> dict[str, str]:
+        out = {"segmenter": f"{self.segmenter.name}@{self.segmenter.version}"} if self.config.segment else {}
+        out.update({lab.layer: f"{lab.name}@{lab.version}" for lab in self.labellers})
+        return out
+
+    def process(self, doc: dict) -> dict:
+        if self.config.segment:
+            doc = segment_document(doc, self.segmenter)
+        for labeller in self.labellers:
+            doc = labeller(doc)
+        return doc
+
+    def process_shard(self, docs: list[dict]) -> ShardResult:
+        """Process a shard (the list is emptied as it goes); a document a stage fails on is reported (one
+        line) and left out, not fatal."""
+        stats = Stats()
+        problems: list[dict] = []
+        lines: list[bytes] = []
+        for i, doc in enumerate(docs):
+            docs[i] = None  # type: ignore[call-overload]  # free each record once encoded: bounded memory
+            try:
+                done = self.process(doc)
+                line = dumps(done)
+            except Exception as exc:  # one bad article must not stop the corpus
+                stats.failed += 1
+                problems.append(asdict(InputProblem(
+                    str(doc.get("origin") or doc.get("id")),
+                    f"could not be processed ({type(exc).__name__}: {exc}); skipped")))
+                continue
+            stats.count(done)
+            lines.append(line)
+        lines.append(b"")
+        return ShardResult(b"\n".join(lines) if len(lines) > 1 else b"", stats.to_dict(), problems)
+
+
+_WORKER: DocumentProcessor | None = None
+_INHERITED: DocumentProcessor | None = None  # the parent's processor, seen by forked workers
+
+
+def _init_worker(config: ProcessorConfig) -> None:
+    """Build the worker's processor once; a forked worker reuses the parent's (labellers load once)."""
+    global _WORKER
+    _WORKER = _INHERITED if _INHERITED is not None and _INHERITED.config == config else DocumentProcessor(config)
+
+
+def _work(docs: list[dict]) -> ShardResult:
+    assert _WORKER is not None, "worker used before its initializer ran"
+    return _WORKER.process_shard(docs)
+
+
+def pool_context() -> multiprocessing.context.BaseContext:
+    """``fork`` where available: workers start instantly and inherit registered labellers; else ``spawn``."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+def map_shards(
+    shards: Iterable[tuple[Any, list[dict] | ShardResult]],
+    config: ProcessorConfig,
+    workers: int = 1,
+    processor: DocumentProcessor | None = None,
+) -> Iterator[tuple[Any, ShardResult]]:
+    """Process ``(tag, shard)`` pairs in order; a pair whose second item is already a result passes through.
+
+    With ``workers > 1`` shards go to a process pool, at most ``4 * workers`` in flight (``Pool.imap`` would
+    read the whole input ahead into memory); results are yielded in input order.
+    """
+    if workers <= 1:
+        proc = processor or DocumentProcessor(config)
+        for tag, item in shards:
+            yield tag, item if isinstance(item, ShardResult) else proc.process_shard(item)
+        return
+    global _INHERITED
+    window: deque = deque()
+    _INHERITED = processor
+    try:
+        pool = pool_context().Pool(workers, initializer=_init_worker, initargs=(config,))
+    finally:
+        _INHERITED = None
+    with pool:
+        for tag, item in shards:
+            window.append((tag, item if isinstance(item, ShardResult) else pool.apply_async(_work, (item,))))
+            while len(window) >= 4 * workers:
+                yield _ready(window.popleft())
+        while window:
+            yield _ready(window.popleft())
+
+
+def _ready(entry: tuple[Any, Any]) -> tuple[Any, ShardResult]:
+    tag, pending = entry
+    return tag, pending if isinstance(pending, ShardResult) else pending.get()
+
+
+def process_documents(docs: Iterable[dict], config: ProcessorConfig, workers: int = 1,
+                      report: Callable[[InputProblem], None] | None = None,
+                      stats: Stats | None = None) -> Iterator[bytes]:
+    """JSON Lines bytes of processed documents, shard by shard, in input order (for the per-stage commands)."""
+    for _, result in map_shards(((None, s) for s in shard_documents(docs)), config, workers):
+        if stats is not None:
+            stats.merge(result.stats)
+        if report is not None:
+            for problem in result.problems:
+                report(InputProblem(**problem))
+        yield result.data

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -47,7 +48,7 @@ def make_reporter(quiet: bool = False) -> Reporter:
 
     def echo(line: str) -> None:
         style = "red" if line.startswith("error") else "yellow"
-        console_err.print(f"[{style}]{line}[/]", highlight=False, soft_wrap=True)
+        console_err.print(f"[{style}]{escape(line)}[/]", highlight=False, soft_wrap=True)
 
     return Reporter(echo=None if quiet else echo)
 

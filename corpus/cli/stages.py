@@ -10,13 +10,7 @@ import typer
 
 from corpus.cli.common import app, console, console_err, make_reporter, track
 from corpus.jsonl import write_jsonl
-from corpus.pipeline import (
-    Stats,
-    drop_exact_duplicates,
-    prelabel_stage,
-    read_document_records,
-    segment_stage,
-)
+from corpus.pipeline import Stats, drop_exact_duplicates, read_document_records
 from corpus.prelabel import parse_backends
 
 BackendOpt = Annotated[
@@ -26,15 +20,23 @@ BackendOpt = Annotated[
 ]
 
 
-def _summary(stats: Stats, reporter, seconds: float, outputs: list[str]) -> None:
-    spans = ", ".join(f"{n} {layer}" for layer, n in stats.spans.items())
+def _summary(stats: Stats, reporter, seconds: float, outputs: list[str], note: str = "",
+             quiet: bool = False, rate: bool = True) -> None:
+    """One line: documents, spans per layer, problems, time and throughput; then the outputs (unless quiet)."""
+    spans = ", ".join(f"{n:,} {layer}" for layer, n in stats.spans.items())
     mb = stats.characters / 1e6
+    rate = f", {stats.documents / seconds:,.0f} docs/s, {mb / seconds:.2f} M chars/s" if rate and seconds > 0.05 else ""
+    skipped = f", {stats.duplicates} duplicates skipped" if stats.duplicates else ""
+    if stats.near_duplicates:
+        skipped += f", {stats.near_duplicates} near duplicates skipped"
+    failed = f", {stats.failed} failed" if stats.failed else ""
     console_err.print(
-        f"[bold green]done[/]: {stats.documents} documents ({mb:.2f} M chars), spans: {spans}, "
-        f"{stats.relations} relations, {stats.duplicates} duplicates skipped, "
-        f"{reporter.errors} errors, {reporter.warnings} warnings in {seconds:.1f}s", highlight=False)
-    for out in outputs:
-        console_err.print(f"  wrote {out}", highlight=False)
+        f"[bold green]done[/]: {stats.documents:,} documents ({stats.characters:,} chars); spans: {spans}; "
+        f"{stats.relations:,} relations{skipped}{failed}; {reporter.errors} errors, {reporter.warnings} warnings; "
+        f"{seconds:.1f}s{rate}{note}", highlight=False, soft_wrap=True)
+    if not quiet:
+        for out in outputs:
+            console_err.print(f"  wrote {out}", highlight=False)
 
 
 @app.command()
@@ -45,23 +47,49 @@ def build(
     unit: Annotated[str, typer.Option(help="Task unit: paragraph, sentence or document.")] = "paragraph",
     formats: Annotated[list[str] | None, typer.Option("--format", "-f", help="Task formats to write "
                        "(prodigy, labelstudio, doccano). Repeatable; default: all.")] = None,
-    workers: Annotated[int, typer.Option(help="Worker processes for the per-document stages.")] = 1,
-    engine: Annotated[str, typer.Option(help="Execution engine: 'local' or 'datatrove'.")] = "local",
-    resume: Annotated[bool, typer.Option(help="Reuse cached results for unchanged inputs.")] = False,
+    workers: Annotated[int, typer.Option("--workers", "-w", help="Worker processes for segmentation and "
+                       "pre-labelling (output is identical for any number).", min=1)] = 1,
+    engine: Annotated[str, typer.Option(help="Execution engine: 'local' (this machine's processes) or "
+                      "'datatrove' (HF datatrove steps; needs the 'datatrove' extra).")] = "local",
+    resume: Annotated[bool, typer.Option(help="Continue an interrupted build: reuse shards already processed "
+                      "(cached in OUT/.cache).")] = False,
+    force: Annotated[bool, typer.Option(help="Rebuild even when inputs, settings and code are unchanged.")] = False,
+    drop_near_duplicates: Annotated[bool, typer.Option("--drop-near-duplicates", help="Skip near-duplicate "
+                                    "articles (MinHash) instead of only reporting them.")] = False,
+    near_duplicate_threshold: Annotated[float | None, typer.Option(help="Jaccard similarity from which two "
+                                        "articles count as near duplicates (default: the detector's).",
+                                        min=0.0, max=1.0)] = None,
     no_dataset: Annotated[bool, typer.Option("--no-dataset", help="Skip the Hugging Face dataset.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only print errors and the summary.")] = False,
+    no_validate: Annotated[bool, typer.Option("--no-validate", help="Skip checking the outputs against the "
+                           "schemas (run `corpus validate` later).")] = False,
+    allow_outside: Annotated[bool, typer.Option("--allow-outside", help="Allow an output folder outside the "
+                             "current folder.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or list of outputs; problems "
+                     "and the summary line are still printed.")] = False,
 ) -> None:
-    """Run every stage: ingest -> segment -> pre-label -> tasks -> validate -> dataset, into OUT."""
+    """Run every stage: ingest -> segment -> pre-label -> tasks -> validate -> dataset, into OUT.
+
+    The outputs are replaced as one unit only when the whole build succeeded; a rerun with unchanged
+    inputs, settings and code rewrites nothing.
+    """
     from corpus.build import run_build
 
     reporter = make_reporter(quiet=False)
-    started = time.perf_counter()
     result = run_build(
         inputs or [Path("seeds")], out, backends=parse_backends(backend or []), unit=unit,
         formats=formats or None, workers=workers, engine=engine, resume=resume,
-        dataset=not no_dataset, report=reporter, progress=not quiet,
+        dataset=not no_dataset, report=reporter, progress=not quiet, drop_near_duplicates=drop_near_duplicates,
+        near_duplicate_threshold=near_duplicate_threshold, force=force, allow_outside=allow_outside,
+        validate=not no_validate,
     )
-    _summary(result.stats, reporter, time.perf_counter() - started, result.outputs)
+    if result.up_to_date:
+        note = f" (up to date: nothing changed since the last build in {out}, nothing rewritten)"
+    elif result.cached_shards:
+        note = f" ({result.cached_shards} of {result.shards} shards reused from {out / '.cache'})"
+    else:
+        note = ""
+    _summary(result.stats, reporter, result.seconds, result.outputs, note, quiet=quiet or result.up_to_date,
+             rate=not result.up_to_date)
     if result.invalid:
         console_err.print(f"[bold red]validation failed[/]: {result.invalid} problems (see above)")
         raise typer.Exit(1)
@@ -96,13 +124,29 @@ def ingest(
     _summary(stats, reporter, time.perf_counter() - started, [str(out)])
 
 
+WorkersOpt = Annotated[int, typer.Option("--workers", "-w", help="Worker processes (output identical for any "
+                                                                   "number).", min=1)]
+
+
+def _write_processed(out: Path, docs, config, workers: int, reporter, stats: Stats, what: str) -> None:
+    """Stream documents through the per-document stages (in order, ``workers`` processes) into ``out``."""
+    from corpus.jsonl import atomic_writer
+    from corpus.pipeline import process_documents
+
+    with atomic_writer(out) as fh:
+        for chunk in process_documents(track(docs, what), config, workers, reporter, stats):
+            fh.write(chunk)
+
+
 @app.command()
 def segment(
     documents: Annotated[Path, typer.Argument(help="Documents JSONL (from `corpus ingest`).")],
     out: Annotated[Path, typer.Option("--out", "-o")] = Path("data/segmented.jsonl"),
     train: Annotated[bool, typer.Option(help="Also train Punkt on these documents' text.")] = False,
+    workers: WorkersOpt = 1,
 ) -> None:
     """Split documents into paragraphs, sentences (Punkt, project parameters) and tokens."""
+    from corpus.pipeline import ProcessorConfig
     from corpus.segment.core import Segmenter
 
     reporter = make_reporter()
@@ -111,13 +155,8 @@ def segment(
         seg = Segmenter(train_text="\n\n".join(d["text"] for d in read_document_records(documents, reporter)))
     stats = Stats()
     started = time.perf_counter()
-
-    def counted():
-        for doc in track(segment_stage(read_document_records(documents, reporter), seg), "segment"):
-            stats.count(doc)
-            yield doc
-
-    write_jsonl(out, counted())
+    config = ProcessorConfig(segment=True, prelabel=False, segmenter=seg)
+    _write_processed(out, read_document_records(documents, reporter), config, workers, reporter, stats, "segment")
     _summary(stats, reporter, time.perf_counter() - started, [str(out)])
 
 
@@ -127,21 +166,24 @@ def prelabel(
     out: Annotated[Path, typer.Option("--out", "-o")] = Path("data/documents.jsonl"),
     backend: BackendOpt = None,
     layer: Annotated[list[str] | None, typer.Option(help="Only these layers (entities, sources, claims).")] = None,
+    workers: WorkersOpt = 1,
 ) -> None:
     """Add pre-labels (entities, sources, claims) to segmented documents."""
     from corpus.document import LAYERS
+    from corpus.errors import CorpusError
+    from corpus.pipeline import ProcessorConfig
 
+    unknown = [name for name in layer or () if name not in LAYERS]
+    if unknown:
+        raise CorpusError(f"unknown layer(s) {', '.join(unknown)} (layers: {', '.join(LAYERS)})")
     reporter = make_reporter()
     stats = Stats()
     started = time.perf_counter()
-    docs = read_document_records(documents, reporter)
-
-    def counted():
-        for doc in track(prelabel_stage(docs, parse_backends(backend or []), layer or LAYERS), "pre-label"):
-            stats.count(doc)
-            yield doc
-
-    write_jsonl(out, counted())
+    config = ProcessorConfig(segment=False, prelabel=True,
+                             backends=tuple(sorted(parse_backends(backend or []).items())),
+                             layers=tuple(layer or LAYERS))
+    _write_processed(out, read_document_records(documents, reporter), config, workers, reporter, stats,
+                     "pre-label")
     _summary(stats, reporter, time.perf_counter() - started, [str(out)])
 
 

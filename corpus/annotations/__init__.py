@@ -1,0 +1,68 @@
+"""Annotations back in: ingest tool exports, merge annotators into gold, measure agreement and acceptance.
+
+- :mod:`corpus.annotations.ingest`: Prodigy ``db-out`` JSONL and Label Studio JSON exports -> normalised
+  annotation records with document offsets (``annotations.jsonl``).
+- :mod:`corpus.annotations.merge`: annotators -> gold document records (``gold.jsonl``) and the agreement and
+  pre-label acceptance report (``agreement.json``; keys documented there).
+- :mod:`corpus.annotations.agreement`: span F1, Cohen's kappa, Krippendorff's alpha.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from corpus.annotations.ingest import (
+    IngestStats,
+    emitted_task_keys,
+    ingest_exports,
+    load_documents,
+    read_annotations,
+    write_annotations,
+)
+from corpus.annotations.merge import MergeState, Policy, build_report, merge_documents
+from corpus.report import Reporter
+
+__all__ = [
+    "IngestStats",
+    "MergeState",
+    "Policy",
+    "build_report",
+    "emitted_task_keys",
+    "ingest_annotations",
+    "ingest_exports",
+    "load_documents",
+    "merge_annotations",
+    "merge_documents",
+    "read_annotations",
+    "write_annotations",
+]
+
+
+def ingest_annotations(exports: list[Path], documents: Path, out: Path, report: Reporter,
+                       tasks_dir: Path | None = None, fresh: bool = False) -> IngestStats:
+    """Ingest ``exports`` into ``out``; records already in ``out`` are kept unless ``fresh``."""
+    docs = load_documents(documents, report)
+    emitted = emitted_task_keys(tasks_dir, report) if tasks_dir is not None else None
+    existing = list(read_annotations(out, report)) if out.exists() and not fresh else []
+    records, stats = ingest_exports(exports, docs, report, emitted=emitted, existing=existing)
+    write_annotations(out, records)
+    return stats
+
+
+def merge_annotations(annotations: Path, documents: Path, policy: Policy, out: Path, report_path: Path | None,
+                      report: Reporter) -> dict:
+    """Write gold documents to ``out`` and the agreement/acceptance report to ``report_path``; return it."""
+    import orjson
+
+    from corpus.jsonl import atomic_writer, write_jsonl
+    from corpus.pipeline import read_document_records
+
+    records = list(read_annotations(annotations, report))
+    state = MergeState(policy)
+    write_jsonl(out, merge_documents(read_document_records(documents, report), records, policy, report, state))
+    summary = build_report(state)
+    if report_path is not None:
+        with atomic_writer(report_path) as fh:
+            fh.write(orjson.dumps(summary, option=orjson.OPT_INDENT_2))
+            fh.write(b"\n")
+    return summary

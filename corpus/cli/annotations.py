@@ -1,0 +1,98 @@
+"""`corpus annotations ingest` and `corpus annotations merge`: annotations back in, gold and agreement out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from corpus.cli.common import app, console, console_err, make_reporter
+
+annotations_app = typer.Typer(
+    help="Annotations back in: ingest Prodigy / Label Studio exports, merge annotators into gold.",
+    no_args_is_help=True,
+)
+app.add_typer(annotations_app, name="annotations")
+
+DocumentsOpt = Annotated[Path, typer.Option("--documents", "-d", help="The documents the tasks were made from.",
+                                            exists=True, dir_okay=False)]
+
+
+@annotations_app.command("ingest")
+def ingest_command(
+    exports: Annotated[list[Path], typer.Argument(help="Prodigy db-out JSONL and/or Label Studio JSON exports.",
+                                                  exists=True, dir_okay=False)],
+    documents: DocumentsOpt = Path("data/documents.jsonl"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Normalised annotations JSONL (extended if it "
+                                      "exists: re-ingesting an export changes nothing).")] = Path(
+        "data/annotations.jsonl"),
+    tasks: Annotated[Path | None, typer.Option("--tasks", help="Folder of the task files `corpus tasks` wrote: "
+                                               "annotations on any other task are rejected.",
+                                               exists=True, file_okay=False)] = None,
+    fresh: Annotated[bool, typer.Option(help="Start OUT afresh instead of adding to it.")] = False,
+) -> None:
+    """Map every annotated span back to its document; reject (one line each) what does not fit."""
+    from corpus.annotations import ingest_annotations
+
+    reporter = make_reporter()
+    stats = ingest_annotations(exports, documents, out, reporter, tasks_dir=tasks, fresh=fresh)
+    answers = ", ".join(f"{n} {a}" for a, n in stats.by_answer.items())
+    console_err.print(
+        f"[bold green]done[/]: {stats.read} annotations read ({answers}): {stats.added} new, {stats.replaced} "
+        f"updated, {stats.unchanged} already there; {stats.rejected} rejected\n  wrote {out}", highlight=False)
+    if stats.rejected:
+        raise typer.Exit(1)
+
+
+@annotations_app.command("merge")
+def merge_command(
+    annotations: Annotated[Path, typer.Argument(help="annotations.jsonl from `corpus annotations ingest`.",
+                                                exists=True, dir_okay=False)],
+    documents: DocumentsOpt = Path("data/documents.jsonl"),
+    policy: Annotated[str, typer.Option(help="'majority' or 'adjudicator:NAME' (NAME's answers win "
+                                        "where NAME annotated).")] = "majority",
+    out: Annotated[Path, typer.Option("--out", "-o", help="Gold documents JSONL.")] = Path("data/gold.jsonl"),
+    report_path: Annotated[Path | None, typer.Option("--report", help="Agreement and pre-label acceptance "
+                                                     "JSON.")] = Path("data/agreement.json"),
+) -> None:
+    """Combine annotators per document and layer; report agreement and how many pre-labels were kept."""
+    from corpus.annotations import Policy, merge_annotations
+
+    reporter = make_reporter()
+    summary = merge_annotations(annotations, documents, Policy.parse(policy), out, report_path, reporter)
+    _render(summary)
+    console_err.print(f"  wrote {out}" + (f", {report_path}" if report_path else ""), highlight=False)
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _render(summary: dict) -> None:
+    from rich.table import Table
+
+    docs, gold = summary["documents"], summary["gold"]
+    console_err.print(
+        f"[bold green]done[/]: {docs['annotated']} of {docs['total']} documents annotated by "
+        f"{len(summary['annotators'])} annotators ({summary['policy']}); gold spans "
+        + ", ".join(f"{n} {layer}" for layer, n in gold["spans"].items())
+        + f", {gold['relations']} relations; {summary['ties']['count']} ties", highlight=False)
+    agreement = Table(title="inter-annotator agreement")
+    for col in ("layer", "pairs", "micro F1", "mean F1", "kappa", "alpha"):
+        agreement.add_column(col)
+    for layer, numbers in summary["agreement"].items():
+        if "pairs" in numbers and "micro_f1" in numbers:
+            agreement.add_row(layer, str(len(numbers["pairs"])), _fmt(numbers["micro_f1"]),
+                              _fmt(numbers["mean_f1"]), "", "")
+        else:
+            agreement.add_row(layer, str(len(numbers["pairs"])), "", "", _fmt(numbers["cohen_kappa"]),
+                              _fmt(numbers["krippendorff_alpha"]))
+    acceptance = Table(title="pre-label acceptance (against the merged gold)")
+    for col in ("labeller", "layer", "pre-labels", "gold", "precision", "recall", "F1"):
+        acceptance.add_column(col)
+    for row in summary["acceptance"]:
+        acceptance.add_row(row["labeller"], row["layer"], str(row.get("prelabels", row.get("items"))),
+                           str(row.get("gold", "")), _fmt(row["precision"]), _fmt(row["recall"]), _fmt(row["f1"]))
+    console.print(agreement)
+    console.print(acceptance)

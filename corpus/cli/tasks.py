@@ -1,0 +1,77 @@
+"""`corpus tasks`: annotation tasks for Prodigy, Label Studio or doccano from pre-labelled documents."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from corpus.cli.common import app, console_err, fail, make_reporter, track
+
+TASKS_HELP = """Write annotation tasks for a labelling tool from pre-labelled documents (JSONL).
+
+One task per unit (paragraph, sentence or whole document); a unit is widened over several sentences or
+paragraphs rather than cut through a span or an attribution. Each task records doc_id, unit, unit_index
+and offset, so document offset = offset + task offset.
+
+\b
+prodigy      ner.manual.jsonl (entities), spans.manual.jsonl (claims + sources, overlapping),
+             rel.manual.jsonl (sources + ATTRIBUTION/CUE relations, head/child = token index of the
+             span's last token), choice.jsonl (check-worthiness per CLAIM). Code-point offsets.
+             e.g. prodigy ner.manual NEWS blank:en DIR/ner.manual.jsonl --label PERSON,ORG,GPE
+labelstudio  tasks.json (data + predictions) and config.xml (paste it as the project's labeling
+             config, then import tasks.json). Code-point offsets.
+doccano      relations.jsonl (entities + relations) and spans.jsonl (label: \\[\\[start, end, label]]).
+             Offsets in UTF-16 code units, as doccano counts by default (an emoji counts 2).
+"""
+
+
+@app.command(help=TASKS_HELP)
+def tasks(
+    documents: Annotated[Path, typer.Argument(help="Pre-labelled documents JSONL (from `corpus prelabel` or "
+                                              "`corpus build`: data/documents.jsonl).")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="prodigy, labelstudio or doccano.")] = "prodigy",
+    unit: Annotated[str, typer.Option("--unit", "-u", help="paragraph, sentence or document.")] = "paragraph",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default: data/tasks/FORMAT).")]
+    = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    from corpus.pipeline import read_document_records
+    from corpus.tasks import FORMATS, UNITS, TaskStats, write_tasks
+
+    if fmt not in FORMATS:
+        fail(f"unknown format '{fmt}' (choose from {', '.join(FORMATS)})")
+    if unit not in UNITS:
+        fail(f"unknown unit '{unit}' (choose from {', '.join(UNITS)})")
+    if not documents.is_file():
+        fail(f"{documents}: no such file")
+    out = out or Path("data") / "tasks" / fmt
+    reporter = make_reporter()
+    stats = TaskStats()
+    started = time.perf_counter()
+    docs = track(read_document_records(documents, reporter), f"tasks ({fmt})", enabled=not quiet)
+    paths = write_tasks(docs, out, fmt=fmt, unit=unit, report=reporter, stats=stats)
+    left_out = []
+    if stats.skipped_documents:
+        left_out.append(f"{stats.skipped_documents} unsegmented documents")
+    if stats.skipped_spans:
+        left_out.append(f"{stats.skipped_spans} spans off token boundaries or malformed")
+    if stats.skipped_relations:
+        left_out.append(f"{stats.skipped_relations} relations")
+    if stats.overlapping_entities:
+        left_out.append(f"{stats.overlapping_entities} overlapping entities (ner.manual only)")
+    console_err.print(
+        f"[bold green]done[/]: {stats.documents} documents, {stats.units} {unit} units "
+        f"({stats.widened_units} widened to keep a span or relation whole) in "
+        f"{time.perf_counter() - started:.1f}s" + (f"; left out: {', '.join(left_out)}" if left_out else ""),
+        highlight=False)
+    if stats.hash_collisions:
+        console_err.print(f"[yellow]warning[/]: {stats.hash_collisions} 32-bit hash collisions (see above)")
+    for path in paths:
+        count = stats.tasks.get(path.name)
+        console_err.print(f"  wrote {path}" + (f" ({count} tasks)" if count is not None else ""), highlight=False)
+    if stats.documents == 0:
+        console_err.print("[bold red]error:[/] no document could be turned into tasks")
+        raise typer.Exit(1)

@@ -1,0 +1,47 @@
+"""`corpus validate`: JSON Schemas + semantic checks on documents.jsonl and Prodigy task files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from corpus.cli.common import app, console_err
+
+
+@app.command()
+def validate(
+    paths: Annotated[list[Path], typer.Argument(help="documents.jsonl, Prodigy task files (ner.manual.jsonl, "
+                                                "spans.manual.jsonl, rel.manual.jsonl, choice.jsonl) or folders "
+                                                "(every known .jsonl file inside, recursively).")],
+    max_problems: Annotated[int, typer.Option(help="Problems listed per file (all are counted).")] = 100,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary line.")] = False,
+) -> None:
+    """Check files against schemas/ and the semantic rules; one line per problem (file:line: [field] problem).
+
+    Semantic rules: offsets inside the text, text[start:end] equals the span text, spans on token boundaries,
+    tokens tile the text, sentences inside paragraphs, labels in the label set, relation ends exist, unique ids
+    and _task_hash. Tasks validated together with documents.jsonl are checked against their documents.
+    Exit code 1 when any error is found.
+    """
+    from corpus.validate import validate_files
+
+    result = validate_files(paths, max_problems_per_file=max(1, max_problems))
+    if not quiet:
+        for problem in result.problems:
+            typer.echo(f"{problem.severity}: {problem}")
+    checked = [f for f in result.files if f.kind is not None]
+    records = sum(f.records for f in checked)
+    kinds = ", ".join(f"{Path(f.path).name} ({f.records})" for f in checked) or "none"
+    errors, warnings = result.errors, result.warnings
+    if not result.files and errors == 0:
+        console_err.print("[bold red]error:[/] no documents.jsonl or Prodigy task files found in "
+                          f"{', '.join(map(str, paths))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+    status = "[bold red]invalid[/]" if errors else "[bold green]valid[/]"
+    console_err.print(f"{status}: {len(checked)} files, {records:,} records checked: {errors} errors, "
+                      f"{warnings} warnings", highlight=False, soft_wrap=True)
+    console_err.print(f"  files: {kinds}", highlight=False, soft_wrap=True, markup=False)
+    if errors:
+        raise typer.Exit(1)

@@ -1,0 +1,59 @@
+"""Guards on where `corpus` writes: output folders and names that come from inputs.
+
+A build writes many files and replaces earlier ones, so a mistyped ``--out`` (``/``, ``~``, ``../..``) must
+not land outside the project, and no name taken from an input (an archive member, an id in a JSONL record)
+may climb out of the folder it is written into.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath, PureWindowsPath
+
+from corpus.errors import CorpusError
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def check_output_dir(
+    path: str | Path,
+    allow_outside: bool = False,
+    root: str | Path | None = None,
+    inputs: Iterable[str | Path] = (),
+) -> Path:
+    """Resolve an output folder, refusing one outside ``root`` (default: the working folder) unless
+    ``allow_outside``, and always refusing one inside an input folder (the next run would read the outputs as
+    articles). Returns the resolved path; raises :class:`CorpusError` with the fix in the message.
+    """
+    root = Path(root or Path.cwd()).resolve()
+    out = Path(path).expanduser().resolve()
+    if out == Path(out.anchor):
+        raise CorpusError(f"refusing to write outputs to the filesystem root {out}")
+    if not allow_outside and not _inside(out, root):
+        raise CorpusError(f"output folder {out} is outside the project folder {root}; pass --allow-outside "
+                          "to write there anyway")
+    for raw in inputs:
+        source = Path(raw).expanduser().resolve()
+        if source.is_dir() and _inside(out, source):
+            raise CorpusError(f"output folder {out} is inside the input folder {source}: the next run would read "
+                              "its own outputs as articles; choose another --out")
+    return out
+
+
+def safe_member_path(folder: str | Path, name: str) -> Path:
+    """``folder / name`` for a name that comes from an input (archive member, record field), refusing absolute
+    names, drive letters, ``..`` components, NULs and anything that would resolve outside ``folder``."""
+    if not name or "\x00" in name:
+        raise CorpusError(f"unsafe name {name!r}: empty or contains a NUL byte")
+    posix, windows = PurePosixPath(name), PureWindowsPath(name)
+    if posix.is_absolute() or windows.is_absolute() or windows.drive or name.startswith(("/", "\\")):
+        raise CorpusError(f"unsafe name {name!r}: absolute paths are not allowed")
+    if ".." in posix.parts or ".." in windows.parts:
+        raise CorpusError(f"unsafe name {name!r}: '..' would leave {folder}")
+    base = Path(folder).resolve()
+    target = (base / name).resolve()
+    if not _inside(target, base) or target == base:
+        raise CorpusError(f"unsafe name {name!r}: resolves to {target}, outside {base}")
+    return target

@@ -1,0 +1,68 @@
+"""doccano tasks: ``relations.jsonl`` (spans + relations) and ``spans.jsonl`` (sequence labelling), one line per unit.
+
+**Offsets are UTF-16 code units**, relative to the unit text: doccano counts characters as JavaScript does, so
+an emoji or any other character outside the Basic Multilingual Plane counts 2 (this is doccano's default; do
+not tick the project option "count grapheme clusters as one character", which changes the count again).
+Prodigy and Label Studio take Python code points; only this exporter converts, with
+:func:`corpus.offsets.utf16_offsets`. To map back: code point ``i`` of the unit is the one whose UTF-16 offset
+equals the exported offset; the document offset is ``meta.offset + i``.
+
+- ``relations.jsonl`` (doccano "Sequence labeling" project with "Use relation labeling"; tick "Allow overlapping
+  spans" because claims and sources overlap entities)::
+
+      {"text", "entities": [{"id", "start_offset", "end_offset", "label"}],
+       "relations": [{"id", "from_id", "to_id", "type"}], "meta": {doc_id, unit, unit_index, offset}}
+
+  ``entities`` lists the spans of every layer (ids count from 0 within the line); ``relations`` are the
+  ATTRIBUTION / CUE links between them.
+- ``spans.jsonl``: ``{"text", "label": [[start, end, label]], "meta": {...}}``, every layer's spans; doccano
+  keeps unknown keys such as ``meta`` as the example's metadata.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from contextlib import ExitStack
+from pathlib import Path
+
+from corpus.jsonl import atomic_writer, dumps
+from corpus.offsets import utf16_offsets
+from corpus.tasks.units import Report, TaskStats, Unit, document_units
+
+RELATIONS_FILE, SPANS_FILE = "relations.jsonl", "spans.jsonl"
+
+
+def unit_records(unit: Unit) -> tuple[dict, dict]:
+    """The ``relations.jsonl`` and ``spans.jsonl`` records of one unit (offsets in UTF-16 code units)."""
+    utf16 = utf16_offsets(unit.text)
+    entities, number = [], {}
+    for n, span in enumerate(unit.spans):
+        number[span["id"]] = n
+        entities.append({"id": n, "start_offset": utf16[span["start"]], "end_offset": utf16[span["end"]],
+                         "label": span["label"]})
+    relations = [{"id": n, "from_id": number[rel["head"]], "to_id": number[rel["child"]], "type": rel["label"]}
+                 for n, rel in enumerate(unit.relations)]
+    meta = unit.meta
+    relation_record = {"text": unit.text, "entities": entities, "relations": relations, "meta": meta}
+    spans_record = {"text": unit.text, "label": [[e["start_offset"], e["end_offset"], e["label"]] for e in entities],
+                    "meta": meta}
+    return relation_record, spans_record
+
+
+def write_doccano(docs: Iterable[dict], out_dir: Path, unit: str, report: Report | None = None,
+                  stats: TaskStats | None = None) -> list[Path]:
+    """Write ``relations.jsonl`` and ``spans.jsonl`` into ``out_dir`` (atomically); return their paths."""
+    stats = stats if stats is not None else TaskStats()
+    paths = [out_dir / RELATIONS_FILE, out_dir / SPANS_FILE]
+    n = 0
+    with ExitStack() as stack:
+        relations_fh, spans_fh = (stack.enter_context(atomic_writer(p)) for p in paths)
+        for doc in docs:
+            for u in document_units(doc, unit, report, stats):
+                relation_record, spans_record = unit_records(u)
+                relations_fh.write(dumps(relation_record) + b"\n")
+                spans_fh.write(dumps(spans_record) + b"\n")
+                n += 1
+    stats.count_task(RELATIONS_FILE, n)
+    stats.count_task(SPANS_FILE, n)
+    return paths

@@ -1,0 +1,118 @@
+"""Label Studio tasks: ``tasks.json`` (a JSON list of tasks with predictions) and the matching ``config.xml``.
+
+One task per unit::
+
+    {"data": {"text", "doc_id", "unit", "unit_index", "offset"},
+     "predictions": [{"model_version": "entities=rules@1,sources=rules@1", "score": <mean span score>,
+                      "result": [...]}]}
+
+``result`` holds, in this order:
+
+- one region per span of every layer (entities, sources, claims may overlap): ``{"id": <document span id>,
+  "from_name": "label", "to_name": "text", "type": "labels", "value": {"start", "end", "text", "labels"},
+  "score"}``;
+- one relation per ATTRIBUTION / CUE relation: ``{"from_id", "to_id", "type": "relation", "direction": "right",
+  "labels": [label]}``;
+- one per-region check-worthiness choice per CLAIM whose labeller decided it: ``{"id": <the claim's region id>,
+  "from_name": "checkworthy", "to_name": "text", "type": "choices", "value": {"start", "end", "text",
+  "choices": [option]}}`` (Label Studio ties a per-region result to its region by sharing the id).
+
+Units without any pre-label get ``"predictions": []``. Offsets are Python code points relative to the unit text,
+which is what Label Studio (1.x) stores; the document offset is ``data.offset + start``. Region ids are the
+document span ids, so exported annotations that keep a pre-label can be traced back to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from xml.sax.saxutils import quoteattr
+
+from corpus.document import CHECKWORTHY_OPTIONS, CLAIM_LABELS, ENTITY_LABELS, RELATION_LABELS, SOURCE_LABELS
+from corpus.jsonl import atomic_writer, dumps
+from corpus.tasks.units import Report, TaskStats, Unit, document_units, model_version
+
+TASKS_FILE, CONFIG_FILE = "tasks.json", "config.xml"
+FROM_NAME, TO_NAME, CHOICES_NAME = "label", "text", "checkworthy"
+
+# Colours: entities in muted tones, the attribution roles and claims in strong ones, so they stand out.
+_ENTITY_COLOURS = ("#8dd3c7", "#bebada", "#80b1d3", "#fdb462", "#b3de69", "#fccde5", "#d9d9d9", "#bc80bd",
+                   "#ccebc5", "#ffed6f")
+_STRONG_COLOURS = {"SOURCE": "#e41a1c", "CUE": "#ff7f00", "CONTENT": "#377eb8", "CLAIM": "#4daf4a"}
+_CHOICE_HINTS = {"CHECKWORTHY": "Check-worthy: a factual claim worth verifying",
+                 "NOT_CHECKWORTHY": "Not check-worthy: opinion, prediction, trivial or unverifiable"}
+
+
+def label_config() -> str:
+    """The labeling config matching :func:`unit_task`: one ``Labels`` for every layer, relations, choices."""
+    labels = [f'    <Label value="{label}" background="{_ENTITY_COLOURS[i % len(_ENTITY_COLOURS)]}"/>'
+              for i, label in enumerate(ENTITY_LABELS)]
+    labels += [f'    <Label value="{label}" background="{_STRONG_COLOURS[label]}"/>'
+               for label in (*SOURCE_LABELS, *CLAIM_LABELS)]
+    relations = [f'    <Relation value="{label}"/>' for label in RELATION_LABELS]
+    choices = [f'    <Choice value="{option}" hint={quoteattr(_CHOICE_HINTS[option])}/>'
+               for option in CHECKWORTHY_OPTIONS]
+    return "\n".join([
+        "<View>",
+        '  <Header value="$doc_id"/>',
+        "  <Relations>", *relations, "  </Relations>",
+        f'  <Labels name="{FROM_NAME}" toName="{TO_NAME}">', *labels, "  </Labels>",
+        f'  <Text name="{TO_NAME}" value="$text" granularity="word"/>',
+        f'  <Choices name="{CHOICES_NAME}" toName="{TO_NAME}" perRegion="true" choice="single" '
+        f'whenLabelValue="{CLAIM_LABELS[0]}">',
+        *choices,
+        "  </Choices>",
+        "</View>",
+        "",
+    ])
+
+
+def unit_task(doc: dict, unit: Unit) -> dict:
+    """The Label Studio task of one unit, with its pre-labels as one prediction."""
+    task: dict = {"data": {"text": unit.text, **{k: v for k, v in unit.meta.items()}}, "predictions": []}
+    if not unit.spans:
+        return task
+    result: list[dict] = []
+    for span in unit.spans:
+        region = {"id": span["id"], "from_name": FROM_NAME, "to_name": TO_NAME, "type": "labels",
+                  "value": {"start": span["start"], "end": span["end"],
+                            "text": unit.text[span["start"]:span["end"]], "labels": [span["label"]]}}
+        if isinstance(span.get("score"), int | float):
+            region["score"] = span["score"]
+        result.append(region)
+    for rel in unit.relations:
+        result.append({"from_id": rel["head"], "to_id": rel["child"], "type": "relation", "direction": "right",
+                       "labels": [rel["label"]]})
+    for span in unit.spans_of("claims"):
+        option = unit.checkworthy[span["id"]]
+        if option:
+            result.append({"id": span["id"], "from_name": CHOICES_NAME, "to_name": TO_NAME, "type": "choices",
+                           "value": {"start": span["start"], "end": span["end"],
+                                     "text": unit.text[span["start"]:span["end"]], "choices": [option]}})
+    scores = [s["score"] for s in unit.spans if isinstance(s.get("score"), int | float)]
+    prediction = {"model_version": model_version(doc, unit),
+                  "score": round(sum(scores) / len(scores), 4) if scores else None, "result": result}
+    if prediction["score"] is None:
+        del prediction["score"]
+    task["predictions"].append(prediction)
+    return task
+
+
+def write_labelstudio(docs: Iterable[dict], out_dir: Path, unit: str, report: Report | None = None,
+                      stats: TaskStats | None = None) -> list[Path]:
+    """Write ``tasks.json`` (streamed as a JSON list, one task per line) and ``config.xml`` into ``out_dir``."""
+    stats = stats if stats is not None else TaskStats()
+    tasks_path, config_path = out_dir / TASKS_FILE, out_dir / CONFIG_FILE
+    n = 0
+    with atomic_writer(tasks_path) as fh:
+        fh.write(b"[")
+        for doc in docs:
+            for u in document_units(doc, unit, report, stats):
+                fh.write(b"\n" if n == 0 else b",\n")
+                fh.write(dumps(unit_task(doc, u)))
+                n += 1
+        fh.write(b"\n]\n")
+    stats.count_task(TASKS_FILE, n)
+    with atomic_writer(config_path) as fh:
+        fh.write(label_config().encode("utf-8"))
+    return [tasks_path, config_path]

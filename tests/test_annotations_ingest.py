@@ -1,0 +1,503 @@
+"""`corpus annotations ingest`: Prodigy db-out and Label Studio exports mapped back onto documents.
+
+The tests write their own articles (emoji, ZWJ sequences, flags, a combining mark NFC cannot compose, CRLF input)
+and their own task/export files following the task contract of `corpus tasks`.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from corpus.annotations import ingest_exports, load_documents
+from corpus.annotations.ingest import emitted_task_keys
+from corpus.cli import app
+from corpus.document import add_relation, add_span, new_document
+from corpus.errors import InputProblem
+from corpus.ingest.normalize import clean_text
+from corpus.jsonl import write_jsonl
+from corpus.segment.core import segment_document
+
+# CRLF input; "x\u0301" has no precomposed form, so the combining mark survives NFC; emoji are astral.
+RAW_ARTICLE = ("Zoë Ma\u0301x\u0301well 👩🏽\u200d🚀 said Acme cut 200 jobs in Kyiv 🇺🇦.\r\n\r\n"
+               "Officials told reporters that prices rose 5% in Łódź 😀 last week.\r\n")
+SECOND_ARTICLE = "Rain fell on Tuesday.\n\nNobody said anything about Oslo."
+
+
+def find(text: str, needle: str, start: int = 0) -> tuple[int, int]:
+    s = text.index(needle, start)
+    return s, s + len(needle)
+
+
+def make_document(raw: str = RAW_ARTICLE) -> dict:
+    """A segmented document with pre-labels in every layer (as a labeller would write them)."""
+    text, _, _ = clean_text(raw)
+    doc = segment_document(new_document(text, "test"))
+    if "Zoë" not in text:
+        return doc
+    add_span(doc, "entities", "PERSON", *find(text, "Zoë Máx\u0301well"), "rules@1", 0.9)
+    add_span(doc, "entities", "ORG", *find(text, "Acme"), "rules@1", 0.8)
+    add_span(doc, "entities", "GPE", *find(text, "Kyiv"), "rules@1", 0.8)
+    add_span(doc, "entities", "GPE", *find(text, "Łódź"), "rules@1", 0.8)
+    src = add_span(doc, "sources", "SOURCE", *find(text, "Zoë Máx\u0301well"), "rules@1", 0.9,
+                   {"kind": "named_person"})
+    cue = add_span(doc, "sources", "CUE", *find(text, "said"), "rules@1", 0.9)
+    content = add_span(doc, "sources", "CONTENT", *find(text, "Acme cut 200 jobs in Kyiv"), "rules@1", 0.7)
+    add_relation(doc, "ATTRIBUTION", src["id"], content["id"], "rules@1")
+    add_relation(doc, "CUE", cue["id"], content["id"], "rules@1")
+    add_span(doc, "claims", "CLAIM", *find(text, "Acme cut 200 jobs in Kyiv"), "rules@1", 0.8,
+             {"checkworthy": True, "source": src["id"]})
+    add_span(doc, "claims", "CLAIM", *find(text, "prices rose 5% in Łódź"), "rules@1", 0.3,
+             {"checkworthy": False})
+    doc["labellers"] = {"entities": "rules@1", "sources": "rules@1", "claims": "rules@1"}
+    return doc
+
+
+def write_documents(tmp_path: Path, docs: list[dict]) -> Path:
+    path = tmp_path / "documents.jsonl"
+    write_jsonl(path, docs)
+    return path
+
+
+# ------------------------------------------------------------------- tasks and exports, as the tools write them
+
+VIEW_OF_LAYER = {"entities": "ner_manual", "claims": "spans_manual", "sources": "relations"}
+
+
+def _unit(doc: dict, unit_index: int) -> tuple[int, int, list[dict]]:
+    start, end = doc["paragraphs"][unit_index]
+    tokens = [t for t in doc["tokens"] if start <= t["start"] and t["end"] <= end]
+    return start, end, tokens
+
+
+def _rel_span(doc: dict, unit_index: int, start: int, end: int, label: str) -> dict:
+    """A Prodigy span (unit-relative code points, inclusive token_end) for document offsets."""
+    offset, _, tokens = _unit(doc, unit_index)
+    first = next(i for i, t in enumerate(tokens) if t["start"] == start)
+    last = next(i for i, t in enumerate(tokens) if t["end"] == end)
+    return {"start": start - offset, "end": end - offset, "token_start": first, "token_end": last, "label": label}
+
+
+def prodigy_task(doc: dict, unit_index: int, layer: str, view: str | None = None) -> dict:
+    """A Prodigy task for one paragraph and one layer, following the `corpus tasks` contract."""
+    offset, end, tokens = _unit(doc, unit_index)
+    text = doc["text"][offset:end]
+    view = view or VIEW_OF_LAYER[layer]
+    spans = [{**_rel_span(doc, unit_index, s["start"], s["end"], s["label"]), "id": s["id"], "score": s["score"],
+              "labeller": s["labeller"]}
+             for s in doc["spans"] if s["layer"] == layer and offset <= s["start"] and s["end"] <= end]
+    task = {
+        "text": text,
+        "tokens": [{"text": doc["text"][t["start"]:t["end"]], "start": t["start"] - offset, "end": t["end"] - offset,
+                    "id": i, "ws": t["ws"]} for i, t in enumerate(tokens)],
+        "spans": spans,
+        "meta": {"doc_id": doc["id"], "unit": "paragraph", "unit_index": unit_index, "offset": offset},
+        "_view_id": view,
+    }
+    if view == "relations":
+        by_id = {s["id"]: s for s in spans}
+        task["relations"] = [_prodigy_relation(r["label"], by_id[r["head"]], by_id[r["child"]])
+                             for r in doc["relations"] if r["head"] in by_id and r["child"] in by_id]
+    task["_input_hash"] = zlib.crc32(f"{doc['id']}|{offset}|{text}".encode())
+    task["_task_hash"] = zlib.crc32(json.dumps([task["_input_hash"], view, spans]).encode())
+    return task
+
+
+def prodigy_choice_task(doc: dict, claim_id: str) -> dict:
+    claim = next(s for s in doc["spans"] if s["id"] == claim_id)
+    unit_index = next(i for i, (s, e) in enumerate(doc["paragraphs"]) if s <= claim["start"] and claim["end"] <= e)
+    task = prodigy_task(doc, unit_index, "claims", view="choice")
+    task["spans"] = [s for s in task["spans"] if s["id"] == claim_id]
+    task["options"] = [{"id": "CHECKWORTHY", "text": "Check-worthy"},
+                       {"id": "NOT_CHECKWORTHY", "text": "Not check-worthy"}]
+    task["accept"] = ["CHECKWORTHY"] if claim["attrs"].get("checkworthy") else []
+    task["meta"].update({"span_id": claim_id, "score": claim["score"]})
+    task["_task_hash"] = zlib.crc32(json.dumps([task["_input_hash"], "choice", claim_id]).encode())
+    return task
+
+
+def _prodigy_relation(label: str, head: dict, child: dict) -> dict:
+    strip = ("start", "end", "token_start", "token_end", "label")
+    return {"head": head["token_end"], "child": child["token_end"], "label": label,
+            "head_span": {k: head[k] for k in strip}, "child_span": {k: child[k] for k in strip}}
+
+
+def answer(task: dict, doc: dict, annotator: str, spans: list[tuple[int, int, str]] | None = None,
+           relations: list[tuple[str, tuple, tuple]] = (), decision: str = "accept", timestamp: int = 1700000000,
+           accept: list[str] | None = None) -> dict:
+    """A Prodigy db-out line: the task as the annotator left it (spans given in document offsets)."""
+    line = json.loads(json.dumps(task))
+    unit_index = task["meta"]["unit_index"]
+    if spans is not None:
+        line["spans"] = [_rel_span(doc, unit_index, *s) for s in spans]
+        if task["_view_id"] == "relations":
+            line["relations"] = [
+                _prodigy_relation(label, _rel_span(doc, unit_index, *h), _rel_span(doc, unit_index, *c))
+                for label, h, c in relations]
+    if accept is not None:
+        line["accept"] = accept
+    line.update({"answer": decision, "_timestamp": timestamp, "_annotator_id": f"news-{annotator}",
+                 "_session_id": f"news-{annotator}"})
+    return line
+
+
+def labelstudio_task(doc: dict, unit_index: int, task_id: int) -> dict:
+    offset, end, _ = _unit(doc, unit_index)
+    return {"id": task_id, "data": {"text": doc["text"][offset:end], "doc_id": doc["id"], "unit": "paragraph",
+                                    "unit_index": unit_index, "offset": offset},
+            "annotations": [], "predictions": []}
+
+
+def ls_annotation(doc: dict, task: dict, user: int, regions: list[tuple[int, int, str]],
+                  relations: list[tuple[int, int, str]] = (), choice: str | None = None,
+                  region_choices: list[tuple[int, str]] = (),
+                  cancelled: bool = False, updated: str = "2024-05-01T10:00:00.000000Z",
+                  utf16: bool = False) -> dict:
+    """A Label Studio annotation (regions given in document offsets; code points unless ``utf16``)."""
+    offset, text = task["data"]["offset"], task["data"]["text"]
+
+    def unit_offset(i: int) -> int:
+        rel = i - offset
+        return len(text[:rel].encode("utf-16-le")) // 2 if utf16 else rel
+
+    result = []
+    for n, (s, e, label) in enumerate(regions):
+        result.append({"id": f"r{user}_{n}", "from_name": "label", "to_name": "text", "type": "labels",
+                       "value": {"start": unit_offset(s), "end": unit_offset(e), "text": doc["text"][s:e],
+                                 "labels": [label]}})
+    for head, child, label in relations:
+        result.append({"from_id": f"r{user}_{head}", "to_id": f"r{user}_{child}", "type": "relation",
+                       "direction": "right", "labels": [label]})
+    for n, option in region_choices:  # per-region choice: shares the claim region's id, as Label Studio does
+        region = result[n]
+        result.append({"id": region["id"], "from_name": "checkworthy", "to_name": "text", "type": "choices",
+                       "value": {**{k: region["value"][k] for k in ("start", "end", "text")}, "choices": [option]}})
+    if choice:  # task-level choice
+        result.append({"id": f"c{user}", "from_name": "checkworthy", "to_name": "text", "type": "choices",
+                       "value": {"choices": [choice]}})
+    return {"id": user * 100 + task["id"], "completed_by": user, "result": result, "was_cancelled": cancelled,
+            "ground_truth": False, "created_at": updated, "updated_at": updated, "lead_time": 12.5}
+
+
+# ------------------------------------------------------------------------------------------------- tests
+
+@pytest.fixture()
+def doc() -> dict:
+    return make_document()
+
+
+def ingest(paths, docs, emitted=None, existing=()):
+    problems: list[InputProblem] = []
+    records, stats = ingest_exports(paths, {d["id"]: d for d in docs}, problems.append, emitted, existing)
+    return records, stats, problems
+
+
+def test_article_keeps_astral_characters_and_combining_marks(doc):
+    assert "\r" not in doc["text"] and "x\u0301" in doc["text"] and "🇺🇦" in doc["text"]
+    assert len(doc["paragraphs"]) == 2  # the CRLF blank line still separates paragraphs
+
+
+def test_prodigy_spans_map_back_to_document_offsets(tmp_path, doc):
+    text = doc["text"]
+    task = prodigy_task(doc, 1, "entities")  # second paragraph: its offset counts the emoji of the first
+    told = find(text, "Officials")
+    line = answer(task, doc, "alice", spans=[(*told, "NORP"), (*find(text, "Łódź"), "GPE")])
+    export = tmp_path / "db-out.jsonl"
+    write_jsonl(export, [line])
+
+    records, stats, problems = ingest([export], [doc])
+
+    assert problems == [] and stats.added == 1
+    (rec,) = records
+    assert rec["annotator"] == "news-alice" and rec["answer"] == "accept" and rec["layers"] == ["entities"]
+    assert rec["task"]["start"] == doc["paragraphs"][1][0] and rec["task"]["doc_id"] == doc["id"]
+    assert [(s["start"], s["end"], s["label"]) for s in rec["spans"]] == [
+        (*told, "NORP"), (*find(text, "Łódź"), "GPE")]
+    for span in rec["spans"]:
+        assert text[span["start"]:span["end"]] == span["text"]
+    # Prodigy counts code points: the unit-relative offset after "😀" is not shifted by surrogates.
+    assert line["spans"][1]["start"] == find(text, "Łódź")[0] - doc["paragraphs"][1][0]
+
+
+def test_prodigy_relations_and_choice(tmp_path, doc):
+    text = doc["text"]
+    src, cue = find(text, "Zoë Máx\u0301well"), find(text, "said")
+    content = find(text, "Acme cut 200 jobs in Kyiv")
+    rel_task = prodigy_task(doc, 0, "sources")
+    assert rel_task["relations"] and rel_task["relations"][0]["head"] == 1  # token_end of the source
+    spans = [(*src, "SOURCE"), (*cue, "CUE"), (*content, "CONTENT")]
+    # The annotator drew ATTRIBUTION backwards (content -> source): it is turned round, not rejected.
+    rels = [("ATTRIBUTION", (*content, "CONTENT"), (*src, "SOURCE")), ("CUE", (*cue, "CUE"), (*content, "CONTENT"))]
+    claim_id = next(s["id"] for s in doc["spans"] if s["layer"] == "claims" and s["start"] > 60)
+    choice = answer(prodigy_choice_task(doc, claim_id), doc, "bob", accept=["CHECKWORTHY"])
+    export = tmp_path / "db-out.jsonl"
+    write_jsonl(export, [answer(rel_task, doc, "bob", spans=spans, relations=rels), choice])
+
+    records, _, problems = ingest([export], [doc])
+
+    assert problems == []
+    rel_rec = next(r for r in records if r["view"] == "relations")
+    by_id = {s["id"]: (s["start"], s["end"], s["label"]) for s in rel_rec["spans"]}
+    assert rel_rec["layers"] == ["sources"]
+    assert sorted((r["label"], by_id[r["head"]], by_id[r["child"]]) for r in rel_rec["relations"]) == [
+        ("ATTRIBUTION", (*src, "SOURCE"), (*content, "CONTENT")), ("CUE", (*cue, "CUE"), (*content, "CONTENT"))]
+    choice_rec = next(r for r in records if r["view"] == "choice")
+    claim = find(text, "prices rose 5% in Łódź")
+    assert choice_rec["choices"] == [{"start": claim[0], "end": claim[1], "span_id": claim_id,
+                                      "label": "CHECKWORTHY"}]
+    assert choice_rec["layers"] == ["checkworthy"] and choice_rec["spans"] == []
+
+
+def test_label_studio_export_code_points(tmp_path, doc):
+    text = doc["text"]
+    task = labelstudio_task(doc, 0, 7)
+    acme, kyiv = find(text, "Acme"), find(text, "Kyiv")  # both after the astronaut emoji (3 astral code points)
+    task["annotations"] = [
+        ls_annotation(doc, task, 1, [(*acme, "ORG"), (*kyiv, "GPE"), (*find(text, "Zoë Máx\u0301well"), "SOURCE"),
+                                     (*find(text, "Acme cut 200 jobs in Kyiv"), "CONTENT")],
+                      relations=[(2, 3, "ATTRIBUTION")], choice="NOT_CHECKWORTHY"),
+        ls_annotation(doc, task, 2, [(*acme, "ORG")], cancelled=True),
+    ]
+    export = tmp_path / "project-1-at-2024.json"
+    export.write_text(json.dumps([task], indent=2, ensure_ascii=False), "utf-8")
+
+    records, stats, problems = ingest([export], [doc])
+
+    assert stats.by_answer == {"accept": 1, "reject": 0, "ignore": 1} and stats.rejected == 0
+    first = next(r for r in records if r["annotator"] == "1")
+    assert first["tool"] == "labelstudio" and first["layers"] == ["entities", "sources", "claims"]
+    got = {(s["start"], s["end"], s["label"]) for s in first["spans"]}
+    assert {(*acme, "ORG"), (*kyiv, "GPE")} <= got
+    assert all(text[s["start"]:s["end"]] == s["text"] for s in first["spans"])
+    assert [r["label"] for r in first["relations"]] == ["ATTRIBUTION"]
+    # The annotation has no CLAIM region and the task no span_id: the choice cannot be pinned to a claim.
+    assert first["choices"] == []
+    assert [(p.severity, p.line) for p in problems] == [("warning", 2)] and "choice ignored" in problems[0].message
+
+
+def test_label_studio_choice_needs_a_claim(tmp_path, doc):
+    text = doc["text"]
+    task = labelstudio_task(doc, 1, 3)
+    claim = find(text, "prices rose 5% in Łódź")
+    task["annotations"] = [ls_annotation(doc, task, 4, [(*claim, "CLAIM")], choice="CHECKWORTHY")]
+    orphan = labelstudio_task(doc, 0, 4)
+    orphan["annotations"] = [ls_annotation(doc, orphan, 4, [], choice="CHECKWORTHY")]
+    export = tmp_path / "ls.json"
+    export.write_text(json.dumps([task, orphan], indent=1), "utf-8")
+
+    records, _, problems = ingest([export], [doc])
+
+    claim_id = next(s["id"] for s in doc["spans"] if s["layer"] == "claims" and s["start"] == claim[0])
+    assert [r["choices"] for r in records] == [[], [{"start": claim[0], "end": claim[1], "span_id": claim_id,
+                                                     "label": "CHECKWORTHY"}]]  # sorted by document offset
+    assert len(problems) == 1 and "without a claim" in problems[0].message
+    assert problems[0].line == export.read_text().splitlines().index(" {", 2) + 1  # the second task's line
+
+
+def test_label_studio_per_region_choices(tmp_path, doc):
+    """The exporter's config asks check-worthiness per CLAIM region: each choice names its region by id."""
+    text = doc["text"]
+    task = labelstudio_task(doc, 0, 5)
+    claim = find(text, "Acme cut 200 jobs in Kyiv")
+    other = find(text, "Acme cut 200 jobs")  # a second, shorter claim the annotator added
+    task["annotations"] = [ls_annotation(doc, task, 3, [(*claim, "CLAIM"), (*other, "CLAIM")],
+                                         region_choices=[(1, "NOT_CHECKWORTHY"), (0, "CHECKWORTHY")])]
+    export = tmp_path / "ls.json"
+    export.write_text(json.dumps([task]), "utf-8")
+
+    (rec,), _, problems = ingest([export], [doc])
+
+    claim_id = next(s["id"] for s in doc["spans"] if s["layer"] == "claims" and s["start"] == claim[0])
+    assert problems == []
+    assert rec["choices"] == [{"start": other[0], "end": other[1], "span_id": None, "label": "NOT_CHECKWORTHY"},
+                              {"start": claim[0], "end": claim[1], "span_id": claim_id, "label": "CHECKWORTHY"}]
+
+
+def test_label_studio_utf16_offsets_are_rejected(tmp_path, doc):
+    """Old Label Studio (and doccano) count UTF-16 units: after an emoji they point past the token."""
+    text = doc["text"]
+    task = labelstudio_task(doc, 0, 1)
+    task["annotations"] = [ls_annotation(doc, task, 1, [(*find(text, "said"), "CUE")], utf16=True)]
+    export = tmp_path / "old-ls.json"
+    export.write_text(json.dumps([task]), "utf-8")
+
+    records, stats, problems = ingest([export], [doc])
+
+    assert records == [] and stats.rejected == 1
+    assert f"{export}:1:" in str(problems[0]) and "off token boundaries" in problems[0].message
+
+
+def test_misfits_are_rejected_with_line_numbers(tmp_path, doc):
+    text = doc["text"]
+    task = prodigy_task(doc, 0, "entities")
+    acme = find(text, "Acme")
+    good = answer(task, doc, "alice", spans=[(*acme, "ORG")])
+    changed = dict(good, text=good["text"].replace("Acme", "ACME"))
+    off_text = json.loads(json.dumps(good))
+    off_text["spans"] = [{"start": 40, "end": 400, "label": "ORG"}]
+    off_tokens = json.loads(json.dumps(good))
+    off_tokens["spans"] = [{"start": acme[0] + 1, "end": acme[1], "label": "ORG"}]
+    unknown_doc = json.loads(json.dumps(good))
+    unknown_doc["meta"]["doc_id"] = "0000000000000000"
+    bad_label = json.loads(json.dumps(good))
+    bad_label["spans"][0]["label"] = "PERSONA"
+    export = tmp_path / "db-out.jsonl"
+    lines = [json.dumps(x, ensure_ascii=False) for x in (good, changed, off_text, off_tokens, unknown_doc, bad_label)]
+    export.write_text("\n".join(lines[:2] + ["{not json"] + lines[2:]) + "\n", "utf-8")
+
+    records, stats, problems = ingest([export], [doc])
+
+    assert len(records) == 1 and records[0]["spans"][0]["text"] == "Acme"
+    messages = {p.line: p.message for p in problems}
+    assert "text changed" in messages[2]
+    assert "malformed JSON" in messages[3]
+    assert "off the text" in messages[4]
+    assert "off token boundaries" in messages[5]
+    assert "unknown document id" in messages[6]
+    assert "unknown label 'PERSONA'" in messages[7]
+    assert all("\n" not in str(p) and str(p).startswith(f"{export}:") for p in problems)
+    assert stats.rejected == 5
+
+
+def test_unknown_task_is_reported(tmp_path, doc):
+    tasks_dir = tmp_path / "tasks"
+    emitted = prodigy_task(doc, 0, "entities")
+    write_jsonl(tasks_dir / "prodigy" / "entities.jsonl", [emitted])
+    ls_emitted = labelstudio_task(doc, 0, 1)
+    (tasks_dir / "labelstudio").mkdir()
+    (tasks_dir / "labelstudio" / "tasks.json").write_text(json.dumps([ls_emitted]), "utf-8")
+    never = prodigy_task(doc, 1, "entities")
+    export = tmp_path / "db-out.jsonl"
+    write_jsonl(export, [answer(emitted, doc, "alice", spans=[]), answer(never, doc, "alice", spans=[])])
+    ls_never = labelstudio_task(doc, 1, 2)
+    ls_emitted["annotations"] = [ls_annotation(doc, ls_emitted, 1, [])]
+    ls_never["annotations"] = [ls_annotation(doc, ls_never, 1, [])]
+    ls_export = tmp_path / "ls.json"
+    ls_export.write_text(json.dumps([ls_emitted, ls_never]), "utf-8")
+
+    keys = emitted_task_keys(tasks_dir, lambda p: None)
+    records, stats, problems = ingest([export, ls_export], [doc], emitted=keys)
+
+    assert len(records) == 2 and stats.rejected == 2
+    assert [(p.path, p.line) for p in problems] == [(str(export), 2), (str(ls_export), 1)]
+    assert all("never emitted" in p.message for p in problems)
+    assert str(never["_task_hash"]) in problems[0].message
+
+
+def test_ingest_cli_is_idempotent_and_newer_answers_win(tmp_path, doc):
+    other = make_document(SECOND_ARTICLE)
+    docs_path = write_documents(tmp_path, [doc, other])
+    text = doc["text"]
+    task = prodigy_task(doc, 0, "entities")
+    first = answer(task, doc, "alice", spans=[(*find(text, "Acme"), "ORG")], timestamp=100)
+    export = tmp_path / "db-out.jsonl"
+    write_jsonl(export, [first, answer(task, doc, "bob", spans=[], timestamp=100)])
+    out = tmp_path / "annotations.jsonl"
+    runner = CliRunner()
+    args = ["annotations", "ingest", str(export), "--documents", str(docs_path), "-o", str(out)]
+
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    once = out.read_bytes()
+    assert runner.invoke(app, args).exit_code == 0
+    assert out.read_bytes() == once  # same export again: nothing changes
+    assert runner.invoke(app, [*args[:3], str(export), *args[3:]]).exit_code == 0
+    assert out.read_bytes() == once  # the same file twice in one run
+    assert len(once.splitlines()) == 2
+
+    later = tmp_path / "db-out-2.jsonl"
+    write_jsonl(later, [answer(task, doc, "alice", spans=[(*find(text, "Kyiv"), "GPE")], timestamp=200)])
+    assert runner.invoke(app, ["annotations", "ingest", str(later), "--documents", str(docs_path),
+                               "-o", str(out)]).exit_code == 0
+    records = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    alice = next(r for r in records if r["annotator"] == "news-alice")
+    assert len(records) == 2 and [s["text"] for s in alice["spans"]] == ["Kyiv"]
+
+
+def test_ingest_cli_reports_rejections_without_traceback(tmp_path, doc):
+    docs_path = write_documents(tmp_path, [doc])
+    task = prodigy_task(doc, 0, "entities")
+    bad = answer(task, doc, "alice", spans=[])
+    bad["text"] = bad["text"] + " (edited)"
+    export = tmp_path / "db-out.jsonl"
+    write_jsonl(export, [bad])
+    out = tmp_path / "annotations.jsonl"
+
+    result = CliRunner().invoke(app, ["annotations", "ingest", str(export), "--documents", str(docs_path),
+                                      "-o", str(out)])
+
+    assert result.exit_code == 1
+    assert f"{export}:1:" in result.output and "text changed" in result.output
+    assert "Traceback" not in result.output
+    assert out.read_bytes() == b""
+
+
+def _exported(doc: dict, tmp_path: Path, fmt: str) -> list[Path]:
+    tasks_module = pytest.importorskip("corpus.tasks")
+    write_tasks = getattr(tasks_module, "write_tasks", None)
+    if write_tasks is None:
+        pytest.skip("corpus.tasks.write_tasks is not written yet")
+    return [Path(p) for p in write_tasks([doc], tmp_path / "tasks", fmt, "paragraph")]
+
+
+def _prelabels(doc: dict) -> tuple[set, set]:
+    spans = {(s["layer"], s["start"], s["end"], s["label"]) for s in doc["spans"]}
+    choices = {(s["start"], s["end"], s["id"], "CHECKWORTHY" if s["attrs"]["checkworthy"] else "NOT_CHECKWORTHY")
+               for s in doc["spans"] if s["layer"] == "claims"}
+    return spans, choices
+
+
+def test_round_trip_through_the_prodigy_exporter(tmp_path, doc):
+    """Tasks written by `corpus tasks` come back in as exactly their pre-labels when accepted untouched."""
+    lines = []
+    for path in _exported(doc, tmp_path, "prodigy"):
+        for raw in path.read_text("utf-8").splitlines():
+            lines.append({**json.loads(raw), "answer": "accept", "_annotator_id": "news-alice",
+                          "_session_id": "news-alice", "_timestamp": 1})
+    export = tmp_path / "db-out.jsonl"
+    write_jsonl(export, lines)
+
+    records, stats, problems = ingest([export], [doc], emitted_task_keys(tmp_path / "tasks", lambda p: None))
+
+    assert problems == [] and stats.rejected == 0
+    spans, choices = _prelabels(doc)
+    assert {(s["layer"], s["start"], s["end"], s["label"]) for r in records for s in r["spans"]} == spans
+    assert {(c["start"], c["end"], c["span_id"], c["label"]) for r in records for c in r["choices"]} == choices
+    relations = set()
+    for r in records:
+        by_id = {s["id"]: (s["start"], s["end"]) for s in r["spans"]}
+        relations |= {(rel["label"], by_id[rel["head"]], by_id[rel["child"]]) for rel in r["relations"]}
+    pre_by_id = {s["id"]: (s["start"], s["end"]) for s in doc["spans"]}
+    assert relations == {(r["label"], pre_by_id[r["head"]], pre_by_id[r["child"]]) for r in doc["relations"]}
+
+
+def test_round_trip_through_the_label_studio_exporter(tmp_path, doc):
+    """Label Studio copies accepted predictions into the annotation: the pre-labels come back unchanged."""
+    (tasks_path,) = [p for p in _exported(doc, tmp_path, "labelstudio") if p.suffix == ".json"]
+    tasks = json.loads(tasks_path.read_text("utf-8"))
+    for n, task in enumerate(tasks, start=1):
+        task["id"] = n
+        task["annotations"] = [{"id": n, "completed_by": {"id": 1, "email": "ann@example.org"},
+                                "result": (task["predictions"] or [{"result": []}])[0]["result"],
+                                "was_cancelled": False, "updated_at": "2024-05-01T10:00:00Z"}]
+    export = tmp_path / "ls-export.json"
+    export.write_text(json.dumps(tasks, indent=2, ensure_ascii=False), "utf-8")
+
+    records, stats, problems = ingest([export], [doc], emitted_task_keys(tmp_path / "tasks", lambda p: None))
+
+    assert problems == [] and stats.rejected == 0 and {r["annotator"] for r in records} == {"ann@example.org"}
+    spans, choices = _prelabels(doc)
+    assert {(s["layer"], s["start"], s["end"], s["label"]) for r in records for s in r["spans"]} == spans
+    assert {(c["start"], c["end"], c["span_id"], c["label"]) for r in records for c in r["choices"]} == choices
+
+
+def test_load_documents_reports_bad_lines(tmp_path, doc):
+    path = tmp_path / "documents.jsonl"
+    path.write_text(json.dumps(doc, ensure_ascii=False) + "\n[1, 2]\n", "utf-8")
+    problems: list[InputProblem] = []
+    docs = load_documents(path, problems.append)
+    assert list(docs) == [doc["id"]] and problems[0].line == 2

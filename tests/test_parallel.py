@@ -1,0 +1,98 @@
+"""`--workers N`: same bytes as one worker, input order kept, bounded work in flight."""
+
+from __future__ import annotations
+
+import pytest
+from test_build import build, output_bytes, rules_labellers_installed, write_articles, write_feed
+
+from corpus.pipeline import ProcessorConfig, ShardResult, map_shards, shard_documents
+from corpus.segment.core import segment_document
+
+
+@pytest.fixture
+def small_shards(monkeypatch):
+    """Several shards even from a few dozen articles, so the pool really interleaves work."""
+    monkeypatch.setattr("corpus.pipeline.SHARD_TARGET", 3)
+    monkeypatch.setattr("corpus.pipeline.SHARD_MAX_DOCS", 5)
+
+
+def test_workers_give_byte_identical_outputs(tmp_path, small_shards):
+    src = write_articles(tmp_path / "in", 40)
+    write_feed(src / "feed.jsonl", 25, seed=3)
+    results = {}
+    for workers in (1, 2, 3):
+        result, reporter = build(src, tmp_path / f"out{workers}", workers=workers)
+        assert result.stats.documents == 65 and reporter.errors == 0
+        assert result.shards > 6
+        results[workers] = (output_bytes(tmp_path / f"out{workers}"), result.stats)
+    assert results[1][0]["documents.jsonl"]
+    assert results[1] == results[2] == results[3]
+
+
+def test_workers_report_failures_in_input_order(tmp_path, small_shards):
+    src = write_articles(tmp_path / "in", 20)
+    for i in (3, 11, 17):
+        (src / f"article_{i:04d}.txt").write_text(f"Item {i}.\n\nThe EXPLODE word trips the labeller.\n")
+    paths = {}
+    for workers in (1, 2):
+        result, reporter = build(src, tmp_path / f"out{workers}", workers=workers)
+        assert result.stats.failed == 3 and result.stats.documents == 17
+        paths[workers] = [p.path for p in reporter.problems if p.severity == "error"]
+    assert paths[1] == paths[2]
+    assert [p.rsplit("_", 1)[1] for p in paths[1]] == ["0003.txt", "0011.txt", "0017.txt"]
+
+
+def _docs(n: int) -> list[dict]:
+    from corpus.document import new_document
+
+    return [new_document(f"Sentence number {i} is here. Another one follows.", f"mem:{i}") for i in range(n)]
+
+
+def test_map_shards_keeps_order_and_passes_ready_results_through():
+    config = ProcessorConfig(prelabel=False)
+    shards = [[d] for d in _docs(10)]
+    ready = ShardResult(b"cached\n", {"documents": 1}, [], cached=True)
+    items = [(i, ready if i % 4 == 0 else shard) for i, shard in enumerate(shards)]
+    out = list(map_shards(items, config, workers=2))
+    assert [tag for tag, _ in out] == list(range(10))
+    for i, result in out:
+        if i % 4 == 0:
+            assert result is ready
+        else:
+            expected = segment_document(_docs(10)[i])
+            assert result.stats["documents"] == 1 and expected["id"].encode() in result.data
+
+
+def test_map_shards_reads_its_input_lazily():
+    """Never more than a bounded window of shards ahead of the consumer (Pool.imap would read everything)."""
+    pulled = 0
+
+    def source():
+        nonlocal pulled
+        for shard in shard_documents(_docs(200), target=10**9, max_docs=2):
+            pulled += 1
+            yield pulled, shard
+
+    stream = map_shards(source(), ProcessorConfig(prelabel=False), workers=2)
+    next(stream)
+    assert pulled <= 4 * 2 + 1
+    assert sum(1 for _ in stream) == 99
+
+
+def test_shards_have_content_defined_boundaries():
+    docs = _docs(300)
+    shards = list(shard_documents(docs, target=8, max_docs=1000))
+    assert sum(len(s) for s in shards) == 300 and len(shards) > 5
+    # Dropping the first article changes the first shard only; the later boundaries stay where they were.
+    later = list(shard_documents(docs[1:], target=8, max_docs=1000))
+    assert [[d["id"] for d in s] for s in shards[1:]] == [[d["id"] for d in s] for s in later[1:]]
+
+
+@pytest.mark.skipif(not rules_labellers_installed(), reason="the rules labellers are not installed yet")
+def test_rules_labellers_give_the_same_bytes_with_two_workers(tmp_path, small_shards):
+    src = write_articles(tmp_path / "in", 24)
+    one, _ = build(src, tmp_path / "one", backends=None)
+    two, _ = build(src, tmp_path / "two", backends=None, workers=2)
+    assert output_bytes(tmp_path / "one") == output_bytes(tmp_path / "two")
+    assert one.stats == two.stats
+

@@ -1,0 +1,400 @@
+"""`corpus validate`: schemas + semantic checks on documents and Prodigy tasks, files, folders and the CLI."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+
+import orjson
+import pytest
+from jsonschema import Draft202012Validator
+from typer.testing import CliRunner
+
+from corpus.cli import app
+from corpus.document import (
+    CHECKWORTHY_OPTIONS,
+    CLAIM_LABELS,
+    ENTITY_LABELS,
+    LAYERS,
+    RELATION_LABELS,
+    SOURCE_KINDS,
+    SOURCE_LABELS,
+    add_relation,
+    add_span,
+    new_document,
+)
+from corpus.segment.core import segment_document
+from corpus.validate import (
+    SCHEMA_DIR,
+    SCHEMA_FILES,
+    detect_kind,
+    load_schema,
+    validate_document,
+    validate_files,
+    validate_paths,
+    validate_task,
+)
+
+runner = CliRunner()
+
+TEXT = "Jane Doe said Acme cut 200 jobs.\n\nThe mayor of Springfield denied it on Monday."
+
+
+def make_doc() -> dict:
+    doc = segment_document(new_document(TEXT, "t.txt"))
+    add_span(doc, "entities", "PERSON", 0, 8, "rules@1", 0.9)
+    add_span(doc, "entities", "ORG", 14, 18, "rules@1", 0.8)
+    add_span(doc, "entities", "GPE", 47, 58, "rules@1", 0.8)
+    source = add_span(doc, "sources", "SOURCE", 0, 8, "rules@1", 0.9, {"kind": "named_person"})
+    cue = add_span(doc, "sources", "CUE", 9, 13, "rules@1", 0.9)
+    content = add_span(doc, "sources", "CONTENT", 14, 31, "rules@1", 0.9)
+    add_span(doc, "claims", "CLAIM", 14, 31, "rules@1", 0.7, {"checkworthy": "CHECKWORTHY"})
+    add_relation(doc, "ATTRIBUTION", source["id"], content["id"], "rules@1")
+    add_relation(doc, "CUE", cue["id"], content["id"], "rules@1")
+    doc["labellers"] = {layer: "rules@1" for layer in LAYERS}
+    return doc
+
+
+UNIT = "Jane Doe said Acme cut 200 jobs."
+WORDS = [("Jane", 0, 4), ("Doe", 5, 8), ("said", 9, 13), ("Acme", 14, 18), ("cut", 19, 22), ("200", 23, 26),
+         ("jobs", 27, 31), (".", 31, 32)]
+TOKENS = [{"text": w, "start": s, "end": e, "id": i, "ws": UNIT[e:e + 1] == " "} for i, (w, s, e) in enumerate(WORDS)]
+
+
+def span(start: int, end: int, ts: int, te: int, label: str, span_id: str) -> dict:
+    return {"start": start, "end": end, "token_start": ts, "token_end": te, "label": label, "id": span_id,
+            "score": 0.9, "labeller": "rules@1"}
+
+
+def make_task(kind: str, doc_id: str = "0" * 16, task_hash: int = 7) -> dict:
+    base = {"text": UNIT, "tokens": copy.deepcopy(TOKENS), "spans": [],
+            "meta": {"doc_id": doc_id, "unit": "paragraph", "unit_index": 0, "offset": 0},
+            "_input_hash": 1, "_task_hash": task_hash}
+    if kind == "ner.manual":
+        base["spans"] = [span(0, 8, 0, 1, "PERSON", "E0"), span(14, 18, 3, 3, "ORG", "E1")]
+        base["_view_id"] = "ner_manual"
+    elif kind == "spans.manual":
+        base["spans"] = [span(0, 8, 0, 1, "SOURCE", "S0"), span(14, 31, 3, 6, "CONTENT", "S2"),
+                         span(14, 31, 3, 6, "CLAIM", "C0")]
+        base["_view_id"] = "spans_manual"
+    elif kind == "rel.manual":
+        src, cue, content = span(0, 8, 0, 1, "SOURCE", "S0"), span(9, 13, 2, 2, "CUE", "S1"), \
+            span(14, 31, 3, 6, "CONTENT", "S2")
+        base["spans"] = [src, cue, content]
+        base["relations"] = [
+            {"head": 1, "child": 6, "label": "ATTRIBUTION", "head_span": dict(src), "child_span": dict(content)},
+            {"head": 2, "child": 6, "label": "CUE", "head_span": dict(cue), "child_span": dict(content)}]
+        base["_view_id"] = "relations"
+    else:
+        base["spans"] = [span(14, 31, 3, 6, "CLAIM", "C0")]
+        base["meta"].update(span_id="C0", score=0.7)
+        base["options"] = [{"id": "CHECKWORTHY", "text": "Check-worthy"},
+                           {"id": "NOT_CHECKWORTHY", "text": "Not check-worthy"}]
+        base["accept"] = ["CHECKWORTHY"]
+        base["_view_id"] = "choice"
+    return base
+
+
+def write_lines(path: Path, records: list) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
+    return path
+
+
+# ------------------------------------------------------------------------------------------------ schemas
+
+
+def test_schemas_are_valid_draft_2020_12_and_match_the_label_sets():
+    for kind, name in SCHEMA_FILES.items():
+        schema = load_schema(kind)
+        assert (SCHEMA_DIR / name).is_file()
+        assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+        Draft202012Validator.check_schema(schema)
+    doc_schema = load_schema("documents")
+    by_layer = {rule["if"]["properties"]["layer"]["const"]: rule["then"]["properties"]["label"]["enum"]
+                for rule in doc_schema["$defs"]["span"]["allOf"]}
+    assert by_layer == {"entities": list(ENTITY_LABELS), "sources": list(SOURCE_LABELS),
+                        "claims": list(CLAIM_LABELS)}
+    assert doc_schema["$defs"]["relation"]["properties"]["label"]["enum"] == list(RELATION_LABELS)
+    kinds = doc_schema["$defs"]["span"]["allOf"][1]["then"]["properties"]["attrs"]["properties"]["kind"]["enum"]
+    assert kinds == list(SOURCE_KINDS)
+    assert load_schema("ner.manual")["$defs"]["span"]["properties"]["label"]["enum"] == list(ENTITY_LABELS)
+    choice = load_schema("choice")["properties"]
+    assert choice["options"]["items"]["properties"]["id"]["enum"] == list(CHECKWORTHY_OPTIONS)
+    # The record new_document() writes has exactly the fields the schema requires.
+    assert set(doc_schema["required"]) == set(new_document("x", "o"))
+
+
+def test_shared_task_definitions_are_identical_across_prodigy_schemas():
+    tokens = {kind: load_schema(kind)["$defs"]["token"] for kind in ("ner.manual", "spans.manual", "rel.manual",
+                                                                     "choice")}
+    assert len({orjson.dumps(t) for t in tokens.values()}) == 1
+
+
+# ------------------------------------------------------------------------------------------------ documents
+
+
+def test_a_segmented_labelled_document_is_valid():
+    assert validate_document(make_doc()) == []
+
+
+def _set(path: str, value) -> Callable[[dict], None]:
+    def mutate(record: dict) -> None:
+        *parents, last = path.split(".")
+        target = record
+        for part in parents:
+            target = target[int(part)] if part.isdigit() else target[part]
+        target[int(last) if last.isdigit() else last] = value
+    return mutate
+
+
+def _shift_token(doc: dict) -> None:
+    doc["tokens"][1]["start"] = 3  # "Doe" 5-8 moved onto "Jane" 0-4
+
+
+DOC_CORRUPTIONS = [
+    ("span text differs", _set("spans.0.text", "Jane D"), "spans[0].text", "!= text[0:8]"),
+    ("span end moved", _set("spans.0.end", 7), "spans[0].text", "'Jane Doe' != text[0:7] 'Jane Do'"),
+    ("span off token boundary", lambda d: d["spans"][0].update(end=7, text="Jane Do"), "spans[0].end",
+     "not on token boundaries"),
+    ("span past the end", lambda d: d["spans"][0].update(end=999), "spans[0]", "outside the text"),
+    ("label of another layer", _set("spans.0.label", "CLAIM"), "spans[0].label", "not one of"),
+    ("unknown layer", _set("spans.0.layer", "topics"), "spans[0].layer", "not one of"),
+    ("duplicate span id", _set("spans.1.id", "E0"), "spans[1].id", "duplicate span id"),
+    ("relation to a missing span", _set("relations.0.child", "S99"), "relations[0].child", "does not exist"),
+    ("relation with wrong ends", _set("relations.0.head", "S1"), "relations[0].head", "must be a SOURCE span"),
+    ("unknown relation label", _set("relations.0.label", "QUOTE"), "relations[0].label", "not one of"),
+    ("overlapping tokens", _shift_token, "tokens[1]", "overlaps"),
+    ("token missing", lambda d: d["tokens"].pop(2), "tokens", "'s' at 9 is in no token"),
+    ("wrong ws flag", _set("tokens.0.ws", False), "tokens[0].ws", "is false but the next character is ' '"),
+    ("sentence outside paragraphs", lambda d: d["sentences"].__setitem__(0, [0, 33]), "sentences[0]",
+     "not inside any of the paragraphs"),
+    ("paragraph past the end", lambda d: d["paragraphs"].append([80, 500]), "paragraphs[2]", "outside the text"),
+    ("wrong type", _set("tokens.3.start", "14"), "tokens[3].start", "expected integer, got string"),
+    ("missing field", lambda d: d.pop("sentences"), "sentences", "missing"),
+    ("unexpected span field", _set("spans.0.lable", "PERSON"), "spans[0].lable", "unexpected field"),
+    ("score out of range", _set("spans.0.score", 1.5), "spans[0].score", "above the maximum"),
+    ("bad source kind", _set("spans.3.attrs", {"kind": "celebrity"}), "spans[3].attrs.kind", "not one of"),
+]
+
+
+@pytest.mark.parametrize(("name", "mutate", "field", "message"), DOC_CORRUPTIONS, ids=[c[0] for c in DOC_CORRUPTIONS])
+def test_document_corruptions_are_named(name, mutate, field, message):
+    doc = make_doc()
+    mutate(doc)
+    problems = validate_document(doc)
+    assert any(p.startswith(f"{field}: ") and message in p for p in problems), problems
+
+
+def test_document_id_not_matching_the_text_is_a_warning_in_files(tmp_path):
+    doc = make_doc()
+    doc["text"] = doc["text"].replace("Monday", "Sunday")
+    problems = validate_paths([write_lines(tmp_path / "documents.jsonl", [doc])])
+    assert [(p.severity, p.field, p.line) for p in problems] == [("warning", "id", 1)]
+
+
+# ------------------------------------------------------------------------------------------------ tasks
+
+KINDS = ("ner.manual", "spans.manual", "rel.manual", "choice")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_well_formed_tasks_are_valid(kind):
+    assert validate_task(make_task(kind), kind) == []
+
+
+def _rel_head(task: dict) -> None:
+    task["relations"][0]["head"] = 0
+
+
+TASK_CORRUPTIONS = [
+    ("ner.manual", "span off token boundaries", lambda t: t["spans"][0].update(end=7), "spans[0]",
+     "not on token boundaries"),
+    ("ner.manual", "token_end inconsistent", _set("spans.0.token_end", 2), "spans[0]", "cover [0, 13)"),
+    ("ner.manual", "token range past the tokens", _set("spans.0.token_end", 12), "spans[0]", "not a token range"),
+    ("ner.manual", "overlapping entities", lambda t: t["spans"].append(span(5, 13, 1, 2, "ORG", "E2")),
+     "spans[2]", "must not overlap"),
+    ("ner.manual", "entity label unknown", _set("spans.0.label", "CELEBRITY"), "spans[0].label", "not one of"),
+    ("ner.manual", "token text differs", _set("tokens.1.text", "Doh"), "tokens[1].text", "!= text[5:8]"),
+    ("ner.manual", "token ids not indices", _set("tokens.2.id", 7), "tokens[2].id", "expected its index 2"),
+    ("ner.manual", "tokens overlap", _set("tokens.1.start", 3), "tokens[1]", "overlaps"),
+    ("ner.manual", "wrong view", _set("_view_id", "spans_manual"), "_view_id", "expected 'ner_manual'"),
+    ("ner.manual", "hash not an int", _set("_task_hash", "7"), "_task_hash", "expected integer"),
+    ("ner.manual", "span text key differs", _set("spans.0.text", "Jane"), "spans[0].text", "!= text[0:8]"),
+    ("spans.manual", "missing meta field", lambda t: t["meta"].pop("offset"), "meta.offset", "missing"),
+    ("spans.manual", "document unit with offset", _set("meta", {"doc_id": "0" * 16, "unit": "document",
+                                                                "unit_index": 0, "offset": 3}),
+     "meta.offset", "must be 0"),
+    ("rel.manual", "head not the span's token_end", _rel_head, "relations[0].head", "ends at token 1"),
+    ("rel.manual", "head_span not a task span", lambda t: t["relations"][0].update(
+        head_span=span(9, 13, 2, 2, "SOURCE", "S9"), head=2), "relations[0].head_span", "not one of the task"),
+    ("rel.manual", "relation ends of the wrong kind", lambda t: t["relations"][0].update(
+        label="CUE"), "relations[0].head_span.label", "must be a CUE span"),
+    ("rel.manual", "relation span off tokens", lambda t: t["relations"][1]["child_span"].update(start=15),
+     "relations[1].child_span", "not on token boundaries"),
+    ("choice", "option twice", lambda t: t["options"].__setitem__(1, t["options"][0]), "options",
+     "expected each of"),
+    ("choice", "unknown accept", _set("accept", ["MAYBE"]), "accept[0]", "not one of"),
+    ("choice", "meta without span_id", lambda t: t["meta"].pop("span_id"), "meta.span_id", "missing"),
+]
+
+
+@pytest.mark.parametrize(("kind", "name", "mutate", "field", "message"), TASK_CORRUPTIONS,
+                         ids=[f"{c[0]}-{c[1]}" for c in TASK_CORRUPTIONS])
+def test_task_corruptions_are_named(kind, name, mutate, field, message):
+    task = make_task(kind)
+    mutate(task)
+    problems = validate_task(task, kind)
+    assert any(p.startswith(f"{field}: ") and message in p for p in problems), problems
+
+
+# ------------------------------------------------------------------------------------------------ files
+
+
+def _valid_tree(root: Path) -> dict[str, Path]:
+    doc = make_doc()
+    paths = {"documents": write_lines(root / "documents.jsonl", [doc])}
+    for i, kind in enumerate(KINDS):
+        paths[kind] = write_lines(root / "tasks" / "prodigy" / f"{kind}.jsonl",
+                                  [make_task(kind, doc["id"], task_hash=10 * i + 1)])
+    return paths
+
+
+def test_a_valid_tree_validates_and_every_file_is_found(tmp_path):
+    paths = _valid_tree(tmp_path)
+    (tmp_path / "tasks" / "labelstudio").mkdir(parents=True)
+    (tmp_path / "tasks" / "labelstudio" / "other.jsonl").write_text('{"data": {"text": "x"}}\n')
+    result = validate_files([tmp_path])
+    assert result.problems == []
+    assert {Path(f.path) for f in result.files} == set(paths.values())
+    assert all(f.records == 1 for f in result.files)
+
+
+def test_tasks_are_cross_checked_against_their_documents(tmp_path):
+    paths = _valid_tree(tmp_path)
+    doc_id = make_doc()["id"]
+    shifted = make_task("ner.manual", doc_id, task_hash=99)
+    shifted["meta"]["offset"] = 2
+    orphan = make_task("ner.manual", "f" * 16, task_hash=98)
+    choice = make_task("choice", doc_id, task_hash=97)
+    choice["meta"]["span_id"] = "C9"
+    write_lines(paths["ner.manual"], [make_task("ner.manual", doc_id), shifted, orphan])
+    write_lines(paths["choice"], [choice])
+    problems = validate_paths([tmp_path])
+    found = {(Path(p.path).name, p.line, p.field) for p in problems}
+    assert found == {("ner.manual.jsonl", 2, "meta.offset"), ("ner.manual.jsonl", 3, "meta.doc_id"),
+                     ("choice.jsonl", 1, "meta.span_id")}
+    assert all(p.severity == "error" for p in problems)
+    # Without the documents there is nothing to compare with: the tasks alone are valid.
+    assert validate_paths([paths["ner.manual"].parent]) == []
+
+
+def test_duplicate_hashes_and_ids_are_reported_with_both_lines(tmp_path):
+    doc = make_doc()
+    docs = write_lines(tmp_path / "documents.jsonl", [doc, doc])
+    task = make_task("ner.manual", doc["id"])
+    tasks = write_lines(tmp_path / "ner.manual.jsonl", [task, task])
+    problems = validate_paths([docs, tasks])
+    assert [(Path(p.path).name, p.line, p.field, p.message) for p in problems] == [
+        ("documents.jsonl", 2, "id", f"duplicate document id {doc['id']} (first on line 1)"),
+        ("ner.manual.jsonl", 2, "_task_hash", "duplicate _task_hash 7 (first on line 1)"),
+    ]
+
+
+def test_garbage_lines_are_reported_by_line_and_good_lines_still_checked(tmp_path):
+    good = orjson.dumps(make_task("ner.manual"))
+    bad_span = make_task("ner.manual", task_hash=8)
+    bad_span["spans"][1]["start"] = 15
+    path = tmp_path / "ner.manual.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + good + b"\n{not json\n\n[1, 2]\n\"text\"\n"
+                     + orjson.dumps(bad_span) + b"\n\xff\xfe garbage\n" + b'{"text": 5}\n')
+    problems = validate_paths([path])
+    lines = [(p.line, p.field) for p in problems]
+    assert lines[0] == (1, None) and "byte-order mark" in problems[0].message
+    assert (2, None) in lines and "malformed JSON" in problems[1].message
+    assert (4, None) in lines and (5, None) in lines
+    assert (6, "spans[1]") in lines
+    assert (7, None) in lines
+    assert any(p.line == 8 and p.field == "text" for p in problems)
+    assert all(p.severity == "error" for p in problems)
+
+
+def test_problem_cap_per_file_counts_the_rest(tmp_path):
+    path = tmp_path / "documents.jsonl"
+    path.write_text("nope\n" * 30)
+    result = validate_files([path], max_problems_per_file=5)
+    assert len(result.problems) == 6
+    assert result.problems[-1].message == "... and 25 more problems not shown"
+    assert result.errors == 30
+
+
+def test_kind_detection_by_name_then_content(tmp_path):
+    assert detect_kind(write_lines(tmp_path / "a" / "rel.manual.jsonl", [{}])) == "rel.manual"
+    assert detect_kind(write_lines(tmp_path / "custom.jsonl", [make_task("choice")])) == "choice"
+    assert detect_kind(write_lines(tmp_path / "docs.jsonl", [make_doc()])) == "documents"
+    answered = {**make_task("ner.manual"), "answer": "accept"}
+    assert detect_kind(write_lines(tmp_path / "db-out.jsonl", [answered])) is None
+    assert detect_kind(write_lines(tmp_path / "ls.jsonl", [{"data": {"text": "x"}}])) is None
+
+
+def test_an_explicit_file_of_unknown_kind_is_an_error_but_skipped_inside_folders(tmp_path):
+    unknown = write_lines(tmp_path / "notes.jsonl", [{"hello": "world"}])
+    problems = validate_paths([unknown])
+    assert len(problems) == 1 and "not a known file kind" in problems[0].message
+    assert validate_paths([tmp_path]) == []
+
+
+def test_validate_with_exporter_output(tmp_path):
+    """Tasks written by corpus.tasks for every unit validate cleanly against their documents."""
+    from corpus.jsonl import write_jsonl
+    from corpus.tasks import write_tasks
+
+    doc = make_doc()
+    write_jsonl(tmp_path / "documents.jsonl", [doc])
+    for unit in ("paragraph", "sentence", "document"):
+        written = write_tasks([copy.deepcopy(doc)], tmp_path / "tasks" / unit, fmt="prodigy", unit=unit)
+        assert {p.name for p in written} == {f"{k}.jsonl" for k in KINDS}
+    result = validate_files([tmp_path])
+    assert result.problems == []
+    assert len(result.files) == 13
+
+
+# ------------------------------------------------------------------------------------------------ CLI
+
+
+def test_cli_valid_tree_exits_zero(tmp_path):
+    _valid_tree(tmp_path)
+    result = runner.invoke(app, ["validate", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "valid: 5 files, 5 records checked: 0 errors" in result.output
+
+
+def test_cli_corrupted_copy_fails_with_file_line_and_field(tmp_path):
+    paths = _valid_tree(tmp_path)
+    doc_id = make_doc()["id"]
+    bad = make_task("spans.manual", doc_id, task_hash=12345)
+    bad["spans"][0]["end"] = 6  # "Jane D": off the token boundaries
+    good = make_task("spans.manual", doc_id, task_hash=21)
+    write_lines(paths["spans.manual"], [good, bad])
+    result = runner.invoke(app, ["validate", str(tmp_path)])
+    assert result.exit_code == 1
+    expected = f"error: {paths['spans.manual']}:2: [spans[0]] [0, 6) 'Jane D' is not on token boundaries"
+    assert expected in result.output.splitlines()
+    assert "Traceback" not in result.output
+
+
+def test_cli_no_known_files_is_an_error(tmp_path):
+    (tmp_path / "a.txt").write_text("hello")
+    result = runner.invoke(app, ["validate", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "no documents.jsonl or Prodigy task files found" in result.output
+
+
+def test_cli_warnings_only_exit_zero(tmp_path):
+    doc = make_doc()
+    doc["text"] = doc["text"].replace("Monday", "Sunday")
+    path = write_lines(tmp_path / "documents.jsonl", [doc])
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 0
+    assert f"warning: {path}:1: [id]" in result.output
