@@ -20,10 +20,12 @@ the document writes it capitalised elsewhere, or when it is not an everyday Engl
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from itertools import compress
+from operator import and_, itemgetter, not_
 
 import regex
 
@@ -87,6 +89,12 @@ _YEAR = regex.compile(r"(?:1[5-9]|20)\d\d|(?:1[5-9]|20)\d0s|'\d0s")
 _ACRONYM = regex.compile(r"(?:\p{Lu}\.){2,}|\p{Lu}{2,6}s?|\p{Lu}+&\p{Lu}+")
 _CAP = regex.compile(r"\p{Lu}[\p{L}\p{M}'’.-]*")
 _LETTER = regex.compile(r"\p{L}")
+_FOUR_DIGITS = regex.compile(r"\d{4}")
+_UP_TO_FOUR_DIGITS = regex.compile(r"\d{1,4}")
+_SLASH_DATE = regex.compile(r"\d{1,2}/\d{1,2}/\d{2,4}")
+_CLOCK = regex.compile(r"\d{1,2}(?:[:.]\d\d)?")
+_COLON_TIME = regex.compile(r"\d{1,2}:\d\d")
+_DAY_YEAR_OR_WORD = regex.compile(r"\d{1,4}|\p{Lu}\p{Ll}+")
 
 
 @dataclass
@@ -224,8 +232,13 @@ class RulesEntityLabeller:
     version = VERSION
 
     def __init__(self) -> None:
-        self.lex = lexicon()
-        self._common_cache: dict[str, bool] = {}
+        self.lex = lex = lexicon()
+        self._common_cache = _WordCache(self._is_common)
+        self._letter_cache = _WordCache(_has_letter)
+        self._hot_cache = _WordCache(_may_start)
+        # Word classes used per candidate, looked up once.
+        self._ignore, self._org_suffix, self._org_head = lex.cls("ignore"), lex.cls("org_suffix"), lex.cls("org_head")
+        self._event, self._fac, self._loc_feature = lex.cls("event"), lex.cls("fac"), lex.cls("loc_feature")
 
     # ---------------------------------------------------------------------------------------------- driver
 
@@ -244,20 +257,24 @@ class RulesEntityLabeller:
 
     def find(self, text: str, tokens: list[dict], sentences: list[list[int]]) -> list[tuple[int, int, str, float]]:
         """Entity ``(start, end, label, score)`` tuples, on token boundaries, sorted and non-overlapping."""
+        # Per-token lists built with C-level maps (and per-word caches), not a Python loop per token.
         words = [text[t["start"]:t["end"]] for t in tokens]
-        lowers = [w.lower() for w in words]
-        glued = [not t["ws"] for t in tokens]  # no space after the token
+        lowers = list(map(str.lower, words))
+        glued = list(map(not_, map(_WS, tokens)))  # no space after the token
+        letter = list(map(self._letter_cache.__getitem__, words))  # has a letter
+        common = list(map(self._common_cache.__getitem__, lowers))  # an everyday word
+        capital = list(map(str.isupper, map(_FIRST, words)))
+        hot = list(map(self._hot_cache.__getitem__, words))  # a numeric expression or a name can start here
         sent_ranges = _sentence_token_ranges(tokens, sentences)
-        modes = [_case_mode(words, lowers, a, b, self.is_common) for a, b in sent_ranges]
+        modes = [_case_mode(words, letter, common, a, b) for a, b in sent_ranges]
         # Words the document writes capitalised mid-sentence in running text: names, for headline scanning.
         cased_names: set[str] = set()
         for (a, b), mode in zip(sent_ranges, modes, strict=True):
             if mode == NORMAL:
-                for i in range(a + 1, b):
-                    w = words[i]
-                    if w[:1].isupper() and not w.isupper() and not _starts_clause(words, i, a):
+                for i in compress(range(a + 1, b), capital[a + 1:b]):
+                    if not words[i].isupper() and not _starts_clause(words, letter, i, a):
                         cased_names.add(lowers[i])
-        scan = _Scan(self, words, lowers, glued, cased_names)
+        scan = _Scan(self, words, lowers, glued, cased_names, letter, common, hot)
         for (a, b), mode in zip(sent_ranges, modes, strict=True):
             scan.sentence(a, b, mode)
         self._resolve(scan.candidates, words, lowers)
@@ -269,33 +286,31 @@ class RulesEntityLabeller:
 
     def is_common(self, lw: str) -> bool:
         """An everyday lowercase English word, inflections included ("results", "traded", "opening")."""
-        cached = self._common_cache.get(lw)
-        if cached is None:
-            common = self.lex.common
-            cached = lw in common or lw in NUMBER_WORDS or lw in self.lex.cls("ignore") or (
-                (lw.endswith("s") and (lw[:-1] in common or (lw.endswith("es") and lw[:-2] in common)
-                                       or (lw.endswith("ies") and lw[:-3] + "y" in common)))
-                or (lw.endswith("ed") and (lw[:-2] in common or lw[:-1] in common))
-                or (lw.endswith("ing") and (lw[:-3] in common or lw[:-3] + "e" in common))
-                or (lw.endswith("ly") and lw[:-2] in common)
-                or (lw.endswith("ers") and lw[:-3] in common))
-            if len(self._common_cache) < 200_000:
-                self._common_cache[lw] = cached
-        return cached
+        return self._common_cache[lw]
+
+    def _is_common(self, lw: str) -> bool:
+        common = self.lex.common
+        return lw in common or lw in NUMBER_WORDS or lw in self._ignore or (
+            (lw.endswith("s") and (lw[:-1] in common or (lw.endswith("es") and lw[:-2] in common)
+                                   or (lw.endswith("ies") and lw[:-3] + "y" in common)))
+            or (lw.endswith("ed") and (lw[:-2] in common or lw[:-1] in common))
+            or (lw.endswith("ing") and (lw[:-3] in common or lw[:-3] + "e" in common))
+            or (lw.endswith("ly") and lw[:-2] in common)
+            or (lw.endswith("ers") and lw[:-3] in common))
 
     def _date_word(self, lw: str, w: str) -> bool:
         return lw in WEEKDAYS or (lw in MONTHS and lw != "may")
 
     # --------------------------------------------------------------------------------------------- typing
 
-    def _split_run(self, words: list[str], lowers: list[str], i: int, j: int, sent_start: int, mode: str,
-                   candidates: list[Candidate]) -> None:
+    def _split_run(self, words: list[str], lowers: list[str], letter: list[bool], i: int, j: int, sent_start: int,
+                   mode: str, candidates: list[Candidate]) -> None:
         """Split a capitalised run at titles and drop a clause-initial everyday word, then type the pieces."""
         lex = self.lex
         k = i
         # "The", "After", "Results": a clause-initial everyday word is not part of a name unless the document
         # writes it capitalised mid-sentence or it begins a known multi-word name ("New York").
-        while (k < j or (k == j and mode == NORMAL)) and _starts_clause(words, k, sent_start) \
+        while (k < j or (k == j and mode == NORMAL)) and _starts_clause(words, letter, k, sent_start) \
                 and self._everyday(lowers, k, j):
             k += 1
             sent_start = k
@@ -308,18 +323,18 @@ class RulesEntityLabeller:
             lw = lowers[m]
             if lw in lex.titles and m < j and not self._known_name(lowers, m, j):
                 if piece_start < m:
-                    self._type_piece(words, lowers, piece_start, m - 1, person_cue, mode, candidates)
+                    self._type_piece(words, lowers, letter, piece_start, m - 1, person_cue, mode, candidates)
                 person_cue = True
                 piece_start = m + 1
             m += 1
         if piece_start <= j and not (piece_start == j and lowers[j] in lex.titles):
-            self._type_piece(words, lowers, piece_start, j, person_cue, mode, candidates)
+            self._type_piece(words, lowers, letter, piece_start, j, person_cue, mode, candidates)
 
     def _known_name(self, lowers: list[str], m: int, j: int) -> bool:
         """A title word that starts a known place or organisation ("General Motors" is not a title + name)."""
         if lowers[m].endswith(".") or lowers[m] in ("mr", "mrs", "ms", "dr", "sir", "dame"):
             return False
-        return tuple(lowers[m:j + 1]) in self.lex.places or lowers[j] in self.lex.cls("org_suffix")
+        return tuple(lowers[m:j + 1]) in self.lex.places or lowers[j] in self._org_suffix
 
     def _everyday(self, lowers: list[str], k: int, j: int) -> bool:
         lex, lw = self.lex, lowers[k]
@@ -333,13 +348,13 @@ class RulesEntityLabeller:
             return False
         return self.is_common(lw)
 
-    def _type_piece(self, words: list[str], lowers: list[str], f: int, la: int, person_cue: bool, mode: str,
-                    candidates: list[Candidate]) -> None:
+    def _type_piece(self, words: list[str], lowers: list[str], letter: list[bool], f: int, la: int, person_cue: bool,
+                    mode: str, candidates: list[Candidate]) -> None:
         lex = self.lex
         # Trim connectors and punctuation a run may start or end with (an initial's dot stays).
-        while la >= f and (lowers[la] in CONNECTORS or not _LETTER.search(words[la])) and words[la] != ".":
+        while la >= f and (lowers[la] in CONNECTORS or not letter[la]) and words[la] != ".":
             la -= 1
-        while f <= la and (lowers[f] in CONNECTORS or not _LETTER.search(words[f])):
+        while f <= la and (lowers[f] in CONNECTORS or not letter[f]):
             f += 1
         if f > la:
             return
@@ -349,10 +364,10 @@ class RulesEntityLabeller:
             return  # a lone capital letter
         for x in range(f + 2, la):
             # "Jane Doe of Acme Corp": a person, then an organisation or place, not one name.
-            if (lowers[x] == "of" and lowers[f] not in lex.cls("org_head")
-                    and self._looks_person(words, lowers, f, x - 1)):
-                self._type_piece(words, lowers, f, x - 1, person_cue, mode, candidates)
-                self._type_piece(words, lowers, x + 1, la, False, mode, candidates)
+            if (lowers[x] == "of" and lowers[f] not in self._org_head
+                    and self._looks_person(words, lowers, letter, f, x - 1)):
+                self._type_piece(words, lowers, letter, f, x - 1, person_cue, mode, candidates)
+                self._type_piece(words, lowers, letter, x + 1, la, False, mode, candidates)
                 return
         key = tuple(lowers[f:la + 1])
         norm = " ".join(key)
@@ -365,16 +380,16 @@ class RulesEntityLabeller:
             label, score, strong = lex.places[key], 0.85, True
         elif person_cue and not _is_acronym(words[f]) and (first,) not in lex.places:
             label, score, strong = "PERSON", 0.8, True
-        elif many and (last in lex.cls("org_suffix")
-                       or first in lex.cls("org_head") and lowers[f + 1] in ("of", "for")):
+        elif many and (last in self._org_suffix
+                       or first in self._org_head and lowers[f + 1] in ("of", "for")):
             label, score, strong = "ORG", 0.8, True
-        elif many and last in lex.cls("event"):
+        elif many and last in self._event:
             label, score, strong = "EVENT", 0.7, True
-        elif many and last in lex.cls("fac"):
+        elif many and last in self._fac:
             label, score, strong = "FAC", 0.7, True
-        elif many and last in lex.cls("loc_feature"):
+        elif many and last in self._loc_feature:
             label, score, strong = "LOC", 0.7, True
-        elif self._looks_person(words, lowers, f, la):
+        elif self._looks_person(words, lowers, letter, f, la):
             label, score, strong = "PERSON", 0.75, True
         elif not many and _is_acronym(words[f]) and mode != CAPS:
             label, score = "ORG", 0.6
@@ -382,14 +397,14 @@ class RulesEntityLabeller:
             label, score = "ORG", 0.5  # "Place Name": a club, a company named after a place
         candidates.append(Candidate(f, la, label, score, norm, strong))
 
-    def _looks_person(self, words: list[str], lowers: list[str], f: int, la: int) -> bool:
+    def _looks_person(self, words: list[str], lowers: list[str], letter: list[bool], f: int, la: int) -> bool:
         lex = self.lex
         n = la - f + 1
         if n == 1:
             return False
-        toks = [x for x in range(f, la + 1) if _LETTER.search(words[x])]
-        if any(lowers[x] in lex.cls("org_suffix") or _is_acronym(words[x]) and len(words[x]) > 1
-               for x in toks):
+        toks = [x for x in range(f, la + 1) if letter[x]]
+        org_suffix = self._org_suffix
+        if any(lowers[x] in org_suffix or _is_acronym(words[x]) and len(words[x]) > 1 for x in toks):
             return False
         if len(words[f]) == 1 and words[f].isupper():  # an initial
             return True
@@ -463,9 +478,9 @@ class RulesEntityLabeller:
         if is_num and _ORDINAL_NUM.fullmatch(w):
             return i, "ORDINAL"
         # Dates written with digits: 1996-08-30, 30/08/1996, 1990s, a bare year.
-        if is_num and regex.fullmatch(r"\d{4}", w) and i + 4 < b and words[i + 1] == "-" and words[i + 3] == "-":
+        if is_num and _FOUR_DIGITS.fullmatch(w) and i + 4 < b and words[i + 1] == "-" and words[i + 3] == "-":
             return i + 4, "DATE"
-        if is_num and regex.fullmatch(r"\d{1,2}/\d{1,2}/\d{2,4}", w):
+        if is_num and _SLASH_DATE.fullmatch(w):
             return i, "DATE"
         if is_num and _YEAR.fullmatch(w) and not (i + 1 < b and lowers[i + 1] in UNITS | CURRENCY_WORDS):
             return i, "DATE"
@@ -489,7 +504,7 @@ class RulesEntityLabeller:
                 if nxt in ("square", "cubic", "sq") and k + 1 < b and lowers[k + 1] in UNITS:
                     k += 1
                 return k, "QUANTITY"
-            if nxt in TIME_WORDS and regex.fullmatch(r"\d{1,2}(?:[:.]\d\d)?", w):
+            if nxt in TIME_WORDS and _CLOCK.fullmatch(w):
                 return j + 1, "TIME"
             if nxt in DATE_UNITS and j + 2 < b and lowers[j + 2] in ("ago", "old", "earlier", "later"):
                 return j + 2, "DATE"
@@ -497,7 +512,7 @@ class RulesEntityLabeller:
             if lw in ("one",) and j == i:
                 return None  # "one of them": a pronoun far more often than a cardinal worth labelling
             return j, "CARDINAL"
-        if regex.fullmatch(r"\d{1,2}:\d\d", w):
+        if _COLON_TIME.fullmatch(w):
             return i, "TIME"
         return j, "CARDINAL"
 
@@ -510,8 +525,8 @@ class RulesEntityLabeller:
                     or (lnxt in MONTH_ABBREVS and nxt[0].isupper())
                     or (nxt == "." and lowers[j].rstrip(".") in MONTH_ABBREVS)):
                 j += 1
-            elif nxt == "," and j + 2 < b and regex.fullmatch(r"\d{1,4}|\p{Lu}\p{Ll}+", words[j + 2]) and (
-                    lowers[j + 2] in MONTHS or regex.fullmatch(r"\d{1,4}", words[j + 2])):
+            elif nxt == "," and j + 2 < b and _DAY_YEAR_OR_WORD.fullmatch(words[j + 2]) and (
+                    lowers[j + 2] in MONTHS or _UP_TO_FOUR_DIGITS.fullmatch(words[j + 2])):
                 j += 2
             else:
                 break
@@ -521,6 +536,32 @@ class RulesEntityLabeller:
 
 
 NORMAL, TITLE, CAPS = "normal", "title", "caps"
+_WS, _FIRST = itemgetter("ws"), itemgetter(0)
+
+
+class _WordCache(dict):
+    """``cache[word]`` computes ``fn(word)`` once; bounded, so a long run's vocabulary cannot grow it forever."""
+
+    LIMIT = 200_000
+
+    def __init__(self, fn: Callable[[str], bool]) -> None:
+        super().__init__()
+        self.fn = fn
+
+    def __missing__(self, word: str) -> bool:
+        value = self.fn(word)
+        if len(self) < self.LIMIT:
+            self[word] = value
+        return value
+
+
+def _has_letter(w: str) -> bool:
+    return _LETTER.search(w) is not None
+
+
+def _may_start(w: str) -> bool:
+    """A name (capitalised) or a numeric expression (the first test of `_numeric_at`) may start at ``w``."""
+    return w[0].isupper() or w[0].isdigit() or w[0] in "$€£¥" or w.lower() in NUMERIC_STARTS
 OPENERS = frozenset({'"', "'", "“", "‘", "(", "[", "-", "--", "—", "–", ":", "«"})
 
 
@@ -528,9 +569,10 @@ class _Scan:
     """One left-to-right pass over a document's sentences, collecting numeric spans and name candidates."""
 
     def __init__(self, labeller: RulesEntityLabeller, words: list[str], lowers: list[str], glued: list[bool],
-                 cased_names: set[str]):
+                 cased_names: set[str], letter: list[bool], common: list[bool], hot: list[bool]):
         self.lab, self.lex = labeller, labeller.lex
         self.words, self.lowers, self.glued, self.cased_names = words, lowers, glued, cased_names
+        self.letter, self.common, self.hot = letter, common, hot
         self.candidates: list[Candidate] = []
         self.numeric: list[tuple[int, int, str]] = []
 
@@ -550,36 +592,40 @@ class _Scan:
 
     def name_token(self, i: int, mode: str, run_start: bool, sent_start: int) -> bool:
         w = self.words[i]
-        if not w[:1].isupper() or not _LETTER.search(w) or w in EVERYDAY_CAPS:
+        if not w[:1].isupper() or not self.letter[i] or w in EVERYDAY_CAPS:
             return False
         lw = self.lowers[i]
         if mode == CAPS and not w.isupper():
             return False
-        if mode == NORMAL and not (run_start and _starts_clause(self.words, i, sent_start)):
+        if mode == NORMAL and not (run_start and _starts_clause(self.words, self.letter, i, sent_start)):
             return not (len(w) == 1 and not (i + 1 < len(self.words) and self.words[i + 1] == "."))
         # Headlines, title-case lines and sentence starts: capitalisation says little; ask the lexicons.
         if lw in self.cased_names or (lw,) in self.lex.places or (lw,) in self.lex.norp:
             return True
-        if lw in self.lex.first_names and not self.lab.is_common(lw):
+        if lw in self.lex.first_names and not self.common[i]:
             return True
-        return not self.lab.is_common(lw) and len(w) > 1
+        return not self.common[i] and len(w) > 1
 
     def sentence(self, a: int, b: int, mode: str) -> None:
         words, lowers, lab = self.words, self.lowers, self.lab
-        i = a
-        while i < b:
-            found = lab._numeric_at(words, lowers, i, b)
-            if found is not None:
-                self.numeric.append((i, found[0], found[1]))
-                i = found[0] + 1
+        i = a  # the next token not yet covered by a found expression
+        # Only "hot" tokens can start a numeric expression (`_numeric_at`'s first test) or a name (capitalised).
+        for k in compress(range(a, b), self.hot[a:b]):
+            if k < i:
                 continue
-            gaz = self.gazetteer_end(i, b) if words[i][:1].isupper() else None
-            if gaz is not None or self.name_token(i, mode, True, a):
-                j = self.extend(i if gaz is None else gaz, b, mode, a)
-                lab._split_run(words, lowers, i, j, a, mode, self.candidates)
-                i = j + 1
-                continue
-            i += 1
+            w = words[k]
+            if w[0].isdigit() or w[0] in "$€£¥" or lowers[k] in NUMERIC_STARTS:
+                found = lab._numeric_at(words, lowers, k, b)
+                if found is not None:
+                    self.numeric.append((k, found[0], found[1]))
+                    i = found[0] + 1
+                    continue
+            if w[0].isupper():
+                gaz = self.gazetteer_end(k, b)
+                if gaz is not None or self.name_token(k, mode, True, a):
+                    j = self.extend(k if gaz is None else gaz, b, mode, a)
+                    lab._split_run(words, lowers, self.letter, k, j, a, mode, self.candidates)
+                    i = j + 1
 
     def extend(self, j: int, b: int, mode: str, sent_start: int) -> int:
         """Extend a run of name tokens from ``j`` over names, connectors, initials and hyphens."""
@@ -627,29 +673,29 @@ def _is_acronym(w: str) -> bool:
     return bool(_ACRONYM.fullmatch(w)) and w not in EVERYDAY_CAPS
 
 
-def _starts_clause(words: list[str], k: int, sent_start: int) -> bool:
+def _starts_clause(words: list[str], letter: list[bool], k: int, sent_start: int) -> bool:
     """Token ``k`` begins the sentence, possibly after opening quotes, brackets or a dash/colon."""
     m = k - 1
-    while m >= sent_start and not _LETTER.search(words[m]) and not words[m][:1].isdigit():
+    while m >= sent_start and not letter[m] and not words[m][:1].isdigit():
         if words[m] not in OPENERS:
             return False
         m -= 1
     return m < sent_start or words[m] in (":",)
 
 
-def _case_mode(words: list[str], lowers: list[str], a: int, b: int, is_common) -> str:
+def _case_mode(words: list[str], letter: list[bool], common: list[bool], a: int, b: int) -> str:
     """CAPS for a line set in capitals, TITLE for a Title Case headline, else NORMAL running text.
 
     A Title Case headline capitalises its everyday words ("Was Headed to ER But Diverted"); running text
     capitalises names only, so the share of capitalised everyday words tells them apart.
     """
-    letters = [w for w in words[a:b] if _LETTER.search(w) and len(w) > 1]
+    letters = [w for w in compress(words[a:b], letter[a:b]) if len(w) > 1]
     if not letters:
         return NORMAL
-    upper = sum(1 for w in letters if w.isupper())
+    upper = sum(map(str.isupper, letters))
     if (len(letters) >= 2 and upper / len(letters) >= 0.7) or (len(letters) == 1 and upper and len(letters[0]) > 3):
         return CAPS
-    everyday = [words[i] for i in range(a + 1, b) if _LETTER.search(words[i]) and is_common(lowers[i])]
+    everyday = list(compress(words[a + 1:b], map(and_, letter[a + 1:b], common[a + 1:b])))
     if len(everyday) >= 3 and sum(1 for w in everyday if w[0].isupper()) / len(everyday) >= 0.7:
         return TITLE
     return NORMAL

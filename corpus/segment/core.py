@@ -7,9 +7,10 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 import regex
-from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer, PunktTrainer
+from nltk.tokenize.punkt import PunktLanguageVars, PunktParameters, PunktSentenceTokenizer, PunktTrainer
 
 SEGMENTER_VERSION = "2"
 
@@ -55,8 +56,6 @@ _DATELINE = regex.compile(
     rf"^{_WEEKDAY},?\s+(?:{_MONTH}\s+\d{{1,2}}|\d{{1,2}}\s+{_MONTH}),?\s+\d{{4}}([ \t]+)(?=\p{{Lu}})",
     regex.MULTILINE,
 )
-# Punkt's candidate sentence-end characters (PunktLanguageVars.sent_end_chars).
-_SENTENCE_END = regex.compile(r"[.?!]")
 # A list marker alone ("1.", "b)") is not a sentence: Punkt splits after it at the start of a line.
 _LIST_MARKER = regex.compile(r"(?:\d{1,3}|\p{L})[.)]")
 
@@ -287,6 +286,36 @@ def _trim(text: str, s: int, e: int) -> tuple[int, int]:
     return s, e
 
 
+def _untimed(pattern: Any) -> regex.Pattern | re.Pattern:  # an nltk.redos.TimedPattern or a compiled one
+    """The same pattern compiled plainly with ``regex``, the engine NLTK's ReDoS guard compiles with."""
+    if isinstance(pattern, (regex.Pattern, re.Pattern)):
+        return pattern
+    return regex.compile(pattern.pattern, pattern.flags)
+
+
+class _PunktLanguageVars(PunktLanguageVars):
+    """NLTK's English Punkt variables, their patterns run without NLTK's per-call ReDoS timeout.
+
+    Subclassing the language variables is Punkt's documented way to adapt them. The patterns are Punkt's own,
+    fixed and linear; on Punkt's short contexts the timeout's per-call bookkeeping cost more than the matching.
+    """
+
+    __slots__ = ()
+    re_boundary_realignment = _untimed(PunktLanguageVars.re_boundary_realignment)
+
+    def _word_tokenizer_re(self) -> Any:
+        pattern = super()._word_tokenizer_re()
+        if not isinstance(pattern, (regex.Pattern, re.Pattern)):
+            pattern = self._re_word_tokenizer = _untimed(pattern)
+        return pattern
+
+    def period_context_re(self) -> Any:
+        pattern = super().period_context_re()
+        if not isinstance(pattern, (regex.Pattern, re.Pattern)):
+            pattern = self._re_period_context = _untimed(pattern)
+        return pattern
+
+
 class _CachingPunkt(PunktSentenceTokenizer):
     """Punkt with its per-candidate decision memoised.
 
@@ -297,7 +326,7 @@ class _CachingPunkt(PunktSentenceTokenizer):
     _CACHE_LIMIT = 100_000
 
     def __init__(self, params: PunktParameters) -> None:
-        super().__init__(params)
+        super().__init__(params, lang_vars=_PunktLanguageVars())
         self._sentbreak_cache: dict[str, bool] = {}
 
     def text_contains_sentbreak(self, text: str) -> bool:
@@ -334,9 +363,11 @@ class Segmenter:
     def sentences(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
         """Sentence offsets inside the paragraph ``text[start:end]``."""
         out: list[tuple[int, int]] = []
+        # Punkt's own test for a candidate break: a ".", "?" or "!" followed by punctuation or by a next word.
+        candidate_break = self._punkt._lang_vars.period_context_re()
         for ls, le in _line_pieces(text, start, end):
-            if _SENTENCE_END.search(text, ls, le) is None:
-                out.append((ls, le))  # Punkt only breaks after ".", "?" or "!": the (trimmed) line is one sentence
+            if candidate_break.search(text, ls, le) is None:
+                out.append((ls, le))  # Punkt has no candidate break here: the (trimmed) line is one sentence
                 continue
             chunk = text[ls:le]
             pieces = []
