@@ -1,4 +1,9 @@
-"""Validate documents.jsonl and Prodigy task files: JSON Schemas (``schemas/``) plus semantic checks.
+"""Validate documents, task files and annotations: JSON Schemas (``schemas/``) plus semantic checks.
+
+Files are known by name (then by content): ``documents.jsonl``; Prodigy ``ner.manual.jsonl``,
+``spans.manual.jsonl``, ``rel.manual.jsonl``, ``choice.jsonl``; Label Studio ``tasks.json`` (checked against the
+``config.xml`` beside it, else against the config `corpus tasks` writes); doccano ``relations.jsonl`` and
+``spans.jsonl`` (UTF-16 offsets); ``annotations.jsonl`` from `corpus annotations ingest`.
 
 The schemas say what each record looks like; the semantic checks say what a schema cannot: offsets inside the
 text, ``text[start:end]`` equal to the span text, spans on token boundaries, tokens tiling the text, sentences
@@ -23,22 +28,35 @@ import orjson
 from jsonschema import Draft202012Validator, validators
 
 import corpus
-from corpus.document import CHECKWORTHY_OPTIONS, RELATION_ENDS, document_id
-from corpus.errors import CorpusError, InputProblem
+from corpus.document import CHECKWORTHY_OPTIONS, CLAIM_LABELS, LABELS_BY_LAYER, RELATION_ENDS, document_id
+from corpus.errors import CorpusError, InputError, InputProblem
+from corpus.offsets import utf16_offsets
+
+LAYER_OF_LABEL = {label: layer for layer, labels in LABELS_BY_LAYER.items() for label in labels}
 
 SCHEMA_DIR = Path(corpus.__file__).resolve().parents[1] / "schemas"
 
 DOCUMENTS = "documents"
 NER, SPANS, REL, CHOICE = "ner.manual", "spans.manual", "rel.manual", "choice"
 TASK_KINDS = (NER, SPANS, REL, CHOICE)
+LABELSTUDIO, DOCCANO_RELATIONS, DOCCANO_SPANS = "labelstudio", "doccano.relations", "doccano.spans"
+ANNOTATIONS = "annotations"
+TOOL_KINDS = (LABELSTUDIO, DOCCANO_RELATIONS, DOCCANO_SPANS)
 SCHEMA_FILES = {
     DOCUMENTS: "document.schema.json",
     NER: "prodigy-ner.schema.json",
     SPANS: "prodigy-spans.schema.json",
     REL: "prodigy-rel.schema.json",
     CHOICE: "prodigy-choice.schema.json",
+    LABELSTUDIO: "labelstudio-task.schema.json",
+    DOCCANO_RELATIONS: "doccano-relations.schema.json",
+    DOCCANO_SPANS: "doccano-spans.schema.json",
+    ANNOTATIONS: "annotation.schema.json",
 }
-FILE_NAMES = {"documents.jsonl": DOCUMENTS, **{f"{kind}.jsonl": kind for kind in TASK_KINDS}}
+FILE_NAMES = {"documents.jsonl": DOCUMENTS, **{f"{kind}.jsonl": kind for kind in TASK_KINDS},
+              "tasks.json": LABELSTUDIO, "relations.jsonl": DOCCANO_RELATIONS, "spans.jsonl": DOCCANO_SPANS,
+              "annotations.jsonl": ANNOTATIONS}
+KNOWN_FILES = ", ".join(FILE_NAMES)
 VIEW_IDS = {NER: "ner_manual", SPANS: "spans_manual", REL: "relations", CHOICE: "choice"}
 
 # Which span labels each relation joins (head -> child).
@@ -402,14 +420,183 @@ def _check_task(task: dict, kind: str) -> list[Finding]:
     return out
 
 
+@dataclass(frozen=True)
+class LabelConfig:
+    """What a Label Studio labeling config allows: Labels / Choices by control name, relation labels, Text names."""
+
+    labels: dict[str, frozenset[str]]
+    choices: dict[str, frozenset[str]]
+    relations: frozenset[str]
+    texts: frozenset[str]
+
+
+def parse_label_config(xml: str) -> LabelConfig:
+    """The names and values of a labeling config (raises ``ValueError`` on malformed XML)."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.fromstring(xml)
+    except ET.ParseError as exc:
+        raise ValueError(f"malformed XML ({exc})") from None
+
+    def values(tag: str, child: str) -> dict[str, frozenset[str]]:
+        return {el.get("name", ""): frozenset(c.get("value", "") for c in el.iter(child)) for el in root.iter(tag)}
+
+    return LabelConfig(labels=values("Labels", "Label"), choices=values("Choices", "Choice"),
+                       relations=frozenset(r.get("value", "") for r in root.iter("Relation")),
+                       texts=frozenset(t.get("name", "") for t in root.iter("Text")))
+
+
+@cache
+def default_label_config() -> LabelConfig:
+    from corpus.tasks.labelstudio import label_config
+
+    return parse_label_config(label_config())
+
+
+def _check_labelstudio(task: dict, config: LabelConfig) -> list[Finding]:
+    out: list[Finding] = []
+    text: str = task["data"]["text"]
+    n = len(text)
+    for p, prediction in enumerate(task["predictions"]):
+        regions: dict[str, str] = {}  # region id -> label
+        for r, res in enumerate(prediction["result"]):
+            where = f"predictions[{p}].result[{r}]"
+            if res["type"] != "labels":
+                continue
+            value = res["value"]
+            if res["id"] in regions:
+                out.append(Finding(f"{where}.id", f"duplicate region id {res['id']!r}"))
+            regions[res["id"]] = value["labels"][0]
+            if res["from_name"] not in config.labels:
+                out.append(Finding(f"{where}.from_name", f"{res['from_name']!r} is no <Labels> name of the config"))
+            else:
+                for label in value["labels"]:
+                    if label not in config.labels[res["from_name"]]:
+                        out.append(Finding(f"{where}.value.labels", f"{label!r} is not a <Label> of "
+                                                                    f"{res['from_name']!r} in the config"))
+            if res["to_name"] not in config.texts:
+                out.append(Finding(f"{where}.to_name", f"{res['to_name']!r} is no <Text> name of the config"))
+            s, e = value["start"], value["end"]
+            if not s < e <= n:
+                out.append(Finding(f"{where}.value", f"[{s}, {e}) is empty or outside the text (length {n})"))
+            elif value["text"] != text[s:e]:
+                out.append(Finding(f"{where}.value.text", f"{_short(value['text'])} != text[{s}:{e}] "
+                                                          f"{_short(text[s:e])}"))
+        for r, res in enumerate(prediction["result"]):
+            where = f"predictions[{p}].result[{r}]"
+            if res["type"] == "relation":
+                ends = []
+                for end in ("from_id", "to_id"):
+                    ends.append(regions.get(res[end]))
+                    if res[end] not in regions:
+                        out.append(Finding(f"{where}.{end}", f"region {res[end]!r} does not exist in this prediction"))
+                for label in res["labels"]:
+                    if label not in config.relations:
+                        out.append(Finding(f"{where}.labels", f"{label!r} is not a <Relation> of the config"))
+                    want = RELATION_ENDS.get(label)
+                    if want and None not in ends and res.get("direction", "right") == "right" and tuple(ends) != want:
+                        out.append(Finding(where, f"{label} must go from {want[0]} to {want[1]}, not from {ends[0]} "
+                                                  f"to {ends[1]}"))
+            elif res["type"] == "choices":
+                if res["from_name"] not in config.choices:
+                    out.append(Finding(f"{where}.from_name", f"{res['from_name']!r} is no <Choices> name of the "
+                                                             "config"))
+                else:
+                    for option in res["value"]["choices"]:
+                        if option not in config.choices[res["from_name"]]:
+                            out.append(Finding(f"{where}.value.choices", f"{option!r} is not a <Choice> of "
+                                                                         f"{res['from_name']!r}"))
+                if res["id"] not in regions:
+                    out.append(Finding(f"{where}.id", f"per-region choice for region {res['id']!r}, which does not "
+                                                      "exist"))
+                elif regions[res["id"]] not in CLAIM_LABELS:
+                    out.append(Finding(f"{where}.id", f"check-worthiness on a {regions[res['id']]} region (only "
+                                                      "claims are judged)"))
+        if len(out) >= MAX_FINDINGS_PER_RECORD:
+            break
+    return out
+
+
+def _utf16_boundaries(text: str) -> tuple[set[int], int]:
+    """The UTF-16 offsets that fall on code-point boundaries, and the text's length in UTF-16 code units."""
+    table = utf16_offsets(text)
+    return set(table), table[-1]
+
+
+def _check_doccano(record: dict, kind: str) -> list[Finding]:
+    out: list[Finding] = []
+    text: str = record["text"]
+    boundaries, units = _utf16_boundaries(text)
+    if kind == DOCCANO_RELATIONS:
+        entries = [(f"entities[{i}]", e["start_offset"], e["end_offset"], e["id"])
+                   for i, e in enumerate(record["entities"])]
+    else:
+        entries = [(f"label[{i}]", e[0], e[1], None) for i, e in enumerate(record["label"])]
+    ids: dict[int, str] = {}
+    labels = record["entities"] if kind == DOCCANO_RELATIONS else [{"label": e[2]} for e in record["label"]]
+    for (where, s, e, ident), entry in zip(entries, labels, strict=True):
+        if not s < e <= units:
+            out.append(Finding(where, f"[{s}, {e}) is empty or outside the text ({units} UTF-16 code units)"))
+        elif s not in boundaries or e not in boundaries:
+            out.append(Finding(where, f"[{s}, {e}) splits a character outside the BMP (an offset inside a surrogate "
+                                      "pair; doccano offsets are UTF-16 code units)"))
+        if ident is not None:
+            if ident in ids:
+                out.append(Finding(f"{where}.id", f"duplicate entity id {ident}"))
+            ids[ident] = entry["label"]
+        if len(out) >= MAX_FINDINGS_PER_RECORD:
+            return out
+    if kind == DOCCANO_RELATIONS:
+        for i, rel in enumerate(record["relations"]):
+            ends = [ids.get(rel["from_id"]), ids.get(rel["to_id"])]
+            for end, got in zip(("from_id", "to_id"), ends, strict=True):
+                if got is None:
+                    out.append(Finding(f"relations[{i}].{end}", f"entity {rel[end]} does not exist"))
+            want = RELATION_ENDS.get(rel["type"])
+            if want and None not in ends and tuple(ends) != want:
+                out.append(Finding(f"relations[{i}]", f"{rel['type']} must go from {want[0]} to {want[1]}, not from "
+                                                      f"{ends[0]} to {ends[1]}"))
+    return out
+
+
+def _check_annotation(record: dict) -> list[Finding]:
+    out: list[Finding] = []
+    task = record["task"]
+    if record["key"] != f"{record['annotator']}|{task['hash']}":
+        out.append(Finding("key", f"{_short(record['key'])} is not annotator|task.hash"))
+    if not task["start"] <= task["end"]:
+        out.append(Finding("task", f"start {task['start']} is after end {task['end']}"))
+    span_ids = set()
+    for i, span in enumerate(record["spans"]):
+        if not task["start"] <= span["start"] < span["end"] <= task["end"]:
+            out.append(Finding(f"spans[{i}]", f"[{span['start']}, {span['end']}) is empty or outside the task "
+                                              f"[{task['start']}, {task['end']})"))
+        if span["layer"] != LAYER_OF_LABEL.get(span["label"], span["layer"]):
+            out.append(Finding(f"spans[{i}].layer", f"{span['label']} is not a {span['layer']} label"))
+        if span["id"] in span_ids:
+            out.append(Finding(f"spans[{i}].id", f"duplicate span id {span['id']!r}"))
+        span_ids.add(span["id"])
+    for i, rel in enumerate(record["relations"]):
+        for end in ("head", "child"):
+            if rel[end] not in span_ids:
+                out.append(Finding(f"relations[{i}].{end}", f"span {rel[end]!r} is not in this record"))
+    for i, choice in enumerate(record["choices"]):
+        if not choice["start"] < choice["end"]:
+            out.append(Finding(f"choices[{i}]", f"[{choice['start']}, {choice['end']}) is empty"))
+    return out[:MAX_FINDINGS_PER_RECORD]
+
+
 def validate_document(doc: Any) -> list[str]:
     """Problems with one document record (schema, then semantic checks), as ``"field: problem"`` strings."""
     return [str(f) for f in _findings(doc, DOCUMENTS)]
 
 
-def validate_task(task: Any, kind: str) -> list[str]:
-    """Problems with one Prodigy task of ``kind`` (``ner.manual``, ``spans.manual``, ``rel.manual``, ``choice``)."""
-    return [str(f) for f in _findings(task, kind)]
+def validate_task(task: Any, kind: str, config: LabelConfig | None = None) -> list[str]:
+    """Problems with one task of ``kind``: a Prodigy kind (``ner.manual``, ``spans.manual``, ``rel.manual``,
+    ``choice``), ``labelstudio`` (checked against ``config``, default: the config `corpus tasks` writes),
+    ``doccano.relations`` or ``doccano.spans``; or with one ``annotations`` record."""
+    return [str(f) for f in _findings(task, kind, config)]
 
 
 def _is_count(value: Any) -> bool:
@@ -441,6 +628,57 @@ def _ranges_match_schema(ranges: Any) -> bool:
     )
 
 
+_ALL_LABELS = frozenset(LAYER_OF_LABEL)
+_RELATION_LABELS = frozenset(RELATION_ENDS)
+_OPTIONS = frozenset(CHECKWORTHY_OPTIONS)
+
+
+def _is_label_list(value: Any, allowed: frozenset[str], min_items: int = 1) -> bool:
+    return type(value) is list and len(value) >= min_items and all(type(v) is str and v in allowed for v in value)
+
+
+def _result_matches_schema(res: Any) -> bool:
+    """One Label Studio result item against ``labelstudio-task.schema.json`` ``$defs``, in plain Python."""
+    if type(res) is not dict or type(res.get("type")) is not str:
+        return False
+    kind, value = res["type"], res.get("value")
+    if kind == "relation":
+        return (type(res.get("from_id")) is str and res["from_id"] != "" and type(res.get("to_id")) is str
+                and res["to_id"] != "" and res.get("direction", "right") in ("right", "left", "bi")
+                and _is_label_list(res.get("labels"), _RELATION_LABELS, 0))
+    if type(value) is not dict or type(res.get("id")) is not str or res["id"] == "" \
+            or type(res.get("from_name")) is not str or type(res.get("to_name")) is not str:
+        return False
+    if kind == "labels":
+        score = res.get("score", 0)
+        return (_is_count(value.get("start")) and _is_count(value.get("end")) and type(value.get("text")) is str
+                and _is_label_list(value.get("labels"), _ALL_LABELS)
+                and type(score) in (int, float) and 0 <= score <= 1)
+    if kind == "choices":
+        return (_is_label_list(value.get("choices"), _OPTIONS) and len(value["choices"]) == 1
+                and all(_is_count(value[k]) for k in ("start", "end") if k in value)
+                and type(value.get("text", "")) is str)
+    return False
+
+
+def _entities_match_schema(entities: Any) -> bool:
+    return type(entities) is list and all(
+        type(e) is dict and type(e.get("id")) is int and _is_count(e.get("start_offset"))
+        and _is_count(e.get("end_offset")) and e.get("label") in _ALL_LABELS for e in entities)
+
+
+def _doccano_relations_match_schema(relations: Any) -> bool:
+    return type(relations) is list and all(
+        type(r) is dict and type(r.get("from_id")) is int and type(r.get("to_id")) is int
+        and r.get("type") in _RELATION_LABELS and type(r.get("id", 0)) is int for r in relations)
+
+
+def _doccano_labels_match_schema(labels: Any) -> bool:
+    return type(labels) is list and all(
+        type(x) is list and len(x) == 3 and _is_count(x[0]) and _is_count(x[1]) and x[2] in _ALL_LABELS
+        for x in labels)
+
+
 def _schema_view(record: dict, kind: str) -> dict:
     """The record with its long, uniform arrays emptied when they already passed the plain-Python check, so
     jsonschema only walks the rest (a 10 MB article has two million tokens)."""
@@ -451,17 +689,38 @@ def _schema_view(record: dict, kind: str) -> dict:
         for key in ("paragraphs", "sentences"):
             if _ranges_match_schema(record.get(key)):
                 fast[key] = []
+    elif kind == LABELSTUDIO and type(record.get("predictions")) is list:
+        predictions = [{**p, "result": []} if type(p) is dict and type(p.get("result")) is list
+                       and all(_result_matches_schema(r) for r in p["result"]) else p
+                       for p in record["predictions"]]
+        fast["predictions"] = predictions
+    elif kind == DOCCANO_RELATIONS:
+        if _entities_match_schema(record.get("entities")):
+            fast["entities"] = []
+        if _doccano_relations_match_schema(record.get("relations")):
+            fast["relations"] = []
+    elif kind == DOCCANO_SPANS and _doccano_labels_match_schema(record.get("label")):
+        fast["label"] = []
     return {**record, **fast} if fast else record
 
 
-def _findings(record: Any, kind: str) -> list[Finding]:
+def _findings(record: Any, kind: str, config: LabelConfig | None = None) -> list[Finding]:
     if not isinstance(record, dict):
         return [Finding(None, f"expected a JSON object, got {_JSON_TYPES.get(type(record), type(record).__name__)}")]
     schema_problems = _schema_findings(_schema_view(record, kind), kind)
     if schema_problems:
         return schema_problems  # semantic checks rely on the types the schema guarantees
     try:
-        found = _check_document(record) if kind == DOCUMENTS else _check_task(record, kind)
+        if kind == DOCUMENTS:
+            found = _check_document(record)
+        elif kind == LABELSTUDIO:
+            found = _check_labelstudio(record, config or default_label_config())
+        elif kind in (DOCCANO_RELATIONS, DOCCANO_SPANS):
+            found = _check_doccano(record, kind)
+        elif kind == ANNOTATIONS:
+            found = _check_annotation(record)
+        else:
+            found = _check_task(record, kind)
     except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
         # A shape the schema let through but the checks did not expect: still one line, never a traceback.
         found = [Finding(None, f"could not be checked ({type(exc).__name__}: {_short(str(exc), 80)})")]
@@ -472,19 +731,30 @@ def _findings(record: Any, kind: str) -> list[Finding]:
 
 
 def detect_kind(path: str | Path) -> str | None:
-    """The kind of a file: by name (documents.jsonl, ner.manual.jsonl, …), else by its first record."""
+    """The kind of a file: by name (documents.jsonl, ner.manual.jsonl, tasks.json, …), else by its first record."""
     path = Path(path)
     kind = FILE_NAMES.get(path.name.lower())
     if kind is not None:
         return kind
+    if path.suffix.lower() == ".json":
+        return None  # only tasks.json is known among JSON files (custom names: pass the file as tasks.json)
     first = _first_record(path)
-    if not isinstance(first, dict) or "answer" in first:
-        return None  # not ours, or an annotation export (checked when annotations are ingested)
+    if not isinstance(first, dict):
+        return None
+    if isinstance(first.get("key"), str) and isinstance(first.get("task"), dict) and "annotator" in first:
+        return ANNOTATIONS
+    if "answer" in first:
+        return None  # an annotation export (checked when annotations are ingested)
     view = first.get("_view_id")
     if isinstance(view, str):
         return next((k for k, v in VIEW_IDS.items() if v == view), None)
     if "id" in first and "text" in first and "tokens" in first and "spans" in first:
         return DOCUMENTS
+    if isinstance(first.get("text"), str) and "_task_hash" not in first:
+        if isinstance(first.get("entities"), list):
+            return DOCCANO_RELATIONS
+        if isinstance(first.get("label"), list):
+            return DOCCANO_SPANS
     return None
 
 
@@ -527,6 +797,7 @@ class _TaskRef:
     length: int
     digest: bytes
     span_id: str | None
+    where: str = "meta"  # the field naming the document: meta (Prodigy, doccano) or data (Label Studio)
 
 
 def _digest(text: str) -> bytes:
@@ -562,7 +833,7 @@ def expand_paths(paths: Iterable[str | Path]) -> tuple[list[tuple[Path, str | No
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for file in sorted(path.rglob("*.jsonl")):
+            for file in sorted([*path.rglob("*.jsonl"), *path.rglob("tasks.json")]):
                 if any(part.startswith(".") for part in file.relative_to(path).parts) or not file.is_file():
                     continue
                 kind = detect_kind(file)
@@ -597,7 +868,7 @@ def validate_files(
         span_ids = {s.get("id") for s in doc.get("spans") or () if isinstance(s, dict)}
         for ref in pending:
             if _digest(text[ref.offset:ref.offset + ref.length]) != ref.digest:
-                reporters[ref.file]("meta.offset", f"the task text is not the text of document {doc['id']} at "
+                reporters[ref.file](f"{ref.where}.offset", f"the task text is not the text of document {doc['id']} at "
                                                    f"offset {ref.offset}", ref.line)
             if ref.span_id is not None and ref.span_id not in span_ids:
                 reporters[ref.file]("meta.span_id", f"span {ref.span_id!r} is not in document {doc['id']}",
@@ -609,8 +880,8 @@ def validate_files(
         path, kind = files[i]
         report = reporters[i]
         if kind is None:
-            report(None, "not a known file kind: expected documents.jsonl or a Prodigy task file "
-                         f"({', '.join(f'{k}.jsonl' for k in TASK_KINDS)})")
+            report(None, f"not a known file kind: expected one of {KNOWN_FILES} (or such records under another "
+                         "name)")
             continue
         try:
             if kind == DOCUMENTS:
@@ -626,7 +897,7 @@ def validate_files(
         doc_files = ", ".join(Path(p).name for p, k in files if k == DOCUMENTS)
         for doc_id, doc_refs in refs.items():
             for ref in doc_refs:
-                reporters[ref.file]("meta.doc_id", f"document {doc_id} is not in {doc_files}", ref.line)
+                reporters[ref.file](f"{ref.where}.doc_id", f"document {doc_id} is not in {doc_files}", ref.line)
     for reporter, found in zip(reporters, per_file, strict=True):
         found.sort(key=lambda p: p.line or 0)  # tasks' document problems arrive late; stable for the rest
         reporter.close()
@@ -656,26 +927,73 @@ def _validate_documents_file(path: Path, summary: FileSummary, report, on_docume
         on_document(doc)
 
 
+def _iter_array(path: Path, report) -> Iterator[tuple[int, Any]]:
+    """Elements of a top-level JSON array with their line numbers; a broken array is one problem, not a crash."""
+    from corpus.annotations.ingest import iter_json_array
+
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    if head.startswith(b"\xef\xbb\xbf"):
+        report(None, "file starts with a UTF-8 byte-order mark; save it as UTF-8 without BOM", 1)
+    if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
+        report(None, "not a JSON array of tasks (Label Studio imports a list: [{...}, ...])", 1)
+        return
+    try:
+        yield from iter_json_array(path)
+    except InputError as exc:
+        report(None, exc.problem.message, exc.problem.line)
+    except UnicodeDecodeError as exc:
+        report(None, f"not UTF-8 ({exc.reason} at byte {exc.start})")
+
+
+def _label_config_for(path: Path, report) -> LabelConfig | None:
+    """The config.xml beside a tasks.json, or ``None`` (the default config) when there is none."""
+    config_path = path.parent / "config.xml"
+    if not config_path.is_file():
+        return None
+    try:
+        return parse_label_config(config_path.read_text("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        report(None, f"{config_path.name} beside it is unusable ({exc}); checked against the default config",
+               severity="warning")
+        return None
+
+
+def _task_meta(task: dict, kind: str) -> tuple[Any, Any]:
+    """``(meta, text)`` of a task: Label Studio keeps both in ``data``; doccano may flatten ``meta``."""
+    if kind == LABELSTUDIO:
+        data = task.get("data")
+        return (data, data.get("text")) if isinstance(data, dict) else (None, None)
+    meta = task.get("meta")
+    if kind in (DOCCANO_RELATIONS, DOCCANO_SPANS) and not isinstance(meta, dict):
+        meta = task
+    return meta, task.get("text")
+
+
 def _validate_tasks_file(path: Path, kind: str, summary: FileSummary, report,
                          refs: dict[str, list[_TaskRef]] | None, file_index: int) -> None:
     hashes: dict[int, int] = {}
-    for lineno, task in _iter_lines(path, report):
+    config = _label_config_for(path, report) if kind == LABELSTUDIO else None
+    items = _iter_array(path, report) if kind == LABELSTUDIO else _iter_lines(path, report)
+    meta_fields = ("data", "meta", "text") if kind in (LABELSTUDIO, *TOOL_KINDS) else ("meta", "text")
+    for lineno, task in items:
         summary.records += 1
-        findings = _findings(task, kind)
+        findings = _findings(task, kind, config)
         for f in findings:
             report(f.field, f.message, lineno, f.severity)
-        if not isinstance(task, dict):
+        if not isinstance(task, dict) or kind == ANNOTATIONS:
             continue
         task_hash = task.get("_task_hash")
-        if isinstance(task_hash, int):
+        if kind in TASK_KINDS and isinstance(task_hash, int):
             if task_hash in hashes:
                 report("_task_hash", f"duplicate _task_hash {task_hash} (first on line {hashes[task_hash]})", lineno)
             else:
                 hashes[task_hash] = lineno
-        if refs is not None and not any(f.field and f.field.startswith(("meta", "text")) for f in findings):
-            meta, text = task.get("meta"), task.get("text")
+        if refs is not None and not any(f.field and f.field.startswith(meta_fields) for f in findings):
+            meta, text = _task_meta(task, kind)
             if isinstance(meta, dict) and isinstance(text, str) and isinstance(meta.get("doc_id"), str) \
-                    and isinstance(meta.get("offset"), int):
+                    and type(meta.get("offset")) is int:
                 span_id = meta.get("span_id") if isinstance(meta.get("span_id"), str) else None
                 refs.setdefault(meta["doc_id"], []).append(
-                    _TaskRef(file_index, lineno, meta["offset"], len(text), _digest(text), span_id))
+                    _TaskRef(file_index, lineno, meta["offset"], len(text), _digest(text), span_id,
+                             "data" if kind == LABELSTUDIO else "meta"))

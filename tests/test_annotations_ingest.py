@@ -501,3 +501,187 @@ def test_load_documents_reports_bad_lines(tmp_path, doc):
     problems: list[InputProblem] = []
     docs = load_documents(path, problems.append)
     assert list(docs) == [doc["id"]] and problems[0].line == 2
+
+
+def test_choice_tasks_at_sentence_unit_map_back_to_the_claim(tmp_path, doc):
+    """choice.jsonl shows each claim's own sentence even at paragraph unit; the answer lands on the claim."""
+    text, _, _ = clean_text("Rain fell on Tuesday 🌧. Acme cut 200 jobs in Kyiv 🇺🇦.\r\n\r\n"
+                            "Officials said prices rose 5% in Łódź. Nobody cared.\r\n")
+    doc = segment_document(new_document(text, "test"))
+    add_span(doc, "claims", "CLAIM", *find(text, "Acme cut 200 jobs in Kyiv"), "rules@1", 0.8, {"checkworthy": True})
+    add_span(doc, "claims", "CLAIM", *find(text, "prices rose 5% in Łódź"), "rules@1", 0.3)
+    doc["labellers"] = {"claims": "rules@1"}
+    (choice_path,) = [p for p in _exported(doc, tmp_path, "prodigy") if p.name == "choice.jsonl"]
+    tasks = [json.loads(raw) for raw in choice_path.read_text("utf-8").splitlines()]
+    assert {t["meta"]["unit"] for t in tasks} == {"sentence"}
+    lines = []
+    for task in tasks:
+        s, e = task["meta"]["offset"], task["meta"]["offset"] + len(task["text"])
+        assert [s, e] in [list(x) for x in doc["sentences"]] and [s, e] not in [list(x) for x in doc["paragraphs"]]
+        lines.append({**task, "answer": "accept", "accept": ["NOT_CHECKWORTHY"], "_annotator_id": "cw-ann",
+                      "_session_id": "cw-ann", "_timestamp": 5})
+    export = tmp_path / "choice-db-out.jsonl"
+    write_jsonl(export, lines)
+
+    records, stats, problems = ingest([export], [doc], emitted_task_keys(tmp_path / "tasks", lambda p: None))
+
+    assert problems == [] and stats.rejected == 0
+    claims = {(s["start"], s["end"], s["id"]) for s in doc["spans"] if s["layer"] == "claims"}
+    assert {(c["start"], c["end"], c["span_id"]) for r in records for c in r["choices"]} == claims
+    assert {c["label"] for r in records for c in r["choices"]} == {"NOT_CHECKWORTHY"}
+    for rec, task in zip(records, sorted(tasks, key=lambda t: t["meta"]["offset"]), strict=True):
+        assert rec["task"]["unit"] == "sentence" and rec["task"]["start"] == task["meta"]["offset"]
+        assert rec["layers"] == ["checkworthy"] and rec["spans"] == []
+
+
+# ------------------------------------------------------------------------------------------------- doccano
+
+def _utf16(text: str, i: int) -> int:
+    return len(text[:i].encode("utf-16-le")) // 2
+
+
+def doccano_export_line(doc: dict, unit_index: int, spans: list[tuple[int, int, str]],
+                        relations: list[tuple[int, int, str]] = (), example_id: int = 41) -> dict:
+    """What doccano exports for one example of a relation project: DB ids, meta flattened, UTF-16 offsets."""
+    offset, end, _ = _unit(doc, unit_index)
+    text = doc["text"][offset:end]
+    entities = [{"id": 9000 + n, "label": label, "start_offset": _utf16(text, s - offset),
+                 "end_offset": _utf16(text, e - offset)} for n, (s, e, label) in enumerate(spans)]
+    rels = [{"id": 700 + n, "from_id": 9000 + h, "to_id": 9000 + c, "type": label}
+            for n, (h, c, label) in enumerate(relations)]
+    return {"id": example_id, "text": text, "doc_id": doc["id"], "unit": "paragraph", "unit_index": unit_index,
+            "offset": offset, "entities": entities, "relations": rels, "Comments": []}
+
+
+def test_doccano_relation_export_utf16_offsets_map_back_to_code_points(tmp_path, doc):
+    text = doc["text"]
+    person, org, kyiv = find(text, "Zoë Máx\u0301well"), find(text, "Acme"), find(text, "Kyiv")
+    source, content = person, find(text, "Acme cut 200 jobs in Kyiv")
+    line = doccano_export_line(doc, 0, [(*person, "PERSON"), (*org, "ORG"), (*kyiv, "GPE"), (*source, "SOURCE"),
+                                        (*content, "CONTENT")], [(3, 4, "ATTRIBUTION")])
+    # the emoji before "said" counts 2 (or more) UTF-16 units: the exported offsets really differ from code points
+    assert line["entities"][1]["start_offset"] > org[0]
+    export = tmp_path / "alice.jsonl"
+    write_jsonl(export, [line])
+
+    records, stats, problems = ingest([export], [doc])
+
+    assert problems == [] and stats.rejected == 0
+    (rec,) = records
+    assert rec["annotator"] == "alice" and rec["tool"] == "doccano" and rec["answer"] == "accept"
+    assert rec["layers"] == ["entities", "sources", "claims"] and rec["view"] == "doccano_relations"
+    got = {(s["start"], s["end"], s["label"]) for s in rec["spans"]}
+    assert got == {(*person, "PERSON"), (*org, "ORG"), (*kyiv, "GPE"), (*source, "SOURCE"), (*content, "CONTENT")}
+    assert all(text[s["start"]:s["end"]] == s["text"] for s in rec["spans"])
+    by_id = {s["id"]: (s["start"], s["end"]) for s in rec["spans"]}
+    assert [(r["label"], by_id[r["head"]], by_id[r["child"]]) for r in rec["relations"]] == [
+        ("ATTRIBUTION", source, content)]
+
+
+def test_doccano_sequence_labelling_form_and_annotator_option(tmp_path, doc):
+    offset, end, _ = _unit(doc, 1)
+    unit_text = doc["text"][offset:end]
+    lodz = find(doc["text"], "Łódź")
+    line = {"id": 3, "text": unit_text, "label": [[_utf16(unit_text, lodz[0] - offset),
+                                                   _utf16(unit_text, lodz[1] - offset), "GPE"]],
+            "meta": {"doc_id": doc["id"], "unit": "paragraph", "unit_index": 1, "offset": offset}}
+    export = tmp_path / "all.jsonl"
+    write_jsonl(export, [line])
+    docs_path = write_documents(tmp_path, [doc])
+    out = tmp_path / "annotations.jsonl"
+
+    result = CliRunner().invoke(app, ["annotations", "ingest", str(export), "--documents", str(docs_path), "-o",
+                                      str(out), "--annotator", "bob"])
+
+    assert result.exit_code == 0, result.output
+    (rec,) = [json.loads(raw) for raw in out.read_text("utf-8").splitlines()]
+    assert rec["annotator"] == "bob" and rec["view"] == "doccano_spans" and rec["relations"] == []
+    assert [(s["start"], s["end"], s["label"]) for s in rec["spans"]] == [(*lodz, "GPE")]
+
+
+def test_doccano_misfits_are_rejected_with_file_and_line(tmp_path, doc):
+    text = doc["text"]
+    offset, end, _ = _unit(doc, 0)
+    unit_text = text[offset:end]
+    emoji_at = _utf16(unit_text, unit_text.index("👩"))
+    good = doccano_export_line(doc, 0, [(*find(text, "Acme"), "ORG")])
+    inside_pair = json.loads(json.dumps(good))
+    inside_pair["entities"][0].update(start_offset=emoji_at + 1, end_offset=emoji_at + 2)
+    off_text = json.loads(json.dumps(good))
+    off_text["entities"][0]["end_offset"] = 10_000
+    dangling = doccano_export_line(doc, 0, [(*find(text, "Acme"), "ORG")], [(0, 5, "ATTRIBUTION")])
+    bad_label = doccano_export_line(doc, 0, [(*find(text, "Acme"), "COMPANY")])
+    prodigy_line = {"text": unit_text, "spans": [], "_task_hash": 5, "answer": "accept"}
+    export = tmp_path / "carol.jsonl"
+    write_jsonl(export, [good, inside_pair, off_text, dangling, bad_label, prodigy_line])
+    with export.open("a", encoding="utf-8") as fh:
+        fh.write("{broken\n")
+
+    records, stats, problems = ingest([export], [doc])
+
+    assert len(records) == 1 and stats.rejected == 5
+    by_line = {p.line: p.message for p in problems}
+    assert all(p.path == str(export) for p in problems)
+    assert "surrogate pair" in by_line[2] and "off the text" in by_line[3]
+    assert "does not exist" in by_line[4] and "unknown label 'COMPANY'" in by_line[5]
+    assert "not a doccano record" in by_line[6] and "malformed JSON" in by_line[7]
+
+
+def test_format_detection_by_content(tmp_path, doc):
+    from corpus.annotations.ingest import detect_format
+
+    doccano = tmp_path / "x.jsonl"
+    doccano.write_text("\n{broken\n" + json.dumps(doccano_export_line(doc, 0, [])) + "\n", "utf-8")
+    prodigy = tmp_path / "y.jsonl"
+    write_jsonl(prodigy, [answer(prodigy_task(doc, 0, "entities"), doc, "alice")])
+    doccano_array = tmp_path / "z.json"
+    doccano_array.write_text(json.dumps([doccano_export_line(doc, 0, [])]), "utf-8")
+    studio = tmp_path / "w.json"
+    studio.write_text(json.dumps([labelstudio_task(doc, 0, 1)]), "utf-8")
+    assert [detect_format(p) for p in (doccano, prodigy, doccano_array, studio)] == [
+        "doccano", "prodigy", "doccano", "labelstudio"]
+    records, stats, problems = ingest([doccano_array], [doc])
+    assert len(records) == 1 and problems == [] and records[0]["annotator"] == "z"
+
+
+def test_doccano_reingest_is_idempotent_and_a_later_export_replaces(tmp_path, doc):
+    acme, kyiv = find(doc["text"], "Acme"), find(doc["text"], "Kyiv")
+    first = tmp_path / "first" / "dana.jsonl"
+    first.parent.mkdir()
+    write_jsonl(first, [doccano_export_line(doc, 0, [(*acme, "ORG")])])
+    records, _, _ = ingest([first], [doc])
+    again, stats, _ = ingest([first], [doc], existing=records)
+    assert again == records and stats.unchanged == 1
+    later = tmp_path / "later" / "dana.jsonl"
+    later.parent.mkdir()
+    write_jsonl(later, [doccano_export_line(doc, 0, [(*acme, "ORG"), (*kyiv, "GPE")])])
+    updated, stats, _ = ingest([later], [doc], existing=records)
+    assert stats.replaced == 1 and len(updated) == 1 and len(updated[0]["spans"]) == 2
+
+
+def test_round_trip_through_the_doccano_exporter(tmp_path, doc):
+    """doccano gives back what it was given: our relations.jsonl ingested as is is exactly the pre-labels."""
+    paths = {p.name: p for p in _exported(doc, tmp_path, "doccano")}
+    emitted = emitted_task_keys(tmp_path / "tasks", lambda p: None)
+
+    records, stats, problems = ingest([paths["relations.jsonl"]], [doc], emitted)
+
+    assert problems == [] and stats.rejected == 0
+    spans, _ = _prelabels(doc)
+    assert {(s["layer"], s["start"], s["end"], s["label"]) for r in records for s in r["spans"]} == spans
+    relations = set()
+    for r in records:
+        by_id = {s["id"]: (s["start"], s["end"]) for s in r["spans"]}
+        relations |= {(rel["label"], by_id[rel["head"]], by_id[rel["child"]]) for rel in r["relations"]}
+    pre_by_id = {s["id"]: (s["start"], s["end"]) for s in doc["spans"]}
+    assert relations == {(r["label"], pre_by_id[r["head"]], pre_by_id[r["child"]]) for r in doc["relations"]}
+    spans_records, _, problems = ingest([paths["spans.jsonl"]], [doc], emitted)
+    assert problems == [] and {(s["layer"], s["start"], s["end"], s["label"]) for r in spans_records
+                               for s in r["spans"]} == spans
+    # a unit the project never emitted is reported
+    stray = doccano_export_line(doc, 0, [])
+    stray["text"], stray["offset"] = stray["text"][:10], 0
+    export = tmp_path / "stray.jsonl"
+    write_jsonl(export, [stray])
+    _, stats, problems = ingest([export], [doc], emitted)
+    assert stats.rejected == 1 and "never emitted" in problems[0].message

@@ -196,10 +196,54 @@ def test_choice_tasks_preselect_checkworthiness(tmp_path):
         by_text[task["text"][claim["start"]:claim["end"]]] = task["accept"]
     assert by_text == {"Acme cut 200 jobs": ["CHECKWORTHY"], "Prices rose 5% in 2023 🇺🇦": ["NOT_CHECKWORTHY"],
                        "Officials said nothing": []}
-    # two claims in one paragraph: same input, different tasks
-    third = [t for t in files["choice.jsonl"] if t["meta"]["unit_index"] == 2]
-    assert len(third) == 2 and third[0]["_input_hash"] == third[1]["_input_hash"]
-    assert third[0]["_task_hash"] != third[1]["_task_hash"]
+    # check-worthiness is judged per sentence: each claim's task shows its own sentence, not the paragraph
+    docs = doc_by_id()
+    for task in files["choice.jsonl"]:
+        doc = docs[task["meta"]["doc_id"]]
+        meta, (claim,) = task["meta"], task["spans"]
+        assert meta["unit"] == "sentence" and list(doc["sentences"][meta["unit_index"]]) == [
+            meta["offset"], meta["offset"] + len(task["text"])]
+        assert doc["text"][meta["offset"] + claim["start"]:meta["offset"] + claim["end"]] == task["text"][
+            claim["start"]:claim["end"]]
+        check_task(task, docs)
+    texts = {t["text"] for t in files["choice.jsonl"]}
+    assert texts == {"Jane Doe 👩\u200d💻 said Acme cut 200 jobs.", "Officials said nothing.",
+                     "Prices rose 5% in 2023 🇺🇦."}
+
+
+def test_choice_tasks_do_not_depend_on_the_span_unit(tmp_path):
+    """choice.jsonl is the same file at paragraph, sentence and document unit (it no longer grows with it)."""
+    written = {unit: (tmp_path / unit / "choice.jsonl").read_bytes()
+               for unit in ("paragraph", "sentence", "document") if export(tmp_path, unit)}
+    assert written["paragraph"] == written["sentence"] == written["document"]
+    # two claims in one sentence: same input, different tasks
+    doc = segment_document(new_document("Acme cut 200 jobs and prices rose 5%. Rain fell.\n\nNothing else.", "t"))
+    t = doc["text"]
+    add_span(doc, "claims", "CLAIM", *_at(t, "Acme cut 200 jobs"), LABELLER, 0.5, {"checkworthy": True})
+    add_span(doc, "claims", "CLAIM", *_at(t, "prices rose 5%"), LABELLER, 0.5)
+    files, _, _ = export(tmp_path / "two", "document", docs=[doc])
+    first, second = files["choice.jsonl"]
+    assert first["text"] == second["text"] == "Acme cut 200 jobs and prices rose 5%."
+    assert first["_input_hash"] == second["_input_hash"] and first["_task_hash"] != second["_task_hash"]
+    assert first["_input_hash"] != files["ner.manual.jsonl"][0]["_input_hash"]  # a different unit
+
+
+def test_choice_unit_widens_only_for_a_claim_that_crosses_sentences(tmp_path):
+    text = "Prices will fall. Wages will rise. Ann Lee said so. Nothing else happened."
+    doc = segment_document(new_document(text, "t.txt"))
+    assert len(doc["sentences"]) == 4
+    content = add_span(doc, "sources", "CONTENT", *_at(text, "Prices will fall"), LABELLER)
+    source = add_span(doc, "sources", "SOURCE", *_at(text, "Ann Lee"), LABELLER)
+    add_relation(doc, "ATTRIBUTION", source["id"], content["id"], LABELLER)  # widens the span views' unit
+    add_span(doc, "claims", "CLAIM", *_at(text, "Prices will fall"), LABELLER, 0.4)
+    add_span(doc, "claims", "CLAIM", *_at(text, "Wages will rise. Ann Lee said so"), LABELLER, 0.4)
+    files, stats, _ = export(tmp_path, "sentence", docs=[doc])
+    assert stats.widened_units == 1 and files["rel.manual.jsonl"][0]["text"].startswith("Prices will fall. Wages")
+    one, two = files["choice.jsonl"]
+    assert (one["text"], one["meta"]["offset"], one["meta"]["unit_index"]) == ("Prices will fall.", 0, 0)
+    assert (two["text"], two["meta"]["offset"], two["meta"]["unit_index"]) == ("Wages will rise. Ann Lee said so.",
+                                                                             18, 1)
+    assert two["spans"][0]["start"] == 0 and two["spans"][0]["token_end"] == len(two["tokens"]) - 2
 
 
 def test_hashes_are_stable_distinct_and_independently_reproducible(tmp_path):
@@ -217,7 +261,7 @@ def test_hashes_are_stable_distinct_and_independently_reproducible(tmp_path):
     all_task_hashes = []
     for tasks in files.values():
         for t in tasks:
-            key = (t["meta"]["doc_id"], t["meta"]["offset"])
+            key = (t["meta"]["doc_id"], t["meta"]["unit"], t["meta"]["offset"])
             unit_hashes.setdefault(key, set()).add(t["_input_hash"])
             all_task_hashes.append(t["_task_hash"])
     assert all(len(h) == 1 for h in unit_hashes.values())
@@ -343,19 +387,52 @@ def test_cli_writes_tasks_and_explains_errors(tmp_path):
     bad = runner.invoke(app, ["tasks", str(source), "--format", "brat", "-o", str(out)])
     assert bad.exit_code == 2 and "unknown format 'brat'" in bad.output and "Traceback" not in bad.output
     missing = runner.invoke(app, ["tasks", str(tmp_path / "nope.jsonl"), "-o", str(out)])
-    assert missing.exit_code == 2 and "no such file" in missing.output
+    assert missing.exit_code == 2 and "no such file" in " ".join(missing.output.split())  # rich wraps long paths
     help_text = runner.invoke(app, ["tasks", "--help"]).output
     assert "UTF-16" in help_text and "rel.manual.jsonl" in help_text
 
 
-def test_hash_collisions_are_reported(tmp_path, monkeypatch):
+def test_hash_collisions_are_resalted_unique_per_file_and_deterministic(tmp_path, monkeypatch):
     import corpus.tasks.prodigy as prodigy
 
     monkeypatch.setattr(prodigy, "task_hash", lambda *args, **kwargs: 7)  # force every task onto one hash
-    _, stats, problems = export(tmp_path)
-    n_tasks = 5 * 3 + 3
-    assert stats.hash_collisions == n_tasks - 1
-    assert sum("collides" in p.message for p in problems) == n_tasks - 1
+    files, stats, problems = export(tmp_path)
+    again, _, _ = export(tmp_path / "again")
+    assert files == again  # same input order -> same hashes
+    for name, tasks in files.items():
+        hashes = [t["_task_hash"] for t in tasks]
+        assert len(set(hashes)) == len(hashes), name
+        assert hashes[0] == 7  # the first holder keeps the plain hash; only the later ones are re-salted
+    # 5 + 5 + 5 + 3 tasks: one collision resolved per later task in each file; nothing to warn about
+    assert stats.hash_collisions == 4 + 4 + 4 + 2
+    assert not any("collide" in p.message for p in problems)
+
+
+def test_input_hash_collisions_keep_one_hash_per_unit(tmp_path, monkeypatch):
+    import corpus.tasks.prodigy as prodigy
+
+    monkeypatch.setattr(prodigy, "input_hash", lambda *args, **kwargs: 11)
+    files, stats, _ = export(tmp_path)
+    by_unit: dict[tuple, set] = {}
+    for tasks in files.values():
+        for t in tasks:
+            by_unit.setdefault((t["meta"]["doc_id"], t["meta"]["unit"], t["meta"]["offset"]), set()).add(
+                t["_input_hash"])
+    assert all(len(h) == 1 for h in by_unit.values())
+    assert len({h for hs in by_unit.values() for h in hs}) == len(by_unit)  # distinct units, distinct hashes
+    for tasks in files.values():
+        assert len({t["_task_hash"] for t in tasks}) == len(tasks)
+    assert stats.hash_collisions == len(by_unit) - 1
+
+
+def test_unique_hashes_salt_deterministically():
+    from corpus.tasks.hashing import UniqueHashes, resalt
+
+    hashes = UniqueHashes()
+    assert [hashes.claim(5), hashes.claim(5), hashes.claim(5)] == [5, resalt(5, 1), resalt(5, 2)]
+    assert hashes.claim(9, key="unit") == 9 and hashes.claim(9, key="unit") == 9  # same holder, same hash
+    assert hashes.claim(9, key="other") == resalt(9, 1) and hashes.resalted == 3
+    assert -(2**31) <= resalt(5, 1) < 2**31
 
 
 def test_malformed_records_are_reported_and_the_rest_exported(tmp_path):

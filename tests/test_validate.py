@@ -388,7 +388,7 @@ def test_cli_no_known_files_is_an_error(tmp_path):
     (tmp_path / "a.txt").write_text("hello")
     result = runner.invoke(app, ["validate", str(tmp_path)])
     assert result.exit_code == 1
-    assert "no documents.jsonl or Prodigy task files found" in result.output
+    assert "no documents, task or annotation files found" in " ".join(result.output.split())
 
 
 def test_cli_warnings_only_exit_zero(tmp_path):
@@ -398,3 +398,169 @@ def test_cli_warnings_only_exit_zero(tmp_path):
     result = runner.invoke(app, ["validate", str(path)])
     assert result.exit_code == 0
     assert f"warning: {path}:1: [id]" in result.output
+
+
+# ------------------------------------------------------------------------------- Label Studio, doccano, annotations
+
+EMOJI_TEXT = "Zoë 👩\u200d💻 said Acme cut 200 jobs 🇺🇦.\n\nThe mayor of Springfield denied it."
+
+
+def emoji_doc() -> dict:
+    doc = segment_document(new_document(EMOJI_TEXT, "e.txt"))
+    t = doc["text"]
+    source = add_span(doc, "sources", "SOURCE", 0, 3, "rules@1", 0.9, {"kind": "named_person"})
+    content = add_span(doc, "sources", "CONTENT", t.index("Acme"), t.index(" 🇺🇦"), "rules@1", 0.8)
+    add_relation(doc, "ATTRIBUTION", source["id"], content["id"], "rules@1")
+    add_span(doc, "entities", "ORG", t.index("Acme"), t.index("Acme") + 4, "rules@1", 0.8)
+    add_span(doc, "claims", "CLAIM", t.index("Acme"), t.index(" 🇺🇦"), "rules@1", 0.7, {"checkworthy": True})
+    doc["labellers"] = {layer: "rules@1" for layer in LAYERS}
+    return doc
+
+
+def _tool_tree(tmp_path: Path) -> dict[str, Path]:
+    from corpus.jsonl import write_jsonl
+    from corpus.tasks import write_tasks
+
+    write_jsonl(tmp_path / "documents.jsonl", [emoji_doc()])
+    paths = {}
+    for fmt in ("labelstudio", "doccano"):
+        for p in write_tasks([emoji_doc()], tmp_path / "tasks" / fmt, fmt, "paragraph"):
+            paths[p.name] = p
+    return paths
+
+
+def test_label_studio_and_doccano_exports_validate_and_are_found_by_name(tmp_path):
+    paths = _tool_tree(tmp_path)
+    result = validate_files([tmp_path])
+    assert result.problems == []
+    assert {Path(f.path).name: f.kind for f in result.files} == {
+        "documents.jsonl": "documents", "tasks.json": "labelstudio", "relations.jsonl": "doccano.relations",
+        "spans.jsonl": "doccano.spans"}
+    assert all(f.records == 2 for f in result.files if f.kind != "documents")
+    # the doccano offsets really are UTF-16: the emoji before "said" shift them
+    first = orjson.loads(paths["relations.jsonl"].read_bytes().splitlines()[0])
+    org = next(e for e in first["entities"] if e["label"] == "ORG")
+    assert org["start_offset"] == EMOJI_TEXT.index("Acme") + 2
+
+
+def _first_ls_task(paths: dict[str, Path]) -> dict:
+    return orjson.loads(paths["tasks.json"].read_bytes())[0]
+
+
+def _region(task: dict, label: str) -> dict:
+    return next(r for r in task["predictions"][0]["result"] if r["type"] == "labels" and r["value"]["labels"] == [
+        label])
+
+
+LS_CORRUPTIONS: list[tuple[str, Callable[[dict], None], str, str]] = [
+    ("end past the text", lambda t: _region(t, "ORG")["value"].update(end=999), "value", "outside the text"),
+    ("text differs", lambda t: _region(t, "ORG")["value"].update(text="Acne"), "value.text", "!= text"),
+    ("duplicate region id", lambda t: _region(t, "ORG").update(id=_region(t, "SOURCE")["id"]), ".id",
+     "duplicate region id"),
+    ("relation to nowhere", lambda t: next(r for r in t["predictions"][0]["result"] if r["type"] == "relation")
+     .update(to_id="nope"), "to_id", "does not exist"),
+    ("label outside the config", lambda t: _region(t, "ORG")["value"].update(labels=["COMPANY"]), "labels",
+     "is not one of"),
+    ("unknown control name", lambda t: _region(t, "ORG").update(from_name="ner"), "from_name",
+     "no <Labels> name"),
+    ("choice on an entity", lambda t: next(r for r in t["predictions"][0]["result"] if r["type"] == "choices")
+     .update(id=_region(t, "ORG")["id"]), ".id", "only claims"),
+    ("relation backwards", lambda t: next(r for r in t["predictions"][0]["result"] if r["type"] == "relation")
+     .update(from_id=_region(t, "CONTENT")["id"], to_id=_region(t, "SOURCE")["id"]), "result", "must go from"),
+]
+
+
+@pytest.mark.parametrize(("name", "mutate", "field", "message"), LS_CORRUPTIONS, ids=[c[0] for c in LS_CORRUPTIONS])
+def test_label_studio_task_corruptions_are_named(tmp_path, name, mutate, field, message):
+    task = _first_ls_task(_tool_tree(tmp_path))
+    assert validate_task(task, "labelstudio") == []
+    mutate(task)
+    problems = validate_task(task, "labelstudio")
+    assert any(field in p and message in p for p in problems), problems
+
+
+def test_label_studio_labels_are_checked_against_the_config_beside_the_tasks(tmp_path):
+    paths = _tool_tree(tmp_path)
+    config = paths["config.xml"]
+    config.write_text(config.read_text("utf-8").replace('<Label value="ORG"', '<Label value="COMPANY"'), "utf-8")
+    problems = validate_paths([paths["tasks.json"]])
+    assert len(problems) == 1 and problems[0].line == 2 and "'ORG' is not a <Label>" in problems[0].message
+
+
+def test_label_studio_tasks_are_cross_checked_against_documents_with_line_numbers(tmp_path):
+    paths = _tool_tree(tmp_path)
+    tasks = orjson.loads(paths["tasks.json"].read_bytes())
+    tasks[1]["data"]["offset"] += 1
+    paths["tasks.json"].write_text("[\n" + ",\n".join(orjson.dumps(t).decode() for t in tasks) + "\n]\n", "utf-8")
+    problems = validate_paths([tmp_path])
+    assert [(Path(p.path).name, p.line, p.field) for p in problems] == [("tasks.json", 3, "data.offset")]
+
+
+def test_broken_tasks_json_is_one_problem(tmp_path):
+    bad = tmp_path / "tasks.json"
+    bad.write_text('{"data": {}}', "utf-8")
+    assert [p.message for p in validate_paths([bad])][0].startswith("not a JSON array")
+    bad.write_text('[\n{"data": 1},\n{broken\n]', "utf-8")
+    problems = validate_paths([bad])
+    assert [(p.line, "malformed JSON" in p.message) for p in problems][-1] == (3, True)
+
+
+def _first_line(path: Path) -> dict:
+    return orjson.loads(path.read_bytes().splitlines()[0])
+
+
+def test_doccano_offsets_must_be_utf16_code_point_boundaries(tmp_path):
+    paths = _tool_tree(tmp_path)
+    record = _first_line(paths["relations.jsonl"])
+    assert validate_task(record, "doccano.relations") == []
+    emoji_at = EMOJI_TEXT.index("👩")
+    inside = copy.deepcopy(record)
+    inside["entities"][0].update(start_offset=emoji_at + 1, end_offset=emoji_at + 3)
+    assert any("surrogate pair" in p for p in validate_task(inside, "doccano.relations"))
+    past = copy.deepcopy(record)
+    past["entities"][0]["end_offset"] = len(EMOJI_TEXT.encode("utf-16-le")) // 2 + 1
+    assert any("outside the text" in p for p in validate_task(past, "doccano.relations"))
+    dup = copy.deepcopy(record)
+    dup["entities"][1]["id"] = dup["entities"][0]["id"]
+    assert any("duplicate entity id" in p for p in validate_task(dup, "doccano.relations"))
+    dangling = copy.deepcopy(record)
+    dangling["relations"][0]["to_id"] = 99
+    assert any("entity 99 does not exist" in p for p in validate_task(dangling, "doccano.relations"))
+    unknown = copy.deepcopy(record)
+    unknown["entities"][0]["label"] = "COMPANY"
+    assert any("entities[0].label" in p for p in validate_task(unknown, "doccano.relations"))
+    spans = _first_line(paths["spans.jsonl"])
+    assert validate_task(spans, "doccano.spans") == []
+    spans["label"][0][:2] = [emoji_at + 1, emoji_at + 3]
+    assert any("label[0]" in p and "surrogate pair" in p for p in validate_task(spans, "doccano.spans"))
+
+
+def test_doccano_files_by_content_and_cross_checked(tmp_path):
+    paths = _tool_tree(tmp_path)
+    lines = paths["spans.jsonl"].read_bytes().splitlines()
+    renamed = tmp_path / "tasks" / "doccano" / "batch-1.jsonl"
+    renamed.write_bytes(lines[0] + b"\n")
+    assert detect_kind(renamed) == "doccano.spans"
+    record = orjson.loads(lines[1])
+    record["meta"]["offset"] = 0
+    paths["spans.jsonl"].write_bytes(lines[0] + b"\n" + orjson.dumps(record) + b"\n")
+    problems = validate_paths([tmp_path])
+    assert [(Path(p.path).name, p.line, p.field) for p in problems] == [("spans.jsonl", 2, "meta.offset")]
+
+
+def test_annotation_records_validate(tmp_path):
+    from corpus.annotations import ingest_exports
+    from corpus.annotations.ingest import write_annotations
+
+    paths = _tool_tree(tmp_path)
+    doc = emoji_doc()
+    records, _ = ingest_exports([paths["relations.jsonl"]], {doc["id"]: doc}, lambda p: None, annotator="ann")
+    out = write_annotations(tmp_path / "annotations.jsonl", records) and tmp_path / "annotations.jsonl"
+    assert detect_kind(out) == "annotations" and validate_paths([out]) == []
+    broken = copy.deepcopy(records[0])
+    broken["relations"][0]["head"] = "a99"
+    broken["answer"] = "maybe"
+    assert any("answer" in p for p in validate_task(broken, "annotations"))
+    del broken["answer"]
+    broken["answer"] = "accept"
+    assert any("relations[0].head" in p for p in validate_task(broken, "annotations"))

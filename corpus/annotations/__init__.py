@@ -1,6 +1,6 @@
 """Annotations back in: ingest tool exports, merge annotators into gold, measure agreement and acceptance.
 
-- :mod:`corpus.annotations.ingest`: Prodigy ``db-out`` JSONL and Label Studio JSON exports -> normalised
+- :mod:`corpus.annotations.ingest`: Prodigy ``db-out`` JSONL, Label Studio JSON and doccano exports -> normalised
   annotation records with document offsets (``annotations.jsonl``).
 - :mod:`corpus.annotations.merge`: annotators -> gold document records (``gold.jsonl``) and the agreement and
   pre-label acceptance report (``agreement.json``; keys documented there).
@@ -39,12 +39,15 @@ __all__ = [
 
 
 def ingest_annotations(exports: list[Path], documents: Path, out: Path, report: Reporter,
-                       tasks_dir: Path | None = None, fresh: bool = False) -> IngestStats:
-    """Ingest ``exports`` into ``out``; records already in ``out`` are kept unless ``fresh``."""
+                       tasks_dir: Path | None = None, fresh: bool = False, annotator: str | None = None) -> IngestStats:
+    """Ingest ``exports`` into ``out``; records already in ``out`` are kept unless ``fresh``.
+
+    ``annotator`` names the annotator of doccano exports (default: each file's name without extension).
+    """
     docs = load_documents(documents, report)
     emitted = emitted_task_keys(tasks_dir, report) if tasks_dir is not None else None
     existing = list(read_annotations(out, report)) if out.exists() and not fresh else []
-    records, stats = ingest_exports(exports, docs, report, emitted=emitted, existing=existing)
+    records, stats = ingest_exports(exports, docs, report, emitted=emitted, existing=existing, annotator=annotator)
     write_annotations(out, records)
     return stats
 

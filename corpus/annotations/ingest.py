@@ -1,10 +1,10 @@
-"""Annotations back in: Prodigy ``db-out`` JSONL and Label Studio JSON exports -> normalised records.
+"""Annotations back in: Prodigy ``db-out`` JSONL, Label Studio JSON and doccano exports -> normalised records.
 
-Every span an annotator made is mapped back to the document through the task's ``meta`` (Prodigy) or ``data``
-(Label Studio): ``doc_id`` and ``offset`` (code points) of the task unit. A task whose unit text no longer equals
-``doc.text[offset:offset + len(text)]``, a span off the unit text or off the document's token boundaries, an
-unknown document or label, or (with ``emitted``) a task the project never wrote is rejected with one line naming
-file, line and problem; everything else goes on.
+Every span an annotator made is mapped back to the document through the task's ``meta`` (Prodigy, doccano) or
+``data`` (Label Studio): ``doc_id`` and ``offset`` (code points) of the task unit. A task whose unit text no
+longer equals ``doc.text[offset:offset + len(text)]``, a span off the unit text or off the document's token
+boundaries, an unknown document or label, or (with ``emitted``) a task the project never wrote is rejected with
+one line naming file, line and problem; everything else goes on.
 
 One record per annotator and task (``annotations.jsonl``), offsets into the document text::
 
@@ -21,7 +21,23 @@ One record per annotator and task (``annotations.jsonl``), offsets into the docu
      "origin": "prodigy-db-out.jsonl:12"}
 
 Offset conventions at the boundary: Prodigy spans are code points relative to the task text, end exclusive,
-``token_end`` inclusive; Label Studio (>= 1.x) regions are code points relative to ``data.text``.
+``token_end`` inclusive; Label Studio (>= 1.x) regions are code points relative to ``data.text``; doccano
+offsets are **UTF-16 code units** relative to ``text`` and are converted back to code points here (an offset
+inside a surrogate pair is rejected).
+
+Formats are told apart by content (:func:`detect_format`): a JSON array of ``{"data": ...}`` tasks is Label
+Studio; JSON Lines (or a JSON array) of ``{"text", "entities": [...]}`` or ``{"text", "label": [[s, e, l]]}``
+records without Prodigy's ``_task_hash``/``answer`` is doccano; other JSON Lines are Prodigy ``db-out``. A line
+that does not fit its file's format is rejected with its line number.
+
+doccano specifics: its export has no answer and no annotator, so every record is an ``accept`` by the
+annotator named with ``annotator=`` (CLI ``--annotator``), else by the file's name without extension (doccano
+names per-user exports ``USERNAME.jsonl``; a collaborative project exports ``all.jsonl``). Export with
+"Export only approved documents" to leave out examples nobody looked at. ``meta`` may be nested (as imported
+from ``corpus tasks``) or flattened into the record (doccano keeps unknown columns as metadata). It has no
+timestamps either: when the same annotator's task comes back with different content, the later ingest wins.
+The ``relations`` form (entities + relations) covers every span layer and the relations; the ``spans`` form
+(``label``) covers the span layers only and says nothing about relations.
 """
 
 from __future__ import annotations
@@ -36,7 +52,7 @@ from typing import Any
 from corpus.document import CHECKWORTHY_OPTIONS, LABELS_BY_LAYER, RELATION_LABELS
 from corpus.errors import InputProblem
 from corpus.jsonl import read_jsonl, write_jsonl
-from corpus.offsets import TokenIndex
+from corpus.offsets import TokenIndex, from_utf16
 
 Report = Callable[[InputProblem], None]
 
@@ -71,11 +87,51 @@ class IngestStats:
 
 # ----------------------------------------------------------------------------------------------- reading
 
+FORMATS = ("prodigy", "labelstudio", "doccano")
+
+
+def record_format(item: Any) -> str | None:
+    """The tool a single exported record comes from, by its keys (``None``: not an annotation record)."""
+    if not isinstance(item, dict):
+        return None
+    if isinstance(item.get("data"), dict):
+        return "labelstudio"
+    if any(k in item for k in ("_task_hash", "_input_hash", "answer", "_view_id")):
+        return "prodigy"
+    if isinstance(item.get("text") or item.get("data"), str) and (
+            isinstance(item.get("entities"), list) or isinstance(item.get("label"), list)):
+        return "doccano"
+    return None
+
+
 def detect_format(path: Path) -> str:
-    """``labelstudio`` for a JSON array (Label Studio's full JSON export), ``prodigy`` for JSON Lines."""
+    """``labelstudio``, ``doccano`` or ``prodigy``, from the file's first record (see the module docstring)."""
     with open(path, "rb") as fh:
         head = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
-    return "labelstudio" if head.startswith(b"[") else "prodigy"
+        if head.startswith(b"["):
+            fh.seek(0)
+            first = next((item for _line, item in _safe_array(path)), None)
+            return "doccano" if record_format(first) == "doccano" else "labelstudio"
+        fh.seek(0)
+        for raw in fh:
+            raw = raw.removeprefix(b"\xef\xbb\xbf").strip()
+            if not raw:
+                continue
+            try:
+                first = json.loads(raw)
+            except ValueError:
+                continue  # a broken line is reported when the file is read; look further for the format
+            return "doccano" if record_format(first) == "doccano" else "prodigy"
+    return "prodigy"
+
+
+def _safe_array(path: Path) -> Iterator[tuple[int, Any]]:
+    from corpus.errors import InputError
+
+    try:
+        yield from iter_json_array(path)
+    except InputError:
+        return
 
 
 def iter_json_array(path: Path) -> Iterator[tuple[int, Any]]:
@@ -95,8 +151,16 @@ def iter_json_array(path: Path) -> Iterator[tuple[int, Any]]:
     pos = skip_ws(pos)
     if pos < n and text[pos] == "]":
         return
+    line, counted_to = 1, 0  # lines counted incrementally: a count from 0 per element is quadratic
+
+    def line_at(i: int) -> int:
+        nonlocal line, counted_to
+        line += text.count("\n", counted_to, i)
+        counted_to = i
+        return line
+
     while pos < n:
-        line = text.count("\n", 0, pos) + 1
+        line = line_at(pos)
         try:
             obj, pos = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
@@ -109,7 +173,7 @@ def iter_json_array(path: Path) -> Iterator[tuple[int, Any]]:
             return
         else:
             raise InputError(InputProblem(str(path), "malformed JSON array (expected ',' or ']')",
-                                          line=text.count("\n", 0, pos) + 1))
+                                          line=line_at(pos)))
     raise InputError(InputProblem(str(path), "malformed JSON array (no closing ']')"))
 
 
@@ -121,7 +185,7 @@ def load_documents(path: str | Path, report: Report) -> dict[str, dict]:
 
 
 def emitted_task_keys(tasks_dir: str | Path, report: Report) -> set[str]:
-    """Task keys of every task file under ``tasks_dir`` (Prodigy JSONL hashes, Label Studio task data)."""
+    """Task keys of every task file under ``tasks_dir`` (Prodigy hashes, Label Studio and doccano task units)."""
     keys: set[str] = set()
     root = Path(tasks_dir)
     files = sorted(p for p in root.rglob("*") if p.suffix in (".jsonl", ".json") and p.is_file())
@@ -134,6 +198,8 @@ def emitted_task_keys(tasks_dir: str | Path, report: Report) -> set[str]:
             for _line, task in read_jsonl(path, on_problem=report):
                 if isinstance(task, dict) and "_task_hash" in task:
                     keys.add(f"prodigy:{task['_task_hash']}")
+                elif record_format(task) == "doccano":
+                    keys.add(doccano_task_key(task))
     return keys
 
 
@@ -144,6 +210,26 @@ def labelstudio_task_key(data: dict) -> str:
     ident = [data.get("doc_id"), data.get("unit"), data.get("unit_index"), data.get("offset"), data.get("text")]
     digest = hashlib.sha256(json.dumps(ident, ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
     return f"labelstudio:{digest}"
+
+
+def _doccano_meta(item: dict) -> dict:
+    """Our task meta: nested under ``meta`` (as `corpus tasks` writes it) or flattened by doccano."""
+    meta = item.get("meta")
+    return meta if isinstance(meta, dict) and "doc_id" in meta else item
+
+
+def _doccano_form(item: dict) -> str:
+    return "relations" if isinstance(item.get("entities"), list) else "spans"
+
+
+def doccano_task_key(item: dict) -> str:
+    """A stable identity for a doccano task: its form (relations / spans), unit place and text."""
+    meta = _doccano_meta(item)
+    text = item.get("text") if isinstance(item.get("text"), str) else item.get("data")
+    ident = [_doccano_form(item), meta.get("doc_id"), meta.get("unit"), meta.get("unit_index"), meta.get("offset"),
+             text]
+    digest = hashlib.sha256(json.dumps(ident, ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
+    return f"doccano:{digest}"
 
 
 # ------------------------------------------------------------------------------------------- mapping
@@ -445,20 +531,93 @@ def labelstudio_records(task: dict, mapper: _Mapper, emitted: set[str] | None,
                       text, answer, layers, timestamp, builder.spans, relations, choices)
 
 
+# ------------------------------------------------------------------------------------------------ doccano
+
+def _doccano_offsets(table: dict[int, int], text: str, start: Any, end: Any, what: str) -> tuple[int, int]:
+    """UTF-16 code-unit offsets -> code points, refusing offsets off the text or inside a surrogate pair."""
+    if not (type(start) is int and type(end) is int):
+        raise Rejected(f"{what} {start!r}-{end!r} has no integer offsets")
+    units = len(text.encode("utf-16-le")) // 2
+    if not 0 <= start < end <= units:
+        raise Rejected(f"{what} {start}-{end} is off the text (it has {units} UTF-16 code units)")
+    s, e = table.get(start), table.get(end)
+    if s is None or e is None:
+        raise Rejected(f"{what} {start}-{end} splits a character outside the BMP (offset inside a surrogate pair; "
+                       "doccano counts UTF-16 code units)")
+    return s, e
+
+
+def doccano_record(item: Any, mapper: _Mapper, emitted: set[str] | None, annotator: str) -> dict:
+    """One doccano export line (relation or sequence-labelling JSONL) -> a normalised record (or :class:`Rejected`)."""
+    if record_format(item) != "doccano":
+        raise Rejected("not a doccano record (needs text and entities [...] or label [[start, end, label]])")
+    meta = _doccano_meta(item)
+    key = doccano_task_key(item)
+    if emitted is not None and key not in emitted:
+        raise Rejected(f"task for document {meta.get('doc_id')!r} at offset {meta.get('offset')!r} was never "
+                       "emitted by this project (not in the task files)")
+    text = item["text"] if isinstance(item.get("text"), str) else item["data"]
+    doc, offset = mapper.unit(meta.get("doc_id"), meta.get("offset"), text)
+    table = from_utf16(text)
+    builder = _RecordBuilder()
+    form = _doccano_form(item)
+    by_id: dict[Any, dict] = {}
+    entries = item["entities"] if form == "relations" else item["label"]
+    for n, entry in enumerate(entries):
+        if isinstance(entry, dict):
+            ident, start, end, label = entry.get("id"), entry.get("start_offset"), entry.get("end_offset"), \
+                entry.get("label")
+        elif isinstance(entry, list) and len(entry) == 3:
+            ident, (start, end, label) = None, entry
+        else:
+            raise Rejected(f"entity {n} is neither {{id, start_offset, end_offset, label}} nor [start, end, label]")
+        s, e = _doccano_offsets(table, text, start, end, f"entity {n}")
+        span = mapper.span(doc, offset, text, s, e, label)
+        builder.add(span)
+        if ident is not None:
+            if ident in by_id:
+                raise Rejected(f"entity id {ident!r} is used twice")
+            by_id[ident] = span
+    relations = []
+    raw_relations = item.get("relations") if form == "relations" else None
+    if raw_relations is not None and not isinstance(raw_relations, list):
+        raise Rejected("relations is not a list")
+    for n, rel in enumerate(raw_relations or ()):
+        if not isinstance(rel, dict):
+            raise Rejected(f"relation {n} is not an object")
+        head, child = by_id.get(rel.get("from_id")), by_id.get(rel.get("to_id"))
+        if head is None or child is None:
+            raise Rejected(f"relation {n} ({rel.get('from_id')!r} -> {rel.get('to_id')!r}) points at an entity that "
+                           "does not exist")
+        label, head, child = _relation(rel.get("type"), head, child)
+        relations.append({"label": label, "head": builder.add(head), "child": builder.add(child)})
+    return _record(annotator, None, "doccano", f"doccano_{form}", key, None, meta, doc, offset, text, "accept",
+                   ["entities", "sources", "claims"], None, builder.spans, relations, [])
+
+
 # ------------------------------------------------------------------------------------------------ ingest
 
 def read_export(path: Path, mapper: _Mapper, emitted: set[str] | None, report: Report,
-                stats: IngestStats) -> Iterator[dict]:
+                stats: IngestStats, annotator: str | None = None) -> Iterator[dict]:
     """Normalised records from one export file; misfits reported (one line each) and skipped."""
     fmt = detect_format(path)
-    items = iter_json_array(path) if fmt == "labelstudio" else read_jsonl(path, on_problem=report)
+    is_array = fmt == "labelstudio" or (fmt == "doccano" and _starts_with_bracket(path))
+    items = iter_json_array(path) if is_array else read_jsonl(path, on_problem=report)
+    doccano_annotator = annotator or path.stem
     for line, item in items:
         def warn(message: str, line: int = line) -> None:
             report(InputProblem(str(path), message, line=line, severity="warning"))
 
         try:
-            records = list(labelstudio_records(item, mapper, emitted, warn)) if fmt == "labelstudio" \
-                else [prodigy_record(item, mapper, emitted)]
+            if fmt == "labelstudio":
+                records = list(labelstudio_records(item, mapper, emitted, warn))
+            elif fmt == "doccano":
+                records = [doccano_record(item, mapper, emitted, doccano_annotator)]
+            else:
+                found = record_format(item)
+                if found not in (None, "prodigy"):
+                    raise Rejected(f"a {found} record in a Prodigy db-out file")
+                records = [prodigy_record(item, mapper, emitted)]
         except Rejected as exc:
             stats.rejected += 1
             report(InputProblem(str(path), f"{exc}; rejected", line=line))
@@ -468,6 +627,11 @@ def read_export(path: Path, mapper: _Mapper, emitted: set[str] | None, report: R
             stats.read += 1
             stats.by_answer[rec["answer"]] += 1
             yield rec
+
+
+def _starts_with_bracket(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"[")
 
 
 def _newer(candidate: dict, kept: dict) -> bool:
@@ -490,21 +654,23 @@ def record_sort_key(rec: dict) -> tuple:
 
 
 def ingest_exports(paths: Iterable[str | Path], docs: dict[str, dict], report: Report,
-                   emitted: set[str] | None = None, existing: Iterable[dict] = ()) -> tuple[list[dict], IngestStats]:
+                   emitted: set[str] | None = None, existing: Iterable[dict] = (),
+                   annotator: str | None = None) -> tuple[list[dict], IngestStats]:
     """Merge the records of ``paths`` into ``existing`` (deduplicated by annotator + task; newer answer wins).
 
+    ``annotator`` names the annotator of doccano files (default: each file's name without extension).
     Returns the records in a deterministic order, so ingesting the same export again writes the same bytes.
     """
     stats = IngestStats()
     kept: dict[str, dict] = {rec["key"]: rec for rec in existing}
     mapper = _Mapper(docs)
     for path in paths:
-        for rec in read_export(Path(path), mapper, emitted, report, stats):
+        for rec in read_export(Path(path), mapper, emitted, report, stats, annotator):
             old = kept.get(rec["key"])
             if old is None:
                 kept[rec["key"]] = rec
                 stats.added += 1
-            elif _content(old) != _content(rec) and _newer(rec, old):
+            elif _content(old) != _content(rec) and (_newer(rec, old) or rec["tool"] == "doccano"):
                 kept[rec["key"]] = rec
                 stats.replaced += 1
             else:

@@ -10,8 +10,9 @@ ignored, so a deletion in the editing view is not undone by an untouched copy); 
 - ``adjudicator:NAME``: where NAME (an annotator id, or a Prodigy session id ending in ``-NAME``, e.g. a
   ``review`` session) covered the span, NAME's decision wins; elsewhere the majority rule applies.
 
-Relations are decided the same way among the annotators covering both ends, and kept only when both ends are
-gold. Check-worthiness is one label per claim (the latest answer of each annotator), decided by the same policy;
+Relations are decided the same way among the annotators covering both ends in a view that shows relations (not
+``spans_manual`` nor doccano's ``label`` form), and kept only when both ends are gold.
+Check-worthiness is one label per claim (the latest answer of each annotator), decided by the same policy;
 it sets ``attrs.checkworthy`` (``true``/``false``) on the gold claim with those offsets. A claim judged only
 through ``choice`` tasks, in text where nobody annotated claim spans, becomes a gold claim itself (annotators
 saw and judged it); judged claims that annotators removed as spans are counted as ``orphan_choices``.
@@ -171,11 +172,13 @@ def _merge_document(doc: dict, records: list[dict], policy: Policy, state: Merge
         for layer in layers:
             if layer in LAYERS:
                 regions[layer][who].append((task["start"], task["end"]))
+        if "sources" in layers and rec.get("view") not in VIEWS_WITHOUT_RELATIONS:
+            regions[RELATIONS][who].append((task["start"], task["end"]))
         spans = {s["id"]: s for s in rec["spans"] if s["layer"] in rec["layers"]}
         for span in spans.values():
             if span["layer"] in layers:
                 marked[span["layer"]][(span["start"], span["end"], span["label"])].add(who)
-        if "sources" in layers:
+        if "sources" in layers and rec.get("view") not in VIEWS_WITHOUT_RELATIONS:
             for rel in rec["relations"]:
                 head, child = spans.get(rel["head"]), spans.get(rel["child"])
                 if head and child:
@@ -190,7 +193,7 @@ def _merge_document(doc: dict, records: list[dict], policy: Policy, state: Merge
         for who, stretches in by_who.items():
             state.agree_regions[layer][who][doc_id] = stretches
             state.agree_spans[layer][who][doc_id] = {k for k, whos in marked[layer].items() if who in whos}
-    for who, stretches in regions.get("sources", {}).items():
+    for who, stretches in regions.get(RELATIONS, {}).items():
         state.agree_regions["relations"][who][doc_id] = stretches
         state.agree_spans["relations"][who][doc_id] = {
             (min(h[0], c[0]), max(h[1], c[1]), label, h, c) for (label, h, c), whos in rel_marked.items()
@@ -267,7 +270,7 @@ def _merge_document(doc: dict, records: list[dict], policy: Policy, state: Merge
 
     for (label, head, child) in sorted(rel_marked):
         start, end = min(head[0], child[0]), max(head[1], child[1])
-        d = decide(start, end, "sources", rel_marked[(label, head, child)])
+        d = decide(start, end, RELATIONS, rel_marked[(label, head, child)])
         state.adjudicated += d.adjudicated
         if d.keep is None:
             state.tie({"doc_id": doc_id, "layer": "relations", "start": start, "end": end, "label": label,
@@ -290,6 +293,11 @@ def _merge_document(doc: dict, records: list[dict], policy: Policy, state: Merge
                          "prelabellers": dict(doc.get("labellers", {}))}
     return out
 
+
+# Views that show sources spans but no relations: their annotators did not decide any relation, so they neither
+# vote for nor against one (Prodigy's spans.manual, doccano's sequence-labelling form).
+RELATIONS = "relations"
+VIEWS_WITHOUT_RELATIONS = frozenset({"spans_manual", "doccano_spans"})
 
 # The view where a layer is edited for real; the same layer shown in another view (the exporter shows sources
 # in spans.manual too) does not count for an annotator who also answered the layer's own view there.

@@ -10,7 +10,7 @@ import typer
 from corpus.cli.common import app, console, console_err, make_reporter
 
 annotations_app = typer.Typer(
-    help="Annotations back in: ingest Prodigy / Label Studio exports, merge annotators into gold.",
+    help="Annotations back in: ingest Prodigy / Label Studio / doccano exports, merge annotators into gold.",
     no_args_is_help=True,
 )
 app.add_typer(annotations_app, name="annotations")
@@ -21,7 +21,8 @@ DocumentsOpt = Annotated[Path, typer.Option("--documents", "-d", help="The docum
 
 @annotations_app.command("ingest")
 def ingest_command(
-    exports: Annotated[list[Path], typer.Argument(help="Prodigy db-out JSONL and/or Label Studio JSON exports.",
+    exports: Annotated[list[Path], typer.Argument(help="Prodigy db-out JSONL, Label Studio JSON exports and/or "
+                                                  "doccano JSONL exports (format told by content).",
                                                   exists=True, dir_okay=False)],
     documents: DocumentsOpt = Path("data/documents.jsonl"),
     out: Annotated[Path, typer.Option("--out", "-o", help="Normalised annotations JSONL (extended if it "
@@ -31,12 +32,20 @@ def ingest_command(
                                                "annotations on any other task are rejected.",
                                                exists=True, file_okay=False)] = None,
     fresh: Annotated[bool, typer.Option(help="Start OUT afresh instead of adding to it.")] = False,
+    annotator: Annotated[str | None, typer.Option(help="Annotator of doccano exports (they name nobody); default: "
+                                                  "the file name without extension, as doccano names per-user "
+                                                  "exports USERNAME.jsonl.")] = None,
 ) -> None:
-    """Map every annotated span back to its document; reject (one line each) what does not fit."""
+    """Map every annotated span back to its document; reject (one line each) what does not fit.
+
+    Prodigy and Label Studio offsets are code points; doccano offsets are UTF-16 code units and are converted
+    back to code points (an offset inside a surrogate pair is rejected). doccano has no accept/reject: every
+    exported example counts as accepted (export only approved documents).
+    """
     from corpus.annotations import ingest_annotations
 
     reporter = make_reporter()
-    stats = ingest_annotations(exports, documents, out, reporter, tasks_dir=tasks, fresh=fresh)
+    stats = ingest_annotations(exports, documents, out, reporter, tasks_dir=tasks, fresh=fresh, annotator=annotator)
     answers = ", ".join(f"{n} {a}" for a, n in stats.by_answer.items())
     console_err.print(
         f"[bold green]done[/]: {stats.read} annotations read ({answers}): {stats.added} new, {stats.replaced} "

@@ -19,7 +19,9 @@ and offset, so document offset = offset + task offset.
 \b
 prodigy      ner.manual.jsonl (entities), spans.manual.jsonl (claims + sources, overlapping),
              rel.manual.jsonl (sources + ATTRIBUTION/CUE relations, head/child = token index of the
-             span's last token), choice.jsonl (check-worthiness per CLAIM). Code-point offsets.
+             span's last token), choice.jsonl (check-worthiness per CLAIM, always shown in the
+             claim's own sentence(s) whatever --unit says). Code-point offsets. _task_hash is unique
+             per file (a 32-bit collision is re-hashed with a salt, deterministically).
              e.g. prodigy ner.manual NEWS blank:en DIR/ner.manual.jsonl --label PERSON,ORG,GPE
 labelstudio  tasks.json (data + predictions) and config.xml (paste it as the project's labeling
              config, then import tasks.json). Code-point offsets.
@@ -33,7 +35,8 @@ def tasks(
     documents: Annotated[Path, typer.Argument(help="Pre-labelled documents JSONL (from `corpus prelabel` or "
                                               "`corpus build`: data/documents.jsonl).")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="prodigy, labelstudio or doccano.")] = "prodigy",
-    unit: Annotated[str, typer.Option("--unit", "-u", help="paragraph, sentence or document.")] = "paragraph",
+    unit: Annotated[str, typer.Option("--unit", "-u", help="paragraph, sentence or document (the span views; "
+                                      "Prodigy choice tasks always use the claim's sentence).")] = "paragraph",
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default: data/tasks/FORMAT).")]
     = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
@@ -68,7 +71,8 @@ def tasks(
         f"{time.perf_counter() - started:.1f}s" + (f"; left out: {', '.join(left_out)}" if left_out else ""),
         highlight=False)
     if stats.hash_collisions:
-        console_err.print(f"[yellow]warning[/]: {stats.hash_collisions} 32-bit hash collisions (see above)")
+        console_err.print(f"  {stats.hash_collisions} 32-bit hash collisions re-hashed with a salt (hashes stay "
+                          "unique per file)", highlight=False)
     for path in paths:
         count = stats.tasks.get(path.name)
         console_err.print(f"  wrote {path}" + (f" ({count} tasks)" if count is not None else ""), highlight=False)

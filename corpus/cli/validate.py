@@ -1,4 +1,4 @@
-"""`corpus validate`: JSON Schemas + semantic checks on documents.jsonl and Prodigy task files."""
+"""`corpus validate`: JSON Schemas + semantic checks on documents, task files of every tool and annotations."""
 
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ from corpus.cli.common import app, console_err
 @app.command()
 def validate(
     paths: Annotated[list[Path], typer.Argument(help="documents.jsonl, Prodigy task files (ner.manual.jsonl, "
-                                                "spans.manual.jsonl, rel.manual.jsonl, choice.jsonl) or folders "
-                                                "(every known .jsonl file inside, recursively).")],
+                                                "spans.manual.jsonl, rel.manual.jsonl, choice.jsonl), Label Studio "
+                                                "tasks.json, doccano relations.jsonl / spans.jsonl, "
+                                                "annotations.jsonl, or folders (every known file inside, "
+                                                "recursively).")],
     max_problems: Annotated[int, typer.Option(help="Problems listed per file (all are counted).")] = 100,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary line.")] = False,
 ) -> None:
@@ -22,7 +24,10 @@ def validate(
 
     Semantic rules: offsets inside the text, text[start:end] equals the span text, spans on token boundaries,
     tokens tile the text, sentences inside paragraphs, labels in the label set, relation ends exist, unique ids
-    and _task_hash. Tasks validated together with documents.jsonl are checked against their documents.
+    and _task_hash (per file). Label Studio tasks.json: region offsets in range, value.text equal to the text,
+    unique region ids, relation ends and per-region choices pointing at regions, names and labels from the
+    config.xml beside it. doccano: UTF-16 offsets in range and on code-point boundaries, unique entity ids,
+    relation ends. Tasks validated together with documents.jsonl are checked against their documents.
     Exit code 1 when any error is found.
     """
     from corpus.validate import validate_files
@@ -36,7 +41,7 @@ def validate(
     kinds = ", ".join(f"{Path(f.path).name} ({f.records})" for f in checked) or "none"
     errors, warnings = result.errors, result.warnings
     if not result.files and errors == 0:
-        console_err.print("[bold red]error:[/] no documents.jsonl or Prodigy task files found in "
+        console_err.print("[bold red]error:[/] no documents, task or annotation files found in "
                           f"{', '.join(map(str, paths))}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
     status = "[bold red]invalid[/]" if errors else "[bold green]valid[/]"

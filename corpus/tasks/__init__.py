@@ -13,6 +13,8 @@ doccano       relations.jsonl, spans.jsonl                                      
 Every task is one unit of a document (``paragraph`` by default, ``sentence`` or ``document``), with offsets
 relative to the unit and the unit's place in the document recorded (Prodigy/doccano ``meta``, Label Studio
 ``data``: ``doc_id``, ``unit``, ``unit_index``, ``offset``), so ``document offset = offset + task offset``.
+Prodigy's ``choice.jsonl`` is the exception: check-worthiness is judged per sentence, so each claim's choice task
+is the claim's own sentence(s) whatever the unit.
 A unit never cuts a span or a relation: it is widened over as many segments as needed (see
 :mod:`corpus.tasks.units`). Outputs are written atomically and are byte-identical on rerun.
 """
@@ -39,7 +41,7 @@ def write_tasks(
     """Write the ``fmt`` task files for ``docs`` into ``out_dir`` and return their paths.
 
     ``report`` receives a warning per thing left out (unsegmented document, span off token boundaries,
-    overlapping entity in ``ner.manual``, hash collision); ``stats`` (a :class:`TaskStats`) is filled in.
+    overlapping entity in ``ner.manual``); ``stats`` (a :class:`TaskStats`) is filled in.
     """
     if fmt not in FORMATS:
         raise CorpusError(f"unknown task format '{fmt}' (choose from {', '.join(FORMATS)})")

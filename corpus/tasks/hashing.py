@@ -4,13 +4,18 @@ Prodigy's own ``set_hashes`` hashes only the text, so two identical paragraphs i
 and ``meta`` (where the document id lives) is ignored. We hash deliberately instead: BLAKE2b over a canonical
 JSON of what identifies the input (document id, unit, offset, text) and of what identifies the question asked
 about it (input hash, view, spans, relations, options), folded to a signed 32-bit integer as Prodigy stores.
+
+32 bits collide (at 100,000 tasks the chance of at least one pair is about 69 %), and Prodigy silently skips a
+task whose ``_task_hash`` it has already seen. :class:`UniqueHashes` therefore re-hashes a colliding value with a
+counter as salt (:func:`resalt`) until it is unused: hashes stay unique where it matters, the hash of a task that
+does not collide is unchanged, and the same input in the same order gives the same bytes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from typing import Any
 
 
@@ -49,3 +54,36 @@ def task_hash(
         "relations": [[r["head"], r["child"], r["label"]] for r in relations],
         "options": list(options),
     })
+
+
+def resalt(value: int, salt: int) -> int:
+    """The ``salt``-th replacement for a hash ``value`` that collided (``salt`` counts from 1)."""
+    return hash32({"collided": value, "salt": salt})
+
+
+class UniqueHashes:
+    """Hands out hashes unique within one scope (a task file, or a whole export for input hashes).
+
+    ``claim(value, key)`` returns ``value`` unless another key already holds it; then ``resalt(value, 1)``,
+    ``resalt(value, 2)``, … until one is free. The same ``key`` claiming again gets its own hash back, so one
+    unit keeps one ``_input_hash`` in every file; ``key=None`` means "always a new holder" (every task of a
+    file is distinct, even a duplicated document's). ``resalted`` counts the collisions resolved.
+    """
+
+    def __init__(self) -> None:
+        self._holder: dict[int, Hashable] = {}
+        self._by_key: dict[Hashable, int] = {}
+        self.resalted = 0
+
+    def claim(self, value: int, key: Hashable | None = None) -> int:
+        if key is not None and key in self._by_key:
+            return self._by_key[key]
+        candidate, salt = value, 0
+        while candidate in self._holder:
+            salt += 1
+            candidate = resalt(value, salt)
+        self.resalted += salt > 0
+        self._holder[candidate] = key
+        if key is not None:
+            self._by_key[key] = candidate
+        return candidate

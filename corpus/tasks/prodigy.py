@@ -11,14 +11,19 @@ Files written to ``out_dir``:
   itself writes), with the full spans under ``head_span``/``child_span``.
 - ``choice.jsonl`` (view ``choice``): one task per CLAIM span asking CHECKWORTHY / NOT_CHECKWORTHY, the claim
   shown as the task's only span, ``accept`` pre-selected from the claim's ``attrs["checkworthy"]`` (empty when
-  the labeller did not decide); ``meta`` adds ``span_id`` and ``score``.
+  the labeller did not decide); ``meta`` adds ``span_id`` and ``score``. Check-worthiness is judged per
+  sentence, so a choice task's unit is always the claim's own sentence (``meta.unit = "sentence"``,
+  ``meta.offset`` = the sentence start, ``unit_index`` = the sentence's index), widened over the following
+  sentences only when the claim itself runs over them -- whatever unit the span views use. (At paragraph or
+  document unit, repeating the whole unit per claim made this file grow with the unit.)
 
 Every task carries ``text`` (the unit's text), ``tokens`` relative to the unit (``ws`` false on its last token),
 ``spans`` relative to the unit with inclusive ``token_start``/``token_end`` and the extra keys ``id`` (the
 document span id), ``score`` and ``labeller``; ``meta`` = ``{doc_id, unit, unit_index, offset}`` so that
 ``doc_start = meta.offset + span.start``. Offsets are Python code points, as Prodigy counts them.
 ``_input_hash``/``_task_hash`` come from :mod:`corpus.tasks.hashing` (stable across runs and machines; Prodigy
-keeps hashes already present).
+keeps hashes already present). A ``_task_hash`` is unique within its file and an ``_input_hash`` within the
+export: a 32-bit collision is re-hashed with a counter as salt, deterministically (same input, same bytes).
 """
 
 from __future__ import annotations
@@ -30,8 +35,8 @@ from pathlib import Path
 from corpus.document import CHECKWORTHY_OPTIONS
 from corpus.errors import InputProblem
 from corpus.jsonl import atomic_writer, dumps
-from corpus.tasks.hashing import input_hash, task_hash
-from corpus.tasks.units import Report, TaskStats, Unit, document_units
+from corpus.tasks.hashing import UniqueHashes, input_hash, task_hash
+from corpus.tasks.units import Report, TaskStats, Unit, claim_sentence_units, document_units
 
 NER_FILE, SPANS_FILE = "ner.manual.jsonl", "spans.manual.jsonl"
 REL_FILE, CHOICE_FILE = "rel.manual.jsonl", "choice.jsonl"
@@ -53,37 +58,25 @@ def _non_overlapping(spans: list[dict]) -> tuple[list[dict], list[dict]]:
     return kept, dropped
 
 
-class HashRegistry:
-    """Notices when two different keys of one run get the same 32-bit hash (rare, but Prodigy would merge them)."""
+def unit_tasks(unit: Unit, choice_units: dict[str, Unit] | None = None) -> dict[str, list[dict]]:
+    """The Prodigy tasks of one unit, by output file name (entities assumed already non-overlapping).
 
-    def __init__(self, stats: TaskStats, report: Report | None, what: str):
-        self.seen: dict[int, object] = {}
-        self.stats, self.report, self.what = stats, report, what
+    ``choice_units`` maps a claim's span id to its own sentence unit (:func:`claim_sentence_units`); a claim
+    missing from it is asked about in ``unit`` itself. Hashes are the plain :mod:`corpus.tasks.hashing` values,
+    before :func:`write_prodigy` makes them unique.
+    """
 
-    def check(self, value: int, key: object, where: str) -> None:
-        prior = self.seen.setdefault(value, key)
-        if prior != key:
-            self.stats.hash_collisions += 1
-            if self.report:
-                self.report(InputProblem(where, f"{self.what} {value} collides with another task's; Prodigy "
-                                         "would treat them as one", severity="warning"))
-
-
-def unit_tasks(unit: Unit) -> dict[str, list[dict]]:
-    """The Prodigy tasks of one unit, by output file name (entities assumed already non-overlapping)."""
-    base_hash = input_hash(unit.doc_id, unit.kind, unit.start, unit.text)
-
-    def task(view: str, spans: list[dict], relations: list[dict] | None = None, meta: dict | None = None,
-             options: list[dict] | None = None, accept: list[str] | None = None) -> dict:
-        out: dict = {"text": unit.text, "meta": meta or unit.meta, "tokens": unit.tokens, "spans": spans}
+    def task(u: Unit, view: str, spans: list[dict], relations: list[dict] | None = None,
+             meta: dict | None = None, options: list[dict] | None = None, accept: list[str] | None = None) -> dict:
+        base_hash = input_hash(u.doc_id, u.kind, u.start, u.text)
+        out: dict = {"text": u.text, "meta": meta or u.meta, "tokens": u.tokens, "spans": spans}
         if relations is not None:
             out["relations"] = relations
         if options is not None:
             out["options"] = options
             out["accept"] = accept or []
         out["_input_hash"] = base_hash
-        out["_task_hash"] = task_hash(base_hash, view, spans, relations or (),
-                                      [o["id"] for o in options or ()])
+        out["_task_hash"] = task_hash(base_hash, view, spans, relations or (), [o["id"] for o in options or ()])
         out["_view_id"] = view
         return out
 
@@ -95,15 +88,17 @@ def unit_tasks(unit: Unit) -> dict[str, list[dict]]:
         relations.append({"head": head["token_end"], "child": child["token_end"], "label": rel["label"],
                           "head_span": head, "child_span": child, "id": rel["id"]})
     tasks = {
-        NER_FILE: [task("ner_manual", entities)],
-        SPANS_FILE: [task("spans_manual", unit.spans_of("claims", "sources"))],
-        REL_FILE: [task("relations", sources, relations)],
+        NER_FILE: [task(unit, "ner_manual", entities)],
+        SPANS_FILE: [task(unit, "spans_manual", unit.spans_of("claims", "sources"))],
+        REL_FILE: [task(unit, "relations", sources, relations)],
         CHOICE_FILE: [],
     }
     for claim in unit.spans_of("claims"):
-        option = unit.checkworthy[claim["id"]]
-        tasks[CHOICE_FILE].append(task("choice", [claim], meta={**unit.meta, "span_id": claim["id"],
-                                                                 "score": claim["score"]},
+        own = (choice_units or {}).get(claim["id"], unit)
+        shown = own.span(claim["id"])
+        option = own.checkworthy[claim["id"]]
+        tasks[CHOICE_FILE].append(task(own, "choice", [shown], meta={**own.meta, "span_id": claim["id"],
+                                                                     "score": claim["score"]},
                                        options=OPTIONS, accept=[option] if option else []))
     return tasks
 
@@ -113,15 +108,24 @@ def write_prodigy(docs: Iterable[dict], out_dir: Path, unit: str, report: Report
     """Write the four Prodigy task files into ``out_dir`` (atomically, all or none); return their paths."""
     stats = stats if stats is not None else TaskStats()
     paths = [out_dir / name for name in FILES]
-    input_hashes = HashRegistry(stats, report, "_input_hash")
-    task_hashes = HashRegistry(stats, report, "_task_hash")
+    # One unit keeps one _input_hash in every file; a _task_hash is unique within its file (Prodigy skips a
+    # repeated one). Cross-file repeats are harmless: each file goes into its own dataset.
+    input_hashes = UniqueHashes()
+    task_hashes = {name: UniqueHashes() for name in FILES}
     with ExitStack() as stack:
         handles = {path.name: stack.enter_context(atomic_writer(path)) for path in paths}
         for name in FILES:
             stats.tasks.setdefault(name, 0)
         for doc in docs:
             where = str(doc.get("origin") or doc.get("id"))
-            for u in document_units(doc, unit, report, stats):
+            units = document_units(doc, unit, report, stats)
+            claims = [s for s in doc.get("spans") or () if isinstance(s, dict) and s.get("layer") == "claims"
+                      and any(s.get("id") in u.layers for u in units)]
+            choice_units = claim_sentence_units(doc, claims) if claims else {}
+            if choice_units is None and report:
+                report(InputProblem(where, f"document {doc['id']}: sentences missing or malformed; its choice "
+                                    f"tasks show the whole {unit} unit", severity="warning"))
+            for u in units:
                 dropped = len(u.spans_of("entities")) - len(_non_overlapping(u.spans_of("entities"))[0])
                 if dropped:
                     stats.overlapping_entities += dropped
@@ -129,12 +133,19 @@ def write_prodigy(docs: Iterable[dict], out_dir: Path, unit: str, report: Report
                         report(InputProblem(where, f"document {u.doc_id}: {dropped} overlapping entity span(s) left "
                                             f"out of {NER_FILE} ({unit} {u.index}); they stay in the document",
                                             severity="warning"))
-                for name, tasks in unit_tasks(u).items():
+                for name, tasks in unit_tasks(u, choice_units).items():
                     for t in tasks:
-                        input_hashes.check(t["_input_hash"], (u.doc_id, u.kind, u.start), where)
-                        task_hashes.check(t["_task_hash"], (name, u.doc_id, u.start, t["meta"].get("span_id")),
-                                          where)
+                        meta = t["meta"]
+                        unit_key = (meta["doc_id"], meta["unit"], meta["offset"], len(t["text"]))
+                        plain_input = t["_input_hash"]
+                        t["_input_hash"] = input_hashes.claim(plain_input, unit_key)
+                        plain_task = t["_task_hash"]
+                        if t["_input_hash"] != plain_input:  # the task hash builds on the (re-salted) input
+                            plain_task = task_hash(t["_input_hash"], t["_view_id"], t["spans"],
+                                                   t.get("relations") or (), [o["id"] for o in t.get("options", ())])
+                        t["_task_hash"] = task_hashes[name].claim(plain_task)
                         handles[name].write(dumps(t))
                         handles[name].write(b"\n")
                     stats.count_task(name, len(tasks))
+    stats.hash_collisions += input_hashes.resalted + sum(h.resalted for h in task_hashes.values())
     return paths

@@ -14,7 +14,7 @@ span offsets count from ``unit.start`` (code points), token indices count from t
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -39,7 +39,7 @@ class TaskStats:
     skipped_spans: int = 0  # malformed or off token boundaries
     skipped_relations: int = 0  # an end is missing or was skipped
     overlapping_entities: int = 0  # left out of ner.manual, which cannot show overlaps
-    hash_collisions: int = 0  # two different inputs/tasks with the same 32-bit hash
+    hash_collisions: int = 0  # 32-bit hash collisions resolved by re-hashing with a salt (Prodigy only)
 
     def count_task(self, name: str, n: int = 1) -> None:
         self.tasks[name] = self.tasks.get(name, 0) + n
@@ -246,34 +246,79 @@ def document_units(doc: dict, kind: str, report: Report | None = None, stats: Ta
 
     token_starts = doc_index.starts
     units = []
+    def relation_order(rel: dict) -> tuple:
+        head, child = spans[rel["head"]], spans[rel["child"]]
+        return (head["start"], head["end"], head["label"], child["start"], child["end"], child["label"], rel["label"],
+                str(rel.get("id")))
+
     for g, (a, b) in enumerate(groups):
-        start, end = segments[a][0], segments[b][1]
-        unit_text = text[start:end]
-        lo, hi = bisect_left(token_starts, start), bisect_left(token_starts, end)
-        unit_tokens = []
-        for n, tok in enumerate(tokens[lo:hi]):
-            s, e = tok["start"] - start, tok["end"] - start
-            unit_tokens.append({"text": unit_text[s:e], "start": s, "end": e, "id": n,
-                                "ws": e < len(unit_text) and unit_text[e].isspace()})
-        index = TokenIndex(unit_tokens)
-        task_spans, layers, checkworthy = [], {}, {}
-        for span in sorted(by_group.get(g, ()), key=lambda s: (s["start"], -s["end"], s["id"])):
-            s, e = span["start"] - start, span["end"] - start
-            first_tok, last_tok = index.token_range(s, e)
-            task_spans.append({"start": s, "end": e, "token_start": first_tok, "token_end": last_tok,
-                               "label": span["label"], "id": span["id"], "score": span.get("score"),
-                               "labeller": span.get("labeller")})
-            layers[span["id"]] = span["layer"]
-            if span["layer"] == "claims":
-                checkworthy[span["id"]] = checkworthy_option(span)
+        # Ordered by content, not ids: the same annotations give the same task (and hash) whoever numbered them.
         unit_relations = [{"id": r.get("id"), "label": r["label"], "head": r["head"], "child": r["child"]}
-                          for r in rels_by_group.get(g, ())]
+                          for r in sorted(rels_by_group.get(g, ()), key=relation_order)]
         if b > a:
             stats.widened_units += 1
-        units.append(Unit(doc_id, kind, g, start, end, unit_text, unit_tokens, task_spans, layers, checkworthy,
-                          unit_relations, segments=b - a + 1))
+        units.append(_make_unit(doc, kind, g, segments[a][0], segments[b][1], token_starts, by_group.get(g, ()),
+                                unit_relations, b - a + 1))
     stats.documents += 1
     stats.units += len(units)
+    return units
+
+
+def _make_unit(doc: dict, kind: str, index: int, start: int, end: int, token_starts: list[int],
+               spans: Iterable[dict], relations: list[dict], segments: int) -> Unit:
+    """The unit ``doc["text"][start:end]`` holding ``spans`` (document spans on token boundaries inside it)."""
+    unit_text = doc["text"][start:end]
+    lo, hi = bisect_left(token_starts, start), bisect_left(token_starts, end)
+    unit_tokens = []
+    for n, tok in enumerate(doc["tokens"][lo:hi]):
+        s, e = tok["start"] - start, tok["end"] - start
+        unit_tokens.append({"text": unit_text[s:e], "start": s, "end": e, "id": n,
+                            "ws": e < len(unit_text) and unit_text[e].isspace()})
+    token_index = TokenIndex(unit_tokens)
+    task_spans, layers, checkworthy = [], {}, {}
+    for span in sorted(spans, key=lambda s: (s["start"], -s["end"], s["label"], s["id"])):
+        s, e = span["start"] - start, span["end"] - start
+        first_tok, last_tok = token_index.token_range(s, e) or (None, None)  # None only for hand-broken tokens
+        task_spans.append({"start": s, "end": e, "token_start": first_tok, "token_end": last_tok,
+                           "label": span["label"], "id": span["id"], "score": span.get("score"),
+                           "labeller": span.get("labeller")})
+        layers[span["id"]] = span["layer"]
+        if span["layer"] == "claims":
+            checkworthy[span["id"]] = checkworthy_option(span)
+    return Unit(doc["id"], kind, index, start, end, unit_text, unit_tokens, task_spans, layers, checkworthy,
+                relations, segments=segments)
+
+
+def claim_sentence_units(doc: dict, claims: Iterable[dict]) -> dict[str, Unit] | None:
+    """One unit per claim (by span id) made of the claim's own sentence(s), whatever the unit of the span views.
+
+    Check-worthiness is judged per sentence, so a choice task shows the sentence holding the claim, widened over
+    the next sentences only when the claim itself runs over them (relations and other spans do not widen it).
+    ``unit_index`` is the index of the unit's first sentence in ``doc["sentences"]``. Returns ``None`` when the
+    document's sentences are missing or malformed (the caller falls back to the span unit); a claim whose ends
+    lie outside every sentence, or that does not sit on the tokens, is left out of the mapping (same fallback).
+    ``claims`` are document spans already checked by :func:`document_units`.
+    """
+    tokens = doc.get("tokens") or []
+    sentences = doc.get("sentences") or []
+    if not tokens or not sentences or _structure_problem(doc, tokens, "sentence") is not None:
+        return None
+    sentence_starts = [s for s, _ in sentences]
+    token_starts = [t["start"] for t in tokens]
+
+    def sentence_of(char: int) -> int | None:
+        i = bisect_right(sentence_starts, char) - 1
+        return i if i >= 0 and sentences[i][0] <= char < sentences[i][1] else None
+
+    units: dict[str, Unit] = {}
+    for claim in claims:
+        first, last = sentence_of(claim["start"]), sentence_of(claim["end"] - 1)
+        if first is None or last is None:
+            continue
+        unit = _make_unit(doc, "sentence", first, sentences[first][0], sentences[last][1], token_starts, [claim],
+                          [], last - first + 1)
+        if unit.spans[0]["token_start"] is not None:
+            units[claim["id"]] = unit
     return units
 
 
