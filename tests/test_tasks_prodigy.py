@@ -445,3 +445,32 @@ def test_malformed_records_are_reported_and_the_rest_exported(tmp_path):
     assert [p.severity for p in problems] == ["error", "error"]
     assert "token 1 is not" in problems[0].message and "sentences[0] (5-2)" in problems[1].message
     assert {t["meta"]["doc_id"] for t in files["ner.manual.jsonl"]} == {good["id"]}
+
+
+def test_shared_unit_tokens_equal_the_plain_definition():
+    """The per-document token cache (texts, ws flags, JSON spliced into tasks) gives what the unit text says."""
+    from corpus.tasks.units import DocTokens
+
+    text = 'He said "no" 👩\u200d💻.\tThen\nleft'
+    starts, ends = [0, 3, 8, 9, 11, 13, 16, 18, 23], [2, 7, 9, 11, 12, 16, 17, 22, 27]
+    tokens = DocTokens(text, starts, ends)
+    for start, end in [(0, len(text)), (0, 12), (3, 17), (8, 11), (18, 27), (13, 20)]:  # (13, 20): cuts a token
+        unit_text = text[start:end]
+        expected = [{"text": unit_text[s - start:e - start], "start": s - start, "end": e - start, "id": n,
+                     "ws": e - start < len(unit_text) and unit_text[e - start].isspace()}
+                    for n, (s, e) in enumerate((s, e) for s, e in zip(starts, ends, strict=True) if start <= s < end)]
+        assert tokens.unit_tokens(start, end) == expected, (start, end)
+        assert tokens.unit_tokens_json(start, end) == json.dumps(expected, ensure_ascii=False,
+                                                                 separators=(",", ":")).encode("utf-8")
+    assert tokens.unit_tokens(0, 12) is tokens.unit_tokens(0, 12)  # built once, shared by every view
+
+
+def test_canonical_json_matches_the_json_module_on_what_tasks_hash():
+    from corpus.tasks.hashing import canonical_json
+
+    values = [{"doc_id": "d\u00e9j\u00e0", "unit": "sentence", "offset": 12, "text": 'a "b"\\ \n\t\x01\x7f\u2028 🇺🇦'},
+              {"view": "relations", "spans": [[0, 4, "PERSON"]], "relations": [[1, 6, "CUE"]], "options": [],
+               "input": -(2**31)}, {"big": 2**70, "Z": None, "a": [True, False]}]
+    for value in values:
+        assert canonical_json(value) == json.dumps(value, sort_keys=True, separators=(",", ":"),
+                                                   ensure_ascii=False).encode("utf-8")

@@ -34,12 +34,13 @@ RELATIONS_FILE, SPANS_FILE = "relations.jsonl", "spans.jsonl"
 
 def unit_records(unit: Unit) -> tuple[dict, dict]:
     """The ``relations.jsonl`` and ``spans.jsonl`` records of one unit (offsets in UTF-16 code units)."""
-    utf16 = utf16_offsets(unit.text)
     entities, number = [], {}
+    # Only characters past U+FFFF count 2 in UTF-16; without any, code points are UTF-16 offsets already.
+    utf16 = utf16_offsets(unit.text) if unit.text and max(unit.text) > "\uffff" else None
     for n, span in enumerate(unit.spans):
         number[span["id"]] = n
-        entities.append({"id": n, "start_offset": utf16[span["start"]], "end_offset": utf16[span["end"]],
-                         "label": span["label"]})
+        start, end = (utf16[span["start"]], utf16[span["end"]]) if utf16 else (span["start"], span["end"])
+        entities.append({"id": n, "start_offset": start, "end_offset": end, "label": span["label"]})
     relations = [{"id": n, "from_id": number[rel["head"]], "to_id": number[rel["child"]], "type": rel["label"]}
                  for n, rel in enumerate(unit.relations)]
     meta = unit.meta

@@ -13,21 +13,34 @@ does not collide is unchanged, and the same input in the same order gives the sa
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Hashable, Iterable
+from functools import partial
+from hashlib import blake2b
 from typing import Any
+
+import orjson
+
+_blake2b = partial(blake2b, digest_size=4, person=b"corpus-tasks")
 
 
 def canonical_json(obj: Any) -> bytes:
-    """Key-sorted, compact, UTF-8 JSON: the same value always gives the same bytes."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    """Key-sorted, compact, UTF-8 JSON: the same value always gives the same bytes.
+
+    The bytes are those of ``json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` for
+    what tasks hash (strings, integers, lists, string-keyed objects): orjson writes the same escapes and key
+    order, several times faster. Values orjson refuses (integers past 64 bits, non-string keys) take the
+    ``json`` path; floats are never hashed (their exponent spelling differs between the two).
+    """
+    try:
+        return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:
+        return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 def hash32(obj: Any) -> int:
     """A signed 32-bit integer from the BLAKE2b digest of ``canonical_json(obj)``."""
-    digest = hashlib.blake2b(canonical_json(obj), digest_size=4, person=b"corpus-tasks").digest()
-    return int.from_bytes(digest, "big", signed=True)
+    return int.from_bytes(_blake2b(canonical_json(obj)).digest(), "big", signed=True)
 
 
 def input_hash(doc_id: str, unit: str, offset: int, text: str) -> int:
@@ -47,12 +60,13 @@ def task_hash(
     Only what the annotator is asked about counts: span ``[start, end, label]`` and relation
     ``[head, child, label]``; scores and labeller names do not, so re-scoring keeps the task hash.
     """
+    # Keys already in sorted order (what canonical_json would sort them into).
     return hash32({
         "input": input_hash_,
-        "view": view_id,
-        "spans": [[s["start"], s["end"], s["label"]] for s in spans],
-        "relations": [[r["head"], r["child"], r["label"]] for r in relations],
         "options": list(options),
+        "relations": [[r["head"], r["child"], r["label"]] for r in relations],
+        "spans": [[s["start"], s["end"], s["label"]] for s in spans],
+        "view": view_id,
     })
 
 

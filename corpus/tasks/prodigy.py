@@ -32,9 +32,11 @@ from collections.abc import Iterable
 from contextlib import ExitStack
 from pathlib import Path
 
+import orjson
+
 from corpus.document import CHECKWORTHY_OPTIONS
 from corpus.errors import InputProblem
-from corpus.jsonl import atomic_writer, dumps
+from corpus.jsonl import atomic_writer
 from corpus.tasks.hashing import UniqueHashes, input_hash, task_hash
 from corpus.tasks.units import Report, TaskStats, Unit, claim_sentence_units, document_units
 
@@ -58,49 +60,82 @@ def _non_overlapping(spans: list[dict]) -> tuple[list[dict], list[dict]]:
     return kept, dropped
 
 
+# Pre-encoded JSON spliced into tasks: a unit's text and tokens are encoded once and shared by all its views.
+_Fragment = getattr(orjson, "Fragment", None)  # orjson >= 3.9.14; older: encode the objects each time
+_OPTIONS_JSON = _Fragment(orjson.dumps(OPTIONS)) if _Fragment else OPTIONS
+_OPTION_IDS = [o["id"] for o in OPTIONS]
+
+
+def _split_layers(unit: Unit) -> tuple[list[dict], list[dict], list[dict], list[dict]]:
+    """``(entities, claims + sources, sources, claims)`` of a unit, each in the unit's span order, in one pass."""
+    entities, claims_sources, sources, claims = [], [], [], []
+    layer_of = unit.layers
+    for span in unit.spans:
+        layer = layer_of[span["id"]]
+        if layer == "entities":
+            entities.append(span)
+        else:
+            claims_sources.append(span)
+            (sources if layer == "sources" else claims).append(span)
+    return entities, claims_sources, sources, claims
+
+
 def unit_tasks(unit: Unit, choice_units: dict[str, Unit] | None = None) -> dict[str, list[dict]]:
     """The Prodigy tasks of one unit, by output file name (entities assumed already non-overlapping).
 
     ``choice_units`` maps a claim's span id to its own sentence unit (:func:`claim_sentence_units`); a claim
     missing from it is asked about in ``unit`` itself. Hashes are the plain :mod:`corpus.tasks.hashing` values,
-    before :func:`write_prodigy` makes them unique.
+    before :func:`write_prodigy` makes them unique. (The readable form of what :func:`write_prodigy` encodes.)
     """
+    return {name: [_task(u, view, spans, relations, meta, options, accept, input_hash(u.doc_id, u.kind, u.start,
+                                                                                      u.text), plain=True)
+                   for u, view, spans, relations, meta, options, accept in questions]
+            for name, questions in _unit_questions(unit, choice_units, _non_overlapping).items()}
 
-    def task(u: Unit, view: str, spans: list[dict], relations: list[dict] | None = None,
-             meta: dict | None = None, options: list[dict] | None = None, accept: list[str] | None = None) -> dict:
-        base_hash = input_hash(u.doc_id, u.kind, u.start, u.text)
-        out: dict = {"text": u.text, "meta": meta or u.meta, "tokens": u.tokens, "spans": spans}
-        if relations is not None:
-            out["relations"] = relations
-        if options is not None:
-            out["options"] = options
-            out["accept"] = accept or []
-        out["_input_hash"] = base_hash
-        out["_task_hash"] = task_hash(base_hash, view, spans, relations or (), [o["id"] for o in options or ()])
-        out["_view_id"] = view
-        return out
 
-    entities, _ = _non_overlapping(unit.spans_of("entities"))
-    sources = unit.spans_of("sources")
+def _unit_questions(unit: Unit, choice_units: dict[str, Unit] | None, non_overlapping) -> dict[str, list[tuple]]:
+    """What each view asks about ``unit``: ``(unit shown, view, spans, relations, meta, options, accept)`` per task."""
+    entities, claims_sources, sources, claims = _split_layers(unit)
+    entities = non_overlapping(entities)[0]
     relations = []
-    for rel in unit.relations:
-        head, child = unit.span(rel["head"]), unit.span(rel["child"])
-        relations.append({"head": head["token_end"], "child": child["token_end"], "label": rel["label"],
-                          "head_span": head, "child_span": child, "id": rel["id"]})
-    tasks = {
-        NER_FILE: [task(unit, "ner_manual", entities)],
-        SPANS_FILE: [task(unit, "spans_manual", unit.spans_of("claims", "sources"))],
-        REL_FILE: [task(unit, "relations", sources, relations)],
-        CHOICE_FILE: [],
-    }
-    for claim in unit.spans_of("claims"):
+    if unit.relations:
+        span = unit.span
+        for rel in unit.relations:
+            head, child = span(rel["head"]), span(rel["child"])
+            relations.append({"head": head["token_end"], "child": child["token_end"], "label": rel["label"],
+                              "head_span": head, "child_span": child, "id": rel["id"]})
+    meta = unit.meta
+    choices = []
+    for claim in claims:
         own = (choice_units or {}).get(claim["id"], unit)
-        shown = own.span(claim["id"])
         option = own.checkworthy[claim["id"]]
-        tasks[CHOICE_FILE].append(task(own, "choice", [shown], meta={**own.meta, "span_id": claim["id"],
-                                                                     "score": claim["score"]},
-                                       options=OPTIONS, accept=[option] if option else []))
-    return tasks
+        choices.append((own, "choice", [own.span(claim["id"])], None,
+                        {**own.meta, "span_id": claim["id"], "score": claim["score"]}, OPTIONS,
+                        [option] if option else []))
+    return {
+        NER_FILE: [(unit, "ner_manual", entities, None, meta, None, None)],
+        SPANS_FILE: [(unit, "spans_manual", claims_sources, None, meta, None, None)],
+        REL_FILE: [(unit, "relations", sources, relations, meta, None, None)],
+        CHOICE_FILE: choices,
+    }
+
+
+def _task(u: Unit, view: str, spans: list[dict], relations: list[dict] | None, meta: dict,
+          options: list[dict] | None, accept: list[str] | None, input_hash_: int, plain: bool = False) -> dict:
+    """One task; ``plain`` gives real ``text``/``tokens`` values instead of pre-encoded fragments."""
+    if plain or _Fragment is None:
+        out: dict = {"text": u.text, "meta": meta, "tokens": u.tokens, "spans": spans}
+    else:
+        out = {"text": u.text, "meta": meta, "tokens": _Fragment(u.tokens_json), "spans": spans}
+    if relations is not None:
+        out["relations"] = relations
+    if options is not None:
+        out["options"] = options if plain else _OPTIONS_JSON
+        out["accept"] = accept or []
+    out["_input_hash"] = input_hash_
+    out["_task_hash"] = task_hash(input_hash_, view, spans, relations or (), _OPTION_IDS if options else [])
+    out["_view_id"] = view
+    return out
 
 
 def write_prodigy(docs: Iterable[dict], out_dir: Path, unit: str, report: Report | None = None,
@@ -112,6 +147,15 @@ def write_prodigy(docs: Iterable[dict], out_dir: Path, unit: str, report: Report
     # repeated one). Cross-file repeats are harmless: each file goes into its own dataset.
     input_hashes = UniqueHashes()
     task_hashes = {name: UniqueHashes() for name in FILES}
+    buffers: dict[str, list[bytes]] = {name: [] for name in FILES}
+    counts = dict.fromkeys(FILES, 0)
+    dropped_entities: list[int] = []
+
+    def non_overlapping(spans: list[dict]) -> tuple[list[dict], list[dict]]:
+        kept, dropped = _non_overlapping(spans)
+        dropped_entities.append(len(dropped))
+        return kept, dropped
+
     with ExitStack() as stack:
         handles = {path.name: stack.enter_context(atomic_writer(path)) for path in paths}
         for name in FILES:
@@ -119,33 +163,46 @@ def write_prodigy(docs: Iterable[dict], out_dir: Path, unit: str, report: Report
         for doc in docs:
             where = str(doc.get("origin") or doc.get("id"))
             units = document_units(doc, unit, report, stats)
-            claims = [s for s in doc.get("spans") or () if isinstance(s, dict) and s.get("layer") == "claims"
-                      and any(s.get("id") in u.layers for u in units)]
-            choice_units = claim_sentence_units(doc, claims) if claims else {}
+            choice_units: dict[str, Unit] | None = {}
+            if units:
+                in_units = set().union(*(u.layers for u in units))
+                claims = [s for s in doc.get("spans") or () if isinstance(s, dict) and s.get("layer") == "claims"
+                          and isinstance(s.get("id"), str) and s["id"] in in_units]
+                if claims:
+                    choice_units = claim_sentence_units(doc, claims, units[0].doc_tokens)
             if choice_units is None and report:
                 report(InputProblem(where, f"document {doc['id']}: sentences missing or malformed; its choice "
                                     f"tasks show the whole {unit} unit", severity="warning"))
+            # One _input_hash per unit (by its key), claimed in task order: the first task showing it claims it.
+            unit_input: dict[int, int] = {}
             for u in units:
-                dropped = len(u.spans_of("entities")) - len(_non_overlapping(u.spans_of("entities"))[0])
+                dropped_entities.clear()
+                questions = _unit_questions(u, choice_units, non_overlapping)
+                dropped = dropped_entities[0]
                 if dropped:
                     stats.overlapping_entities += dropped
                     if report:
                         report(InputProblem(where, f"document {u.doc_id}: {dropped} overlapping entity span(s) left "
                                             f"out of {NER_FILE} ({unit} {u.index}); they stay in the document",
                                             severity="warning"))
-                for name, tasks in unit_tasks(u, choice_units).items():
-                    for t in tasks:
-                        meta = t["meta"]
-                        unit_key = (meta["doc_id"], meta["unit"], meta["offset"], len(t["text"]))
-                        plain_input = t["_input_hash"]
-                        t["_input_hash"] = input_hashes.claim(plain_input, unit_key)
-                        plain_task = t["_task_hash"]
-                        if t["_input_hash"] != plain_input:  # the task hash builds on the (re-salted) input
-                            plain_task = task_hash(t["_input_hash"], t["_view_id"], t["spans"],
-                                                   t.get("relations") or (), [o["id"] for o in t.get("options", ())])
-                        t["_task_hash"] = task_hashes[name].claim(plain_task)
-                        handles[name].write(dumps(t))
-                        handles[name].write(b"\n")
-                    stats.count_task(name, len(tasks))
+                for name, tasks in questions.items():
+                    buffer, unique = buffers[name], task_hashes[name]
+                    for shown, view, spans, relations, meta, options, accept in tasks:
+                        claimed = unit_input.get(id(shown))
+                        if claimed is None:
+                            unit_key = (shown.doc_id, shown.kind, shown.start, len(shown.text))
+                            claimed = input_hashes.claim(input_hash(shown.doc_id, shown.kind, shown.start,
+                                                                    shown.text), unit_key)
+                            unit_input[id(shown)] = claimed
+                        t = _task(shown, view, spans, relations, meta, options, accept, claimed)
+                        t["_task_hash"] = unique.claim(t["_task_hash"])
+                        buffer.append(orjson.dumps(t, option=orjson.OPT_APPEND_NEWLINE))
+                    counts[name] += len(tasks)
+            for name, buffer in buffers.items():  # one large write per file and document
+                if buffer:
+                    handles[name].write(b"".join(buffer))
+                    buffer.clear()
+    for name in FILES:
+        stats.count_task(name, counts[name])
     stats.hash_collisions += input_hashes.resalted + sum(h.resalted for h in task_hashes.values())
     return paths
