@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from corpus.document import ENTITY_LABELS, LAYERS, new_document, spans_of
+from corpus.document import ENTITY_LABELS, LAYERS, attribution_components, new_document, spans_of
 from corpus.errors import CorpusError, InputProblem
 from corpus.jsonl import read_jsonl, write_jsonl
 from corpus.segment import segment_document
@@ -286,38 +286,22 @@ def predicted_attributions(doc: dict) -> list[dict]:
     A cue and the content fragments it introduces form one attribution (CUE relations); sources attach
     through ATTRIBUTION relations to the contents. Fragments linked to nothing stand alone.
     """
-    spans = {s["id"]: s for s in spans_of(doc, "sources")}
-    parent = {sid: sid for sid in spans}
-
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for rel in doc.get("relations", ()):
-        if rel["head"] in spans and rel["child"] in spans:
-            a, b = find(rel["head"]), find(rel["child"])
-            if a != b:
-                parent[max(a, b, key=_span_order(spans))] = min(a, b, key=_span_order(spans))
-    groups: dict[str, dict[str, list[list[int]]]] = {}
-    for sid, span in spans.items():
-        role = {"SOURCE": "source", "CUE": "cue", "CONTENT": "content"}.get(span["label"])
-        if role is None:
-            continue
-        group = groups.setdefault(find(sid), {r: [] for r in ROLES})
-        group[role].append([span["start"], span["end"]])
     out = []
-    for group in groups.values():
-        for role in ROLES:
-            group[role].sort()
-        out.append(group)
+    for members in attribution_components(doc.get("spans", ()), doc.get("relations", ())):
+        group: dict[str, list[list[int]]] = {r: [] for r in ROLES}
+        for span in members:
+            role = _ROLE_OF_LABEL.get(span["label"])
+            if role is not None:
+                group[role].append([span["start"], span["end"]])
+        if any(group.values()):
+            for role in ROLES:
+                group[role].sort()
+            out.append(group)
     out.sort(key=lambda g: min((f for r in ROLES for f in g[r]), default=[0, 0]))
     return out
 
 
-def _span_order(spans: dict[str, dict]) -> Callable[[str], tuple[int, int, str]]:
-    return lambda sid: (spans[sid]["start"], spans[sid]["end"], sid)
+_ROLE_OF_LABEL = {"SOURCE": "source", "CUE": "cue", "CONTENT": "content"}
 
 
 def predicted_claims(doc: dict) -> list[dict]:

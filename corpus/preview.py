@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from corpus.document import ENTITY_LABELS, LAYERS
+from corpus.document import ENTITY_LABELS, LAYERS, attribution_components
 from corpus.jsonl import atomic_writer
 
 DEFAULT_PER_PAGE = 20
@@ -96,24 +96,8 @@ def esc(value: object) -> str:
 
 def attribution_groups(doc: dict) -> dict[str, int]:
     """Span id -> attribution number (0-based): sources-layer spans joined by relations share a number."""
-    parent: dict[str, str] = {s["id"]: s["id"] for s in doc.get("spans", ()) if s["layer"] == "sources"}
-
-    def root(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for rel in doc.get("relations", ()):
-        if rel["head"] in parent and rel["child"] in parent:
-            parent[root(rel["head"])] = root(rel["child"])
-    first_start: dict[str, tuple[int, int]] = {}
-    for span in doc.get("spans", ()):
-        if span["id"] in parent:
-            r = root(span["id"])
-            first_start[r] = min(first_start.get(r, (span["start"], span["end"])), (span["start"], span["end"]))
-    number = {r: i for i, r in enumerate(sorted(first_start, key=lambda r: (first_start[r], r)))}
-    return {sid: number[root(sid)] for sid in parent}
+    components = attribution_components(doc.get("spans", ()), doc.get("relations", ()))
+    return {span["id"]: number for number, members in enumerate(components) for span in members}
 
 
 def _checkworthy(span: dict) -> bool | None:

@@ -24,23 +24,13 @@ from importlib import resources
 from itertools import accumulate
 
 from corpus.document import add_span, clear_layer, spans_of
+from corpus.prelabel.lexicon import load_word_lists
 from corpus.prelabel.registry import register
 
 VERSION = "1"
 
 
-def _load_word_lists(filename: str) -> dict[str, frozenset[str]]:
-    """Named word lists from a ``name<TAB>words…`` data file (a name may span several lines)."""
-    lists: dict[str, set[str]] = {}
-    for line in resources.files("corpus.prelabel").joinpath(f"data/{filename}").read_text("utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        name, _, words = line.partition("\t")
-        lists.setdefault(name.strip(), set()).update(words.split())
-    return {name: frozenset(words) for name, words in lists.items()}
-
-
-_WORDS = _load_word_lists("claims_words.tsv")  # read once, at import
+_WORDS = load_word_lists("claims_words.tsv")  # read once, at import
 
 POSITIVE_EVIDENCE = ("numbers", "quantities", "named_entities", "factual_verbs", "comparisons", "causal")
 NEGATIVE_EVIDENCE = ("opinion", "hedging", "question", "prediction", "first_person", "short")

@@ -36,6 +36,7 @@ from corpus.document import (
     LAYERS,
     RELATION_LABELS,
     SOURCE_KINDS,
+    attribution_components,
 )
 from corpus.offsets import TokenIndex
 from corpus.publish.licences import STATUSES
@@ -251,32 +252,16 @@ def layout_entities(index: SentenceIndex, spans: list[dict], doc_id: str) -> Ent
 # --------------------------------------------------------------------------------------------- sources
 def attributions(spans: list[dict], relations: list[dict]) -> list[dict]:
     """Group sources-layer spans into attributions: connected components around CONTENT spans."""
-    by_id = {s["id"]: s for s in spans if s["layer"] == "sources"}
-    parent = {sid: sid for sid in by_id}
-
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for rel in relations or ():
-        head, child = by_id.get(rel.get("head")), by_id.get(rel.get("child"))
-        if rel.get("label") in RELATION_LABELS and head and child and child["label"] == "CONTENT":
-            parent[find(head["id"])] = find(child["id"])
-    groups: dict[str, list[dict]] = {}
-    for span in by_id.values():
-        groups.setdefault(find(span["id"]), []).append(span)
+    valid = [r for r in relations or () if r.get("label") in RELATION_LABELS]
     out = []
-    for members in groups.values():
-        content = sorted((s for s in members if s["label"] == "CONTENT"), key=lambda s: (s["start"], s["end"]))
-        if not content:
-            continue
-        out.append({
-            "content": content,
-            "source": sorted((s for s in members if s["label"] == "SOURCE"), key=lambda s: (s["start"], s["end"])),
-            "cue": sorted((s for s in members if s["label"] == "CUE"), key=lambda s: (s["start"], s["end"])),
-        })
+    for members in attribution_components(spans, valid):
+        content = [s for s in members if s["label"] == "CONTENT"]
+        if content:
+            out.append({
+                "content": content,
+                "source": [s for s in members if s["label"] == "SOURCE"],
+                "cue": [s for s in members if s["label"] == "CUE"],
+            })
     out.sort(key=lambda a: (a["content"][0]["start"], a["content"][0]["end"], a["content"][0]["id"]))
     return out
 
