@@ -220,3 +220,68 @@ def test_one_named_poll_is_a_source_but_standing_in_the_polls_is_not():
     assert a["source"]["text"] == "a new Example Research poll"
     assert a["content"] == "Support for the tram plan fell to 41 percent"
     assert attributions(label("The challenger gained ground in the polls over the summer.")) == []
+
+
+def test_middle_initial_stays_inside_a_post_posed_source():
+    doc = label("“The tunnel is safe,” said Representative Peter T. Quill of Ohio.")
+    assert find(doc, "said")["source"]["text"] == "Representative Peter T. Quill of Ohio"
+
+
+def test_post_posed_source_keeps_a_relative_clause_unless_it_reports_speech():
+    doc = label("“The ferry will run,” said Jane Roe, who chairs the harbour board.")
+    assert find(doc, "said")["source"]["text"] == "Jane Roe, who chairs the harbour board"
+    doc = label("“The ferry will run,” said one skipper, who said he had sailed for years.")
+    atts = [a for a in attributions(doc) if a["cue"] == "said"]
+    assert [a["source"]["text"] for a in atts] == ["one skipper", "who"]
+
+
+def test_sentence_opening_subject_with_appositives_is_not_a_post_posed_cue():
+    doc = label("Tom Baker, a spokesman for the agency, said the plan was sound.")
+    a = find(doc, "said")
+    assert a["source"]["text"] == "Tom Baker, a spokesman for the agency,"
+    assert a["content"] == "the plan was sound"
+    doc = label("Dana White, a teacher from Austin, Texas, says the vote matters.")
+    assert find(doc, "says")["source"]["text"] == "Dana White, a teacher from Austin, Texas,"
+    doc = label("Mark Lee, who ran the depot for a decade, said the trucks were late.")
+    assert find(doc, "said")["source"]["text"] == "Mark Lee, who ran the depot for a decade,"
+
+
+def test_participle_and_coordinated_cues_take_the_clause_subject():
+    doc = label("Senator Ann Cole pushed back on Monday, saying the figures were wrong.")
+    a = find(doc, "saying")
+    assert a["source"]["text"] == "Senator Ann Cole"
+    assert a["content"] == "the figures were wrong"
+    doc = label("Mayor Ruth Diaz toured the site and said the bridge would reopen in May.")
+    assert find(doc, "said")["source"]["text"] == "Mayor Ruth Diaz"
+    doc = label("“We will win,” Cole said, adding that the count was not over.")
+    adding = find(doc, "adding")
+    assert adding["source"]["text"] == "Cole"
+    assert adding["content"] == "that the count was not over"
+    # a capitalised opener that the article also writes in lower case is not a subject
+    doc = label("Turnout rose with the heat. With the vote near, the count slowed, saying that it was done.")
+    assert find(doc, "saying")["source"] is None
+
+
+def test_passive_agent_is_the_source():
+    doc = label("The merger was first reported by the Daily Ledger.")
+    a = find(doc, "was first reported")
+    assert a["source"]["text"] == "the Daily Ledger"
+    assert a["content"] == "The merger"
+    doc = label("As reported by the Ledger, the talks stalled over pensions.")
+    a = find(doc, "As reported")
+    assert a["source"]["text"] == "the Ledger"
+    assert a["content"] == "the talks stalled over pensions"
+
+
+def test_source_and_cue_split_off_after_a_question_quote():
+    doc = label('The crowd went quiet. "Is that all there is?" Cole said. "We need more."')
+    a = find(doc, "said")
+    assert a["source"]["text"] == "Cole"
+    assert a["content"] == '"Is that all there is?"'
+
+
+def test_stance_cues_from_the_wider_lexicon():
+    doc = label("The senator likened the tax bill to a blank cheque.")
+    a = find(doc, "likened")
+    assert a["source"]["text"] == "The senator"
+    assert a["content"].startswith("the tax bill")

@@ -8,29 +8,34 @@ is read in one of the configurations that cover almost all news attribution:
 * ``CONTENT, SOURCE CUE``  — "… , the minister said."  /  "“…,” she said. “…”" (quotes may span sentences)
 * ``CONTENT, CUE SOURCE``  — "“…,” said Jane Doe, a spokeswoman."
 * ``according to SOURCE``  — before or after its content.
+* ``SOURCE …, CUE-ing CONTENT`` / ``SOURCE … and CUE CONTENT`` — the clause subject (or the source of an earlier
+  attribution in the sentence) is the source: "Jane Doe pushed back, saying …", "…, she said, adding that …".
+* ``CONTENT was CUE by SOURCE`` / ``As CUE by SOURCE, CONTENT`` — the passive agent is the source.
 
 Conventions follow the PolNeAR annotation guidelines: the cue is the verb group (auxiliaries and adverbs
 included, "was quoted as saying"), the content of indirect speech starts at "that" and leaves out the final
 full stop, direct quotes keep their quote marks, an addressee ("told this correspondent") belongs to no role,
-pronoun sources are marked as they stand, and an appositive stays inside its source ("X, a spokesman,") while a
-relative clause does not. Quoted sentences that continue an attributed quote become further CONTENT fragments
-of the same attribution. Source attrs: ``kind`` (SOURCE_KINDS) and ``correspondent`` (the article's own
+pronoun sources are marked as they stand, and an appositive or a relative clause stays inside its source ("X, a
+spokesman,", "said X, who chairs the panel") unless the clause reports speech of its own ("X, who said …").
+Quoted sentences that continue an attributed quote become further CONTENT fragments of the same attribution.
+Source attrs: ``kind`` (SOURCE_KINDS) and ``correspondent`` (the article's own
 reporter speaking, e.g. "this correspondent has tracked …").
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from operator import itemgetter
 
 from corpus.document import add_relation, add_span, clear_layer, spans_of
 from corpus.prelabel.lexicon import load_word_lists
 from corpus.prelabel.registry import register
 
-VERSION = "1"
+VERSION = "2"
 
 
 _WORDS = load_word_lists("sources_words.tsv")  # read once, at import
@@ -56,6 +61,7 @@ _CLOSE_QUOTES = frozenset({"”", "’’", "»"})
 _TOGGLE_QUOTES = frozenset({'"', "''"})  # '' opens as well as closes in ASCII-fied news (''Yes,'' he said)
 _QUOTES = _OPEN_QUOTES | _CLOSE_QUOTES | _TOGGLE_QUOTES
 _END_PUNCT = frozenset({".", "!", "?", ";", "…", "..."})
+_MARKS = _QUOTES | {"."}
 _BOUNDARY = frozenset({",", ";", ":", "—", "–", "--", "(", ")"}) | _QUOTES
 # Short tails that may follow a post-posed cue without turning it into "SOURCE CUE CONTENT".
 _TAIL_WORDS = _WORDS["tail_words"]
@@ -68,6 +74,13 @@ _CORRESPONDENT = re.compile(r"\b(this|our|your) (correspondent|reporter|writer|j
 _SOURCE_GROUP_WORDS = _WORDS["source_group_words"]
 _ORG_WORDS = _WORDS["org_words"]
 _DEMONYM = re.compile(r"(?:ian|ean|ese|ish|ic|an|i)$")
+_MAX_POSTPOSED = 25  # tokens; a longer tail after "said" is a clause, not a name with its appositive
+_SENTENCE_ADVERBS = frozenset(["but", "and", "so", "yet", "still", "now", "meanwhile", "instead", "later"])
+# Words that show a stretch holds a clause of its own, not just a subject with its appositives.
+_CLAUSE_WORDS = _WORDS["clause_words"]
+_BRACKETS = frozenset(["(", ")", ":", ";", "—", "–", "--"])
+_INITIAL_DOT = "·"  # stands for the full stop of a middle initial in the lower-cased words
+_START, _END = itemgetter("start"), itemgetter("end")
 
 
 # Forms read as nouns or adverbs far more often than as reporting verbs in news ("the United States").
@@ -148,39 +161,71 @@ class _Reader:
         self.doc = doc
         text = doc["text"]
         toks = doc.get("tokens") or []
-        self.starts = [t["start"] for t in toks]
-        self.ends = [t["end"] for t in toks]
-        self.words = [text[s:e] for s, e in zip(self.starts, self.ends, strict=True)]
-        self.low = [w.lower() for w in self.words]
+        self.starts = starts = list(map(_START, toks))
+        self.ends = ends = list(map(_END, toks))
+        self.words = [text[s:e] for s, e in zip(starts, ends, strict=True)]
+        self.low = low = list(map(str.lower, self.words))
         n = len(toks)
         # sentence and paragraph token ranges
-        self.sent_of = [0] * n
+        self.sent_of = sent_of = [0] * n
         self.sent_bounds: list[tuple[int, int]] = []
         self.para_of_sent: list[int] = []
         paragraphs = doc.get("paragraphs") or [[0, len(text)]]
         i, p = 0, 0
-        for si, (ss, se) in enumerate(doc.get("sentences") or [[0, len(text)]]):
-            while i < n and self.starts[i] < ss:
-                i += 1
-            first = i
-            while i < n and self.ends[i] <= se:
-                self.sent_of[i] = si
-                i += 1
-            self.sent_bounds.append((first, i - 1))
+        for ss, se in doc.get("sentences") or [[0, len(text)]]:
+            first = bisect_left(starts, ss, i)
+            i = bisect_right(ends, se, first)
             while p + 1 < len(paragraphs) and paragraphs[p][1] <= ss:
                 p += 1
-            self.para_of_sent.append(p)
+            if self.para_of_sent and self.para_of_sent[-1] == p and self._continues(first, i - 1):
+                si = len(self.sent_bounds) - 1
+                self.sent_bounds[si] = (self.sent_bounds[si][0], i - 1)
+            else:
+                si = len(self.sent_bounds)
+                self.sent_bounds.append((first, i - 1))
+                self.para_of_sent.append(p)
+            sent_of[first:i] = [si] * (i - first)
+        marks = [k for k, w in enumerate(low) if w in _MARKS]  # quote marks and full stops, in one pass
+        # The tokenizer splits a middle initial ("Peter T. King") into "T" + "."; inside a sentence that full stop
+        # belongs to the name, so it is read as a plain word, not as the end of a noun phrase.
+        for i in marks:
+            if (
+                low[i] == "."
+                and 0 < i < n - 1
+                and ends[i - 1] == starts[i]
+                and len(low[i - 1]) == 1
+                and self.words[i - 1].isupper()
+                and sent_of[i + 1] == sent_of[i]
+                and self.words[i + 1][:1].isupper()
+            ):
+                low[i] = _INITIAL_DOT
         # lookups are lower-case words, so the set of all tokens as written answers "seen in lower case?"
         self.lower_seen = set(self.words)
-        self.quote_of = self._quote_regions()
+        self.quote_of = self._quote_regions([k for k in marks if low[k] in _QUOTES])
 
-    def _quote_regions(self) -> list[tuple[int, int] | None]:
+    def _continues(self, first: int, last: int) -> bool:
+        """Whether a sentence only finishes the one before it: it opens in lower case ("said."), or it is a
+        short "Jane Doe said." after a quotation that ended in "?" or "!" (where a sentence splitter cuts)."""
+        if first > last or first == 0:
+            return False
+        w = self.words[first]
+        if w[:1].islower() and w[:1].isalpha():
+            return True
+        prev = self.low[first - 1]
+        if prev not in _CLOSE_QUOTES and prev not in _TOGGLE_QUOTES:
+            return False
+        if first < 2 or self.low[first - 2] not in ("?", "!") or last - first > 12:
+            return False
+        single = cue_lexicon()[0]
+        return any(self.low[k] in single for k in range(first, last + 1))
+
+    def _quote_regions(self, quote_marks: list[int]) -> list[tuple[int, int] | None]:
         """For every token, the (open, close) token indices of the quotation it lies in (marks included)."""
         n = len(self.words)
         region: list[tuple[int, int] | None] = [None] * n
         open_at: int | None = None
         prev_para = -1
-        for i in [k for k, w in enumerate(self.words) if w in _QUOTES]:  # only the quote marks
+        for i in quote_marks:
             w = self.words[i]
             para = self.para_of_sent[self.sent_of[i]] if self.sent_bounds else 0
             if para != prev_para:
@@ -265,10 +310,11 @@ class _Reader:
             if p < lo or self.low[p] != ",":
                 return None
             head = self.np_left(p - 1, lo)
+            whole = self.subject_with_appositives(lo, k)
+            if whole is not None and (head is None or whole[0] < head[0]):
+                return whole
             if head is None:
                 return None
-            if self.low[p + 1] in _RELATIVE:
-                return head
             return (head[0], k)
         if self.low[k] == ")":
             p = k - 1
@@ -279,30 +325,54 @@ class _Reader:
                 return (head[0], k) if head else None
         return self.np_left(k, lo)
 
+    def subject_with_appositives(self, lo: int, k: int) -> tuple[int, int] | None:
+        """ "Jane Doe, a lawyer from Austin, Texas, said": everything from the sentence start to the comma before
+        the cue is one subject when it holds no clause (no verb-like word, quotation or cue) and opens like a name.
+        """
+        a = lo
+        while a < k and self.low[a] in _SENTENCE_ADVERBS:
+            a += 1
+        if k - a > 35 or k - a < 3 or not self.is_cap(a):
+            return None
+        low = self.low
+        commas = 0
+        for t in range(a, k):
+            w = low[t]
+            if w == ",":
+                commas += 1
+            elif w in _CLAUSE_WORDS or w in _QUOTES or w in _END_PUNCT or w in self._cue_single or w in _BRACKETS:
+                return None
+        return (a, k) if commas >= 1 else None
+
     def np_right(self, i: int, hi: int) -> tuple[int, int] | None:
-        """Source after a post-posed cue: up to the sentence end, keeping an appositive, dropping a clause."""
+        """Source after a post-posed cue: up to the sentence end, keeping an appositive and a relative clause
+        ("said Jane Doe, who chairs the panel" — PolNeAR keeps it more often than not) unless that runs long."""
         if i > hi:
             return None
         j = i
+        relative_at = None
         while j <= hi:
             w = self.low[j]
             if w in _END_PUNCT or w in _QUOTES or w in (";", ":", "—", "–", "--"):
                 break
             if w == ",":
                 nxt = self.low[j + 1] if j + 1 <= hi else ""
-                if (
-                    nxt in _RELATIVE
-                    or nxt.endswith("ing")
-                    or nxt in ("and", "but", "as", "while", "after", "before", "when", "because")
-                ):
+                if nxt.endswith("ing") or nxt in ("and", "but", "as", "while", "after", "before", "when", "because"):
                     break
                 if nxt in self._cue_single:
                     break
+                if nxt in _RELATIVE and relative_at is None:
+                    if any(w in self._cue_single for w in self.low[j + 2 : min(hi, j + 5) + 1]):
+                        break  # "…, said X, who said …": the relative clause is an attribution of its own
+                    relative_at = j
             j += 1
+        clean_end = j > hi or self.low[j] in _END_PUNCT or self.low[j] == ":"
         j -= 1
+        if relative_at is not None and (j - i > _MAX_POSTPOSED or not clean_end):
+            j = relative_at - 1
         while j >= i and self.low[j] in (",",):
             j -= 1
-        if j < i or j - i > 25:
+        if j < i or j - i > _MAX_POSTPOSED:
             return None
         return (i, j)
 
@@ -440,7 +510,10 @@ def read_attributions(doc: dict) -> tuple[_Reader, list[_Attribution]]:
         if cue.lemma in ("call", "point") and cue_end + 1 <= hi and low[cue_end + 1] in ("for", "on", "out"):
             cue_end += 1
         gstart, _ = r.cue_group(i, lo)
-        att = _read_cue(r, cue, gstart, cue_end, lo, hi, single)
+        prior = out[-1].source if out and out[-1].source is not None else None
+        if prior is not None and (prior[0] < lo or prior[1] >= gstart):
+            prior = None  # only an earlier source of this same sentence can be the subject of ", adding …"
+        att = _read_cue(r, cue, gstart, cue_end, lo, hi, prior)
         if att is not None:
             att.in_quote = r.quote_of[i] is not None
             out.append(att)
@@ -604,20 +677,26 @@ def _source_first(r: _Reader, i: int, cue_end: int, lo: int, hi: int, src_a: int
 
 
 def _read_cue(
-    r: _Reader, cue: Cue, gstart: int, cue_end: int, lo: int, hi: int, single: dict[str, Cue]
+    r: _Reader, cue: Cue, gstart: int, cue_end: int, lo: int, hi: int, prior: tuple[int, int] | None
 ) -> _Attribution | None:
     low = r.low
     word = low[cue_end]
     before = gstart - 1
     after = cue_end + 1
-    # ", adding that …" / ", saying …": the source is the subject of the main clause, not marked here
-    if word.endswith("ing") and before >= lo and low[before] == "," and cue.kind != "speech":
-        return None
-    if word.endswith("ing") and before >= lo and low[before] == "," and cue.kind == "speech":
+    # ", adding that …" / ", saying …": the source is the subject of the main clause
+    if word.endswith("ing") and before >= lo and low[before] == ",":
+        if cue.kind != "speech" and not SUBJECT_FOR_ALL:
+            return None
+        subject = prior or _clause_subject(r, lo, before)
         got = _content_right(r, cue_end, after, hi, word)
         if got is None:
             return None
-        return _Attribution(cue=(gstart, got[0]), source=None, contents=[got[1]])
+        return _Attribution(cue=(gstart, got[0]), source=subject, contents=[got[1]])
+    # passive with its agent — "The plan was criticized by economists", "As reported by the Times, …"
+    if after <= hi and low[after] == "by" and word.endswith(("ed", "en", "wn")):
+        got = _passive(r, gstart, cue_end, lo, hi)
+        if got is not None:
+            return got
     # CONTENT, CUE SOURCE  — '“…,” said Jane Doe.'
     if (
         before >= lo
@@ -626,6 +705,7 @@ def _read_cue(
         and not word.endswith("ing")
         and after <= hi
         and low[after] != "that"
+        and not (low[before] == "," and _appositive_subject(r, gstart, lo))
     ):
         # a post-posed source opens like a noun phrase: '…,” said the mayor', not '…, said in a statement'
         source = r.np_right(after, hi) if low[after] not in _NP_STOP and not low[after].endswith("ly") else None
@@ -646,12 +726,94 @@ def _read_cue(
                 if content is not None:
                     return _Attribution(cue=(gstart, last), source=source, contents=[content, *extra])
     # SOURCE CUE CONTENT
+    if source is None and before >= lo and low[before] == "and":
+        source = prior or _clause_subject(r, lo, before)  # "Jane Doe left the hall and said …"
     if cue.kind != "speech" and source is None:
         return None
     got = _content_right(r, cue_end, after, hi, word)
     if got is None:
         return None
     return _Attribution(cue=(gstart, got[0]), source=source, contents=[got[1]])
+
+
+SUBJECT_FOR_ALL = True
+_PRONOUN_SUBJECTS = frozenset(["he", "she", "they", "we", "i", "it"])
+_ROLE_NOUNS = _WORDS["role_nouns"]
+_TITLES = _WORDS["titles"]
+_SCENE_OPENERS = frozenset(["on", "in", "at", "after", "during", "earlier", "later", "last", "since", "before", "then"])
+
+
+def _clause_subject(r: _Reader, lo: int, limit: int) -> tuple[int, int] | None:
+    """The subject that opens the sentence ("Jane Doe left early, saying …"): a pronoun or a name (with a role
+    noun: "the Sanders campaign", "Trump's aides") followed by a lower-case word, after an optional scene-setting
+    opener ("On Sunday, …"). A sentence that opens inside a quotation has no subject to lend."""
+    low = r.low
+    a = lo
+    while a < limit and low[a] in _SENTENCE_ADVERBS:
+        a += 1
+    if low[a] in _SCENE_OPENERS:
+        comma = next((t for t in range(a + 1, min(limit, a + 9)) if low[t] == ","), None)
+        if comma is None:
+            return None
+        a = comma + 1
+    if a >= limit or r.quote_of[a] is not None:
+        return None
+    if low[a] in _PRONOUN_SUBJECTS:
+        return (a, a)
+    b = a + 1 if low[a] in ("the", "several", "two", "three", "many", "some") else a
+    # a capitalised word that the article also writes in lower case is a common word ("With", "As", "State")
+    if b >= limit or not r.is_cap(b) or (low[b] in r.lower_seen and low[b] not in _TITLES):
+        return None
+    while b < limit and (r.is_cap(b) or low[b] in ("-", "&", _INITIAL_DOT)):
+        b += 1
+    if b < limit and low[b] in ("’s", "'s"):
+        b += 1
+        if b < limit and low[b] not in _ROLE_NOUNS:
+            return None
+    if b < limit and low[b] in _ROLE_NOUNS:
+        b += 1
+    w = low[b] if b < limit else ""
+    if not w[:1].isalpha() or (w in _NP_STOP and w not in _AUX) or r.is_cap(b):
+        return None
+    return (a, b - 1)
+
+
+_PASSIVE_AUX = frozenset(["was", "were", "is", "are", "been", "be", "being", "’s", "'s"])
+
+
+def _passive(r: _Reader, gstart: int, cue_end: int, lo: int, hi: int) -> _Attribution | None:
+    """The agent after "by" is the source; the passive subject (or, after "As reported by X,", the rest of the
+    sentence) is the content."""
+    low = r.low
+    a = cue_end + 2
+    b = a
+    while b <= hi and b - a <= 15 and low[b] not in _BOUNDARY and low[b] not in _END_PUNCT:
+        b += 1
+    if b == a or b - a > 15:
+        return None
+    source = (a, b - 1)
+    if gstart - 1 >= lo and low[gstart - 1] == "as" and b <= hi and low[b] == ",":
+        content = r.strip_content(b + 1, hi)
+        if content is None:
+            return None
+        return _Attribution(cue=(gstart - 1, cue_end), source=source, contents=[content])
+    if not any(low[k] in _PASSIVE_AUX for k in range(gstart, cue_end)):
+        return None
+    aux = next(k for k in range(gstart, cue_end) if low[k] in _PASSIVE_AUX)
+    subject = r.np_left(aux - 1, lo) if aux - 1 >= lo else None
+    if subject is None:
+        return None
+    return _Attribution(cue=(gstart, cue_end), source=source, contents=[subject])
+
+
+def _appositive_subject(r: _Reader, gstart: int, lo: int) -> bool:
+    """ "Jane Doe, a spokeswoman, said the plan …": the comma before the cue closes an appositive of a subject
+    that opens the sentence (or follows a quotation), so the cue is not post-posed."""
+    source = r.source_left(gstart, lo)
+    if source is None or r.low[source[1]] != ",":
+        return False
+    a = source[0]
+    return a == lo or r.low[a - 1] in _QUOTES or (r.low[a - 1] == "," and a - 2 >= lo and r.low[a - 2] in _QUOTES)
 
 
 def _content_left(r: _Reader, k: int, lo: int) -> tuple[int, int] | None:
