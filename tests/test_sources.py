@@ -8,6 +8,7 @@ import pytest
 
 from corpus.document import add_span, new_document, spans_of
 from corpus.prelabel.registry import get_labeller
+from corpus.prelabel.sources import VERSION
 from corpus.segment.core import segment_document
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "000_c3d380a460d22295.txt"
@@ -139,7 +140,7 @@ def test_offsets_on_tokens_relations_and_rerun_is_stable():
     for span in spans_of(doc, "sources"):
         assert span["start"] in starts and span["end"] in ends
         assert text[span["start"] : span["end"]] == span["text"]
-        assert span["labeller"] == "rules@1"
+        assert span["labeller"] == f"rules@{VERSION}"
     labels = {s["id"]: s["label"] for s in doc["spans"]}
     for rel in doc["relations"]:
         assert (labels[rel["head"]], labels[rel["child"]]) in {("SOURCE", "CONTENT"), ("CUE", "CONTENT")}
@@ -147,13 +148,13 @@ def test_offsets_on_tokens_relations_and_rerun_is_stable():
     first = [dict(s) for s in doc["spans"]], [dict(r) for r in doc["relations"]]
     get_labeller("sources", "rules")(doc)
     assert (doc["spans"], doc["relations"]) == first
-    assert doc["labellers"]["sources"] == "rules@1"
+    assert doc["labellers"]["sources"] == f"rules@{VERSION}"
 
 
 def test_unsegmented_or_empty_document():
     doc = new_document("", "empty")
     get_labeller("sources", "rules")(doc)
-    assert doc["spans"] == [] and doc["labellers"]["sources"] == "rules@1"
+    assert doc["spans"] == [] and doc["labellers"]["sources"] == f"rules@{VERSION}"
 
 
 @pytest.mark.skipif(not SEED.exists(), reason="seed article not present")
