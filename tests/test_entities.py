@@ -43,7 +43,7 @@ def test_rules_types_people_places_organisations_and_numbers():
     assert found["300 km"] == "QUANTITY"
     assert found["Reyes"] == "PERSON"  # a surname seen earlier in the full name
     assert "The" not in found and "The Ministry of Finance" not in found
-    assert doc["labellers"]["entities"] == "rules@1"
+    assert doc["labellers"]["entities"] == "rules@2"
 
 
 def test_rules_headline_in_capitals_keeps_names_only():
@@ -78,6 +78,101 @@ def test_rules_initials_and_hyphenated_names():
     _, found = _label("The bill was signed by J. Whitfield and Coca-Cola agreed.")
     assert found.get("J. Whitfield") == "PERSON"
     assert "Coca-Cola" in found
+
+
+def test_rules_title_then_comma_marks_the_appositive_as_a_person_and_the_title_is_not_a_name():
+    _, found = _label("The Finnish President, Tomsk Veltis, said talks would resume. "
+                      "Earlier, the Danish Prime Minister, Ilse Brandvold, flew in.")
+    assert found["Finnish"] == "NORP" and found["Danish"] == "NORP"
+    assert found["Tomsk Veltis"] == "PERSON"  # its first word is a town: the title + comma decides
+    assert found["Ilse Brandvold"] == "PERSON"
+    assert not any("President" in k or "Minister" in k for k in found)
+
+
+def test_rules_multiword_and_hyphenated_demonyms():
+    _, found = _label("South Korean and West African envoys met Latin American traders. "
+                      "A Finnish-South Korean venture and the Chile-Peru border talks stalled.")
+    assert found["South Korean"] == "NORP" and found["West African"] == "NORP"
+    assert found["Latin American"] == "NORP"
+    assert found["Finnish"] == "NORP"
+    assert [k for k in found if "Finnish" in k] == ["Finnish"]  # split at the hyphen, not one ORG
+    assert found["Chile"] == "GPE" and found["Peru"] == "GPE"
+    spans = _label("A Finnish-South Korean venture opened.")[0]["spans"]
+    assert [(s["text"], s["label"]) for s in spans] == [("Finnish", "NORP"), ("South Korean", "NORP")]
+
+
+def test_rules_state_adjectives_and_pairs_of_demonyms_are_groups():
+    _, found = _label("The Virginian joined African American and Bosnian Serb delegates.")
+    assert found["Virginian"] == "NORP"
+    assert found["African American"] == "NORP" and found["Bosnian Serb"] == "NORP"
+
+
+def test_rules_capitalised_plural_everyday_words_are_not_people():
+    _, found = _label("Deliveries of Hornets and Mustangs resumed, said Dara Quillon.")
+    assert "Hornets" not in found and "Mustangs" not in found
+    assert found["Dara Quillon"] == "PERSON"
+
+
+def test_rules_unknown_single_names_take_their_type_from_context():
+    _, found = _label("Shelling was reported near Dolvensk and in Tarkovo on Friday. "
+                      "A Quorvel spokeswoman declined to comment, and the agency told Vantrix it would wait. "
+                      "The Treasury said nothing. Residents of Dolvensk fled.")
+    assert found["Dolvensk"] == "GPE" and found["Tarkovo"] == "GPE"
+    assert found["Quorvel"] == "ORG" and found["Vantrix"] == "ORG"
+    assert found["Treasury"] == "ORG"
+    doc, _ = _label("Residents fled Dolvensk. Shelling hit Dolvensk again, as it did near Dolvensk in spring.")
+    assert {s["label"] for s in doc["spans"] if s["text"] == "Dolvensk"} == {"GPE"}  # one context types every mention
+
+
+def test_rules_place_context_needs_more_than_one_mention_for_a_known_first_name():
+    _, once = _label("She has faith in Marcus.")
+    assert once.get("Marcus") == "PERSON"
+    doc, _ = _label("A parade was held in Chelsea. Later, a second parade was held in Chelsea.")
+    assert {s["label"] for s in doc["spans"] if s["text"] == "Chelsea"} == {"GPE"}
+
+
+def test_rules_town_named_like_the_documents_person_is_the_person():
+    doc, found = _label("Ms. Anapa said she would run. On Tuesday, Anapa visited Tomsk.")
+    assert [s["label"] for s in doc["spans"] if s["text"] == "Anapa"] == ["PERSON", "PERSON"]
+    assert found["Tomsk"] == "GPE"
+
+
+def test_rules_group_word_before_a_person_and_name_particles():
+    _, found = _label("Republican Jane Whitcombe debated Democrat Samuel Ortiz and met Hamid bin Talal.")
+    assert found["Republican"] == "NORP" and found["Jane Whitcombe"] == "PERSON"
+    assert found["Democrat"] == "NORP" and found["Samuel Ortiz"] == "PERSON"
+    assert found["Hamid bin Talal"] == "PERSON"
+
+
+def test_rules_organisation_words_alone_and_centers_for_something():
+    _, found = _label("She served in Congress before joining the Center for Rural Studies.")
+    assert found["Congress"] == "ORG"
+    assert found["Center for Rural Studies"] == "ORG"
+
+
+def test_rules_dates_and_times():
+    _, found = _label("Talks began on Sept. 11 and ended Jan. 3, 2020, after two years and three hours. "
+                      "Last night the vote moved; in May it moved again, this morning it closed. "
+                      "The mayor spoke on Tuesday morning, before Election Day.")
+    assert found["Sept. 11"] == "DATE" and found["Jan. 3, 2020"] == "DATE"
+    assert found["two years"] == "DATE" and found["three hours"] == "TIME"
+    assert found["Last night"] == "TIME" and found["this morning"] == "TIME"
+    assert found["May"] == "DATE" and found["Tuesday morning"] == "TIME"
+    assert found["Election Day"] == "DATE"
+
+
+def test_rules_quoted_clause_openers_headings_and_laws():
+    _, found = _label('"But we will not stop," said Rhona Adair, citing the Fifth Amendment and the Clean Water Act. '
+                      "SAVE A LITTLE Every month counts, Adair said.")
+    assert "But" not in found and "Every" not in found
+    assert found["Fifth Amendment"] == "LAW" and found["Clean Water Act"] == "LAW"
+    assert not any("SAVE" in k or "LITTLE" in k for k in found)
+
+
+def test_rules_state_abbreviations_and_honorifics():
+    _, found = _label("Mr. Lima met voters in Eau Claire, Wis., on Friday.")
+    assert found["Lima"] == "PERSON"  # the honorific wins over the capital of Peru
+    assert found["Eau Claire"] == "GPE" and found["Wis."] == "GPE"
 
 
 # ------------------------------------------------------------------------------------------------ spaCy

