@@ -191,14 +191,6 @@ def _build_into(staging: Path, out: Path, inputs: list[Path], report: Callable[[
             else:
                 yield key, shard
 
-    if engine == "datatrove":
-        from corpus.engines.datatrove import map_shards_datatrove
-
-        work_dir = out / cache_mod.CACHE_DIR / "datatrove"
-        results = map_shards_datatrove(keyed_shards(), config, workers, work_dir, resume=resume)
-    else:
-        results = map_shards(keyed_shards(), config, workers, processor=processor)
-
     clock = time.perf_counter()
 
     def lap(phase: str) -> None:
@@ -208,24 +200,51 @@ def _build_into(staging: Path, out: Path, inputs: list[Path], report: Callable[[
         clock = now
 
     documents_path = staging / DOCUMENTS
-    bar = _progress(progress, estimate)
-    with bar as advance, open(documents_path, "wb") as fh:
-        for key, shard in results:
-            if not shard.cached:
-                shard_cache.put(key, shard.data, {"stats": shard.stats, "problems": shard.problems})
-            fh.write(shard.data)
-            stats.merge(shard.stats)
-            for problem in shard.problems:
-                relay(InputProblem(**problem))
-            advance(shard.stats["documents"] + shard.stats["failed"])
-    result.shards = len(keys)
-    lap("documents")
-    if stats.documents == 0:
-        return result  # nothing readable: keep whatever a previous build left
+    # With several workers, task files are written while documents are still being processed (one process
+    # per format, fed the same JSON lines): the tasks phase overlaps instead of running after. Started
+    # first: processes are forked before any pool or progress-bar thread exists.
+    overlapped = _TaskWriters(staging / "tasks", formats, unit) if workers > 1 else None
+    try:
+        if engine == "datatrove":
+            from corpus.engines.datatrove import map_shards_datatrove
 
-    entries = [DOCUMENTS, "tasks"]
-    with _progress(progress, 0, "tasks"):
-        written = _write_all_tasks(documents_path, staging / "tasks", formats, unit, workers, relay)
+            work_dir = out / cache_mod.CACHE_DIR / "datatrove"
+            results = map_shards_datatrove(keyed_shards(), config, workers, work_dir, resume=resume)
+        else:
+            results = map_shards(keyed_shards(), config, workers, processor=processor)
+    except BaseException:
+        if overlapped is not None:
+            overlapped.abort()
+        raise
+    bar = _progress(progress, estimate)
+    try:
+        with bar as advance, open(documents_path, "wb") as fh:
+            for key, shard in results:
+                if not shard.cached:
+                    shard_cache.put(key, shard.data, {"stats": shard.stats, "problems": shard.problems})
+                fh.write(shard.data)
+                if overlapped is not None:
+                    overlapped.feed(shard.data)
+                stats.merge(shard.stats)
+                for problem in shard.problems:
+                    relay(InputProblem(**problem))
+                advance(shard.stats["documents"] + shard.stats["failed"])
+        result.shards = len(keys)
+        lap("documents")
+        if stats.documents == 0:
+            return result  # nothing readable: keep whatever a previous build left
+
+        entries = [DOCUMENTS, "tasks"]
+        with _progress(progress, 0, "tasks"):
+            if overlapped is not None:
+                outcomes, overlapped = overlapped.close(), None
+            else:
+                outcomes = [_tasks_job(documents_path, staging / "tasks" / fmt, fmt, unit) for fmt in formats]
+    finally:
+        results.close()  # stops the worker pool now, also when the build is interrupted
+        if overlapped is not None:
+            overlapped.abort()
+    written = _report_outcomes(outcomes, relay)
     result.outputs.append(str(out / DOCUMENTS))
     result.outputs.extend(str(out / Path(p).relative_to(staging)) for p in written)
     lap("tasks")
@@ -290,19 +309,90 @@ def _tasks_job(documents_path: Path, out_dir: Path, fmt: str, unit: str) -> tupl
     return [str(p) for p in paths], [asdict(p) for p in problems]
 
 
-def _write_all_tasks(documents_path: Path, tasks_dir: Path, formats: tuple[str, ...], unit: str, workers: int,
-                     report: Callable[[InputProblem], None]) -> list[str]:
-    """Each format streams documents.jsonl once; with several workers the formats are written side by side."""
-    jobs = [(documents_path, tasks_dir / fmt, fmt, unit) for fmt in formats]
-    if workers > 1 and len(jobs) > 1:
-        with pool_context().Pool(min(workers, len(jobs))) as pool:
-            done = [pool.apply_async(_tasks_job, job) for job in jobs]
-            outcomes = [d.get() for d in done]
-    else:
-        outcomes = [_tasks_job(*job) for job in jobs]
+def _report_outcomes(outcomes: list[tuple[list[str], list[dict]]], report: Callable[[InputProblem], None]
+                     ) -> list[str]:
     written: list[str] = []
     for paths, problems in outcomes:
         written.extend(paths)
         for problem in problems:
             report(InputProblem(**problem))
     return written
+
+
+def _docs_from_queue(queue) -> Iterator[dict]:
+    import orjson
+
+    while (chunk := queue.get()) is not None:
+        for line in chunk.splitlines():
+            yield orjson.loads(line)
+
+
+def _tasks_consumer(queue, results, out_dir: Path, fmt: str, unit: str) -> None:
+    """A task-writer process: the format's files from the documents streamed through ``queue``."""
+    from corpus.tasks import write_tasks
+
+    problems: list[InputProblem] = []
+    try:
+        paths = write_tasks(_docs_from_queue(queue), out_dir, fmt=fmt, unit=unit, report=problems.append)
+        results.put((fmt, [str(p) for p in paths], [asdict(p) for p in problems], None))
+    except BaseException as exc:  # reported by the parent, which decides how the build ends
+        results.put((fmt, [], [], f"{type(exc).__name__}: {exc}"))
+
+
+class _TaskWriters:
+    """One process per task format, consuming processed documents as the build produces them."""
+
+    def __init__(self, tasks_dir: Path, formats: tuple[str, ...], unit: str, max_chunks: int = 8):
+        ctx = pool_context()
+        self.formats = formats
+        self.results = ctx.Queue()
+        self.queues = {fmt: ctx.Queue(maxsize=max_chunks) for fmt in formats}  # bounded: memory stays flat
+        self.procs = {fmt: ctx.Process(target=_tasks_consumer, daemon=True,
+                                       args=(self.queues[fmt], self.results, tasks_dir / fmt, fmt, unit))
+                      for fmt in formats}
+        for proc in self.procs.values():
+            proc.start()
+
+    def _put(self, fmt: str, item: bytes | None) -> None:
+        import queue
+
+        while True:
+            try:
+                self.queues[fmt].put(item, timeout=1.0)
+                return
+            except queue.Full:
+                if not self.procs[fmt].is_alive():
+                    raise CorpusError(f"the {fmt} task writer stopped unexpectedly") from None
+
+    def feed(self, data: bytes) -> None:
+        if data:
+            for fmt in self.formats:
+                self._put(fmt, data)
+
+    def close(self) -> list[tuple[list[str], list[dict]]]:
+        """Finish every format; outcomes in format order (the order a one-process build reports them in)."""
+        import queue
+
+        for fmt in self.formats:
+            self._put(fmt, None)
+        done: dict[str, tuple] = {}
+        while len(done) < len(self.formats):
+            try:
+                fmt, paths, problems, error = self.results.get(timeout=1.0)
+            except queue.Empty:
+                dead = [f for f, p in self.procs.items() if f not in done and not p.is_alive()]
+                if dead:
+                    raise CorpusError(f"the {dead[0]} task writer stopped unexpectedly") from None
+                continue
+            if error is not None:
+                raise CorpusError(f"writing {fmt} tasks failed ({error})")
+            done[fmt] = (paths, problems)
+        for proc in self.procs.values():
+            proc.join()
+        return [done[fmt] for fmt in self.formats]
+
+    def abort(self) -> None:
+        for proc in self.procs.values():
+            if proc.is_alive():
+                proc.terminate()
+            proc.join()

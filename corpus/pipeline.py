@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from corpus.document import LAYERS
-from corpus.errors import InputProblem
+from corpus.errors import CorpusError, InputProblem
 from corpus.jsonl import dumps, read_jsonl
 from corpus.prelabel import build_labellers
 from corpus.segment.core import Segmenter, default_segmenter, segment_document
@@ -250,32 +250,57 @@ def map_shards(
     """Process ``(tag, shard)`` pairs in order; a pair whose second item is already a result passes through.
 
     With ``workers > 1`` shards go to a process pool, at most ``4 * workers`` in flight (``Pool.imap`` would
-    read the whole input ahead into memory); results are yielded in input order.
+    read the whole input ahead into memory); results are yielded in input order. The pool is started by
+    this call, before the caller starts any thread (a progress bar): forking a threaded process is unsafe.
     """
     if workers <= 1:
-        proc = processor or DocumentProcessor(config)
-        for tag, item in shards:
-            yield tag, item if isinstance(item, ShardResult) else proc.process_shard(item)
-        return
+        return _map_serial(shards, processor or DocumentProcessor(config))
+    from concurrent.futures import ProcessPoolExecutor
+
     global _INHERITED
-    window: deque = deque()
     _INHERITED = processor
     try:
-        pool = pool_context().Pool(workers, initializer=_init_worker, initargs=(config,))
+        # A process pool that notices a worker killed from outside (out of memory): a multiprocessing.Pool
+        # would wait for its result forever. The no-op starts every worker now.
+        pool = ProcessPoolExecutor(workers, mp_context=pool_context(), initializer=_init_worker,
+                                   initargs=(config,))
+        pool.submit(int).result()
     finally:
         _INHERITED = None
-    with pool:
+    return _map_pool(pool, shards, workers)
+
+
+def _map_serial(shards: Iterable[tuple[Any, list[dict] | ShardResult]], proc: DocumentProcessor
+                ) -> Iterator[tuple[Any, ShardResult]]:
+    for tag, item in shards:
+        yield tag, item if isinstance(item, ShardResult) else proc.process_shard(item)
+
+
+def _map_pool(pool, shards: Iterable[tuple[Any, list[dict] | ShardResult]], workers: int
+              ) -> Iterator[tuple[Any, ShardResult]]:
+    from concurrent.futures.process import BrokenProcessPool
+
+    window: deque = deque()
+    try:
         for tag, item in shards:
-            window.append((tag, item if isinstance(item, ShardResult) else pool.apply_async(_work, (item,))))
+            window.append((tag, item if isinstance(item, ShardResult) else pool.submit(_work, item)))
             while len(window) >= 4 * workers:
                 yield _ready(window.popleft())
         while window:
             yield _ready(window.popleft())
+    except BrokenProcessPool:
+        raise CorpusError("a worker process died (killed, or out of memory?); rerun with --resume to "
+                          "continue from the shards already done, or with fewer --workers") from None
+    finally:
+        for _, pending in window:
+            if not isinstance(pending, ShardResult):
+                pending.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _ready(entry: tuple[Any, Any]) -> tuple[Any, ShardResult]:
     tag, pending = entry
-    return tag, pending if isinstance(pending, ShardResult) else pending.get()
+    return tag, pending if isinstance(pending, ShardResult) else pending.result()
 
 
 def process_documents(docs: Iterable[dict], config: ProcessorConfig, workers: int = 1,

@@ -85,7 +85,7 @@ def test_a_killed_build_leaves_the_old_outputs_intact(tmp_path, monkeypatch, whe
         if where == "processing":
             count_processed(m, kill_after=6)
         elif where == "tasks":
-            m.setattr("corpus.build._write_all_tasks", _interrupt)
+            m.setattr("corpus.build._tasks_job", _interrupt)
         else:
             m.setattr("corpus.cache._apply_journal", _interrupt)
         with pytest.raises(KeyboardInterrupt):
@@ -193,3 +193,57 @@ def test_two_builds_never_write_one_folder_at_once(tmp_path):
     out.mkdir()
     with build_lock(out), pytest.raises(CorpusError, match="another build"):
         build(src, out)
+
+
+def test_a_build_with_workers_interrupted_mid_stream_leaves_the_old_outputs(tmp_path, monkeypatch):
+    src = write_articles(tmp_path / "in", 24)
+    out = tmp_path / "out"
+    build(src, out, workers=2)
+    old = output_bytes(out)
+    (src / "article_0003.txt").write_text("Changed.\n\nOskar Silva said 9 trains were cancelled.\n")
+    calls = []
+    real_put = corpus.cache.ShardCache.put
+
+    def put(self, key, data, info):
+        calls.append(key)
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # Ctrl-C while workers and task writers are busy
+        return real_put(self, key, data, info)
+
+    with monkeypatch.context() as m:
+        m.setattr(corpus.cache.ShardCache, "put", put)
+        with pytest.raises(KeyboardInterrupt):
+            build(src, out, workers=2)
+    assert output_bytes(out) == old and not list(out.glob(".staging-*"))
+    resumed, _ = build(src, out, workers=2, resume=True)
+    assert resumed.cached_shards >= 2
+    fresh, _ = build(src, tmp_path / "fresh")
+    assert output_bytes(out) == output_bytes(tmp_path / "fresh")
+
+
+def test_a_worker_killed_from_outside_is_a_clear_error(tmp_path, monkeypatch):
+    src = write_articles(tmp_path / "in", 12)
+    (src / "article_0004.txt").write_text("The worker dies here.\n\nDIE now.\n")
+    original = DocumentProcessor.process
+
+    def process(self, doc):
+        if "DIE now" in doc["text"]:
+            os._exit(9)  # like the out-of-memory killer: no exception, no cleanup
+        return original(self, doc)
+
+    monkeypatch.setattr(DocumentProcessor, "process", process)
+    with pytest.raises(CorpusError, match="worker process died"):
+        build(src, tmp_path / "out", workers=2)
+    assert not (tmp_path / "out" / "documents.jsonl").exists()
+
+
+def test_outputs_a_build_no_longer_makes_are_removed_not_left_stale(tmp_path):
+    src = write_articles(tmp_path / "in", 4)
+    out = tmp_path / "out"
+    (out / "notes.txt").parent.mkdir(parents=True)
+    (out / "notes.txt").write_text("not ours")  # anything the build did not write is left alone
+    build(src, out, formats=["prodigy", "doccano"])
+    assert (out / "tasks" / "doccano").is_dir()
+    build(src, out, formats=["prodigy"])
+    assert not (out / "tasks" / "doccano").exists() and (out / "tasks" / "prodigy").is_dir()
+    assert (out / "notes.txt").read_text() == "not ours"

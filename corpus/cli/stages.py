@@ -104,9 +104,12 @@ def ingest(
     out: Annotated[Path, typer.Option("--out", "-o", help="Documents JSONL to write.")] = Path("data/ingested.jsonl"),
     keep_boilerplate: Annotated[bool, typer.Option(help="Do not strip page boilerplate lines.")] = False,
     max_chars: Annotated[int, typer.Option(help="Largest article accepted, in characters.")] = 20_000_000,
+    drop_near_duplicates: Annotated[bool, typer.Option("--drop-near-duplicates", help="Skip near-duplicate "
+                                    "articles (MinHash) instead of only reporting them.")] = False,
 ) -> None:
-    """Read articles, normalise text, strip page boilerplate; write document records as JSONL."""
+    """Read articles, normalise text, strip page boilerplate, report duplicates; write document records."""
     from corpus.ingest import read_documents
+    from corpus.pipeline import flag_near_duplicates_stage
 
     reporter = make_reporter()
     stats = Stats()
@@ -114,6 +117,7 @@ def ingest(
     docs = drop_exact_duplicates(
         read_documents(inputs, reporter, strip_boilerplate=not keep_boilerplate, max_chars=max_chars),
         reporter, stats)
+    docs = flag_near_duplicates_stage(docs, reporter, drop=drop_near_duplicates, stats=stats)
 
     def counted():
         for doc in track(docs, "ingest"):

@@ -187,8 +187,8 @@ def map_shards_datatrove(
 ) -> Iterator[tuple[str, ShardResult]]:
     """Like :func:`corpus.pipeline.map_shards`, with datatrove's ``LocalPipelineExecutor`` doing the work.
 
-    Shards already done (cached results) pass through; the others are written to an input folder, processed
-    by ``workers`` tasks, and read back in shard order.
+    Shards already done (cached results) pass through; the others are written to an input folder and
+    processed by ``workers`` tasks, all during this call; the returned iterator reads them back in shard order.
     """
     staging = work_dir / "pending"
     shutil.rmtree(staging, ignore_errors=True)
@@ -219,6 +219,11 @@ def map_shards_datatrove(
         (staging / "input").rename(input_dir)
         _run_executor(input_dir, run_dir / "output", run_dir / "logs", config, workers, pending)
         output_dir = run_dir / "output"
+    return _assemble(order, staging, output_dir, run_dir)
+
+
+def _assemble(order: list[tuple[str, int | ShardResult]], staging: Path, output_dir: Path, run_dir: Path
+              ) -> Iterator[tuple[str, ShardResult]]:
     for key, item in order:
         if isinstance(item, ShardResult):
             cached_path = staging / f"{key}.cached"
@@ -246,12 +251,16 @@ def _run_executor(input_dir: Path, output_dir: Path, logs: Path, config: Process
     logs.mkdir(parents=True, exist_ok=True)
     # datatrove logs every task to stderr (loguru); keep the terminal for our progress bar and one-line
     # problems, and keep datatrove's log beside its task logs.
-    with open(logs / "console.log", "a") as log, contextlib.redirect_stderr(log):
-        try:
+    from datatrove.utils.logging import setup_default_logger
+
+    try:
+        with open(logs / "console.log", "a") as log, contextlib.redirect_stderr(log):
+            setup_default_logger()  # loguru keeps the stream it was given: hand it the log file
             executor.run()
-        except Exception as exc:
-            raise CorpusError(f"datatrove engine failed ({type(exc).__name__}: {exc}); "
-                              f"task logs in {logs}") from None
+    except Exception as exc:
+        raise CorpusError(f"datatrove engine failed ({type(exc).__name__}: {exc}); task logs in {logs}") from None
+    finally:
+        setup_default_logger()  # back to the real stderr, not the closed log file
     failed = [rank for rank in range(tasks) if not executor.is_rank_completed(rank)]
     if failed:
         raise CorpusError(f"datatrove engine: task(s) {failed} did not complete; task logs in {logs}")
