@@ -70,12 +70,24 @@ def _umask() -> int:
     return mask
 
 
-def write_jsonl(path: str | Path, records: Iterable[Any]) -> int:
-    """Atomically write ``records`` as JSON Lines; return how many were written."""
-    n = 0
-    with atomic_writer(path) as fh:
-        for rec in records:
-            fh.write(dumps(rec))
-            fh.write(b"\n")
-            n += 1
+def write_jsonl(path: str | Path, records: Iterable[Any], skip_if_empty: bool = False) -> int:
+    """Atomically write ``records`` as JSON Lines; return how many were written.
+
+    With ``skip_if_empty`` and no record, nothing is written and an existing file is left as it was.
+    """
+    try:
+        with atomic_writer(path) as fh:
+            n = 0
+            for rec in records:
+                fh.write(dumps(rec))
+                fh.write(b"\n")
+                n += 1
+            if n == 0 and skip_if_empty:
+                raise _NothingToWrite
+    except _NothingToWrite:
+        return 0
     return n
+
+
+class _NothingToWrite(Exception):
+    """Aborts an atomic write (its temp file is removed) when there was nothing to write."""

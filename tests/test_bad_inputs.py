@@ -299,12 +299,12 @@ def test_ingest_problem_lines_keep_the_field(tmp_path):
     assert f"{tmp_path / 'in' / 'feed.jsonl'}:1: [text] field 'text' is missing" in output
 
 
-@pytest.mark.xfail(strict=True, reason="`corpus ingest` exits 0 when no article could be read (build exits 1)")
 def test_ingest_with_nothing_readable_exits_non_zero(tmp_path):
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "empty.txt").write_bytes(b"")
     code, output, _ = ingest(tmp_path / "in", tmp_path / "out.jsonl")
     assert code == 1 and "no article could be read" in output
+    assert not (tmp_path / "out.jsonl").exists()
 
 
 def test_outputs_are_readable_by_others_under_the_usual_umask(tmp_path):

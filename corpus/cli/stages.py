@@ -124,8 +124,11 @@ def ingest(
             stats.count(doc)
             yield doc
 
-    write_jsonl(out, counted())
-    _summary(stats, reporter, time.perf_counter() - started, [str(out)])
+    written = write_jsonl(out, counted(), skip_if_empty=True)
+    _summary(stats, reporter, time.perf_counter() - started, [str(out)] if written else [])
+    if not written:
+        console_err.print("[bold red]error:[/] no article could be read; nothing was written")
+        raise typer.Exit(1)
 
 
 WorkersOpt = Annotated[int, typer.Option("--workers", "-w", help="Worker processes (output identical for any "
