@@ -125,3 +125,31 @@ def test_lsh_parameters_favour_recall_at_the_threshold():
         bands, rows = lsh_params(threshold, 128)
         assert bands * rows <= 128
         assert 1 - (1 - threshold**rows) ** bands >= 0.99
+
+
+def test_bulk_shingle_hashes_match_the_shingles():
+    from corpus.ingest.dedup import shingle_hashes
+
+    text = article(12, n_words=2000)
+    hashes = shingle_hashes(text)
+    assert len(hashes) == len(_words := text.split()) - 4 and len(_words) > 0
+    assert len(set(hashes.tolist())) == len(shingles(text))  # one distinct hash per distinct shingle
+    assert int(hashes.max()) < 2**32
+    assert shingle_hashes("Two words").shape == (1,) and shingle_hashes("...").shape == (0,)
+    # Case and punctuation do not matter; word order does.
+    assert shingle_hashes("The MAYOR, said: the").tolist() == shingle_hashes("the mayor said the").tolist()
+    assert shingle_hashes("a b c d e").tolist() != shingle_hashes("b a c d e").tolist()
+
+
+def test_signatures_do_not_depend_on_the_process():
+    """No salted Python hash(): another interpreter with another PYTHONHASHSEED gets the same signature."""
+    import os
+    import subprocess
+    import sys
+
+    text = article(13)
+    code = ("import sys; from corpus.ingest.dedup import minhash; "
+            "print(','.join(map(str, minhash(sys.stdin.read()).hashvalues.tolist())))")
+    outputs = {subprocess.run([sys.executable, "-c", code], input=text, capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
+    assert outputs == {",".join(map(str, minhash(text).hashvalues.tolist())) + "\n"}

@@ -564,3 +564,98 @@ def test_annotation_records_validate(tmp_path):
     del broken["answer"]
     broken["answer"] = "accept"
     assert any("relations[0].head" in p for p in validate_task(broken, "annotations"))
+
+
+# --------------------------------------------------------------------------- fast path == jsonschema, every kind
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from corpus.validate import _validator, conforms  # noqa: E402
+
+# Values that sit on the schemas' edges: strict integers (1.0, True), bounds (-1, 2.5 for scores), empty strings,
+# enum members of the wrong field, a doc_id-shaped hex string, containers of the wrong shape.
+EDGE_VALUES = [None, True, False, 0, 1, -1, 1.0, 0.5, 2.5, "", "x", "a@b", "a @b", "E0", "PERSON", "CLAIM",
+               "SOURCE", "ATTRIBUTION", "entities", "claims", "labels", "relation", "choices", "right", "up",
+               "CHECKWORTHY", "document", "0" * 16, "ner_manual", [], [0], [0, 1], [0, 1, "ORG"], [1, 2, 3], {},
+               {"start": 0, "end": 1, "ws": True}, {"kind": "anonymous"}, {"kind": "alien"}]
+
+
+def _paths(value, prefix=()):
+    yield prefix
+    if isinstance(value, dict):
+        for key, child in value.items():
+            yield from _paths(child, (*prefix, key))
+    elif isinstance(value, list):
+        for i, child in enumerate(value):
+            yield from _paths(child, (*prefix, i))
+
+
+def _mutate(record, path, action, value):
+    """Replace the value at ``path``, delete it, or add an extra key / item beside it."""
+    record = copy.deepcopy(record)
+    if not path:
+        return value if action == "replace" else record
+    parent = record
+    for part in path[:-1]:
+        parent = parent[part]
+    last = path[-1]
+    if action == "replace":
+        parent[last] = value
+    elif action == "delete":
+        del parent[last]
+    elif isinstance(parent, dict):
+        parent["extra_field"] = value
+    else:
+        parent.append(value)
+    return record
+
+
+def _valid_records(tmp_path_factory) -> dict[str, list[dict]]:
+    from corpus.annotations import ingest_exports
+
+    root = tmp_path_factory.mktemp("fast")
+    paths = _tool_tree(root)
+    doc = emoji_doc()
+    ls_tasks = orjson.loads(paths["tasks.json"].read_bytes())
+    annotations, _ = ingest_exports([paths["relations.jsonl"]], {doc["id"]: doc}, lambda p: None, annotator="ann")
+    records = {"documents": [make_doc(), doc], "labelstudio": ls_tasks,
+               "doccano.relations": [orjson.loads(x) for x in paths["relations.jsonl"].read_bytes().splitlines()],
+               "doccano.spans": [orjson.loads(x) for x in paths["spans.jsonl"].read_bytes().splitlines()],
+               "annotations": annotations}
+    records.update({kind: [make_task(kind)] for kind in KINDS})
+    return records
+
+
+@pytest.fixture(scope="module")
+def valid_records(tmp_path_factory):
+    return _valid_records(tmp_path_factory)
+
+
+def test_fast_path_covers_every_schema_and_accepts_valid_records(valid_records):
+    assert set(valid_records) == set(SCHEMA_FILES)
+    for kind, records in valid_records.items():
+        for record in records:
+            assert _validator(kind).is_valid(record), kind
+            assert conforms(record, kind), kind
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_fast_path_agrees_with_jsonschema_on_corrupted_records(valid_records, data):
+    """The compiled schemas accept exactly what jsonschema accepts: never a bad record (that would skip the
+    messages and let the semantic checks meet wrong types), and no good one sent needlessly to jsonschema."""
+    kind = data.draw(st.sampled_from(sorted(valid_records)))
+    record = data.draw(st.sampled_from(valid_records[kind]))
+    for _ in range(data.draw(st.integers(1, 3))):
+        path = data.draw(st.sampled_from(list(_paths(record))))
+        action = data.draw(st.sampled_from(["replace", "replace", "delete", "add"]))
+        record = _mutate(record, path, action, data.draw(st.sampled_from(EDGE_VALUES)))
+    assert conforms(record, kind) == _validator(kind).is_valid(record)
+
+
+def test_messages_for_rejected_records_come_from_jsonschema():
+    task = make_task("ner.manual")
+    task["tokens"][3]["start"] = 14.0  # 1.0 is no offset
+    assert not conforms(task, "ner.manual")
+    assert validate_task(task, "ner.manual") == ["tokens[3].start: expected integer, got number"]

@@ -5,6 +5,12 @@ sentence. Exact duplicates share an id and are dropped by :func:`corpus.pipeline
 stage finds the lightly edited ones. Each document's word 5-shingles (lower-cased) are MinHashed; LSH proposes
 candidates among the documents seen so far and the estimated Jaccard similarity decides. Streaming and
 deterministic: the same documents in the same order are flagged the same way on every machine.
+
+Hashing is in bulk: each word is hashed once (xxHash64, from the ``xxhash`` package that ``datasets`` installs)
+and a shingle's 32-bit hash is a fixed polynomial of its words' hashes, computed for all shingles at once with
+numpy's wrapping uint64 arithmetic, then finalised with the murmur3 64-bit mixer. datasketch applies its
+permutations to those values. No per-shingle strings, no per-shingle SHA-1, and no Python ``hash()`` (salted
+per process), so signatures are identical across runs and machines.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import regex
+import xxhash
 from datasketch import MinHash, MinHashLSH
 
 from corpus.errors import InputProblem
@@ -37,15 +44,40 @@ def shingles(text: str, size: int = DEFAULT_SHINGLE_SIZE) -> set[bytes]:
     return {" ".join(words[i:i + size]).encode("utf-8") for i in range(len(words) - size + 1)}
 
 
+_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit constant: the polynomial base that orders the words
+_MIX1, _MIX2 = np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53)  # murmur3 fmix64 constants
+
+
+def shingle_hashes(text: str, size: int = DEFAULT_SHINGLE_SIZE) -> np.ndarray:
+    """32-bit hashes (as uint64) of the text's word ``size``-grams, one per position (repeats included: MinHash
+    only keeps minima, so a repeated shingle changes nothing). Same shingles as :func:`shingles`."""
+    words = _WORD.findall(text.casefold())
+    if not words:
+        return np.empty(0, dtype=np.uint64)
+    word_hashes = np.fromiter((xxhash.xxh64_intdigest(w.encode("utf-8")) for w in words), dtype=np.uint64,
+                              count=len(words))
+    n = max(len(words) - size + 1, 1)  # a text shorter than ``size`` words is one shingle
+    with np.errstate(over="ignore"):
+        h = word_hashes[:n].copy()
+        for j in range(1, min(size, len(words))):
+            h = h * _MULTIPLIER + word_hashes[j:j + n]
+        h ^= h >> np.uint64(33)
+        h *= _MIX1
+        h ^= h >> np.uint64(33)
+        h *= _MIX2
+        h ^= h >> np.uint64(33)
+    return h >> np.uint64(32)
+
+
 def minhash(text: str, num_perm: int = DEFAULT_NUM_PERM, shingle_size: int = DEFAULT_SHINGLE_SIZE) -> MinHash | None:
     """The MinHash signature of a text's shingles; ``None`` for a text without words."""
-    grams = shingles(text, shingle_size)
-    if not grams:
+    hashes = shingle_hashes(text, shingle_size)
+    if not len(hashes):
         return None
-    m = MinHash(num_perm=num_perm, seed=_SEED)
-    ordered = sorted(grams)
-    for i in range(0, len(ordered), _BATCH):
-        m.update_batch(ordered[i:i + _BATCH])
+    # The values are already hashes: datasketch's hashfunc only has to pass them through.
+    m = MinHash(num_perm=num_perm, seed=_SEED, hashfunc=int)
+    for i in range(0, len(hashes), _BATCH):
+        m.update_batch(hashes[i:i + _BATCH].tolist())
     return m
 
 
