@@ -1,8 +1,10 @@
 """`corpus build`: every stage, end to end, from article files to tasks and a dataset folder.
 
-ingest (this process) -> exact and near duplicates -> shards -> segment + pre-label (this process, a pool of
-``workers`` processes, or datatrove's executor) -> ``documents.jsonl`` -> tasks per format -> validate ->
-dataset. Everything is written into a staging folder and committed as one unit (:mod:`corpus.cache`), so a
+ingest (this process) -> exact and near duplicates -> shards -> segment + pre-label + render each format's
+tasks (this process or a pool of ``workers`` processes; datatrove's executor segments and pre-labels, tasks are
+then rendered here) -> ``documents.jsonl`` and the task files, written as shards arrive (this process: unique
+Prodigy hashes, lines) -> validate -> dataset.
+Everything is written into a staging folder and committed as one unit (:mod:`corpus.cache`), so a
 build killed at any point leaves the previous outputs intact; processed shards are cached under
 ``OUT/.cache/shards`` so ``resume=True`` continues an interrupted build, and a rerun with the same inputs,
 configuration and code rewrites nothing.
@@ -27,8 +29,7 @@ from corpus.pipeline import (
     drop_exact_duplicates,
     flag_near_duplicates_stage,
     map_shards,
-    pool_context,
-    read_document_records,
+    render_shard,
     shard_documents,
 )
 from corpus.prelabel.registry import DEFAULT_BACKENDS
@@ -200,10 +201,11 @@ def _build_into(staging: Path, out: Path, inputs: list[Path], report: Callable[[
         clock = now
 
     documents_path = staging / DOCUMENTS
-    # With several workers, task files are written while documents are still being processed (one process
-    # per format, fed the same JSON lines): the tasks phase overlaps instead of running after. Started
-    # first: processes are forked before any pool or progress-bar thread exists.
-    overlapped = _TaskWriters(staging / "tasks", formats, unit) if workers > 1 else None
+    # Workers render every document's tasks right after pre-labelling (corpus.tasks.render_document); this
+    # process only makes Prodigy hashes unique and writes lines, as shards arrive: the tasks phase runs in
+    # parallel and overlaps the documents phase.
+    render = (formats, unit)
+    task_writers = _TaskFiles(staging / "tasks", formats)
     try:
         if engine == "datatrove":
             from corpus.engines.datatrove import map_shards_datatrove
@@ -211,10 +213,9 @@ def _build_into(staging: Path, out: Path, inputs: list[Path], report: Callable[[
             work_dir = out / cache_mod.CACHE_DIR / "datatrove"
             results = map_shards_datatrove(keyed_shards(), config, workers, work_dir, resume=resume)
         else:
-            results = map_shards(keyed_shards(), config, workers, processor=processor)
+            results = map_shards(keyed_shards(), config, workers, processor=processor, render=render)
     except BaseException:
-        if overlapped is not None:
-            overlapped.abort()
+        task_writers.abort()
         raise
     bar = _progress(progress, estimate)
     try:
@@ -223,8 +224,10 @@ def _build_into(staging: Path, out: Path, inputs: list[Path], report: Callable[[
                 if not shard.cached:
                     shard_cache.put(key, shard.data, {"stats": shard.stats, "problems": shard.problems})
                 fh.write(shard.data)
-                if overlapped is not None:
-                    overlapped.feed(shard.data)
+                if shard.tasks is None:  # an engine that does not render (datatrove): render here
+                    render_shard(shard, render)
+                task_writers.add(shard.tasks)
+                shard.tasks = None
                 stats.merge(shard.stats)
                 for problem in shard.problems:
                     relay(InputProblem(**problem))
@@ -236,14 +239,10 @@ def _build_into(staging: Path, out: Path, inputs: list[Path], report: Callable[[
 
         entries = [DOCUMENTS, "tasks"]
         with _progress(progress, 0, "tasks"):
-            if overlapped is not None:
-                outcomes, overlapped = overlapped.close(), None
-            else:
-                outcomes = [_tasks_job(documents_path, staging / "tasks" / fmt, fmt, unit) for fmt in formats]
+            outcomes = _finish_tasks(task_writers)
     finally:
         results.close()  # stops the worker pool now, also when the build is interrupted
-        if overlapped is not None:
-            overlapped.abort()
+        task_writers.abort()
     written = _report_outcomes(outcomes, relay)
     result.outputs.append(str(out / DOCUMENTS))
     result.outputs.extend(str(out / Path(p).relative_to(staging)) for p in written)
@@ -299,14 +298,48 @@ def _progress(enabled: bool, total: int, description: str = "build"):
     return bar()
 
 
-def _tasks_job(documents_path: Path, out_dir: Path, fmt: str, unit: str) -> tuple[list[str], list[dict]]:
-    """One format's tasks, in a worker process; problems come back to be reported in order."""
-    from corpus.tasks import write_tasks
+class _TaskFiles:
+    """The build's task writers, one per format (:func:`corpus.tasks.open_task_writer`), fed rendered shards.
 
-    problems: list[InputProblem] = []
-    paths = write_tasks(read_document_records(documents_path, problems.append), out_dir, fmt=fmt, unit=unit,
-                        report=problems.append)
-    return [str(p) for p in paths], [asdict(p) for p in problems]
+    Problems met while rendering are kept per format and reported after the documents' own problems, format
+    by format (the order a format-at-a-time export reports them in).
+    """
+
+    def __init__(self, tasks_dir: Path, formats: tuple[str, ...]):
+        from corpus.tasks import TaskStats, open_task_writer
+
+        self.writers = {}
+        self.problems: dict[str, list[dict]] = {fmt: [] for fmt in formats}
+        try:
+            for fmt in formats:
+                self.writers[fmt] = open_task_writer(tasks_dir / fmt, fmt, TaskStats())
+        except BaseException:
+            self.abort()
+            raise
+        self.open = True
+
+    def add(self, tasks: dict[str, list]) -> None:
+        for fmt, writer in self.writers.items():
+            problems = self.problems[fmt]
+            for rendered in tasks[fmt]:
+                writer.add(rendered.items)
+                writer.stats.merge(rendered.stats)
+                problems.extend(asdict(p) for p in rendered.problems)
+
+    def close(self) -> list[tuple[list[str], list[dict]]]:
+        self.open = False
+        return [([str(p) for p in writer.close()], self.problems[fmt]) for fmt, writer in self.writers.items()]
+
+    def abort(self) -> None:
+        if getattr(self, "open", True):
+            self.open = False
+            for writer in self.writers.values():
+                writer.abort()
+
+
+def _finish_tasks(task_writers: _TaskFiles) -> list[tuple[list[str], list[dict]]]:
+    """Publish the task files (inside the staging folder); outcomes in format order."""
+    return task_writers.close()
 
 
 def _report_outcomes(outcomes: list[tuple[list[str], list[dict]]], report: Callable[[InputProblem], None]
@@ -317,82 +350,3 @@ def _report_outcomes(outcomes: list[tuple[list[str], list[dict]]], report: Calla
         for problem in problems:
             report(InputProblem(**problem))
     return written
-
-
-def _docs_from_queue(queue) -> Iterator[dict]:
-    import orjson
-
-    while (chunk := queue.get()) is not None:
-        for line in chunk.splitlines():
-            yield orjson.loads(line)
-
-
-def _tasks_consumer(queue, results, out_dir: Path, fmt: str, unit: str) -> None:
-    """A task-writer process: the format's files from the documents streamed through ``queue``."""
-    from corpus.tasks import write_tasks
-
-    problems: list[InputProblem] = []
-    try:
-        paths = write_tasks(_docs_from_queue(queue), out_dir, fmt=fmt, unit=unit, report=problems.append)
-        results.put((fmt, [str(p) for p in paths], [asdict(p) for p in problems], None))
-    except BaseException as exc:  # reported by the parent, which decides how the build ends
-        results.put((fmt, [], [], f"{type(exc).__name__}: {exc}"))
-
-
-class _TaskWriters:
-    """One process per task format, consuming processed documents as the build produces them."""
-
-    def __init__(self, tasks_dir: Path, formats: tuple[str, ...], unit: str, max_chunks: int = 8):
-        ctx = pool_context()
-        self.formats = formats
-        self.results = ctx.Queue()
-        self.queues = {fmt: ctx.Queue(maxsize=max_chunks) for fmt in formats}  # bounded: memory stays flat
-        self.procs = {fmt: ctx.Process(target=_tasks_consumer, daemon=True,
-                                       args=(self.queues[fmt], self.results, tasks_dir / fmt, fmt, unit))
-                      for fmt in formats}
-        for proc in self.procs.values():
-            proc.start()
-
-    def _put(self, fmt: str, item: bytes | None) -> None:
-        import queue
-
-        while True:
-            try:
-                self.queues[fmt].put(item, timeout=1.0)
-                return
-            except queue.Full:
-                if not self.procs[fmt].is_alive():
-                    raise CorpusError(f"the {fmt} task writer stopped unexpectedly") from None
-
-    def feed(self, data: bytes) -> None:
-        if data:
-            for fmt in self.formats:
-                self._put(fmt, data)
-
-    def close(self) -> list[tuple[list[str], list[dict]]]:
-        """Finish every format; outcomes in format order (the order a one-process build reports them in)."""
-        import queue
-
-        for fmt in self.formats:
-            self._put(fmt, None)
-        done: dict[str, tuple] = {}
-        while len(done) < len(self.formats):
-            try:
-                fmt, paths, problems, error = self.results.get(timeout=1.0)
-            except queue.Empty:
-                dead = [f for f, p in self.procs.items() if f not in done and not p.is_alive()]
-                if dead:
-                    raise CorpusError(f"the {dead[0]} task writer stopped unexpectedly") from None
-                continue
-            if error is not None:
-                raise CorpusError(f"writing {fmt} tasks failed ({error})")
-            done[fmt] = (paths, problems)
-        for proc in self.procs.values():
-            proc.join()
-        return [done[fmt] for fmt in self.formats]
-
-    def abort(self) -> None:
-        for proc in self.procs.values():
-            if proc.is_alive():
-                proc.terminate()
-            proc.join()

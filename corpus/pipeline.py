@@ -24,9 +24,13 @@ from corpus.segment.core import Segmenter, default_segmenter, segment_document
 # Shards are the unit of parallel work and of the build cache. Boundaries are content-defined (a document
 # whose id falls in 1/SHARD_TARGET of the hash space ends a shard), so inserting one article upstream changes
 # one shard, not every shard after it; the caps keep a shard's memory bounded.
-SHARD_TARGET = 64
-SHARD_MAX_DOCS = 256
-SHARD_MAX_CHARS = 4_000_000
+# A shard also carries its rendered tasks (Prodigy's are ~30x the text), so a shard's peak memory is what the
+# caps bound: a larger corpus only meets the cap more often, it never makes a bigger shard.
+SHARD_TARGET = 32
+SHARD_MAX_DOCS = 96
+SHARD_MAX_CHARS = 1_000_000
+# Shards in flight per worker: one being processed, one queued, one finished and waiting for its turn.
+WINDOW_PER_WORKER = 3
 
 
 @dataclass
@@ -159,6 +163,31 @@ class ShardResult:
     stats: dict
     problems: list[dict]
     cached: bool = False
+    tasks: dict[str, list] | None = None  # format -> a RenderedDocument per document (when asked to render)
+
+
+# What a worker renders tasks for, right after pre-labelling: (formats, unit).
+RenderSpec = tuple[tuple[str, ...], str]
+
+
+def task_record(doc: dict) -> dict:
+    """``doc`` with the defaults :func:`read_document_records` gives a record read back from JSON Lines."""
+    for key in ("paragraphs", "sentences", "tokens", "spans", "relations"):
+        doc.setdefault(key, [])
+    doc.setdefault("labellers", {})
+    return doc
+
+
+def render_shard(result: ShardResult, render: RenderSpec) -> ShardResult:
+    """Render the tasks of a shard that has none yet (cached, or made by another engine) from its JSON Lines."""
+    import orjson
+
+    from corpus.tasks import render_document
+
+    formats, unit = render
+    docs = [task_record(orjson.loads(line)) for line in result.data.splitlines() if line.strip()]
+    result.tasks = {fmt: [render_document(doc, fmt, unit) for doc in docs] for fmt in formats}
+    return result
 
 
 @dataclass(frozen=True)
@@ -197,12 +226,19 @@ class DocumentProcessor:
             doc = labeller(doc)
         return doc
 
-    def process_shard(self, docs: list[dict]) -> ShardResult:
+    def process_shard(self, docs: list[dict], render: RenderSpec | None = None) -> ShardResult:
         """Process a shard (the list is emptied as it goes); a document a stage fails on is reported (one
-        line) and left out, not fatal."""
+        line) and left out, not fatal. With ``render``, each document's tasks are rendered too (an error
+        there is a bug, not bad input: it stops the build)."""
         stats = Stats()
         problems: list[dict] = []
         lines: list[bytes] = []
+        tasks: dict[str, list] | None = None
+        if render is not None:
+            from corpus.tasks import render_document
+
+            formats, unit = render
+            tasks = {fmt: [] for fmt in formats}
         for i, doc in enumerate(docs):
             docs[i] = None  # type: ignore[call-overload]  # free each record once encoded: bounded memory
             try:
@@ -216,23 +252,34 @@ class DocumentProcessor:
                 continue
             stats.count(done)
             lines.append(line)
+            if tasks is not None:
+                task_record(done)
+                for fmt, rendered in tasks.items():
+                    rendered.append(render_document(done, fmt, unit))
         lines.append(b"")
-        return ShardResult(b"\n".join(lines) if len(lines) > 1 else b"", stats.to_dict(), problems)
+        return ShardResult(b"\n".join(lines) if len(lines) > 1 else b"", stats.to_dict(), problems, tasks=tasks)
 
 
 _WORKER: DocumentProcessor | None = None
 _INHERITED: DocumentProcessor | None = None  # the parent's processor, seen by forked workers
+_RENDER: RenderSpec | None = None
 
 
-def _init_worker(config: ProcessorConfig) -> None:
+def _init_worker(config: ProcessorConfig, render: RenderSpec | None = None) -> None:
     """Build the worker's processor once; a forked worker reuses the parent's (labellers load once)."""
-    global _WORKER
+    global _WORKER, _RENDER
     _WORKER = _INHERITED if _INHERITED is not None and _INHERITED.config == config else DocumentProcessor(config)
+    _RENDER = render
 
 
 def _work(docs: list[dict]) -> ShardResult:
     assert _WORKER is not None, "worker used before its initializer ran"
-    return _WORKER.process_shard(docs)
+    return _WORKER.process_shard(docs, _RENDER)
+
+
+def _render_cached(result: ShardResult) -> ShardResult:
+    assert _RENDER is not None
+    return render_shard(result, _RENDER)
 
 
 def pool_context() -> multiprocessing.context.BaseContext:
@@ -246,15 +293,21 @@ def map_shards(
     config: ProcessorConfig,
     workers: int = 1,
     processor: DocumentProcessor | None = None,
+    render: RenderSpec | None = None,
 ) -> Iterator[tuple[Any, ShardResult]]:
     """Process ``(tag, shard)`` pairs in order; a pair whose second item is already a result passes through.
 
-    With ``workers > 1`` shards go to a process pool, at most ``4 * workers`` in flight (``Pool.imap`` would
-    read the whole input ahead into memory); results are yielded in input order. The pool is started by
-    this call, before the caller starts any thread (a progress bar): forking a threaded process is unsafe.
+    With ``render = (formats, unit)`` every result carries its documents' rendered tasks
+    (:func:`corpus.tasks.render_document`), made by the worker that processed the shard (or, for a result
+    passed in without tasks, by any worker): the tasks phase runs in parallel too.
+
+    With ``workers > 1`` shards go to a process pool, at most ``WINDOW_PER_WORKER * workers`` in flight
+    (``Pool.imap`` would read the whole input ahead into memory); results are yielded in input order. The pool
+    is started by this call, before the caller starts any thread (a progress bar): forking a threaded process
+    is unsafe.
     """
     if workers <= 1:
-        return _map_serial(shards, processor or DocumentProcessor(config))
+        return _map_serial(shards, processor or DocumentProcessor(config), render)
     from concurrent.futures import ProcessPoolExecutor
 
     global _INHERITED
@@ -263,28 +316,36 @@ def map_shards(
         # A process pool that notices a worker killed from outside (out of memory): a multiprocessing.Pool
         # would wait for its result forever. The no-op starts every worker now.
         pool = ProcessPoolExecutor(workers, mp_context=pool_context(), initializer=_init_worker,
-                                   initargs=(config,))
+                                   initargs=(config, render))
         pool.submit(int).result()
     finally:
         _INHERITED = None
-    return _map_pool(pool, shards, workers)
+    return _map_pool(pool, shards, workers, render)
 
 
-def _map_serial(shards: Iterable[tuple[Any, list[dict] | ShardResult]], proc: DocumentProcessor
-                ) -> Iterator[tuple[Any, ShardResult]]:
+def _map_serial(shards: Iterable[tuple[Any, list[dict] | ShardResult]], proc: DocumentProcessor,
+                render: RenderSpec | None) -> Iterator[tuple[Any, ShardResult]]:
     for tag, item in shards:
-        yield tag, item if isinstance(item, ShardResult) else proc.process_shard(item)
+        if not isinstance(item, ShardResult):
+            item = proc.process_shard(item, render)
+        elif render is not None and item.tasks is None:
+            item = render_shard(item, render)
+        yield tag, item
 
 
-def _map_pool(pool, shards: Iterable[tuple[Any, list[dict] | ShardResult]], workers: int
-              ) -> Iterator[tuple[Any, ShardResult]]:
+def _map_pool(pool, shards: Iterable[tuple[Any, list[dict] | ShardResult]], workers: int,
+              render: RenderSpec | None = None) -> Iterator[tuple[Any, ShardResult]]:
     from concurrent.futures.process import BrokenProcessPool
 
     window: deque = deque()
     try:
         for tag, item in shards:
-            window.append((tag, item if isinstance(item, ShardResult) else pool.submit(_work, item)))
-            while len(window) >= 4 * workers:
+            if not isinstance(item, ShardResult):
+                item = pool.submit(_work, item)
+            elif render is not None and item.tasks is None:
+                item = pool.submit(_render_cached, item)
+            window.append((tag, item))
+            while len(window) >= WINDOW_PER_WORKER * workers:
                 yield _ready(window.popleft())
         while window:
             yield _ready(window.popleft())

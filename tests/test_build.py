@@ -239,8 +239,10 @@ def test_cli_build_prints_a_one_line_summary(tmp_path, monkeypatch):
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     [line] = [line for line in result.output.splitlines() if line.startswith("done:")]
-    for part in ("6 documents", "entities", "sources", "claims", "0 errors", "docs/s"):
+    for part in ("6 documents", "entities", "sources", "claims", "0 errors"):
         assert part in line
+    # The rate is shown once the build takes long enough to measure one (6 small articles may not).
+    assert "docs/s" in line or line.endswith(("0.0s", "0.1s")), line
     again = CliRunner().invoke(app, args)
     assert again.exit_code == 0 and "up to date" in again.output
 

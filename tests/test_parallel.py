@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from test_build import build, output_bytes, rules_labellers_installed, write_articles, write_feed
 
-from corpus.pipeline import ProcessorConfig, ShardResult, map_shards, shard_documents
+from corpus.pipeline import WINDOW_PER_WORKER, ProcessorConfig, ShardResult, map_shards, shard_documents
 from corpus.segment.core import segment_document
 
 
@@ -75,7 +75,7 @@ def test_map_shards_reads_its_input_lazily():
 
     stream = map_shards(source(), ProcessorConfig(prelabel=False), workers=2)
     next(stream)
-    assert pulled <= 4 * 2 + 1
+    assert pulled <= WINDOW_PER_WORKER * 2 + 1
     assert sum(1 for _ in stream) == 99
 
 

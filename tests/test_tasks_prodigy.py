@@ -395,7 +395,7 @@ def test_cli_writes_tasks_and_explains_errors(tmp_path):
 def test_hash_collisions_are_resalted_unique_per_file_and_deterministic(tmp_path, monkeypatch):
     import corpus.tasks.prodigy as prodigy
 
-    monkeypatch.setattr(prodigy, "task_hash", lambda *args, **kwargs: 7)  # force every task onto one hash
+    monkeypatch.setattr(prodigy, "task_hash_of", lambda *args, **kwargs: 7)  # force every task onto one hash
     files, stats, problems = export(tmp_path)
     again, _, _ = export(tmp_path / "again")
     assert files == again  # same input order -> same hashes
@@ -474,3 +474,76 @@ def test_canonical_json_matches_the_json_module_on_what_tasks_hash():
     for value in values:
         assert canonical_json(value) == json.dumps(value, sort_keys=True, separators=(",", ":"),
                                                    ensure_ascii=False).encode("utf-8")
+
+
+def test_unique_hashes_stay_exact_across_merges(monkeypatch):
+    """The compact store (sorted runs + a recent dict) answers as a plain dict of every claim would."""
+    import random
+
+    from corpus.tasks.hashing import UniqueHashes, resalt
+
+    monkeypatch.setattr(UniqueHashes, "_MERGE_AT", 16)  # many merges from a few thousand claims
+    holder: dict[int, object] = {}
+    by_key: dict[object, int] = {}
+
+    def plain_claim(value: int, key=None) -> int:
+        if key is not None and key in by_key:
+            return by_key[key]
+        candidate, salt = value, 0
+        while candidate in holder:
+            salt += 1
+            candidate = resalt(value, salt)
+        holder[candidate] = key
+        if key is not None:
+            by_key[key] = candidate
+        return candidate
+
+    rng = random.Random(7)
+    hashes = UniqueHashes()
+    value_of: dict[tuple, int] = {}
+    for i in range(3000):
+        if i % 3 == 0:  # keyed: one value per key, often colliding, often claimed again
+            key = ("doc", rng.randrange(400))
+            value = value_of.setdefault(key, rng.randrange(-40, 40))
+        else:
+            key, value = None, rng.randrange(-200, 200) if i % 5 == 0 else rng.randrange(-(2**31), 2**31)
+        assert hashes.claim(value, key) == plain_claim(value, key), i
+    assert len(hashes) == len(holder) and len(hashes._runs) > 1
+
+
+def test_render_then_write_equals_write_tasks_and_survives_pickling(tmp_path):
+    """The split export (workers render, one writer claims hashes) gives write_tasks' bytes, every format."""
+    import pickle
+
+    from corpus.tasks import FORMATS, TaskStats, open_task_writer, render_document
+    from corpus.tasks.prodigy import unit_tasks
+    from corpus.tasks.units import document_units
+
+    for fmt in FORMATS:
+        for unit in ("paragraph", "sentence"):
+            whole_stats, split_stats = TaskStats(), TaskStats()
+            whole = write_tasks(documents(), tmp_path / "whole" / fmt / unit, fmt, unit, stats=whole_stats)
+            writer = open_task_writer(tmp_path / "split" / fmt / unit, fmt, split_stats)
+            for doc in documents():
+                rendered = pickle.loads(pickle.dumps(render_document(doc, fmt, unit)))
+                writer.add(rendered.items)
+                split_stats.merge(rendered.stats)
+            split = writer.close()
+            assert [p.read_bytes() for p in whole] == [p.read_bytes() for p in split], (fmt, unit)
+            assert whole_stats == split_stats
+    # The plain hashes a worker computes are those of the readable tasks.
+    doc = documents()[0]
+    plain = [(t["_input_hash"], t["_task_hash"]) for u in document_units(doc, "paragraph")
+             for name, tasks in unit_tasks(u).items() if name != "choice.jsonl" for t in tasks]
+    items = render_document(doc, "prodigy", "paragraph").items
+    assert [(i[3], i[4]) for i in items if i[0] != 3] == plain
+
+
+def test_an_aborted_writer_publishes_nothing(tmp_path):
+    from corpus.tasks import FORMATS, TaskStats, open_task_writer, render_document
+
+    for fmt in FORMATS:
+        writer = open_task_writer(tmp_path / fmt, fmt, TaskStats())
+        writer.add(render_document(documents()[0], fmt).items)
+        writer.abort()
+        assert not [p for p in (tmp_path / fmt).iterdir()]

@@ -17,17 +17,84 @@ Prodigy's ``choice.jsonl`` is the exception: check-worthiness is judged per sent
 is the claim's own sentence(s) whatever the unit.
 A unit never cuts a span or a relation: it is widened over as many segments as needed (see
 :mod:`corpus.tasks.units`). Outputs are written atomically and are byte-identical on rerun.
+
+Export is split in two so that it scales with worker processes: :func:`render_document` (picklable in and
+out, run by the build's workers right after pre-labelling) does the per-document work -- units, tasks, JSON
+encoding, plain hashes -- and :func:`open_task_writer` (one per format, in the parent) only makes Prodigy
+hashes unique, in document order, and writes lines. :func:`write_tasks` is the two in one process; the bytes
+are the same either way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
-from corpus.errors import CorpusError
+from corpus.errors import CorpusError, InputProblem
 from corpus.tasks.units import UNITS, Report, TaskStats
 
 FORMATS = ("prodigy", "labelstudio", "doccano")
+
+
+def _check(fmt: str, unit: str) -> None:
+    if fmt not in FORMATS:
+        raise CorpusError(f"unknown task format '{fmt}' (choose from {', '.join(FORMATS)})")
+    if unit not in UNITS:
+        raise CorpusError(f"unknown task unit '{unit}' (choose from {', '.join(UNITS)})")
+
+
+@dataclass
+class RenderedDocument:
+    """One document's tasks in one format, encoded, with what rendering reported and counted.
+
+    ``items`` are in output order, each starting with the index of its file in the format's file list: Prodigy
+    ``(file, JSON prefix parts, unit key, plain _input_hash, plain _task_hash, question, view)`` (hashes are made
+    unique by the writer, in this order), Label Studio and doccano ``(file, line bytes)``.
+    """
+
+    items: list[tuple]
+    problems: list[InputProblem] = field(default_factory=list)
+    stats: TaskStats = field(default_factory=TaskStats)
+
+
+def render_document(doc: dict, fmt: str, unit: str = "paragraph") -> RenderedDocument:
+    """The per-document half of an export (see the module docstring); ``doc`` is a document record."""
+    _check(fmt, unit)
+    problems: list[InputProblem] = []
+    stats = TaskStats()
+    if fmt == "prodigy":
+        from corpus.tasks.prodigy import render_prodigy as render
+    elif fmt == "labelstudio":
+        from corpus.tasks.labelstudio import render_labelstudio as render
+    else:
+        from corpus.tasks.doccano import render_doccano as render
+    return RenderedDocument(render(doc, unit, problems.append, stats), problems, stats)
+
+
+class TaskWriter(Protocol):
+    paths: list[Path]
+
+    def add(self, items: list[tuple]) -> None: ...
+
+    def close(self) -> list[Path]: ...
+
+    def abort(self) -> None: ...
+
+
+def open_task_writer(out_dir: Path, fmt: str, stats: TaskStats) -> TaskWriter:
+    """The sequential half of an export: ``add(rendered.items)`` document by document, then ``close()`` (files
+    published atomically, paths returned) or ``abort()`` (nothing published). ``stats`` gets the task counts."""
+    _check(fmt, "paragraph")
+    out_dir = Path(out_dir)
+    if fmt == "prodigy":
+        from corpus.tasks.prodigy import ProdigyWriter as Writer
+    elif fmt == "labelstudio":
+        from corpus.tasks.labelstudio import LabelStudioWriter as Writer
+    else:
+        from corpus.tasks.doccano import DoccanoWriter as Writer
+    return Writer(out_dir, stats)
 
 
 def write_tasks(
@@ -43,10 +110,7 @@ def write_tasks(
     ``report`` receives a warning per thing left out (unsegmented document, span off token boundaries,
     overlapping entity in ``ner.manual``); ``stats`` (a :class:`TaskStats`) is filled in.
     """
-    if fmt not in FORMATS:
-        raise CorpusError(f"unknown task format '{fmt}' (choose from {', '.join(FORMATS)})")
-    if unit not in UNITS:
-        raise CorpusError(f"unknown task unit '{unit}' (choose from {', '.join(UNITS)})")
+    _check(fmt, unit)
     out_dir = Path(out_dir)
     if fmt == "prodigy":
         from corpus.tasks.prodigy import write_prodigy as writer
@@ -57,4 +121,5 @@ def write_tasks(
     return writer(docs, out_dir, unit, report=report, stats=stats)
 
 
-__all__ = ["FORMATS", "UNITS", "TaskStats", "write_tasks"]
+__all__ = ["FORMATS", "UNITS", "RenderedDocument", "TaskStats", "TaskWriter", "open_task_writer", "render_document",
+           "write_tasks"]

@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from contextlib import ExitStack
 from pathlib import Path
 
+from corpus.errors import CorpusError
 from corpus.jsonl import atomic_writer, dumps
 from corpus.offsets import utf16_offsets
 from corpus.tasks.units import Report, TaskStats, Unit, document_units
@@ -50,20 +51,51 @@ def unit_records(unit: Unit) -> tuple[dict, dict]:
     return relation_record, spans_record
 
 
+def render_doccano(doc: dict, unit: str, report: Report | None = None, stats: TaskStats | None = None
+                   ) -> list[tuple[int, bytes]]:
+    """One document's lines, encoded: ``(0, relations line)`` then ``(1, spans line)`` per unit (picklable)."""
+    items: list[tuple[int, bytes]] = []
+    for u in document_units(doc, unit, report, stats):
+        relation_record, spans_record = unit_records(u)
+        items.append((0, dumps(relation_record) + b"\n"))
+        items.append((1, dumps(spans_record) + b"\n"))
+    return items
+
+
+class DoccanoWriter:
+    """Streams rendered lines into ``relations.jsonl`` and ``spans.jsonl`` (atomically, both or none)."""
+
+    def __init__(self, out_dir: Path, stats: TaskStats):
+        self.stats = stats
+        self.paths = [out_dir / RELATIONS_FILE, out_dir / SPANS_FILE]
+        self._stack = ExitStack()
+        self._handles = [self._stack.enter_context(atomic_writer(p)) for p in self.paths]
+        self._n = 0
+
+    def add(self, items: list[tuple[int, bytes]]) -> None:
+        for index, handle in enumerate(self._handles):
+            handle.write(b"".join(line for i, line in items if i == index))
+        self._n += len(items) // 2
+
+    def close(self) -> list[Path]:
+        self._stack.close()
+        self.stats.count_task(RELATIONS_FILE, self._n)
+        self.stats.count_task(SPANS_FILE, self._n)
+        return self.paths
+
+    def abort(self) -> None:
+        self._stack.__exit__(CorpusError, CorpusError("aborted"), None)  # temp files removed, nothing published
+
+
 def write_doccano(docs: Iterable[dict], out_dir: Path, unit: str, report: Report | None = None,
                   stats: TaskStats | None = None) -> list[Path]:
     """Write ``relations.jsonl`` and ``spans.jsonl`` into ``out_dir`` (atomically); return their paths."""
     stats = stats if stats is not None else TaskStats()
-    paths = [out_dir / RELATIONS_FILE, out_dir / SPANS_FILE]
-    n = 0
-    with ExitStack() as stack:
-        relations_fh, spans_fh = (stack.enter_context(atomic_writer(p)) for p in paths)
+    writer = DoccanoWriter(out_dir, stats)
+    try:
         for doc in docs:
-            for u in document_units(doc, unit, report, stats):
-                relation_record, spans_record = unit_records(u)
-                relations_fh.write(dumps(relation_record) + b"\n")
-                spans_fh.write(dumps(spans_record) + b"\n")
-                n += 1
-    stats.count_task(RELATIONS_FILE, n)
-    stats.count_task(SPANS_FILE, n)
-    return paths
+            writer.add(render_doccano(doc, unit, report, stats))
+    except BaseException:
+        writer.abort()
+        raise
+    return writer.close()

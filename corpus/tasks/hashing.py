@@ -13,7 +13,10 @@ does not collide is unchanged, and the same input in the same order gives the sa
 
 from __future__ import annotations
 
+import heapq
 import json
+from array import array
+from bisect import bisect_left
 from collections.abc import Hashable, Iterable
 from functools import partial
 from hashlib import blake2b
@@ -70,6 +73,25 @@ def task_hash(
     })
 
 
+def task_question(view_id: str, spans: Iterable[dict] = (), relations: Iterable[dict] = (),
+                  options: Iterable[str] = ()) -> bytes:
+    """What :func:`task_hash` hashes besides the input hash, pre-encoded: the canonical JSON of the question
+    without its leading ``{``. ``"input"`` sorts first, so ``task_hash_of(input, question)`` equals
+    ``task_hash(input, view, spans, relations, options)`` -- and a task whose input hash had to be re-salted
+    is re-hashed without its spans."""
+    return canonical_json({
+        "options": list(options),
+        "relations": [[r["head"], r["child"], r["label"]] for r in relations],
+        "spans": [[s["start"], s["end"], s["label"]] for s in spans],
+        "view": view_id,
+    })[1:]
+
+
+def task_hash_of(input_hash_: int, question: bytes) -> int:
+    """:func:`task_hash` from a :func:`task_question`."""
+    return int.from_bytes(_blake2b(b'{"input":%d,' % input_hash_ + question).digest(), "big", signed=True)
+
+
 def resalt(value: int, salt: int) -> int:
     """The ``salt``-th replacement for a hash ``value`` that collided (``salt`` counts from 1)."""
     return hash32({"collided": value, "salt": salt})
@@ -79,25 +101,82 @@ class UniqueHashes:
     """Hands out hashes unique within one scope (a task file, or a whole export for input hashes).
 
     ``claim(value, key)`` returns ``value`` unless another key already holds it; then ``resalt(value, 1)``,
-    ``resalt(value, 2)``, … until one is free. The same ``key`` claiming again gets its own hash back, so one
-    unit keeps one ``_input_hash`` in every file; ``key=None`` means "always a new holder" (every task of a
+    ``resalt(value, 2)``, … until one is free. The same ``key`` claiming its value again gets its own hash back
+    (a key always comes with the same value: the input hash of the unit it names), so one unit keeps one
+    ``_input_hash`` in every file; ``key=None`` means "always a new holder" (every task of a
     file is distinct, even a duplicated document's). ``resalted`` counts the collisions resolved.
+
+    Memory stays small on millions of tasks: a claimed hash is kept as 4 bytes in sorted ``array`` runs (plus an
+    8-byte fingerprint of its holder's key), recent claims in a small dict that is merged into the runs now and
+    then (size-tiered, so merging stays linear and there are few runs to search). A key is recognised by probing
+    its value's salt chain for a slot held by the same key fingerprint (64-bit), which gives the same answers as
+    remembering every key.
     """
 
+    _MERGE_AT = 1 << 15
+
     def __init__(self) -> None:
-        self._holder: dict[int, Hashable] = {}
-        self._by_key: dict[Hashable, int] = {}
+        self._recent: dict[int, int] = {}  # claimed hash -> holder fingerprint (0: no key)
+        # Older claims: (sorted hashes, their holder fingerprints, or None when no claim in the run had a key).
+        self._runs: list[tuple[array, array | None]] = []
         self.resalted = 0
 
+    def __len__(self) -> int:
+        return len(self._recent) + sum(len(values) for values, _ in self._runs)
+
+    def _holder(self, candidate: int) -> int | None:
+        """The fingerprint holding ``candidate``, or None when it is free."""
+        holder = self._recent.get(candidate)
+        if holder is not None:
+            return holder
+        for values, holders in self._runs:
+            i = bisect_left(values, candidate)
+            if i < len(values) and values[i] == candidate:
+                return holders[i] if holders is not None else 0
+        return None
+
     def claim(self, value: int, key: Hashable | None = None) -> int:
-        if key is not None and key in self._by_key:
-            return self._by_key[key]
+        fingerprint = 0 if key is None else (_fingerprint(key) or 1)
         candidate, salt = value, 0
-        while candidate in self._holder:
+        while (holder := self._holder(candidate)) is not None:
+            if fingerprint and holder == fingerprint:
+                return candidate  # this key's own hash, claimed before
             salt += 1
             candidate = resalt(value, salt)
         self.resalted += salt > 0
-        self._holder[candidate] = key
-        if key is not None:
-            self._by_key[key] = candidate
+        self._recent[candidate] = fingerprint
+        if len(self._recent) >= self._MERGE_AT:
+            self._merge()
         return candidate
+
+    def _merge(self) -> None:
+        items = sorted(self._recent.items())
+        self._recent = {}
+        values = array("i", (v for v, _ in items))
+        holders = array("q", (h for _, h in items)) if any(h for _, h in items) else None
+        del items
+        while self._runs and len(self._runs[-1][0]) <= 2 * len(values):
+            older_values, older_holders = self._runs.pop()
+            if holders is None and older_holders is None:
+                values = array("i", heapq.merge(older_values, values))
+                continue
+            pairs = heapq.merge(zip(older_values, older_holders or _zeros(len(older_values)), strict=True),
+                                zip(values, holders or _zeros(len(values)), strict=True))
+            values, holders = array("i"), array("q")
+            for v, h in pairs:
+                values.append(v)
+                holders.append(h)
+        self._runs.append((values, holders))
+
+
+def _zeros(n: int) -> array:
+    return array("q", bytes(8 * n))
+
+
+def _fingerprint(key: Hashable) -> int:
+    """A signed 64-bit fingerprint of a key (its canonical JSON when it has one; else its repr)."""
+    try:
+        data = canonical_json(key)
+    except TypeError:
+        data = repr(key).encode("utf-8")
+    return int.from_bytes(blake2b(data, digest_size=8).digest(), "big", signed=True)

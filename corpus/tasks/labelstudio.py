@@ -25,10 +25,12 @@ document span ids, so exported annotations that keep a pre-label can be traced b
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import ExitStack
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 from corpus.document import CHECKWORTHY_OPTIONS, CLAIM_LABELS, ENTITY_LABELS, RELATION_LABELS, SOURCE_LABELS
+from corpus.errors import CorpusError
 from corpus.jsonl import atomic_writer, dumps
 from corpus.tasks.units import Report, TaskStats, Unit, document_units, model_version
 
@@ -98,21 +100,51 @@ def unit_task(doc: dict, unit: Unit) -> dict:
     return task
 
 
+def render_labelstudio(doc: dict, unit: str, report: Report | None = None, stats: TaskStats | None = None
+                       ) -> list[tuple[int, bytes]]:
+    """One document's tasks, encoded: ``(0, task JSON)`` per unit (picklable: a worker makes them)."""
+    return [(0, dumps(unit_task(doc, u))) for u in document_units(doc, unit, report, stats)]
+
+
+class LabelStudioWriter:
+    """Streams rendered tasks into ``tasks.json`` (a JSON list, one task per line); ``config.xml`` on close."""
+
+    def __init__(self, out_dir: Path, stats: TaskStats):
+        self.stats = stats
+        self.paths = [out_dir / TASKS_FILE, out_dir / CONFIG_FILE]
+        self._stack = ExitStack()
+        self._fh = self._stack.enter_context(atomic_writer(self.paths[0]))
+        self._fh.write(b"[")
+        self._n = 0
+
+    def add(self, items: list[tuple[int, bytes]]) -> None:
+        if items:
+            separators = [b"\n" if self._n == 0 else b",\n", *[b",\n"] * (len(items) - 1)]
+            self._fh.write(b"".join(part for sep, (_, line) in zip(separators, items, strict=True)
+                                    for part in (sep, line)))
+            self._n += len(items)
+
+    def close(self) -> list[Path]:
+        self._fh.write(b"\n]\n")
+        self._stack.close()
+        self.stats.count_task(TASKS_FILE, self._n)
+        with atomic_writer(self.paths[1]) as fh:
+            fh.write(label_config().encode("utf-8"))
+        return self.paths
+
+    def abort(self) -> None:
+        self._stack.__exit__(CorpusError, CorpusError("aborted"), None)  # temp file removed, nothing published
+
+
 def write_labelstudio(docs: Iterable[dict], out_dir: Path, unit: str, report: Report | None = None,
                       stats: TaskStats | None = None) -> list[Path]:
     """Write ``tasks.json`` (streamed as a JSON list, one task per line) and ``config.xml`` into ``out_dir``."""
     stats = stats if stats is not None else TaskStats()
-    tasks_path, config_path = out_dir / TASKS_FILE, out_dir / CONFIG_FILE
-    n = 0
-    with atomic_writer(tasks_path) as fh:
-        fh.write(b"[")
+    writer = LabelStudioWriter(out_dir, stats)
+    try:
         for doc in docs:
-            for u in document_units(doc, unit, report, stats):
-                fh.write(b"\n" if n == 0 else b",\n")
-                fh.write(dumps(unit_task(doc, u)))
-                n += 1
-        fh.write(b"\n]\n")
-    stats.count_task(TASKS_FILE, n)
-    with atomic_writer(config_path) as fh:
-        fh.write(label_config().encode("utf-8"))
-    return [tasks_path, config_path]
+            writer.add(render_labelstudio(doc, unit, report, stats))
+    except BaseException:
+        writer.abort()
+        raise
+    return writer.close()

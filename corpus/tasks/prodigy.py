@@ -35,14 +35,15 @@ from pathlib import Path
 import orjson
 
 from corpus.document import CHECKWORTHY_OPTIONS
-from corpus.errors import InputProblem
+from corpus.errors import CorpusError, InputProblem
 from corpus.jsonl import atomic_writer
-from corpus.tasks.hashing import UniqueHashes, input_hash, task_hash
+from corpus.tasks.hashing import UniqueHashes, input_hash, task_hash, task_hash_of, task_question
 from corpus.tasks.units import Report, TaskStats, Unit, claim_sentence_units, document_units
 
 NER_FILE, SPANS_FILE = "ner.manual.jsonl", "spans.manual.jsonl"
 REL_FILE, CHOICE_FILE = "rel.manual.jsonl", "choice.jsonl"
 FILES = (NER_FILE, SPANS_FILE, REL_FILE, CHOICE_FILE)
+FILE_INDEX = {name: i for i, name in enumerate(FILES)}
 VIEWS = {NER_FILE: "ner_manual", SPANS_FILE: "spans_manual", REL_FILE: "relations", CHOICE_FILE: "choice"}
 CHOICE_TEXT = {"CHECKWORTHY": "Check-worthy", "NOT_CHECKWORTHY": "Not check-worthy"}
 OPTIONS = [{"id": option, "text": CHOICE_TEXT[option]} for option in CHECKWORTHY_OPTIONS]
@@ -88,7 +89,7 @@ def unit_tasks(unit: Unit, choice_units: dict[str, Unit] | None = None) -> dict[
     before :func:`write_prodigy` makes them unique. (The readable form of what :func:`write_prodigy` encodes.)
     """
     return {name: [_task(u, view, spans, relations, meta, options, accept, input_hash(u.doc_id, u.kind, u.start,
-                                                                                      u.text), plain=True)
+                                                                                      u.text))
                    for u, view, spans, relations, meta, options, accept in questions]
             for name, questions in _unit_questions(unit, choice_units, _non_overlapping).items()}
 
@@ -121,16 +122,13 @@ def _unit_questions(unit: Unit, choice_units: dict[str, Unit] | None, non_overla
 
 
 def _task(u: Unit, view: str, spans: list[dict], relations: list[dict] | None, meta: dict,
-          options: list[dict] | None, accept: list[str] | None, input_hash_: int, plain: bool = False) -> dict:
-    """One task; ``plain`` gives real ``text``/``tokens`` values instead of pre-encoded fragments."""
-    if plain or _Fragment is None:
-        out: dict = {"text": u.text, "meta": meta, "tokens": u.tokens, "spans": spans}
-    else:
-        out = {"text": u.text, "meta": meta, "tokens": _Fragment(u.tokens_json), "spans": spans}
+          options: list[dict] | None, accept: list[str] | None, input_hash_: int) -> dict:
+    """One task as plain values (what :func:`render_prodigy` encodes piecewise)."""
+    out: dict = {"text": u.text, "meta": meta, "tokens": u.tokens, "spans": spans}
     if relations is not None:
         out["relations"] = relations
     if options is not None:
-        out["options"] = options if plain else _OPTIONS_JSON
+        out["options"] = options
         out["accept"] = accept or []
     out["_input_hash"] = input_hash_
     out["_task_hash"] = task_hash(input_hash_, view, spans, relations or (), _OPTION_IDS if options else [])
@@ -138,17 +136,29 @@ def _task(u: Unit, view: str, spans: list[dict], relations: list[dict] | None, m
     return out
 
 
-def write_prodigy(docs: Iterable[dict], out_dir: Path, unit: str, report: Report | None = None,
-                  stats: TaskStats | None = None) -> list[Path]:
-    """Write the four Prodigy task files into ``out_dir`` (atomically, all or none); return their paths."""
+def render_prodigy(doc: dict, unit: str, report: Report | None = None, stats: TaskStats | None = None
+                   ) -> list[tuple]:
+    """One document's Prodigy tasks, encoded, before their hashes are made unique (picklable: a worker makes them).
+
+    One item per task, in the order :class:`ProdigyWriter` must claim hashes in (unit by unit, file by file):
+    ``(file index, JSON prefix, unit key, plain _input_hash, plain _task_hash, task question, view)``; the
+    prefix is the task's JSON up to the hash keys, which come last (see :func:`corpus.tasks.hashing.task_question`),
+    as ``(head, tokens, tail)`` byte strings whose concatenation it is.
+    """
     stats = stats if stats is not None else TaskStats()
-    paths = [out_dir / name for name in FILES]
-    # One unit keeps one _input_hash in every file; a _task_hash is unique within its file (Prodigy skips a
-    # repeated one). Cross-file repeats are harmless: each file goes into its own dataset.
-    input_hashes = UniqueHashes()
-    task_hashes = {name: UniqueHashes() for name in FILES}
-    buffers: dict[str, list[bytes]] = {name: [] for name in FILES}
-    counts = dict.fromkeys(FILES, 0)
+    items: list[tuple] = []
+    where = str(doc.get("origin") or doc.get("id"))
+    units = document_units(doc, unit, report, stats)
+    choice_units: dict[str, Unit] | None = {}
+    if units:
+        in_units = set().union(*(u.layers for u in units))
+        claims = [s for s in doc.get("spans") or () if isinstance(s, dict) and s.get("layer") == "claims"
+                  and isinstance(s.get("id"), str) and s["id"] in in_units]
+        if claims:
+            choice_units = claim_sentence_units(doc, claims, units[0].doc_tokens)
+    if choice_units is None and report:
+        report(InputProblem(where, f"document {doc['id']}: sentences missing or malformed; its choice "
+                            f"tasks show the whole {unit} unit", severity="warning"))
     dropped_entities: list[int] = []
 
     def non_overlapping(spans: list[dict]) -> tuple[list[dict], list[dict]]:
@@ -156,53 +166,102 @@ def write_prodigy(docs: Iterable[dict], out_dir: Path, unit: str, report: Report
         dropped_entities.append(len(dropped))
         return kept, dropped
 
-    with ExitStack() as stack:
-        handles = {path.name: stack.enter_context(atomic_writer(path)) for path in paths}
+    plain_inputs: dict[int, tuple] = {}  # id(unit shown) -> (unit key, plain input hash)
+    heads: dict[tuple[int, int], tuple] = {}
+    for u in units:
+        dropped_entities.clear()
+        questions = _unit_questions(u, choice_units, non_overlapping)
+        dropped = dropped_entities[0]
+        if dropped:
+            stats.overlapping_entities += dropped
+            if report:
+                report(InputProblem(where, f"document {u.doc_id}: {dropped} overlapping entity span(s) left "
+                                    f"out of {NER_FILE} ({unit} {u.index}); they stay in the document",
+                                    severity="warning"))
+        for name, tasks in questions.items():
+            file_index = FILE_INDEX[name]
+            for shown, view, spans, relations, meta, options, accept in tasks:
+                known = plain_inputs.get(id(shown))
+                if known is None:
+                    known = plain_inputs[id(shown)] = (
+                        (shown.doc_id, shown.kind, shown.start, len(shown.text)),
+                        input_hash(shown.doc_id, shown.kind, shown.start, shown.text))
+                unit_key, plain_input = known
+                question = task_question(view, spans, relations or (), _OPTION_IDS if options else [])
+                # The task's JSON up to its hashes, in three parts: the head (text, meta) and the tokens are
+                # the same objects for every view of a unit, so pickling a shard sends them once.
+                shared = heads.get((id(shown), id(meta)))
+                if shared is None:
+                    head = b'{"text":%s,"meta":%s,"tokens":' % (orjson.dumps(shown.text), orjson.dumps(meta))
+                    shared = heads[(id(shown), id(meta))] = (head, shown.tokens_json, shown, meta)  # keeps ids alive
+                rest: dict = {"spans": spans}
+                if relations is not None:
+                    rest["relations"] = relations
+                if options is not None:
+                    rest["options"] = _OPTIONS_JSON
+                    rest["accept"] = accept or []
+                tail = b",%s," % orjson.dumps(rest)[1:-1]
+                items.append((file_index, (shared[0], shared[1], tail), unit_key, plain_input,
+                              task_hash_of(plain_input, question), question, view.encode()))
+    return items
+
+
+class ProdigyWriter:
+    """Writes rendered documents into the four Prodigy files, making hashes unique as it goes (in order).
+
+    One unit keeps one _input_hash in every file; a _task_hash is unique within its file (Prodigy skips a
+    repeated one). Cross-file repeats are harmless: each file goes into its own dataset.
+    """
+
+    def __init__(self, out_dir: Path, stats: TaskStats):
+        self.stats = stats
+        self.paths = [out_dir / name for name in FILES]
+        self._stack = ExitStack()
+        self._handles = [self._stack.enter_context(atomic_writer(path)) for path in self.paths]
+        self._input_hashes = UniqueHashes()
+        self._task_hashes = [UniqueHashes() for _ in FILES]
+        self._counts = [0] * len(FILES)
         for name in FILES:
             stats.tasks.setdefault(name, 0)
+
+    def add(self, items: list[tuple]) -> None:
+        buffers: list[list[bytes]] = [[] for _ in FILES]
+        claimed_inputs: dict[tuple, int] = {}
+        claim_input, task_hashes = self._input_hashes.claim, self._task_hashes
+        for file_index, prefix, unit_key, plain_input, plain_task, question, view in items:
+            claimed = claimed_inputs.get(unit_key)
+            if claimed is None:
+                claimed = claimed_inputs[unit_key] = claim_input(plain_input, unit_key)
+            task = plain_task if claimed == plain_input else task_hash_of(claimed, question)
+            task = task_hashes[file_index].claim(task)
+            head, tokens, tail = prefix
+            buffers[file_index].append(b'%s%s%s"_input_hash":%d,"_task_hash":%d,"_view_id":"%s"}\n'
+                                       % (head, tokens, tail, claimed, task, view))
+        for file_index, buffer in enumerate(buffers):  # one large write per file and document
+            if buffer:
+                self._handles[file_index].write(b"".join(buffer))
+                self._counts[file_index] += len(buffer)
+
+    def close(self) -> list[Path]:
+        self._stack.close()
+        for name, n in zip(FILES, self._counts, strict=True):
+            self.stats.count_task(name, n)
+        self.stats.hash_collisions += self._input_hashes.resalted + sum(h.resalted for h in self._task_hashes)
+        return self.paths
+
+    def abort(self) -> None:
+        self._stack.__exit__(CorpusError, CorpusError("aborted"), None)  # temp files removed, nothing published
+
+
+def write_prodigy(docs: Iterable[dict], out_dir: Path, unit: str, report: Report | None = None,
+                  stats: TaskStats | None = None) -> list[Path]:
+    """Write the four Prodigy task files into ``out_dir`` (atomically, all or none); return their paths."""
+    stats = stats if stats is not None else TaskStats()
+    writer = ProdigyWriter(out_dir, stats)
+    try:
         for doc in docs:
-            where = str(doc.get("origin") or doc.get("id"))
-            units = document_units(doc, unit, report, stats)
-            choice_units: dict[str, Unit] | None = {}
-            if units:
-                in_units = set().union(*(u.layers for u in units))
-                claims = [s for s in doc.get("spans") or () if isinstance(s, dict) and s.get("layer") == "claims"
-                          and isinstance(s.get("id"), str) and s["id"] in in_units]
-                if claims:
-                    choice_units = claim_sentence_units(doc, claims, units[0].doc_tokens)
-            if choice_units is None and report:
-                report(InputProblem(where, f"document {doc['id']}: sentences missing or malformed; its choice "
-                                    f"tasks show the whole {unit} unit", severity="warning"))
-            # One _input_hash per unit (by its key), claimed in task order: the first task showing it claims it.
-            unit_input: dict[int, int] = {}
-            for u in units:
-                dropped_entities.clear()
-                questions = _unit_questions(u, choice_units, non_overlapping)
-                dropped = dropped_entities[0]
-                if dropped:
-                    stats.overlapping_entities += dropped
-                    if report:
-                        report(InputProblem(where, f"document {u.doc_id}: {dropped} overlapping entity span(s) left "
-                                            f"out of {NER_FILE} ({unit} {u.index}); they stay in the document",
-                                            severity="warning"))
-                for name, tasks in questions.items():
-                    buffer, unique = buffers[name], task_hashes[name]
-                    for shown, view, spans, relations, meta, options, accept in tasks:
-                        claimed = unit_input.get(id(shown))
-                        if claimed is None:
-                            unit_key = (shown.doc_id, shown.kind, shown.start, len(shown.text))
-                            claimed = input_hashes.claim(input_hash(shown.doc_id, shown.kind, shown.start,
-                                                                    shown.text), unit_key)
-                            unit_input[id(shown)] = claimed
-                        t = _task(shown, view, spans, relations, meta, options, accept, claimed)
-                        t["_task_hash"] = unique.claim(t["_task_hash"])
-                        buffer.append(orjson.dumps(t, option=orjson.OPT_APPEND_NEWLINE))
-                    counts[name] += len(tasks)
-            for name, buffer in buffers.items():  # one large write per file and document
-                if buffer:
-                    handles[name].write(b"".join(buffer))
-                    buffer.clear()
-    for name in FILES:
-        stats.count_task(name, counts[name])
-    stats.hash_collisions += input_hashes.resalted + sum(h.resalted for h in task_hashes.values())
-    return paths
+            writer.add(render_prodigy(doc, unit, report, stats))
+    except BaseException:
+        writer.abort()
+        raise
+    return writer.close()

@@ -48,6 +48,15 @@ class TaskStats:
     def count_task(self, name: str, n: int = 1) -> None:
         self.tasks[name] = self.tasks.get(name, 0) + n
 
+    def merge(self, other: TaskStats) -> None:
+        """Add ``other``'s counts (what a worker counted while rendering a document)."""
+        for name, value in vars(other).items():
+            if name == "tasks":
+                for file_name, n in value.items():
+                    self.count_task(file_name, n)
+            else:
+                setattr(self, name, getattr(self, name) + value)
+
 
 class DocTokens:
     """One document's token offsets, checked once and shared by every unit cut from the document.
