@@ -162,9 +162,12 @@ def check_spacy() -> Check:
                               f"(use --backend spacy:{models[0]})", core=False)
 
 
+LABEL_STUDIO_VENV = Path.home() / ".cache" / "corpus-venvs" / "label-studio"
+
+
 def check_label_studio() -> Check:
     # Label Studio pins its own Django stack, so it lives in its own venv (scripts/labelstudio_roundtrip.sh).
-    cached = Path.home() / ".cache" / "corpus-venvs" / "label-studio" / "bin" / "label-studio"
+    cached = LABEL_STUDIO_VENV / "bin" / "label-studio"
     if importlib.util.find_spec("label_studio") is None and shutil.which("label-studio") is None:
         if cached.exists():
             return Check("label-studio", OK, f"cached venv {cached}", core=False)

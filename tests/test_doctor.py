@@ -122,7 +122,7 @@ def test_missing_optional_backends_warn_with_install_hints(tmp_path, monkeypatch
     assert result.exit_code == 0, result.output
     out = result.output
     assert "warn spacy: not installed" in out and 'pip install -e ".[spacy]"' in out
-    assert "warn label-studio: not installed" in out and 'pip install -e ".[labelstudio]"' in out
+    assert "warn label-studio: not installed" in out and "scripts/labelstudio_roundtrip.sh" in out
     assert "warn datatrove: not installed" in out and 'pip install -e ".[datatrove]"' in out
     assert "warn chromium: no Chromium" in out
     assert "core ready; 4 optional items missing" in out
