@@ -118,6 +118,7 @@ def test_missing_optional_backends_warn_with_install_hints(tmp_path, monkeypatch
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name in hidden else
                         real_find_spec(name, *a))
     monkeypatch.setattr(doctor.shutil, "which", lambda name: None)
+    monkeypatch.setattr(doctor, "LABEL_STUDIO_VENV", tmp_path / "no-venv")
     result = runner.invoke(app, ["doctor", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     out = result.output
