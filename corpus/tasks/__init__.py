@@ -27,6 +27,7 @@ are the same either way.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,17 +60,25 @@ class RenderedDocument:
     stats: TaskStats = field(default_factory=TaskStats)
 
 
+_PARTS = {  # format -> (module, per-document renderer, sequential writer); imported on first use
+    "prodigy": ("corpus.tasks.prodigy", "render_prodigy", "ProdigyWriter"),
+    "labelstudio": ("corpus.tasks.labelstudio", "render_labelstudio", "LabelStudioWriter"),
+    "doccano": ("corpus.tasks.doccano", "render_doccano", "DoccanoWriter"),
+}
+
+
+def _parts(fmt: str) -> tuple:
+    module_name, render_name, writer_name = _PARTS[fmt]
+    module = importlib.import_module(module_name)
+    return getattr(module, render_name), getattr(module, writer_name)
+
+
 def render_document(doc: dict, fmt: str, unit: str = "paragraph") -> RenderedDocument:
     """The per-document half of an export (see the module docstring); ``doc`` is a document record."""
     _check(fmt, unit)
     problems: list[InputProblem] = []
     stats = TaskStats()
-    if fmt == "prodigy":
-        from corpus.tasks.prodigy import render_prodigy as render
-    elif fmt == "labelstudio":
-        from corpus.tasks.labelstudio import render_labelstudio as render
-    else:
-        from corpus.tasks.doccano import render_doccano as render
+    render, _ = _parts(fmt)
     return RenderedDocument(render(doc, unit, problems.append, stats), problems, stats)
 
 
@@ -87,14 +96,8 @@ def open_task_writer(out_dir: Path, fmt: str, stats: TaskStats) -> TaskWriter:
     """The sequential half of an export: ``add(rendered.items)`` document by document, then ``close()`` (files
     published atomically, paths returned) or ``abort()`` (nothing published). ``stats`` gets the task counts."""
     _check(fmt, "paragraph")
-    out_dir = Path(out_dir)
-    if fmt == "prodigy":
-        from corpus.tasks.prodigy import ProdigyWriter as Writer
-    elif fmt == "labelstudio":
-        from corpus.tasks.labelstudio import LabelStudioWriter as Writer
-    else:
-        from corpus.tasks.doccano import DoccanoWriter as Writer
-    return Writer(out_dir, stats)
+    _, writer_class = _parts(fmt)
+    return writer_class(Path(out_dir), stats)
 
 
 def write_tasks(
@@ -105,20 +108,24 @@ def write_tasks(
     report: Report | None = None,
     stats: TaskStats | None = None,
 ) -> list[Path]:
-    """Write the ``fmt`` task files for ``docs`` into ``out_dir`` and return their paths.
+    """Write the ``fmt`` task files for ``docs`` into ``out_dir`` (atomically, all or none); return their paths.
 
-    ``report`` receives a warning per thing left out (unsegmented document, span off token boundaries,
-    overlapping entity in ``ner.manual``); ``stats`` (a :class:`TaskStats`) is filled in.
+    Prodigy: the four task files; Label Studio: ``tasks.json`` (streamed as a JSON list) and ``config.xml``;
+    doccano: ``relations.jsonl`` and ``spans.jsonl``. ``report`` receives a warning per thing left out
+    (unsegmented document, span off token boundaries, overlapping entity in ``ner.manual``); ``stats`` (a
+    :class:`TaskStats`) is filled in.
     """
     _check(fmt, unit)
-    out_dir = Path(out_dir)
-    if fmt == "prodigy":
-        from corpus.tasks.prodigy import write_prodigy as writer
-    elif fmt == "labelstudio":
-        from corpus.tasks.labelstudio import write_labelstudio as writer
-    else:
-        from corpus.tasks.doccano import write_doccano as writer
-    return writer(docs, out_dir, unit, report=report, stats=stats)
+    render, writer_class = _parts(fmt)
+    stats = stats if stats is not None else TaskStats()
+    writer = writer_class(Path(out_dir), stats)
+    try:
+        for doc in docs:
+            writer.add(render(doc, unit, report, stats))
+    except BaseException:
+        writer.abort()
+        raise
+    return writer.close()
 
 
 __all__ = ["FORMATS", "UNITS", "RenderedDocument", "TaskStats", "TaskWriter", "open_task_writer", "render_document",

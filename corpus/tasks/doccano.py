@@ -21,7 +21,6 @@ equals the exported offset; the document offset is ``meta.offset + i``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -85,17 +84,3 @@ class DoccanoWriter:
 
     def abort(self) -> None:
         self._stack.__exit__(CorpusError, CorpusError("aborted"), None)  # temp files removed, nothing published
-
-
-def write_doccano(docs: Iterable[dict], out_dir: Path, unit: str, report: Report | None = None,
-                  stats: TaskStats | None = None) -> list[Path]:
-    """Write ``relations.jsonl`` and ``spans.jsonl`` into ``out_dir`` (atomically); return their paths."""
-    stats = stats if stats is not None else TaskStats()
-    writer = DoccanoWriter(out_dir, stats)
-    try:
-        for doc in docs:
-            writer.add(render_doccano(doc, unit, report, stats))
-    except BaseException:
-        writer.abort()
-        raise
-    return writer.close()

@@ -24,7 +24,6 @@ document span ids, so exported annotations that keep a pre-label can be traced b
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from contextlib import ExitStack
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
@@ -134,17 +133,3 @@ class LabelStudioWriter:
 
     def abort(self) -> None:
         self._stack.__exit__(CorpusError, CorpusError("aborted"), None)  # temp file removed, nothing published
-
-
-def write_labelstudio(docs: Iterable[dict], out_dir: Path, unit: str, report: Report | None = None,
-                      stats: TaskStats | None = None) -> list[Path]:
-    """Write ``tasks.json`` (streamed as a JSON list, one task per line) and ``config.xml`` into ``out_dir``."""
-    stats = stats if stats is not None else TaskStats()
-    writer = LabelStudioWriter(out_dir, stats)
-    try:
-        for doc in docs:
-            writer.add(render_labelstudio(doc, unit, report, stats))
-    except BaseException:
-        writer.abort()
-        raise
-    return writer.close()

@@ -28,7 +28,6 @@ export: a 32-bit collision is re-hashed with a counter as salt, deterministicall
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -86,7 +85,7 @@ def unit_tasks(unit: Unit, choice_units: dict[str, Unit] | None = None) -> dict[
 
     ``choice_units`` maps a claim's span id to its own sentence unit (:func:`claim_sentence_units`); a claim
     missing from it is asked about in ``unit`` itself. Hashes are the plain :mod:`corpus.tasks.hashing` values,
-    before :func:`write_prodigy` makes them unique. (The readable form of what :func:`write_prodigy` encodes.)
+    before the writer makes them unique. (The readable form of what :func:`corpus.tasks.write_tasks` encodes.)
     """
     return {name: [_task(u, view, spans, relations, meta, options, accept, input_hash(u.doc_id, u.kind, u.start,
                                                                                       u.text))
@@ -251,17 +250,3 @@ class ProdigyWriter:
 
     def abort(self) -> None:
         self._stack.__exit__(CorpusError, CorpusError("aborted"), None)  # temp files removed, nothing published
-
-
-def write_prodigy(docs: Iterable[dict], out_dir: Path, unit: str, report: Report | None = None,
-                  stats: TaskStats | None = None) -> list[Path]:
-    """Write the four Prodigy task files into ``out_dir`` (atomically, all or none); return their paths."""
-    stats = stats if stats is not None else TaskStats()
-    writer = ProdigyWriter(out_dir, stats)
-    try:
-        for doc in docs:
-            writer.add(render_prodigy(doc, unit, report, stats))
-    except BaseException:
-        writer.abort()
-        raise
-    return writer.close()
