@@ -137,10 +137,11 @@ class RulesClaimLabeller:
         starts = [t["start"] for t in tokens]
         ends = [t["end"] for t in tokens]
         words = [text[a:b] for a, b in zip(starts, ends, strict=True)]
-        lows = [w.lower() for w in words]
-        alpha = list(accumulate((w[:1].isalpha() for w in words), initial=0))
-        alnum = list(accumulate((w[:1].isalnum() for w in words), initial=0))
-        name_like = [w[:1].isupper() and lw not in _I_FORMS for w, lw in zip(words, lows, strict=True)]
+        lows = list(map(str.lower, words))
+        initials = [text[a] for a in starts]  # tokens are never empty
+        alpha = list(accumulate(map(str.isalpha, initials), initial=0))
+        alnum = list(accumulate(map(str.isalnum, initials), initial=0))
+        name_like = [up and lw not in _I_FORMS for up, lw in zip(map(str.isupper, initials), lows, strict=True)]
         entities = sorted((s["start"], s["end"], s["label"]) for s in spans_of(doc, "entities"))
         # CONTENT span -> its SOURCE span id, so claims inside reported speech point at who said them
         contents = {s["id"]: s for s in spans_of(doc, "sources") if s["label"] == "CONTENT"}
