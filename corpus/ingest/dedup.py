@@ -17,13 +17,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import regex
 import xxhash
-from datasketch import MinHash, MinHashLSH
+from datasketch import MinHash
 
 from corpus.errors import InputProblem
+from corpus.spill import IntMultiMap, RecordFile
 
 DEFAULT_THRESHOLD = 0.9
 DEFAULT_NUM_PERM = 128
@@ -46,6 +48,7 @@ def shingles(text: str, size: int = DEFAULT_SHINGLE_SIZE) -> set[bytes]:
 
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit constant: the polynomial base that orders the words
 _MIX1, _MIX2 = np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53)  # murmur3 fmix64 constants
+_SHIFT33, _SHIFT32 = np.uint64(33), np.uint64(32)
 
 
 def shingle_hashes(text: str, size: int = DEFAULT_SHINGLE_SIZE) -> np.ndarray:
@@ -54,19 +57,27 @@ def shingle_hashes(text: str, size: int = DEFAULT_SHINGLE_SIZE) -> np.ndarray:
     words = _WORD.findall(text.casefold())
     if not words:
         return np.empty(0, dtype=np.uint64)
-    word_hashes = np.fromiter((xxhash.xxh64_intdigest(w.encode("utf-8")) for w in words), dtype=np.uint64,
-                              count=len(words))
+    word_hashes = np.fromiter(map(xxhash.xxh64_intdigest, map(str.encode, words)), dtype=np.uint64,
+                              count=len(words))  # C-level loops: no Python frame per word
     n = max(len(words) - size + 1, 1)  # a text shorter than ``size`` words is one shingle
-    with np.errstate(over="ignore"):
-        h = word_hashes[:n].copy()
-        for j in range(1, min(size, len(words))):
-            h = h * _MULTIPLIER + word_hashes[j:j + n]
-        h ^= h >> np.uint64(33)
-        h *= _MIX1
-        h ^= h >> np.uint64(33)
-        h *= _MIX2
-        h ^= h >> np.uint64(33)
-    return h >> np.uint64(32)
+    # Array arithmetic wraps modulo 2**64 silently (only numpy scalar arithmetic warns on overflow).
+    h = word_hashes[:n].copy()
+    for j in range(1, min(size, len(words))):
+        h = h * _MULTIPLIER + word_hashes[j:j + n]
+    h ^= h >> _SHIFT33
+    h *= _MIX1
+    h ^= h >> _SHIFT33
+    h *= _MIX2
+    h ^= h >> _SHIFT33
+    return h >> _SHIFT32
+
+
+@lru_cache(maxsize=8)
+def _empty_minhash(num_perm: int) -> MinHash:
+    """An empty MinHash whose permutations every signature copies: drawing them costs more than hashing a
+    short text, and ``copy`` shares them."""
+    # The values are already hashes: datasketch's hashfunc only has to pass them through.
+    return MinHash(num_perm=num_perm, seed=_SEED, hashfunc=int)
 
 
 def minhash(text: str, num_perm: int = DEFAULT_NUM_PERM, shingle_size: int = DEFAULT_SHINGLE_SIZE) -> MinHash | None:
@@ -74,8 +85,7 @@ def minhash(text: str, num_perm: int = DEFAULT_NUM_PERM, shingle_size: int = DEF
     hashes = shingle_hashes(text, shingle_size)
     if not len(hashes):
         return None
-    # The values are already hashes: datasketch's hashfunc only has to pass them through.
-    m = MinHash(num_perm=num_perm, seed=_SEED, hashfunc=int)
+    m = _empty_minhash(num_perm).copy()
     for i in range(0, len(hashes), _BATCH):
         m.update_batch(hashes[i:i + _BATCH].tolist())
     return m
@@ -103,42 +113,65 @@ class Match:
 
 
 class NearDuplicateIndex:
-    """Documents seen so far, queryable for the most similar earlier one above ``threshold``."""
+    """Documents seen so far, queryable for the most similar earlier one above ``threshold``.
+
+    LSH as in datasketch's ``MinHashLSH`` (a pair becomes a candidate when one band of ``rows`` signature
+    values is equal), but kept small for corpora of millions: each band is a 64-bit key in an
+    :class:`~corpus.spill.IntMultiMap` (12 bytes a band) and each document's signature, id and origin go to a
+    :class:`~corpus.spill.RecordFile` on disk, read back only to confirm a candidate. Memory is about 150
+    bytes a document instead of several kilobytes, so it stays flat as the corpus grows.
+    """
 
     def __init__(self, threshold: float = DEFAULT_THRESHOLD, num_perm: int = DEFAULT_NUM_PERM,
                  shingle_size: int = DEFAULT_SHINGLE_SIZE):
         if not 0.0 < threshold <= 1.0:
             raise ValueError(f"threshold must be in (0, 1], got {threshold}")
         self.threshold, self.num_perm, self.shingle_size = threshold, num_perm, shingle_size
-        self._lsh = MinHashLSH(num_perm=num_perm, params=lsh_params(threshold, num_perm))
-        # Signatures kept (as uint32: MinHash values are below 2**32) to confirm LSH candidates.
-        self._signatures: list[np.ndarray] = []
-        self._docs: list[tuple[str, str]] = []
+        self.bands, self.rows = lsh_params(threshold, num_perm)
+        self._bands = IntMultiMap()
+        self._records = RecordFile()
 
     def __len__(self) -> int:
-        return len(self._docs)
+        return len(self._records)
 
     def signature(self, text: str) -> MinHash | None:
         return minhash(text, self.num_perm, self.shingle_size)
 
-    def query(self, m: MinHash) -> Match | None:
+    def band_keys(self, m: MinHash) -> list[int]:
+        """One 64-bit key per band: the band's values hashed, seeded with the band's number (a collision only
+        adds a candidate, which its signature then rejects)."""
+        rows = self.rows
+        data = m.hashvalues[:self.bands * rows].astype(np.uint64).tobytes()
+        step = rows * 8
+        return [xxhash.xxh64_intdigest(data[i * step:(i + 1) * step], seed=i) for i in range(self.bands)]
+
+    def query(self, m: MinHash, band_keys: list[int] | None = None) -> Match | None:
         """The most similar indexed document at or above the threshold (earliest on ties)."""
-        best: tuple[float, int] | None = None
+        candidates = self._bands.get_many(band_keys if band_keys is not None else self.band_keys(m))
+        if not candidates:
+            return None
+        best: tuple[float, int, bytes] | None = None
         values = m.hashvalues.astype(np.uint32)
-        for key in self._lsh.query(m):
-            similarity = float(np.count_nonzero(self._signatures[key] == values)) / self.num_perm
-            if similarity >= self.threshold and (best is None or (-similarity, key) < (-best[0], best[1])):
-                best = (similarity, key)
+        size = self.num_perm * 4
+        for key in sorted(candidates):
+            record = self._records[key]
+            signature = np.frombuffer(record[:size], dtype=np.uint32)
+            similarity = float(np.count_nonzero(signature == values)) / self.num_perm
+            if similarity >= self.threshold and (best is None or similarity > best[0]):
+                best = (similarity, key, record[size:])
         if best is None:
             return None
-        doc_id, origin = self._docs[best[1]]
+        doc_id, _, origin = best[2].decode("utf-8").partition("\0")
         return Match(doc_id, origin, best[0])
 
-    def add(self, doc_id: str, origin: str, m: MinHash) -> None:
-        key = len(self._docs)
-        self._lsh.insert(key, m, check_duplication=False)
-        self._signatures.append(m.hashvalues.astype(np.uint32))
-        self._docs.append((doc_id, origin))
+    def add(self, doc_id: str, origin: str, m: MinHash, band_keys: list[int] | None = None) -> None:
+        key = self._records.append(m.hashvalues.astype(np.uint32).tobytes()
+                                   + f"{doc_id}\0{origin}".encode("utf-8", "surrogatepass"))
+        for band_key in band_keys if band_keys is not None else self.band_keys(m):
+            self._bands.add(band_key, key)
+
+    def close(self) -> None:
+        self._records.close()
 
 
 def flag_near_duplicates(
@@ -157,12 +190,21 @@ def flag_near_duplicates(
     called with it, e.g. to count it).
     """
     index = NearDuplicateIndex(threshold, num_perm, shingle_size)
+    try:
+        yield from _flag(index, docs, report, drop, on_drop)
+    finally:
+        index.close()
+
+
+def _flag(index: NearDuplicateIndex, docs: Iterable[dict], report: Callable[[InputProblem], None], drop: bool,
+          on_drop: Callable[[dict], None] | None) -> Iterator[dict]:
     for doc in docs:
         m = index.signature(doc["text"])
         if m is None:
             yield doc
             continue
-        match = index.query(m)
+        band_keys = index.band_keys(m)  # computed once for the query and the insertion
+        match = index.query(m, band_keys)
         if match is not None:
             action = "skipped" if drop else "kept"
             report(InputProblem(doc["origin"], f"near duplicate of {match.origin} (id {match.doc_id}, estimated "
@@ -173,5 +215,5 @@ def flag_near_duplicates(
                 continue
             doc.setdefault("ingest", {})["near_duplicate_of"] = {
                 "id": match.doc_id, "origin": match.origin, "similarity": round(match.similarity, 3)}
-        index.add(doc["id"], doc["origin"], m)
+        index.add(doc["id"], doc["origin"], m, band_keys)
         yield doc
