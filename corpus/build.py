@@ -29,6 +29,7 @@ from corpus.pipeline import (
     drop_exact_duplicates,
     flag_near_duplicates_stage,
     map_shards,
+    quiet_gc,
     render_shard,
     shard_documents,
 )
@@ -126,9 +127,10 @@ def run_build(
 
         staging = cache_mod.new_staging(out)
         try:
-            result = _build_into(staging, out, inputs, report, processor, config, shard_key, unit, formats,
-                                 workers, engine, resume, dataset, progress, drop_near_duplicates,
-                                 near_duplicate_threshold, estimate, build_key, settings, validate)
+            with quiet_gc():
+                result = _build_into(staging, out, inputs, report, processor, config, shard_key, unit, formats,
+                                     workers, engine, resume, dataset, progress, drop_near_duplicates,
+                                     near_duplicate_threshold, estimate, build_key, settings, validate)
         finally:
             if staging.exists() and not (out / cache_mod.CACHE_DIR / cache_mod.JOURNAL).exists():
                 shutil.rmtree(staging, ignore_errors=True)  # failed or empty build: old outputs stay as they were
