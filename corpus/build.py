@@ -19,6 +19,8 @@ from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import orjson
+
 from corpus import cache as cache_mod
 from corpus.errors import CorpusError, InputProblem
 from corpus.pipeline import (
@@ -38,6 +40,7 @@ from corpus.prelabel.registry import DEFAULT_BACKENDS
 TASK_FORMATS = ("prodigy", "labelstudio", "doccano")
 ENGINES = ("local", "datatrove")
 DOCUMENTS = "documents.jsonl"
+MANIFEST_PROBLEMS = 10_000  # problems kept in the manifest, replayed by a no-op rerun
 
 
 @dataclass
@@ -163,14 +166,14 @@ def _build_into(staging: Path, out: Path, inputs: list[Path], report: Callable[[
                 settings: dict, validate: bool) -> BuildResult:
     from corpus.ingest import read_documents
 
-    problems: list[dict] = []
+    problems: list[bytes] = []  # encoded: a dict per problem would cost several times the memory
 
     def relay(problem: InputProblem) -> None:
         """Name final paths, not staging ones, and keep problems for the manifest (replayed on no-op reruns)."""
         if str(staging) in problem.path:
             problem.path = problem.path.replace(str(staging), str(out))
-        if len(problems) < 10_000:
-            problems.append(asdict(problem))
+        if len(problems) < MANIFEST_PROBLEMS:
+            problems.append(orjson.dumps(asdict(problem)))
         report(problem)
 
     stats = Stats()
@@ -274,7 +277,8 @@ def _build_into(staging: Path, out: Path, inputs: list[Path], report: Callable[[
         lap("dataset")
 
     manifest = {"build": build_key, "settings": settings, "entries": entries, "stats": stats.to_dict(),
-                "invalid": result.invalid, "shards": keys, "problems": problems}
+                "invalid": result.invalid, "shards": keys,
+                "problems": [orjson.loads(p) for p in problems]}
     result.rewritten = cache_mod.commit(out, staging, entries, manifest)
     shard_cache.prune(set(keys))
     shutil.rmtree(out / cache_mod.CACHE_DIR / "datatrove", ignore_errors=True)
