@@ -104,3 +104,142 @@ def test_lines_without_a_candidate_break_are_one_sentence():
     # A final "?" or "." and periods inside numbers give Punkt no candidate break: the line is not split.
     got = _sentences("Rates rose 2.5 percent in the U.S. economy\nWhat next?\n\nPi is 3.14, e.g. in class.")
     assert got == ["Rates rose 2.5 percent in the U.S. economy", "What next?", "Pi is 3.14, e.g. in class."]
+
+
+# --- Fast paths against the plain ones --------------------------------------------------------------------------
+# Segmentation runs Punkt through fused loops, a decision cache and untimed patterns, and tokenizes runs of
+# sentences in one engine call. These tests rebuild the slow path from NLTK's own PunktSentenceTokenizer and
+# per-sentence ``tokenize`` and require the same offsets on text built from awkward pieces.
+
+_ATOMS = [
+    "Mr.", "Dr.", "Sen.", "U.S.", "D.C.", "J.", "K.C.", "e.g.", "a.m.", "No.", "Inc.", "St.", "vs.", "Gen.",
+    "said.", "said", "The", "the", "He", "she", "Yes", "However,", "Ukraine's", "didn’t", "rock'n'roll", "N'T",
+    "3.", "1.", "12.5", "2015.", "3rd", "$5.5bn", "12:30", "...", ". .", "..", "?!", "!", "?", ".", ",", ":", ";",
+    "--", "\"", "'", "“", "”", "’", "(", ")", "(Sent.)", "end.\"", "end.”", "}", "]", "—", "–", "…",
+    "x@example.org", "https://example.org/a's.", "pic.twitter.com/x", "Zoë", "cafe\u0301", "a\u0301h", "👍🏽",
+    "👨\u200d👩", "🇫🇷", "é", "\u00a0", "\u2009", "\x1c", "\x85", "\u0600",
+    " ", " ", " ", "  ", "\n", "\n\n", "\t", "\r\n", "\x0b",
+]
+
+
+def _awkward_texts(count: int, seed: int) -> list[str]:
+    import random
+
+    rnd = random.Random(seed)
+    return ["".join(rnd.choice(_ATOMS) + (" " if rnd.random() < 0.6 else "") for _ in range(rnd.randint(1, 18)))
+            for _ in range(count)]
+
+
+def _nltk_punkt():
+    from nltk.tokenize.punkt import PunktSentenceTokenizer
+
+    from corpus.segment.core import Segmenter
+
+    segmenter = Segmenter()
+    # NLTK's tokenizer as shipped (timed patterns, its own token class and generators), the same parameters.
+    return segmenter, PunktSentenceTokenizer(segmenter._punkt._params)
+
+
+def test_fused_punkt_spans_match_nltk_span_tokenize():
+    segmenter, nltk_punkt = _nltk_punkt()
+    texts = _awkward_texts(3000, seed=1) + [
+        "He met Mr. Smith. Then he left!! Did he? (Yes.) \"Fine.\" she said. J. K. Rowling wrote it.",
+        "Prices rose 2.5 pct. in Q3. The U.S. economy grew... Analysts said . . . nothing.\r\nNext line.",
+        "A long-word-without-spaces-before.Period and a.b.c. test?\" Quote! ) x. y",
+    ]
+    for text in texts:
+        assert segmenter._punkt.spans(text) == list(nltk_punkt.span_tokenize(text)), repr(text)
+        start, end = len(text) // 3, len(text) - len(text) // 4
+        expected = [(s + start, e + start) for s, e in nltk_punkt.span_tokenize(text[start:end])]
+        assert segmenter._punkt.spans(text, start, end) == expected, repr(text)
+
+
+def test_cached_punkt_decision_matches_nltk():
+    segmenter, nltk_punkt = _nltk_punkt()
+    contexts = ["said. The", "Mr. Trump", "U.S. officials", "J. Smith", "3. The", "end.\nThe", "end.\n\nthe",
+                "Sen. Ted", ". .", "...", "word.\"", "so?!", "x.)", "pic.twitter.com/x. Then"]
+    contexts += [t for t in _awkward_texts(2000, seed=2) if len(t) < 40]
+    for context in contexts:
+        assert segmenter._punkt._decide(context) == nltk_punkt.text_contains_sentbreak(context), repr(context)
+        # twice: the second answer comes from the cache
+        assert segmenter._punkt.text_contains_sentbreak(context) == nltk_punkt.text_contains_sentbreak(context)
+        assert segmenter._punkt.text_contains_sentbreak(context) == nltk_punkt.text_contains_sentbreak(context)
+
+
+def _slow_segment(text: str, nltk_punkt) -> tuple[list[list[int]], list[tuple[int, int]]]:
+    """Sentences and tokens the plain way: NLTK's span_tokenize on each line, ``tokenize`` on each sentence."""
+    from corpus.segment.core import _join_after_initials, _line_pieces, _trim
+
+    sentences: list[list[int]] = []
+    for ps, pe in split_paragraphs(text):
+        for ls, le in _line_pieces(text, ps, pe):
+            chunk = text[ls:le]
+            pieces = []
+            for s, e in nltk_punkt.span_tokenize(chunk):
+                s, e = _trim(chunk, s, e)
+                if s < e:
+                    pieces.append((ls + s, ls + e))
+            sentences += [[s, e] for s, e in _join_after_initials(text, pieces)]
+    return sentences, [token for s, e in sentences for token in tokenize(text, s, e)]
+
+
+def test_segment_document_matches_the_slow_path():
+    _, nltk_punkt = _nltk_punkt()
+    for text in _awkward_texts(1500, seed=3):
+        doc = segment_document(new_document(text, origin="t"))
+        sentences, tokens = _slow_segment(text, nltk_punkt)
+        assert doc["sentences"] == sentences, repr(text)
+        assert [(t["start"], t["end"]) for t in doc["tokens"]] == tokens, repr(text)
+        assert [t["ws"] for t in doc["tokens"]] == [e < len(text) and text[e].isspace() for _, e in tokens]
+
+
+def test_sentence_runs_tokenize_like_single_sentences():
+    import random
+
+    from corpus.segment.core import _sentence_tokens, _trim
+
+    rnd = random.Random(4)
+    for text in _awkward_texts(3000, seed=4):
+        # Arbitrary trimmed ranges, some adjacent, some separated by spaces only one engine counts as space.
+        cuts = sorted(rnd.sample(range(len(text) + 1), min(len(text) + 1, rnd.randint(1, 6))))
+        bounds = [0, *cuts, len(text)]
+        sentences = [[s, e] for s, e in (_trim(text, a, b) for a, b in zip(bounds, bounds[1:], strict=False))
+                     if s < e]
+        expected = [token for s, e in sentences for token in tokenize(text, s, e)]
+        assert _sentence_tokens(text, sentences) == expected, (repr(text), sentences)
+
+
+def test_token_pattern_guard_and_possessives_change_no_match():
+    import re
+
+    import regex
+
+    from corpus.segment.core import _token_pattern_source
+
+    def plain_form(source: str) -> str:  # without the leading space guard and the possessive quantifiers
+        assert source.startswith("(?=\\S)(?:")
+        return source[len("(?=\\S)"):].replace("++", "+")
+
+    texts = _awkward_texts(1500, seed=5)
+    for with_email in (True, False):
+        ascii_source = _token_pattern_source("A-Za-z", "A-Za-z0-9", with_email)
+        unicode_source = _token_pattern_source(r"\p{L}", r"\p{L}\p{N}\p{M}", with_email)
+        pairs = [(re.compile(s, re.VERBOSE | re.ASCII), re.compile(plain_form(s), re.VERBOSE | re.ASCII))
+                 for s in (ascii_source,)]
+        pairs += [(regex.compile(s, regex.VERBOSE), regex.compile(plain_form(s), regex.VERBOSE))
+                  for s in (unicode_source,)]
+        for fast, slow in pairs:
+            for text in texts:
+                assert [m.span() for m in fast.finditer(text)] == [m.span() for m in slow.finditer(text)], text
+
+
+def test_an_unpickled_segmenter_splits_the_same():
+    import pickle
+
+    from corpus.segment.core import Segmenter
+
+    text = "He met Mr. Smith. Then he left at 9 a.m. J. K. Rowling wrote it. \"Fine.\" (Yes.) It ended... Next."
+    segmenter = Segmenter()
+    copy = pickle.loads(pickle.dumps(segmenter))
+    assert copy.sentences(text, 0, len(text)) == segmenter.sentences(text, 0, len(text))
+    assert len(segmenter.sentences(text, 0, len(text))) >= 4

@@ -7,10 +7,17 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
+from itertools import pairwise
 from typing import Any
 
 import regex
-from nltk.tokenize.punkt import PunktLanguageVars, PunktParameters, PunktSentenceTokenizer, PunktTrainer
+from nltk.tokenize.punkt import (
+    PunktLanguageVars,
+    PunktParameters,
+    PunktSentenceTokenizer,
+    PunktToken,
+    PunktTrainer,
+)
 
 SEGMENTER_VERSION = "2"
 
@@ -99,10 +106,13 @@ def _token_pattern_source(letter: str, lnm: str, with_email: bool) -> str:
     # mark that no other branch can start or continue (no ".", ":", "@", "-", "+", "_" or apostrophe): there
     # the url, e-mail, abbreviation, initialism and number branches cannot match and ``word`` would match the
     # same letters, so the tokens are the same, found in one step.
+    # Every branch starts on a non-space character, so the leading ``(?=\S)`` only makes the scan skip spaces
+    # without trying each branch there (a third of the tokenizer's time). ``plain`` and ``email`` are possessive
+    # (``++``): giving letters back can never satisfy what follows them (a non-letter, an "@").
     abbrev_alt = _alternation({a.lower() for a in abbreviations()})
-    email = r"|(?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)" if with_email else ""
-    return rf"""
-        (?P<plain>[{letter}]+(?=[\s,;)\]"!?”]|$))
+    email = r"|(?P<email>[\w.+-]++@[\w-]+(?:\.[\w-]+)+)" if with_email else ""
+    return rf"""(?=\S)(?:
+        (?P<plain>[{letter}]++(?=[\s,;)\]"!?”]|$))
         |(?P<url>https?://[^\s<>"]+?(?=[.,;:!?)\]"'’”]*(?:\s|$)))
         {email}
         |(?P<abbrev>(?i:\b{abbrev_alt})\.(?=\W|$))
@@ -110,7 +120,7 @@ def _token_pattern_source(letter: str, lnm: str, with_email: bool) -> str:
         |(?P<number>[$€£]?\d+(?:[.,:/]\d+)*(?:st|nd|rd|th|s|m|bn|km|kg)?\b)
         |(?P<word>[{lnm}]+(?:['’][{lnm}]+)*)
         |(?P<punct>(?P<p1>[^{lnm}\s])(?P=p1)*)
-        """
+        )"""
 
 
 @lru_cache(maxsize=2)
@@ -131,7 +141,8 @@ def _ascii_token_pattern(with_email: bool = True) -> re.Pattern:
 
 # Text the ASCII pattern handles exactly: printable ASCII, ASCII spaces (not \x1c-\x1f, which ``re.ASCII``
 # and ``regex`` disagree on) and typographic quotes, dashes, ellipsis and currency signs.
-_NOT_PLAIN_TEXT = regex.compile(r"[^\t\n\r\x0b\x0c\x20-\x7e’‘“”–—…€£]")
+# A class of listed characters means the same in both engines; ``re`` scans it faster.
+_NOT_PLAIN_TEXT = re.compile(r"[^\t\n\r\x0b\x0c\x20-\x7e’‘“”–—…€£]")
 _GRAPHEME = regex.compile(r"\X")
 # Characters that can join a grapheme cluster to the character before them (or, for Prepend, after). Text
 # without any of them has single-character clusters only, so the tokenizer skips the per-token cluster check.
@@ -150,12 +161,26 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[tuple[in
     stay together, a grapheme cluster (emoji with joiners, combining marks) is never split.
     """
     end = len(text) if end is None else end
-    with_email = text.find("@", start, end) >= 0
+    return _tokens(text, start, end, _engine(text, start, end))
+
+
+# Which path ``tokenize`` takes for a range: the stdlib ``re`` engine, the ``regex`` engine, grapheme clusters.
+_ASCII, _UNICODE, _CLUSTERS = 0, 1, 2
+
+
+def _engine(text: str, start: int, end: int) -> int:
     # ``\b`` looks one character before ``start``, so that character must be plain text too.
     if _NOT_PLAIN_TEXT.search(text, max(start - 1, 0), end) is None:
+        return _ASCII
+    # Without a joiner every grapheme cluster is one character: tokens are the pattern's matches.
+    return _UNICODE if _CLUSTER_JOINER.search(text, start, end) is None else _CLUSTERS
+
+
+def _tokens(text: str, start: int, end: int, engine: int) -> list[tuple[int, int]]:
+    with_email = text.find("@", start, end) >= 0
+    if engine == _ASCII:
         out = list(map(_RE_SPAN, _ascii_token_pattern(with_email).finditer(text, start, end)))
-    elif _CLUSTER_JOINER.search(text, start, end) is None:
-        # Every grapheme cluster is one character: tokens are the pattern's matches.
+    elif engine == _UNICODE:
         out = list(map(_REGEX_SPAN, _token_pattern(with_email).finditer(text, start, end)))
     else:
         return _tokenize_clusters(text, start, end, _token_pattern(with_email))
@@ -163,6 +188,40 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[tuple[in
     curly = text.find("’", start, end)
     if apostrophe >= 0 or curly >= 0:
         _split_clitics(text, out, end, apostrophe, curly)
+    return out
+
+
+# What each engine's pattern skips as space (``re.ASCII`` and ``regex`` disagree beyond ASCII and on \x1c-\x1f).
+_ASCII_SPACE = re.compile(r"[ \t\n\r\x0b\x0c]+")
+_UNICODE_SPACE = regex.compile(r"\s+")
+
+
+def _sentence_tokens(text: str, sentences: list[list[int]]) -> list[tuple[int, int]]:
+    r"""The tokens of every sentence in order: ``tokenize`` sentence by sentence, in fewer engine calls.
+
+    Consecutive sentences that ``tokenize`` runs on the same engine and that only the engine's own spaces
+    separate are tokenized as one range. That gives the same tokens: no token holds a space, a lookahead at a
+    sentence end sees a space where it saw the range end and accepts both (``\s|$``, ``\W|$``, ``\b``), and
+    ``\b`` at a start always looked at the character before. The e-mail branch, on when any sentence of a run
+    holds an "@", only matches around one. Grapheme-cluster sentences stay on their own (a cluster is read up
+    to the sentence end).
+    """
+    out: list[tuple[int, int]] = []
+    if not sentences:
+        return out
+    plain = _NOT_PLAIN_TEXT.search(text) is None
+    run_start, run_end = sentences[0]
+    run_engine = _ASCII if plain else _engine(text, run_start, run_end)
+    for s, e in sentences[1:]:
+        engine = _ASCII if plain else _engine(text, s, e)
+        if engine == run_engine != _CLUSTERS:
+            space = _ASCII_SPACE if engine == _ASCII else _UNICODE_SPACE
+            if space.fullmatch(text, run_end, s):  # None for adjacent sentences too (an empty gap)
+                run_end = e
+                continue
+        out += _tokens(text, run_start, run_end, run_engine)
+        run_start, run_end, run_engine = s, e, engine
+    out += _tokens(text, run_start, run_end, run_engine)
     return out
 
 
@@ -243,7 +302,9 @@ def _split_on(text: str, pattern: regex.Pattern) -> list[tuple[int, int]]:
 def _line_pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """The paragraph ``text[start:end]`` cut at the line-break, caption and dateline rules, trimmed."""
     cuts: list[tuple[int, int]] = []
-    if text.find("\n", start, end) >= 0 or _CAPTION_LABEL.search(text, start, end):
+    # A caption label holds a colon: a cheap test before the search.
+    if text.find("\n", start, end) >= 0 or (
+            text.find(":", start, end) >= 0 and _CAPTION_LABEL.search(text, start, end)):
         cuts = [m.span() for m in _LINE_BREAK.finditer(text, start, end)]
     # Every weekday name ends in "day": a cheap test before the line-start scan.
     datelines = [m.span(1) for m in _DATELINE.finditer(text, start, end)] if text.find("day", start, end) >= 0 else []
@@ -265,11 +326,11 @@ def _join_after_initials(text: str, pieces: list[tuple[int, int]]) -> list[tuple
     for s, e in pieces:
         if out:
             ps, pe = out[-1]
-            if _LIST_MARKER.fullmatch(text, ps, pe):
+            if pe - ps <= 4 and _LIST_MARKER.fullmatch(text, ps, pe):  # a marker is 2 to 4 characters long
                 out[-1] = (ps, e)
                 continue
             # Initials end in a capital and a period: test that cheaply before the search over the sentence.
-            if _CAPITAL_PERIOD.match(text, pe - 2, pe) and _INITIALS_END.search(text, ps, pe):
+            if text[pe - 1] == "." and _CAPITAL_PERIOD.match(text, pe - 2, pe) and _INITIALS_END.search(text, ps, pe):
                 first = _FIRST_WORD.match(text, s, e)
                 if first and first.group(1)[0].isupper() and first.group(1).lower() not in SENTENCE_STARTERS:
                     out[-1] = (ps, e)
@@ -303,21 +364,40 @@ class _PunktLanguageVars(PunktLanguageVars):
     __slots__ = ()
     re_boundary_realignment = _untimed(PunktLanguageVars.re_boundary_realignment)
 
-    def _word_tokenizer_re(self) -> Any:
-        pattern = super()._word_tokenizer_re()
-        if not isinstance(pattern, (regex.Pattern, re.Pattern)):
-            pattern = self._re_word_tokenizer = _untimed(pattern)
-        return pattern
+    def __init__(self) -> None:
+        super().__init__()
+        self._compile_untimed()
 
-    def period_context_re(self) -> Any:
-        pattern = super().period_context_re()
-        if not isinstance(pattern, (regex.Pattern, re.Pattern)):
-            pattern = self._re_period_context = _untimed(pattern)
-        return pattern
+    def __setstate__(self, state: Any) -> None:
+        self._compile_untimed()  # NLTK pickles no state: an unpickled copy compiles its patterns again
+
+    def _compile_untimed(self) -> None:
+        # NLTK compiles these on first use into the attributes its methods then return: compiled here untimed,
+        # its methods return them with no wrapper call on each context.
+        self._re_word_tokenizer = _untimed(super()._word_tokenizer_re())
+        self._re_period_context = _untimed(super().period_context_re())
+
+
+# What NLTK's Punkt counts as whitespace when it looks for the word before a candidate break (string.whitespace).
+_PUNKT_WHITESPACE = " \t\n\r\x0b\x0c"
+
+
+class _PunktToken(PunktToken):
+    """NLTK's Punkt token, its patterns run without the per-call ReDoS timeout (as ``_PunktLanguageVars``).
+
+    ``token_cls`` is Punkt's hook for a token class. Each candidate break builds a few tokens and runs these
+    patterns on each; the timeout's bookkeeping was most of the cost of Punkt's decision.
+    """
+
+    __slots__ = ()
+    _RE_ELLIPSIS = _untimed(PunktToken._RE_ELLIPSIS)
+    _RE_NUMERIC = _untimed(PunktToken._RE_NUMERIC)
+    _RE_INITIAL = _untimed(PunktToken._RE_INITIAL)
+    _RE_ALPHA = _untimed(PunktToken._RE_ALPHA)
 
 
 class _CachingPunkt(PunktSentenceTokenizer):
-    """Punkt with its per-candidate decision memoised.
+    """Punkt with its per-candidate decision memoised and its span loop in one function.
 
     ``text_contains_sentbreak`` is a pure function of the short context around a candidate break ("said. The",
     "U.S. officials") for fixed parameters, and news repeats many contexts; the decision is Punkt's own.
@@ -326,16 +406,97 @@ class _CachingPunkt(PunktSentenceTokenizer):
     _CACHE_LIMIT = 100_000
 
     def __init__(self, params: PunktParameters) -> None:
-        super().__init__(params, lang_vars=_PunktLanguageVars())
+        super().__init__(params, lang_vars=_PunktLanguageVars(), token_cls=_PunktToken)
         self._sentbreak_cache: dict[str, bool] = {}
 
     def text_contains_sentbreak(self, text: str) -> bool:
         found = self._sentbreak_cache.get(text)
         if found is None:
-            found = super().text_contains_sentbreak(text)
+            found = self._decide(text)
             if len(self._sentbreak_cache) < self._CACHE_LIMIT:
                 self._sentbreak_cache[text] = found
         return found
+
+    def _decide(self, text: str) -> bool:
+        """NLTK's ``text_contains_sentbreak`` with its generator chain run as two plain loops.
+
+        Punkt's annotation passes, in its order: every token's first pass, then each token's second pass, which
+        reads the next token's first-pass state and changes only its own. A sentence break followed by another
+        token is a break in the text.
+        """
+        tokens = list(self._tokenize_words(text))
+        first_pass = self._first_pass_annotation
+        for token in tokens:
+            first_pass(token)
+        second_pass = self._second_pass_annotation
+        for token, following in pairwise(tokens):
+            second_pass(token, following)
+            if token.sentbreak:
+                return True
+        return False
+
+    def spans(self, text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+        """NLTK's ``span_tokenize(text[start:end])`` as a list of offsets into ``text``.
+
+        NLTK's generator pipeline (``_match_potential_end_contexts``, ``_slices_from_text``,
+        ``_realign_boundaries``) run as plain loops on the text in place, with the same steps and decisions.
+
+        Each candidate's context is the word before it (back to the last ASCII whitespace, never into the
+        previous candidate's word) plus the candidate and what follows it; a candidate whose word overlaps the
+        next candidate's is skipped, as in NLTK. ``tests/test_segment.py`` checks this against NLTK's own.
+        """
+        end = len(text) if end is None else end
+        contains_sentbreak = self.text_contains_sentbreak
+        whitespace = _PUNKT_WHITESPACE
+        breaks: list[tuple[int, int]] = []  # (end of a sentence, start of the next) for each break
+        # Each candidate is decided once the next one is known. Its context is text[word_start:after_end]: the
+        # word, the candidate character and the lookahead ``after_tok`` that directly follows it.
+        previous: Any = None
+        word_start = word_end = start
+        for match in self._lang_vars.period_context_re().finditer(text, start, end):
+            match_start = match.start()
+            # The last whitespace between the previous candidate and this one (NLTK's _get_last_whitespace_index,
+            # which reports one at the first position like none at all).
+            i = match_start - 1
+            while i > word_end and text[i] not in whitespace:
+                i -= 1
+            after_space = i + 1 if i > word_end else word_start
+            if previous is not None and word_end <= after_space and contains_sentbreak(
+                    text[word_start:previous.end("after_tok")]):
+                next_start = previous.start("next_tok")  # -1 when the candidate is followed by punctuation
+                breaks.append((previous.end(), next_start if next_start >= 0 else previous.end()))
+            previous, word_start, word_end = match, after_space, match_start
+        if previous is not None and contains_sentbreak(text[word_start:previous.end("after_tok")]):
+            next_start = previous.start("next_tok")
+            breaks.append((previous.end(), next_start if next_start >= 0 else previous.end()))
+        # _slices_from_text: a sentence ends after each break's candidate; the next starts at the next word.
+        slices: list[tuple[int, int]] = []
+        last = start
+        for sentence_end, next_start in breaks:
+            slices.append((last, sentence_end))
+            last = next_start
+        stop = end  # the last sentence ends before trailing whitespace (NLTK: ``len(text.rstrip())``)
+        while stop > start and text[stop - 1].isspace():
+            stop -= 1
+        slices.append((last, stop))
+        # _realign_boundaries: closing punctuation opening a sentence ('"', ")") moves to the one before.
+        realign_re = self._lang_vars.re_boundary_realignment
+        spans: list[tuple[int, int]] = []
+        realign = 0
+        for (s, e), (next_start, next_end) in pairwise(slices):
+            s += realign
+            moved = realign_re.match(text[next_start:next_end])
+            if moved:
+                spans.append((s, next_start + len(moved.group(0).rstrip())))
+                realign = moved.end()
+            else:
+                realign = 0
+                if s < e:
+                    spans.append((s, e))
+        s, e = slices[-1]
+        if s + realign < e:
+            spans.append((s + realign, e))
+        return spans
 
 
 class Segmenter:
@@ -369,14 +530,20 @@ class Segmenter:
             if candidate_break.search(text, ls, le) is None:
                 out.append((ls, le))  # Punkt has no candidate break here: the (trimmed) line is one sentence
                 continue
-            chunk = text[ls:le]
             pieces = []
-            for s, e in self._punkt.span_tokenize(chunk):
-                s, e = _trim(chunk, s, e)
+            for s, e in self._spans(text, ls, le):
+                s, e = _trim(text, s, e)
                 if s < e:
-                    pieces.append((ls + s, ls + e))
+                    pieces.append((s, e))
             out.extend(_join_after_initials(text, pieces))
         return out
+
+    def _spans(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
+        punkt = self._punkt
+        if isinstance(punkt, _CachingPunkt):
+            return punkt.spans(text, start, end)
+        # Any other PunktSentenceTokenizer put in its place (the doctor's tests do): NLTK's own loop.
+        return [(start + s, start + e) for s, e in punkt.span_tokenize(text[start:end])]
 
     def __call__(self, doc: dict) -> dict:
         return segment_document(doc, self)
@@ -398,13 +565,10 @@ def segment_document(doc: dict, segmenter: Segmenter | None = None) -> dict:
     text = doc["text"]
     paragraphs = split_paragraphs(text)
     sentences: list[list[int]] = []
-    tokens: list[dict] = []
-    n = len(text)
     for ps, pe in paragraphs:
-        for ss, se in seg.sentences(text, ps, pe):
-            sentences.append([ss, se])
-            tokens += [{"start": ts, "end": te, "ws": te < n and text[te].isspace()}
-                       for ts, te in tokenize(text, ss, se)]
+        sentences += map(list, seg.sentences(text, ps, pe))
+    n = len(text)
+    tokens = [{"start": s, "end": e, "ws": e < n and text[e].isspace()} for s, e in _sentence_tokens(text, sentences)]
     doc["paragraphs"] = [[s, e] for s, e in paragraphs]
     doc["sentences"] = sentences
     doc["tokens"] = tokens
