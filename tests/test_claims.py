@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-from corpus.document import new_document, spans_of
-from corpus.prelabel.claims import claim_features, load_weights
+from corpus.document import add_span, new_document, spans_of
+from corpus.prelabel.claims import (
+    _I_FORMS,
+    NEGATIVE_EVIDENCE,
+    POSITIVE_EVIDENCE,
+    _evidence,
+    claim_features,
+    load_weights,
+    score_features,
+)
+from corpus.prelabel.lexicon import lower_tokens
 from corpus.prelabel.registry import get_labeller
 from corpus.segment.core import segment_document
 
@@ -96,3 +105,82 @@ def test_evidence_lists_features_not_words_that_share_their_name():
     span = claims(text)[text]
     assert "numbers" not in span["attrs"]["evidence"]  # the word "numbers" is no count
     assert span["attrs"]["evidence"] == sorted(set(span["attrs"]["evidence"]))
+
+
+# --- shortcuts of the labeller that must agree with the plain definitions ----------------------------------
+
+
+def test_labeller_evidence_and_score_agree_with_claim_features():
+    text = (
+        "Unemployment fell from 7.8 percent to 4.1 percent in Ohio. I think we should maybe wait, don't you? "
+        "Exports to France rose because the euro was weaker than last year. Prices will probably rise again. "
+        "Twelve thousand troops were sent. The mayor said that taxes caused the deficit. It is 5 km long!\n\n"
+        "Nordbank paid €2 billion for the Harbour Act? I’m proud of our best team. Short one here."
+    )
+    doc = segment_document(new_document(text, "test"))
+    entities = (("Ohio", "GPE"), ("France", "GPE"), ("Twelve thousand", "CARDINAL"), ("€2 billion", "MONEY"))
+    for surface, label in entities:
+        start = text.index(surface)
+        add_span(doc, "entities", label, start, start + len(surface), "test@1")
+    weights = load_weights()
+    get_labeller("claims", "rules")(doc)
+    claims = spans_of(doc, "claims")
+    assert [c["text"] for c in claims][-3:] == [
+        "Nordbank paid €2 billion for the Harbour Act?",
+        "I’m proud of our best team.",
+        "Short one here.",
+    ]
+    tokens = doc["tokens"]
+    fired: set[str] = set()
+    for span in claims:
+        inside = [t for t in tokens if span["start"] <= t["start"] and t["end"] <= span["end"]]
+        words = [text[t["start"] : t["end"]] for t in inside]
+        labels = frozenset(
+            s["label"] for s in spans_of(doc, "entities") if s["start"] < span["end"] and s["end"] > span["start"]
+        )
+        feats = claim_features(words, [w[:1].isupper() for w in words], labels)
+        assert span["score"] == round(score_features(feats, weights), 4), span["text"]
+        low = [w.lower() for w in words]
+        evidence = _evidence(
+            set(low),
+            any(c.isdigit() for c in span["text"]),
+            any(w[:1].isupper() and k > 0 and low[k] not in _I_FORMS for k, w in enumerate(words)),
+            sum(1 for w in low if w[:1].isalpha()),
+            low[-2:],
+            labels,
+        )
+        positive = [f[2:] for f in evidence if f[2:] in POSITIVE_EVIDENCE and weights["weights"].get(f, 0.0) > 0]
+        assert span["attrs"]["evidence"] == positive, span["text"]
+        fired.update(evidence)
+    assert fired == {f"f={name}" for name in (*POSITIVE_EVIDENCE, *NEGATIVE_EVIDENCE)}  # every feature tried
+
+
+def test_lower_tokens_matches_lower_casing_each_token():
+    texts = [
+        "Plain ASCII Words, SAID the Mayor.",
+        "“Curly” QUOTES — and Ünïcödé CAPITALS.",
+        "İSTANBUL İs a city: the dotted capital grows when lower-cased.",
+        "ΟΔΟΣ ΟΔΟΣ. ΣΟΦΟΣ’Σ: a capital sigma lower-cases by what follows it.",
+    ]
+    for text in texts:
+        doc = segment_document(new_document(text, "test"))
+        starts = [t["start"] for t in doc["tokens"]]
+        ends = [t["end"] for t in doc["tokens"]]
+        # also offsets that cut words, so the sigma's neighbours differ inside and outside the token
+        starts2 = [a + 1 if b - a > 2 else a for a, b in zip(starts, ends, strict=True)]
+        for a_list, b_list in ((starts, ends), (starts2, ends)):
+            expected = [text[a:b].lower() for a, b in zip(a_list, b_list, strict=True)]
+            first = lower_tokens(text, a_list, b_list)
+            assert first == expected
+            first.append("changed by the caller")
+            assert lower_tokens(text, a_list, b_list) == expected  # the kept copy is not the caller's list
+    # a token ending in "Σ" inside a word: alone it is a final sigma, in the running text it is not
+    assert lower_tokens("ΑΣΑ ΟΔΟΣ", [0, 4], [2, 8]) == ["ας", "οδος"]
+    # the same text with other offsets is recomputed, not served from the last call
+    text = "One Two Three"
+    assert lower_tokens(text, [0, 4, 8], [3, 7, 13]) == ["one", "two", "three"]
+    assert lower_tokens(text, [0, 4, 8], [3, 7, 12]) == ["one", "two", "thre"]
+    starts = [0, 4]
+    assert lower_tokens(text, starts, [3, 7]) == ["one", "two"]
+    starts[1] = 8  # changed in place after the call
+    assert lower_tokens(text, starts, [3, 13]) == ["one", "three"]

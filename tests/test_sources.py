@@ -8,7 +8,7 @@ import pytest
 
 from corpus.document import add_span, new_document, spans_of
 from corpus.prelabel.registry import get_labeller
-from corpus.prelabel.sources import VERSION
+from corpus.prelabel.sources import VERSION, _Reader
 from corpus.segment.core import segment_document
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "000_c3d380a460d22295.txt"
@@ -286,3 +286,34 @@ def test_stance_cues_from_the_wider_lexicon():
     a = find(doc, "likened")
     assert a["source"]["text"] == "The senator"
     assert a["content"].startswith("the tax bill")
+
+
+# --- shortcuts of the reader that must agree with the plain definitions ------------------------------------
+
+
+def test_seen_as_written_agrees_with_the_set_of_written_tokens():
+    text = (
+        "Peter T. Quill said the State budget was late. The state senate disagreed, STATE officials said.\n\n"
+        "Ελληνικά ΟΔΟΣ: the minister’s aide said “no”. İstanbul and istanbul, statement states."
+    )
+    doc = segment_document(new_document(text, "test"))
+    reader = _Reader(doc)
+    written = {text[t["start"] : t["end"]] for t in doc["tokens"]}
+    probes = {w.lower() for w in written} | written | {"stat", "tate", "sa", "", "·", "οδος", "zzz"}
+    for word in sorted(probes):
+        assert reader.seen_as_written(word) == (word in written), word
+    assert "·" in reader.low  # the middle initial's full stop was read as part of the name
+    assert reader.seen_as_written(".")
+
+
+def test_poll_is_found_at_the_far_end_of_its_window_and_not_beyond():
+    # the poll word may sit up to eleven tokens after "in" (the scan's last look); one more and it is too far
+    def poll_source(fillers: int) -> str | None:
+        phrase = " ".join(["a", *["new"] * fillers, "Example", "poll"])
+        doc = label(f"Support for the tram plan fell to 41 percent, in {phrase}.")
+        return next((a["source"]["text"] for a in attributions(doc) if a["cue"] == "in"), None)
+
+    # tokens after "in": "a", the fillers, "Example", "poll" -> the poll word is token fillers + 3
+    assert poll_source(8) == "a " + " ".join(["new"] * 8) + " Example poll"
+    assert poll_source(9) is None
+    assert poll_source(0) == "a Example poll"

@@ -21,10 +21,11 @@ import re
 from bisect import bisect_left, bisect_right
 from functools import lru_cache
 from importlib import resources
-from itertools import accumulate
+from itertools import accumulate, compress
+from operator import itemgetter
 
-from corpus.document import add_span, clear_layer, spans_of
-from corpus.prelabel.lexicon import load_word_lists
+from corpus.document import add_span, clear_layer
+from corpus.prelabel.lexicon import load_word_lists, lower_tokens
 from corpus.prelabel.registry import register
 
 VERSION = "1"
@@ -114,6 +115,26 @@ def score_features(feats: list[str], weights: dict) -> float:
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
+# Evidence as bits, so a sentence's evidence is one set intersection and a few ORs; ``_evidence`` stays the
+# readable definition (and what training uses) and the labeller must agree with it (tests/test_claims.py).
+_FEATURE_NAMES = tuple(sorted(f"f={f}" for f in (*POSITIVE_EVIDENCE, *NEGATIVE_EVIDENCE)))
+_BIT = {name: 1 << k for k, name in enumerate(_FEATURE_NAMES)}
+_NUMBERS, _QUANTITIES, _NAMED = _BIT["f=numbers"], _BIT["f=quantities"], _BIT["f=named_entities"]
+_QUESTION, _SHORT = _BIT["f=question"], _BIT["f=short"]
+_WORD_BITS: dict[str, int] = {}
+for _name, _lexicon in (("f=numbers", _NUMBER_WORDS), ("f=quantities", _QUANTITY_WORDS), *_LEXICAL_EVIDENCE):
+    for _word in _lexicon:
+        _WORD_BITS[_word] = _WORD_BITS.get(_word, 0) | _BIT[_name]
+_EVIDENCE_WORDS = frozenset(_WORD_BITS)
+_ENTITY_BITS = {
+    label: (_NUMBERS if label in _NUMERIC else 0)
+    | (_QUANTITIES if label in _MEASURES else 0)
+    | (_NAMED if label in _NAMES else 0)
+    for label in _NUMERIC | _MEASURES | _NAMES
+}
+_START, _END = itemgetter("start"), itemgetter("end")
+
+
 class RulesClaimLabeller:
     layer = "claims"
     name = "rules"
@@ -127,6 +148,19 @@ class RulesClaimLabeller:
             k[2:]: v for k, v in self.weights["weights"].items() if k.startswith("w=") and k[2:3].isalnum()
         }
         self.word_keys = frozenset(self.word_weights)
+        self._by_mask: dict[int, tuple[float, tuple[str, ...]]] = {}
+
+    def _mask_facts(self, mask: int) -> tuple[float, tuple[str, ...]]:
+        """(summed evidence weight, positive evidence attr) of one evidence bit set, summed in ``_evidence``'s
+        sorted order so the score is the same float."""
+        weights = self.weights["weights"]
+        evidence = [name for name in _FEATURE_NAMES if mask & _BIT[name]]
+        facts = (
+            sum(weights.get(f, 0.0) for f in evidence),
+            tuple(f[2:] for f in evidence if f[2:] in POSITIVE_EVIDENCE and weights.get(f, 0.0) > 0),
+        )
+        self._by_mask[mask] = facts
+        return facts
 
     def __call__(self, doc: dict) -> dict:
         clear_layer(doc, self.layer)
@@ -134,22 +168,34 @@ class RulesClaimLabeller:
         text = doc["text"]
         tokens = doc.get("tokens") or []
         # per-token facts computed once per document, so each sentence costs a few slices and set operations
-        starts = [t["start"] for t in tokens]
-        ends = [t["end"] for t in tokens]
-        words = [text[a:b] for a, b in zip(starts, ends, strict=True)]
-        lows = list(map(str.lower, words))
-        initials = [text[a] for a in starts]  # tokens are never empty
+        starts = list(map(_START, tokens))
+        ends = list(map(_END, tokens))
+        lows = lower_tokens(text, starts, ends)
+        initials = list(map(text.__getitem__, starts))  # tokens are never empty
         alpha = list(accumulate(map(str.isalpha, initials), initial=0))
         alnum = list(accumulate(map(str.isalnum, initials), initial=0))
-        name_like = [up and lw not in _I_FORMS for up, lw in zip(map(str.isupper, initials), lows, strict=True)]
-        entities = sorted((s["start"], s["end"], s["label"]) for s in spans_of(doc, "entities"))
+        name_like = list(map(str.isupper, initials))
+        for k in compress(range(len(lows)), map(_I_FORMS.__contains__, lows)):
+            name_like[k] = False  # "I", "I'm" open with a capital but name nobody
+        names = list(accumulate(name_like, initial=0))
+        spans = doc.get("spans", ())
+        entities = sorted([(s["start"], s["end"], s["label"]) for s in spans if s["layer"] == "entities"])
+        ent_starts = [es for es, _, _ in entities]
+        ent_ends = [ee for _, ee, _ in entities]
+        ent_bits = [_ENTITY_BITS.get(lab, 0) for _, _, lab in entities]
+        n_ent = len(entities)
         # CONTENT span -> its SOURCE span id, so claims inside reported speech point at who said them
-        contents = {s["id"]: s for s in spans_of(doc, "sources") if s["label"] == "CONTENT"}
+        contents = {s["id"]: s for s in spans if s["layer"] == "sources" and s["label"] == "CONTENT"}
         source_of = {r["child"]: r["head"] for r in doc.get("relations", ()) if r["label"] == "ATTRIBUTION"}
-        attributed = sorted((c["start"], c["end"], source_of[cid]) for cid, c in contents.items() if cid in source_of)
-        reach = list(accumulate((ce for _, ce, _ in attributed), max))  # furthest content end so far
-        weights = self.weights["weights"]
+        attributed = sorted([(c["start"], c["end"], source_of[cid]) for cid, c in contents.items() if cid in source_of])
+        reach = list(accumulate([ce for _, ce, _ in attributed], max))  # furthest content end so far
         bias = self.weights["bias"]
+        threshold = self.threshold
+        by_mask = self._by_mask
+        word_weight = self.word_weights.__getitem__
+        word_keys = self.word_keys
+        search_digit = _NUMBER.search
+        exp = math.exp
         # add_span numbers a span by counting its layer's spans in the record it is given; giving it a record of
         # this layer only (the layer was just cleared) keeps the same ids without rescanning every entity span
         own: dict = {"text": text, "spans": []}
@@ -161,24 +207,31 @@ class RulesClaimLabeller:
             if first >= n or last < first or alnum[last + 1] - alnum[first] < 3:
                 continue
             span_start, span_end = starts[first], ends[last]
-            while ent_i < len(entities) and entities[ent_i][1] <= start:
-                ent_i += 1
-            labels = frozenset(lab for es, ee, lab in entities[ent_i : ent_i + 64] if es < end and ee > start)
             vocab = set(lows[first : last + 1])
-            evidence = _evidence(
-                vocab,
-                _NUMBER.search(text, span_start, span_end) is not None,
-                True in name_like[first + 1 : last + 1],
-                alpha[last + 1] - alpha[first],
-                lows[max(first, last - 1) : last + 1],
-                labels,
-            )
-            z = bias + sum(weights.get(f, 0.0) for f in evidence)
-            z += sum(map(self.word_weights.__getitem__, vocab & self.word_keys))
-            score = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+            mask = 0
+            for word in vocab & _EVIDENCE_WORDS:
+                mask |= _WORD_BITS[word]
+            while ent_i < n_ent and ent_ends[ent_i] <= start:
+                ent_i += 1
+            # the entities that start before the sentence ends, among the next 64
+            for k in range(ent_i, bisect_left(ent_starts, end, ent_i, min(ent_i + 64, n_ent))):
+                if ent_ends[k] > start:
+                    mask |= ent_bits[k]
+            if not mask & _NUMBERS and search_digit(text, span_start, span_end) is not None:
+                mask |= _NUMBERS
+            if names[last + 1] > names[first + 1]:  # a name-like token after the first
+                mask |= _NAMED
+            if lows[last] == "?" or (last > first and lows[last - 1] == "?"):
+                mask |= _QUESTION
+            if alpha[last + 1] - alpha[first] < 6:
+                mask |= _SHORT
+            evidence_weight, positive = by_mask.get(mask) or self._mask_facts(mask)
+            z = bias + evidence_weight
+            z += sum(map(word_weight, vocab & word_keys))
+            score = 1.0 / (1.0 + exp(-max(-30.0, min(30.0, z))))
             while att_i < len(attributed) and reach[att_i] <= span_start:
                 att_i += 1  # every content up to here ended before this sentence
-            source_id = _source_for(attributed, att_i, span_start, span_end)
+            source_id = _source_for(attributed, att_i, span_start, span_end) if att_i < len(attributed) else None
             add_span(
                 own,
                 self.layer,
@@ -187,11 +240,7 @@ class RulesClaimLabeller:
                 span_end,
                 tag,
                 score,
-                {
-                    "checkworthy": score >= self.threshold,
-                    "evidence": [f[2:] for f in evidence if f[2:] in POSITIVE_EVIDENCE and weights.get(f, 0.0) > 0],
-                    "source_id": source_id,
-                },
+                {"checkworthy": score >= threshold, "evidence": list(positive), "source_id": source_id},
             )
         doc["spans"].extend(own["spans"])
         doc.setdefault("labellers", {})[self.layer] = tag

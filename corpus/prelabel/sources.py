@@ -29,10 +29,11 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from itertools import compress
 from operator import itemgetter
 
-from corpus.document import add_relation, add_span, clear_layer, spans_of
-from corpus.prelabel.lexicon import load_word_lists
+from corpus.document import add_relation, add_span, clear_layer
+from corpus.prelabel.lexicon import load_word_lists, lower_tokens
 from corpus.prelabel.registry import register
 
 VERSION = "2"
@@ -80,7 +81,7 @@ _SENTENCE_ADVERBS = frozenset(["but", "and", "so", "yet", "still", "now", "meanw
 _CLAUSE_WORDS = _WORDS["clause_words"]
 _BRACKETS = frozenset(["(", ")", ":", ";", "—", "–", "--"])
 _INITIAL_DOT = "·"  # stands for the full stop of a middle initial in the lower-cased words
-_START, _END = itemgetter("start"), itemgetter("end")
+_START, _END, _SECOND = itemgetter("start"), itemgetter("end"), itemgetter(1)
 
 
 # Forms read as nouns or adverbs far more often than as reporting verbs in news ("the United States").
@@ -145,6 +146,12 @@ def cue_triggers() -> frozenset[str]:
     return frozenset(single) | frozenset(double) | {":", "in"}
 
 
+@lru_cache(maxsize=1)
+def _scanned_words() -> frozenset[str]:
+    """The words whose positions the reader lists in its one pass over a document's tokens."""
+    return _MARKS | cue_triggers() | _POLL_WORDS
+
+
 # --- the per-document reader ------------------------------------------------------------------------------
 
 
@@ -159,12 +166,11 @@ class _Attribution:
 class _Reader:
     def __init__(self, doc: dict):
         self.doc = doc
-        text = doc["text"]
+        self.text = text = doc["text"]
         toks = doc.get("tokens") or []
         self.starts = starts = list(map(_START, toks))
         self.ends = ends = list(map(_END, toks))
-        self.words = [text[s:e] for s, e in zip(starts, ends, strict=True)]
-        self.low = low = list(map(str.lower, self.words))
+        self.low = low = lower_tokens(text, starts, ends)  # the tokens as written: `word(i)`, sliced when needed
         n = len(toks)
         # sentence and paragraph token ranges
         self.sent_of = sent_of = [0] * n
@@ -185,7 +191,9 @@ class _Reader:
                 self.sent_bounds.append((first, i - 1))
                 self.para_of_sent.append(p)
             sent_of[first:i] = [si] * (i - first)
-        marks = [k for k, w in enumerate(low) if w in _MARKS]  # quote marks and full stops, in one pass
+        # one pass over the tokens finds every quote mark, full stop, cue trigger and poll word
+        scanned = list(compress(range(n), map(_scanned_words().__contains__, low)))
+        marks = [k for k in scanned if low[k] in _MARKS]
         # The tokenizer splits a middle initial ("Peter T. King") into "T" + "."; inside a sentence that full stop
         # belongs to the name, so it is read as a plain word, not as the end of a noun phrase.
         for i in marks:
@@ -194,21 +202,48 @@ class _Reader:
                 and 0 < i < n - 1
                 and ends[i - 1] == starts[i]
                 and len(low[i - 1]) == 1
-                and self.words[i - 1].isupper()
+                and self.word(i - 1).isupper()
                 and sent_of[i + 1] == sent_of[i]
-                and self.words[i + 1][:1].isupper()
+                and self.word(i + 1)[:1].isupper()
             ):
                 low[i] = _INITIAL_DOT
-        # lookups are lower-case words, so the set of all tokens as written answers "seen in lower case?"
-        self.lower_seen = set(self.words)
         self.quote_of = self._quote_regions([k for k in marks if low[k] in _QUOTES])
+        triggers = cue_triggers()
+        self.cue_candidates = [k for k in scanned if low[k] in triggers]  # only tokens that can start a cue
+        self.polls = [k for k in scanned if low[k] in _POLL_WORDS]
+
+    def poll_after(self, i: int) -> bool:
+        """Whether a poll word sits among the eleven tokens after token ``i``."""
+        p = bisect_right(self.polls, i)
+        return p < len(self.polls) and self.polls[p] <= i + 11
+
+    def word(self, i: int) -> str:
+        """Token ``i`` as written."""
+        return self.text[self.starts[i] : self.ends[i]]
+
+    def seen_as_written(self, word: str) -> bool:
+        """Whether some token of the document is written exactly ``word`` (asked of lower-case words: "is this
+        word also seen in lower case?"): a token starting and ending where ``word`` occurs in the text."""
+        starts, ends, text = self.starts, self.ends, self.text
+        if not word:
+            return any(not self.word(k) for k in range(len(starts)))
+        n, size = len(starts), len(word)
+        at = text.find(word)
+        while at != -1:
+            k = bisect_left(starts, at)
+            while k < n and starts[k] == at:
+                if ends[k] == at + size:
+                    return True
+                k += 1
+            at = text.find(word, at + 1)
+        return False
 
     def _continues(self, first: int, last: int) -> bool:
         """Whether a sentence only finishes the one before it: it opens in lower case ("said."), or it is a
         short "Jane Doe said." after a quotation that ended in "?" or "!" (where a sentence splitter cuts)."""
         if first > last or first == 0:
             return False
-        w = self.words[first]
+        w = self.word(first)
         if w[:1].islower() and w[:1].isalpha():
             return True
         prev = self.low[first - 1]
@@ -221,12 +256,12 @@ class _Reader:
 
     def _quote_regions(self, quote_marks: list[int]) -> list[tuple[int, int] | None]:
         """For every token, the (open, close) token indices of the quotation it lies in (marks included)."""
-        n = len(self.words)
+        n = len(self.low)
         region: list[tuple[int, int] | None] = [None] * n
         open_at: int | None = None
         prev_para = -1
         for i in quote_marks:
-            w = self.words[i]
+            w = self.word(i)
             para = self.para_of_sent[self.sent_of[i]] if self.sent_bounds else 0
             if para != prev_para:
                 open_at, prev_para = None, para  # quotes do not cross paragraphs
@@ -239,8 +274,7 @@ class _Reader:
 
     # -- small predicates
     def is_cap(self, i: int) -> bool:
-        w = self.words[i]
-        return w[:1].isupper()
+        return self.word(i)[:1].isupper()
 
     def sentence(self, i: int) -> tuple[int, int]:
         return self.sent_bounds[self.sent_of[i]]
@@ -468,8 +502,7 @@ def read_attributions(doc: dict) -> tuple[_Reader, list[_Attribution]]:
     out: list[_Attribution] = []
     used_until = -1  # tokens before this index belong to an earlier attribution's source/cue
     next_i = 0  # the scan resumes here after an attribution
-    triggers = cue_triggers()
-    for i in [k for k, w in enumerate(low) if w in triggers]:  # only tokens that can start a cue
+    for i in r.cue_candidates:
         if i < next_i:
             continue
         w = low[i]
@@ -479,7 +512,8 @@ def read_attributions(doc: dict) -> tuple[_Reader, list[_Attribution]]:
             second = double[w].get(low[i + 1])
             if second is not None:
                 cue, cue_end = second, i + 1
-        if cue is None and i > used_until and w in (":", "in"):
+        # "in" opens an attribution only with a poll word close after it (see _in_poll)
+        if cue is None and i > used_until and (w == ":" or (w == "in" and r.poll_after(i))):
             lo, hi = r.sentence(i)
             att = _colon_speaker(r, i, lo, hi) if w == ":" else _in_poll(r, i, lo, hi)
             if att is not None:
@@ -489,10 +523,10 @@ def read_attributions(doc: dict) -> tuple[_Reader, list[_Attribution]]:
                 continue
         if cue is None or i <= used_until:
             continue
+        if r.quote_of[i] is not None and SKIP_QUOTED:
+            continue
         lo, hi = r.sentence(i)
         if not _verb_like(r, i, lo, cue):
-            continue
-        if r.quote_of[i] is not None and SKIP_QUOTED:
             continue
         if cue.kind == "according":
             if i + 1 > hi or low[i + 1] != "to":
@@ -544,11 +578,17 @@ def _resolve_nested(r: _Reader, atts: list[_Attribution]) -> list[_Attribution]:
     keep = []
     for att in atts:
         drop = False
-        for other in atts if covered[att.cue[0]] else ():
+        cue_a, cue_b = att.cue
+        for other in atts if covered[cue_a] else ():
             if other is att:
                 continue
-            frag = next((f for f in other.contents if f[0] <= att.cue[0] and att.cue[1] <= f[1]), None)
-            if frag is None or any(a <= other.cue[0] and other.cue[1] <= b for a, b in att.contents):
+            for frag in other.contents:  # the first fragment of the other's content holding this cue
+                if frag[0] <= cue_a and cue_b <= frag[1]:
+                    break
+            else:
+                continue
+            other_a, other_b = other.cue
+            if any(a <= other_a and other_b <= b for a, b in att.contents):
                 continue
             start = att.source[0] if att.source is not None and att.source[0] < att.cue[0] else att.cue[0]
             cut = next((k for k in range(max(frag[0] + 1, start - 2), start) if r.low[k] in _CLAUSE_BOUNDARY), None)
@@ -611,7 +651,7 @@ def _colon_speaker(r: _Reader, i: int, lo: int, hi: int) -> _Attribution | None:
         return None
     if i - lo > 4 or i == lo or not all(r.is_cap(k) or r.low[k] in (".", "-") for k in range(lo, i)):
         return None
-    if i - lo == 1 and len(r.words[lo]) == 1:
+    if i - lo == 1 and len(r.word(lo)) == 1:
         return None  # "Q:" / "A:" mark interview turns, not a speaker
     last = hi
     sj = si + 1
@@ -626,6 +666,10 @@ def _colon_speaker(r: _Reader, i: int, lo: int, hi: int) -> _Attribution | None:
 
 def _in_poll(r: _Reader, i: int, lo: int, hi: int) -> _Attribution | None:
     """ "…, in a new CNN poll." — the poll is the source and "in" the cue (PolNeAR convention)."""
+    # the scan below reads at most up to token i + 11: without a poll word there it finds nothing
+    p = bisect_right(r.polls, i)
+    if p == len(r.polls) or r.polls[p] > min(hi, i + 11):
+        return None
     low = r.low
     k = i + 1
     while k <= hi and k - i <= 10 and low[k] not in _POLL_WORDS:
@@ -762,7 +806,7 @@ def _clause_subject(r: _Reader, lo: int, limit: int) -> tuple[int, int] | None:
         return (a, a)
     b = a + 1 if low[a] in ("the", "several", "two", "three", "many", "some") else a
     # a capitalised word that the article also writes in lower case is a common word ("With", "As", "State")
-    if b >= limit or not r.is_cap(b) or (low[b] in r.lower_seen and low[b] not in _TITLES):
+    if b >= limit or not r.is_cap(b) or (low[b] not in _TITLES and r.seen_as_written(low[b])):
         return None
     while b < limit and (r.is_cap(b) or low[b] in ("-", "&", _INITIAL_DOT)):
         b += 1
@@ -832,6 +876,9 @@ def _content_left(r: _Reader, k: int, lo: int) -> tuple[int, int] | None:
     return r.strip_content(start, end) if start <= end else None
 
 
+_THAT_OR_STOP = frozenset({"that", ",", ";", "."}) | _QUOTES
+
+
 def _content_right(r: _Reader, cue_end: int, a: int, hi: int, word: str) -> tuple[int, tuple[int, int]] | None:
     """(last cue token, content range) for "SOURCE CUE CONTENT"; adverbials before "that" join the cue."""
     low = r.low
@@ -840,13 +887,13 @@ def _content_right(r: _Reader, cue_end: int, a: int, hi: int, word: str) -> tupl
     last_cue = cue_end
     addressee = word in _ADDRESSEE_CUES
     for k in range(a, min(hi, a + 10) + 1):
+        if low[k] not in _THAT_OR_STOP:
+            continue
         if low[k] == "that":
             if THAT_IN_CUE and not addressee and k > a and low[k - 1] != ",":
                 last_cue = k - 1  # "said on Tuesday that": PolNeAR puts the adverbial in the cue
             a = k
-            break
-        if low[k] in (",", ";", ".") or low[k] in _QUOTES:
-            break
+        break  # at "that", or at a comma, semicolon, full stop or quote mark before it
     if low[a] != "that" and addressee:
         if low[a] in _OBJECT_PRONOUNS:
             a += 1
@@ -863,8 +910,13 @@ def _content_right(r: _Reader, cue_end: int, a: int, hi: int, word: str) -> tupl
         a += 1
     end = hi
     # stop before a following ", adding/saying …" that starts another attribution
-    for k in range(a + 1, hi):
-        if low[k] == "," and k + 1 <= hi and low[k + 1].endswith("ing") and low[k + 1] in r._cue_single:
+    k = a
+    while True:
+        try:
+            k = low.index(",", k + 1, hi)  # the commas after a and before hi
+        except ValueError:
+            break
+        if low[k + 1].endswith("ing") and low[k + 1] in r._cue_single:
             end = k - 1
             break
     content = r.strip_content(a, end)
@@ -875,7 +927,7 @@ def _content_right(r: _Reader, cue_end: int, a: int, hi: int, word: str) -> tupl
 
 def _continuation_quotes(r: _Reader, att: _Attribution) -> None:
     """Quoted sentences right after an attributed quote, with no cue of their own, continue its content."""
-    last = max(c[1] for c in att.contents)
+    last = max(map(_SECOND, att.contents))
     para = r.para_of_sent[r.sent_of[last]]
     si = r.sent_of[last] + 1
     single, double = cue_lexicon()
@@ -905,7 +957,6 @@ def _continuation_quotes(r: _Reader, att: _Attribution) -> None:
 
 
 def source_kind(r: _Reader, a: int, b: int, entity_labels: list[str]) -> str:
-    words = r.words[a : b + 1]
     low = r.low[a : b + 1]
     phrase = " ".join(low)
     if len(low) == 1 and low[0] in _PRONOUN_SOURCES:
@@ -922,6 +973,7 @@ def source_kind(r: _Reader, a: int, b: int, entity_labels: list[str]) -> str:
     if any(lab in ("ORG", "GPE") for lab in entity_labels):
         return "named_organisation"
     # capitalised runs, ignoring a sentence-initial common word and demonyms ("Ukrainian", "Western")
+    words = [r.word(k) for k in range(a, b + 1)]
     person = org = False
     k = 0
     while k < len(words):
@@ -937,11 +989,11 @@ def source_kind(r: _Reader, a: int, b: int, entity_labels: list[str]) -> str:
         first_global = a + run[0]
         if len(run_words) == 1:
             w = run_words[0]
-            if w in r.lower_seen or w in _SOURCE_GROUP_WORDS or w in _DETERMINERS:
+            if w in _SOURCE_GROUP_WORDS or w in _DETERMINERS or r.seen_as_written(w):
                 continue
             if run[-1] + 1 < len(words) and words[run[-1] + 1][:1].islower():
                 continue  # a modifier, not a name: "Ukrainian military source", "Western officials"
-            if r.sent_bounds[r.sent_of[first_global]][0] == first_global and w in r.lower_seen:
+            if r.sent_bounds[r.sent_of[first_global]][0] == first_global and r.seen_as_written(w):
                 continue
         if any(w in _ORG_WORDS for w in run_words) or any(x.isupper() and len(x) > 1 for x in (words[y] for y in run)):
             org = True
@@ -982,12 +1034,15 @@ class RulesSourceLabeller:
             doc.setdefault("labellers", {})[self.layer] = tag
             return doc
         r, atts = read_attributions(doc)
-        entities = sorted((s["start"], s["end"], s["label"]) for s in spans_of(doc, "entities"))
+        entities = sorted([(s["start"], s["end"], s["label"]) for s in doc["spans"] if s["layer"] == "entities"])
         entity_starts = [es for es, _, _ in entities]
-        longest = max((ee - es for es, ee, _ in entities), default=0)
+        longest = max([ee - es for es, ee, _ in entities], default=0)
         starts, ends = r.starts, r.ends
+        # add_span numbers a span by counting its layer's spans in the record it is given; a record of this layer
+        # only (just cleared) keeps the same ids without rescanning the other layers' spans
+        own: dict = {"text": doc["text"], "spans": []}
         for att in atts:
-            cue_span = add_span(doc, self.layer, "CUE", starts[att.cue[0]], ends[att.cue[1]], tag, 0.8)
+            cue_span = add_span(own, self.layer, "CUE", starts[att.cue[0]], ends[att.cue[1]], tag, 0.8)
             source_span = None
             if att.source is not None:
                 s, e = starts[att.source[0]], ends[att.source[1]]
@@ -995,7 +1050,7 @@ class RulesSourceLabeller:
                 labels = [lab for _, ee, lab in near if ee > s]
                 kind = source_kind(r, att.source[0], att.source[1], labels)
                 source_span = add_span(
-                    doc,
+                    own,
                     self.layer,
                     "SOURCE",
                     s,
@@ -1005,10 +1060,11 @@ class RulesSourceLabeller:
                     {"kind": kind, "correspondent": is_correspondent(r, att.source[0], att.source[1], att.in_quote)},
                 )
             for a, b in att.contents:
-                content = add_span(doc, self.layer, "CONTENT", starts[a], ends[b], tag, 0.6)
+                content = add_span(own, self.layer, "CONTENT", starts[a], ends[b], tag, 0.6)
                 add_relation(doc, "CUE", cue_span["id"], content["id"], tag)
                 if source_span is not None:
                     add_relation(doc, "ATTRIBUTION", source_span["id"], content["id"], tag)
+        doc["spans"].extend(own["spans"])
         doc.setdefault("labellers", {})[self.layer] = tag
         return doc
 
