@@ -26,11 +26,13 @@ from corpus.segment.core import Segmenter, default_segmenter, segment_document
 # Shards are the unit of parallel work and of the build cache. Boundaries are content-defined (a document
 # whose id falls in 1/SHARD_TARGET of the hash space ends a shard), so inserting one article upstream changes
 # one shard, not every shard after it; the caps keep a shard's memory bounded.
-# A shard also carries its rendered tasks (Prodigy's are ~30x the text), so a shard's peak memory is what the
-# caps bound: a larger corpus only meets the cap more often, it never makes a bigger shard.
+# A shard also carries its rendered tasks (Prodigy's are ~60x the text), so a shard's peak memory is what the
+# caps bound: a larger corpus only meets the cap more often, it never makes a bigger shard. 125k characters
+# (about 27 news articles): at 1M a long run without a boundary held ~60 MB of tasks, and the largest shard a
+# corpus happened to contain set the build's peak RSS (238 MB at 1x, 270 MB at 4x polnear-train; now 192/212).
 SHARD_TARGET = 32
 SHARD_MAX_DOCS = 96
-SHARD_MAX_CHARS = 1_000_000
+SHARD_MAX_CHARS = 125_000
 # Shards in flight per worker: one being processed, one queued, one finished and waiting for its turn.
 WINDOW_PER_WORKER = 3
 

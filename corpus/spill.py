@@ -26,7 +26,7 @@ class IntMultiMap:
     about log2(n / merge_at) runs to search and each entry is re-sorted only that many times.
     """
 
-    def __init__(self, merge_at: int = 1 << 14) -> None:
+    def __init__(self, merge_at: int = 1 << 10) -> None:
         self._merge_at = merge_at
         self._recent: dict[int, list[int]] = {}
         self._recent_count = 0

@@ -31,7 +31,7 @@ DEFAULT_THRESHOLD = 0.9
 DEFAULT_NUM_PERM = 128
 DEFAULT_SHINGLE_SIZE = 5
 _SEED = 1  # fixed: the permutations (hence every signature) are the same on every run and machine
-_BATCH = 8192  # shingles hashed per update_batch call (bounds memory for a 10 MB article)
+_BATCH = 2048  # shingles per update_batch call: its temporaries are _BATCH x num_perm x 8 bytes (2 MB each)
 
 _WORD = regex.compile(r"[\p{L}\p{N}\p{M}]+")
 
