@@ -74,6 +74,8 @@ class DocTokens:
         self._space_after: list[bool] | None = None
         self._tokens: dict[tuple[int, int], list[dict]] = {}
         self._json: dict[tuple[int, int], bytes] = {}
+        # span id -> (first, last) document token of each span checked in bulk (empty: look spans up one by one)
+        self.span_tokens: dict[str, tuple[int, int]] = {}
 
     def token_starting_at(self, offset: int) -> int | None:
         i = bisect_left(self.starts, offset)
@@ -97,8 +99,11 @@ class DocTokens:
         """
         key = (start, end)
         tokens = self._tokens.get(key)
-        if tokens is not None:
-            return tokens
+        if tokens is None:
+            tokens = self._tokens[key] = self._build_tokens(start, end)
+        return tokens
+
+    def _build_tokens(self, start: int, end: int) -> list[dict]:
         if self._texts is None:  # per-document token texts and following-space flags, made in C loops once
             text = self.text
             self._texts = list(map(text.__getitem__, map(slice, self.starts, self.ends)))
@@ -112,7 +117,6 @@ class DocTokens:
             last["ws"] = False
             if self.ends[hi - 1] > end:
                 last["text"] = self.text[start + last["start"]:end]
-        self._tokens[key] = tokens
         return tokens
 
     def unit_tokens_json(self, start: int, end: int) -> bytes:
@@ -120,7 +124,8 @@ class DocTokens:
         key = (start, end)
         data = self._json.get(key)
         if data is None:
-            data = self._json[key] = orjson.dumps(self.unit_tokens(start, end))
+            cached = self._tokens.get(key)
+            data = self._json[key] = orjson.dumps(cached if cached is not None else self._build_tokens(start, end))
         return data
 
 
@@ -289,11 +294,11 @@ def _checked_spans(raw: list | tuple, text_len: int, doc_tokens: DocTokens, seg_
         return None
     if not set(zip(layers, labels, strict=True)) <= _LAYER_LABELS:
         return None
+    first_tokens = list(map(bisect_left, repeat(doc_tokens.starts), starts))
+    last_tokens = list(map(bisect_left, repeat(doc_tokens.ends), ends))
     try:  # on token boundaries: the token found by bisection starts (ends) exactly there
-        if not (all(map(eq, map(doc_tokens.starts.__getitem__, map(bisect_left, repeat(doc_tokens.starts), starts)),
-                        starts))
-                and all(map(eq, map(doc_tokens.ends.__getitem__, map(bisect_left, repeat(doc_tokens.ends), ends)),
-                            ends))):
+        if not (all(map(eq, map(doc_tokens.starts.__getitem__, first_tokens), starts))
+                and all(map(eq, map(doc_tokens.ends.__getitem__, last_tokens), ends))):
             return None
     except IndexError:  # past the last token
         return None
@@ -304,6 +309,8 @@ def _checked_spans(raw: list | tuple, text_len: int, doc_tokens: DocTokens, seg_
     if min(firsts) < 0 or not (all(map(lt, starts, map(seg_ends.__getitem__, firsts)))
                                and all(map(lt, lasts_chars, map(seg_ends.__getitem__, lasts)))):
         return None
+    # Every unit looks its spans up by id instead of bisecting again (see _make_unit).
+    doc_tokens.span_tokens = dict(zip(ids, zip(first_tokens, last_tokens, strict=True), strict=True))
     return dict(zip(ids, raw, strict=True)), dict(zip(ids, zip(firsts, lasts, strict=True), strict=True))
 
 
@@ -450,16 +457,22 @@ def _make_unit(doc: dict, kind: str, index: int, start: int, end: int, doc_token
     lo, hi = doc_tokens.bounds(start, end)
     token_starts, token_ends = doc_tokens.starts, doc_tokens.ends
     task_spans, layers, checkworthy = [], {}, {}
+    known_tokens = doc_tokens.span_tokens
     for span in sorted(spans, key=_span_order):
         span_start, span_end, span_id = span["start"], span["end"], span["id"]
-        # The unit's tokens are the document's [lo, hi): look the span up there (bisection, exact match).
-        first_tok, last_tok = bisect_left(token_starts, span_start, lo, hi), bisect_left(token_ends, span_end, lo, hi)
-        if (first_tok < hi and last_tok < hi and token_starts[first_tok] == span_start
-                and token_ends[last_tok] == span_end and first_tok <= last_tok):
-            first_tok -= lo
-            last_tok -= lo
+        known = known_tokens.get(span_id)
+        if known is not None and lo <= known[0] <= known[1] < hi:  # found by the bulk check: same as bisecting
+            first_tok, last_tok = known[0] - lo, known[1] - lo
         else:
-            first_tok = last_tok = None  # only for hand-broken tokens
+            # The unit's tokens are the document's [lo, hi): look the span up there (bisection, exact match).
+            first_tok = bisect_left(token_starts, span_start, lo, hi)
+            last_tok = bisect_left(token_ends, span_end, lo, hi)
+            if (first_tok < hi and last_tok < hi and token_starts[first_tok] == span_start
+                    and token_ends[last_tok] == span_end and first_tok <= last_tok):
+                first_tok -= lo
+                last_tok -= lo
+            else:
+                first_tok = last_tok = None  # only for hand-broken tokens
         task_spans.append({"start": span_start - start, "end": span_end - start, "token_start": first_tok,
                            "token_end": last_tok, "label": span["label"], "id": span_id, "score": span.get("score"),
                            "labeller": span.get("labeller")})
