@@ -28,8 +28,10 @@ export: a 32-bit collision is re-hashed with a counter as salt, deterministicall
 
 from __future__ import annotations
 
+from array import array
 from contextlib import ExitStack
 from pathlib import Path
+from typing import NamedTuple
 
 import orjson
 
@@ -64,6 +66,22 @@ def _non_overlapping(spans: list[dict]) -> tuple[list[dict], list[dict]]:
 _Fragment = getattr(orjson, "Fragment", None)  # orjson >= 3.9.14; older: encode the objects each time
 _OPTIONS_JSON = _Fragment(orjson.dumps(OPTIONS)) if _Fragment else OPTIONS
 _OPTION_IDS = [o["id"] for o in OPTIONS]
+
+
+_VIEWS = ("ner_manual", "spans_manual", "relations", "choice")
+_VIEW_NUMBER = {view: n for n, view in enumerate(_VIEWS)}
+_VIEW_BYTES = [view.encode() for view in _VIEWS]
+_ROW = 12  # integers per packed task (see PackedTasks)
+
+
+class PackedTasks(NamedTuple):
+    """One document's rendered Prodigy tasks: ``rows`` holds 12 integers per task -- file index, unit number,
+    then (start, end) in ``pieces`` of its head, tokens, tail and question, its plain task hash, its view number;
+    ``units[unit number]`` is ``(unit key, plain input hash)``."""
+
+    pieces: bytes
+    rows: array
+    units: list[tuple[tuple, int]]
 
 
 def _split_layers(unit: Unit) -> tuple[list[dict], list[dict], list[dict], list[dict]]:
@@ -139,13 +157,11 @@ def render_prodigy(doc: dict, unit: str, report: Report | None = None, stats: Ta
                    ) -> list[tuple]:
     """One document's Prodigy tasks, encoded, before their hashes are made unique (picklable: a worker makes them).
 
-    One item per task, in the order :class:`ProdigyWriter` must claim hashes in (unit by unit, file by file):
-    ``(file index, JSON prefix, unit key, plain _input_hash, plain _task_hash, task question, view)``; the
-    prefix is the task's JSON up to the hash keys, which come last (see :func:`corpus.tasks.hashing.task_question`),
-    as ``(head, tokens, tail)`` byte strings whose concatenation it is.
+    A :class:`PackedTasks`, tasks in the order :class:`ProdigyWriter` must claim hashes in (unit by unit, file by
+    file); each task's JSON up to the hash keys, which come last (see
+    :func:`corpus.tasks.hashing.task_question`), is the concatenation of its head, tokens and tail pieces.
     """
     stats = stats if stats is not None else TaskStats()
-    items: list[tuple] = []
     where = str(doc.get("origin") or doc.get("id"))
     units = document_units(doc, unit, report, stats)
     choice_units: dict[str, Unit] | None = {}
@@ -159,13 +175,27 @@ def render_prodigy(doc: dict, unit: str, report: Report | None = None, stats: Ta
         report(InputProblem(where, f"document {doc['id']}: sentences missing or malformed; its choice "
                             f"tasks show the whole {unit} unit", severity="warning"))
     dropped_entities: list[int] = []
+    shared_tokens: dict[int, tuple[int, int]] = {}  # id(token JSON) -> where it is packed (units share them)
 
     def non_overlapping(spans: list[dict]) -> tuple[list[dict], list[dict]]:
         kept, dropped = _non_overlapping(spans)
         dropped_entities.append(len(dropped))
         return kept, dropped
 
-    plain_inputs: dict[int, tuple] = {}  # id(unit shown) -> (unit key, plain input hash)
+    # Everything a worker sends back is packed into one byte string and one integer array (pickling then copies
+    # two buffers instead of ~100 small objects a unit): a task is 12 integers pointing into the pieces.
+    pieces: list[bytes] = []
+    size = 0
+
+    def put(data: bytes) -> tuple[int, int]:
+        nonlocal size
+        pieces.append(data)
+        size += len(data)
+        return size - len(data), size
+
+    rows = array("q")
+    units_out: list[tuple[tuple, int]] = []  # (unit key, plain input hash) per unit shown
+    unit_numbers: dict[int, int] = {}  # id(unit shown) -> its index in units_out
     heads: dict[tuple[int, int], tuple] = {}
     for u in units:
         dropped_entities.clear()
@@ -180,29 +210,33 @@ def render_prodigy(doc: dict, unit: str, report: Report | None = None, stats: Ta
         for name, tasks in questions.items():
             file_index = FILE_INDEX[name]
             for shown, view, spans, relations, meta, options, accept in tasks:
-                known = plain_inputs.get(id(shown))
-                if known is None:
-                    known = plain_inputs[id(shown)] = (
-                        (shown.doc_id, shown.kind, shown.start, len(shown.text)),
-                        input_hash(shown.doc_id, shown.kind, shown.start, shown.text))
-                unit_key, plain_input = known
+                unit_no = unit_numbers.get(id(shown))
+                if unit_no is None:
+                    unit_no = unit_numbers[id(shown)] = len(units_out)
+                    units_out.append(((shown.doc_id, shown.kind, shown.start, len(shown.text)),
+                                      input_hash(shown.doc_id, shown.kind, shown.start, shown.text)))
+                plain_input = units_out[unit_no][1]
                 question = task_question(view, spans, relations or (), _OPTION_IDS if options else [])
                 # The task's JSON up to its hashes, in three parts: the head (text, meta) and the tokens are
-                # the same objects for every view of a unit, so pickling a shard sends them once.
+                # the same for every view of a unit, so they are packed once.
                 shared = heads.get((id(shown), id(meta)))
                 if shared is None:
                     head = b'{"text":%s,"meta":%s,"tokens":' % (orjson.dumps(shown.text), orjson.dumps(meta))
-                    shared = heads[(id(shown), id(meta))] = (head, shown.tokens_json, shown, meta)  # keeps ids alive
+                    tokens_json = shown.tokens_json
+                    tokens_at = shared_tokens.get(id(tokens_json))
+                    if tokens_at is None:
+                        tokens_at = shared_tokens[id(tokens_json)] = put(tokens_json)
+                    shared = heads[(id(shown), id(meta))] = (put(head), tokens_at, shown, meta, tokens_json)
                 rest: dict = {"spans": spans}
                 if relations is not None:
                     rest["relations"] = relations
                 if options is not None:
                     rest["options"] = _OPTIONS_JSON
                     rest["accept"] = accept or []
-                tail = b",%s," % orjson.dumps(rest)[1:-1]
-                items.append((file_index, (shared[0], shared[1], tail), unit_key, plain_input,
-                              task_hash_of(plain_input, question), question, view.encode()))
-    return items
+                tail = put(b",%s," % orjson.dumps(rest)[1:-1])
+                rows.extend((file_index, unit_no, *shared[0], *shared[1], *tail, *put(question),
+                             task_hash_of(plain_input, question), _VIEW_NUMBER[view]))
+    return PackedTasks(b"".join(pieces), rows, units_out)
 
 
 class ProdigyWriter:
@@ -223,23 +257,28 @@ class ProdigyWriter:
         for name in FILES:
             stats.tasks.setdefault(name, 0)
 
-    def add(self, items: list[tuple]) -> None:
-        buffers: list[list[bytes]] = [[] for _ in FILES]
-        claimed_inputs: dict[tuple, int] = {}
+    def add(self, packed: PackedTasks) -> None:
+        buffers: list[list] = [[] for _ in FILES]
+        pieces, rows, units = packed
+        view = memoryview(pieces)
+        claimed_units: dict[tuple, int] = {}  # unit key -> its claimed input hash (one per unit, every file)
         claim_input, task_hashes = self._input_hashes.claim, self._task_hashes
-        for file_index, prefix, unit_key, plain_input, plain_task, question, view in items:
-            claimed = claimed_inputs.get(unit_key)
+        fields = iter(rows)
+        for (file_index, unit_no, h0, h1, k0, k1, t0, t1, q0, q1, plain_task,
+             view_no) in zip(*[fields] * _ROW, strict=True):
+            unit_key, plain_input = units[unit_no]
+            claimed = claimed_units.get(unit_key)
             if claimed is None:
-                claimed = claimed_inputs[unit_key] = claim_input(plain_input, unit_key)
-            task = plain_task if claimed == plain_input else task_hash_of(claimed, question)
+                claimed = claimed_units[unit_key] = claim_input(plain_input, unit_key)
+            task = plain_task if claimed == plain_input else task_hash_of(claimed, pieces[q0:q1])
             task = task_hashes[file_index].claim(task)
-            head, tokens, tail = prefix
-            buffers[file_index].append(b'%s%s%s"_input_hash":%d,"_task_hash":%d,"_view_id":"%s"}\n'
-                                       % (head, tokens, tail, claimed, task, view))
+            buffers[file_index] += (view[h0:h1], view[k0:k1], view[t0:t1],
+                                    b'"_input_hash":%d,"_task_hash":%d,"_view_id":"%s"}\n'
+                                    % (claimed, task, _VIEW_BYTES[view_no]))
         for file_index, buffer in enumerate(buffers):  # one large write per file and document
             if buffer:
                 self._handles[file_index].write(b"".join(buffer))
-                self._counts[file_index] += len(buffer)
+                self._counts[file_index] += len(buffer) // 4
 
     def close(self) -> list[Path]:
         self._stack.close()
