@@ -103,6 +103,12 @@ def hash_inputs(files: Iterable[Path]) -> tuple[str, int]:
     return h.hexdigest(), estimate
 
 
+def _checksum(data: bytes) -> str:
+    import xxhash
+
+    return xxhash.xxh3_64_hexdigest(data)
+
+
 class ShardCache:
     """Processed shards on disk, addressed by a key over their input records, configuration and code."""
 
@@ -113,21 +119,24 @@ class ShardCache:
         return self.root / f"{key}.jsonl", self.root / f"{key}.json"
 
     def get(self, key: str) -> tuple[Path, dict] | None:
+        """The shard's data path and info, or None when it is missing, incomplete or corrupt (checksum)."""
         data, meta = self._paths(key)
         try:
             info = orjson.loads(meta.read_bytes())
-        except (OSError, orjson.JSONDecodeError):
-            return None
-        if not data.exists() or data.stat().st_size != info.get("bytes"):
+            if data.stat().st_size != info.get("bytes") or _checksum(data.read_bytes()) != info.get("xxh3"):
+                return None
+        except (OSError, orjson.JSONDecodeError, AttributeError):
             return None
         return data, info
 
     def put(self, key: str, data: bytes, info: dict) -> None:
+        # Not fsynced: a shard is a cache entry, verified by its checksum when read back (a torn write after a
+        # crash is recomputed), so the build does not wait for the disk once per shard.
         data_path, meta_path = self._paths(key)
-        with atomic_writer(data_path) as fh:
+        with atomic_writer(data_path, durable=False) as fh:
             fh.write(data)
-        with atomic_writer(meta_path) as fh:  # last: its presence marks the shard complete
-            fh.write(orjson.dumps({**info, "bytes": len(data)}))
+        with atomic_writer(meta_path, durable=False) as fh:  # last: its presence marks the shard complete
+            fh.write(orjson.dumps({**info, "bytes": len(data), "xxh3": _checksum(data)}))
 
     def prune(self, keep: set[str]) -> int:
         """Delete shards not in ``keep`` (the cache holds the last build's shards, so it stays bounded)."""

@@ -46,8 +46,12 @@ def read_jsonl(
 
 
 @contextlib.contextmanager
-def atomic_writer(path: str | Path, mode: str = "wb") -> Iterator[IO]:
-    """Write to a temp file beside ``path`` and rename it into place only on success."""
+def atomic_writer(path: str | Path, mode: str = "wb", durable: bool = True) -> Iterator[IO]:
+    """Write to a temp file beside ``path`` and rename it into place only on success.
+
+    ``durable`` flushes the file to disk before the rename (a crash then leaves the old or the new file, never a
+    torn one); a cache whose readers verify a checksum can skip that wait.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -55,7 +59,8 @@ def atomic_writer(path: str | Path, mode: str = "wb") -> Iterator[IO]:
         with os.fdopen(fd, mode) as fh:
             yield fh
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; published files should be readable
         os.replace(tmp, path)
     except BaseException:

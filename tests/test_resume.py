@@ -247,3 +247,18 @@ def test_outputs_a_build_no_longer_makes_are_removed_not_left_stale(tmp_path):
     build(src, out, formats=["prodigy"])
     assert not (out / "tasks" / "doccano").exists() and (out / "tasks" / "prodigy").is_dir()
     assert (out / "notes.txt").read_text() == "not ours"
+
+
+def test_a_torn_cached_shard_is_not_reused(tmp_path):
+    """Cached shards are not fsynced: one damaged after a crash (same size, other bytes) must be recomputed."""
+    from corpus.cache import ShardCache
+
+    cache = ShardCache(tmp_path / "shards")
+    cache.put("k1", b'{"id":"a"}\n', {"stats": {}, "problems": []})
+    path, info = cache.get("k1")
+    assert path.read_bytes() == b'{"id":"a"}\n' and info["bytes"] == 11
+    path.write_bytes(b"\x00" * 11)  # what a crash before the data reached the disk can leave
+    assert cache.get("k1") is None
+    cache.put("k2", b"x", {})
+    (tmp_path / "shards" / "k2.json").write_bytes(b"[]")  # unreadable info: a miss, not a crash
+    assert cache.get("k2") is None
