@@ -36,6 +36,7 @@ from corpus.pipeline import (
     shard_documents,
 )
 from corpus.prelabel.registry import DEFAULT_BACKENDS
+from corpus.spill import RecordFile
 
 TASK_FORMATS = ("prodigy", "labelstudio", "doccano")
 ENGINES = ("local", "datatrove")
@@ -166,7 +167,9 @@ def _build_into(staging: Path, out: Path, inputs: list[Path], report: Callable[[
                 settings: dict, validate: bool) -> BuildResult:
     from corpus.ingest import read_documents
 
-    problems: list[bytes] = []  # encoded: a dict per problem would cost several times the memory
+    # On disk, not in a list: thousands of small objects kept for the whole build would pin memory pages
+    # that the shards' short-lived objects share (peak RSS grew with the number of near duplicates).
+    problems = RecordFile()
 
     def relay(problem: InputProblem) -> None:
         """Name final paths, not staging ones, and keep problems for the manifest (replayed on no-op reruns)."""
@@ -278,7 +281,8 @@ def _build_into(staging: Path, out: Path, inputs: list[Path], report: Callable[[
 
     manifest = {"build": build_key, "settings": settings, "entries": entries, "stats": stats.to_dict(),
                 "invalid": result.invalid, "shards": keys,
-                "problems": [orjson.loads(p) for p in problems]}
+                "problems": [orjson.loads(problems[i]) for i in range(len(problems))]}
+    problems.close()
     result.rewritten = cache_mod.commit(out, staging, entries, manifest)
     shard_cache.prune(set(keys))
     shutil.rmtree(out / cache_mod.CACHE_DIR / "datatrove", ignore_errors=True)

@@ -14,7 +14,6 @@ does not collide is unchanged, and the same input in the same order gives the sa
 from __future__ import annotations
 
 import json
-from array import array
 from bisect import bisect_left
 from collections.abc import Hashable, Iterable
 from functools import partial
@@ -106,19 +105,19 @@ class UniqueHashes:
     ``_input_hash`` in every file; ``key=None`` means "always a new holder" (every task of a
     file is distinct, even a duplicated document's). ``resalted`` counts the collisions resolved.
 
-    Memory stays small on millions of tasks: a claimed hash is kept as 4 bytes in one sorted ``array`` (plus an
+    Memory stays small on millions of tasks: a claimed hash is kept as 4 bytes in one sorted numpy array (plus an
     8-byte fingerprint of its holder's key), recent claims in a small dict that numpy merges into it now and
     then (one insertion pass: a lookup is a dict probe and one bisection). A key is recognised by probing its
     value's salt chain for a slot held by the same key fingerprint (64-bit), which gives the same answers as
     remembering every key.
     """
 
-    _MERGE_AT = 1 << 15
+    _MERGE_AT = 1 << 12  # few live int objects at a time: they would pin memory the shards' objects share
 
     def __init__(self) -> None:
         self._recent: dict[int, int] = {}  # claimed hash -> holder fingerprint (0: no key)
         # Older claims: (sorted hashes, their holder fingerprints, or None when no claim in the run had a key).
-        self._runs: list[tuple[array, array | None]] = []
+        self._runs: list[tuple[memoryview, memoryview | None]] = []
         self.resalted = 0
 
     def __len__(self) -> int:
@@ -162,24 +161,20 @@ class UniqueHashes:
         new_values, new_holders = new_values[order], new_holders[order]
         if self._runs:
             old_values, old_holders = self._runs.pop()
-            old = np.frombuffer(old_values, dtype=np.int32)
+            old = np.asarray(old_values)  # views of the run's arrays: no copy
             at = np.searchsorted(old, new_values)
             values = np.insert(old, at, new_values)
             if old_holders is None and not new_holders.any():
                 holders = None
             else:
-                old_h = np.frombuffer(old_holders, dtype=np.int64) if old_holders is not None else np.zeros(
-                    len(old), dtype=np.int64)
+                old_h = np.asarray(old_holders) if old_holders is not None else np.zeros(len(old), dtype=np.int64)
                 holders = np.insert(old_h, at, new_holders)
+            del old, old_values, old_holders  # the old run is freed before anything else is allocated
         else:
             values, holders = new_values, (new_holders if new_holders.any() else None)
-        run_values = array("i")
-        run_values.frombytes(values.astype(np.int32, copy=False).tobytes())
-        run_holders = None
-        if holders is not None:
-            run_holders = array("q")
-            run_holders.frombytes(holders.astype(np.int64, copy=False).tobytes())
-        self._runs.append((run_values, run_holders))
+        # Kept as numpy arrays seen through memoryviews: bisect reads them as fast as an ``array`` (plain ints),
+        # and a merge makes one new array instead of three copies (the peak memory of a merge).
+        self._runs.append((memoryview(values), memoryview(holders) if holders is not None else None))
 
 
 def _fingerprint(key: Hashable) -> int:
