@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -310,6 +311,11 @@ def _init_worker(config: ProcessorConfig, render: RenderSpec | None = None) -> N
     _WORKER = _INHERITED if _INHERITED is not None and _INHERITED.config == config else DocumentProcessor(config)
     _RENDER = render
     gc.freeze()  # a worker lives for one run: its labellers stay out of the collector's sight (see quiet_gc)
+    if hasattr(os, "nice"):
+        # The parent reads, deduplicates and writes in input order: it is the pipeline's critical path, and with
+        # N workers on N cores it competes with them for a core; a slightly lower worker priority lets it run
+        # when it has work (2 workers on 2 cores: 1.60 -> 1.68x end to end at 4x polnear-train).
+        os.nice(5)
     gc.set_threshold(max(50_000, gc.get_threshold()[0]))
 
 
