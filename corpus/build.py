@@ -1,9 +1,9 @@
 """`corpus build`: every stage, end to end, from article files to tasks and a dataset folder.
 
 ingest (this process) -> exact and near duplicates -> shards -> segment + pre-label + render each format's
-tasks (this process or a pool of ``workers`` processes; datatrove's executor segments and pre-labels, tasks are
-then rendered here) -> ``documents.jsonl`` and the task files, written as shards arrive (this process: unique
-Prodigy hashes, lines) -> validate -> dataset.
+tasks (this process or a pool of ``workers`` processes; datatrove's executor segments and pre-labels, then a
+pool of the same size renders the tasks) -> ``documents.jsonl`` and the task files, written as shards arrive
+(this process: unique Prodigy hashes, lines) -> validate -> dataset.
 Everything is written into a staging folder and committed as one unit (:mod:`corpus.cache`), so a
 build killed at any point leaves the previous outputs intact; processed shards are cached under
 ``OUT/.cache/shards`` so ``resume=True`` continues an interrupted build, and a rerun with the same inputs,
@@ -220,6 +220,9 @@ def _build_into(staging: Path, out: Path, inputs: list[Path], report: Callable[[
 
             work_dir = out / cache_mod.CACHE_DIR / "datatrove"
             results = map_shards_datatrove(keyed_shards(), config, workers, work_dir, resume=resume)
+            # datatrove segments and pre-labels; the tasks are rendered by a pool of the same size as shards
+            # come back (in this process with one worker).
+            results = map_shards(results, config, workers, processor=processor, render=render)
         else:
             results = map_shards(keyed_shards(), config, workers, processor=processor, render=render)
     except BaseException:

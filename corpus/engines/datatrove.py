@@ -240,14 +240,6 @@ def _assemble(order: list[tuple[str, int | ShardResult]], staging: Path, output_
 def _run_executor(input_dir: Path, output_dir: Path, logs: Path, config: ProcessorConfig, workers: int,
                   shards: int) -> None:
     tasks = max(1, min(workers, shards))
-    executor = LocalPipelineExecutor(
-        pipeline=build_pipeline(str(input_dir), str(output_dir), config),
-        tasks=tasks,
-        workers=tasks,
-        logging_dir=str(logs),
-        start_method="fork",  # workers inherit registered labellers and start fast, like our own pool
-        skip_completed=True,  # a fresh run folder has no completions; a resumed one skips finished tasks
-    )
     logs.mkdir(parents=True, exist_ok=True)
     # datatrove logs every task to stderr (loguru); keep the terminal for our progress bar and one-line
     # problems, and keep datatrove's log beside its task logs.
@@ -256,6 +248,16 @@ def _run_executor(input_dir: Path, output_dir: Path, logs: Path, config: Process
     try:
         with open(logs / "console.log", "a") as log, contextlib.redirect_stderr(log):
             setup_default_logger()  # loguru keeps the stream it was given: hand it the log file
+            # Built here so that its warnings go to the log too (one file per shard name, never per rank:
+            # datatrove warns that ranks could overwrite each other, which shard names rule out).
+            executor = LocalPipelineExecutor(
+                pipeline=build_pipeline(str(input_dir), str(output_dir), config),
+                tasks=tasks,
+                workers=tasks,
+                logging_dir=str(logs),
+                start_method="fork",  # workers inherit registered labellers and start fast, like our own pool
+                skip_completed=True,  # a fresh run folder has no completions; a resumed one skips finished tasks
+            )
             executor.run()
     except Exception as exc:
         raise CorpusError(f"datatrove engine failed ({type(exc).__name__}: {exc}); task logs in {logs}") from None
