@@ -1011,6 +1011,91 @@ class _TaskRef:
     digest: bytes
     span_id: str | None
     where: str = "meta"  # the field naming the document: meta (Prodigy, doccano) or data (Label Studio)
+    doc_id: str = ""
+
+
+class _DocumentStore:
+    """Every document read so far, on disk: ``[id, file, line, span ids, text]`` records in a temporary file,
+    found by a 64-bit hash of the id (12 bytes of memory a document). Tasks come in document order, so the
+    last document looked up is kept."""
+
+    def __init__(self) -> None:
+        from corpus.spill import IntMultiMap, RecordFile
+
+        self._index = IntMultiMap()
+        self._records = RecordFile()
+        self._last: tuple[str, list] | None = None
+
+    def add(self, doc: dict, file_no: int, lineno: int) -> None:
+        span_ids = sorted({s["id"] for s in doc.get("spans") or () if isinstance(s, dict) and isinstance(
+            s.get("id"), str)})
+        record = orjson.dumps([doc["id"], file_no, lineno, span_ids, doc["text"]])
+        self._index.add(_id_key(doc["id"]), self._records.append(record))
+
+    def _occurrences(self, doc_id: str) -> Iterator[list]:
+        for index in self._index.get(_id_key(doc_id)):
+            record = orjson.loads(self._records[index])
+            if record[0] == doc_id:
+                yield record
+
+    def first_line(self, doc_id: str, file_no: int) -> int | None:
+        """The line of ``doc_id``'s first occurrence in documents file ``file_no``, if it occurred there."""
+        return next((r[2] for r in self._occurrences(doc_id) if r[1] == file_no), None)
+
+    def document(self, doc_id: str) -> list | None:
+        """``[id, file, line, span ids, text]`` of the first document with this id, or None."""
+        if self._last is not None and self._last[0] == doc_id:
+            return self._last[1]
+        record = next(self._occurrences(doc_id), None)
+        if record is not None:
+            record[3] = set(record[3])
+        self._last = (doc_id, record)
+        return record
+
+    def close(self) -> None:
+        self._records.close()
+
+
+def _id_key(doc_id: str) -> int:
+    import xxhash
+
+    return xxhash.xxh64_intdigest(doc_id.encode("utf-8", "surrogatepass"))
+
+
+class _FirstLines:
+    """``value -> the line it first appeared on`` for integers (task hashes), 12 bytes an entry."""
+
+    def __init__(self) -> None:
+        from corpus.spill import IntMultiMap
+
+        self._index = IntMultiMap()
+        self._big: dict[int, int] = {}  # outside 64 bits (not a real hash): rare, kept as is
+
+    def first(self, value: int) -> int | None:
+        if -(1 << 63) <= value < 1 << 63:
+            found = self._index.get(value & 0xFFFFFFFFFFFFFFFF)
+            return found[0] if found else None
+        return self._big.get(value)
+
+    def add(self, value: int, lineno: int) -> None:
+        if -(1 << 63) <= value < 1 << 63:
+            self._index.add(value & 0xFFFFFFFFFFFFFFFF, lineno)
+        else:
+            self._big.setdefault(value, lineno)
+
+
+def _check_task_ref(ref: _TaskRef, store: _DocumentStore, report, doc_files: str) -> None:
+    """The task's text is its document's text at ``meta.offset``; its claim span is in the document."""
+    record = store.document(ref.doc_id)
+    if record is None:
+        report(f"{ref.where}.doc_id", f"document {ref.doc_id} is not in {doc_files}", ref.line)
+        return
+    doc_id, _, _, span_ids, text = record
+    if _digest(text[ref.offset:ref.offset + ref.length]) != ref.digest:
+        report(f"{ref.where}.offset", f"the task text is not the text of document {doc_id} at offset {ref.offset}",
+               ref.line)
+    if ref.span_id is not None and ref.span_id not in span_ids:
+        report("meta.span_id", f"span {ref.span_id!r} is not in document {doc_id}", ref.line)
 
 
 def _digest(text: str) -> bytes:
@@ -1069,48 +1154,36 @@ def validate_files(
     result.files = summaries
     per_file: list[list[InputProblem]] = [[] for _ in files]
     reporters = [_FileProblems(s, per_file[i], max_problems_per_file) for i, s in enumerate(summaries)]
-    refs: dict[str, list[_TaskRef]] = {}
     has_documents = any(kind == DOCUMENTS for _, kind in files)
-
-    def resolve(doc: dict) -> None:
-        """Check the tasks that point into ``doc``: the task text is the document text at ``meta.offset``."""
-        pending = refs.pop(doc["id"], None)
-        if not pending:
-            return
-        text = doc["text"]
-        span_ids = {s.get("id") for s in doc.get("spans") or () if isinstance(s, dict)}
-        for ref in pending:
-            if _digest(text[ref.offset:ref.offset + ref.length]) != ref.digest:
-                reporters[ref.file](f"{ref.where}.offset", f"the task text is not the text of document {doc['id']} at "
-                                                   f"offset {ref.offset}", ref.line)
-            if ref.span_id is not None and ref.span_id not in span_ids:
-                reporters[ref.file]("meta.span_id", f"span {ref.span_id!r} is not in document {doc['id']}",
-                                    ref.line)
-
-    # Tasks first, so the documents pass can resolve their references without holding document texts.
-    order = sorted(range(len(files)), key=lambda i: files[i][1] == DOCUMENTS)
-    for i in order:
-        path, kind = files[i]
-        report = reporters[i]
-        if kind is None:
-            report(None, f"not a known file kind: expected one of {KNOWN_FILES} (or such records under another "
-                         "name)")
-            continue
-        try:
-            if kind == DOCUMENTS:
-                _validate_documents_file(path, summaries[i], report, resolve)
-            else:
-                _validate_tasks_file(path, kind, summaries[i], report, refs if has_documents else None, i)
-        except OSError as exc:
-            report(None, f"cannot read: {exc.strerror or exc}")
-        if summaries[i].records == 0 and summaries[i].errors == 0 and kind == DOCUMENTS:
-            report(None, "no records (empty file)", severity="warning")
-
-    if has_documents:
-        doc_files = ", ".join(Path(p).name for p, k in files if k == DOCUMENTS)
-        for doc_id, doc_refs in refs.items():
-            for ref in doc_refs:
-                reporters[ref.file](f"{ref.where}.doc_id", f"document {doc_id} is not in {doc_files}", ref.line)
+    doc_files = ", ".join(Path(p).name for p, k in files if k == DOCUMENTS)
+    # Documents first, into a temporary file: each task is then checked against its document as it is read,
+    # and memory stays flat however many documents and tasks there are.
+    store = _DocumentStore() if has_documents else None
+    order = sorted(range(len(files)), key=lambda i: files[i][1] != DOCUMENTS)
+    try:
+        for i in order:
+            path, kind = files[i]
+            report = reporters[i]
+            if kind is None:
+                report(None, f"not a known file kind: expected one of {KNOWN_FILES} (or such records under another "
+                             "name)")
+                continue
+            try:
+                if kind == DOCUMENTS:
+                    _validate_documents_file(path, summaries[i], report, store, i)
+                else:
+                    check = None
+                    if store is not None:
+                        def check(ref: _TaskRef, report=report) -> None:
+                            _check_task_ref(ref, store, report, doc_files)
+                    _validate_tasks_file(path, kind, summaries[i], report, check, i)
+            except OSError as exc:
+                report(None, f"cannot read: {exc.strerror or exc}")
+            if summaries[i].records == 0 and summaries[i].errors == 0 and kind == DOCUMENTS:
+                report(None, "no records (empty file)", severity="warning")
+    finally:
+        if store is not None:
+            store.close()
     for reporter, found in zip(reporters, per_file, strict=True):
         found.sort(key=lambda p: p.line or 0)  # tasks' document problems arrive late; stable for the rest
         reporter.close()
@@ -1125,19 +1198,17 @@ def validate_paths(
     return validate_files(paths, max_problems_per_file).problems
 
 
-def _validate_documents_file(path: Path, summary: FileSummary, report, on_document) -> None:
-    seen: dict[str, int] = {}
+def _validate_documents_file(path: Path, summary: FileSummary, report, store: _DocumentStore, file_no: int) -> None:
     for lineno, doc in _iter_lines(path, report):
         summary.records += 1
         for f in _findings(doc, DOCUMENTS):
             report(f.field, f.message, lineno, f.severity)
         if not isinstance(doc, dict) or not isinstance(doc.get("id"), str) or not isinstance(doc.get("text"), str):
             continue
-        if doc["id"] in seen:
-            report("id", f"duplicate document id {doc['id']} (first on line {seen[doc['id']]})", lineno)
-        else:
-            seen[doc["id"]] = lineno
-        on_document(doc)
+        first = store.first_line(doc["id"], file_no)
+        if first is not None:
+            report("id", f"duplicate document id {doc['id']} (first on line {first})", lineno)
+        store.add(doc, file_no, lineno)
 
 
 def _iter_array(path: Path, report) -> Iterator[tuple[int, Any]]:
@@ -1184,8 +1255,8 @@ def _task_meta(task: dict, kind: str) -> tuple[Any, Any]:
 
 
 def _validate_tasks_file(path: Path, kind: str, summary: FileSummary, report,
-                         refs: dict[str, list[_TaskRef]] | None, file_index: int) -> None:
-    hashes: dict[int, int] = {}
+                         check: Callable[[_TaskRef], None] | None, file_index: int) -> None:
+    hashes = _FirstLines()
     config = _label_config_for(path, report) if kind == LABELSTUDIO else None
     items = _iter_array(path, report) if kind == LABELSTUDIO else _iter_lines(path, report)
     meta_fields = ("data", "meta", "text") if kind in (LABELSTUDIO, *TOOL_KINDS) else ("meta", "text")
@@ -1198,15 +1269,15 @@ def _validate_tasks_file(path: Path, kind: str, summary: FileSummary, report,
             continue
         task_hash = task.get("_task_hash")
         if kind in TASK_KINDS and isinstance(task_hash, int):
-            if task_hash in hashes:
-                report("_task_hash", f"duplicate _task_hash {task_hash} (first on line {hashes[task_hash]})", lineno)
+            first = hashes.first(task_hash)
+            if first is not None:
+                report("_task_hash", f"duplicate _task_hash {task_hash} (first on line {first})", lineno)
             else:
-                hashes[task_hash] = lineno
-        if refs is not None and not any(f.field and f.field.startswith(meta_fields) for f in findings):
+                hashes.add(task_hash, lineno)
+        if check is not None and not any(f.field and f.field.startswith(meta_fields) for f in findings):
             meta, text = _task_meta(task, kind)
             if isinstance(meta, dict) and isinstance(text, str) and isinstance(meta.get("doc_id"), str) \
                     and type(meta.get("offset")) is int:
                 span_id = meta.get("span_id") if isinstance(meta.get("span_id"), str) else None
-                refs.setdefault(meta["doc_id"], []).append(
-                    _TaskRef(file_index, lineno, meta["offset"], len(text), _digest(text), span_id,
-                             "data" if kind == LABELSTUDIO else "meta"))
+                check(_TaskRef(file_index, lineno, meta["offset"], len(text), _digest(text), span_id,
+                               "data" if kind == LABELSTUDIO else "meta", meta["doc_id"]))

@@ -659,3 +659,26 @@ def test_messages_for_rejected_records_come_from_jsonschema():
     task["tokens"][3]["start"] = 14.0  # 1.0 is no offset
     assert not conforms(task, "ner.manual")
     assert validate_task(task, "ner.manual") == ["tokens[3].start: expected integer, got number"]
+
+
+def test_cross_checks_over_many_documents_and_two_documents_files(tmp_path):
+    """Documents wait on disk (flat memory): every task still finds its own document, wherever it is."""
+    base = make_doc()
+    docs = []
+    for n in range(300):
+        doc = copy.deepcopy(base)
+        doc["id"] = f"{n:016x}"
+        docs.append(doc)
+    first = write_lines(tmp_path / "a" / "documents.jsonl", docs[:200] + [docs[5]])  # a repeat in the same file
+    second = write_lines(tmp_path / "b" / "documents.jsonl", docs[150:])  # overlaps the first: not a duplicate
+    tasks = [make_task("ner.manual", d["id"], task_hash=n) for n, d in enumerate(reversed(docs))]
+    tasks[10]["meta"]["offset"] = 3  # not the document's text there
+    tasks[20]["meta"]["doc_id"] = "e" * 16  # in neither documents file
+    path = write_lines(tmp_path / "ner.manual.jsonl", tasks)
+    problems = [p for p in validate_files([first, second, path], max_problems_per_file=10_000).problems
+                # made-up ids do not hash the text: not what this test is about
+                if not (p.field == "id" and "duplicate" not in p.message)]
+    assert [(Path(p.path).name, p.line, p.field) for p in problems] == [
+        ("documents.jsonl", 201, "id"), ("ner.manual.jsonl", 11, "meta.offset"),
+        ("ner.manual.jsonl", 21, "meta.doc_id")]
+    assert "first on line 6" in problems[0].message and str(first) == problems[0].path
