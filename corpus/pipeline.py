@@ -102,28 +102,18 @@ def drop_exact_duplicates(docs: Iterable[dict], report: Callable[[InputProblem],
 
     Memory stays flat on large corpora: ids are 8-byte keys and origins wait on disk (:mod:`corpus.spill`).
     """
-    import xxhash
+    from corpus.spill import KeyedRecords
 
-    from corpus.spill import IntMultiMap, RecordFile
-
-    seen = IntMultiMap()
-    with RecordFile() as firsts:  # "id\0origin" of each first occurrence
+    with KeyedRecords() as seen:  # id -> origin of its first occurrence
         for doc in docs:
-            doc_id = doc["id"]
-            key = xxhash.xxh64_intdigest(doc_id.encode("utf-8", "surrogatepass"))
-            first = None
-            for index in seen.get(key):
-                held_id, _, origin = firsts[index].decode("utf-8", "surrogatepass").partition("\0")
-                if held_id == doc_id:
-                    first = origin
-                    break
-            if first is not None:
-                report(InputProblem(doc["origin"], f"exact duplicate of {first} (id {doc_id}); skipped",
-                                    severity="warning"))
+            first = seen.get(doc["id"])
+            if first:
+                report(InputProblem(doc["origin"], f"exact duplicate of {first[0].decode('utf-8', 'surrogatepass')} "
+                                    f"(id {doc['id']}); skipped", severity="warning"))
                 if stats is not None:
                     stats.duplicates += 1
                 continue
-            seen.add(key, firsts.append(f"{doc_id}\0{doc['origin']}".encode("utf-8", "surrogatepass")))
+            seen.add(doc["id"], str(doc["origin"]).encode("utf-8", "surrogatepass"))
             yield doc
 
 

@@ -15,7 +15,7 @@ from array import array
 
 import numpy as np
 
-__all__ = ["IntMultiMap", "RecordFile"]
+__all__ = ["IntMultiMap", "KeyedRecords", "RecordFile"]
 
 
 class IntMultiMap:
@@ -131,6 +131,49 @@ class RecordFile:
         self._file.close()
 
     def __enter__(self) -> RecordFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class KeyedRecords:
+    """``str key -> byte records`` (several per key, oldest first) with 12 bytes of memory a record: the key's
+    64-bit hash in an :class:`IntMultiMap`, the key itself and the record in a :class:`RecordFile` (a hash
+    collision is told apart by the stored key)."""
+
+    def __init__(self) -> None:
+        self._index = IntMultiMap()
+        self._records = RecordFile()
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    @staticmethod
+    def _hash(key: str) -> int:
+        import xxhash
+
+        return xxhash.xxh64_intdigest(key.encode("utf-8", "surrogatepass"))
+
+    def add(self, key: str, record: bytes) -> None:
+        encoded = key.encode("utf-8", "surrogatepass")
+        self._index.add(self._hash(key), self._records.append(len(encoded).to_bytes(4, "little") + encoded + record))
+
+    def get(self, key: str) -> list[bytes]:
+        """The records added under ``key``, oldest first."""
+        encoded = key.encode("utf-8", "surrogatepass")
+        found = []
+        for index in self._index.get(self._hash(key)):
+            data = self._records[index]
+            size = int.from_bytes(data[:4], "little")
+            if data[4:4 + size] == encoded:
+                found.append(data[4 + size:])
+        return found
+
+    def close(self) -> None:
+        self._records.close()
+
+    def __enter__(self) -> KeyedRecords:
         return self
 
     def __exit__(self, *exc: object) -> None:

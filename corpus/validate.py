@@ -1015,28 +1015,23 @@ class _TaskRef:
 
 
 class _DocumentStore:
-    """Every document read so far, on disk: ``[id, file, line, span ids, text]`` records in a temporary file,
-    found by a 64-bit hash of the id (12 bytes of memory a document). Tasks come in document order, so the
-    last document looked up is kept."""
+    """Every document read so far, on disk: ``[id, file, line, span ids, text]`` records, 12 bytes of memory a
+    document (:class:`corpus.spill.KeyedRecords`). Tasks come in document order, so the last document looked up
+    is kept."""
 
     def __init__(self) -> None:
-        from corpus.spill import IntMultiMap, RecordFile
+        from corpus.spill import KeyedRecords
 
-        self._index = IntMultiMap()
-        self._records = RecordFile()
-        self._last: tuple[str, list] | None = None
+        self._records = KeyedRecords()
+        self._last: tuple[str, list | None] | None = None
 
     def add(self, doc: dict, file_no: int, lineno: int) -> None:
         span_ids = sorted({s["id"] for s in doc.get("spans") or () if isinstance(s, dict) and isinstance(
             s.get("id"), str)})
-        record = orjson.dumps([doc["id"], file_no, lineno, span_ids, doc["text"]])
-        self._index.add(_id_key(doc["id"]), self._records.append(record))
+        self._records.add(doc["id"], orjson.dumps([doc["id"], file_no, lineno, span_ids, doc["text"]]))
 
     def _occurrences(self, doc_id: str) -> Iterator[list]:
-        for index in self._index.get(_id_key(doc_id)):
-            record = orjson.loads(self._records[index])
-            if record[0] == doc_id:
-                yield record
+        return map(orjson.loads, self._records.get(doc_id))
 
     def first_line(self, doc_id: str, file_no: int) -> int | None:
         """The line of ``doc_id``'s first occurrence in documents file ``file_no``, if it occurred there."""
@@ -1054,12 +1049,6 @@ class _DocumentStore:
 
     def close(self) -> None:
         self._records.close()
-
-
-def _id_key(doc_id: str) -> int:
-    import xxhash
-
-    return xxhash.xxh64_intdigest(doc_id.encode("utf-8", "surrogatepass"))
 
 
 class _FirstLines:

@@ -54,3 +54,17 @@ def test_record_file_reads_back_every_record_between_appends() -> None:
         assert [store[i] for i in range(len(records))] == records
         with pytest.raises(IndexError):
             store[len(records)]
+
+
+def test_keyed_records_tell_colliding_keys_apart(monkeypatch) -> None:
+    from corpus.spill import KeyedRecords
+
+    with KeyedRecords() as store:
+        monkeypatch.setattr(KeyedRecords, "_hash", staticmethod(lambda key: 42))  # every key collides
+        store.add("a", b"first a")
+        store.add("b", b"")
+        store.add("a", b"second a")
+        store.add("\ud800odd", b"x")  # a lone surrogate (from a broken file) is still a key
+        assert store.get("a") == [b"first a", b"second a"]
+        assert store.get("b") == [b""] and store.get("\ud800odd") == [b"x"]
+        assert store.get("c") == [] and len(store) == 4
