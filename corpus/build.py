@@ -131,10 +131,13 @@ def run_build(
 
         staging = cache_mod.new_staging(out)
         try:
-            with quiet_gc():
+            # The manifest's copy of the problems waits on disk, not in a list: thousands of small objects kept
+            # for the whole build would pin memory pages the shards' short-lived objects share (peak RSS grew
+            # with the number of near duplicates).
+            with quiet_gc(), RecordFile() as problems:
                 result = _build_into(staging, out, inputs, report, processor, config, shard_key, unit, formats,
                                      workers, engine, resume, dataset, progress, drop_near_duplicates,
-                                     near_duplicate_threshold, estimate, build_key, settings, validate)
+                                     near_duplicate_threshold, estimate, build_key, settings, validate, problems)
         finally:
             if staging.exists() and not (out / cache_mod.CACHE_DIR / cache_mod.JOURNAL).exists():
                 shutil.rmtree(staging, ignore_errors=True)  # failed or empty build: old outputs stay as they were
@@ -164,12 +167,9 @@ def _build_into(staging: Path, out: Path, inputs: list[Path], report: Callable[[
                 processor: DocumentProcessor, config: ProcessorConfig, shard_key: str, unit: str,
                 formats: tuple[str, ...], workers: int, engine: str, resume: bool, dataset: bool,
                 progress: bool, drop_near: bool, near_threshold: float | None, estimate: int, build_key: str,
-                settings: dict, validate: bool) -> BuildResult:
+                settings: dict, validate: bool, problems: RecordFile) -> BuildResult:
     from corpus.ingest import read_documents
 
-    # On disk, not in a list: thousands of small objects kept for the whole build would pin memory pages
-    # that the shards' short-lived objects share (peak RSS grew with the number of near duplicates).
-    problems = RecordFile()
 
     def relay(problem: InputProblem) -> None:
         """Name final paths, not staging ones, and keep problems for the manifest (replayed on no-op reruns)."""
@@ -285,7 +285,6 @@ def _build_into(staging: Path, out: Path, inputs: list[Path], report: Callable[[
     manifest = {"build": build_key, "settings": settings, "entries": entries, "stats": stats.to_dict(),
                 "invalid": result.invalid, "shards": keys,
                 "problems": [orjson.loads(problems[i]) for i in range(len(problems))]}
-    problems.close()
     result.rewritten = cache_mod.commit(out, staging, entries, manifest)
     shard_cache.prune(set(keys))
     shutil.rmtree(out / cache_mod.CACHE_DIR / "datatrove", ignore_errors=True)
