@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import tempfile
 from array import array
+from typing import Self
 
 import numpy as np
 
@@ -94,7 +95,20 @@ class IntMultiMap:
             self._runs[-2:] = [(keys[order], values[order])]
 
 
-class RecordFile:
+class _Closing:
+    """``with store:`` closes the store (its temporary file) on the way out."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class RecordFile(_Closing):
     """Append-only byte records in an unnamed temporary file; ``append`` returns the record's index.
 
     Memory is 8 bytes a record (its end offset) plus the file's write buffer. The file disappears when closed
@@ -130,14 +144,8 @@ class RecordFile:
     def close(self) -> None:
         self._file.close()
 
-    def __enter__(self) -> RecordFile:
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-class KeyedRecords:
+class KeyedRecords(_Closing):
     """``str key -> byte records`` (several per key, oldest first) with 12 bytes of memory a record: the key's
     64-bit hash in an :class:`IntMultiMap`, the key itself and the record in a :class:`RecordFile` (a hash
     collision is told apart by the stored key)."""
@@ -172,9 +180,3 @@ class KeyedRecords:
 
     def close(self) -> None:
         self._records.close()
-
-    def __enter__(self) -> KeyedRecords:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
