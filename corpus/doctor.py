@@ -106,7 +106,7 @@ def check_schemas() -> Check:
     missing = [name for name in SCHEMA_FILES.values() if not (SCHEMA_DIR / name).is_file()]
     if missing:
         return Check("schemas", FAIL, f"not found in {SCHEMA_DIR}: {', '.join(missing)}",
-                     "run from a source checkout (schemas/ sits beside corpus/) and reinstall: " + REINSTALL)
+                     "reinstall (a wheel carries corpus/schemas; a checkout has schemas/ beside corpus/): " + REINSTALL)
     for kind in SCHEMA_FILES:
         Draft202012Validator.check_schema(load_schema(kind))
     return Check("schemas", OK, f"{len(SCHEMA_FILES)} draft 2020-12 schemas in {SCHEMA_DIR}")

@@ -36,7 +36,11 @@ from corpus.offsets import utf16_offsets
 
 LAYER_OF_LABEL = {label: layer for layer, labels in LABELS_BY_LAYER.items() for label in labels}
 
-SCHEMA_DIR = Path(corpus.__file__).resolve().parents[1] / "schemas"
+# Installed packages carry the schemas as corpus/schemas (copied in by setup.py); a source checkout and an
+# editable install read the top-level schemas/ beside the package.
+_PACKAGE = Path(corpus.__file__).resolve().parent
+SCHEMA_DIRS = (_PACKAGE / "schemas", _PACKAGE.parent / "schemas")
+SCHEMA_DIR = next((d for d in SCHEMA_DIRS if d.is_dir()), SCHEMA_DIRS[0])
 
 DOCUMENTS = "documents"
 NER, SPANS, REL, CHOICE = "ner.manual", "spans.manual", "rel.manual", "choice"
@@ -133,8 +137,8 @@ def load_schema(kind: str) -> dict:
     try:
         schema = orjson.loads(path.read_bytes())
     except FileNotFoundError:
-        raise CorpusError(f"schema {path} not found: run corpus from a source checkout (schemas/ sits beside the "
-                          "corpus/ package); `corpus doctor` checks this") from None
+        raise CorpusError(f"schema {path} not found: reinstall corpus (a wheel carries corpus/schemas; a checkout "
+                          "has schemas/ beside corpus/); `corpus doctor` checks this") from None
     except orjson.JSONDecodeError as exc:
         raise CorpusError(f"schema {path} is not valid JSON ({exc})") from None
     Draft202012Validator.check_schema(schema)
