@@ -21,31 +21,63 @@ from corpus.segment.core import segment_document
 HUB_TASK_CATEGORIES = {"token-classification", "text-classification"}
 HUB_TASK_IDS = {"named-entity-recognition", "fact-checking"}
 HUB_SIZES = {"n<1K", "1K<n<10K", "10K<n<100K", "100K<n<1M", "1M<n<10M"}
-HUB_ANNOTATIONS_CREATORS = {"found", "crowdsourced", "expert-generated", "machine-generated", "no-annotation",
-                            "other"}
+HUB_ANNOTATIONS_CREATORS = {"found", "crowdsourced", "expert-generated", "machine-generated", "no-annotation", "other"}
 TEMPLATE_SECTIONS = [
-    "## Dataset Details", "### Dataset Description", "### Dataset Sources", "## Uses", "### Direct Use",
-    "### Out-of-Scope Use", "## Dataset Structure", "## Dataset Creation", "### Curation Rationale",
-    "### Source Data", "#### Data Collection and Processing", "#### Who are the source data producers?",
-    "### Annotations", "#### Annotation process", "#### Who are the annotators?",
-    "#### Personal and Sensitive Information", "## Bias, Risks, and Limitations", "### Recommendations",
-    "## Citation", "## Glossary", "## More Information", "## Dataset Card Authors", "## Dataset Card Contact",
+    "## Dataset Details",
+    "### Dataset Description",
+    "### Dataset Sources",
+    "## Uses",
+    "### Direct Use",
+    "### Out-of-Scope Use",
+    "## Dataset Structure",
+    "## Dataset Creation",
+    "### Curation Rationale",
+    "### Source Data",
+    "#### Data Collection and Processing",
+    "#### Who are the source data producers?",
+    "### Annotations",
+    "#### Annotation process",
+    "#### Who are the annotators?",
+    "#### Personal and Sensitive Information",
+    "## Bias, Risks, and Limitations",
+    "### Recommendations",
+    "## Citation",
+    "## Glossary",
+    "## More Information",
+    "## Dataset Card Authors",
+    "## Dataset Card Contact",
 ]
-PLACEHOLDERS = ["[More Information Needed]", "{{ ", "| default(", "TODO", "TBD", "XXX", "Lorem", "ORG/NAME",
-                "path/to", "Dataset Name"]
+PLACEHOLDERS = [
+    "[More Information Needed]",
+    "{{ ",
+    "| default(",
+    "TODO",
+    "TBD",
+    "XXX",
+    "Lorem",
+    "ORG/NAME",
+    "path/to",
+    "Dataset Name",
+]
 
 
 def article(i: int, licence: str | None) -> dict:
-    text = (f"Ilse Varga told the Coastal Courier that the port of Tamsin lost {i + 3} ships in storm {i}.\n\n"
-            "Two fishermen said the warning came too late. Officials believe the war at sea is over.")
-    doc = new_document(text, f"a{i}.txt", publisher="Coastal Courier" if i % 3 else "Bay Herald",
-                       licence=licence, published=f"2023-11-{10 + i:02d}")
+    text = (
+        f"Ilse Varga told the Coastal Courier that the port of Tamsin lost {i + 3} ships in storm {i}.\n\n"
+        "Two fishermen said the warning came too late. Officials believe the war at sea is over."
+    )
+    doc = new_document(
+        text,
+        f"a{i}.txt",
+        publisher="Coastal Courier" if i % 3 else "Bay Herald",
+        licence=licence,
+        published=f"2023-11-{10 + i:02d}",
+    )
     segment_document(doc)
 
     def span(layer, label, phrase, **kw):
         start = text.index(phrase)
-        return add_span(doc, layer, label, start, start + len(phrase), "rules@1", kw.get("score", 0.9),
-                        kw.get("attrs"))
+        return add_span(doc, layer, label, start, start + len(phrase), "rules@1", kw.get("score", 0.9), kw.get("attrs"))
 
     span("entities", "PERSON", "Ilse Varga")
     span("entities", "ORG", "Coastal Courier")
@@ -69,11 +101,18 @@ def article(i: int, licence: str | None) -> dict:
     return doc
 
 
-QUALITY = {"gold": "eval/some-gold.jsonl", "documents": 50, "labellers": {"entities": "rules@1"},
-           "scores": {"entities": {"typed": {"precision": 0.81, "recall": 0.74, "f1": 0.7734, "tp": 74, "fp": 17,
-                                             "fn": 26},
-                                   "per_label": {"PERSON": {"precision": 0.9, "recall": 0.8, "f1": 0.8471}}}},
-           "seconds": 1.234}
+QUALITY = {
+    "gold": "eval/some-gold.jsonl",
+    "documents": 50,
+    "labellers": {"entities": "rules@1"},
+    "scores": {
+        "entities": {
+            "typed": {"precision": 0.81, "recall": 0.74, "f1": 0.7734, "tp": 74, "fp": 17, "fn": 26},
+            "per_label": {"PERSON": {"precision": 0.9, "recall": 0.8, "f1": 0.8471}},
+        }
+    },
+    "seconds": 1.234,
+}
 
 
 @pytest.fixture(scope="module")
@@ -82,11 +121,17 @@ def card(tmp_path_factory):
     docs = [article(i, ["CC BY 4.0", "CC BY-SA 4.0", None][i % 3]) for i in range(15)]
     write_jsonl(root / "docs.jsonl", docs)
     (root / "quality.json").write_text(json.dumps(QUALITY))
-    summary = build_dataset(root / "docs.jsonl", root / "ds", repo="newsroom-lab/coastal-news",
-                            quality=[root / "quality.json"])
+    summary = build_dataset(
+        root / "docs.jsonl", root / "ds", repo="newsroom-lab/coastal-news", quality=[root / "quality.json"]
+    )
     text = (root / "ds" / "README.md").read_text("utf-8")
-    return {"root": root, "summary": summary, "card": DatasetCard.load(root / "ds" / "README.md"), "text": text,
-            "docs": docs}
+    return {
+        "root": root,
+        "summary": summary,
+        "card": DatasetCard.load(root / "ds" / "README.md"),
+        "text": text,
+        "docs": docs,
+    }
 
 
 def test_yaml_metadata_has_every_hub_field(card):
@@ -144,7 +189,8 @@ def test_numbers_in_the_card_are_counted_from_the_data(card):
     row = next(line for line in text.splitlines() if line.startswith("| entities | one row per sentence"))
     cells = [c.strip() for c in row.strip("|").split("|")]
     assert cells[2:] == [f"{summary['configs']['entities'].get(s, 0):,}" for s in splits] + [
-        f"{sum(summary['configs']['entities'].values()):,}"]
+        f"{sum(summary['configs']['entities'].values()):,}"
+    ]
     labels = Counter(s["label"] for d in docs for s in d["spans"] if s["layer"] == "entities")
     for label in ENTITY_LABELS:
         line = next((ln for ln in text.splitlines() if ln.startswith(f"| {label} |")), None)
@@ -175,8 +221,16 @@ def test_label_definitions_and_guidelines_for_annotators(card):
     text = card["text"]
     for label in ENTITY_LABELS:
         assert f"| `{label}` |" in text
-    for name in ("`SOURCE`", "`CUE`", "`CONTENT`", "`ATTRIBUTION`", "`CHECKWORTHY`", "`NOT_CHECKWORTHY`",
-                 *(f"`{k}`" for k in SOURCE_KINDS), "`correspondent`"):
+    for name in (
+        "`SOURCE`",
+        "`CUE`",
+        "`CONTENT`",
+        "`ATTRIBUTION`",
+        "`CHECKWORTHY`",
+        "`NOT_CHECKWORTHY`",
+        *(f"`{k}`" for k in SOURCE_KINDS),
+        "`correspondent`",
+    ):
         assert name in text, name
     assert "code-point offsets" in text and "half-open" in text
 
@@ -228,14 +282,28 @@ def test_gold_card_reports_agreement_and_annotators(tmp_path):
         gold.append(g)
     write_jsonl(tmp_path / "docs.jsonl", docs)
     write_jsonl(tmp_path / "gold.jsonl", gold)
-    agreement = {"policy": "majority", "agreement": {
-        "entities": {"pairs": [{"a": "kim", "b": "lee", "documents": 4, "f1": 0.875}], "micro_f1": 0.875},
-        "checkworthy": {"items": 8, "cohen_kappa": 0.6, "krippendorff_alpha": 0.61}},
-        "acceptance": [{"labeller": "rules@1", "layer": "entities", "prelabels": 20, "matched": 16,
-                        "precision": 0.8, "recall": 1.0, "f1": 0.8889}]}
+    agreement = {
+        "policy": "majority",
+        "agreement": {
+            "entities": {"pairs": [{"a": "kim", "b": "lee", "documents": 4, "f1": 0.875}], "micro_f1": 0.875},
+            "checkworthy": {"items": 8, "cohen_kappa": 0.6, "krippendorff_alpha": 0.61},
+        },
+        "acceptance": [
+            {
+                "labeller": "rules@1",
+                "layer": "entities",
+                "prelabels": 20,
+                "matched": 16,
+                "precision": 0.8,
+                "recall": 1.0,
+                "f1": 0.8889,
+            }
+        ],
+    }
     (tmp_path / "agreement.json").write_text(json.dumps(agreement))
-    build_dataset(tmp_path / "docs.jsonl", tmp_path / "ds", gold=tmp_path / "gold.jsonl",
-                  agreement=tmp_path / "agreement.json")
+    build_dataset(
+        tmp_path / "docs.jsonl", tmp_path / "ds", gold=tmp_path / "gold.jsonl", agreement=tmp_path / "agreement.json"
+    )
     text = (tmp_path / "ds" / "README.md").read_text("utf-8")
     assert DatasetCard(text).data.to_dict()["annotations_creators"] == ["expert-generated"]
     assert "| kim, lee | 4 | 0.875 |" in text
@@ -249,9 +317,13 @@ def test_gold_card_reports_agreement_and_annotators(tmp_path):
 
 
 def test_numeric_tables_render_any_report():
-    report = {"name": "run", "flag": True, "overall": {"f1": 0.5, "n": 3},
-              "rows": [{"who": "a", "score": 1}, {"who": "b", "score": 2, "extra": 0.25}],
-              "examples": [{"doc": "x", "n": 1}]}
+    report = {
+        "name": "run",
+        "flag": True,
+        "overall": {"f1": 0.5, "n": 3},
+        "rows": [{"who": "a", "score": 1}, {"who": "b", "score": 2, "extra": 0.25}],
+        "examples": [{"doc": "x", "n": 1}],
+    }
     tables = {title: (header, rows) for title, header, rows in numeric_tables(report)}
     assert tables["overall"] == (["f1", "n"], [["overall", 0.5, 3]])
     assert tables["rows"][0] == ["score", "extra"]
@@ -260,8 +332,12 @@ def test_numeric_tables_render_any_report():
 
 
 def test_card_file_is_deterministic(card, tmp_path):
-    build_dataset(card["root"] / "docs.jsonl", tmp_path / "ds", repo="newsroom-lab/coastal-news",
-                  quality=[card["root"] / "quality.json"])
+    build_dataset(
+        card["root"] / "docs.jsonl",
+        tmp_path / "ds",
+        repo="newsroom-lab/coastal-news",
+        quality=[card["root"] / "quality.json"],
+    )
     assert (tmp_path / "ds" / "README.md").read_bytes() == Path(card["root"] / "ds" / "README.md").read_bytes()
 
 

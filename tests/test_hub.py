@@ -114,7 +114,8 @@ def test_existing_hand_edited_card_body_is_kept(folder, tmp_path):
     assert "Isle Times | 6 | 100.0% |" in pushed and "Isle Times | 1 |" not in pushed
     data = DatasetCard(pushed).data.to_dict()
     assert data["thumbnail"] == "ferry.png" and [c["config_name"] for c in data["configs"] if c.get("default")] == [
-        "documents"]
+        "documents"
+    ]
     assert (path / "README.md").read_text("utf-8") == pushed  # the folder is what the Hub has
     assert result["card"].startswith("merged")
 
@@ -170,14 +171,28 @@ def test_cli_publish_pushes_through_the_client_boundary(tmp_path, monkeypatch):
     api = FakeHub(tmp=tmp_path)
     monkeypatch.setattr(hub, "_client", lambda token=None: api)
     runner = CliRunner()
-    result = runner.invoke(app, ["publish", str(tmp_path / "docs.jsonl"), "-o", str(tmp_path / "ds"),
-                                 "--repo", "isle/ferries", "--private", "--split-ratios", "0.6,0.4"])
+    result = runner.invoke(
+        app,
+        [
+            "publish",
+            str(tmp_path / "docs.jsonl"),
+            "-o",
+            str(tmp_path / "ds"),
+            "--repo",
+            "isle/ferries",
+            "--private",
+            "--split-ratios",
+            "0.6,0.4",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "pushed" in result.output
     assert api.calls[0][1]["private"] is True
     assert api.calls[-1][1]["commit_message"].startswith("corpus publish: 5 pre-labelled documents")
     assert set(DatasetCard.load(tmp_path / "ds" / "README.md").data.to_dict()["configs"][0]["data_files"][0]) == {
-        "split", "path"}
+        "split",
+        "path",
+    }
 
 
 def test_cli_refuses_push_of_unknown_licences_but_writes_the_folder(tmp_path, monkeypatch):
@@ -199,8 +214,9 @@ def test_cli_local_build_and_bad_input(tmp_path):
     result = runner.invoke(app, ["publish", str(tmp_path / "missing.jsonl"), "-o", str(tmp_path / "ds")])
     assert result.exit_code != 0 and "not found" in result.output and "Traceback" not in result.output
     write_jsonl(tmp_path / "docs.jsonl", [article(0, "CC BY 4.0")])
-    result = runner.invoke(app, ["publish", str(tmp_path / "docs.jsonl"), "-o", str(tmp_path / "ds"),
-                                 "--split-ratios", "0.5,0.6"])
+    result = runner.invoke(
+        app, ["publish", str(tmp_path / "docs.jsonl"), "-o", str(tmp_path / "ds"), "--split-ratios", "0.5,0.6"]
+    )
     assert result.exit_code != 0 and "add up to 1" in result.output
     result = runner.invoke(app, ["publish", str(tmp_path / "docs.jsonl"), "-o", str(tmp_path / "ds")])
     assert result.exit_code == 0, result.output

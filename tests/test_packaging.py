@@ -42,8 +42,12 @@ def _project_copy(dest: Path) -> Path:
 def wheel(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("wheel")
     src = _project_copy(tmp / "src")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp / "dist"), str(src)],
-                   check=True, capture_output=True, timeout=600)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp / "dist"), str(src)],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     (built,) = (tmp / "dist").glob("corpus-*.whl")
     return built
 
@@ -60,8 +64,11 @@ def test_wheel_ships_the_schemas_and_every_data_file(wheel):
         assert f"corpus/schemas/{schema.name}" in names
         assert zipfile.ZipFile(wheel).read(f"corpus/schemas/{schema.name}") == schema.read_bytes()
     # Any file the package reads at run time (word lists, weights, Punkt parameters) must be in the wheel too.
-    package_files = {p.relative_to(ROOT).as_posix() for p in (ROOT / "corpus").rglob("*")
-                     if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"}
+    package_files = {
+        p.relative_to(ROOT).as_posix()
+        for p in (ROOT / "corpus").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+    }
     assert package_files - names == set()
 
 
@@ -71,8 +78,14 @@ def test_build_and_validate_run_from_the_wheel_outside_the_checkout(wheel, tmp_p
     work = _seeded_folder(tmp_path / "work")
     env = {**os.environ, "PYTHONPATH": str(site)}
     cli = [sys.executable, "-c", "import sys; from corpus.cli import main; sys.argv[0] = 'corpus'; main()"]
-    where = subprocess.run([*cli[:2], "import corpus.validate as v; print(v.corpus.__file__, v.SCHEMA_DIR)"],
-                           cwd=work, env=env, capture_output=True, text=True, check=True).stdout.split()
+    where = subprocess.run(
+        [*cli[:2], "import corpus.validate as v; print(v.corpus.__file__, v.SCHEMA_DIR)"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     assert where == [str(site / "corpus" / "__init__.py"), str(site / "corpus" / "schemas")]
     build = subprocess.run([*cli, "build"], cwd=work, env=env, capture_output=True, text=True, timeout=300)
     assert build.returncode == 0, build.stdout + build.stderr
@@ -85,8 +98,9 @@ def test_build_and_validate_run_from_the_wheel_outside_the_checkout(wheel, tmp_p
 def test_wheel_installs_into_a_fresh_venv_and_builds(wheel, tmp_path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(wheel)], check=True, capture_output=True,
-                   timeout=1200)
+    subprocess.run(
+        [str(venv / "bin" / "pip"), "install", "-q", str(wheel)], check=True, capture_output=True, timeout=1200
+    )
     work = _seeded_folder(tmp_path / "work")
     corpus = str(venv / "bin" / "corpus")
     build = subprocess.run([corpus, "build"], cwd=work, capture_output=True, text=True, timeout=300)

@@ -31,15 +31,23 @@ CONFIGS = ("documents", "entities", "claims", "sources")
 
 # Articles written for these tests (fictional people, places and numbers).
 TEMPLATES = [
-    ("Mara Velk said the council of Ostrava cut 40 jobs on Monday.\n\n"
-     "Local officials confirm that the bridge over the Lidra river was closed. \u201cWe had no choice,\u201d "
-     "one senior engineer said.", "Northern Ledger"),
-    ("The ministry of transport reported 12 accidents in Brenna last week.\n\n"
-     "Analysts believe that fuel prices will rise by 5 percent. Tomas Hale, a spokesman, said the figures "
-     "were accurate.", "Harbour Post"),
-    ("Residents of Kelso say the water plant failed twice \U0001F30A in March.\n\n"
-     "According to the utility, repairs cost 2 million euros. The mayor said that the plant is safe now.",
-     "Northern Ledger"),
+    (
+        "Mara Velk said the council of Ostrava cut 40 jobs on Monday.\n\n"
+        "Local officials confirm that the bridge over the Lidra river was closed. \u201cWe had no choice,\u201d "
+        "one senior engineer said.",
+        "Northern Ledger",
+    ),
+    (
+        "The ministry of transport reported 12 accidents in Brenna last week.\n\n"
+        "Analysts believe that fuel prices will rise by 5 percent. Tomas Hale, a spokesman, said the figures "
+        "were accurate.",
+        "Harbour Post",
+    ),
+    (
+        "Residents of Kelso say the water plant failed twice \U0001f30a in March.\n\n"
+        "According to the utility, repairs cost 2 million euros. The mayor said that the plant is safe now.",
+        "Northern Ledger",
+    ),
 ]
 LICENCES = ["CC BY 4.0", "cc-by-sa-4.0", "CC0-1.0", "Creative Commons Attribution 4.0 International"]
 
@@ -48,8 +56,16 @@ def mark(doc: dict, layer: str, label: str, phrase: str, occurrence: int = 0, **
     start = -1
     for _ in range(occurrence + 1):
         start = doc["text"].index(phrase, start + 1)
-    return add_span(doc, layer, label, start, start + len(phrase), kwargs.pop("labeller", "rules@1"),
-                    kwargs.pop("score", 0.9), kwargs.pop("attrs", None))
+    return add_span(
+        doc,
+        layer,
+        label,
+        start,
+        start + len(phrase),
+        kwargs.pop("labeller", "rules@1"),
+        kwargs.pop("score", 0.9),
+        kwargs.pop("attrs", None),
+    )
 
 
 def attribution(doc: dict, source: str | None, cue: str, content: str, kind: str | None = None, **attrs) -> dict:
@@ -65,8 +81,14 @@ def attribution(doc: dict, source: str | None, cue: str, content: str, kind: str
 def make_document(i: int, licence: str | None = "CC BY 4.0") -> dict:
     template, publisher = TEMPLATES[i % len(TEMPLATES)]
     text = f"{template}\n\nReport number {i} was filed by the desk."
-    doc = new_document(text, f"tests/article{i}.txt", publisher=publisher, licence=licence,
-                       published=f"2024-05-{1 + i % 28:02d}", title=f"Article {i}")
+    doc = new_document(
+        text,
+        f"tests/article{i}.txt",
+        publisher=publisher,
+        licence=licence,
+        published=f"2024-05-{1 + i % 28:02d}",
+        title=f"Article {i}",
+    )
     segment_document(doc)
     t = i % len(TEMPLATES)
     if t == 0:
@@ -76,12 +98,19 @@ def make_document(i: int, licence: str | None = "CC BY 4.0") -> dict:
         mark(doc, "entities", "CARDINAL", "40")
         mark(doc, "entities", "DATE", "Monday")
         mark(doc, "entities", "LOC", "Lidra")
-        mark(doc, "claims", "CLAIM", "the council of Ostrava cut 40 jobs on Monday", score=0.82,
-             attrs={"evidence": ["CARDINAL: 40", "DATE: Monday"]})
+        mark(
+            doc,
+            "claims",
+            "CLAIM",
+            "the council of Ostrava cut 40 jobs on Monday",
+            score=0.82,
+            attrs={"evidence": ["CARDINAL: 40", "DATE: Monday"]},
+        )
         mark(doc, "claims", "CLAIM", "We had no choice", score=0.2)
         attribution(doc, "Mara Velk", "said", "the council of Ostrava cut 40 jobs on Monday", "named_person")
-        attribution(doc, "Local officials", "confirm", "that the bridge over the Lidra river was closed",
-                    "unnamed_group")
+        attribution(
+            doc, "Local officials", "confirm", "that the bridge over the Lidra river was closed", "unnamed_group"
+        )
         attribution(doc, "one senior engineer", "said", "\u201cWe had no choice,\u201d", "anonymous")
     elif t == 1:
         mark(doc, "entities", "ORG", "ministry of transport")
@@ -90,8 +119,14 @@ def make_document(i: int, licence: str | None = "CC BY 4.0") -> dict:
         mark(doc, "entities", "DATE", "last week")
         mark(doc, "entities", "PERCENT", "5 percent")
         mark(doc, "entities", "PERSON", "Tomas Hale")
-        mark(doc, "claims", "CLAIM", "The ministry of transport reported 12 accidents in Brenna last week",
-             score=0.77, attrs={"checkworthy": True})
+        mark(
+            doc,
+            "claims",
+            "CLAIM",
+            "The ministry of transport reported 12 accidents in Brenna last week",
+            score=0.77,
+            attrs={"checkworthy": True},
+        )
         mark(doc, "claims", "CLAIM", "fuel prices will rise by 5 percent", score=0.4)
         attribution(doc, "Analysts", "believe", "that fuel prices will rise by 5 percent", "unnamed_group")
         attribution(doc, "Tomas Hale, a spokesman,", "said", "the figures were accurate", "named_person")
@@ -126,8 +161,11 @@ def load_offline(folder: Path, config: str, cache: Path) -> datasets.DatasetDict
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -156,9 +194,11 @@ def test_every_config_loads_offline_with_the_counted_rows(built):
     docs = built["docs"]
     assert sum(len(ds) for ds in loaded["entities"].values()) == sum(len(d["sentences"]) for d in docs)
     assert sum(len(ds) for ds in loaded["claims"].values()) == sum(
-        1 for d in docs for s in d["spans"] if s["layer"] == "claims")
+        1 for d in docs for s in d["spans"] if s["layer"] == "claims"
+    )
     assert sum(len(ds) for ds in loaded["sources"].values()) == sum(
-        1 for d in docs for s in d["spans"] if s["label"] == "CONTENT")
+        1 for d in docs for s in d["spans"] if s["label"] == "CONTENT"
+    )
 
 
 def test_classlabel_features_survive(built):
@@ -171,8 +211,10 @@ def test_classlabel_features_survive(built):
     assert isinstance(loaded["documents"]["train"].features["licence_status"], datasets.ClassLabel)
     # The parquet files carry the features too, for readers that ignore the card.
     one = next((built["root"] / "dataset" / "entities").glob("train-*.parquet"))
-    assert b"class_label" in pq.read_schema(one).metadata[b"huggingface"] or b"ClassLabel" in pq.read_schema(
-        one).metadata[b"huggingface"]
+    assert (
+        b"class_label" in pq.read_schema(one).metadata[b"huggingface"]
+        or b"ClassLabel" in pq.read_schema(one).metadata[b"huggingface"]
+    )
 
 
 def test_ids_join_and_offsets_point_into_document_text(built):
@@ -182,22 +224,22 @@ def test_ids_join_and_offsets_point_into_document_text(built):
     source_ids = {row["id"] for _s, row in rows(loaded["sources"])}
     for _s, row in rows(loaded["entities"]):
         text = texts[row["doc_id"]]
-        assert text[row["start"]:row["end"]] == row["text"]
+        assert text[row["start"] : row["end"]] == row["text"]
         assert [text[s:e] for s, e in zip(row["token_starts"], row["token_ends"], strict=True)] == row["tokens"]
         assert len(row["ner_tags"]) == len(row["tokens"])
         for span in row["spans"]:
-            assert text[span["start"]:span["end"]] == span["text"]
-            covered = row["tokens"][span["token_start"]:span["token_end"]]
-            assert covered[0] == text[span["start"]:span["start"] + len(covered[0])]
+            assert text[span["start"] : span["end"]] == span["text"]
+            covered = row["tokens"][span["token_start"] : span["token_end"]]
+            assert covered[0] == text[span["start"] : span["start"] + len(covered[0])]
             assert span["id"].startswith(row["doc_id"] + ":E")
     for _s, row in rows(loaded["claims"]):
-        assert texts[row["doc_id"]][row["start"]:row["end"]] == row["text"]
+        assert texts[row["doc_id"]][row["start"] : row["end"]] == row["text"]
         assert set(row["source_ids"]) <= source_ids
     for _s, row in rows(loaded["sources"]):
         assert set(row["claim_ids"]) <= claim_ids
         for role in ("source", "cue", "content"):
             for frag in row[role]:
-                assert texts[row["doc_id"]][frag["start"]:frag["end"]] == frag["text"]
+                assert texts[row["doc_id"]][frag["start"] : frag["end"]] == frag["text"]
     # Links go both ways.
     for _s, row in rows(loaded["claims"]):
         for sid in row["source_ids"]:
@@ -211,7 +253,7 @@ def test_bio_tags_and_nested_entities(built):
     tags = [names[t] for t in row["ner_tags"]]
     assert tags[:2] == ["B-PERSON", "I-PERSON"]
     org = row["tokens"].index("council") - 1  # "the council of Ostrava"
-    assert tags[org:org + 4] == ["B-ORG", "I-ORG", "I-ORG", "I-ORG"]
+    assert tags[org : org + 4] == ["B-ORG", "I-ORG", "I-ORG", "I-ORG"]
     # The nested GPE is listed in spans but BIO keeps the outer ORG.
     assert {s["label"] for s in row["spans"]} >= {"PERSON", "ORG", "GPE", "CARDINAL", "DATE"}
     assert "B-GPE" not in tags
@@ -237,11 +279,11 @@ def test_attribution_rows_kinds_and_claim_links(built):
 
 def test_astral_characters_keep_code_point_offsets(built):
     loaded = built["loaded"]
-    row = next(r for _s, r in rows(loaded["entities"]) if "\U0001F30A" in r["text"])
+    row = next(r for _s, r in rows(loaded["entities"]) if "\U0001f30a" in r["text"])
     text = next(r["text"] for _s, r in rows(loaded["documents"]) if r["id"] == row["doc_id"])
     march = next(s for s in row["spans"] if s["label"] == "DATE")
-    assert text[march["start"]:march["end"]] == "March"
-    assert "\U0001F30A" in row["tokens"]
+    assert text[march["start"] : march["end"]] == "March"
+    assert "\U0001f30a" in row["tokens"]
 
 
 def test_splits_are_disjoint_by_document(built):
@@ -409,27 +451,30 @@ def test_gold_mode_builds_from_gold_and_keeps_prelabels(tmp_path):
     assert all(r["prelabel_spans"] and r["prelabel_relations"] for ds in documents.values() for r in ds)
 
 
-@pytest.mark.parametrize(("raw", "status", "hub_id"), [
-    ("CC BY 4.0", REDISTRIBUTABLE, "cc-by-4.0"),
-    ("Creative Commons Attribution-ShareAlike 4.0 International", REDISTRIBUTABLE, "cc-by-sa-4.0"),
-    ("https://creativecommons.org/licenses/by/3.0/", REDISTRIBUTABLE, "cc-by-3.0"),
-    ("CC0-1.0", REDISTRIBUTABLE, "cc0-1.0"),
-    ("Public domain", REDISTRIBUTABLE, "cc0-1.0"),
-    ("ODC-By", REDISTRIBUTABLE, "odc-by"),
-    ("Apache-2.0", REDISTRIBUTABLE, "apache-2.0"),
-    ("MIT License", REDISTRIBUTABLE, "mit"),
-    ("Copyright 2024 Harbour Post, licensed under CC BY 4.0", REDISTRIBUTABLE, "cc-by-4.0"),
-    ("cc-by-nc-sa-4.0", RESTRICTED, "cc-by-nc-sa-4.0"),
-    ("Creative Commons Attribution-NonCommercial 4.0", RESTRICTED, "cc-by-nc-4.0"),
-    ("CC BY-ND 4.0", RESTRICTED, "cc-by-nd-4.0"),
-    ("© 2024 Northern Ledger. All rights reserved.", NON_REDISTRIBUTABLE, "other"),
-    ("For research purposes only", NON_REDISTRIBUTABLE, "other"),
-    ("Copyright Harbour Post", NON_REDISTRIBUTABLE, "other"),
-    ("CC BY 4.0, all rights reserved", UNKNOWN, "unknown"),
-    (None, UNKNOWN, "unknown"),
-    ("", UNKNOWN, "unknown"),
-    ("see website", UNKNOWN, "unknown"),
-])
+@pytest.mark.parametrize(
+    ("raw", "status", "hub_id"),
+    [
+        ("CC BY 4.0", REDISTRIBUTABLE, "cc-by-4.0"),
+        ("Creative Commons Attribution-ShareAlike 4.0 International", REDISTRIBUTABLE, "cc-by-sa-4.0"),
+        ("https://creativecommons.org/licenses/by/3.0/", REDISTRIBUTABLE, "cc-by-3.0"),
+        ("CC0-1.0", REDISTRIBUTABLE, "cc0-1.0"),
+        ("Public domain", REDISTRIBUTABLE, "cc0-1.0"),
+        ("ODC-By", REDISTRIBUTABLE, "odc-by"),
+        ("Apache-2.0", REDISTRIBUTABLE, "apache-2.0"),
+        ("MIT License", REDISTRIBUTABLE, "mit"),
+        ("Copyright 2024 Harbour Post, licensed under CC BY 4.0", REDISTRIBUTABLE, "cc-by-4.0"),
+        ("cc-by-nc-sa-4.0", RESTRICTED, "cc-by-nc-sa-4.0"),
+        ("Creative Commons Attribution-NonCommercial 4.0", RESTRICTED, "cc-by-nc-4.0"),
+        ("CC BY-ND 4.0", RESTRICTED, "cc-by-nd-4.0"),
+        ("© 2024 Northern Ledger. All rights reserved.", NON_REDISTRIBUTABLE, "other"),
+        ("For research purposes only", NON_REDISTRIBUTABLE, "other"),
+        ("Copyright Harbour Post", NON_REDISTRIBUTABLE, "other"),
+        ("CC BY 4.0, all rights reserved", UNKNOWN, "unknown"),
+        (None, UNKNOWN, "unknown"),
+        ("", UNKNOWN, "unknown"),
+        ("see website", UNKNOWN, "unknown"),
+    ],
+)
 def test_licence_classification(raw, status, hub_id):
     lic = classify_licence(raw)
     assert (lic.status, lic.hub_id) == (status, hub_id)

@@ -43,8 +43,9 @@ def _records(path: Path, report: Callable[[InputProblem], None]) -> Iterable[tup
 
     for lineno, obj in read_jsonl(path, on_problem=report):
         if not isinstance(obj, dict) or not isinstance(obj.get("text"), str) or not isinstance(obj.get("id"), str):
-            report(InputProblem(str(path), "not a document record (needs string 'id' and 'text'); skipped",
-                                line=lineno))
+            report(
+                InputProblem(str(path), "not a document record (needs string 'id' and 'text'); skipped", line=lineno)
+            )
             continue
         yield lineno, obj
 
@@ -64,13 +65,21 @@ def _structure_problem(doc: dict) -> str | None:
     n = len(doc["text"])
     for key in ("paragraphs", "sentences"):
         for item in doc[key]:
-            if not (isinstance(item, list | tuple) and len(item) == 2 and all(isinstance(x, int) for x in item)
-                    and 0 <= item[0] <= item[1] <= n):
+            if not (
+                isinstance(item, list | tuple)
+                and len(item) == 2
+                and all(isinstance(x, int) for x in item)
+                and 0 <= item[0] <= item[1] <= n
+            ):
                 return f"[{key}] {item!r} is not a [start, end] pair inside the text"
     previous_end = 0
     for token in doc["tokens"]:
-        if not (isinstance(token, dict) and isinstance(token.get("start"), int) and isinstance(token.get("end"), int)
-                and previous_end <= token["start"] < token["end"] <= n):
+        if not (
+            isinstance(token, dict)
+            and isinstance(token.get("start"), int)
+            and isinstance(token.get("end"), int)
+            and previous_end <= token["start"] < token["end"] <= n
+        ):
             return f"[tokens] {token!r} is not a token inside the text after the previous one"
         previous_end = token["end"]
     return None
@@ -80,8 +89,12 @@ def _needs_segmentation(doc: dict) -> bool:
     return bool(doc["text"].strip()) and not (doc.get("tokens") and doc.get("sentences"))
 
 
-def build_dataset(documents_path: str | Path, out_dir: str | Path,
-                  report: Callable[[InputProblem], None] | None = None, **options: Any) -> dict:
+def build_dataset(
+    documents_path: str | Path,
+    out_dir: str | Path,
+    report: Callable[[InputProblem], None] | None = None,
+    **options: Any,
+) -> dict:
     """Write the dataset folder ``out_dir`` from ``documents_path``; return a summary (counts, licences, files).
 
     Options:
@@ -134,10 +147,16 @@ def build_dataset(documents_path: str | Path, out_dir: str | Path,
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
     try:
-        writers = {name: ConfigWriter(staging, name, features[name],
-                                      batch_rows=int(options.get("batch_rows", 1000)),
-                                      shard_bytes=int(options.get("shard_bytes", 256 << 20)))
-                   for name in CONFIGS}
+        writers = {
+            name: ConfigWriter(
+                staging,
+                name,
+                features[name],
+                batch_rows=int(options.get("batch_rows", 1000)),
+                shard_bytes=int(options.get("shard_bytes", 256 << 20)),
+            )
+            for name in CONFIGS
+        }
         seen: set[str] = set()
         records = _records(source_path, emit)
         if options.get("progress"):
@@ -149,8 +168,14 @@ def build_dataset(documents_path: str | Path, out_dir: str | Path,
                 emit(InputProblem(_where, message, line=_line, severity="error"))
 
             if doc["id"] in seen:
-                emit(InputProblem(where, f"document id {doc['id']} repeats an earlier line; skipped", line=lineno,
-                                  severity="warning"))
+                emit(
+                    InputProblem(
+                        where,
+                        f"document id {doc['id']} repeats an earlier line; skipped",
+                        line=lineno,
+                        severity="warning",
+                    )
+                )
                 stats.duplicates += 1
                 continue
             seen.add(doc["id"])
@@ -183,33 +208,67 @@ def build_dataset(documents_path: str | Path, out_dir: str | Path,
 
         # Configs and splits with no rows are left out: `datasets` cannot load an empty split.
         split_order = [s for s in ratios if stats.documents[s]]
-        configs = {name: {s: files[name][s] for s in split_order if s in files[name] and files[name][s].rows}
-                   for name in CONFIGS}
+        configs = {
+            name: {s: files[name][s] for s in split_order if s in files[name] and files[name][s].rows}
+            for name in CONFIGS
+        }
         configs = {name: splits for name, splits in configs.items() if splits}
 
         if stats.segmented_now:
-            emit(InputProblem(str(source_path), f"{stats.segmented_now} documents had no tokens or sentences and were "
-                              "segmented now (run `corpus segment` to keep segmentation in documents.jsonl)",
-                              severity="warning"))
+            emit(
+                InputProblem(
+                    str(source_path),
+                    f"{stats.segmented_now} documents had no tokens or sentences and were "
+                    "segmented now (run `corpus segment` to keep segmentation in documents.jsonl)",
+                    severity="warning",
+                )
+            )
         if assigner.group_by and assigner.ungrouped:
-            emit(InputProblem(str(source_path), f"{assigner.ungrouped} documents have no '{assigner.group_by}' "
-                              "value; each forms its own split group", severity="warning"))
+            emit(
+                InputProblem(
+                    str(source_path),
+                    f"{assigner.ungrouped} documents have no '{assigner.group_by}' "
+                    "value; each forms its own split group",
+                    severity="warning",
+                )
+            )
         if gold and unannotated:
-            emit(InputProblem(str(documents_path), f"{len(unannotated)} documents have no gold annotations "
-                              "and are not in the dataset", severity="warning"))
+            emit(
+                InputProblem(
+                    str(documents_path),
+                    f"{len(unannotated)} documents have no gold annotations and are not in the dataset",
+                    severity="warning",
+                )
+            )
         licences = mix.to_dict()
         gate = gate_message(licences)
         if gate:
-            emit(InputProblem(str(source_path), gate.replace("refusing to push", "local build only; a push "
-                              "would be refused").split(". Fix")[0], severity="warning"))
+            emit(
+                InputProblem(
+                    str(source_path),
+                    gate.replace("refusing to push", "local build only; a push would be refused").split(". Fix")[0],
+                    severity="warning",
+                )
+            )
 
         inputs = CardInputs(
-            stats=stats, configs=configs, features=features, licences=licences, ratios=ratios,
-            group_by=assigner.group_by, gold=gold, quality=quality, agreement=agreement,
-            repo=options.get("repo"), pretty_name=options.get("pretty_name"),
-            language=options.get("language") or "en", checkworthy_threshold=threshold,
-            unannotated=len(unannotated), not_in_documents=not_in_documents,
-            near_duplicates=assigner.near_duplicates, folder=out_dir.name,
+            stats=stats,
+            configs=configs,
+            features=features,
+            licences=licences,
+            ratios=ratios,
+            group_by=assigner.group_by,
+            gold=gold,
+            quality=quality,
+            agreement=agreement,
+            repo=options.get("repo"),
+            pretty_name=options.get("pretty_name"),
+            language=options.get("language") or "en",
+            checkworthy_threshold=threshold,
+            unannotated=len(unannotated),
+            not_in_documents=not_in_documents,
+            near_duplicates=assigner.near_duplicates,
+            folder=out_dir.name,
         )
         card_text = render_card(inputs)
         # A hand-edited card survives rebuilds: the folder's own README, or one named by a caller that builds
@@ -225,8 +284,11 @@ def build_dataset(documents_path: str | Path, out_dir: str | Path,
 
     stray = out_dir / f"{out_dir.name}.py"
     if stray.exists():
-        emit(InputProblem(str(stray), "a loading script beside the data makes `load_dataset` fail; remove it",
-                          severity="warning"))
+        emit(
+            InputProblem(
+                str(stray), "a loading script beside the data makes `load_dataset` fail; remove it", severity="warning"
+            )
+        )
     return {
         "out_dir": str(out_dir),
         "documents": n_documents,

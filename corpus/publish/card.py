@@ -43,33 +43,40 @@ GENERATED_KEYS = ("pretty_name", "language", "license", "license_name", "annotat
                   "configs", "dataset_info")  # fmt: skip
 
 ENTITY_DEFINITIONS = {
-    "PERSON": "People, including fictional characters. Names only: leave out titles and roles (\"President\").",
-    "NORP": "Nationalities, religious or political groups (\"Ukrainian\", \"Republicans\").",
+    "PERSON": 'People, including fictional characters. Names only: leave out titles and roles ("President").',
+    "NORP": 'Nationalities, religious or political groups ("Ukrainian", "Republicans").',
     "FAC": "Facilities: buildings, airports, highways, bridges, power plants.",
     "ORG": "Organisations: companies, agencies, armed forces, institutions, media outlets.",
     "GPE": "Geo-political entities: countries, cities, states, regions with a government.",
-    "LOC": "Locations that are not GPEs: mountain ranges, bodies of water, regions (\"Donbas\" as a region).",
+    "LOC": 'Locations that are not GPEs: mountain ranges, bodies of water, regions ("Donbas" as a region).',
     "PRODUCT": "Objects, vehicles, weapons systems, foods (not services).",
     "EVENT": "Named events: battles, wars, summits, elections, storms, sports events.",
     "WORK_OF_ART": "Titles of books, songs, films, reports.",
     "LAW": "Named documents made into laws, treaties, resolutions.",
     "LANGUAGE": "Any named language.",
-    "DATE": "Absolute or relative dates or periods (\"Tuesday\", \"last year\", \"the 1990s\").",
-    "TIME": "Times smaller than a day (\"this morning\", \"10 pm\").",
-    "PERCENT": "Percentages, including the sign or word (\"12%\", \"five per cent\").",
-    "MONEY": "Monetary values, including the unit (\"$200m\", \"5 billion euros\").",
-    "QUANTITY": "Measurements of weight, distance, area, etc. (\"30 km\", \"two tonnes\").",
-    "ORDINAL": "Ordinals (\"first\", \"24th\").",
-    "CARDINAL": "Numerals that fall under no other type (\"200 jobs\": only \"200\").",
+    "DATE": 'Absolute or relative dates or periods ("Tuesday", "last year", "the 1990s").',
+    "TIME": 'Times smaller than a day ("this morning", "10 pm").',
+    "PERCENT": 'Percentages, including the sign or word ("12%", "five per cent").',
+    "MONEY": 'Monetary values, including the unit ("$200m", "5 billion euros").',
+    "QUANTITY": 'Measurements of weight, distance, area, etc. ("30 km", "two tonnes").',
+    "ORDINAL": 'Ordinals ("first", "24th").',
+    "CARDINAL": 'Numerals that fall under no other type ("200 jobs": only "200").',
 }
 KIND_DEFINITIONS = {
-    "named_person": "a person identified by name (\"Kaja Kallas\", \"Jane Doe, a spokeswoman,\")",
-    "named_organisation": "a named organisation, government, agency or outlet (\"the Ministry of Defence\")",
-    "unnamed_group": "an unidentified collective (\"Western officials\", \"analysts\", \"residents\")",
-    "anonymous": "a single unidentified individual (\"one senior official\", \"a military source\")",
+    "named_person": 'a person identified by name ("Kaja Kallas", "Jane Doe, a spokeswoman,")',
+    "named_organisation": 'a named organisation, government, agency or outlet ("the Ministry of Defence")',
+    "unnamed_group": 'an unidentified collective ("Western officials", "analysts", "residents")',
+    "anonymous": 'a single unidentified individual ("one senior official", "a military source")',
 }
-_SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
-                    (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M"), (1_000_000_000, "100M<n<1B"))
+_SIZE_CATEGORIES = (
+    (1_000, "n<1K"),
+    (10_000, "1K<n<10K"),
+    (100_000, "10K<n<100K"),
+    (1_000_000, "100K<n<1M"),
+    (10_000_000, "1M<n<10M"),
+    (100_000_000, "10M<n<100M"),
+    (1_000_000_000, "100M<n<1B"),
+)
 
 
 @dataclass
@@ -176,8 +183,12 @@ def numeric_tables(data: Any, skip: tuple[str, ...] = ("examples", "seconds")) -
                     walk(value, (*path, str(key)))
                 elif isinstance(value, list) and 0 < len(value) <= 100 and all(isinstance(v, dict) for v in value):
                     for item in value:
-                        label = ", ".join(str(v) for k, v in item.items()
-                                          if isinstance(v, str) and len(v) <= 40 and k != "text") or "item"
+                        label = (
+                            ", ".join(
+                                str(v) for k, v in item.items() if isinstance(v, str) and len(v) <= 40 and k != "text"
+                            )
+                            or "item"
+                        )
                         walk(item, (*path, str(key), label))
 
     walk(data, ())
@@ -198,8 +209,11 @@ def numeric_tables(data: Any, skip: tuple[str, ...] = ("examples", "seconds")) -
 def _render_report(report: dict) -> str:
     parts = []
     context = [f"{k}: {v}" for k, v in report.items() if isinstance(v, str) and len(v) < 200]
-    context += [f"{k}: " + ", ".join(f"{a}={b}" for a, b in v.items()) for k, v in report.items()
-                if isinstance(v, dict) and v and all(isinstance(b, str) for b in v.values())]
+    context += [
+        f"{k}: " + ", ".join(f"{a}={b}" for a, b in v.items())
+        for k, v in report.items()
+        if isinstance(v, dict) and v and all(isinstance(b, str) for b in v.values())
+    ]
     if context:
         parts.append("\n".join(f"- {line}" for line in context))
     for title, header, rows in numeric_tables(report):
@@ -235,20 +249,32 @@ def card_data(inp: CardInputs) -> DatasetCardData:
     data["task_categories"] = task_categories or ["text-classification"]
     if task_ids:
         data["task_ids"] = task_ids
-    data["tags"] = ["news", "named-entity-recognition", "ontonotes", "check-worthiness", "claim-detection",
-                    "source-attribution", "quotation-attribution", "journalism"]
+    data["tags"] = [
+        "news",
+        "named-entity-recognition",
+        "ontonotes",
+        "check-worthiness",
+        "claim-detection",
+        "source-attribution",
+        "quotation-attribution",
+        "journalism",
+    ]
     card = DatasetCardData(**data)
-    MetadataConfigs({
-        name: ({"default": True} if name == DEFAULT_CONFIG else {})
-        | {"data_files": [{"split": split, "path": f"{name}/{split}-*.parquet"} for split in splits]}
-        for name, splits in inp.configs.items()
-    }).to_dataset_card_data(card)
+    MetadataConfigs(
+        {
+            name: ({"default": True} if name == DEFAULT_CONFIG else {})
+            | {"data_files": [{"split": split, "path": f"{name}/{split}-*.parquet"} for split in splits]}
+            for name, splits in inp.configs.items()
+        }
+    ).to_dataset_card_data(card)
     infos = {}
     for name, splits in inp.configs.items():
-        split_dict = SplitDict({s: SplitInfo(name=s, num_bytes=f.num_bytes, num_examples=f.rows)
-                                for s, f in splits.items()})
-        infos[name] = DatasetInfo(features=inp.features[name], splits=split_dict,
-                                  dataset_size=sum(f.num_bytes for f in splits.values()))
+        split_dict = SplitDict(
+            {s: SplitInfo(name=s, num_bytes=f.num_bytes, num_examples=f.rows) for s, f in splits.items()}
+        )
+        infos[name] = DatasetInfo(
+            features=inp.features[name], splits=split_dict, dataset_size=sum(f.num_bytes for f in splits.values())
+        )
     DatasetInfosDict(infos).to_dataset_card_data(card)
     return card
 
@@ -268,8 +294,11 @@ def _block(name: str, text: str) -> str:
 def _summary(inp: CardInputs) -> str:
     st = inp.stats
     rows = {name: sum(f.rows for f in splits.values()) for name, splits in inp.configs.items()}
-    how = ("annotated by people (merged gold annotations) with the machine pre-labels kept beside them"
-           if inp.gold else "pre-labelled by machine (not yet reviewed by people)")
+    how = (
+        "annotated by people (merged gold annotations) with the machine pre-labels kept beside them"
+        if inp.gold
+        else "pre-labelled by machine (not yet reviewed by people)"
+    )
     return (
         f"{_n(inp.documents)} news articles ({_n(sum(st.characters.values()))} characters, "
         f"{_n(sum(st.tokens.values()))} tokens) in {_language_name(inp.language)}, {how}: "
@@ -278,10 +307,12 @@ def _summary(inp: CardInputs) -> str:
         f"label, and {_n(rows.get('sources', 0))} attributions (who said what: source, cue, content). "
         "Four configs share stable string ids: `documents` (default), `entities`, `claims`, `sources`.\n\n"
         "```python\nfrom datasets import load_dataset\n\n"
-        + (f'docs = load_dataset("{inp.repo}", "documents")\nner = load_dataset("{inp.repo}", "entities")\n'
-           if inp.repo else
-           f'docs = load_dataset("{inp.folder}", "documents")  # the folder holding this card\n'
-           f'ner = load_dataset("{inp.folder}", "entities")\n')
+        + (
+            f'docs = load_dataset("{inp.repo}", "documents")\nner = load_dataset("{inp.repo}", "entities")\n'
+            if inp.repo
+            else f'docs = load_dataset("{inp.folder}", "documents")  # the folder holding this card\n'
+            f'ner = load_dataset("{inp.folder}", "entities")\n'
+        )
         + "```"
     )
 
@@ -309,54 +340,77 @@ def _sources_section(inp: CardInputs) -> str:
     lines = []
     if inp.repo:
         lines.append(f"- **Repository:** https://huggingface.co/datasets/{inp.repo}")
-    lines.append(f"- **Built with:** `corpus` {__version__} (`corpus publish`), from {_n(inp.documents)} "
-                 f"articles of {_n(len(inp.stats.publishers))} publishers")
+    lines.append(
+        f"- **Built with:** `corpus` {__version__} (`corpus publish`), from {_n(inp.documents)} "
+        f"articles of {_n(len(inp.stats.publishers))} publishers"
+    )
     return "\n".join(lines)
 
 
 FIELD_DOCS = {
     "documents": {
         "id": "document id (first 16 hex digits of the SHA-256 of the normalised text); joins `doc_id` elsewhere",
-        "title": "headline, when the source had one", "text": "normalised article text; every offset points into it",
-        "source_url": "where the article was published", "publisher": "publishing outlet",
+        "title": "headline, when the source had one",
+        "text": "normalised article text; every offset points into it",
+        "source_url": "where the article was published",
+        "publisher": "publishing outlet",
         "published": "publication date as given by the source (ISO 8601 when known)",
-        "licence": "the article's licence as recorded at ingest", "licence_status": "licence gate classification",
-        "origin": "input file (and line) the article came from", "paragraphs": "paragraph offsets",
+        "licence": "the article's licence as recorded at ingest",
+        "licence_status": "licence gate classification",
+        "origin": "input file (and line) the article came from",
+        "paragraphs": "paragraph offsets",
         "sentences": "sentence offsets (NLTK Punkt with the project's abbreviation list)",
         "labellers": "pre-labeller `name@version` per layer",
         "prelabel_spans": "every machine pre-label span (all layers), for comparison with the gold",
         "prelabel_relations": "the pre-label relations (ids as in `prelabel_spans`)",
     },
     "entities": {
-        "id": "`{doc_id}:sent{n}`", "doc_id": "joins `documents.id`", "sentence": "sentence index in the document",
-        "start": "sentence start offset", "end": "sentence end offset", "text": "the sentence text",
-        "tokens": "the sentence's tokens", "token_starts": "token start offsets",
-        "token_ends": "token end offsets", "ner_tags": "BIO tag per token",
+        "id": "`{doc_id}:sent{n}`",
+        "doc_id": "joins `documents.id`",
+        "sentence": "sentence index in the document",
+        "start": "sentence start offset",
+        "end": "sentence end offset",
+        "text": "the sentence text",
+        "tokens": "the sentence's tokens",
+        "token_starts": "token start offsets",
+        "token_ends": "token end offsets",
+        "ner_tags": "BIO tag per token",
         "spans": "entity spans starting in this sentence (ids `{doc_id}:E{n}`), nested ones included; "
-                 "`tokens[token_start:token_end]` covers the span",
-        "prelabel_ner_tags": "BIO tags of the machine pre-labels", "prelabel_spans": "machine pre-label spans",
+        "`tokens[token_start:token_end]` covers the span",
+        "prelabel_ner_tags": "BIO tags of the machine pre-labels",
+        "prelabel_spans": "machine pre-label spans",
     },
     "claims": {
-        "id": "`{doc_id}:C{n}`", "doc_id": "joins `documents.id`", "text": "claim text",
-        "start": "start offset", "end": "end offset", "checkworthy": "check-worthiness label (-1: none given)",
+        "id": "`{doc_id}:C{n}`",
+        "doc_id": "joins `documents.id`",
+        "text": "claim text",
+        "start": "start offset",
+        "end": "end offset",
+        "checkworthy": "check-worthiness label (-1: none given)",
         "score": "pre-labeller's check-worthiness score in [0, 1] (gold: share of annotators who marked the span)",
         "source_ids": "`sources.id` of the attributions whose content contains the claim",
         "entity_ids": "entity span ids inside the claim (see `entities.spans.id`)",
         "evidence": "what drove the pre-labeller's score (numbers, entities, factual verbs, hedges…)",
         "labeller": "who made the span (`name@version`, or `gold@policy`)",
         "prelabel_id": "matching pre-label claim (character Jaccard ≥ 0.5), if any",
-        "prelabel_checkworthy": "the pre-label's check-worthiness", "prelabel_score": "the pre-label's score",
+        "prelabel_checkworthy": "the pre-label's check-worthiness",
+        "prelabel_score": "the pre-label's score",
     },
     "sources": {
-        "id": "`{doc_id}:{first CONTENT span id}`", "doc_id": "joins `documents.id`",
-        "source": "SOURCE fragments (empty when the source is not stated)", "cue": "CUE fragments",
-        "content": "CONTENT fragments (a quote interrupted by \"she said\" has two)",
-        "source_kind": "kind of source (-1: unknown)", "correspondent": "the article's own reporter is the source",
+        "id": "`{doc_id}:{first CONTENT span id}`",
+        "doc_id": "joins `documents.id`",
+        "source": "SOURCE fragments (empty when the source is not stated)",
+        "cue": "CUE fragments",
+        "content": 'CONTENT fragments (a quote interrupted by "she said" has two)',
+        "source_kind": "kind of source (-1: unknown)",
+        "correspondent": "the article's own reporter is the source",
         "claim_ids": "`claims.id` of the claims inside the content",
         "labeller": "who made the content span",
         "prelabel_id": "matching pre-label attribution (content Jaccard ≥ 0.5), if any",
-        "prelabel_source": "its SOURCE fragments", "prelabel_cue": "its CUE fragments",
-        "prelabel_content": "its CONTENT fragments", "prelabel_source_kind": "its source kind",
+        "prelabel_source": "its SOURCE fragments",
+        "prelabel_cue": "its CUE fragments",
+        "prelabel_content": "its CONTENT fragments",
+        "prelabel_source_kind": "its source kind",
     },
 }
 CONFIG_UNITS = {
@@ -380,64 +434,132 @@ def _structure(inp: CardInputs) -> str:
         "",
         "### Configs",
         "",
-        _table(["config", "unit", *splits, "total"],
-               [[name, CONFIG_UNITS[name], *[inp.configs[name][s].rows if s in inp.configs[name] else 0
-                                           for s in splits],
-                 sum(f.rows for f in inp.configs[name].values())] for name in inp.configs]),
+        _table(
+            ["config", "unit", *splits, "total"],
+            [
+                [
+                    name,
+                    CONFIG_UNITS[name],
+                    *[inp.configs[name][s].rows if s in inp.configs[name] else 0 for s in splits],
+                    sum(f.rows for f in inp.configs[name].values()),
+                ]
+                for name in inp.configs
+            ],
+        ),
     ]
     missing = [name for name in FIELD_DOCS if name not in inp.configs]
     if missing:
-        parts += ["", "Left out because they have no rows in this build: " + ", ".join(f"`{m}`" for m in missing)
-                  + "."]
+        parts += ["", "Left out because they have no rows in this build: " + ", ".join(f"`{m}`" for m in missing) + "."]
     empty = [(name, s) for name in inp.configs for s in splits if s not in inp.configs[name]]
     if empty:
-        parts += ["", "Splits without rows are left out of a config (`datasets` cannot load an empty split): "
-                  + ", ".join(f"`{n}`/`{s}`" for n, s in empty) + "."]
+        parts += [
+            "",
+            "Splits without rows are left out of a config (`datasets` cannot load an empty split): "
+            + ", ".join(f"`{n}`/`{s}`" for n, s in empty)
+            + ".",
+        ]
     for name in inp.configs:
         feats = inp.features[name]
-        parts += ["", f"#### `{name}`", "", _table(["field", "type", "meaning"],
-                  [[f"`{k}`", _feature_type(v), FIELD_DOCS[name].get(k, "")] for k, v in feats.items()])]
+        parts += [
+            "",
+            f"#### `{name}`",
+            "",
+            _table(
+                ["field", "type", "meaning"],
+                [[f"`{k}`", _feature_type(v), FIELD_DOCS[name].get(k, "")] for k, v in feats.items()],
+            ),
+        ]
 
     parts += ["", "### Splits", ""]
     ratio_text = ", ".join(f"{s} {r:g}" for s, r in inp.ratios.items())
-    grouping = (f"the value of the document field `{inp.group_by}` (documents without it: their own id)"
-                if inp.group_by else "the document id")
+    grouping = (
+        f"the value of the document field `{inp.group_by}` (documents without it: their own id)"
+        if inp.group_by
+        else "the document id"
+    )
     parts.append(
         f"Splits are by document, never by sentence: every row of an article is in the article's split. A "
         f"document's split comes from the SHA-256 of {grouping} (salt `{HASH_SALT}`) mapped to [0, 1) and cut at "
         f"the ratios ({ratio_text}); a near duplicate flagged at ingest goes with the article it repeats. "
         "The split of an article depends on nothing else, so it never changes when articles are added. "
-        "With few documents or groups the realised shares differ from the ratios:")
-    parts += ["", _table(["split", "documents", "share", "characters", "tokens"],
-                         [[s, st.documents[s], _pct(st.documents[s], inp.documents), st.characters[s], st.tokens[s]]
-                          for s in splits])]
+        "With few documents or groups the realised shares differ from the ratios:"
+    )
+    parts += [
+        "",
+        _table(
+            ["split", "documents", "share", "characters", "tokens"],
+            [
+                [s, st.documents[s], _pct(st.documents[s], inp.documents), st.characters[s], st.tokens[s]]
+                for s in splits
+            ],
+        ),
+    ]
     if inp.near_duplicates:
         parts += ["", f"{_n(inp.near_duplicates)} near-duplicate articles were placed with the article they repeat."]
 
-    parts += ["", "### Label counts", "", "Entity spans per type and split (`entities.spans`; BIO tags in "
-              "`ner_tags` over " f"{len(BIO_NAMES)} classes: `O` and `B-`/`I-` for each type):", ""]
+    parts += [
+        "",
+        "### Label counts",
+        "",
+        "Entity spans per type and split (`entities.spans`; BIO tags in "
+        "`ner_tags` over "
+        f"{len(BIO_NAMES)} classes: `O` and `B-`/`I-` for each type):",
+        "",
+    ]
     labels = [lab for lab in ENTITY_LABELS if any(st.entity_labels.get(s, {}).get(lab) for s in splits)]
-    parts.append(_table(["type", *splits, "total"],
-                        [[lab, *[st.entity_labels.get(s, Counter())[lab] for s in splits],
-                          sum(st.entity_labels.get(s, Counter())[lab] for s in splits)] for lab in labels])
-                 if labels else "No entity spans in this build.")
+    parts.append(
+        _table(
+            ["type", *splits, "total"],
+            [
+                [
+                    lab,
+                    *[st.entity_labels.get(s, Counter())[lab] for s in splits],
+                    sum(st.entity_labels.get(s, Counter())[lab] for s in splits),
+                ]
+                for lab in labels
+            ],
+        )
+        if labels
+        else "No entity spans in this build."
+    )
     parts += ["", "Claims per check-worthiness label and split:", ""]
     cw_names = [*CHECKWORTHY_OPTIONS, "unlabelled"]
-    cw_rows = [[c, *[st.checkworthy.get(s, Counter())[c] for s in splits],
-                sum(st.checkworthy.get(s, Counter())[c] for s in splits)] for c in cw_names]
-    parts.append(_table(["checkworthy", *splits, "total"], [r for r in cw_rows if r[-1]])
-                 if any(r[-1] for r in cw_rows) else "No claims in this build.")
+    cw_rows = [
+        [
+            c,
+            *[st.checkworthy.get(s, Counter())[c] for s in splits],
+            sum(st.checkworthy.get(s, Counter())[c] for s in splits),
+        ]
+        for c in cw_names
+    ]
+    parts.append(
+        _table(["checkworthy", *splits, "total"], [r for r in cw_rows if r[-1]])
+        if any(r[-1] for r in cw_rows)
+        else "No claims in this build."
+    )
     parts += ["", "Attributions per source kind and split:", ""]
     kind_names = [*SOURCE_KINDS, "unknown"]
-    kind_rows = [[k, *[st.source_kinds.get(s, Counter())[k] for s in splits],
-                  sum(st.source_kinds.get(s, Counter())[k] for s in splits)] for k in kind_names]
-    parts.append(_table(["source kind", *splits, "total"], [r for r in kind_rows if r[-1]])
-                 if any(r[-1] for r in kind_rows) else "No attributions in this build.")
+    kind_rows = [
+        [
+            k,
+            *[st.source_kinds.get(s, Counter())[k] for s in splits],
+            sum(st.source_kinds.get(s, Counter())[k] for s in splits),
+        ]
+        for k in kind_names
+    ]
+    parts.append(
+        _table(["source kind", *splits, "total"], [r for r in kind_rows if r[-1]])
+        if any(r[-1] for r in kind_rows)
+        else "No attributions in this build."
+    )
     n_claims = sum(f.rows for f in inp.configs.get("claims", {}).values())
     if n_claims:
-        parts += ["", f"{_n(st.claims_linked)} of {_n(n_claims)} claims ({_pct(st.claims_linked, n_claims)}) lie "
-                  f"inside an attribution's content (overlap of at least {CLAIM_SOURCE_OVERLAP:g} of the shorter "
-                  f"span) and link to it; {_n(st.correspondent)} attributions have the correspondent as source."]
+        parts += [
+            "",
+            f"{_n(st.claims_linked)} of {_n(n_claims)} claims ({_pct(st.claims_linked, n_claims)}) lie "
+            f"inside an attribution's content (overlap of at least {CLAIM_SOURCE_OVERLAP:g} of the shorter "
+            f"span) and link to it; {_n(st.correspondent)} attributions have the correspondent as source.",
+        ]
     return "\n".join(parts)
 
 
@@ -451,13 +573,19 @@ def _collection(inp: CardInputs) -> str:
         f"id) were dropped; {_n(inp.near_duplicates)} near duplicates flagged at ingest (MinHash) were kept in the "
         "split of the article they repeat. Text was then segmented into paragraphs (blank lines), sentences "
         "(NLTK Punkt with the project's abbreviation list, never crossing a paragraph) and tokens (rule "
-        "tokenizer: clitics such as \"’s\" and hyphens split, grapheme clusters kept whole, tokens never cross a "
+        'tokenizer: clitics such as "’s" and hyphens split, grapheme clusters kept whole, tokens never cross a '
         "sentence).",
         "",
         f"- Boilerplate lines stripped: {_n(stripped)}"
-        + (" (" + ", ".join(f"{rule}: {_n(n)}" for rule, n in sorted(st.stripped.items(),
-                                                                        key=lambda kv: (-kv[1], kv[0]))[:10]) + ")"
-           if stripped else ""),
+        + (
+            " ("
+            + ", ".join(
+                f"{rule}: {_n(n)}" for rule, n in sorted(st.stripped.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
+            )
+            + ")"
+            if stripped
+            else ""
+        ),
         f"- Documents segmented at publish time (they had no tokens): {_n(st.segmented_now)}",
         f"- Repeated document ids skipped at publish time: {_n(st.duplicates)}",
     ]
@@ -470,8 +598,11 @@ def _collection(inp: CardInputs) -> str:
 def _producers(inp: CardInputs) -> str:
     st = inp.stats
     n = inp.documents
-    lines = ["The articles were written and published by the news outlets below (journalists and editors); "
-             "`corpus` did not change their wording beyond the normalisation described above.", ""]
+    lines = [
+        "The articles were written and published by the news outlets below (journalists and editors); "
+        "`corpus` did not change their wording beyond the normalisation described above.",
+        "",
+    ]
     if st.publishers:
         top = sorted(st.publishers.items(), key=lambda kv: (-kv[1], kv[0]))
         rows = [[p, c, _pct(c, n)] for p, c in top[:15]]
@@ -486,60 +617,74 @@ def _producers(inp: CardInputs) -> str:
         lines.append("No article records its publisher.")
     if st.published_min:
         lines += ["", f"Publication dates range from {st.published_min} to {st.published_max}."]
-    lines += ["", "#### Licences", "", "Each article keeps its licence; the licence gate of `corpus publish` "
-              "classifies it (a push to the Hub is refused unless every article is redistributable, or the "
-              "publisher overrides the check with `--allow-unknown-licence`):", "",
-              _table(["licence", "status", "articles", "share"],
-                     [[r["licence"], r["status"].replace("_", "-"), r["articles"], _pct(r["articles"], n)]
-                      for r in inp.licences["by_licence"]]),
-              "", _table(["status", "meaning", "articles"],
-                         [[s.replace("_", "-"), STATUS_EXPLANATIONS[s], inp.licences["by_status"][s]]
-                          for s in STATUSES])]
+    lines += [
+        "",
+        "#### Licences",
+        "",
+        "Each article keeps its licence; the licence gate of `corpus publish` "
+        "classifies it (a push to the Hub is refused unless every article is redistributable, or the "
+        "publisher overrides the check with `--allow-unknown-licence`):",
+        "",
+        _table(
+            ["licence", "status", "articles", "share"],
+            [
+                [r["licence"], r["status"].replace("_", "-"), r["articles"], _pct(r["articles"], n)]
+                for r in inp.licences["by_licence"]
+            ],
+        ),
+        "",
+        _table(
+            ["status", "meaning", "articles"],
+            [[s.replace("_", "-"), STATUS_EXPLANATIONS[s], inp.licences["by_status"][s]] for s in STATUSES],
+        ),
+    ]
     return "\n".join(lines)
 
 
 def _guidelines(inp: CardInputs) -> str:
     ent_rows = [[f"`{lab}`", ENTITY_DEFINITIONS[lab]] for lab in ENTITY_LABELS]
-    return "\n".join([
-        "These are the instructions annotators follow; the pre-labellers aim at the same conventions.",
-        "",
-        "**Entities** (OntoNotes 5.0 types; layer `entities`). Mark every mention of a named entity or a "
-        "numeric expression of the types below. Mark the whole name and nothing else: no determiner (\"the\") "
-        "unless part of the name, no possessive \"’s\" (it is its own token), no title or role (\"Defence "
-        "Minister\" stays outside a PERSON). Spans sit on token boundaries and do not cross sentences. One "
-        "label per span; when names nest (\"the University of Kyiv\"), mark the outermost name only.",
-        "",
-        _table(["label", "definition"], ent_rows),
-        "",
-        "**Claims** (layer `claims`, label `CLAIM`). A claim is a sentence or clause that asserts something "
-        "about the world. Decide for each claim:",
-        "",
-        "- `CHECKWORTHY`: a factual assertion that could be verified against evidence and that the public would "
-        "care about: numbers and quantities (casualties, money, percentages), events said to have happened or "
-        "not, named people or organisations doing or saying something, comparisons and causal statements "
-        "(\"X caused Y\", \"the highest since 2014\").",
-        "- `NOT_CHECKWORTHY`: opinions and value judgements, predictions and plans, questions, hedged "
-        "speculation (\"may\", \"could\"), common knowledge, and statements that cannot be verified.",
-        "",
-        f"The pre-labeller's `score` is its confidence that a claim is check-worthy; without a recorded decision "
-        f"a score ≥ {inp.checkworthy_threshold:g} counts as `CHECKWORTHY`.",
-        "",
-        "**Sources** (layer `sources`; PolNeAR conventions). For every statement the article attributes to "
-        "someone, mark three roles and link them:",
-        "",
-        "- `SOURCE`: who the statement is attributed to, as written: a name (\"Kaja Kallas\"), a description "
-        "(\"Western officials\", \"one senior official, briefed on the talks,\" — appositions stay inside), or a "
-        "pronoun. Leave it out when the text does not say who (\"it was reported that …\").",
-        "- `CUE`: the words that signal the attribution: the reporting verb group with its auxiliaries (\"has "
-        "stated\", \"was quoted as saying\", \"told\"), \"according to\", or an internal-state verb (\"believes\", "
-        "\"warned\"). An addressee (\"this correspondent\") belongs to no role.",
-        "- `CONTENT`: what is attributed: the quote with its quotation marks, or the reported clause from "
-        "\"that\" to its end without the final full stop. A quote interrupted by \"she said\" is two CONTENT "
-        "fragments of one attribution.",
-        "- Relations: `ATTRIBUTION` from SOURCE to CONTENT, `CUE` from CUE to CONTENT.",
-        "- Source kind: " + "; ".join(f"`{k}` — {v}" for k, v in KIND_DEFINITIONS.items()) + ".",
-        "- `correspondent`: the article's own reporter is the source (\"this correspondent has seen …\").",
-    ])
+    return "\n".join(
+        [
+            "These are the instructions annotators follow; the pre-labellers aim at the same conventions.",
+            "",
+            "**Entities** (OntoNotes 5.0 types; layer `entities`). Mark every mention of a named entity or a "
+            'numeric expression of the types below. Mark the whole name and nothing else: no determiner ("the") '
+            'unless part of the name, no possessive "’s" (it is its own token), no title or role ("Defence '
+            'Minister" stays outside a PERSON). Spans sit on token boundaries and do not cross sentences. One '
+            'label per span; when names nest ("the University of Kyiv"), mark the outermost name only.',
+            "",
+            _table(["label", "definition"], ent_rows),
+            "",
+            "**Claims** (layer `claims`, label `CLAIM`). A claim is a sentence or clause that asserts something "
+            "about the world. Decide for each claim:",
+            "",
+            "- `CHECKWORTHY`: a factual assertion that could be verified against evidence and that the public would "
+            "care about: numbers and quantities (casualties, money, percentages), events said to have happened or "
+            "not, named people or organisations doing or saying something, comparisons and causal statements "
+            '("X caused Y", "the highest since 2014").',
+            "- `NOT_CHECKWORTHY`: opinions and value judgements, predictions and plans, questions, hedged "
+            'speculation ("may", "could"), common knowledge, and statements that cannot be verified.',
+            "",
+            f"The pre-labeller's `score` is its confidence that a claim is check-worthy; without a recorded decision "
+            f"a score ≥ {inp.checkworthy_threshold:g} counts as `CHECKWORTHY`.",
+            "",
+            "**Sources** (layer `sources`; PolNeAR conventions). For every statement the article attributes to "
+            "someone, mark three roles and link them:",
+            "",
+            '- `SOURCE`: who the statement is attributed to, as written: a name ("Kaja Kallas"), a description '
+            '("Western officials", "one senior official, briefed on the talks," — appositions stay inside), or a '
+            'pronoun. Leave it out when the text does not say who ("it was reported that …").',
+            '- `CUE`: the words that signal the attribution: the reporting verb group with its auxiliaries ("has '
+            'stated", "was quoted as saying", "told"), "according to", or an internal-state verb ("believes", '
+            '"warned"). An addressee ("this correspondent") belongs to no role.',
+            "- `CONTENT`: what is attributed: the quote with its quotation marks, or the reported clause from "
+            '"that" to its end without the final full stop. A quote interrupted by "she said" is two CONTENT '
+            "fragments of one attribution.",
+            "- Relations: `ATTRIBUTION` from SOURCE to CONTENT, `CUE` from CUE to CONTENT.",
+            "- Source kind: " + "; ".join(f"`{k}` — {v}" for k, v in KIND_DEFINITIONS.items()) + ".",
+            '- `correspondent`: the article\'s own reporter is the source ("this correspondent has seen …").',
+        ]
+    )
 
 
 def _annotation(inp: CardInputs) -> str:
@@ -551,36 +696,60 @@ def _annotation(inp: CardInputs) -> str:
             "Pre-labels were produced by machine, turned into annotation tasks (Prodigy, Label Studio or doccano), "
             "corrected by annotators and merged into gold annotations "
             f"(merge policy: {policies}). The dataset's spans, labels and relations are the gold; the pre-labels "
-            "are kept in `prelabel_*` columns for comparison.")
+            "are kept in `prelabel_*` columns for comparison."
+        )
     else:
         lines.append(
             "All annotations in this build are machine pre-labels, produced offline (no model downloads) by the "
             "labellers below; nobody has reviewed them yet. They are meant as a starting point for annotators and "
-            "as silver training data.")
+            "as silver training data."
+        )
     lines += ["", "Pre-labellers (layer, `name@version`, documents):", ""]
-    rows = [[layer, f"`{name}`", n] for layer in sorted(st.labellers)
-            for name, n in sorted(st.labellers[layer].items(), key=lambda kv: (-kv[1], kv[0]))]
+    rows = [
+        [layer, f"`{name}`", n]
+        for layer in sorted(st.labellers)
+        for name, n in sorted(st.labellers[layer].items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
     lines.append(_table(["layer", "labeller", "documents"], rows) if rows else "No labeller is recorded.")
 
     if inp.gold and st.prelabel_quality:
-        lines += ["", "#### Pre-label quality against this dataset's gold", "",
-                  "Measured while building: entities count as matched on identical offsets and label; claims and "
-                  f"source roles when character Jaccard ≥ {PRELABEL_MATCH_JACCARD:g} (one-to-one).", "",
-                  _table(["layer", "precision", "recall", "F1", "pre-labels", "gold"],
-                         [[layer, *pr.as_dict().values()] for layer, pr in sorted(st.prelabel_quality.items())])]
+        lines += [
+            "",
+            "#### Pre-label quality against this dataset's gold",
+            "",
+            "Measured while building: entities count as matched on identical offsets and label; claims and "
+            f"source roles when character Jaccard ≥ {PRELABEL_MATCH_JACCARD:g} (one-to-one).",
+            "",
+            _table(
+                ["layer", "precision", "recall", "F1", "pre-labels", "gold"],
+                [[layer, *pr.as_dict().values()] for layer, pr in sorted(st.prelabel_quality.items())],
+            ),
+        ]
     if inp.quality:
-        lines += ["", "#### Measured pre-label quality (`corpus eval`)", "",
-                  "Scores of the pre-labellers on gold-annotated evaluation sets, from `corpus eval --json`:"]
+        lines += [
+            "",
+            "#### Measured pre-label quality (`corpus eval`)",
+            "",
+            "Scores of the pre-labellers on gold-annotated evaluation sets, from `corpus eval --json`:",
+        ]
         for name, report in inp.quality:
             lines += ["", f"From `{name}`:", "", _render_report(report)]
     elif not inp.gold:
-        lines += ["", "No measured quality report was supplied with this build (`corpus publish --quality "
-                  "report.json`, from `corpus eval --json`); treat the pre-labels as unverified."]
+        lines += [
+            "",
+            "No measured quality report was supplied with this build (`corpus publish --quality "
+            "report.json`, from `corpus eval --json`); treat the pre-labels as unverified.",
+        ]
     if inp.agreement:
-        lines += ["", "#### Inter-annotator agreement and pre-label acceptance", "",
-                  "From the annotation round (`corpus annotations`): pairwise span F1 per layer, Cohen's kappa / "
-                  "Krippendorff's alpha for check-worthiness, and how many pre-labels annotators accepted.", "",
-                  _render_report(inp.agreement)]
+        lines += [
+            "",
+            "#### Inter-annotator agreement and pre-label acceptance",
+            "",
+            "From the annotation round (`corpus annotations`): pairwise span F1 per layer, Cohen's kappa / "
+            "Krippendorff's alpha for check-worthiness, and how many pre-labels annotators accepted.",
+            "",
+            _render_report(inp.agreement),
+        ]
     elif inp.gold:
         lines += ["", "No agreement report was supplied with this build (`--agreement agreement.json`)."]
     return "\n".join(lines)
@@ -590,13 +759,20 @@ def _annotators(inp: CardInputs) -> str:
     st = inp.stats
     if inp.gold:
         if st.annotators:
-            return (f"{_n(len(st.annotators))} annotators contributed to the gold documents "
-                    "(identified by their annotation-tool ids; no demographic information was collected): "
-                    + ", ".join(f"{a} ({_n(n)} documents)" for a, n in
-                                sorted(st.annotators.items(), key=lambda kv: (-kv[1], kv[0]))[:20]) + ".")
+            return (
+                f"{_n(len(st.annotators))} annotators contributed to the gold documents "
+                "(identified by their annotation-tool ids; no demographic information was collected): "
+                + ", ".join(
+                    f"{a} ({_n(n)} documents)"
+                    for a, n in sorted(st.annotators.items(), key=lambda kv: (-kv[1], kv[0]))[:20]
+                )
+                + "."
+            )
         return "The gold records do not name their annotators; no demographic information was collected."
-    return ("No person annotated this build: every span comes from the rule-based or statistical pre-labellers "
-            "listed above.")
+    return (
+        "No person annotated this build: every span comes from the rule-based or statistical pre-labellers "
+        "listed above."
+    )
 
 
 def _personal(inp: CardInputs) -> str:
@@ -605,22 +781,24 @@ def _personal(inp: CardInputs) -> str:
     for counts in st.source_kinds.values():
         kinds.update(counts)
     n = inp.documents
-    return "\n".join([
-        "The articles are published journalism and name real people. The dataset does not separate public "
-        "figures from private persons (witnesses, victims, relatives, residents quoted by name):",
-        "",
-        f"- {_n(st.person_mentions)} PERSON entity mentions, {_n(len(st.person_names))} distinct name strings.",
-        f"- {_n(kinds['named_person'])} attributions to a named person, {_n(kinds['anonymous'])} to an "
-        f"anonymous individual and {_n(kinds['unnamed_group'])} to an unnamed group: anonymous sources were "
-        "protected by the publisher; do not try to identify them.",
-        f"- {_n(st.war_documents)} of {_n(n)} articles ({_pct(st.war_documents, n)}) contain war or violence "
-        "vocabulary (" + ", ".join(WAR_TERMS[:8]) + ", …): war reporting can describe death, injury and "
-        "military operations, and names people in danger.",
-        "",
-        "Nothing was anonymised: the text is as published. Requests to remove an article or a name go to the "
-        "dataset's maintainers (see Dataset Card Contact); removed articles leave the dataset and the others "
-        "keep their splits.",
-    ])
+    return "\n".join(
+        [
+            "The articles are published journalism and name real people. The dataset does not separate public "
+            "figures from private persons (witnesses, victims, relatives, residents quoted by name):",
+            "",
+            f"- {_n(st.person_mentions)} PERSON entity mentions, {_n(len(st.person_names))} distinct name strings.",
+            f"- {_n(kinds['named_person'])} attributions to a named person, {_n(kinds['anonymous'])} to an "
+            f"anonymous individual and {_n(kinds['unnamed_group'])} to an unnamed group: anonymous sources were "
+            "protected by the publisher; do not try to identify them.",
+            f"- {_n(st.war_documents)} of {_n(n)} articles ({_pct(st.war_documents, n)}) contain war or violence "
+            "vocabulary (" + ", ".join(WAR_TERMS[:8]) + ", …): war reporting can describe death, injury and "
+            "military operations, and names people in danger.",
+            "",
+            "Nothing was anonymised: the text is as published. Requests to remove an article or a name go to the "
+            "dataset's maintainers (see Dataset Card Contact); removed articles leave the dataset and the others "
+            "keep their splits.",
+        ]
+    )
 
 
 def _limitations(inp: CardInputs) -> str:
@@ -629,32 +807,48 @@ def _limitations(inp: CardInputs) -> str:
     lines = []
     if st.publishers:
         pub, count = sorted(st.publishers.items(), key=lambda kv: (-kv[1], kv[0]))[0]
-        lines.append(f"- **Coverage.** {_n(len(st.publishers))} publishers; the largest, {pub}, wrote "
-                     f"{_pct(count, n)} of the articles"
-                     + (f", published {st.published_min} to {st.published_max}" if st.published_min else "")
-                     + ". Topics, regions and viewpoints follow these outlets' editorial choices; a model trained "
-                     "here learns their style and their framing of events.")
+        lines.append(
+            f"- **Coverage.** {_n(len(st.publishers))} publishers; the largest, {pub}, wrote "
+            f"{_pct(count, n)} of the articles"
+            + (f", published {st.published_min} to {st.published_max}" if st.published_min else "")
+            + ". Topics, regions and viewpoints follow these outlets' editorial choices; a model trained "
+            "here learns their style and their framing of events."
+        )
     else:
-        lines.append("- **Coverage.** Publishers are not recorded; topics and viewpoints follow the outlets the "
-                     "articles were taken from.")
-    lines.append(f"- **Language.** Only {_language_name(inp.language)} text (`{inp.language}`); names "
-                 "transliterated from other scripts are spelled as each publisher spells them.")
+        lines.append(
+            "- **Coverage.** Publishers are not recorded; topics and viewpoints follow the outlets the "
+            "articles were taken from."
+        )
+    lines.append(
+        f"- **Language.** Only {_language_name(inp.language)} text (`{inp.language}`); names "
+        "transliterated from other scripts are spelled as each publisher spells them."
+    )
     if not inp.gold:
-        lines.append("- **Machine labels.** Every label is a pre-label: expect missed and wrong entities, "
-                     "attributions and check-worthiness decisions (see *Annotation process* for measured "
-                     "quality). Do not report results on these labels as if they were human gold.")
-    lines.append(f"- **BIO flattening.** {_n(st.entities_not_in_bio)} nested or overlapping entity spans are in "
-                 f"`spans` but not in `ner_tags`; {_n(st.entities_crossing)} cross a sentence boundary (their BIO "
-                 f"tags and token range stop at the sentence end); {_n(st.entities_unplaced)} cover no token of a "
-                 f"sentence and appear only in the counts; {_n(st.entities_snapped)} were widened to whole tokens.")
-    lines.append(f"- **Attributions.** {_n(st.orphan_source_spans)} SOURCE or CUE spans not related to any "
-                 "CONTENT are not in the `sources` config. Source kinds come from the labeller's attributes; "
-                 "`-1` means none was given.")
+        lines.append(
+            "- **Machine labels.** Every label is a pre-label: expect missed and wrong entities, "
+            "attributions and check-worthiness decisions (see *Annotation process* for measured "
+            "quality). Do not report results on these labels as if they were human gold."
+        )
+    lines.append(
+        f"- **BIO flattening.** {_n(st.entities_not_in_bio)} nested or overlapping entity spans are in "
+        f"`spans` but not in `ner_tags`; {_n(st.entities_crossing)} cross a sentence boundary (their BIO "
+        f"tags and token range stop at the sentence end); {_n(st.entities_unplaced)} cover no token of a "
+        f"sentence and appear only in the counts; {_n(st.entities_snapped)} were widened to whole tokens."
+    )
+    lines.append(
+        f"- **Attributions.** {_n(st.orphan_source_spans)} SOURCE or CUE spans not related to any "
+        "CONTENT are not in the `sources` config. Source kinds come from the labeller's attributes; "
+        "`-1` means none was given."
+    )
     if st.spans_dropped:
-        lines.append(f"- **Dropped spans.** {_n(st.spans_dropped)} spans with offsets outside the text, text "
-                     "that does not match the offsets, or labels outside the label set were left out.")
-    lines.append("- **Splits.** Splits are by document (or group) hash, so label shares differ between splits, "
-                 "and the smaller splits of a small corpus are noisy estimates.")
+        lines.append(
+            f"- **Dropped spans.** {_n(st.spans_dropped)} spans with offsets outside the text, text "
+            "that does not match the offsets, or labels outside the label set were left out."
+        )
+    lines.append(
+        "- **Splits.** Splits are by document (or group) hash, so label shares differ between splits, "
+        "and the smaller splits of a small corpus are noisy estimates."
+    )
     return "\n".join(lines)
 
 
@@ -665,32 +859,41 @@ def _citation(inp: CardInputs) -> str:
     bib = ["@misc{" + key + ",", f"  title        = {{{inp.name}}},", f"  author       = {{{author}}},"]
     if where:
         bib.append(f"  howpublished = {{\\url{{{where}}}}},")
-    bib.append(f"  note         = {{{_n(inp.documents)} news articles annotated with entities, claims and "
-               f"sources; built with corpus {__version__}}}")
+    bib.append(
+        f"  note         = {{{_n(inp.documents)} news articles annotated with entities, claims and "
+        f"sources; built with corpus {__version__}}}"
+    )
     bib.append("}")
     apa = f"{author}. *{inp.name}* [Data set]." + (f" Hugging Face. {where}" if where else "")
     return "**BibTeX:**\n\n```bibtex\n" + "\n".join(bib) + "\n```\n\n**APA:**\n\n" + apa
 
 
 def _more(inp: CardInputs) -> str:
-    lines = [f"- Built by `corpus publish` ({__version__}) with split ratios "
-             + ", ".join(f"{s}={r:g}" for s, r in inp.ratios.items())
-             + (f", grouped by `{inp.group_by}`" if inp.group_by else "")
-             + f", check-worthiness threshold {inp.checkworthy_threshold:g}"
-             + (", from gold annotations" if inp.gold else ", from machine pre-labels") + ".",
-             "- Parquet files carry the `datasets` features in their schema metadata and the YAML above "
-             "declares them, so `ClassLabel` names survive any reader; `load_dataset` works offline on the "
-             "folder."]
+    lines = [
+        f"- Built by `corpus publish` ({__version__}) with split ratios "
+        + ", ".join(f"{s}={r:g}" for s, r in inp.ratios.items())
+        + (f", grouped by `{inp.group_by}`" if inp.group_by else "")
+        + f", check-worthiness threshold {inp.checkworthy_threshold:g}"
+        + (", from gold annotations" if inp.gold else ", from machine pre-labels")
+        + ".",
+        "- Parquet files carry the `datasets` features in their schema metadata and the YAML above "
+        "declares them, so `ClassLabel` names survive any reader; `load_dataset` works offline on the "
+        "folder.",
+    ]
     return "\n".join(lines)
 
 
 def _contact(inp: CardInputs) -> str:
     if inp.repo:
-        return (f"Open a discussion at https://huggingface.co/datasets/{inp.repo}/discussions "
-                f"(maintainers: {inp.repo.split('/')[0]}).")
-    return ("This folder was built without a Hub repository: questions and removal requests go to whoever shared "
-            "it with you. When the folder is pushed with `corpus publish --repo`, this section names the "
-            "repository's discussions page.")
+        return (
+            f"Open a discussion at https://huggingface.co/datasets/{inp.repo}/discussions "
+            f"(maintainers: {inp.repo.split('/')[0]})."
+        )
+    return (
+        "This folder was built without a Hub repository: questions and removal requests go to whoever shared "
+        "it with you. When the folder is pushed with `corpus publish --repo`, this section names the "
+        "repository's discussions page."
+    )
 
 
 def _authors(inp: CardInputs) -> str:
@@ -711,64 +914,66 @@ GLOSSARY = """\
 def render_card(inp: CardInputs) -> str:
     """The whole README.md: YAML front matter and body."""
     yaml_text = card_data(inp).to_yaml()
-    body = "\n\n".join([
-        f"# Dataset Card for {inp.name}",
-        "<!-- Sections between corpus:generated markers are rewritten by `corpus publish` from the data; edit "
-        "anything outside them freely, or delete a section's markers to take it over. -->",
-        _block("summary", _summary(inp)),
-        "## Dataset Details",
-        "### Dataset Description",
-        _block("description", _description(inp)),
-        "### Dataset Sources",
-        _block("sources", _sources_section(inp)),
-        "## Uses",
-        "### Direct Use",
-        "Training and evaluating named-entity recognition on news (config `entities`), check-worthy claim "
-        "detection (`claims`) and attribution extraction (`sources`); studying who is quoted in news and how; "
-        "bootstrapping and measuring an annotation project (pre-labels beside gold in gold builds).",
-        "### Out-of-Scope Use",
-        "Not for profiling or identifying people named or anonymously quoted in the articles, not as a "
-        "source of truth about the events reported (a claim being check-worthy says nothing about whether it is "
-        "true), and not for redistributing the articles outside the terms of their licences.",
-        "## Dataset Structure",
-        _block("structure", _structure(inp)),
-        "## Dataset Creation",
-        "### Curation Rationale",
-        "Fact-checkers and media researchers need to know who says what in the news, which statements are worth "
-        "checking, and which people, places and organisations are involved. Existing datasets cover one of these "
-        "at a time, on other text types; this dataset annotates all three on the same articles with shared ids.",
-        "### Source Data",
-        "#### Data Collection and Processing",
-        _block("collection", _collection(inp)),
-        "#### Who are the source data producers?",
-        _block("producers", _producers(inp)),
-        "### Annotations",
-        "#### Annotation guidelines and label definitions",
-        _block("guidelines", _guidelines(inp)),
-        "#### Annotation process",
-        _block("annotation", _annotation(inp)),
-        "#### Who are the annotators?",
-        _block("annotators", _annotators(inp)),
-        "#### Personal and Sensitive Information",
-        _block("personal", _personal(inp)),
-        "## Bias, Risks, and Limitations",
-        _block("limitations", _limitations(inp)),
-        "### Recommendations",
-        "Evaluate on the `test` split only once; keep articles of one story together with `--group-by` when "
-        "building your own splits; check the licence of every article before redistributing text; prefer gold "
-        "builds for evaluation; report per-type scores, since rare entity types and source kinds have few "
-        "examples.",
-        "## Citation",
-        _block("citation", _citation(inp)),
-        "## Glossary",
-        GLOSSARY,
-        "## More Information",
-        _block("more", _more(inp)),
-        "## Dataset Card Authors",
-        _block("authors", _authors(inp)),
-        "## Dataset Card Contact",
-        _block("contact", _contact(inp)),
-    ])
+    body = "\n\n".join(
+        [
+            f"# Dataset Card for {inp.name}",
+            "<!-- Sections between corpus:generated markers are rewritten by `corpus publish` from the data; edit "
+            "anything outside them freely, or delete a section's markers to take it over. -->",
+            _block("summary", _summary(inp)),
+            "## Dataset Details",
+            "### Dataset Description",
+            _block("description", _description(inp)),
+            "### Dataset Sources",
+            _block("sources", _sources_section(inp)),
+            "## Uses",
+            "### Direct Use",
+            "Training and evaluating named-entity recognition on news (config `entities`), check-worthy claim "
+            "detection (`claims`) and attribution extraction (`sources`); studying who is quoted in news and how; "
+            "bootstrapping and measuring an annotation project (pre-labels beside gold in gold builds).",
+            "### Out-of-Scope Use",
+            "Not for profiling or identifying people named or anonymously quoted in the articles, not as a "
+            "source of truth about the events reported (a claim being check-worthy says nothing about whether it is "
+            "true), and not for redistributing the articles outside the terms of their licences.",
+            "## Dataset Structure",
+            _block("structure", _structure(inp)),
+            "## Dataset Creation",
+            "### Curation Rationale",
+            "Fact-checkers and media researchers need to know who says what in the news, which statements are worth "
+            "checking, and which people, places and organisations are involved. Existing datasets cover one of these "
+            "at a time, on other text types; this dataset annotates all three on the same articles with shared ids.",
+            "### Source Data",
+            "#### Data Collection and Processing",
+            _block("collection", _collection(inp)),
+            "#### Who are the source data producers?",
+            _block("producers", _producers(inp)),
+            "### Annotations",
+            "#### Annotation guidelines and label definitions",
+            _block("guidelines", _guidelines(inp)),
+            "#### Annotation process",
+            _block("annotation", _annotation(inp)),
+            "#### Who are the annotators?",
+            _block("annotators", _annotators(inp)),
+            "#### Personal and Sensitive Information",
+            _block("personal", _personal(inp)),
+            "## Bias, Risks, and Limitations",
+            _block("limitations", _limitations(inp)),
+            "### Recommendations",
+            "Evaluate on the `test` split only once; keep articles of one story together with `--group-by` when "
+            "building your own splits; check the licence of every article before redistributing text; prefer gold "
+            "builds for evaluation; report per-type scores, since rare entity types and source kinds have few "
+            "examples.",
+            "## Citation",
+            _block("citation", _citation(inp)),
+            "## Glossary",
+            GLOSSARY,
+            "## More Information",
+            _block("more", _more(inp)),
+            "## Dataset Card Authors",
+            _block("authors", _authors(inp)),
+            "## Dataset Card Contact",
+            _block("contact", _contact(inp)),
+        ]
+    )
     return f"---\n{yaml_text}\n---\n\n{body}\n"
 
 
@@ -783,7 +988,7 @@ def split_card(text: str) -> tuple[dict, str]:
         meta = yaml.safe_load(m.group(1)) or {}
     except yaml.YAMLError:
         meta = {}
-    return (meta if isinstance(meta, dict) else {}), text[m.end():]
+    return (meta if isinstance(meta, dict) else {}), text[m.end() :]
 
 
 def merge_card(generated: str, existing: str) -> str:

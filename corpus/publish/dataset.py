@@ -57,20 +57,41 @@ def _offsets() -> dict:
 
 
 def _entity_span() -> dict:
-    return {"id": Value("string"), "label": Value("string"), "start": Value("int32"), "end": Value("int32"),
-            "text": Value("string"), "token_start": Value("int32"), "token_end": Value("int32"),
-            "score": Value("float64"), "labeller": Value("string")}
+    return {
+        "id": Value("string"),
+        "label": Value("string"),
+        "start": Value("int32"),
+        "end": Value("int32"),
+        "text": Value("string"),
+        "token_start": Value("int32"),
+        "token_end": Value("int32"),
+        "score": Value("float64"),
+        "labeller": Value("string"),
+    }
 
 
 def _fragment() -> dict:
-    return {"id": Value("string"), "start": Value("int32"), "end": Value("int32"), "text": Value("string"),
-            "score": Value("float64"), "labeller": Value("string")}
+    return {
+        "id": Value("string"),
+        "start": Value("int32"),
+        "end": Value("int32"),
+        "text": Value("string"),
+        "score": Value("float64"),
+        "labeller": Value("string"),
+    }
 
 
 def _any_span() -> dict:
-    return {"id": Value("string"), "layer": Value("string"), "label": Value("string"), "start": Value("int32"),
-            "end": Value("int32"), "text": Value("string"), "score": Value("float64"),
-            "labeller": Value("string")}
+    return {
+        "id": Value("string"),
+        "layer": Value("string"),
+        "label": Value("string"),
+        "start": Value("int32"),
+        "end": Value("int32"),
+        "text": Value("string"),
+        "score": Value("float64"),
+        "labeller": Value("string"),
+    }
 
 
 def config_features(gold: bool = False) -> dict[str, Features]:
@@ -78,42 +99,81 @@ def config_features(gold: bool = False) -> dict[str, Features]:
     checkworthy = ClassLabel(names=list(CHECKWORTHY_OPTIONS))
     kinds = ClassLabel(names=list(SOURCE_KINDS))
     documents = {
-        "id": Value("string"), "title": Value("string"), "text": Value("string"),
-        "source_url": Value("string"), "publisher": Value("string"), "published": Value("string"),
-        "licence": Value("string"), "licence_status": ClassLabel(names=list(STATUSES)),
-        "origin": Value("string"), "paragraphs": List(_offsets()), "sentences": List(_offsets()),
+        "id": Value("string"),
+        "title": Value("string"),
+        "text": Value("string"),
+        "source_url": Value("string"),
+        "publisher": Value("string"),
+        "published": Value("string"),
+        "licence": Value("string"),
+        "licence_status": ClassLabel(names=list(STATUSES)),
+        "origin": Value("string"),
+        "paragraphs": List(_offsets()),
+        "sentences": List(_offsets()),
         "labellers": {layer: Value("string") for layer in LAYERS},
     }
     entities = {
-        "id": Value("string"), "doc_id": Value("string"), "sentence": Value("int32"),
-        "start": Value("int32"), "end": Value("int32"), "text": Value("string"),
-        "tokens": List(Value("string")), "token_starts": List(Value("int32")), "token_ends": List(Value("int32")),
-        "ner_tags": List(ClassLabel(names=list(BIO_NAMES))), "spans": List(_entity_span()),
+        "id": Value("string"),
+        "doc_id": Value("string"),
+        "sentence": Value("int32"),
+        "start": Value("int32"),
+        "end": Value("int32"),
+        "text": Value("string"),
+        "tokens": List(Value("string")),
+        "token_starts": List(Value("int32")),
+        "token_ends": List(Value("int32")),
+        "ner_tags": List(ClassLabel(names=list(BIO_NAMES))),
+        "spans": List(_entity_span()),
     }
     claims = {
-        "id": Value("string"), "doc_id": Value("string"), "text": Value("string"),
-        "start": Value("int32"), "end": Value("int32"), "checkworthy": checkworthy, "score": Value("float64"),
-        "source_ids": List(Value("string")), "entity_ids": List(Value("string")),
-        "evidence": List(Value("string")), "labeller": Value("string"),
+        "id": Value("string"),
+        "doc_id": Value("string"),
+        "text": Value("string"),
+        "start": Value("int32"),
+        "end": Value("int32"),
+        "checkworthy": checkworthy,
+        "score": Value("float64"),
+        "source_ids": List(Value("string")),
+        "entity_ids": List(Value("string")),
+        "evidence": List(Value("string")),
+        "labeller": Value("string"),
     }
     sources = {
-        "id": Value("string"), "doc_id": Value("string"), "source": List(_fragment()), "cue": List(_fragment()),
-        "content": List(_fragment()), "source_kind": kinds, "correspondent": Value("bool"),
-        "claim_ids": List(Value("string")), "labeller": Value("string"),
+        "id": Value("string"),
+        "doc_id": Value("string"),
+        "source": List(_fragment()),
+        "cue": List(_fragment()),
+        "content": List(_fragment()),
+        "source_kind": kinds,
+        "correspondent": Value("bool"),
+        "claim_ids": List(Value("string")),
+        "labeller": Value("string"),
     }
     if gold:
-        documents |= {"prelabel_spans": List(_any_span()),
-                      "prelabel_relations": List({k: Value("string") for k in ("id", "label", "head", "child",
-                                                                                    "labeller")})}
-        entities |= {"prelabel_ner_tags": List(ClassLabel(names=list(BIO_NAMES))),
-                     "prelabel_spans": List(_entity_span())}
-        claims |= {"prelabel_id": Value("string"), "prelabel_checkworthy": checkworthy,
-                   "prelabel_score": Value("float64")}
-        sources |= {"prelabel_id": Value("string"), "prelabel_source": List(_fragment()),
-                    "prelabel_cue": List(_fragment()), "prelabel_content": List(_fragment()),
-                    "prelabel_source_kind": kinds}
-    return {name: Features(f) for name, f in
-            (("documents", documents), ("entities", entities), ("claims", claims), ("sources", sources))}
+        documents |= {
+            "prelabel_spans": List(_any_span()),
+            "prelabel_relations": List({k: Value("string") for k in ("id", "label", "head", "child", "labeller")}),
+        }
+        entities |= {
+            "prelabel_ner_tags": List(ClassLabel(names=list(BIO_NAMES))),
+            "prelabel_spans": List(_entity_span()),
+        }
+        claims |= {
+            "prelabel_id": Value("string"),
+            "prelabel_checkworthy": checkworthy,
+            "prelabel_score": Value("float64"),
+        }
+        sources |= {
+            "prelabel_id": Value("string"),
+            "prelabel_source": List(_fragment()),
+            "prelabel_cue": List(_fragment()),
+            "prelabel_content": List(_fragment()),
+            "prelabel_source_kind": kinds,
+        }
+    return {
+        name: Features(f)
+        for name, f in (("documents", documents), ("entities", entities), ("claims", claims), ("sources", sources))
+    }
 
 
 # --------------------------------------------------------------------------------------------- span checks
@@ -129,10 +189,13 @@ def clean_spans(doc: dict, spans: list, where: Callable[[str], None] | None, key
             problem = f"span {span.get('id')}: unknown layer {span.get('layer')!r}"
         elif span.get("label") not in LABELS_BY_LAYER[span["layer"]]:
             problem = f"span {span.get('id')}: label {span.get('label')!r} not in the {span['layer']} label set"
-        elif not (isinstance(span.get("start"), int) and isinstance(span.get("end"), int)
-                  and 0 <= span["start"] < span["end"] <= n):
+        elif not (
+            isinstance(span.get("start"), int)
+            and isinstance(span.get("end"), int)
+            and 0 <= span["start"] < span["end"] <= n
+        ):
             problem = f"span {span.get('id')}: offsets {span.get('start')}-{span.get('end')} outside the text"
-        elif "text" in span and span["text"] != text[span["start"]:span["end"]]:
+        elif "text" in span and span["text"] != text[span["start"] : span["end"]]:
             problem = f"span {span.get('id')}: text {span['text']!r} differs from the document text at its offsets"
         elif not isinstance(span.get("id"), str):
             problem = "span without a string id"
@@ -175,8 +238,7 @@ class SentenceIndex:
         self.token_index = TokenIndex(self.tokens)
         starts = self.token_index.starts
         # Token range [t0, t1) of every sentence.
-        self.sentence_tokens = [(bisect_right(starts, s - 1), bisect_right(starts, e - 1)) for s, e in
-                                self.sentences]
+        self.sentence_tokens = [(bisect_right(starts, s - 1), bisect_right(starts, e - 1)) for s, e in self.sentences]
         self._sentence_first_tokens = [t0 for t0, _ in self.sentence_tokens]
 
     def sentence_of_token(self, i: int) -> int | None:
@@ -232,11 +294,19 @@ def layout_entities(index: SentenceIndex, spans: list[dict], doc_id: str) -> Ent
     taken_until = -1
     for t0, t1, sent, span in placed:
         s0 = index.sentence_tokens[sent][0]
-        layout.by_sentence.setdefault(sent, []).append({
-            "id": f"{doc_id}:{span['id']}", "label": span["label"], "start": span["start"], "end": span["end"],
-            "text": span.get("text", ""), "token_start": t0 - s0, "token_end": t1 - s0, "score": _score(span),
-            "labeller": span.get("labeller"),
-        })
+        layout.by_sentence.setdefault(sent, []).append(
+            {
+                "id": f"{doc_id}:{span['id']}",
+                "label": span["label"],
+                "start": span["start"],
+                "end": span["end"],
+                "text": span.get("text", ""),
+                "token_start": t0 - s0,
+                "token_end": t1 - s0,
+                "score": _score(span),
+                "labeller": span.get("labeller"),
+            }
+        )
         if t0 < taken_until:
             layout.not_in_bio += 1
             continue
@@ -257,11 +327,13 @@ def attributions(spans: list[dict], relations: list[dict]) -> list[dict]:
     for members in attribution_components(spans, valid):
         content = [s for s in members if s["label"] == "CONTENT"]
         if content:
-            out.append({
-                "content": content,
-                "source": [s for s in members if s["label"] == "SOURCE"],
-                "cue": [s for s in members if s["label"] == "CUE"],
-            })
+            out.append(
+                {
+                    "content": content,
+                    "source": [s for s in members if s["label"] == "SOURCE"],
+                    "cue": [s for s in members if s["label"] == "CUE"],
+                }
+            )
     out.sort(key=lambda a: (a["content"][0]["start"], a["content"][0]["end"], a["content"][0]["id"]))
     return out
 
@@ -272,9 +344,14 @@ def orphan_source_spans(spans: list[dict], groups: list[dict]) -> int:
 
 
 _KIND_ALIASES = {k.replace("_", " "): k for k in SOURCE_KINDS} | {
-    "person": "named_person", "organisation": "named_organisation", "organization": "named_organisation",
-    "named organization": "named_organisation", "unnamed": "unnamed_group", "group": "unnamed_group",
-    "anonymous source": "anonymous", "unnamed person": "anonymous",
+    "person": "named_person",
+    "organisation": "named_organisation",
+    "organization": "named_organisation",
+    "named organization": "named_organisation",
+    "unnamed": "unnamed_group",
+    "group": "unnamed_group",
+    "anonymous source": "anonymous",
+    "unnamed person": "anonymous",
 }
 _ORG_LIKE = {"ORG", "GPE", "NORP", "FAC"}
 
@@ -291,8 +368,9 @@ def source_kind(group: dict, entity_spans: list[dict]) -> int:
         if kind is None and key == "named":
             # "named" without person/organisation: decide from the entity under the source span.
             for src in group["source"]:
-                labels = {e["label"] for e in entity_spans if overlap((e["start"], e["end"]),
-                                                                      (src["start"], src["end"]))}
+                labels = {
+                    e["label"] for e in entity_spans if overlap((e["start"], e["end"]), (src["start"], src["end"]))
+                }
                 if "PERSON" in labels:
                     kind = "named_person"
                 elif labels & _ORG_LIKE:
@@ -307,8 +385,17 @@ def is_correspondent(group: dict) -> bool:
 
 
 def _fragments(spans: list[dict], doc_id: str) -> list[dict]:
-    return [{"id": f"{doc_id}:{s['id']}", "start": s["start"], "end": s["end"], "text": s.get("text", ""),
-             "score": _score(s), "labeller": s.get("labeller")} for s in spans]
+    return [
+        {
+            "id": f"{doc_id}:{s['id']}",
+            "start": s["start"],
+            "end": s["end"],
+            "text": s.get("text", ""),
+            "score": _score(s),
+            "labeller": s.get("labeller"),
+        }
+        for s in spans
+    ]
 
 
 def _content_extent(group: dict) -> tuple[int, int]:
@@ -372,8 +459,9 @@ def _overlaps_enough(a: tuple[int, int], b: tuple[int, int]) -> bool:
 
 
 # --------------------------------------------------------------------------------------------- gold vs pre-labels
-def match_one_to_one(pred: list[tuple[int, int, str]], gold: list[tuple[int, int, str]],
-                     min_jaccard: float) -> list[tuple[int, int]]:
+def match_one_to_one(
+    pred: list[tuple[int, int, str]], gold: list[tuple[int, int, str]], min_jaccard: float
+) -> list[tuple[int, int]]:
     """Greedy one-to-one matching (best Jaccard first) of same-label spans; returns (pred_i, gold_j) pairs."""
     candidates = []
     for i, p in enumerate(pred):
@@ -407,8 +495,13 @@ class PRCounter:
         p = self.tp / self.pred if self.pred else 0.0
         r = self.tp / self.gold if self.gold else 0.0
         f = 2 * p * r / (p + r) if p + r else 0.0
-        return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4),
-                "pre-labels": self.pred, "gold": self.gold}
+        return {
+            "precision": round(p, 4),
+            "recall": round(r, 4),
+            "f1": round(f, 4),
+            "pre-labels": self.pred,
+            "gold": self.gold,
+        }
 
 
 # --------------------------------------------------------------------------------------------- statistics
@@ -471,8 +564,7 @@ class RowBuilder:
     gold: bool = False
     checkworthy_threshold: float = 0.5
 
-    def rows(self, doc: dict, split: str, licence_status: int,
-             problem: Callable[[str], None]) -> dict[str, list[dict]]:
+    def rows(self, doc: dict, split: str, licence_status: int, problem: Callable[[str], None]) -> dict[str, list[dict]]:
         doc_id = doc["id"]
         spans = clean_spans(doc, doc.get("spans"), problem)
         pre_spans = clean_spans(doc, doc.get("prelabel_spans"), problem, "prelabel_spans") if self.gold else []
@@ -490,8 +582,9 @@ class RowBuilder:
             "documents": [self._document_row(doc, licence_status, pre_spans, pre_relations)],
             "entities": self._entity_rows(doc, entity_spans, pre_spans, split),
         }
-        claim_rows, source_rows = self._claim_and_source_rows(doc_id, spans, entity_spans, groups,
-                                                              pre_spans, pre_relations, split)
+        claim_rows, source_rows = self._claim_and_source_rows(
+            doc_id, spans, entity_spans, groups, pre_spans, pre_relations, split
+        )
         out["claims"], out["sources"] = claim_rows, source_rows
         for config, rows in out.items():
             for _ in rows:
@@ -523,27 +616,46 @@ class RowBuilder:
         if any(_has_word(lowered, term) for term in WAR_TERMS):
             st.war_documents += 1
 
-    def _document_row(self, doc: dict, licence_status: int, pre_spans: list[dict],
-                      pre_relations: list[dict]) -> dict:
+    def _document_row(self, doc: dict, licence_status: int, pre_spans: list[dict], pre_relations: list[dict]) -> dict:
         labellers = doc.get("labellers") or {}
         row = {
-            "id": doc["id"], "title": _opt_str(doc.get("title")), "text": doc["text"],
-            "source_url": _opt_str(doc.get("source_url")), "publisher": _opt_str(doc.get("publisher")),
-            "published": _opt_str(doc.get("published")), "licence": _opt_str(doc.get("licence")),
-            "licence_status": licence_status, "origin": _opt_str(doc.get("origin")),
+            "id": doc["id"],
+            "title": _opt_str(doc.get("title")),
+            "text": doc["text"],
+            "source_url": _opt_str(doc.get("source_url")),
+            "publisher": _opt_str(doc.get("publisher")),
+            "published": _opt_str(doc.get("published")),
+            "licence": _opt_str(doc.get("licence")),
+            "licence_status": licence_status,
+            "origin": _opt_str(doc.get("origin")),
             "paragraphs": [{"start": s, "end": e} for s, e in doc.get("paragraphs") or ()],
             "sentences": [{"start": s, "end": e} for s, e in doc.get("sentences") or ()],
             "labellers": {layer: _opt_str(labellers.get(layer)) for layer in LAYERS},
         }
         if self.gold:
             row["prelabel_spans"] = [
-                {"id": f"{doc['id']}:{s['id']}", "layer": s["layer"], "label": s["label"], "start": s["start"],
-                 "end": s["end"], "text": s.get("text", ""), "score": _score(s), "labeller": s.get("labeller")}
-                for s in pre_spans]
+                {
+                    "id": f"{doc['id']}:{s['id']}",
+                    "layer": s["layer"],
+                    "label": s["label"],
+                    "start": s["start"],
+                    "end": s["end"],
+                    "text": s.get("text", ""),
+                    "score": _score(s),
+                    "labeller": s.get("labeller"),
+                }
+                for s in pre_spans
+            ]
             row["prelabel_relations"] = [
-                {"id": f"{doc['id']}:{r.get('id')}", "label": _opt_str(r.get("label")),
-                 "head": f"{doc['id']}:{r.get('head')}", "child": f"{doc['id']}:{r.get('child')}",
-                 "labeller": _opt_str(r.get("labeller"))} for r in pre_relations]
+                {
+                    "id": f"{doc['id']}:{r.get('id')}",
+                    "label": _opt_str(r.get("label")),
+                    "head": f"{doc['id']}:{r.get('head')}",
+                    "child": f"{doc['id']}:{r.get('child')}",
+                    "labeller": _opt_str(r.get("labeller")),
+                }
+                for r in pre_relations
+            ]
         return row
 
     # -- entities
@@ -567,8 +679,9 @@ class RowBuilder:
             pre_layout = layout_entities(index, pre_entities, doc["id"])
             key = lambda s: (s["start"], s["end"], s["label"])  # noqa: E731
             pairs = match_one_to_one([key(s) for s in pre_entities], [key(s) for s in entity_spans], 1.0)
-            st.prelabel_quality.setdefault("entities", PRCounter()).add(len(pairs), len(pre_entities),
-                                                                        len(entity_spans))
+            st.prelabel_quality.setdefault("entities", PRCounter()).add(
+                len(pairs), len(pre_entities), len(entity_spans)
+            )
         text, tokens, rows = doc["text"], doc["tokens"], []
         for k, (s, e) in enumerate(doc["sentences"]):
             t0, t1 = index.sentence_tokens[k]
@@ -576,10 +689,17 @@ class RowBuilder:
                 continue
             sent_tokens = tokens[t0:t1]
             row = {
-                "id": f"{doc['id']}:sent{k}", "doc_id": doc["id"], "sentence": k, "start": s, "end": e,
-                "text": text[s:e], "tokens": [text[t["start"]:t["end"]] for t in sent_tokens],
-                "token_starts": [t["start"] for t in sent_tokens], "token_ends": [t["end"] for t in sent_tokens],
-                "ner_tags": layout.tags[t0:t1], "spans": layout.by_sentence.get(k, []),
+                "id": f"{doc['id']}:sent{k}",
+                "doc_id": doc["id"],
+                "sentence": k,
+                "start": s,
+                "end": e,
+                "text": text[s:e],
+                "tokens": [text[t["start"] : t["end"]] for t in sent_tokens],
+                "token_starts": [t["start"] for t in sent_tokens],
+                "token_ends": [t["end"] for t in sent_tokens],
+                "ner_tags": layout.tags[t0:t1],
+                "spans": layout.by_sentence.get(k, []),
             }
             if pre_layout is not None:
                 row["prelabel_ner_tags"] = pre_layout.tags[t0:t1]
@@ -588,15 +708,26 @@ class RowBuilder:
         return rows
 
     # -- claims and sources
-    def _claim_and_source_rows(self, doc_id: str, spans: list[dict], entity_spans: list[dict],
-                               groups: list[dict], pre_spans: list[dict], pre_relations: list[dict],
-                               split: str) -> tuple[list[dict], list[dict]]:
+    def _claim_and_source_rows(
+        self,
+        doc_id: str,
+        spans: list[dict],
+        entity_spans: list[dict],
+        groups: list[dict],
+        pre_spans: list[dict],
+        pre_relations: list[dict],
+        split: str,
+    ) -> tuple[list[dict], list[dict]]:
         st = self.stats
         claims = sorted((s for s in spans if s["layer"] == "claims"), key=lambda s: (s["start"], s["end"], s["id"]))
         group_ids = [f"{doc_id}:{g['content'][0]['id']}" for g in groups]
         extents = [_content_extent(g) for g in groups]
-        member_of = {s["id"]: gid for g, gid in zip(groups, group_ids, strict=True)
-                     for role in ("source", "cue", "content") for s in g[role]}
+        member_of = {
+            s["id"]: gid
+            for g, gid in zip(groups, group_ids, strict=True)
+            for role in ("source", "cue", "content")
+            for s in g[role]
+        }
         claim_ids = [f"{doc_id}:{c['id']}" for c in claims]
         claims_of_group: dict[str, list[str]] = {gid: [] for gid in group_ids}
         claim_rows = []
@@ -605,8 +736,11 @@ class RowBuilder:
         cw_counts = st.checkworthy.setdefault(split, Counter())
         for claim, cid in zip(claims, claim_ids, strict=True):
             extent = (claim["start"], claim["end"])
-            linked = [gid for g, gid in zip(groups, group_ids, strict=True)
-                      if any(_overlaps_enough(extent, (c["start"], c["end"])) for c in g["content"])]
+            linked = [
+                gid
+                for g, gid in zip(groups, group_ids, strict=True)
+                if any(_overlaps_enough(extent, (c["start"], c["end"])) for c in g["content"])
+            ]
             for ref in _explicit_links(claim):
                 gid = member_of.get(ref) or (ref if ref in claims_of_group else None)
                 if gid and gid not in linked:
@@ -618,18 +752,30 @@ class RowBuilder:
             cw = checkworthy_of(claim, self.checkworthy_threshold)
             cw_counts[CHECKWORTHY_OPTIONS[cw] if cw >= 0 else "unlabelled"] += 1
             row = {
-                "id": cid, "doc_id": doc_id, "text": claim.get("text", ""), "start": claim["start"],
-                "end": claim["end"], "checkworthy": cw, "score": _score(claim), "source_ids": linked,
-                "entity_ids": [f"{doc_id}:{e['id']}" for e in entities_in_order
-                               if claim["start"] <= e["start"] and e["end"] <= claim["end"]],
-                "evidence": evidence_of(claim), "labeller": claim.get("labeller"),
+                "id": cid,
+                "doc_id": doc_id,
+                "text": claim.get("text", ""),
+                "start": claim["start"],
+                "end": claim["end"],
+                "checkworthy": cw,
+                "score": _score(claim),
+                "source_ids": linked,
+                "entity_ids": [
+                    f"{doc_id}:{e['id']}"
+                    for e in entities_in_order
+                    if claim["start"] <= e["start"] and e["end"] <= claim["end"]
+                ],
+                "evidence": evidence_of(claim),
+                "labeller": claim.get("labeller"),
             }
             if self.gold:
                 best = _best_match(extent, [(p["start"], p["end"]) for p in pre_claims])
                 pre = pre_claims[best] if best is not None else None
-                row |= {"prelabel_id": f"{doc_id}:{pre['id']}" if pre else None,
-                        "prelabel_checkworthy": checkworthy_of(pre, self.checkworthy_threshold) if pre else -1,
-                        "prelabel_score": _score(pre) if pre else None}
+                row |= {
+                    "prelabel_id": f"{doc_id}:{pre['id']}" if pre else None,
+                    "prelabel_checkworthy": checkworthy_of(pre, self.checkworthy_threshold) if pre else -1,
+                    "prelabel_score": _score(pre) if pre else None,
+                }
             claim_rows.append(row)
         if self.gold:
             key = lambda s: (s["start"], s["end"], "CLAIM")  # noqa: E731
@@ -640,8 +786,9 @@ class RowBuilder:
             pred_cw = [key(s) for s in pre_claims if checkworthy_of(s, self.checkworthy_threshold) == yes]
             gold_cw = [key(s) for s in claims if checkworthy_of(s, self.checkworthy_threshold) == yes]
             pairs = match_one_to_one(pred_cw, gold_cw, PRELABEL_MATCH_JACCARD)
-            st.prelabel_quality.setdefault("claims CHECKWORTHY", PRCounter()).add(len(pairs), len(pred_cw),
-                                                                                  len(gold_cw))
+            st.prelabel_quality.setdefault("claims CHECKWORTHY", PRCounter()).add(
+                len(pairs), len(pred_cw), len(gold_cw)
+            )
 
         pre_groups = attributions(pre_spans, pre_relations) if self.gold else []
         pre_extents = [_content_extent(g) for g in pre_groups]
@@ -653,9 +800,14 @@ class RowBuilder:
             correspondent = is_correspondent(group)
             st.correspondent += correspondent
             row = {
-                "id": gid, "doc_id": doc_id, "source": _fragments(group["source"], doc_id),
-                "cue": _fragments(group["cue"], doc_id), "content": _fragments(group["content"], doc_id),
-                "source_kind": kind, "correspondent": correspondent, "claim_ids": claims_of_group[gid],
+                "id": gid,
+                "doc_id": doc_id,
+                "source": _fragments(group["source"], doc_id),
+                "cue": _fragments(group["cue"], doc_id),
+                "content": _fragments(group["content"], doc_id),
+                "source_kind": kind,
+                "correspondent": correspondent,
+                "claim_ids": claims_of_group[gid],
                 "labeller": group["content"][0].get("labeller"),
             }
             if self.gold:
@@ -672,8 +824,9 @@ class RowBuilder:
             source_rows.append(row)
         if self.gold:
             for role in ("SOURCE", "CUE", "CONTENT"):
-                pred = [(s["start"], s["end"], role) for s in pre_spans
-                        if s["layer"] == "sources" and s["label"] == role]
+                pred = [
+                    (s["start"], s["end"], role) for s in pre_spans if s["layer"] == "sources" and s["label"] == role
+                ]
                 gold = [(s["start"], s["end"], role) for s in spans if s["layer"] == "sources" and s["label"] == role]
                 pairs = match_one_to_one(pred, gold, PRELABEL_MATCH_JACCARD)
                 st.prelabel_quality.setdefault(f"sources {role}", PRCounter()).add(len(pairs), len(pred), len(gold))
@@ -727,8 +880,15 @@ class ConfigWriter:
     ``batch_bytes`` of text; a shard is closed after ``shard_bytes`` (uncompressed) and the next one opened.
     """
 
-    def __init__(self, root: Path, config: str, features: Features, batch_rows: int = 1000,
-                 batch_bytes: int = 64 << 20, shard_bytes: int = 256 << 20):
+    def __init__(
+        self,
+        root: Path,
+        config: str,
+        features: Features,
+        batch_rows: int = 1000,
+        batch_bytes: int = 64 << 20,
+        shard_bytes: int = 256 << 20,
+    ):
         self.root, self.config = root, config
         self.schema = features.arrow_schema  # carries the `datasets` features (ClassLabel) in its metadata
         self.batch_rows, self.batch_bytes, self.shard_bytes = batch_rows, batch_bytes, shard_bytes

@@ -70,8 +70,15 @@ def _hub_error(action: str, repo_id: str, exc: Exception) -> CorpusError:
     return CorpusError(f"{action} {repo_id} failed: {type(exc).__name__}{': ' + detail if detail else ''}")
 
 
-def push_folder(folder: str | Path, repo_id: str, *, private: bool = False, commit_message: str | None = None,
-                api: HubClient | None = None, token: str | None = None) -> dict:
+def push_folder(
+    folder: str | Path,
+    repo_id: str,
+    *,
+    private: bool = False,
+    commit_message: str | None = None,
+    api: HubClient | None = None,
+    token: str | None = None,
+) -> dict:
     """Upload ``folder`` (built by :func:`corpus.publish.build_dataset`) to the dataset repo ``repo_id``."""
     from corpus.jsonl import atomic_writer
     from corpus.publish.card import merge_card
@@ -105,7 +112,9 @@ def push_folder(folder: str | Path, repo_id: str, *, private: bool = False, comm
 
     try:
         info = api.upload_folder(
-            repo_id=repo_id, folder_path=str(folder), repo_type="dataset",
+            repo_id=repo_id,
+            folder_path=str(folder),
+            repo_type="dataset",
             commit_message=commit_message or f"corpus publish to {repo_id}",
             delete_patterns=[f"{config}/*.parquet" for config in CONFIGS],
         )

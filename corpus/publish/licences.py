@@ -218,6 +218,9 @@ def gate_message(mix: dict) -> str | None:
         examples = mix.get("examples", {}).get(status, [])
         shown = ", ".join(f"{doc_id} ({raw!r})" for doc_id, raw in examples[:2])
         parts.append(f"{n} {status.replace('_', '-')} (e.g. {shown})")
-    return ("refusing to push: article licences not cleared for redistribution: " + "; ".join(parts)
-            + ". Fix the articles' `licence`, leave them out, or pass --allow-unknown-licence after checking "
-            "their terms yourself")
+    return (
+        "refusing to push: article licences not cleared for redistribution: "
+        + "; ".join(parts)
+        + ". Fix the articles' `licence`, leave them out, or pass --allow-unknown-licence after checking "
+        "their terms yourself"
+    )
