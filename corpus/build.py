@@ -98,19 +98,23 @@ def run_build(
         from corpus.engines import require_datatrove
 
         require_datatrove()
-    if out.exists() and not out.is_dir():
-        raise CorpusError(f"output folder {out} is a file")
     _check_output_dir(out, allow_outside, inputs)
 
     config = ProcessorConfig(backends=tuple(sorted({**DEFAULT_BACKENDS, **(backends or {})}.items())))
     processor = DocumentProcessor(config)  # fails early, with a clear message, on an unknown backend
-    settings = {"processing": config.describe(), "versions": processor.versions(), "unit": unit,
-                "formats": list(formats), "dataset": dataset, "validate": validate,
-                "drop_near_duplicates": drop_near_duplicates, "near_duplicate_threshold": near_duplicate_threshold}
+    settings = {
+        "processing": config.describe(),
+        "versions": processor.versions(),
+        "unit": unit,
+        "formats": list(formats),
+        "dataset": dataset,
+        "validate": validate,
+        "drop_near_duplicates": drop_near_duplicates,
+        "near_duplicate_threshold": near_duplicate_threshold,
+    }
     # Shards depend on the processing settings and labeller versions only (a new task unit reuses them all);
     # the build as a whole depends on every setting.
-    shard_key = cache_mod.config_fingerprint({"processing": settings["processing"],
-                                              "versions": settings["versions"]})
+    shard_key = cache_mod.config_fingerprint({"processing": settings["processing"], "versions": settings["versions"]})
     config_key = cache_mod.config_fingerprint(settings)
 
     out.mkdir(parents=True, exist_ok=True)
@@ -125,8 +129,7 @@ def run_build(
         build_key = cache_mod.digest(config_key, inputs_key)
 
         manifest = cache_mod.read_manifest(out)
-        if (not force and manifest and manifest.get("build") == build_key
-                and cache_mod.outputs_intact(out, manifest)):
+        if not force and manifest and manifest.get("build") == build_key and cache_mod.outputs_intact(out, manifest):
             return _up_to_date(out, manifest, report, started)
 
         staging = cache_mod.new_staging(out)
@@ -135,9 +138,29 @@ def run_build(
             # for the whole build would pin memory pages the shards' short-lived objects share (peak RSS grew
             # with the number of near duplicates).
             with quiet_gc(), RecordFile() as problems:
-                result = _build_into(staging, out, inputs, report, processor, config, shard_key, unit, formats,
-                                     workers, engine, resume, dataset, progress, drop_near_duplicates,
-                                     near_duplicate_threshold, estimate, build_key, settings, validate, problems)
+                result = _build_into(
+                    staging,
+                    out,
+                    inputs,
+                    report,
+                    processor,
+                    config,
+                    shard_key,
+                    unit,
+                    formats,
+                    workers,
+                    engine,
+                    resume,
+                    dataset,
+                    progress,
+                    drop_near_duplicates,
+                    near_duplicate_threshold,
+                    estimate,
+                    build_key,
+                    settings,
+                    validate,
+                    problems,
+                )
         finally:
             if staging.exists() and not (out / cache_mod.CACHE_DIR / cache_mod.JOURNAL).exists():
                 shutil.rmtree(staging, ignore_errors=True)  # failed or empty build: old outputs stay as they were
@@ -146,30 +169,49 @@ def run_build(
 
 
 def _check_output_dir(out: Path, allow_outside: bool, inputs: list[Path]) -> None:
-    """The project's output-folder policy: not outside the working folder unless allowed, not inside an input."""
-    from corpus.safety import check_output_dir
+    """The project's output-path rule: not outside the working folder unless allowed, not inside an input, a
+    writable folder (not a file, not below one)."""
+    from corpus.safety import check_output_path
 
-    check_output_dir(out, allow_outside=allow_outside, inputs=inputs)
+    check_output_path(out, "dir", allow_outside=allow_outside, inputs=inputs)
 
 
 def _up_to_date(out: Path, manifest: dict, report: Callable[[InputProblem], None], started: float) -> BuildResult:
     for problem in manifest.get("problems", []):
         report(InputProblem(**problem))
-    result = BuildResult(Stats.from_dict(manifest.get("stats", {})), up_to_date=True,
-                         shards=len(manifest.get("shards", [])))
+    result = BuildResult(
+        Stats.from_dict(manifest.get("stats", {})), up_to_date=True, shards=len(manifest.get("shards", []))
+    )
     result.outputs = [str(out / e) for e in manifest.get("entries", [])]
     result.invalid = manifest.get("invalid", 0)
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _build_into(staging: Path, out: Path, inputs: list[Path], report: Callable[[InputProblem], None],
-                processor: DocumentProcessor, config: ProcessorConfig, shard_key: str, unit: str,
-                formats: tuple[str, ...], workers: int, engine: str, resume: bool, dataset: bool,
-                progress: bool, drop_near: bool, near_threshold: float | None, estimate: int, build_key: str,
-                settings: dict, validate: bool, problems: RecordFile) -> BuildResult:
+def _build_into(
+    staging: Path,
+    out: Path,
+    inputs: list[Path],
+    report: Callable[[InputProblem], None],
+    processor: DocumentProcessor,
+    config: ProcessorConfig,
+    shard_key: str,
+    unit: str,
+    formats: tuple[str, ...],
+    workers: int,
+    engine: str,
+    resume: bool,
+    dataset: bool,
+    progress: bool,
+    drop_near: bool,
+    near_threshold: float | None,
+    estimate: int,
+    build_key: str,
+    settings: dict,
+    validate: bool,
+    problems: RecordFile,
+) -> BuildResult:
     from corpus.ingest import read_documents
-
 
     def relay(problem: InputProblem) -> None:
         """Name final paths, not staging ones, and keep problems for the manifest (replayed on no-op reruns)."""
@@ -282,9 +324,15 @@ def _build_into(staging: Path, out: Path, inputs: list[Path], report: Callable[[
         result.outputs.append(str(out / "dataset"))
         lap("dataset")
 
-    manifest = {"build": build_key, "settings": settings, "entries": entries, "stats": stats.to_dict(),
-                "invalid": result.invalid, "shards": keys,
-                "problems": [orjson.loads(problems[i]) for i in range(len(problems))]}
+    manifest = {
+        "build": build_key,
+        "settings": settings,
+        "entries": entries,
+        "stats": stats.to_dict(),
+        "invalid": result.invalid,
+        "shards": keys,
+        "problems": [orjson.loads(problems[i]) for i in range(len(problems))],
+    }
     result.rewritten = cache_mod.commit(out, staging, entries, manifest)
     shard_cache.prune(set(keys))
     shutil.rmtree(out / cache_mod.CACHE_DIR / "datatrove", ignore_errors=True)
@@ -354,8 +402,7 @@ def _finish_tasks(task_writers: _TaskFiles) -> list[tuple[list[str], list[dict]]
     return task_writers.close()
 
 
-def _report_outcomes(outcomes: list[tuple[list[str], list[dict]]], report: Callable[[InputProblem], None]
-                     ) -> list[str]:
+def _report_outcomes(outcomes: list[tuple[list[str], list[dict]]], report: Callable[[InputProblem], None]) -> list[str]:
     written: list[str] = []
     for paths, problems in outcomes:
         written.extend(paths)

@@ -135,8 +135,12 @@ class ShardCache:
         data_path, meta_path = self._paths(key)
         with atomic_writer(data_path, durable=False) as fh:
             fh.write(data)
-        with atomic_writer(meta_path, durable=False) as fh:  # last: its presence marks the shard complete
-            fh.write(orjson.dumps({**info, "bytes": len(data), "xxh3": _checksum(data)}))
+        try:
+            with atomic_writer(meta_path, durable=False) as fh:  # last: its presence marks the shard complete
+                fh.write(orjson.dumps({**info, "bytes": len(data), "xxh3": _checksum(data)}))
+        except BaseException:
+            data_path.unlink(missing_ok=True)  # no info, no use: do not leave the data behind (a full disk)
+            raise
 
     def prune(self, keep: set[str]) -> int:
         """Delete shards not in ``keep`` (the cache holds the last build's shards, so it stays bounded)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 
 
@@ -43,3 +44,27 @@ EXIT_CODES_HELP = (
     "2 usage or fatal error; 3 outputs written but some inputs skipped or items rejected; "
     "70 internal error (rerun with CORPUS_DEBUG=1 for the traceback)."
 )
+
+# OSErrors the environment causes while writing: reported as one line naming the file, never a traceback.
+_OS_PROBLEMS = {
+    errno.ENOSPC: "no space left on device",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EROFS: "read-only file system",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+}
+WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG})
+
+
+def describe_os_error(exc: OSError) -> str:
+    """One line for an OSError: what went wrong and on which file (``no space left on device while writing X``)."""
+    code = exc.errno
+    if code is None and "no space left on device" in str(exc).lower():  # pyarrow's IOError carries no errno
+        code = errno.ENOSPC
+    what = _OS_PROBLEMS.get(code) if code is not None else None
+    what = what or (exc.strerror or str(exc) or type(exc).__name__).rstrip(".").lower()
+    path = exc.filename
+    if path is None:
+        return what
+    where = f"{path} -> {exc.filename2}" if exc.filename2 else f"{path}"
+    return f"{what} while writing {where}" if code in WRITE_ERRNOS else f"{what}: {where}"

@@ -11,7 +11,7 @@ from typing import IO, Any
 
 import orjson
 
-from corpus.errors import InputProblem
+from corpus.errors import WRITE_ERRNOS, InputProblem
 
 
 def dumps(obj: Any) -> bytes:
@@ -23,9 +23,7 @@ def loads(data: bytes | str) -> Any:
     return orjson.loads(data)
 
 
-def read_jsonl(
-    path: str | Path, on_problem: Callable[[InputProblem], None] | None = None
-) -> Iterator[tuple[int, Any]]:
+def read_jsonl(path: str | Path, on_problem: Callable[[InputProblem], None] | None = None) -> Iterator[tuple[int, Any]]:
     """Yield ``(line_number, object)`` for each JSON line; report malformed lines and keep going.
 
     Without ``on_problem`` a malformed line raises :class:`corpus.errors.InputError`.
@@ -54,7 +52,11 @@ def atomic_writer(path: str | Path, mode: str = "wb", durable: bool = True) -> I
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        exc.filename = str(path)  # name the output, not the random temporary name
+        raise
     try:
         with os.fdopen(fd, mode) as fh:
             yield fh
@@ -63,10 +65,18 @@ def atomic_writer(path: str | Path, mode: str = "wb", durable: bool = True) -> I
                 os.fsync(fh.fileno())
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; published files should be readable
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        name_failed_write(exc, path)
         raise
+
+
+def name_failed_write(exc: BaseException, path: str | Path) -> None:
+    """Give a write error without a file name (``fh.write`` on a full disk) the path being written, so the
+    one-line message says which output failed."""
+    if isinstance(exc, OSError) and exc.filename is None and exc.errno in WRITE_ERRNOS:
+        exc.filename = str(path)
 
 
 def _umask() -> int:

@@ -7,6 +7,7 @@ may climb out of the folder it is written into.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
@@ -22,6 +23,7 @@ def check_output_dir(
     allow_outside: bool = False,
     root: str | Path | None = None,
     inputs: Iterable[str | Path] = (),
+    what: str = "output folder",
 ) -> Path:
     """Resolve an output folder, refusing one outside ``root`` (default: the working folder) unless
     ``allow_outside``, and always refusing one inside an input folder (the next run would read the outputs as
@@ -32,13 +34,16 @@ def check_output_dir(
     if out == Path(out.anchor):
         raise CorpusError(f"refusing to write outputs to the filesystem root {out}")
     if not allow_outside and not _inside(out, root):
-        raise CorpusError(f"output folder {out} is outside the project folder {root}; pass --allow-outside "
-                          "to write there anyway")
+        raise CorpusError(
+            f"{what} {out} is outside the project folder {root}; pass --allow-outside to write there anyway"
+        )
     for raw in inputs:
         source = Path(raw).expanduser().resolve()
         if source.is_dir() and _inside(out, source):
-            raise CorpusError(f"output folder {out} is inside the input folder {source}: the next run would read "
-                              "its own outputs as articles; choose another --out")
+            raise CorpusError(
+                f"{what} {out} is inside the input folder {source}: the next run would read "
+                "its own outputs as articles; choose another --out"
+            )
     return out
 
 
@@ -57,3 +62,37 @@ def safe_member_path(folder: str | Path, name: str) -> Path:
     if not _inside(target, base) or target == base:
         raise CorpusError(f"unsafe name {name!r}: resolves to {target}, outside {base}")
     return target
+
+
+def _nearest_existing(path: Path) -> Path:
+    for candidate in (path, *path.parents):
+        if candidate.exists() or candidate.is_symlink():
+            return candidate
+    return Path(path.anchor)
+
+
+def check_output_path(
+    path: str | Path,
+    kind: str = "dir",
+    allow_outside: bool = False,
+    root: str | Path | None = None,
+    inputs: Iterable[str | Path] = (),
+) -> Path:
+    """The rule of :func:`check_output_dir` for any output (``kind`` ``"dir"`` or ``"file"``), plus what would
+    only fail half-way through a run: a file where a folder is expected (or the reverse), a path below an
+    existing file, a folder that cannot be written. Returns the resolved path; raises :class:`CorpusError`.
+    """
+    if kind not in ("dir", "file"):
+        raise ValueError(f"kind must be 'dir' or 'file', not {kind!r}")
+    what = "output folder" if kind == "dir" else "output file"
+    out = check_output_dir(path, allow_outside=allow_outside, root=root, inputs=inputs, what=what)
+    if kind == "dir" and out.exists() and not out.is_dir():
+        raise CorpusError(f"output folder {out} is an existing file; choose a folder")
+    if kind == "file" and out.is_dir():
+        raise CorpusError(f"output file {out} is an existing folder; name a file")
+    existing = _nearest_existing(out if kind == "dir" else out.parent)
+    if not existing.is_dir():
+        raise CorpusError(f"cannot write {out}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise CorpusError(f"cannot write {out}: folder {existing} is not writable")
+    return out

@@ -2,7 +2,8 @@
 
 Each command group lives in its own module under ``corpus/cli/`` and registers itself on :data:`app`.
 Commands only parse arguments, call the library and render results; errors meant for people
-(:class:`corpus.errors.CorpusError`) are printed as one line, never as a traceback.
+(:class:`corpus.errors.CorpusError`, a full disk) are printed as one line, never as a traceback, with the exit
+codes of :mod:`corpus.errors` (``EXIT_*``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ COMMAND_MODULES = (
     "corpus.cli.annotations",  # annotations ingest / merge / agreement
     "corpus.cli.preview",  # preview
     "corpus.cli.doctor",  # doctor
+    "corpus.cli.train",  # train
 )
 
 for _module in COMMAND_MODULES:
@@ -33,13 +35,15 @@ for _module in COMMAND_MODULES:
 
 
 def main() -> None:
-    from corpus.errors import CorpusError
+    # Errors inside a command become one line and an exit code in `CorpusGroup.invoke` (corpus.cli.common);
+    # this catches what is raised outside any command.
+    from corpus.errors import EXIT_USAGE, CorpusError
 
     try:
         app()
     except CorpusError as exc:
         console_err.print(f"[bold red]error:[/] {exc}", highlight=False)
-        sys.exit(2)
+        sys.exit(EXIT_USAGE)
     except KeyboardInterrupt:
         console_err.print("[yellow]interrupted[/]: outputs already written are complete; others were not touched")
         sys.exit(130)

@@ -8,20 +8,36 @@ from typing import Annotated
 
 import typer
 
-from corpus.cli.common import app, console, console_err, make_reporter, track
+from corpus.cli.common import (
+    WRITES,
+    AllowOutsideOpt,
+    app,
+    console,
+    console_err,
+    finish,
+    make_reporter,
+    output_path,
+    track,
+)
+from corpus.errors import EXIT_FAILED
 from corpus.jsonl import write_jsonl
 from corpus.pipeline import Stats, drop_exact_duplicates, read_document_records
 from corpus.prelabel import parse_backends
 
 BackendOpt = Annotated[
     list[str] | None,
-    typer.Option("--backend", "-b", help="Labeller per layer: NAME (entities) or LAYER=NAME, e.g. "
-                 "'spacy:en_core_web_sm' or 'sources=rules'. Repeatable. See `corpus doctor` for what is installed."),
+    typer.Option(
+        "--backend",
+        "-b",
+        help="Labeller per layer: NAME (entities) or LAYER=NAME, e.g. "
+        "'spacy:en_core_web_sm' or 'sources=rules'. Repeatable. See `corpus doctor` for what is installed.",
+    ),
 ]
 
 
-def _summary(stats: Stats, reporter, seconds: float, outputs: list[str], note: str = "",
-             quiet: bool = False, rate: bool = True) -> None:
+def _summary(
+    stats: Stats, reporter, seconds: float, outputs: list[str], note: str = "", quiet: bool = False, rate: bool = True
+) -> None:
     """One line: documents, spans per layer, problems, time and throughput; then the outputs (unless quiet)."""
     spans = ", ".join(f"{n:,} {layer}" for layer, n in stats.spans.items())
     mb = stats.characters / 1e6
@@ -33,53 +49,102 @@ def _summary(stats: Stats, reporter, seconds: float, outputs: list[str], note: s
     console_err.print(
         f"[bold green]done[/]: {stats.documents:,} documents ({stats.characters:,} chars); spans: {spans}; "
         f"{stats.relations:,} relations{skipped}{failed}; {reporter.errors} errors, {reporter.warnings} warnings; "
-        f"{seconds:.1f}s{rate}{note}", highlight=False, soft_wrap=True)
+        f"{seconds:.1f}s{rate}{note}",
+        highlight=False,
+        soft_wrap=True,
+    )
     if not quiet:
         for out in outputs:
             console_err.print(f"  wrote {out}", highlight=False)
 
 
-@app.command()
+@app.command(**WRITES)
 def build(
     inputs: Annotated[list[Path] | None, typer.Argument(help="Files or folders of articles (default: seeds/).")] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("data"),
     backend: BackendOpt = None,
     unit: Annotated[str, typer.Option(help="Task unit: paragraph, sentence or document.")] = "paragraph",
-    formats: Annotated[list[str] | None, typer.Option("--format", "-f", help="Task formats to write "
-                       "(prodigy, labelstudio, doccano). Repeatable; default: all.")] = None,
-    workers: Annotated[int, typer.Option("--workers", "-w", help="Worker processes for segmentation and "
-                       "pre-labelling (output is identical for any number).", min=1)] = 1,
-    engine: Annotated[str, typer.Option(help="Execution engine: 'local' (this machine's processes) or "
-                      "'datatrove' (HF datatrove steps; needs the 'datatrove' extra).")] = "local",
-    resume: Annotated[bool, typer.Option(help="Continue an interrupted build: reuse shards already processed "
-                      "(cached in OUT/.cache).")] = False,
+    formats: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--format", "-f", help="Task formats to write (prodigy, labelstudio, doccano). Repeatable; default: all."
+        ),
+    ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            "-w",
+            help="Worker processes for segmentation and pre-labelling (output is identical for any number).",
+            min=1,
+        ),
+    ] = 1,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="Execution engine: 'local' (this machine's processes) or "
+            "'datatrove' (HF datatrove steps; needs the 'datatrove' extra)."
+        ),
+    ] = "local",
+    resume: Annotated[
+        bool, typer.Option(help="Continue an interrupted build: reuse shards already processed (cached in OUT/.cache).")
+    ] = False,
     force: Annotated[bool, typer.Option(help="Rebuild even when inputs, settings and code are unchanged.")] = False,
-    drop_near_duplicates: Annotated[bool, typer.Option("--drop-near-duplicates", help="Skip near-duplicate "
-                                    "articles (MinHash) instead of only reporting them.")] = False,
-    near_duplicate_threshold: Annotated[float | None, typer.Option(help="Jaccard similarity from which two "
-                                        "articles count as near duplicates (default: the detector's).",
-                                        min=0.0, max=1.0)] = None,
+    drop_near_duplicates: Annotated[
+        bool,
+        typer.Option(
+            "--drop-near-duplicates", help="Skip near-duplicate articles (MinHash) instead of only reporting them."
+        ),
+    ] = False,
+    near_duplicate_threshold: Annotated[
+        float | None,
+        typer.Option(
+            help="Jaccard similarity from which two articles count as near duplicates (default: the detector's).",
+            min=0.0,
+            max=1.0,
+        ),
+    ] = None,
     no_dataset: Annotated[bool, typer.Option("--no-dataset", help="Skip the Hugging Face dataset.")] = False,
-    no_validate: Annotated[bool, typer.Option("--no-validate", help="Skip checking the outputs against the "
-                           "schemas (run `corpus validate` later).")] = False,
-    allow_outside: Annotated[bool, typer.Option("--allow-outside", help="Allow an output folder outside the "
-                             "current folder.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or list of outputs; problems "
-                     "and the summary line are still printed.")] = False,
+    no_validate: Annotated[
+        bool,
+        typer.Option(
+            "--no-validate", help="Skip checking the outputs against the schemas (run `corpus validate` later)."
+        ),
+    ] = False,
+    allow_outside: AllowOutsideOpt = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet", "-q", help="No progress bar or list of outputs; problems and the summary line are still printed."
+        ),
+    ] = False,
 ) -> None:
     """Run every stage: ingest -> segment -> pre-label -> tasks -> validate -> dataset, into OUT.
 
     The outputs are replaced as one unit only when the whole build succeeded; a rerun with unchanged
-    inputs, settings and code rewrites nothing.
+    inputs, settings and code rewrites nothing. Articles that cannot be used are reported and skipped; the
+    others are built (exit code 3). Duplicates are reported, not errors.
     """
     from corpus.build import run_build
 
+    output_path(out, "dir", allow_outside, inputs or [Path("seeds")])
     reporter = make_reporter(quiet=False)
     result = run_build(
-        inputs or [Path("seeds")], out, backends=parse_backends(backend or []), unit=unit,
-        formats=formats or None, workers=workers, engine=engine, resume=resume,
-        dataset=not no_dataset, report=reporter, progress=not quiet, drop_near_duplicates=drop_near_duplicates,
-        near_duplicate_threshold=near_duplicate_threshold, force=force, allow_outside=allow_outside,
+        inputs or [Path("seeds")],
+        out,
+        backends=parse_backends(backend or []),
+        unit=unit,
+        formats=formats or None,
+        workers=workers,
+        engine=engine,
+        resume=resume,
+        dataset=not no_dataset,
+        report=reporter,
+        progress=not quiet,
+        drop_near_duplicates=drop_near_duplicates,
+        near_duplicate_threshold=near_duplicate_threshold,
+        force=force,
+        allow_outside=allow_outside,
         validate=not no_validate,
     )
     if result.up_to_date:
@@ -88,35 +153,53 @@ def build(
         note = f" ({result.cached_shards} of {result.shards} shards reused from {out / '.cache'})"
     else:
         note = ""
-    _summary(result.stats, reporter, result.seconds, result.outputs, note, quiet=quiet or result.up_to_date,
-             rate=not result.up_to_date)
+    _summary(
+        result.stats,
+        reporter,
+        result.seconds,
+        result.outputs,
+        note,
+        quiet=quiet or result.up_to_date,
+        rate=not result.up_to_date,
+    )
     if result.invalid:
         console_err.print(f"[bold red]validation failed[/]: {result.invalid} problems (see above)")
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
     if result.stats.documents == 0:
         console_err.print("[bold red]error:[/] no article could be read; nothing was written")
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
+    finish(reporter, "articles")
 
 
-@app.command()
+@app.command(**WRITES)
 def ingest(
     inputs: Annotated[list[Path], typer.Argument(help="Files (.txt .md .jsonl .html) or folders.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Documents JSONL to write.")] = Path("data/ingested.jsonl"),
     keep_boilerplate: Annotated[bool, typer.Option(help="Do not strip page boilerplate lines.")] = False,
     max_chars: Annotated[int, typer.Option(help="Largest article accepted, in characters.")] = 20_000_000,
-    drop_near_duplicates: Annotated[bool, typer.Option("--drop-near-duplicates", help="Skip near-duplicate "
-                                    "articles (MinHash) instead of only reporting them.")] = False,
+    drop_near_duplicates: Annotated[
+        bool,
+        typer.Option(
+            "--drop-near-duplicates", help="Skip near-duplicate articles (MinHash) instead of only reporting them."
+        ),
+    ] = False,
+    allow_outside: AllowOutsideOpt = False,
 ) -> None:
-    """Read articles, normalise text, strip page boilerplate, report duplicates; write document records."""
+    """Read articles, normalise text, strip page boilerplate, report duplicates; write document records.
+
+    Articles that cannot be used are reported and skipped; the others are written (exit code 3).
+    Duplicates are reported, not errors.
+    """
     from corpus.ingest import read_documents
     from corpus.pipeline import flag_near_duplicates_stage
 
+    output_path(out, "file", allow_outside, inputs)
     reporter = make_reporter()
     stats = Stats()
     started = time.perf_counter()
     docs = drop_exact_duplicates(
-        read_documents(inputs, reporter, strip_boilerplate=not keep_boilerplate, max_chars=max_chars),
-        reporter, stats)
+        read_documents(inputs, reporter, strip_boilerplate=not keep_boilerplate, max_chars=max_chars), reporter, stats
+    )
     docs = flag_near_duplicates_stage(docs, reporter, drop=drop_near_duplicates, stats=stats)
 
     def counted():
@@ -128,11 +211,13 @@ def ingest(
     _summary(stats, reporter, time.perf_counter() - started, [str(out)] if written else [])
     if not written:
         console_err.print("[bold red]error:[/] no article could be read; nothing was written")
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
+    finish(reporter, "articles")
 
 
-WorkersOpt = Annotated[int, typer.Option("--workers", "-w", help="Worker processes (output identical for any "
-                                                                   "number).", min=1)]
+WorkersOpt = Annotated[
+    int, typer.Option("--workers", "-w", help="Worker processes (output identical for any number).", min=1)
+]
 
 
 def _write_processed(out: Path, docs, config, workers: int, reporter, stats: Stats, what: str) -> None:
@@ -145,17 +230,19 @@ def _write_processed(out: Path, docs, config, workers: int, reporter, stats: Sta
             fh.write(chunk)
 
 
-@app.command()
+@app.command(**WRITES)
 def segment(
     documents: Annotated[Path, typer.Argument(help="Documents JSONL (from `corpus ingest`).")],
     out: Annotated[Path, typer.Option("--out", "-o")] = Path("data/segmented.jsonl"),
     train: Annotated[bool, typer.Option(help="Also train Punkt on these documents' text.")] = False,
     workers: WorkersOpt = 1,
+    allow_outside: AllowOutsideOpt = False,
 ) -> None:
     """Split documents into paragraphs, sentences (Punkt, project parameters) and tokens."""
     from corpus.pipeline import ProcessorConfig
     from corpus.segment.core import Segmenter
 
+    output_path(out, "file", allow_outside)
     reporter = make_reporter()
     seg = None
     if train:
@@ -165,15 +252,17 @@ def segment(
     config = ProcessorConfig(segment=True, prelabel=False, segmenter=seg)
     _write_processed(out, read_document_records(documents, reporter), config, workers, reporter, stats, "segment")
     _summary(stats, reporter, time.perf_counter() - started, [str(out)])
+    finish(reporter, "document records")
 
 
-@app.command()
+@app.command(**WRITES)
 def prelabel(
     documents: Annotated[Path, typer.Argument(help="Segmented documents JSONL (from `corpus segment`).")],
     out: Annotated[Path, typer.Option("--out", "-o")] = Path("data/documents.jsonl"),
     backend: BackendOpt = None,
     layer: Annotated[list[str] | None, typer.Option(help="Only these layers (entities, sources, claims).")] = None,
     workers: WorkersOpt = 1,
+    allow_outside: AllowOutsideOpt = False,
 ) -> None:
     """Add pre-labels (entities, sources, claims) to segmented documents."""
     from corpus.document import LAYERS
@@ -183,15 +272,19 @@ def prelabel(
     unknown = [name for name in layer or () if name not in LAYERS]
     if unknown:
         raise CorpusError(f"unknown layer(s) {', '.join(unknown)} (layers: {', '.join(LAYERS)})")
+    output_path(out, "file", allow_outside)
     reporter = make_reporter()
     stats = Stats()
     started = time.perf_counter()
-    config = ProcessorConfig(segment=False, prelabel=True,
-                             backends=tuple(sorted(parse_backends(backend or []).items())),
-                             layers=tuple(layer or LAYERS))
-    _write_processed(out, read_document_records(documents, reporter), config, workers, reporter, stats,
-                     "pre-label")
+    config = ProcessorConfig(
+        segment=False,
+        prelabel=True,
+        backends=tuple(sorted(parse_backends(backend or []).items())),
+        layers=tuple(layer or LAYERS),
+    )
+    _write_processed(out, read_document_records(documents, reporter), config, workers, reporter, stats, "pre-label")
     _summary(stats, reporter, time.perf_counter() - started, [str(out)])
+    finish(reporter, "document records")
 
 
 @app.command()
