@@ -156,6 +156,8 @@ def _comparable(fmt: str, paths: list[Path]) -> dict[str, object]:
                         if r["type"] == "relation":
                             r["from_id"], r["to_id"] = regions[r["from_id"]], regions[r["to_id"]]
             out[path.name] = _what(tasks)
+        elif path.suffix == ".json":  # doccano's label files: one JSON list each
+            out[path.name] = json.loads(path.read_text("utf-8"))
         else:
             out[path.name] = _what(_read_lines(path))
     return out

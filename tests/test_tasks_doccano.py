@@ -13,8 +13,8 @@ from corpus.tasks import write_tasks
 
 def export(tmp_path, unit="paragraph", docs=None):
     paths = write_tasks(documents() if docs is None else docs, tmp_path / unit, "doccano", unit)
-    assert [p.name for p in paths] == ["relations.jsonl", "spans.jsonl"]
-    return [[json.loads(line) for line in p.read_text("utf-8").splitlines()] for p in paths]
+    assert [p.name for p in paths] == ["relations.jsonl", "spans.jsonl", "span-types.json", "relation-types.json"]
+    return [[json.loads(line) for line in p.read_text("utf-8").splitlines()] for p in paths[:2]]
 
 
 def utf16_slice(text: str, start: int, end: int) -> str:

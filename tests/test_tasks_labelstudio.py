@@ -24,7 +24,7 @@ def test_tasks_carry_unit_text_and_where_it_came_from(tmp_path):
     docs = {d["id"]: d for d in documents()}
     for task in tasks:
         data = task["data"]
-        assert set(data) == {"text", "doc_id", "unit", "unit_index", "offset"}
+        assert set(data) == {"text", "doc_id", "unit", "unit_index", "offset", "title"}
         doc = docs[data["doc_id"]]
         assert doc["text"][data["offset"]:data["offset"] + len(data["text"])] == data["text"]
         assert data["unit"] == "paragraph"

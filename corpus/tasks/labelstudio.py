@@ -2,7 +2,7 @@
 
 One task per unit::
 
-    {"data": {"text", "doc_id", "unit", "unit_index", "offset"},
+    {"data": {"text", "doc_id", "unit", "unit_index", "offset", "title"},
      "predictions": [{"model_version": "entities=rules@1,sources=rules@1", "score": <mean span score>,
                       "result": [...]}]}
 
@@ -17,6 +17,11 @@ One task per unit::
   "from_name": "checkworthy", "to_name": "text", "type": "choices", "value": {"start", "end", "text",
   "choices": [option]}}`` (Label Studio ties a per-region result to its region by sharing the id).
 
+``data.title`` is the article's title (its id when it has none), shown as the task's header (``config.xml``:
+``<Header value="$title"/>``); it stays a JSON string in the task, never goes into the XML, and Label Studio shows
+it as plain text, so no title can change the config or the page. Every label and relation type has its own colour
+(:mod:`corpus.tasks.labelset`).
+
 Units without any pre-label get ``"predictions": []``. Offsets are Python code points relative to the unit text,
 which is what Label Studio (1.x) stores; the document offset is ``data.offset + start``. Region ids are the
 document span ids, so exported annotations that keep a pre-label can be traced back to it.
@@ -28,34 +33,30 @@ from contextlib import ExitStack
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from corpus.document import CHECKWORTHY_OPTIONS, CLAIM_LABELS, ENTITY_LABELS, RELATION_LABELS, SOURCE_LABELS
+from corpus.document import CHECKWORTHY_OPTIONS, CLAIM_LABELS
 from corpus.errors import CorpusError
 from corpus.jsonl import atomic_writer, dumps
+from corpus.tasks.labelset import RELATION_COLOURS, SPAN_COLOURS
 from corpus.tasks.units import Report, TaskStats, Unit, document_units, model_version
 
 TASKS_FILE, CONFIG_FILE = "tasks.json", "config.xml"
 FROM_NAME, TO_NAME, CHOICES_NAME = "label", "text", "checkworthy"
 
-# Colours: entities in muted tones, the attribution roles and claims in strong ones, so they stand out.
-_ENTITY_COLOURS = ("#8dd3c7", "#bebada", "#80b1d3", "#fdb462", "#b3de69", "#fccde5", "#d9d9d9", "#bc80bd",
-                   "#ccebc5", "#ffed6f")
-_STRONG_COLOURS = {"SOURCE": "#e41a1c", "CUE": "#ff7f00", "CONTENT": "#377eb8", "CLAIM": "#4daf4a"}
 _CHOICE_HINTS = {"CHECKWORTHY": "Check-worthy: a factual claim worth verifying",
                  "NOT_CHECKWORTHY": "Not check-worthy: opinion, prediction, trivial or unverifiable"}
 
 
 def label_config() -> str:
     """The labeling config matching :func:`unit_task`: one ``Labels`` for every layer, relations, choices."""
-    labels = [f'    <Label value="{label}" background="{_ENTITY_COLOURS[i % len(_ENTITY_COLOURS)]}"/>'
-              for i, label in enumerate(ENTITY_LABELS)]
-    labels += [f'    <Label value="{label}" background="{_STRONG_COLOURS[label]}"/>'
-               for label in (*SOURCE_LABELS, *CLAIM_LABELS)]
-    relations = [f'    <Relation value="{label}"/>' for label in RELATION_LABELS]
+    labels = [f"    <Label value={quoteattr(label)} background={quoteattr(colour)}/>"
+              for label, colour in SPAN_COLOURS.items()]
+    relations = [f"    <Relation value={quoteattr(label)} background={quoteattr(colour)}/>"
+                 for label, colour in RELATION_COLOURS.items()]
     choices = [f'    <Choice value="{option}" hint={quoteattr(_CHOICE_HINTS[option])}/>'
                for option in CHECKWORTHY_OPTIONS]
     return "\n".join([
         "<View>",
-        '  <Header value="$doc_id"/>',
+        '  <Header value="$title"/>',
         "  <Relations>", *relations, "  </Relations>",
         f'  <Labels name="{FROM_NAME}" toName="{TO_NAME}">', *labels, "  </Labels>",
         f'  <Text name="{TO_NAME}" value="$text" granularity="word"/>',
@@ -68,12 +69,29 @@ def label_config() -> str:
     ])
 
 
+def task_title(doc: dict) -> str:
+    """The header of a document's tasks: its title, or its id when it has no (non-blank string) title."""
+    title = doc.get("title")
+    return title.strip() if isinstance(title, str) and title.strip() else str(doc["id"])
+
+
 def unit_task(doc: dict, unit: Unit) -> dict:
     """The Label Studio task of one unit, with its pre-labels as one prediction."""
-    task: dict = {"data": {"text": unit.text, **{k: v for k, v in unit.meta.items()}}, "predictions": []}
+    task: dict = {"data": {"text": unit.text, **unit.meta, "title": task_title(doc)}, "predictions": []}
     if not unit.spans:
         return task
-    result: list[dict] = []
+    prediction = {"model_version": model_version(doc, unit)}
+    scores = [s["score"] for s in unit.spans if isinstance(s.get("score"), int | float)]
+    if scores:
+        prediction["score"] = round(sum(scores) / len(scores), 4)
+    prediction["result"] = [*_regions(unit), *_relations(unit), *_choices(unit)]
+    task["predictions"].append(prediction)
+    return task
+
+
+def _regions(unit: Unit) -> list[dict]:
+    """One ``labels`` region per span, its id the document span id."""
+    result = []
     for span in unit.spans:
         region = {"id": span["id"], "from_name": FROM_NAME, "to_name": TO_NAME, "type": "labels",
                   "value": {"start": span["start"], "end": span["end"],
@@ -81,22 +99,25 @@ def unit_task(doc: dict, unit: Unit) -> dict:
         if isinstance(span.get("score"), int | float):
             region["score"] = span["score"]
         result.append(region)
-    for rel in unit.relations:
-        result.append({"from_id": rel["head"], "to_id": rel["child"], "type": "relation", "direction": "right",
-                       "labels": [rel["label"]]})
+    return result
+
+
+def _relations(unit: Unit) -> list[dict]:
+    """One ``relation`` per relation, between the regions of its ends."""
+    return [{"from_id": r["head"], "to_id": r["child"], "type": "relation", "direction": "right",
+             "labels": [r["label"]]} for r in unit.relations]
+
+
+def _choices(unit: Unit) -> list[dict]:
+    """A per-region check-worthiness choice for each claim region whose labeller decided it (its region's id)."""
+    result = []
     for span in unit.spans_of("claims"):
         option = unit.checkworthy[span["id"]]
         if option:
             result.append({"id": span["id"], "from_name": CHOICES_NAME, "to_name": TO_NAME, "type": "choices",
                            "value": {"start": span["start"], "end": span["end"],
                                      "text": unit.text[span["start"]:span["end"]], "choices": [option]}})
-    scores = [s["score"] for s in unit.spans if isinstance(s.get("score"), int | float)]
-    prediction = {"model_version": model_version(doc, unit),
-                  "score": round(sum(scores) / len(scores), 4) if scores else None, "result": result}
-    if prediction["score"] is None:
-        del prediction["score"]
-    task["predictions"].append(prediction)
-    return task
+    return result
 
 
 def render_labelstudio(doc: dict, unit: str, report: Report | None = None, stats: TaskStats | None = None

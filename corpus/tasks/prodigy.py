@@ -11,10 +11,12 @@ Files written to ``out_dir``:
   itself writes), with the full spans under ``head_span``/``child_span``.
 - ``choice.jsonl`` (view ``choice``): one task per CLAIM span asking CHECKWORTHY / NOT_CHECKWORTHY, the claim
   shown as the task's only span, ``accept`` pre-selected from the claim's ``attrs["checkworthy"]`` (empty when
-  the labeller did not decide); ``meta`` adds ``span_id`` and ``score``. Check-worthiness is judged per
-  sentence, so a choice task's unit is always the claim's own sentence (``meta.unit = "sentence"``,
-  ``meta.offset`` = the sentence start, ``unit_index`` = the sentence's index), widened over the following
-  sentences only when the claim itself runs over them -- whatever unit the span views use. (At paragraph or
+  the labeller did not decide), ``config`` = ``{"choice_style": "single"}`` (one answer per claim: Prodigy's
+  choice view would otherwise let both options be ticked); ``meta`` adds ``span_id`` and ``score``.
+  Check-worthiness is judged per sentence, so a choice task's unit is always the claim's own sentence
+  (``meta.unit = "sentence"``, ``meta.offset`` = the sentence start, ``unit_index`` = the sentence's index),
+  widened over the following sentences only when the claim itself runs over them -- whatever unit the span
+  views use. (At paragraph or
   document unit, repeating the whole unit per claim made this file grow with the unit.)
 
 Every task carries ``text`` (the unit's text), ``tokens`` relative to the unit (``ws`` false on its last token),
@@ -48,6 +50,7 @@ FILE_INDEX = {name: i for i, name in enumerate(FILES)}
 VIEWS = {NER_FILE: "ner_manual", SPANS_FILE: "spans_manual", REL_FILE: "relations", CHOICE_FILE: "choice"}
 CHOICE_TEXT = {"CHECKWORTHY": "Check-worthy", "NOT_CHECKWORTHY": "Not check-worthy"}
 OPTIONS = [{"id": option, "text": CHOICE_TEXT[option]} for option in CHECKWORTHY_OPTIONS]
+CHOICE_CONFIG = {"choice_style": "single"}  # per-task Prodigy setting: one option per answer
 
 
 def _non_overlapping(spans: list[dict]) -> tuple[list[dict], list[dict]]:
@@ -147,6 +150,7 @@ def _task(u: Unit, view: str, spans: list[dict], relations: list[dict] | None, m
     if options is not None:
         out["options"] = options
         out["accept"] = accept or []
+        out["config"] = CHOICE_CONFIG
     out["_input_hash"] = input_hash_
     out["_task_hash"] = task_hash(input_hash_, view, spans, relations or (), _OPTION_IDS if options else [])
     out["_view_id"] = view
@@ -233,6 +237,7 @@ def render_prodigy(doc: dict, unit: str, report: Report | None = None, stats: Ta
                 if options is not None:
                     rest["options"] = _OPTIONS_JSON
                     rest["accept"] = accept or []
+                    rest["config"] = CHOICE_CONFIG
                 tail = put(b",%s," % orjson.dumps(rest)[1:-1])
                 rows.extend((file_index, unit_no, *shared[0], *shared[1], *tail, *put(question),
                              task_hash_of(plain_input, question), _VIEW_NUMBER[view]))
