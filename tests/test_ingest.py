@@ -89,14 +89,17 @@ def test_jsonl_metadata_aliases_and_bad_lines(tmp_path):
         json.dumps({"text": "Third article text.", "date": "2024-01-02"}),
     ]
     docs, reporter = _read(tmp_path, "feed.jsonl", "\n".join(lines) + "\n")
-    assert [d["text"] for d in docs] == ["First article text.", "Third article text."]
+    # A wrong-typed metadata field is dropped with a warning; the article is still built.
+    assert [d["text"] for d in docs] == ["First article text.", "Second article text.", "Third article text."]
     assert docs[0]["title"] == "One" and docs[0]["licence"] == "CC0-1.0"
     assert docs[0]["origin"].endswith("feed.jsonl:1")
-    assert docs[1]["published"] == "2024-01-02"
+    assert docs[1]["publisher"] is None
+    assert docs[2]["published"] == "2024-01-02"
     assert [(p.line, p.severity) for p in reporter.problems] == [
-        (2, "error"), (3, "error"), (4, "error"), (5, "error"), (6, "error")]
+        (2, "error"), (3, "error"), (4, "error"), (5, "warning"), (6, "error")]
     assert "field 'text' is missing" in str(reporter.problems[1])
     assert "feed.jsonl:4" in str(reporter.problems[2])
+    assert reporter.problems[3].field == "publisher" and "must be a string, got list" in str(reporter.problems[3])
 
 
 def test_html_extracts_article_and_metadata(tmp_path):

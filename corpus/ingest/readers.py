@@ -1,18 +1,28 @@
-"""Read articles from .txt, .md, .jsonl and .html files (or folders of them) into document records."""
+"""Read articles from .txt, .md, .jsonl and .html files (or folders of them) into document records.
+
+Every problem goes to the caller's reporter as one :class:`~corpus.errors.InputProblem`: ``error`` when an input
+(a file, a JSONL line, a folder) was skipped, ``warning`` when it was used with something dropped or guessed
+(an undecodable byte replaced, a metadata field dropped, an encoding detected).
+"""
 
 from __future__ import annotations
 
+import codecs
+import io
+import os
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
 
 import orjson
 import regex
 
 from corpus.document import META_FIELDS, new_document
 from corpus.errors import InputProblem
+from corpus.ingest.metadata import FIELD_ALIASES, FrontMatterError, metadata_fields, split_front_matter
 from corpus.ingest.normalize import clean_text
+
+__all__ = ["FIELD_ALIASES", "SUPPORTED_SUFFIXES", "decode_bytes", "iter_input_files", "read_documents"]
 
 TEXT_SUFFIXES = {".txt", ".text"}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
@@ -23,38 +33,37 @@ SUPPORTED_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | JSONL_SUFFIXES | HTML_S
 DEFAULT_MAX_ARTICLE_CHARS = 20_000_000
 DEFAULT_MAX_FILES = 1_000_000
 
-# JSONL field names accepted for each metadata field (first present wins).
-FIELD_ALIASES: dict[str, tuple[str, ...]] = {
-    "title": ("title", "headline"),
-    "source_url": ("source_url", "url", "link"),
-    "publisher": ("publisher", "source", "site", "sitename"),
-    "published": ("published", "date", "published_at", "publication_date"),
-    "licence": ("licence", "license", "rights"),
-}
-
+# Longest first: the UTF-32 LE mark starts with the UTF-16 LE one.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
 _WESTERN_PUNCT = set("‘’“”‚„–—…€£¥©®°±·×÷§¶•†‡‰«»¡¿ªº¹²³¼½¾µ¢¤¦¨¬¯´¸\xa0")
-_FRONT_MATTER = regex.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", regex.DOTALL)
 _MD_HEADING = regex.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
 
 Report = Callable[[InputProblem], None]
 
 
+# ------------------------------------------------------------------------------------------------ files
 def iter_input_files(paths: Iterable[str | Path], report: Report, max_files: int = DEFAULT_MAX_FILES) -> Iterator[Path]:
-    """Expand folders (recursively, sorted, hidden files skipped) and keep supported files."""
+    """Expand folders (recursively, in sorted path order, hidden entries and README.md skipped) and keep
+    supported files. Unreadable folders, broken links and symbolic-link loops are reported, never skipped
+    silently."""
     count = 0
     for raw in paths:
-        path = Path(raw)
-        if not path.exists():
-            report(InputProblem(str(path), "no such file or folder"))
-            continue
-        candidates = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for file in candidates:
-            rel_parts = file.relative_to(path).parts if path.is_dir() else ()
-            if any(part.startswith(".") for part in rel_parts) or file.name.lower() == "readme.md" and path.is_dir():
-                continue
+        for file in _expand(Path(raw), report):
             if file.suffix.lower() not in SUPPORTED_SUFFIXES:
-                report(InputProblem(str(file), f"skipped: unsupported file type '{file.suffix or file.name}' "
-                                    f"(supported: {', '.join(sorted(SUPPORTED_SUFFIXES))})", severity="warning"))
+                report(
+                    InputProblem(
+                        str(file),
+                        f"skipped: unsupported file type '{file.suffix or file.name}' "
+                        f"(supported: {', '.join(sorted(SUPPORTED_SUFFIXES))})",
+                        severity="warning",
+                    )
+                )
                 continue
             count += 1
             if count > max_files:
@@ -63,16 +72,110 @@ def iter_input_files(paths: Iterable[str | Path], report: Report, max_files: int
             yield file
 
 
+def _expand(path: Path, report: Report) -> Iterator[Path]:
+    if path.is_dir():
+        yield from _walk(path, report)
+    elif path.is_file():
+        yield path
+    elif path.exists():
+        report(InputProblem(str(path), "not a regular file (a device, socket or pipe); skipped"))
+    elif os.path.islink(path):
+        report(InputProblem(str(path), "broken symbolic link or symbolic-link loop; skipped"))
+    else:
+        report(InputProblem(str(path), "no such file or folder"))
+
+
+def _walk(folder: Path, report: Report) -> Iterator[Path]:
+    """Files under ``folder``, depth first in name order (the order of their sorted paths). Linked folders
+    are followed, each real folder read once: a link back to an enclosing folder is a loop, reported."""
+    try:
+        st = folder.stat()
+    except OSError as exc:
+        report(InputProblem(str(folder), f"cannot read folder ({exc.strerror or exc}); skipped"))
+        return
+    visited = {(st.st_dev, st.st_ino): folder}
+    stack = [_listing(folder, report)]
+    while stack:
+        entry = next(stack[-1], None)
+        if entry is None:
+            stack.pop()
+            continue
+        if entry.name.startswith(".") or entry.name.lower() == "readme.md":
+            continue
+        kind = _entry_kind(entry, report)
+        if kind == "file":
+            yield Path(entry.path)
+        elif kind == "folder" and _first_visit(entry, visited, report):
+            stack.append(_listing(Path(entry.path), report))
+
+
+def _listing(folder: Path, report: Report) -> Iterator[os.DirEntry]:
+    try:
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError as exc:
+        report(
+            InputProblem(str(folder), f"cannot read folder ({exc.strerror or exc}); the articles in it were skipped")
+        )
+        return iter(())
+    return iter(entries)
+
+
+def _entry_kind(entry: os.DirEntry, report: Report) -> str | None:
+    """``"folder"``, ``"file"`` or ``None`` (reported) for a folder entry, following symbolic links."""
+    try:
+        if entry.is_dir():
+            return "folder"
+        if entry.is_file():
+            return "file"
+    except OSError as exc:  # a link to itself (too many levels of symbolic links), a permission error
+        report(InputProblem(entry.path, f"cannot read ({exc.strerror or exc}); skipped"))
+        return None
+    # An article's broken link is a lost input (error); a broken link to anything else only a warning.
+    severity = "error" if Path(entry.name).suffix.lower() in SUPPORTED_SUFFIXES else "warning"
+    if entry.is_symlink():
+        report(InputProblem(entry.path, "broken symbolic link (its target does not exist); skipped", severity=severity))
+    else:
+        report(InputProblem(entry.path, "not a regular file (a device, socket or pipe); skipped", severity=severity))
+    return None
+
+
+def _first_visit(entry: os.DirEntry, visited: dict[tuple[int, int], Path], report: Report) -> bool:
+    path = Path(entry.path)
+    try:
+        st = entry.stat()
+    except OSError as exc:
+        report(InputProblem(str(path), f"cannot read folder ({exc.strerror or exc}); skipped"))
+        return False
+    first = visited.setdefault((st.st_dev, st.st_ino), path)
+    if first is path:
+        return True
+    if first in path.parents:
+        report(InputProblem(str(path), f"symbolic-link loop (leads back to {first}); not followed", severity="warning"))
+    else:
+        report(
+            InputProblem(
+                str(path), f"same folder as {first} (a symbolic link); read once, not again", severity="warning"
+            )
+        )
+    return False
+
+
+# --------------------------------------------------------------------------------------------- decoding
 def decode_bytes(data: bytes, origin: str, report: Report) -> tuple[str | None, str]:
-    """Decode UTF-8 (with or without BOM); otherwise detect the encoding and say so; reject binary data."""
+    """``(text, encoding)``; never raises. A byte-order mark decides the encoding (undecodable bytes then
+    become U+FFFD, with a warning); then UTF-8; then UTF-16 without a mark, or a detected legacy encoding
+    (with a warning). Other data with NUL bytes is binary: ``(None, "")``, reported."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return _decode_marked(data, len(bom), encoding, origin, report), encoding
     if b"\x00" in data:
-        # UTF-16 files carry NULs; anything else with NULs is binary.
-        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            return data.decode("utf-16"), "utf-16"
-        report(InputProblem(origin, "not a text file (contains NUL bytes); skipped"))
-        return None, ""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+        encoding = _unmarked_utf16(data)
+        if encoding is None:
+            report(InputProblem(origin, "not a text file (contains NUL bytes); skipped"))
+            return None, ""
+        report(InputProblem(origin, f"no byte-order mark; decoded as {encoding}", severity="warning"))
+        return data.decode(encoding, errors="replace"), encoding
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -80,6 +183,35 @@ def decode_bytes(data: bytes, origin: str, report: Report) -> tuple[str | None, 
     text, encoding = _decode_legacy(data)
     report(InputProblem(origin, f"not UTF-8; decoded as {encoding}", severity="warning"))
     return text, encoding
+
+
+def _decode_marked(data: bytes, skip: int, encoding: str, origin: str, report: Report) -> str:
+    codec = "utf-8" if encoding == "utf-8-sig" else encoding
+    try:
+        return data[skip:].decode(codec)
+    except UnicodeDecodeError as exc:
+        # A truncated UTF-16 file (odd byte count), or stray bytes after a UTF-8 mark: keep the rest.
+        report(
+            InputProblem(
+                origin,
+                f"invalid {codec} after its byte-order mark ({exc.reason} at byte "
+                f"{exc.start + skip}); undecodable bytes replaced with U+FFFD",
+                severity="warning",
+            )
+        )
+        return data[skip:].decode(codec, errors="replace")
+
+
+def _unmarked_utf16(data: bytes) -> str | None:
+    """UTF-16 without a byte-order mark: mostly-Latin text has a NUL in nearly every other byte."""
+    half = len(data) // 2
+    if half < 2:
+        return None
+    if data[1::2].count(0) >= 0.9 * half and data[0::2].count(0) == 0:
+        return "utf-16-le"
+    if data[0::2].count(0) >= 0.9 * half and data[1::2].count(0) == 0:
+        return "utf-16-be"
+    return None
 
 
 def _decode_legacy(data: bytes) -> tuple[str, str]:
@@ -104,6 +236,7 @@ def _decode_legacy(data: bytes) -> tuple[str, str]:
         return data.decode("latin-1"), "latin-1"
 
 
+# ---------------------------------------------------------------------------------------------- articles
 def read_documents(
     paths: Iterable[str | Path],
     report: Report,
@@ -113,39 +246,70 @@ def read_documents(
 ) -> Iterator[dict]:
     """Yield one document per article found under ``paths``; problems go to ``report`` and are skipped."""
     for file in iter_input_files(paths, report, max_files):
-        suffix = file.suffix.lower()
         try:
-            if suffix in JSONL_SUFFIXES:
+            if file.suffix.lower() in JSONL_SUFFIXES:
                 yield from _read_jsonl(file, report, strip_boilerplate, max_chars)
                 continue
             data = file.read_bytes()
         except OSError as exc:
             report(InputProblem(str(file), f"cannot read: {exc.strerror or exc}"))
             continue
-        text, encoding = decode_bytes(data, str(file), report)
-        if text is None:
-            continue
-        meta: dict[str, Any] = {}
-        if suffix in HTML_SUFFIXES:
-            text, meta = _extract_html(text)
-            if not text:
-                report(InputProblem(str(file), "no article text found in the HTML; skipped"))
-                continue
-        else:
-            text, meta = _front_matter(text)
-            if suffix in MARKDOWN_SUFFIXES:
-                text, heading = _markdown_to_text(text)
-                meta.setdefault("title", heading)
-        doc = _make(text, str(file), meta, report, strip_boilerplate, max_chars, encoding)
+        doc = _read_article(file, data, report, strip_boilerplate, max_chars)
         if doc is not None:
             yield doc
 
 
-def _make(raw: str, origin: str, meta: dict, report: Report, strip: bool, max_chars: int,
-          encoding: str = "utf-8") -> dict | None:
+def _read_article(file: Path, data: bytes, report: Report, strip: bool, max_chars: int) -> dict | None:
+    """One .txt, .md or .html article."""
+    text, encoding = decode_bytes(data, str(file), report)
+    if text is None:
+        return None
+    body = _article_body(file, text, report)
+    if body is None:
+        return None
+    return _make(body[0], str(file), body[1], report, strip, max_chars, encoding)
+
+
+def _article_body(file: Path, text: str, report: Report) -> tuple[str, dict] | None:
+    """The article's text and checked metadata (from the HTML, or the front matter and Markdown heading)."""
+    origin = str(file)
+    suffix = file.suffix.lower()
+    if suffix in HTML_SUFFIXES:
+        body, fields = _extract_html(text, origin, report)
+        if not body:
+            return None
+        return body, metadata_fields(fields, _field_report(report, origin))
+    try:
+        body, fields = split_front_matter(text.lstrip("\ufeff"))
+    except FrontMatterError as exc:
+        report(InputProblem(origin, f"{exc}; article skipped", line=exc.line))
+        return None
+    meta = metadata_fields(fields, _field_report(report, origin))
+    if suffix in MARKDOWN_SUFFIXES:
+        body, heading = _markdown_to_text(body)
+        meta.setdefault("title", heading)
+    return body, meta
+
+
+def _field_report(report: Report, path: str, line: int | None = None) -> Callable[[str, str], None]:
+    """A metadata field dropped from an article that is still built: a warning naming the field."""
+
+    def field_problem(field: str, message: str) -> None:
+        report(InputProblem(path, message, line=line, field=field, severity="warning"))
+
+    return field_problem
+
+
+def _make(
+    raw: str, origin: str, meta: dict, report: Report, strip: bool, max_chars: int, encoding: str = "utf-8"
+) -> dict | None:
     if len(raw) > max_chars:
-        report(InputProblem(origin, f"article is {len(raw):,} characters, over the limit of {max_chars:,} "
-                            "(raise --max-chars); skipped"))
+        report(
+            InputProblem(
+                origin,
+                f"article is {len(raw):,} characters, over the limit of {max_chars:,} (raise --max-chars); skipped",
+            )
+        )
         return None
     text, stripped, changes = clean_text(raw, strip=strip)
     if not text:
@@ -157,57 +321,106 @@ def _make(raw: str, origin: str, meta: dict, report: Report, strip: bool, max_ch
     return new_document(text, origin, ingest=ingest, **{k: meta.get(k) for k in META_FIELDS})
 
 
+# ------------------------------------------------------------------------------------------------- JSONL
 def _read_jsonl(file: Path, report: Report, strip: bool, max_chars: int) -> Iterator[dict]:
+    path = str(file)
     with open(file, "rb") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
+        for lineno, line, encoding in _jsonl_lines(fh, path, report):
+            record = _parse_record(line, path, lineno, report)
+            if record is None:
                 continue
-            origin = f"{file}:{lineno}"
-            try:
-                record = orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                report(InputProblem(str(file), f"malformed JSON ({exc.args[0].split(':')[0]}); line skipped",
-                                    line=lineno))
-                continue
-            if not isinstance(record, dict):
-                report(InputProblem(str(file), "expected a JSON object per line; line skipped", line=lineno))
-                continue
-            text = record.get("text")
-            html = record.get("html")
-            if text is None and isinstance(html, str):
-                text, html_meta = _extract_html(html)
-                record = {**html_meta, **record}
-            if not isinstance(text, str):
-                what = "missing" if text is None else f"a {type(text).__name__}, not a string"
-                report(InputProblem(str(file), f"field 'text' is {what}; line skipped", line=lineno, field="text"))
-                continue
-            meta: dict[str, Any] = {}
-            bad_field = False
-            for field, aliases in FIELD_ALIASES.items():
-                for alias in aliases:
-                    value = record.get(alias)
-                    if value is None:
-                        continue
-                    if not isinstance(value, str | int | float) or isinstance(value, bool):
-                        report(InputProblem(str(file), f"field '{alias}' must be a string, got "
-                                            f"{type(value).__name__}; line skipped", line=lineno, field=alias))
-                        bad_field = True
-                    meta[field] = str(value)
-                    break
-            if bad_field:
-                continue
-            doc = _make(text, origin, meta, report, strip, max_chars)
+            doc = _record_document(record, path, lineno, encoding, report, strip, max_chars)
             if doc is not None:
                 yield doc
 
 
-def _extract_html(html: str) -> tuple[str, dict]:
+def _jsonl_lines(fh: io.BufferedReader, path: str, report: Report) -> Iterator[tuple[int, bytes | str, str]]:
+    """``(line number, line, encoding)`` for each non-blank line. A UTF-8 mark is dropped from the first line;
+    a UTF-16/32 file is decoded as a stream; a line that is not UTF-8 is decoded like a .txt file, and the
+    file is reported once per encoding so found."""
+    head = fh.peek(4)[:4]
+    marked = next((enc for bom, enc in _BOMS if head.startswith(bom) and enc != "utf-8-sig"), None)
+    if marked is not None:
+        report(
+            InputProblem(
+                path,
+                f"JSONL not in UTF-8; decoded as {marked} (undecodable bytes replaced with U+FFFD)",
+                severity="warning",
+            )
+        )
+        stream = io.TextIOWrapper(fh, encoding=marked[:6], errors="replace", newline="\n")
+        for lineno, text in enumerate(stream, start=1):
+            if text.strip():
+                yield lineno, text.lstrip("\ufeff"), marked
+        return
+    reported: set[str] = set()
+    for lineno, raw in enumerate(fh, start=1):
+        line = raw[3:] if lineno == 1 and raw.startswith(codecs.BOM_UTF8) else raw
+        if not line.strip():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            text, encoding = _decode_legacy(line)
+            if encoding not in reported:
+                reported.add(encoding)
+                report(
+                    InputProblem(
+                        path,
+                        f"not UTF-8; decoded as {encoding} (and so for any later line in that encoding)",
+                        line=lineno,
+                        severity="warning",
+                    )
+                )
+            yield lineno, text, encoding
+            continue
+        yield lineno, line, "utf-8"
+
+
+def _parse_record(line: bytes | str, path: str, lineno: int, report: Report) -> dict | None:
+    try:
+        record = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        report(InputProblem(path, f"malformed JSON ({exc.args[0].split(':')[0]}); line skipped", line=lineno))
+        return None
+    if not isinstance(record, dict):
+        report(InputProblem(path, "expected a JSON object per line; line skipped", line=lineno))
+        return None
+    return record
+
+
+def _record_document(
+    record: dict, path: str, lineno: int, encoding: str, report: Report, strip: bool, max_chars: int
+) -> dict | None:
+    text = record.get("text")
+    html = record.get("html")
+    if text is None and isinstance(html, str):
+        text, html_meta = _extract_html(html, path, report, lineno)
+        if not text:
+            return None  # reported
+        record = {**html_meta, **record}
+    if not isinstance(text, str):
+        what = "missing" if text is None else f"a {type(text).__name__}, not a string"
+        report(InputProblem(path, f"field 'text' is {what}; line skipped", line=lineno, field="text"))
+        return None
+    meta = metadata_fields(record, _field_report(report, path, lineno))
+    return _make(text, f"{path}:{lineno}", meta, report, strip, max_chars, encoding)
+
+
+# -------------------------------------------------------------------------------------------------- HTML
+def _extract_html(html: str, path: str, report: Report, line: int | None = None) -> tuple[str, dict]:
+    """The article text and raw metadata trafilatura finds; ``("", {})`` (reported) when there is none."""
     import trafilatura
 
-    extracted = trafilatura.bare_extraction(
-        html, with_metadata=True, include_comments=False, include_tables=False, favor_precision=True
-    )
+    try:
+        extracted = trafilatura.bare_extraction(
+            html, with_metadata=True, include_comments=False, include_tables=False, favor_precision=True
+        )
+    except Exception as exc:  # noqa: BLE001 - a third-party parser on hostile markup: report, keep going
+        report(InputProblem(path, f"could not parse the HTML ({type(exc).__name__}); skipped", line=line))
+        return "", {}
     if extracted is None or not extracted.text:
+        report(InputProblem(path, "no article text found in the HTML; skipped", line=line))
         return "", {}
     meta = {
         "title": extracted.title,
@@ -219,28 +432,7 @@ def _extract_html(html: str) -> tuple[str, dict]:
     return extracted.text, {k: v for k, v in meta.items() if v}
 
 
-def _front_matter(text: str) -> tuple[str, dict]:
-    """Optional ``---``-delimited YAML front matter carrying the article's metadata."""
-    m = _FRONT_MATTER.match(text.lstrip("\ufeff"))
-    if not m:
-        return text, {}
-    import yaml
-
-    try:
-        data = yaml.safe_load(m.group(1))
-    except yaml.YAMLError:
-        return text, {}
-    if not isinstance(data, dict):
-        return text, {}
-    meta = {}
-    for field, aliases in FIELD_ALIASES.items():
-        for alias in aliases:
-            if data.get(alias) not in (None, ""):
-                meta[field] = str(data[alias])
-                break
-    return text[m.end():], meta
-
-
+# ---------------------------------------------------------------------------------------------- Markdown
 def _markdown_to_text(text: str) -> tuple[str, str | None]:
     """Drop heading markers (keeping the heading text) and return the first heading as the title."""
     title = None
