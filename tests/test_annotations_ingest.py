@@ -267,7 +267,7 @@ def test_label_studio_export_code_points(tmp_path, doc):
 
     records, stats, problems = ingest([export], [doc])
 
-    assert stats.by_answer == {"accept": 1, "reject": 0, "ignore": 1} and stats.rejected == 0
+    assert stats.by_answer == {"accept": 1, "reject": 0, "ignore": 1} and stats.rejected == 1
     first = next(r for r in records if r["annotator"] == "1")
     assert first["tool"] == "labelstudio" and first["layers"] == ["entities", "sources", "claims"]
     got = {(s["start"], s["end"], s["label"]) for s in first["spans"]}
@@ -275,8 +275,10 @@ def test_label_studio_export_code_points(tmp_path, doc):
     assert all(text[s["start"]:s["end"]] == s["text"] for s in first["spans"])
     assert [r["label"] for r in first["relations"]] == ["ATTRIBUTION"]
     # The annotation has no CLAIM region and the task no span_id: the choice cannot be pinned to a claim.
-    assert first["choices"] == []
-    assert [(p.severity, p.line) for p in problems] == [("warning", 2)] and "choice ignored" in problems[0].message
+    # It is rejected (into the rejects file); the annotation's spans and relations are kept.
+    assert first["choices"] == [] and first["rejected"] == 1
+    assert [(p.severity, p.line) for p in problems] == [("error", 2)] and "choice rejected" in problems[0].message
+    assert [(r["kind"], r["line"]) for r in stats.rejects] == [("choice", 2)]
 
 
 def test_label_studio_choice_needs_a_claim(tmp_path, doc):
@@ -327,7 +329,8 @@ def test_label_studio_utf16_offsets_are_rejected(tmp_path, doc):
 
     records, stats, problems = ingest([export], [doc])
 
-    assert records == [] and stats.rejected == 1
+    # The span is rejected, not the annotation: the record says it lost one item.
+    assert [(r["spans"], r["rejected"]) for r in records] == [([], 1)] and stats.rejected == 1
     assert f"{export}:1:" in str(problems[0]) and "off token boundaries" in problems[0].message
 
 
@@ -360,7 +363,9 @@ def test_misfits_are_rejected_with_line_numbers(tmp_path, doc):
     assert "unknown document id" in messages[6]
     assert "unknown label 'PERSONA'" in messages[7]
     assert all("\n" not in str(p) and str(p).startswith(f"{export}:") for p in problems)
-    assert stats.rejected == 5
+    assert stats.rejected == 6  # the malformed line too
+    # the answers that lost their only span do not replace the good answer to the same task
+    assert stats.unchanged == 3 and records[0].get("rejected") is None
 
 
 def test_unknown_task_is_reported(tmp_path, doc):
@@ -623,7 +628,7 @@ def test_doccano_misfits_are_rejected_with_file_and_line(tmp_path, doc):
 
     records, stats, problems = ingest([export], [doc])
 
-    assert len(records) == 1 and stats.rejected == 5
+    assert len(records) == 1 and stats.rejected == 6
     by_line = {p.line: p.message for p in problems}
     assert all(p.path == str(export) for p in problems)
     assert "surrogate pair" in by_line[2] and "off the text" in by_line[3]

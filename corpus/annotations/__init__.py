@@ -17,7 +17,9 @@ from corpus.annotations.ingest import (
     ingest_exports,
     load_documents,
     read_annotations,
+    read_checked_annotations,
     write_annotations,
+    write_rejects,
 )
 from corpus.annotations.merge import MergeState, Policy, build_report, merge_documents
 from corpus.report import Reporter
@@ -46,9 +48,12 @@ def ingest_annotations(exports: list[Path], documents: Path, out: Path, report: 
     """
     docs = load_documents(documents, report)
     emitted = emitted_task_keys(tasks_dir, report) if tasks_dir is not None else None
-    existing = list(read_annotations(out, report)) if out.exists() and not fresh else []
+    skipped: list[dict] = []  # broken records of OUT go to the rejects file, not silently away
+    existing = read_checked_annotations(out, report, skipped)[0] if out.exists() and not fresh else []
     records, stats = ingest_exports(exports, docs, report, emitted=emitted, existing=existing, annotator=annotator)
+    stats.rejects[:0] = skipped
     write_annotations(out, records)
+    write_rejects(out, stats.rejects, exports, fresh=fresh)
     return stats
 
 
@@ -60,9 +65,11 @@ def merge_annotations(annotations: Path, documents: Path, policy: Policy, out: P
     from corpus.jsonl import atomic_writer, write_jsonl
     from corpus.pipeline import read_document_records
 
-    records = list(read_annotations(annotations, report))
+    records, lines = read_checked_annotations(annotations, report)
     state = MergeState(policy)
-    write_jsonl(out, merge_documents(read_document_records(documents, report), records, policy, report, state))
+    gold = merge_documents(read_document_records(documents, report), records, policy, report, state,
+                           source=(str(annotations), lines))
+    write_jsonl(out, gold)
     summary = build_report(state)
     if report_path is not None:
         with atomic_writer(report_path) as fh:

@@ -4,7 +4,11 @@ Every span an annotator made is mapped back to the document through the task's `
 ``data`` (Label Studio): ``doc_id`` and ``offset`` (code points) of the task unit. A task whose unit text no
 longer equals ``doc.text[offset:offset + len(text)]``, a span off the unit text or off the document's token
 boundaries, an unknown document or label, or (with ``emitted``) a task the project never wrote is rejected with
-one line naming file, line and problem; everything else goes on.
+one line naming file, line and problem; everything else goes on. One bad item rejects that item only: a span
+off the token boundaries rejects that span (and the relations drawn to it), a relation between the wrong labels
+rejects the relation and keeps the spans, a broken line or a truncated JSON array rejects that line or the rest
+of the file. Every rejected item comes back in :attr:`IngestStats.rejects` (source file, line, kind, field,
+reason, the item itself) for the rejects file, and a record that lost items says how many (``rejected``).
 
 One record per annotator and task (``annotations.jsonl``), offsets into the document text::
 
@@ -49,8 +53,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from corpus.document import CHECKWORTHY_OPTIONS, LABELS_BY_LAYER, RELATION_LABELS
-from corpus.errors import InputProblem
+from corpus.errors import InputError, InputProblem
 from corpus.jsonl import read_jsonl, write_jsonl
 from corpus.offsets import TokenIndex, from_utf16
 
@@ -69,10 +75,36 @@ VIEW_LAYERS = {
 RELATION_ROLES = {"ATTRIBUTION": ("SOURCE", "CONTENT"), "CUE": ("CUE", "CONTENT")}
 ANSWERS = ("accept", "reject", "ignore")
 LAYER_ORDER = {layer: i for i, layer in enumerate(("entities", "sources", "claims", CHECKWORTHY_LAYER))}
+LINE_FORMATS = (".jsonl", ".ndjson")  # always one record per line, even when a line is a JSON array
+_JSON_TYPES = {dict: "an object", list: "a list", str: "a string", int: "a number", float: "a number",
+               bool: "a boolean", type(None): "null"}
 
 
 class Rejected(Exception):
-    """One annotation that does not fit its document; the message is the one line the user sees."""
+    """One annotation item that does not fit its document; the message is the one line the user sees."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def _kind(value: Any) -> str:
+    return _JSON_TYPES.get(type(value), type(value).__name__)
+
+
+def _not_a_record(item: Any, what: str) -> Rejected:
+    if isinstance(item, list):
+        return Rejected(f"a JSON array where {what} (one JSON object) was expected")
+    return Rejected(f"not {what}: got {_kind(item)}")
+
+
+@dataclass
+class FileCounts:
+    """What one export file gave: annotations accepted (some of them with rejected items) and items rejected."""
+
+    accepted: int = 0
+    partial: int = 0
+    rejected: int = 0
 
 
 @dataclass
@@ -81,8 +113,33 @@ class IngestStats:
     added: int = 0
     replaced: int = 0
     unchanged: int = 0
-    rejected: int = 0
+    rejected: int = 0  # items rejected: lines, tasks, annotations, spans, relations, choices
     by_answer: dict[str, int] = field(default_factory=lambda: {a: 0 for a in ANSWERS})
+    files: dict[str, FileCounts] = field(default_factory=dict)
+    rejects: list[dict] = field(default_factory=list)  # one entry per rejected item, for the rejects file
+
+    def file(self, path: str) -> FileCounts:
+        return self.files.setdefault(path, FileCounts())
+
+
+@dataclass
+class _Sink:
+    """The items one export line had rejected, with their reasons."""
+
+    rejected: list[tuple[str, Any, Rejected]] = field(default_factory=list)
+
+    def reject(self, kind: str, item: Any, exc: Rejected, where: str | None = None) -> None:
+        if where:
+            exc.field = f"{where}.{exc.field}" if exc.field else where
+        self.rejected.append((kind, item, exc))
+
+    def attempt(self, kind: str, item: Any, build: Callable[[], Any], where: str | None = None) -> Any:
+        """``build()``, or ``None`` when it rejects ``item`` (recorded here: the rest of the task goes on)."""
+        try:
+            return build()
+        except Rejected as exc:
+            self.reject(kind, item, exc, where)
+            return None
 
 
 # ----------------------------------------------------------------------------------------------- reading
@@ -104,30 +161,30 @@ def record_format(item: Any) -> str | None:
     return None
 
 
+def is_array_file(path: Path) -> bool:
+    """A JSON array export (Label Studio, doccano's JSON); a ``.jsonl`` file is one record per line whatever it
+    starts with (a line that is a JSON array is one bad record, not the file's format)."""
+    if path.suffix.lower() in LINE_FORMATS:
+        return False
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"[")
+    except OSError:
+        return False
+
+
 def detect_format(path: Path) -> str:
     """``labelstudio``, ``doccano`` or ``prodigy``, from the file's first record (see the module docstring)."""
-    with open(path, "rb") as fh:
-        head = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
-        if head.startswith(b"["):
-            fh.seek(0)
-            first = next((item for _line, item in _safe_array(path)), None)
-            return "doccano" if record_format(first) == "doccano" else "labelstudio"
-        fh.seek(0)
-        for raw in fh:
-            raw = raw.removeprefix(b"\xef\xbb\xbf").strip()
-            if not raw:
-                continue
-            try:
-                first = json.loads(raw)
-            except ValueError:
-                continue  # a broken line is reported when the file is read; look further for the format
+    if is_array_file(path):
+        first = next((item for _line, item in _safe_array(path)), None)
+        return "doccano" if record_format(first) == "doccano" else "labelstudio"
+    for _line, first in _jsonl_items(path):
+        if not isinstance(first, _Malformed):  # a broken line is reported when the file is read
             return "doccano" if record_format(first) == "doccano" else "prodigy"
     return "prodigy"
 
 
 def _safe_array(path: Path) -> Iterator[tuple[int, Any]]:
-    from corpus.errors import InputError
-
     try:
         yield from iter_json_array(path)
     except InputError:
@@ -135,12 +192,23 @@ def _safe_array(path: Path) -> Iterator[tuple[int, Any]]:
 
 
 def iter_json_array(path: Path) -> Iterator[tuple[int, Any]]:
-    """Yield ``(line_number, element)`` for each element of a top-level JSON array, so errors can name lines."""
-    from corpus.errors import InputError
+    """Yield ``(line_number, element)`` for each element of a top-level JSON array, so errors can name lines.
 
-    text = path.read_text("utf-8-sig")
+    A file that is not UTF-8, not a JSON array, or broken part way raises :class:`InputError` (after the
+    elements before the break).
+    """
+    try:
+        text = path.read_text("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(InputProblem(str(path), f"not UTF-8 text ({exc.reason} at byte {exc.start})")) from None
+    pos = text.find("[")
+    if pos < 0 or text[:pos].strip():
+        raise InputError(InputProblem(str(path), "not a JSON array (expected '[' at the start)", line=1))
+    yield from _array_elements(path, text, pos + 1)
+
+
+def _array_elements(path: Path, text: str, pos: int) -> Iterator[tuple[int, Any]]:
     decoder = json.JSONDecoder()
-    pos = text.index("[") + 1
     n = len(text)
 
     def skip_ws(i: int) -> int:
@@ -174,7 +242,59 @@ def iter_json_array(path: Path) -> Iterator[tuple[int, Any]]:
         else:
             raise InputError(InputProblem(str(path), "malformed JSON array (expected ',' or ']')",
                                           line=line_at(pos)))
-    raise InputError(InputProblem(str(path), "malformed JSON array (no closing ']')"))
+    raise InputError(InputProblem(str(path), "malformed JSON array (no closing ']': truncated?)",
+                                  line=line_at(n)))
+
+
+@dataclass
+class _Malformed:
+    """A line (or the rest of a file) that could not be read as JSON: rejected with its raw text."""
+
+    raw: str | None
+    reason: str
+    kind: str = "line"
+
+
+def _jsonl_items(path: Path) -> Iterator[tuple[int, Any]]:
+    """``(line, record)`` per non-empty line; a line that is not JSON comes as a :class:`_Malformed`."""
+    with open(path, "rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if lineno == 1:
+                raw = raw.removeprefix(b"\xef\xbb\xbf")
+            if not raw.strip():
+                continue
+            try:
+                yield lineno, orjson.loads(raw)
+            except orjson.JSONDecodeError as exc:
+                text = raw.decode("utf-8", "replace").rstrip("\r\n")
+                yield lineno, _Malformed(text, f"malformed JSON ({exc.args[0].split(':')[0]})")
+
+
+def _array_items(path: Path) -> Iterator[tuple[int, Any]]:
+    """Elements of an array export; where it breaks (truncated, not UTF-8), the rest of it is one rejected item."""
+    try:
+        yield from iter_json_array(path)
+    except InputError as exc:
+        line = exc.problem.line or 1
+        try:
+            rest: str | None = "".join(path.read_text("utf-8-sig").splitlines(keepends=True)[line - 1:])
+        except UnicodeDecodeError:
+            rest = None
+        yield line, _Malformed(rest, exc.problem.message, kind="rest of file")
+
+
+def export_items(path: Path) -> Iterator[tuple[int, Any]]:
+    """Every record of an export file as ``(line, record)``; what cannot be read comes as a :class:`_Malformed`."""
+    try:
+        with open(path, "rb") as fh:
+            empty = not fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except OSError as exc:
+        yield 1, _Malformed(None, f"cannot read the file ({exc.strerror})", kind="file")
+        return
+    if empty:
+        yield 1, _Malformed("", "empty file: no annotations in it", kind="file")
+        return
+    yield from _array_items(path) if is_array_file(path) else _jsonl_items(path)
 
 
 def load_documents(path: str | Path, report: Report) -> dict[str, dict]:
@@ -191,9 +311,7 @@ def emitted_task_keys(tasks_dir: str | Path, report: Report) -> set[str]:
     files = sorted(p for p in root.rglob("*") if p.suffix in (".jsonl", ".json") and p.is_file())
     for path in files:
         if path.suffix == ".json" and detect_format(path) == "labelstudio":
-            for _line, task in iter_json_array(path):
-                if isinstance(task, dict) and isinstance(task.get("data"), dict):
-                    keys.add(labelstudio_task_key(task["data"]))
+            keys.update(_labelstudio_task_keys(path, report))
         elif path.suffix == ".jsonl":
             for _line, task in read_jsonl(path, on_problem=report):
                 if isinstance(task, dict) and "_task_hash" in task:
@@ -201,6 +319,15 @@ def emitted_task_keys(tasks_dir: str | Path, report: Report) -> set[str]:
                 elif record_format(task) == "doccano":
                     keys.add(doccano_task_key(task))
     return keys
+
+
+def _labelstudio_task_keys(path: Path, report: Report) -> Iterator[str]:
+    try:
+        for _line, task in iter_json_array(path):
+            if isinstance(task, dict) and isinstance(task.get("data"), dict):
+                yield labelstudio_task_key(task["data"])
+    except InputError as exc:  # the tasks before the break still count
+        report(exc.problem)
 
 
 def labelstudio_task_key(data: dict) -> str:
@@ -232,6 +359,8 @@ def doccano_task_key(item: dict) -> str:
     return f"doccano:{digest}"
 
 
+
+
 # ------------------------------------------------------------------------------------------- mapping
 
 class _Mapper:
@@ -246,11 +375,11 @@ class _Mapper:
             raise Rejected("no doc_id: not a task written by `corpus tasks`")
         doc = self.docs.get(doc_id)
         if doc is None:
-            raise Rejected(f"unknown document id {doc_id!r} (not in the documents file)")
-        if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
-            raise Rejected(f"no valid unit offset for document {doc_id} (got {offset!r})")
+            raise Rejected(f"unknown document id {_excerpt(doc_id)} (not in the documents file)")
+        if type(offset) is not int or offset < 0:
+            raise Rejected(f"no valid unit offset for document {doc_id} (got {_excerpt(offset)})", "offset")
         if not isinstance(text, str):
-            raise Rejected("task has no text")
+            raise Rejected(f"task has no text (got {_kind(text)})", "text")
         if doc["text"][offset:offset + len(text)] != text:
             raise Rejected(f"text changed: task text at offset {offset} no longer equals document {doc_id}")
         return doc, offset
@@ -265,13 +394,12 @@ class _Mapper:
 
     def span(self, doc: dict, offset: int, unit_text: str, start: Any, end: Any, label: Any,
              task_tokens: list | None = None) -> dict:
-        if not (isinstance(start, int) and isinstance(end, int)) or isinstance(start, bool):
-            raise Rejected(f"span {start!r}-{end!r} has no integer offsets")
+        for name, value in (("start", start), ("end", end)):
+            if type(value) is not int:
+                raise Rejected(f"span offset must be an integer, got {_kind(value)} {_excerpt(value)}", name)
         if not 0 <= start < end <= len(unit_text):
             raise Rejected(f"span {start}-{end} is off the text (unit has {len(unit_text)} characters)")
-        layer = LAYER_OF_LABEL.get(label)
-        if layer is None:
-            raise Rejected(f"unknown label {label!r} on span {start}-{end}")
+        layer = _layer_of(label)
         s, e = offset + start, offset + end
         index = self.tokens(doc)
         if index is None and task_tokens:  # an unsegmented document: fall back to the task's own tokens
@@ -284,20 +412,50 @@ class _Mapper:
         return {"layer": layer, "label": label, "start": s, "end": e, "text": doc["text"][s:e]}
 
 
-def _excerpt(text: str, limit: int = 30) -> str:
-    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+def _layer_of(label: Any) -> str:
+    if not isinstance(label, str):
+        raise Rejected(f"a span label must be a string, got {_kind(label)} {_excerpt(label)}", "label")
+    layer = LAYER_OF_LABEL.get(label)
+    if layer is None:
+        raise Rejected(f"unknown label {_excerpt(label)}", "label")
+    return layer
+
+
+def _task_tokens(tokens: Any) -> list | None:
+    """The task's own tokens, when they are usable (objects with integer offsets)."""
+    if not isinstance(tokens, list) or not all(
+            isinstance(t, dict) and type(t.get("start")) is int and type(t.get("end")) is int for t in tokens):
+        return None
+    return tokens
+
+
+def _excerpt(value: Any, limit: int = 30) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…") if isinstance(value, str) else (
+        text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def _list_field(record: dict, name: str) -> list:
+    """``record[name]`` as a list (absent or null: empty); any other shape rejects the record, naming the field."""
+    value = record.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise Rejected(f"must be a list, got {_kind(value)} {_excerpt(value)}", name)
+    return value
 
 
 def _relation(label: Any, head: dict, child: dict) -> tuple[str, dict, dict]:
     """Check a relation's label and direction; a relation drawn backwards is turned round."""
-    if label not in RELATION_LABELS:
-        raise Rejected(f"unknown relation label {label!r}")
+    if not isinstance(label, str) or label not in RELATION_LABELS:
+        raise Rejected(f"unknown relation label {_excerpt(label)}", "label")
     roles = RELATION_ROLES[label]
     if (head["label"], child["label"]) == roles:
         return label, head, child
     if (child["label"], head["label"]) == roles:
         return label, child, head
-    raise Rejected(f"{label} relation from {head['label']} to {child['label']} (must be {roles[0]} -> {roles[1]})")
+    raise Rejected(f"{label} relation from {head['label']} {_excerpt(head['text'])} to {child['label']} "
+                   f"{_excerpt(child['text'])} (must be {roles[0]} -> {roles[1]})")
 
 
 def _infer_relation_label(head: dict, child: dict) -> str | None:
@@ -311,6 +469,7 @@ def _infer_relation_label(head: dict, child: dict) -> str | None:
 class _RecordBuilder:
     def __init__(self) -> None:
         self.spans: list[dict] = []
+        self.relations: list[dict] = []
         self._by_key: dict[tuple, str] = {}
 
     def add(self, span: dict) -> str:
@@ -320,6 +479,23 @@ class _RecordBuilder:
             sid = self._by_key[key] = f"a{len(self.spans)}"
             self.spans.append({"id": sid, **span})
         return sid
+
+    def relate(self, label: str, head: dict, child: dict) -> None:
+        self.relations.append({"label": label, "head": self.add(head), "child": self.add(child)})
+
+
+def _overlap_warnings(spans: list[dict]) -> list[str]:
+    """Entity spans may not overlap (ner.manual, the BIO tags of the dataset): say so, keep both."""
+    entities = sorted((s for s in spans if s["layer"] == "entities"), key=lambda s: (s["start"], s["end"]))
+    out, reach = [], None
+    for span in entities:
+        if reach is not None and span["start"] < reach["end"]:
+            out.append(f"entity spans {_excerpt(reach['text'])} ({reach['label']}, {reach['start']}-{reach['end']}) "
+                       f"and {_excerpt(span['text'])} ({span['label']}, {span['start']}-{span['end']}) overlap; "
+                       "both kept, entity spans should not overlap")
+        if reach is None or span["end"] > reach["end"]:
+            reach = span
+    return out
 
 
 def _claim_target(doc: dict, span_id: Any, claim_spans: list[dict]) -> dict:
@@ -348,28 +524,31 @@ def _prelabel_id(doc: dict, span: dict) -> str | None:
 def _choice(selected: Any, where: str) -> str | None:
     if selected is None:
         return None
-    if not isinstance(selected, list) or any(o not in CHECKWORTHY_OPTIONS for o in selected):
-        raise Rejected(f"{where}: options must be among {', '.join(CHECKWORTHY_OPTIONS)} (got {selected!r})")
+    if not isinstance(selected, list) or any(not isinstance(o, str) or o not in CHECKWORTHY_OPTIONS
+                                             for o in selected):
+        raise Rejected(f"{where}: options must be among {', '.join(CHECKWORTHY_OPTIONS)} (got {_excerpt(selected)})")
     if len(selected) > 1:
         raise Rejected(f"{where}: both check-worthiness options selected")
     return selected[0] if selected else None
 
 
 def _layers(view: str | None, spans: Iterable[dict], declared: Any) -> list[str]:
-    if isinstance(declared, list) and declared:
+    if isinstance(declared, list) and declared and all(isinstance(x, str) and x in LAYER_ORDER for x in declared):
         layers = set(declared)
     else:
-        layers = set(VIEW_LAYERS.get(view or "", ()))
+        layers = set(VIEW_LAYERS.get(view if isinstance(view, str) else "", ()))
         layers.update(s["layer"] for s in spans)
     return sorted(layers, key=lambda x: LAYER_ORDER.get(x, 99))
 
 
 # ----------------------------------------------------------------------------------------------- Prodigy
 
-def prodigy_record(task: dict, mapper: _Mapper, emitted: set[str] | None) -> dict:
-    """One Prodigy ``db-out`` line -> a normalised annotation record (raises :class:`Rejected`)."""
+def prodigy_record(task: Any, mapper: _Mapper, emitted: set[str] | None, sink: _Sink | None = None) -> dict:
+    """One Prodigy ``db-out`` line -> a normalised annotation record (raises :class:`Rejected` for the task;
+    a bad span or relation is rejected into ``sink`` and the rest of the task kept)."""
+    sink = sink if sink is not None else _Sink()
     if not isinstance(task, dict):
-        raise Rejected("not a JSON object")
+        raise _not_a_record(task, "a Prodigy db-out record")
     meta = task.get("meta") if isinstance(task.get("meta"), dict) else {}
     task_hash = task.get("_task_hash")
     if task_hash is None:
@@ -380,258 +559,408 @@ def prodigy_record(task: dict, mapper: _Mapper, emitted: set[str] | None) -> dic
     text = task.get("text")
     doc, offset = mapper.unit(meta.get("doc_id"), meta.get("offset"), text)
     answer = task.get("answer")
-    if answer not in ANSWERS:
-        raise Rejected(f"answer must be accept, reject or ignore (got {answer!r})")
-    view = task.get("_view_id")
-    tokens = task.get("tokens") if isinstance(task.get("tokens"), list) else None
-    builder = _RecordBuilder()
-    relations: list[dict] = []
-    choices: list[dict] = []
+    if not isinstance(answer, str) or answer not in ANSWERS:
+        raise Rejected(f"answer must be accept, reject or ignore (got {_excerpt(answer)})", "answer")
+    view = task.get("_view_id") if isinstance(task.get("_view_id"), str) else None
+    spans = _list_field(task, "spans")
     is_choice = view == "choice" or "options" in task
-    shown: list[dict] = []  # a choice task shows its claim; the annotator answers about it, not edits it
+    builder = _RecordBuilder()
+    choices: list[dict] = []
     if answer == "accept":
-        for span in task.get("spans") or ():
-            if not isinstance(span, dict):
-                raise Rejected("a span is not an object")
-            mapped = mapper.span(doc, offset, text, span.get("start"), span.get("end"), span.get("label"), tokens)
-            if is_choice:
-                shown.append(mapped)
-            else:
-                builder.add(mapped)
-        for rel in task.get("relations") or ():
-            if not isinstance(rel, dict) or not isinstance(rel.get("head_span"), dict) \
-                    or not isinstance(rel.get("child_span"), dict):
-                raise Rejected("a relation has no head_span/child_span")
-            head, child = (mapper.span(doc, offset, text, s.get("start"), s.get("end"), s.get("label"), tokens)
-                           for s in (rel["head_span"], rel["child_span"]))
-            label, head, child = _relation(rel.get("label"), head, child)
-            relations.append({"label": label, "head": builder.add(head), "child": builder.add(child)})
-        if is_choice:
-            label = _choice(task.get("accept"), "choice answer")
-            if label is not None:
-                claims = [s for s in shown if s["layer"] == "claims"]
-                choices.append({**_claim_target(doc, meta.get("span_id"), claims), "label": label})
+        tokens = _task_tokens(task.get("tokens"))
+        mapped = [m for i, span in enumerate(spans) if (m := sink.attempt(
+            "span", span, lambda span=span: _prodigy_span(mapper, doc, offset, text, span, tokens), f"spans[{i}]"))]
+        if is_choice:  # a choice task shows its claim; the annotator answers about it, not edits it
+            choices = _prodigy_choice(task, doc, meta, mapped)
+        else:
+            for span in mapped:
+                builder.add(span)
+        _prodigy_relations(task, mapper, doc, offset, text, tokens, builder, sink)
     layers = [CHECKWORTHY_LAYER] if is_choice else _layers(view, builder.spans, meta.get("layers"))
     annotator = str(task.get("_annotator_id") or task.get("_session_id") or "anonymous")
     return _record(annotator, task.get("_session_id"), "prodigy", view, key, task.get("_input_hash"), meta, doc,
-                   offset, text, answer, layers, task.get("_timestamp"), builder.spans, relations, choices)
+                   offset, text, answer, layers, task.get("_timestamp"), builder, choices)
+
+
+def _prodigy_span(mapper: _Mapper, doc: dict, offset: int, text: str, span: Any, tokens: list | None) -> dict:
+    if not isinstance(span, dict):
+        raise Rejected(f"a span must be an object, got {_kind(span)}")
+    return mapper.span(doc, offset, text, span.get("start"), span.get("end"), span.get("label"), tokens)
+
+
+def _prodigy_choice(task: dict, doc: dict, meta: dict, shown: list[dict]) -> list[dict]:
+    label = _choice(task.get("accept"), "choice answer")
+    if label is None:
+        return []
+    claims = [s for s in shown if s["layer"] == "claims"]
+    return [{**_claim_target(doc, meta.get("span_id"), claims), "label": label}]
+
+
+def _prodigy_relations(task: dict, mapper: _Mapper, doc: dict, offset: int, text: str, tokens: list | None,
+                       builder: _RecordBuilder, sink: _Sink) -> None:
+    try:
+        relations = _list_field(task, "relations")
+    except Rejected as exc:
+        sink.reject("relations", task.get("relations"), exc)
+        return
+    for i, rel in enumerate(relations):
+        sink.attempt("relation", rel, lambda rel=rel: builder.relate(
+            *_prodigy_relation(rel, mapper, doc, offset, text, tokens)), f"relations[{i}]")
+
+
+def _prodigy_relation(rel: Any, mapper: _Mapper, doc: dict, offset: int, text: str,
+                      tokens: list | None) -> tuple[str, dict, dict]:
+    if not isinstance(rel, dict) or not isinstance(rel.get("head_span"), dict) \
+            or not isinstance(rel.get("child_span"), dict):
+        raise Rejected("a relation has no head_span/child_span")
+    ends = []
+    for name in ("head_span", "child_span"):
+        s = rel[name]
+        try:
+            ends.append(mapper.span(doc, offset, text, s.get("start"), s.get("end"), s.get("label"), tokens))
+        except Rejected as exc:
+            raise Rejected(f"relation {name}: {exc}", name) from None
+    return _relation(rel.get("label"), ends[0], ends[1])
 
 
 def _record(annotator: str, session: Any, tool: str, view: Any, key: str, input_hash: Any, meta: dict,
             doc: dict, offset: int, text: str, answer: str, layers: list[str], timestamp: Any,
-            spans: list[dict], relations: list[dict], choices: list[dict]) -> dict:
+            builder: _RecordBuilder, choices: list[dict]) -> dict:
+    unit_index = meta.get("unit_index")
     return {
         "key": f"{annotator}|{key}",
         "annotator": annotator,
         "session": None if session is None else str(session),
         "tool": tool,
         "view": view,
-        "task": {"hash": key, "input_hash": input_hash, "doc_id": doc["id"], "unit": meta.get("unit"),
-                 "unit_index": meta.get("unit_index"), "start": offset, "end": offset + len(text)},
+        "task": {"hash": key, "input_hash": input_hash, "doc_id": doc["id"],
+                 "unit": meta.get("unit") if isinstance(meta.get("unit"), str) else None,
+                 "unit_index": unit_index if type(unit_index) is int else None,
+                 "start": offset, "end": offset + len(text)},
         "answer": answer,
         "layers": layers,
-        "timestamp": timestamp,
-        "spans": spans,
-        "relations": relations,
+        "timestamp": timestamp if isinstance(timestamp, int | float | str) else None,
+        "spans": builder.spans,
+        "relations": builder.relations,
         "choices": choices,
     }
 
 
 # ------------------------------------------------------------------------------------------ Label Studio
 
-def _ls_annotator(completed_by: Any) -> str:
-    if isinstance(completed_by, dict):
-        return str(completed_by.get("email") or completed_by.get("username") or completed_by.get("id"))
-    return "anonymous" if completed_by is None else str(completed_by)
+def _ls_annotator(ann: dict) -> str:
+    """Who made a Label Studio annotation: the email (or name) when the export carries it, else the user id.
+
+    ``completed_by`` is the user id, or the user object (``id``, ``email``, ``first_name``, ``last_name``,
+    ``username``) in exports that expand it; ``created_username`` ("email, id") names the user in others.
+    """
+    user = ann.get("completed_by")
+    if isinstance(user, dict):
+        name = " ".join(str(user.get(k) or "").strip() for k in ("first_name", "last_name")).strip()
+        for candidate in (user.get("email"), user.get("username"), name, user.get("id")):
+            if candidate not in (None, "") and not isinstance(candidate, dict | list):
+                return str(candidate).strip()
+        return "anonymous"
+    created = ann.get("created_username")
+    if isinstance(created, str) and created.strip(" ,"):
+        # "email@example.org, 3": the part before the id
+        head, _, tail = created.strip().rpartition(",")
+        return (head if head.strip() and tail.strip().isdigit() else created).strip()
+    return "anonymous" if user is None or isinstance(user, list) else str(user)
 
 
-def labelstudio_records(task: dict, mapper: _Mapper, emitted: set[str] | None,
-                        warn: Callable[[str], None] = lambda message: None) -> Iterator[dict]:
+def labelstudio_records(task: Any, mapper: _Mapper, emitted: set[str] | None,
+                        sink: _Sink | None = None) -> Iterator[dict]:
     """One Label Studio export task -> one record per annotation (raises :class:`Rejected` for the task).
 
-    A check-worthiness choice that cannot be pinned to one claim (no ``data.span_id``, not exactly one CLAIM
-    region) is dropped with a warning; the annotation's spans still count.
+    A bad annotation, region, relation or choice is rejected into ``sink`` and the rest kept; a record that lost
+    items says how many under ``rejected``.
     """
+    sink = sink if sink is not None else _Sink()
     if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
-        raise Rejected("not a Label Studio task (no 'data' object)")
+        raise Rejected("not a Label Studio task (no 'data' object)") if not isinstance(task, list) else \
+            _not_a_record(task, "a Label Studio task")
     data = task["data"]
     key = labelstudio_task_key(data)
     if emitted is not None and key not in emitted:
-        raise Rejected(f"task for document {data.get('doc_id')!r} at offset {data.get('offset')!r} was never "
-                       f"emitted by this project (not in the task files)")
+        raise Rejected(f"task for document {_excerpt(data.get('doc_id'))} at offset {_excerpt(data.get('offset'))} "
+                       "was never emitted by this project (not in the task files)")
     text = data.get("text")
     doc, offset = mapper.unit(data.get("doc_id"), data.get("offset"), text)
-    for ann in task.get("annotations") or ():
+    unit = _LSUnit(mapper, doc, offset, text, data, key, task.get("id"))
+    for i, ann in enumerate(_list_field(task, "annotations")):
+        before = len(sink.rejected)
+        rec = sink.attempt("annotation", ann, lambda ann=ann: unit.record(ann, sink), f"annotations[{i}]")
+        if rec is not None:
+            if len(sink.rejected) > before:
+                rec["rejected"] = len(sink.rejected) - before
+            yield rec
+
+
+def _unknown_result(res: Any, annotator: str) -> Rejected:
+    if not isinstance(res, dict):
+        return Rejected(f"annotation by {annotator}: a result must be an object, got {_kind(res)}")
+    return Rejected(f"annotation by {annotator}: a result of type {_excerpt(res.get('type'))} is not one the "
+                    "project's labelling config asks for (labels, relation, choices)")
+
+
+@dataclass
+class _LSUnit:
+    """One Label Studio task's unit: turns each of its annotations into a record."""
+
+    mapper: _Mapper
+    doc: dict
+    offset: int
+    text: str
+    data: dict
+    key: str
+    task_id: Any
+
+    def record(self, ann: Any, sink: _Sink) -> dict:
         if not isinstance(ann, dict):
-            raise Rejected("an annotation is not an object")
-        annotator = _ls_annotator(ann.get("completed_by"))
+            raise Rejected(f"an annotation must be an object, got {_kind(ann)}")
+        annotator = _ls_annotator(ann)
         answer = "ignore" if ann.get("was_cancelled") else "accept"
+        results = _list_field(ann, "result") if answer == "accept" else []
         builder = _RecordBuilder()
         by_region: dict[str, list[dict]] = {}
-        links: list[dict] = []
-        choice_results: list[dict] = []
-        results = ann.get("result") or []
-        if answer == "accept":
-            for res in results:
-                if not isinstance(res, dict):
-                    raise Rejected(f"annotation by {annotator}: a result is not an object")
-                kind = res.get("type")
-                value = res.get("value") if isinstance(res.get("value"), dict) else {}
-                if kind == "relation":
-                    links.append(res)
-                elif kind == "choices":
-                    choice_results.append(res)
-                elif kind in ("labels", "hypertextlabels") or "labels" in value:
-                    labels = value.get("labels") or []
-                    if not labels:
-                        raise Rejected(f"annotation by {annotator}: region {res.get('id')!r} has no label")
-                    region = [mapper.span(doc, offset, text, value.get("start"), value.get("end"), label)
-                              for label in labels]
-                    by_region.setdefault(str(res.get("id")), []).extend(region)
-                    for span in region:
-                        builder.add(span)
-        relations = []
-        for link in links:
-            heads, children = by_region.get(str(link.get("from_id"))), by_region.get(str(link.get("to_id")))
-            if not heads or not children:
-                raise Rejected(f"annotation by {annotator}: relation {link.get('from_id')!r} -> "
-                               f"{link.get('to_id')!r} points at a region that does not exist")
-            head, child = heads[0], children[0]
-            if link.get("direction") == "left":
-                head, child = child, head
-            label = (link.get("labels") or [None])[0] or _infer_relation_label(head, child)
-            label, head, child = _relation(label, head, child)
-            relations.append({"label": label, "head": builder.add(head), "child": builder.add(child)})
-        choices = []
-        claims = [s for s in builder.spans if s["layer"] == "claims"]
-        for res in choice_results:
-            label = _choice(res["value"].get("choices"), f"annotation by {annotator}")
-            if label is None:
-                continue
-            # Per-region choices share their claim region's id (and carry its offsets); a task-level choice
-            # needs data.span_id or a single CLAIM region.
-            region = [s for s in by_region.get(str(res.get("id")), ()) if s["layer"] == "claims"]
-            value = res["value"]
-            if not region and isinstance(value.get("start"), int):
-                region = [mapper.span(doc, offset, text, value.get("start"), value.get("end"), "CLAIM")]
-            if region:
-                target = {"start": region[0]["start"], "end": region[0]["end"],
-                          "span_id": _prelabel_id(doc, region[0])}
-            else:
-                try:
-                    target = _claim_target(doc, data.get("span_id"), claims)
-                except Rejected as exc:
-                    warn(f"annotation by {annotator}: {exc}; choice ignored")
+        bad_regions: set[str] = set()
+        links, choice_results = [], []
+        for i, res in enumerate(results):
+            where = f"result[{i}]"
+            kind = res.get("type") if isinstance(res, dict) else None
+            if kind == "relation":
+                links.append((where, res))
+            elif kind == "choices":
+                choice_results.append((where, res))
+            elif isinstance(res, dict) and (kind in ("labels", "hypertextlabels") or (
+                    isinstance(res.get("value"), dict) and "labels" in res["value"])):
+                region = sink.attempt("region", res, lambda res=res: self.region(res), where)
+                rid = str(res.get("id"))
+                if region is None:
+                    bad_regions.add(rid)
                     continue
-            choices.append({**target, "label": label})
+                by_region.setdefault(rid, []).extend(region)
+                for span in region:
+                    builder.add(span)
+            else:
+                sink.reject("result", res, _unknown_result(res, annotator), where)
+        for where, link in links:
+            sink.attempt("relation", link, lambda link=link: builder.relate(
+                *self.relation(link, by_region, bad_regions)), where)
+        choices = [c for where, res in choice_results
+                   if (c := sink.attempt("choice", res, lambda res=res: self.choice(res, by_region, builder.spans),
+                                         where))]
         # A Label Studio task carries every label set at once: a completed annotation covers all span layers.
         layers = ["entities", "sources", "claims"] + ([CHECKWORTHY_LAYER] if choices else [])
         timestamp = ann.get("updated_at") or ann.get("created_at")
-        yield _record(annotator, None, "labelstudio", "labelstudio", key, task.get("id"), data, doc, offset,
-                      text, answer, layers, timestamp, builder.spans, relations, choices)
+        return _record(annotator, None, "labelstudio", "labelstudio", self.key, self.task_id, self.data, self.doc,
+                       self.offset, self.text, answer, layers, timestamp, builder, choices)
+
+    def region(self, res: dict) -> list[dict]:
+        value = res.get("value")
+        labels = value.get("labels") if isinstance(value, dict) else None
+        if isinstance(labels, str):
+            raise Rejected(f"must be a list of labels, got the string {_excerpt(labels)}", "value.labels")
+        if not isinstance(labels, list) or not labels:
+            raise Rejected(f"region {_excerpt(res.get('id'))} has no label", "value.labels")
+        return [self.mapper.span(self.doc, self.offset, self.text, value.get("start"), value.get("end"), label)
+                for label in labels]
+
+    def relation(self, link: dict, by_region: dict[str, list[dict]],
+                 bad_regions: set[str]) -> tuple[str, dict, dict]:
+        ends = (str(link.get("from_id")), str(link.get("to_id")))
+        if bad := [rid for rid in ends if rid in bad_regions]:
+            raise Rejected(f"relation {ends[0]!r} -> {ends[1]!r} is drawn to region {bad[0]!r}, which was rejected")
+        heads, children = by_region.get(ends[0]), by_region.get(ends[1])
+        if not heads or not children:
+            raise Rejected(f"relation {ends[0]!r} -> {ends[1]!r} points at a region that does not exist")
+        head, child = heads[0], children[0]
+        if link.get("direction") == "left":
+            head, child = child, head
+        labels = link.get("labels")
+        if labels is not None and not isinstance(labels, list):
+            raise Rejected(f"must be a list of relation labels, got {_kind(labels)} {_excerpt(labels)}", "labels")
+        label = (labels or [None])[0] or _infer_relation_label(head, child)
+        return _relation(label, head, child)
+
+    def choice(self, res: dict, by_region: dict[str, list[dict]], spans: list[dict]) -> dict | None:
+        value = res.get("value") if isinstance(res.get("value"), dict) else {}
+        label = _choice(value.get("choices"), "check-worthiness choice")
+        if label is None:
+            return None
+        # Per-region choices share their claim region's id (and carry its offsets); a task-level choice needs
+        # data.span_id or a single CLAIM region.
+        region = [s for s in by_region.get(str(res.get("id")), ()) if s["layer"] == "claims"]
+        if not region and value.get("start") is not None:
+            region = [self.mapper.span(self.doc, self.offset, self.text, value.get("start"), value.get("end"),
+                                       "CLAIM")]
+        if region:
+            target = {"start": region[0]["start"], "end": region[0]["end"],
+                      "span_id": _prelabel_id(self.doc, region[0])}
+        else:
+            target = _claim_target(self.doc, self.data.get("span_id"), [s for s in spans if s["layer"] == "claims"])
+        return {**target, "label": label}
 
 
 # ------------------------------------------------------------------------------------------------ doccano
 
-def _doccano_offsets(table: dict[int, int], text: str, start: Any, end: Any, what: str) -> tuple[int, int]:
+def _doccano_offsets(table: dict[int, int], text: str, start: Any, end: Any) -> tuple[int, int]:
     """UTF-16 code-unit offsets -> code points, refusing offsets off the text or inside a surrogate pair."""
-    if not (type(start) is int and type(end) is int):
-        raise Rejected(f"{what} {start!r}-{end!r} has no integer offsets")
+    for name, value in (("start_offset", start), ("end_offset", end)):
+        if type(value) is not int:
+            raise Rejected(f"offset must be an integer, got {_kind(value)} {_excerpt(value)}", name)
     units = len(text.encode("utf-16-le")) // 2
     if not 0 <= start < end <= units:
-        raise Rejected(f"{what} {start}-{end} is off the text (it has {units} UTF-16 code units)")
+        raise Rejected(f"span {start}-{end} is off the text (it has {units} UTF-16 code units)")
     s, e = table.get(start), table.get(end)
     if s is None or e is None:
-        raise Rejected(f"{what} {start}-{end} splits a character outside the BMP (offset inside a surrogate pair; "
+        raise Rejected(f"span {start}-{end} splits a character outside the BMP (offset inside a surrogate pair; "
                        "doccano counts UTF-16 code units)")
     return s, e
 
 
-def doccano_record(item: Any, mapper: _Mapper, emitted: set[str] | None, annotator: str) -> dict:
-    """One doccano export line (relation or sequence-labelling JSONL) -> a normalised record (or :class:`Rejected`)."""
+def doccano_record(item: Any, mapper: _Mapper, emitted: set[str] | None, annotator: str,
+                   sink: _Sink | None = None) -> dict:
+    """One doccano export line (relation or sequence-labelling JSONL) -> a normalised record (or :class:`Rejected`
+    for the line; a bad entity or relation is rejected into ``sink`` and the rest kept)."""
+    sink = sink if sink is not None else _Sink()
+    if isinstance(item, list):
+        raise _not_a_record(item, "a doccano record")
     if record_format(item) != "doccano":
         raise Rejected("not a doccano record (needs text and entities [...] or label [[start, end, label]])")
     meta = _doccano_meta(item)
     key = doccano_task_key(item)
     if emitted is not None and key not in emitted:
-        raise Rejected(f"task for document {meta.get('doc_id')!r} at offset {meta.get('offset')!r} was never "
-                       "emitted by this project (not in the task files)")
+        raise Rejected(f"task for document {_excerpt(meta.get('doc_id'))} at offset {_excerpt(meta.get('offset'))} "
+                       "was never emitted by this project (not in the task files)")
     text = item["text"] if isinstance(item.get("text"), str) else item["data"]
     doc, offset = mapper.unit(meta.get("doc_id"), meta.get("offset"), text)
-    table = from_utf16(text)
-    builder = _RecordBuilder()
     form = _doccano_form(item)
-    by_id: dict[Any, dict] = {}
-    entries = item["entities"] if form == "relations" else item["label"]
-    for n, entry in enumerate(entries):
-        if isinstance(entry, dict):
-            ident, start, end, label = entry.get("id"), entry.get("start_offset"), entry.get("end_offset"), \
-                entry.get("label")
-        elif isinstance(entry, list) and len(entry) == 3:
-            ident, (start, end, label) = None, entry
-        else:
-            raise Rejected(f"entity {n} is neither {{id, start_offset, end_offset, label}} nor [start, end, label]")
-        s, e = _doccano_offsets(table, text, start, end, f"entity {n}")
-        span = mapper.span(doc, offset, text, s, e, label)
-        builder.add(span)
-        if ident is not None:
-            if ident in by_id:
-                raise Rejected(f"entity id {ident!r} is used twice")
-            by_id[ident] = span
-    relations = []
-    raw_relations = item.get("relations") if form == "relations" else None
-    if raw_relations is not None and not isinstance(raw_relations, list):
-        raise Rejected("relations is not a list")
-    for n, rel in enumerate(raw_relations or ()):
-        if not isinstance(rel, dict):
-            raise Rejected(f"relation {n} is not an object")
-        head, child = by_id.get(rel.get("from_id")), by_id.get(rel.get("to_id"))
-        if head is None or child is None:
-            raise Rejected(f"relation {n} ({rel.get('from_id')!r} -> {rel.get('to_id')!r}) points at an entity that "
-                           "does not exist")
-        label, head, child = _relation(rel.get("type"), head, child)
-        relations.append({"label": label, "head": builder.add(head), "child": builder.add(child)})
+    unit = _DoccanoUnit(mapper, doc, offset, text, from_utf16(text))
+    builder = _RecordBuilder()
+    by_id = unit.entities(item["entities"] if form == "relations" else item["label"],
+                          "entities" if form == "relations" else "label", builder, sink)
+    if form == "relations":
+        unit.relations(item, by_id, builder, sink)
     return _record(annotator, None, "doccano", f"doccano_{form}", key, None, meta, doc, offset, text, "accept",
-                   ["entities", "sources", "claims"], None, builder.spans, relations, [])
+                   ["entities", "sources", "claims"], None, builder, [])
+
+
+@dataclass
+class _DoccanoUnit:
+    mapper: _Mapper
+    doc: dict
+    offset: int
+    text: str
+    table: dict[int, int]
+
+    def entities(self, entries: list, name: str, builder: _RecordBuilder, sink: _Sink) -> dict[Any, dict | None]:
+        """Map every entity; ``by_id`` holds ``None`` for an id that was rejected or used twice."""
+        by_id: dict[Any, dict | None] = {}
+        for n, entry in enumerate(entries):
+            ident = entry.get("id") if isinstance(entry, dict) else None
+            span = sink.attempt("entity", entry, lambda entry=entry: self.entity(entry), f"{name}[{n}]")
+            if span is not None:
+                builder.add(span)
+            if ident is None or isinstance(ident, dict | list):
+                continue
+            if ident in by_id:
+                sink.reject("entity", entry, Rejected(f"entity id {ident!r} is used twice: relations to it are "
+                                                      "ambiguous"), f"{name}[{n}].id")
+                span = None
+            by_id[ident] = span
+        return by_id
+
+    def entity(self, entry: Any) -> dict:
+        if isinstance(entry, dict):
+            start, end, label = entry.get("start_offset"), entry.get("end_offset"), entry.get("label")
+        elif isinstance(entry, list) and len(entry) == 3:
+            start, end, label = entry
+        else:
+            raise Rejected(f"an entity must be {{id, start_offset, end_offset, label}} or [start, end, label], "
+                           f"got {_kind(entry)} {_excerpt(entry)}")
+        s, e = _doccano_offsets(self.table, self.text, start, end)
+        return self.mapper.span(self.doc, self.offset, self.text, s, e, label)
+
+    def relations(self, item: dict, by_id: dict[Any, dict | None], builder: _RecordBuilder, sink: _Sink) -> None:
+        try:
+            relations = _list_field(item, "relations")
+        except Rejected as exc:
+            sink.reject("relations", item.get("relations"), exc)
+            return
+        for n, rel in enumerate(relations):
+            sink.attempt("relation", rel, lambda rel=rel: builder.relate(*self.relation(rel, by_id)),
+                         f"relations[{n}]")
+
+    @staticmethod
+    def relation(rel: Any, by_id: dict[Any, dict | None]) -> tuple[str, dict, dict]:
+        if not isinstance(rel, dict):
+            raise Rejected(f"a relation must be an object, got {_kind(rel)}")
+        ends = rel.get("from_id"), rel.get("to_id")
+        if any(isinstance(e, dict | list) or e not in by_id for e in ends):
+            raise Rejected(f"relation {_excerpt(ends[0])} -> {_excerpt(ends[1])} points at an entity that does not "
+                           "exist")
+        head, child = by_id[ends[0]], by_id[ends[1]]
+        if head is None or child is None:
+            raise Rejected(f"relation {_excerpt(ends[0])} -> {_excerpt(ends[1])} is drawn to an entity that was "
+                           "rejected")
+        return _relation(rel.get("type"), head, child)
 
 
 # ------------------------------------------------------------------------------------------------ ingest
 
+def _records_of(fmt: str, item: Any, mapper: _Mapper, emitted: set[str] | None, sink: _Sink,
+                annotator: str) -> list[dict]:
+    if fmt == "labelstudio":
+        return list(labelstudio_records(item, mapper, emitted, sink))
+    if fmt == "doccano":
+        return [doccano_record(item, mapper, emitted, annotator, sink)]
+    found = record_format(item)
+    if found not in (None, "prodigy"):
+        raise Rejected(f"a {found} record in a Prodigy db-out file")
+    return [prodigy_record(item, mapper, emitted, sink)]
+
+
 def read_export(path: Path, mapper: _Mapper, emitted: set[str] | None, report: Report,
                 stats: IngestStats, annotator: str | None = None) -> Iterator[dict]:
-    """Normalised records from one export file; misfits reported (one line each) and skipped."""
+    """Normalised records from one export file; misfits reported (one line each), kept in ``stats.rejects`` and
+    skipped. Nothing in the file stops the others: a broken line, a truncated array, an empty file."""
+    counts = stats.file(str(path))
     fmt = detect_format(path)
-    is_array = fmt == "labelstudio" or (fmt == "doccano" and _starts_with_bracket(path))
-    items = iter_json_array(path) if is_array else read_jsonl(path, on_problem=report)
-    doccano_annotator = annotator or path.stem
-    for line, item in items:
-        def warn(message: str, line: int = line) -> None:
-            report(InputProblem(str(path), message, line=line, severity="warning"))
-
-        try:
-            if fmt == "labelstudio":
-                records = list(labelstudio_records(item, mapper, emitted, warn))
-            elif fmt == "doccano":
-                records = [doccano_record(item, mapper, emitted, doccano_annotator)]
-            else:
-                found = record_format(item)
-                if found not in (None, "prodigy"):
-                    raise Rejected(f"a {found} record in a Prodigy db-out file")
-                records = [prodigy_record(item, mapper, emitted)]
-        except Rejected as exc:
-            stats.rejected += 1
-            report(InputProblem(str(path), f"{exc}; rejected", line=line))
-            continue
+    for line, item in export_items(path):
+        sink = _Sink()
+        records: list[dict] = []
+        if isinstance(item, _Malformed):
+            sink.reject(item.kind, item.raw, Rejected(item.reason))
+        else:
+            try:
+                records = _records_of(fmt, item, mapper, emitted, sink, annotator or path.stem)
+            except Rejected as exc:
+                sink.reject("task", item, exc)
+        if fmt != "labelstudio" and records and sink.rejected:
+            records[0]["rejected"] = len(sink.rejected)
+        _report_line(path, line, sink, report, stats, counts)
         for rec in records:
             rec["origin"] = f"{path}:{line}"
             stats.read += 1
             stats.by_answer[rec["answer"]] += 1
+            counts.accepted += 1
+            counts.partial += "rejected" in rec
+            for message in _overlap_warnings(rec["spans"]):
+                report(InputProblem(str(path), f"annotation by {rec['annotator']}: {message}", line=line,
+                                    severity="warning"))
             yield rec
 
 
-def _starts_with_bracket(path: Path) -> bool:
-    with open(path, "rb") as fh:
-        return fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"[")
+def _report_line(path: Path, line: int, sink: _Sink, report: Report, stats: IngestStats,
+                 counts: FileCounts) -> None:
+    for kind, item, exc in sink.rejected:
+        report(InputProblem(str(path), f"{exc}; {kind} rejected", line=line, field=exc.field))
+        stats.rejects.append({"source": str(path), "line": line, "kind": kind, "field": exc.field,
+                              "reason": str(exc), "item": item})
+    stats.rejected += len(sink.rejected)
+    counts.rejected += len(sink.rejected)
 
 
 def _newer(candidate: dict, kept: dict) -> bool:
@@ -642,6 +971,16 @@ def _newer(candidate: dict, kept: dict) -> bool:
         return a > b
     except TypeError:
         return str(a) > str(b)
+
+
+def _replaces(candidate: dict, kept: dict) -> bool:
+    """Whether a different answer to the same task by the same annotator replaces the one kept: a newer one, any
+    later doccano export (no timestamps), or the same answer with fewer rejected items (a fixed export)."""
+    if _newer(candidate, kept) or candidate["tool"] == "doccano":
+        return True
+    if _newer(kept, candidate):
+        return False
+    return candidate.get("rejected", 0) < kept.get("rejected", 0)
 
 
 def _content(rec: dict) -> dict:
@@ -659,7 +998,8 @@ def ingest_exports(paths: Iterable[str | Path], docs: dict[str, dict], report: R
     """Merge the records of ``paths`` into ``existing`` (deduplicated by annotator + task; newer answer wins).
 
     ``annotator`` names the annotator of doccano files (default: each file's name without extension).
-    Returns the records in a deterministic order, so ingesting the same export again writes the same bytes.
+    Returns the records in a deterministic order, so ingesting the same export again writes the same bytes;
+    ``stats.rejects`` lists every rejected item, ``stats.files`` the counts per export file.
     """
     stats = IngestStats()
     kept: dict[str, dict] = {rec["key"]: rec for rec in existing}
@@ -670,12 +1010,36 @@ def ingest_exports(paths: Iterable[str | Path], docs: dict[str, dict], report: R
             if old is None:
                 kept[rec["key"]] = rec
                 stats.added += 1
-            elif _content(old) != _content(rec) and (_newer(rec, old) or rec["tool"] == "doccano"):
+            elif _content(old) != _content(rec) and _replaces(rec, old):
                 kept[rec["key"]] = rec
                 stats.replaced += 1
             else:
                 stats.unchanged += 1
     return sorted(kept.values(), key=record_sort_key), stats
+
+
+def rejects_path(out: str | Path) -> Path:
+    """The rejects file beside ``out``: ``annotations.jsonl`` -> ``annotations.rejects.jsonl``."""
+    out = Path(out)
+    stem = out.name[: -len(out.suffix)] if out.suffix.lower() in LINE_FORMATS else out.name
+    return out.with_name(f"{stem}.rejects.jsonl")
+
+
+def write_rejects(out: str | Path, rejects: list[dict], sources: Iterable[str | Path], fresh: bool = False) -> Path:
+    """Write the rejects file beside ``out``: this run's rejected items, plus those of earlier runs from export
+    files not ingested again (an export ingested again replaces its own entries). No entry left: no file."""
+    path = rejects_path(out)
+    again = {str(s) for s in sources}
+    kept: list[dict] = []
+    if path.exists() and not fresh:
+        kept = [entry for _line, entry in read_jsonl(path, on_problem=lambda problem: None)
+                if isinstance(entry, dict) and entry.get("source") not in again]
+    entries = kept + rejects
+    if entries:
+        write_jsonl(path, entries)
+    elif path.exists():
+        path.unlink()
+    return path
 
 
 def read_annotations(path: str | Path, report: Report) -> Iterator[dict]:
@@ -686,6 +1050,32 @@ def read_annotations(path: str | Path, report: Report) -> Iterator[dict]:
                                 line=line))
             continue
         yield rec
+
+
+def read_checked_annotations(path: str | Path, report: Report,
+                             skipped: list[dict] | None = None) -> tuple[list[dict], dict[str, int]]:
+    """Records of ``annotations.jsonl`` that pass its schema and checks (the others: one line each, skipped and
+    added to ``skipped`` as rejects-file entries), and the line of each record by key. A key seen twice keeps its
+    first record (a second would vote twice)."""
+    from corpus.validate import validate_task
+
+    records: list[dict] = []
+    lines: dict[str, int] = {}
+    for line, rec in read_jsonl(path, on_problem=report):
+        problems = validate_task(rec, "annotations")
+        if not problems and rec["key"] in lines:
+            problems = [f"key: {rec['key']!r} is already on line {lines[rec['key']]} (one answer per annotator "
+                        "and task)"]
+        if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            report(InputProblem(str(path), f"{problems[0]}{more}; annotation record skipped", line=line))
+            if skipped is not None:
+                skipped.append({"source": str(path), "line": line, "kind": "record", "field": None,
+                                "reason": problems[0], "item": rec})
+            continue
+        lines[rec["key"]] = line
+        records.append(rec)
+    return records, lines
 
 
 def write_annotations(path: str | Path, records: Iterable[dict]) -> int:

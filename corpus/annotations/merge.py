@@ -134,9 +134,15 @@ def group_by_document(records: Iterable[dict]) -> dict[str, list[dict]]:
 
 
 def merge_documents(docs: Iterable[dict], records: Iterable[dict], policy: Policy, report: Report,
-                    state: MergeState | None = None) -> Iterator[dict]:
-    """Yield a gold document for every document with accepted annotations (``state`` collects the numbers)."""
+                    state: MergeState | None = None,
+                    source: tuple[str, dict[str, int]] | None = None) -> Iterator[dict]:
+    """Yield a gold document for every document with accepted annotations (``state`` collects the numbers).
+
+    ``source`` is the annotations file and the line of each record by key, for the messages; a record whose
+    offsets or span texts do not fit its document is reported (one line) and left out.
+    """
     state = state if state is not None else MergeState(policy)
+    path, lines = source if source is not None else ("annotations", {})
     by_doc = group_by_document(records)
     seen: set[str] = set()
     for doc in docs:
@@ -145,6 +151,7 @@ def merge_documents(docs: Iterable[dict], records: Iterable[dict], policy: Polic
         if not recs:
             continue
         seen.add(doc["id"])
+        recs = [rec for rec in recs if _fits_document(rec, doc, path, lines.get(rec["key"]), report)]
         for rec in recs:
             state.answers[rec["answer"]] += 1
         accepted = [r for r in recs if r["answer"] == "accept"]
@@ -153,8 +160,33 @@ def merge_documents(docs: Iterable[dict], records: Iterable[dict], policy: Polic
             yield _merge_document(doc, accepted, policy, state)
     for doc_id in sorted(by_doc.keys() - seen):
         state.answers["unknown_document"] += len(by_doc[doc_id])
-        report(InputProblem("annotations", f"{len(by_doc[doc_id])} annotations for document {doc_id}, which is "
+        report(InputProblem(path, f"{len(by_doc[doc_id])} annotations for document {doc_id}, which is "
                             "not in the documents file; skipped"))
+
+
+def _fits_document(rec: dict, doc: dict, path: str, line: int | None, report: Report) -> bool:
+    """Whether a record's offsets lie inside its document and its span texts are the document's."""
+    problem = _misfit(rec, doc["text"])
+    if problem is not None:
+        report(InputProblem(path, f"annotation {rec['key']}: {problem}; annotation record skipped", line=line))
+    return problem is None
+
+
+def _misfit(rec: dict, text: str) -> str | None:
+    task = rec["task"]
+    if task["end"] > len(text):
+        return (f"task {task['start']}-{task['end']} is past the end of document {task['doc_id']} "
+                f"({len(text)} characters)")
+    for span in rec["spans"]:
+        if span["end"] > len(text):
+            return (f"span {span['start']}-{span['end']} is past the end of document {task['doc_id']} "
+                    f"({len(text)} characters)")
+        if text[span["start"]:span["end"]] != span["text"]:
+            return f"span {span['start']}-{span['end']} text {span['text']!r} is not the document's text there"
+    for choice in rec["choices"]:
+        if choice["end"] > len(text):
+            return f"choice {choice['start']}-{choice['end']} is past the end of document {task['doc_id']}"
+    return None
 
 
 def _merge_document(doc: dict, records: list[dict], policy: Policy, state: MergeState) -> dict:

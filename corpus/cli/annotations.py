@@ -6,8 +6,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from corpus.cli.common import app, console, console_err, make_reporter
+from corpus.errors import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL
 
 annotations_app = typer.Typer(
     help="Annotations back in: ingest Prodigy / Label Studio / doccano exports, merge annotators into gold.",
@@ -43,15 +45,22 @@ def ingest_command(
     exported example counts as accepted (export only approved documents).
     """
     from corpus.annotations import ingest_annotations
+    from corpus.annotations.ingest import rejects_path
 
     reporter = make_reporter()
     stats = ingest_annotations(exports, documents, out, reporter, tasks_dir=tasks, fresh=fresh, annotator=annotator)
     answers = ", ".join(f"{n} {a}" for a, n in stats.by_answer.items())
     console_err.print(
         f"[bold green]done[/]: {stats.read} annotations read ({answers}): {stats.added} new, {stats.replaced} "
-        f"updated, {stats.unchanged} already there; {stats.rejected} rejected\n  wrote {out}", highlight=False)
-    if stats.rejected:
-        raise typer.Exit(1)
+        f"updated, {stats.unchanged} already there; {stats.rejected} items rejected", highlight=False)
+    for name, counts in stats.files.items():
+        partial = f" ({counts.partial} of them with items rejected)" if counts.partial else ""
+        console_err.print(f"  {escape(name)}: {counts.accepted} annotations accepted{partial}, {counts.rejected} "
+                          "items rejected", highlight=False)
+    console_err.print(f"  wrote {escape(str(out))}" + (f", rejected items with their reasons in "
+                                                       f"{escape(str(rejects_path(out)))}" if stats.rejects else ""),
+                      highlight=False)
+    raise typer.Exit(_exit_code(bool(stats.rejects) or reporter.errors > 0, stats.read > 0))
 
 
 @annotations_app.command("merge")
@@ -72,6 +81,14 @@ def merge_command(
     summary = merge_annotations(annotations, documents, Policy.parse(policy), out, report_path, reporter)
     _render(summary)
     console_err.print(f"  wrote {out}" + (f", {report_path}" if report_path else ""), highlight=False)
+    raise typer.Exit(_exit_code(reporter.errors > 0, summary["documents"]["annotated"] > 0))
+
+
+def _exit_code(problems: bool, wrote_something: bool) -> int:
+    """0: everything used; 3: some inputs or items rejected, the rest written; 1: rejected and nothing usable."""
+    if not problems:
+        return EXIT_OK
+    return EXIT_PARTIAL if wrote_something else EXIT_FAILED
 
 
 def _fmt(value: float | None) -> str:
