@@ -122,13 +122,13 @@ def flag_near_duplicates_stage(docs: Iterable[dict], report: Callable[[InputProb
                                stats: Stats | None = None) -> Iterator[dict]:
     """Near-duplicate detection (MinHash, ``corpus.ingest.dedup``) when that module is installed."""
     try:
-        from corpus.ingest.dedup import flag_near_duplicates
+        from corpus.ingest.dedup import NEAR_DUPLICATES_LISTED, flag_near_duplicates
     except ModuleNotFoundError as exc:
         if exc.name != "corpus.ingest.dedup":
             raise
         yield from docs
         return
-    kwargs: dict[str, Any] = {"drop": drop}
+    kwargs: dict[str, Any] = {"drop": drop, "max_listed": NEAR_DUPLICATES_LISTED}  # the first few, then a count
     if stats is not None:
         kwargs["on_drop"] = lambda doc: setattr(stats, "near_duplicates", stats.near_duplicates + 1)
     if threshold is not None:

@@ -9,9 +9,33 @@ import pytest
 from corpus.errors import InputProblem
 from corpus.ingest.dedup import NearDuplicateIndex, flag_near_duplicates, lsh_params, minhash, shingles
 
-WORDS = ["council", "budget", "harbour", "ferry", "mayor", "union", "strike", "court", "minister", "election",
-         "hospital", "school", "river", "bridge", "police", "report", "farmers", "prices", "energy", "water", "tax",
-         "housing", "transport", "museum", "festival"]
+WORDS = [
+    "council",
+    "budget",
+    "harbour",
+    "ferry",
+    "mayor",
+    "union",
+    "strike",
+    "court",
+    "minister",
+    "election",
+    "hospital",
+    "school",
+    "river",
+    "bridge",
+    "police",
+    "report",
+    "farmers",
+    "prices",
+    "energy",
+    "water",
+    "tax",
+    "housing",
+    "transport",
+    "museum",
+    "festival",
+]
 
 
 def article(seed: int, n_words: int = 400) -> str:
@@ -65,8 +89,9 @@ def test_lightly_edited_copy_is_flagged_and_kept_with_a_pointer():
 def test_drop_skips_near_duplicates_and_calls_back():
     original = article(5)
     dropped = []
-    out, problems = run([doc(0, original), doc(1, edit(original, 150)), doc(2, article(6))], drop=True,
-                        on_drop=dropped.append)
+    out, problems = run(
+        [doc(0, original), doc(1, edit(original, 150)), doc(2, article(6))], drop=True, on_drop=dropped.append
+    )
     assert [d["id"] for d in out] == ["0000000000000000", "0000000000000002"]
     assert [d["origin"] for d in dropped] == ["articles/1.txt"]
     assert problems[0].message.endswith("; skipped")
@@ -116,8 +141,7 @@ def test_recall_on_many_lightly_edited_copies():
     copies = [doc(100 + i, edit(d["text"], 150 + 10 * i)) for i, d in enumerate(originals)]
     _, problems = run(originals + copies)
     assert sorted(p.path for p in problems) == sorted(d["origin"] for d in copies)
-    assert all(f"near duplicate of articles/{int(p.path.split('/')[1][:-4]) - 100}.txt" in p.message
-               for p in problems)
+    assert all(f"near duplicate of articles/{int(p.path.split('/')[1][:-4]) - 100}.txt" in p.message for p in problems)
 
 
 def test_lsh_parameters_favour_recall_at_the_threshold():
@@ -148,8 +172,63 @@ def test_signatures_do_not_depend_on_the_process():
     import sys
 
     text = article(13)
-    code = ("import sys; from corpus.ingest.dedup import minhash; "
-            "print(','.join(map(str, minhash(sys.stdin.read()).hashvalues.tolist())))")
-    outputs = {subprocess.run([sys.executable, "-c", code], input=text, capture_output=True, text=True, check=True,
-                              env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
+    code = (
+        "import sys; from corpus.ingest.dedup import minhash; "
+        "print(','.join(map(str, minhash(sys.stdin.read()).hashvalues.tolist())))"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            input=text,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2")
+    }
     assert outputs == {",".join(map(str, minhash(text).hashvalues.tolist())) + "\n"}
+
+
+def test_many_near_duplicates_are_listed_first_few_then_counted():
+    """A syndicated story copied twelve times: five lines name a pair, one more line gives the count; every copy
+    still carries its pointer (or is dropped and counted), and without a limit every pair is listed."""
+    original = article(40)
+    docs = [doc(0, original)] + [doc(i, edit(original, 150 + i)) for i in range(1, 13)]
+    for drop, action in ((False, "kept, each with ingest.near_duplicate_of"), (True, "skipped")):
+        dropped: list[dict] = []
+        out, problems = run([dict(d, ingest={}) for d in docs], drop=drop, max_listed=5, on_drop=dropped.append)
+        assert [p.path for p in problems[:5]] == [f"articles/{i}.txt" for i in range(1, 6)]
+        assert all(p.message.startswith("near duplicate of articles/0.txt") for p in problems[:5])
+        assert len(problems) == 6 and problems[5].severity == "warning"
+        assert str(problems[5]).startswith("near duplicates: 7 more not listed above (12 in all); " + action)
+        if drop:
+            assert len(out) == 1 and len(dropped) == 12
+        else:
+            assert all(d["ingest"]["near_duplicate_of"]["id"] == "0000000000000000" for d in out[1:])
+    _, problems = run([dict(d, ingest={}) for d in docs], max_listed=12)
+    assert len(problems) == 12  # exactly the limit: no summary line
+    _, problems = run([dict(d, ingest={}) for d in docs])
+    assert len(problems) == 12
+
+
+def test_commands_summarise_near_duplicates(tmp_path):
+    """`corpus ingest` (through the pipeline stage every command uses) lists the first few pairs, then a count."""
+    from typer.testing import CliRunner
+
+    from corpus.cli import app
+    from corpus.ingest.dedup import NEAR_DUPLICATES_LISTED
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    original = article(41)
+    (folder / "a00.txt").write_text(original)
+    for i in range(1, 10):
+        (folder / f"a{i:02d}.txt").write_text(edit(original, 150 + i))
+    result = CliRunner().invoke(app, ["ingest", str(folder), "-o", str(tmp_path / "out.jsonl")])
+    lines = [line for line in result.output.splitlines() if "near duplicate" in line]
+    assert len(lines) == NEAR_DUPLICATES_LISTED + 1, result.output
+    assert (
+        lines[-1] == f"warning: near duplicates: {9 - NEAR_DUPLICATES_LISTED} more not listed above (9 in all); "
+        "kept, each with ingest.near_duplicate_of naming the article it repeats"
+    )

@@ -30,6 +30,8 @@ from corpus.spill import IntMultiMap, RecordFile
 DEFAULT_THRESHOLD = 0.9
 DEFAULT_NUM_PERM = 128
 DEFAULT_SHINGLE_SIZE = 5
+NEAR_DUPLICATES_LISTED = 5  # near duplicates a command lists one by one before it only counts them
+NEAR_DUPLICATES = "near duplicates"  # the summary line's "path": it is about many files
 _SEED = 1  # fixed: the permutations (hence every signature) are the same on every run and machine
 _BATCH = 2048  # shingles per update_batch call: its temporaries are _BATCH x num_perm x 8 bytes (2 MB each)
 
@@ -43,7 +45,7 @@ def shingles(text: str, size: int = DEFAULT_SHINGLE_SIZE) -> set[bytes]:
         return set()
     if len(words) <= size:
         return {" ".join(words).encode("utf-8")}
-    return {" ".join(words[i:i + size]).encode("utf-8") for i in range(len(words) - size + 1)}
+    return {" ".join(words[i : i + size]).encode("utf-8") for i in range(len(words) - size + 1)}
 
 
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit constant: the polynomial base that orders the words
@@ -57,13 +59,14 @@ def shingle_hashes(text: str, size: int = DEFAULT_SHINGLE_SIZE) -> np.ndarray:
     words = _WORD.findall(text.casefold())
     if not words:
         return np.empty(0, dtype=np.uint64)
-    word_hashes = np.fromiter(map(xxhash.xxh64_intdigest, map(str.encode, words)), dtype=np.uint64,
-                              count=len(words))  # C-level loops: no Python frame per word
+    word_hashes = np.fromiter(
+        map(xxhash.xxh64_intdigest, map(str.encode, words)), dtype=np.uint64, count=len(words)
+    )  # C-level loops: no Python frame per word
     n = max(len(words) - size + 1, 1)  # a text shorter than ``size`` words is one shingle
     # Array arithmetic wraps modulo 2**64 silently (only numpy scalar arithmetic warns on overflow).
     h = word_hashes[:n].copy()
     for j in range(1, min(size, len(words))):
-        h = h * _MULTIPLIER + word_hashes[j:j + n]
+        h = h * _MULTIPLIER + word_hashes[j : j + n]
     h ^= h >> _SHIFT33
     h *= _MIX1
     h ^= h >> _SHIFT33
@@ -87,7 +90,7 @@ def minhash(text: str, num_perm: int = DEFAULT_NUM_PERM, shingle_size: int = DEF
         return None
     m = _empty_minhash(num_perm).copy()
     for i in range(0, len(hashes), _BATCH):
-        m.update_batch(hashes[i:i + _BATCH].tolist())
+        m.update_batch(hashes[i : i + _BATCH].tolist())
     return m
 
 
@@ -122,8 +125,12 @@ class NearDuplicateIndex:
     bytes a document instead of several kilobytes, so it stays flat as the corpus grows.
     """
 
-    def __init__(self, threshold: float = DEFAULT_THRESHOLD, num_perm: int = DEFAULT_NUM_PERM,
-                 shingle_size: int = DEFAULT_SHINGLE_SIZE):
+    def __init__(
+        self,
+        threshold: float = DEFAULT_THRESHOLD,
+        num_perm: int = DEFAULT_NUM_PERM,
+        shingle_size: int = DEFAULT_SHINGLE_SIZE,
+    ):
         if not 0.0 < threshold <= 1.0:
             raise ValueError(f"threshold must be in (0, 1], got {threshold}")
         self.threshold, self.num_perm, self.shingle_size = threshold, num_perm, shingle_size
@@ -141,9 +148,9 @@ class NearDuplicateIndex:
         """One 64-bit key per band: the band's values hashed, seeded with the band's number (a collision only
         adds a candidate, which its signature then rejects)."""
         rows = self.rows
-        data = m.hashvalues[:self.bands * rows].astype(np.uint64).tobytes()
+        data = m.hashvalues[: self.bands * rows].astype(np.uint64).tobytes()
         step = rows * 8
-        return [xxhash.xxh64_intdigest(data[i * step:(i + 1) * step], seed=i) for i in range(self.bands)]
+        return [xxhash.xxh64_intdigest(data[i * step : (i + 1) * step], seed=i) for i in range(self.bands)]
 
     def query(self, m: MinHash, band_keys: list[int] | None = None) -> Match | None:
         """The most similar indexed document at or above the threshold (earliest on ties)."""
@@ -165,8 +172,9 @@ class NearDuplicateIndex:
         return Match(doc_id, origin, best[0])
 
     def add(self, doc_id: str, origin: str, m: MinHash, band_keys: list[int] | None = None) -> None:
-        key = self._records.append(m.hashvalues.astype(np.uint32).tobytes()
-                                   + f"{doc_id}\0{origin}".encode("utf-8", "surrogatepass"))
+        key = self._records.append(
+            m.hashvalues.astype(np.uint32).tobytes() + f"{doc_id}\0{origin}".encode("utf-8", "surrogatepass")
+        )
         for band_key in band_keys if band_keys is not None else self.band_keys(m):
             self._bands.add(band_key, key)
 
@@ -182,22 +190,57 @@ def flag_near_duplicates(
     num_perm: int = DEFAULT_NUM_PERM,
     shingle_size: int = DEFAULT_SHINGLE_SIZE,
     on_drop: Callable[[dict], None] | None = None,
+    max_listed: int | None = None,
 ) -> Iterator[dict]:
     """Generator stage: report each document that nearly repeats an earlier one ("near duplicate of <origin>").
 
     A kept near duplicate records ``ingest.near_duplicate_of = {"id", "origin", "similarity"}`` so later
     stages (dataset splits) can keep the pair together; with ``drop`` it is skipped instead (``on_drop`` is
-    called with it, e.g. to count it).
+    called with it, e.g. to count it). With ``max_listed``, only the first ``max_listed`` are reported one by
+    one, and the rest in one line with their count at the end (a syndicated feed has thousands).
     """
     index = NearDuplicateIndex(threshold, num_perm, shingle_size)
+    lister = _Lister(report, max_listed)
     try:
-        yield from _flag(index, docs, report, drop, on_drop)
+        yield from _flag(index, docs, lister, drop, on_drop)
     finally:
         index.close()
+    lister.summarise("skipped" if drop else "kept, each with ingest.near_duplicate_of naming the article it repeats")
 
 
-def _flag(index: NearDuplicateIndex, docs: Iterable[dict], report: Callable[[InputProblem], None], drop: bool,
-          on_drop: Callable[[dict], None] | None) -> Iterator[dict]:
+@dataclass
+class _Lister:
+    """Reports the first ``max_listed`` problems (all when ``None``) and counts the others."""
+
+    report: Callable[[InputProblem], None]
+    max_listed: int | None
+    found: int = 0
+
+    def __call__(self, problem: InputProblem) -> None:
+        self.found += 1
+        if self.max_listed is None or self.found <= self.max_listed:
+            self.report(problem)
+
+    def summarise(self, action: str) -> None:
+        if self.max_listed is None or self.found <= self.max_listed:
+            return
+        hidden = self.found - self.max_listed
+        self.report(
+            InputProblem(
+                NEAR_DUPLICATES,
+                f"{hidden:,} more not listed above ({self.found:,} in all); {action}",
+                severity="warning",
+            )
+        )
+
+
+def _flag(
+    index: NearDuplicateIndex,
+    docs: Iterable[dict],
+    report: Callable[[InputProblem], None],
+    drop: bool,
+    on_drop: Callable[[dict], None] | None,
+) -> Iterator[dict]:
     for doc in docs:
         m = index.signature(doc["text"])
         if m is None:
@@ -207,13 +250,22 @@ def _flag(index: NearDuplicateIndex, docs: Iterable[dict], report: Callable[[Inp
         match = index.query(m, band_keys)
         if match is not None:
             action = "skipped" if drop else "kept"
-            report(InputProblem(doc["origin"], f"near duplicate of {match.origin} (id {match.doc_id}, estimated "
-                                f"similarity {match.similarity:.2f}); {action}", severity="warning"))
+            report(
+                InputProblem(
+                    doc["origin"],
+                    f"near duplicate of {match.origin} (id {match.doc_id}, estimated "
+                    f"similarity {match.similarity:.2f}); {action}",
+                    severity="warning",
+                )
+            )
             if drop:
                 if on_drop is not None:
                     on_drop(doc)
                 continue
             doc.setdefault("ingest", {})["near_duplicate_of"] = {
-                "id": match.doc_id, "origin": match.origin, "similarity": round(match.similarity, 3)}
+                "id": match.doc_id,
+                "origin": match.origin,
+                "similarity": round(match.similarity, 3),
+            }
         index.add(doc["id"], doc["origin"], m, band_keys)
         yield doc
