@@ -6,7 +6,7 @@ import json
 
 from test_tasks_prodigy import documents
 
-from corpus.document import add_span, new_document
+from corpus.document import add_relation, add_span, new_document
 from corpus.segment.core import segment_document
 from corpus.tasks import write_tasks
 
@@ -85,3 +85,80 @@ def test_sentence_unit_keeps_the_quote_whole_and_reruns_are_identical(tmp_path):
     before = (tmp_path / "sentence" / "relations.jsonl").read_bytes()
     export(tmp_path, "sentence")
     assert (tmp_path / "sentence" / "relations.jsonl").read_bytes() == before
+
+
+def test_label_files_list_every_label_with_its_own_colour(tmp_path):
+    """doccano imports labels per type: every span label and relation type, used or not, each its own colour."""
+    from jsonschema import Draft202012Validator
+
+    from corpus.document import CLAIM_LABELS, ENTITY_LABELS, RELATION_LABELS, SOURCE_LABELS
+    from corpus.validate import SCHEMA_DIR
+
+    doc = segment_document(new_document("Nothing is labelled here.", "t.txt"))  # no span at all
+    paths = write_tasks([doc], tmp_path / "a", "doccano", "paragraph")
+    files = {p.name: p for p in paths}
+    spans = json.loads(files["span-types.json"].read_bytes())
+    relations = json.loads(files["relation-types.json"].read_bytes())
+    assert [x["text"] for x in spans] == [*ENTITY_LABELS, *SOURCE_LABELS, *CLAIM_LABELS]
+    assert [x["text"] for x in relations] == list(RELATION_LABELS)
+    colours = [x["backgroundColor"] for x in spans + relations]
+    assert len(set(colours)) == len(colours) == len(spans) + len(relations)  # CUE the span and CUE the relation too
+    validator = Draft202012Validator(json.loads((SCHEMA_DIR / "doccano-labels.schema.json").read_text("utf-8")))
+    for entries in (spans, relations):
+        assert list(validator.iter_errors(entries)) == []
+    # readable: dark text on the light entity tints, white on the strong SOURCE red
+    by_label = {x["text"]: x for x in spans}
+    assert by_label["PERSON"]["textColor"] == "#000000" and by_label["SOURCE"]["textColor"] == "#ffffff"
+    again = write_tasks([doc], tmp_path / "b", "doccano", "paragraph")
+    assert [p.read_bytes() for p in again] == [p.read_bytes() for p in paths]  # deterministic
+
+
+def test_task_lines_are_ascii_with_surrogate_pair_escapes(tmp_path):
+    """doccano guesses the upload's encoding; pure ASCII with JSON escapes leaves it nothing to misread."""
+    text = "Zoë Łódź said 😀 “yes” in Kyiv."
+    doc = segment_document(new_document(text, "t.txt"))
+    add_span(doc, "entities", "GPE", text.index("Kyiv"), text.index("Kyiv") + 4, "t@1")
+    add_span(doc, "entities", "PERSON", 0, 3, "t@1")
+    paths = write_tasks([doc], tmp_path, "doccano", "paragraph")
+    for path in paths[:2]:
+        raw = path.read_bytes()
+        assert raw.isascii()
+        assert b"\\ud83d\\ude00" in raw and b"\\u00eb" in raw  # the astral emoji is a surrogate pair, as JSON has it
+        (record,) = [json.loads(line) for line in raw.splitlines()]
+        assert record["text"] == text
+        # the same bytes json.dumps(ensure_ascii=True) gives: nothing but the escaping changed
+        assert raw == json.dumps(record, separators=(",", ":")).encode("ascii") + b"\n"
+    (record,), _ = export(tmp_path / "x", docs=[doc])
+    gpe = next(e for e in record["entities"] if e["label"] == "GPE")
+    assert utf16_slice(record["text"], gpe["start_offset"], gpe["end_offset"]) == "Kyiv"  # offsets still UTF-16
+
+
+def test_a_span_repeated_with_the_same_label_and_offsets_is_one_entity(tmp_path):
+    """Two identical spans (a source that says two things, an entity from two labellers) are one doccano entity;
+    relations on the copy point at it, and a relation made twice that way is one relation."""
+    from corpus.validate import validate_task
+
+    text = "Acme said prices rose and said jobs went."
+    doc = segment_document(new_document(text, "t.txt"))
+    at = text.index
+    org1 = add_span(doc, "entities", "ORG", 0, 4, "a@1")
+    org2 = add_span(doc, "entities", "ORG", 0, 4, "b@1")
+    src1 = add_span(doc, "sources", "SOURCE", 0, 4, "s@1")
+    src2 = add_span(doc, "sources", "SOURCE", 0, 4, "s@1")
+    first = add_span(doc, "sources", "CONTENT", at("prices"), at(" and"), "s@1")
+    second = add_span(doc, "sources", "CONTENT", at("jobs"), at(" went") + 5, "s@1")
+    add_relation(doc, "ATTRIBUTION", src1["id"], first["id"], "s@1")
+    add_relation(doc, "ATTRIBUTION", src2["id"], second["id"], "s@1")
+    add_relation(doc, "ATTRIBUTION", src2["id"], first["id"], "s@1")  # the same link again, through the copy
+    assert org1["id"] != org2["id"]
+    (record,), (simple,) = export(tmp_path, docs=[doc])
+    keys = [(e["start_offset"], e["end_offset"], e["label"]) for e in record["entities"]]
+    assert sorted(keys) == sorted(set(keys)) and len(keys) == 4  # ORG, SOURCE, two CONTENTs
+    assert [tuple(x) for x in simple["label"]] == keys
+    by_id = {e["id"]: e for e in record["entities"]}
+    links = [(by_id[r["from_id"]]["label"], text[by_id[r["to_id"]]["start_offset"]:by_id[r["to_id"]]["end_offset"]])
+             for r in record["relations"]]
+    assert links == [("SOURCE", "prices rose"), ("SOURCE", "jobs went")]
+    assert len({r["from_id"] for r in record["relations"]}) == 1
+    assert [r["id"] for r in record["relations"]] == [0, 1]
+    assert validate_task(record, "doccano.relations") == [] and validate_task(simple, "doccano.spans") == []

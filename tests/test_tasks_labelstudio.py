@@ -122,3 +122,36 @@ def test_rerun_is_byte_identical(tmp_path):
 def test_empty_input_is_still_a_valid_json_list(tmp_path):
     path = write_tasks([], tmp_path / "empty", "labelstudio")[0]
     assert json.loads(path.read_text("utf-8")) == []
+
+
+def test_header_shows_the_title_or_else_the_id(tmp_path):
+    """The task header is the article's title (a data field the config names), never pasted into the XML; the
+    id stands in when there is no title."""
+    from corpus.document import new_document
+    from corpus.segment.core import segment_document
+    from corpus.validate import validate_task
+
+    hostile = 'Fed & ECB: "rates" <script>alert(1)</script> ]]> $text 🇺🇦'
+    titled = segment_document(new_document("Acme cut 200 jobs.", "a.txt", title=hostile))
+    untitled = segment_document(new_document("Prices rose.", "b.txt"))
+    blank = segment_document(new_document("Nobody spoke.", "c.txt", title="  "))
+    tasks, config, _ = export(tmp_path, docs=[titled, untitled, blank])
+    assert [t["data"]["title"] for t in tasks] == [hostile, untitled["id"], blank["id"]]
+    assert [el.get("value") for el in config.iter("Header")] == ["$title"]
+    raw = (tmp_path / "paragraph" / "config.xml").read_text("utf-8")
+    assert "script" not in raw and "ECB" not in raw  # the title stays data: it cannot change the config
+    assert all(validate_task(t, "labelstudio") == [] for t in tasks)
+    del tasks[0]["data"]["title"]
+    assert validate_task(tasks[0], "labelstudio")  # the schema requires it
+
+
+def test_every_label_and_relation_has_its_own_colour(tmp_path):
+    _, config, _ = export(tmp_path)
+    labels = {el.get("value"): el.get("background") for el in config.iter("Label")}
+    relations = {el.get("value"): el.get("background") for el in config.iter("Relation")}
+    assert list(labels) == [*ENTITY_LABELS, *SOURCE_LABELS, *CLAIM_LABELS] and list(relations) == list(RELATION_LABELS)
+    colours = [*labels.values(), *relations.values()]
+    assert all(c and c.startswith("#") and len(c) == 7 for c in colours)
+    assert len(set(colours)) == len(colours)  # no two labels alike, CUE the span and CUE the relation included
+    _, again, _ = export(tmp_path / "again")
+    assert {el.get("value"): el.get("background") for el in again.iter("Label")} == labels  # deterministic

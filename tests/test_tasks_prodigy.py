@@ -193,6 +193,7 @@ def test_choice_tasks_preselect_checkworthiness(tmp_path):
         assert claim["label"] == "CLAIM" and task["meta"]["span_id"] == claim["id"]
         assert task["meta"]["score"] == claim["score"]
         assert [o["id"] for o in task["options"]] == ["CHECKWORTHY", "NOT_CHECKWORTHY"]
+        assert task["config"] == {"choice_style": "single"}  # one answer per claim, not a multiple choice
         by_text[task["text"][claim["start"]:claim["end"]]] = task["accept"]
     assert by_text == {"Acme cut 200 jobs": ["CHECKWORTHY"], "Prices rose 5% in 2023 🇺🇦": ["NOT_CHECKWORTHY"],
                        "Officials said nothing": []}
@@ -548,3 +549,24 @@ def test_an_aborted_writer_publishes_nothing(tmp_path):
         writer.add(render_document(documents()[0], fmt).items)
         writer.abort()
         assert not [p for p in (tmp_path / fmt).iterdir()]
+
+
+def test_choice_tasks_declare_single_choice_in_every_render_path(tmp_path):
+    """The plain task (:func:`unit_tasks`) and the packed bytes agree, the schema requires the setting, and it
+    does not enter the task hash (only what the annotator is asked counts)."""
+    from corpus.tasks.prodigy import unit_tasks
+    from corpus.tasks.units import claim_sentence_units, document_units
+    from corpus.validate import validate_task
+
+    files, _, _ = export(tmp_path)
+    doc = article_document()
+    units = document_units(doc, "paragraph")
+    claims = [s for s in doc["spans"] if s["layer"] == "claims"]
+    choice_units = claim_sentence_units(doc, claims, units[0].doc_tokens)
+    plain = [t for u in units for t in unit_tasks(u, choice_units)["choice.jsonl"]]
+    written = [t for t in files["choice.jsonl"] if t["meta"]["doc_id"] == doc["id"]]
+    assert [t["config"] for t in plain] == [t["config"] for t in written] == [{"choice_style": "single"}] * 3
+    assert [t["_task_hash"] for t in plain] == [t["_task_hash"] for t in written]
+    assert all(validate_task(t, "choice") == [] for t in written)
+    for broken in ({}, {"choice_style": "multiple"}):
+        assert validate_task({**written[0], "config": broken}, "choice")
