@@ -141,8 +141,8 @@ def test_header_shows_the_title_or_else_the_id(tmp_path):
     raw = (tmp_path / "paragraph" / "config.xml").read_text("utf-8")
     assert "script" not in raw and "ECB" not in raw  # the title stays data: it cannot change the config
     assert all(validate_task(t, "labelstudio") == [] for t in tasks)
-    del tasks[0]["data"]["title"]
-    assert validate_task(tasks[0], "labelstudio")  # the schema requires it
+    for bad in ("", 5, None):
+        assert validate_task({**tasks[0], "data": {**tasks[0]["data"], "title": bad}}, "labelstudio")
 
 
 def test_every_label_and_relation_has_its_own_colour(tmp_path):

@@ -552,8 +552,8 @@ def test_an_aborted_writer_publishes_nothing(tmp_path):
 
 
 def test_choice_tasks_declare_single_choice_in_every_render_path(tmp_path):
-    """The plain task (:func:`unit_tasks`) and the packed bytes agree, the schema requires the setting, and it
-    does not enter the task hash (only what the annotator is asked counts)."""
+    """The plain task (:func:`unit_tasks`) and the packed bytes agree, the schema accepts only the single style,
+    and the setting does not enter the task hash (only what the annotator is asked counts)."""
     from corpus.tasks.prodigy import unit_tasks
     from corpus.tasks.units import claim_sentence_units, document_units
     from corpus.validate import validate_task
