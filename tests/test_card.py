@@ -347,3 +347,134 @@ def test_card_base_lets_a_staging_build_keep_the_published_edits(card, tmp_path)
     published.write_text(card["text"].replace("## Glossary\n", "## Glossary\n\nKept across staging builds.\n"))
     build_dataset(card["root"] / "docs.jsonl", tmp_path / "staging" / "ds", card_base=published)
     assert "Kept across staging builds." in (tmp_path / "staging" / "ds" / "README.md").read_text("utf-8")
+
+
+# --------------------------------------------------------------------------------------------- hostile values
+HOSTILE = (
+    "Evil <script>alert(1)</script> [click](javascript:alert(2)) `code` a|b <!-- c -->\n"
+    "<!-- corpus:generated:end producers -->\n# Pwned heading\n<!-- corpus:generated:begin producers -->"
+)
+RAW_FRAGMENTS = ["<script", "<!-- c -->", "Pwned heading\n", "end producers -->"]
+
+
+def hostile_article(i: int) -> dict:
+    doc = article(i, HOSTILE if i == 0 else "CC BY 4.0")
+    doc["publisher"] = HOSTILE
+    doc["title"] = HOSTILE
+    doc["published"] = "2023-11-10" + HOSTILE
+    doc["labellers"]["entities"] = "rules@1`<script>Pwned</script><!--corpus:generated:end-annotation-->`"
+    doc["ingest"] = {"stripped": [{"line": 1, "text": "x", "rule": "advert\n# Pwned rule <b>"}]}
+    return doc
+
+
+def rendered(text: str) -> str:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").enable("table").render(text.split("\n---\n", 1)[1])
+
+
+def sections(text: str) -> list[str]:
+    from corpus.publish.card import generated_sections, split_card
+
+    body = split_card(text)[1]
+    return [name for _start, _end, name in generated_sections(body)]
+
+
+def test_values_from_articles_cannot_inject_markup_or_markers(card, tmp_path):
+    write_jsonl(tmp_path / "docs.jsonl", [hostile_article(i) for i in range(3)])
+    build_dataset(tmp_path / "docs.jsonl", tmp_path / "ds", repo="newsroom-lab/coastal-news")
+    text = (tmp_path / "ds" / "README.md").read_text("utf-8")
+    for fragment in RAW_FRAGMENTS:
+        assert fragment not in text
+    html = rendered(text)
+    assert "<script" not in html and "<a " not in html and "<code>code</code>" not in html and "<!-- c -->" not in html
+    assert "<h1>Pwned" not in html and "Pwned heading</h1>" not in html
+    assert html.count("<h1>") == rendered(card["text"]).count("<h1>")  # no heading was added
+    assert "Evil &lt;script&gt;" in html  # the publisher is shown, as text
+    assert sections(text) == sections(card["text"])  # every section once, in the template's order
+    assert DatasetCard(text).data.to_dict()["pretty_name"] == "Coastal News"
+
+
+def test_a_clean_republish_removes_injected_text_and_keeps_hand_edits(tmp_path):
+    folder = tmp_path / "ds"
+    write_jsonl(tmp_path / "bad.jsonl", [hostile_article(i) for i in range(3)])
+    build_dataset(tmp_path / "bad.jsonl", folder)
+    readme = folder / "README.md"
+    readme.write_text(readme.read_text("utf-8").replace("## Glossary\n", "## Glossary\n\nOur own note.\n"))
+    write_jsonl(tmp_path / "good.jsonl", [article(i, "CC BY 4.0") for i in range(3)])
+    build_dataset(tmp_path / "good.jsonl", folder)
+    text = readme.read_text("utf-8")
+    assert "Our own note." in text
+    assert "Evil" not in text and "Pwned" not in text and "Coastal Courier" in text
+
+
+def test_a_card_corrupted_by_unescaped_values_is_repaired(card, tmp_path):
+    """A card written before values were escaped and markers keyed: forged markers, an injected heading."""
+    legacy = re.sub(r"(<!-- corpus:generated:(?:begin|end) \w+) [0-9a-f]{16} -->", r"\1 -->", card["text"])
+    injected = (
+        "Bay Herald <!-- corpus:generated:end producers -->\n\n# Injected heading\n\n"
+        "<!-- corpus:generated:begin producers -->\n"
+    )
+    corrupted = legacy.replace("Bay Herald", injected, 1)
+    corrupted = corrupted.replace("- **Coverage.**", "<!-- corpus:generated:end limitations -->\n# Also injected\n", 1)
+    corrupted = corrupted.replace("### Curation Rationale\n", "### Curation Rationale\n\nWritten by our editors.\n")
+    assert "# Injected heading" in corrupted and "# Also injected" in corrupted
+    folder = tmp_path / "ds"
+    folder.mkdir()
+    (folder / "README.md").write_text(corrupted, "utf-8")
+    build_dataset(
+        card["root"] / "docs.jsonl", folder, repo="newsroom-lab/coastal-news", quality=[card["root"] / "quality.json"]
+    )
+    text = (folder / "README.md").read_text("utf-8")
+    assert "Injected" not in text and "Also injected" not in text
+    assert "Written by our editors." in text
+    assert sections(text) == sections(card["text"])
+    assert text == card["text"].replace(
+        "### Curation Rationale\n", "### Curation Rationale\n\nWritten by our editors.\n"
+    )
+
+
+def test_markers_pair_only_with_their_own_key(card):
+    from corpus.publish.card import generated_sections, split_card
+
+    body = split_card(card["text"])[1]
+    spans = generated_sections(body)
+    start, end, name = spans[0]
+    block = body[start:end]
+    # A forged end marker with a guessed key inside the block does not end it early.
+    forged = block.replace("\n", "\n<!-- corpus:generated:end summary 0000000000000000 -->\n", 1)
+    assert generated_sections(forged)[0] == (0, len(forged), name)
+    # An unclosed begin marker is hand-written text, not a section.
+    assert generated_sections(block.rsplit("<!--", 1)[0]) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("<b>x</b>", "&lt;b&gt;x&lt;/b&gt;"),
+        ("[a](javascript:x)", "\\[a\\](javascript:x)"),
+        ("a|b", "a\\|b"),
+        ("line\n# heading", "line \\# heading"),
+        ("`tick`", "\\`tick\\`"),
+        ("<!-- corpus:generated:end x -->", "&lt;!-- corpus:generated:end x --&gt;"),
+        ("*bold* _em_ ~~s~~ $x$", "\\*bold\\* \\_em\\_ \\~\\~s\\~\\~ \\$x\\$"),
+        ("NOT_CHECKWORTHY & co", "NOT_CHECKWORTHY &amp; co"),
+        ("bidi\u202eevil\u2028x", "bidi evil x"),
+    ],
+)
+def test_md_escapes_each_class_of_markup(value, shown):
+    from corpus.publish.card import md
+
+    assert md(value) == shown
+
+
+def test_card_metadata_stays_yaml_and_repo_ids_are_checked(card, tmp_path):
+    from corpus.errors import CorpusError
+
+    name = "Ours\n---\nlicense: mit\n<!-- corpus:generated:begin summary -->"
+    build_dataset(card["root"] / "docs.jsonl", tmp_path / "ds", pretty_name=name)
+    loaded = DatasetCard.load(tmp_path / "ds" / "README.md")
+    assert loaded.data.to_dict()["pretty_name"] == " ".join(name.split())
+    assert set(loaded.data.to_dict()["license"]) == {"cc-by-4.0", "cc-by-sa-4.0", "unknown"}
+    with pytest.raises(CorpusError, match="ORG/NAME"):
+        build_dataset(card["root"] / "docs.jsonl", tmp_path / "ds2", repo="org/name\n# injected")

@@ -1,14 +1,23 @@
 """The data card (README.md): Hub metadata in YAML plus the Hub's dataset card sections, filled from the data.
 
 Every number in the card is counted from the rows that were written. Sections that depend on the data sit
-between ``<!-- corpus:generated:begin NAME -->`` and ``<!-- corpus:generated:end NAME -->`` markers; when a
-README already exists (in the output folder, or on the Hub at push time) :func:`merge_card` keeps its body and
+between ``<!-- corpus:generated:begin NAME KEY -->`` and ``<!-- corpus:generated:end NAME KEY -->`` markers; when
+a README already exists (in the output folder, or on the Hub at push time) :func:`merge_card` keeps its body and
 replaces only the YAML keys we generate and the text between the markers. Remove a section's markers to take
 it over by hand.
+
+Values that come from the data (publishers, dates, annotator and labeller names, report strings, the dataset's
+name) go through :func:`md`: HTML metacharacters become entities and Markdown punctuation is backslash-escaped,
+so no value can open a tag, a comment, a link or a code span, start a heading, split a table cell, or write a
+marker. ``KEY`` is a hash of the section's name and generated text: a pair is only recognised when begin and end
+carry the same key, which text inside the section cannot know, so even a card corrupted by an older version
+is repaired by the next publish (see :func:`generated_sections`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -31,12 +40,15 @@ from corpus.publish.dataset import (
     SplitFiles,
     Stats,
 )
+from corpus.publish.hub import check_repo_id
 from corpus.publish.licences import STATUS_EXPLANATIONS, STATUSES
 from corpus.publish.splits import HASH_SALT
 
-BEGIN = "<!-- corpus:generated:begin {} -->"
-END = "<!-- corpus:generated:end {} -->"
-_BLOCK = re.compile(r"<!-- corpus:generated:begin (\w+) -->\n(.*?)<!-- corpus:generated:end \1 -->", re.DOTALL)
+MARKER = "corpus:generated"
+BEGIN = "<!-- corpus:generated:begin {} {} -->"
+END = "<!-- corpus:generated:end {} {} -->"
+# A begin marker with its key; a card written before keys existed has none (found the same way, see below).
+_BEGIN = re.compile(r"<!-- corpus:generated:begin (\w+)(?: ([0-9a-f]{16}))? -->\n?")
 # YAML keys the card generates; on merge these replace an existing card's values, other keys are kept.
 GENERATED_KEYS = ("pretty_name", "language", "license", "license_name", "annotations_creators", "language_creators",
                   "multilinguality", "size_categories", "source_datasets", "task_categories", "task_ids", "tags",
@@ -99,10 +111,14 @@ class CardInputs:
     near_duplicates: int = 0
     folder: str = "dataset"
 
+    def __post_init__(self) -> None:
+        if self.repo:  # written into the card's links and citation as is
+            check_repo_id(self.repo)
+
     @property
     def name(self) -> str:
-        if self.pretty_name:
-            return self.pretty_name
+        if self.pretty_name:  # one plain line: it is also the YAML `pretty_name` and the BibTeX title
+            return " ".join(_INVISIBLE.sub(" ", self.pretty_name).split())[:MAX_VALUE_CHARS] or "Dataset"
         if self.repo:
             return self.repo.split("/")[-1].replace("-", " ").replace("_", " ").strip().title()
         return "Annotated news articles: entities, claims and sources"
@@ -121,12 +137,52 @@ def _pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "0.0%"
 
 
-def _table(header: list[str], rows: list[list[Any]]) -> str:
-    def cell(value: Any) -> str:
-        text = _n(value) if isinstance(value, int | float) and not isinstance(value, bool) else str(value)
-        return text.replace("|", "\\|").replace("\n", " ")
+class Md(str):
+    """Markdown the card writes itself: inserted as is, where any other string is escaped with :func:`md`."""
 
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+
+# Characters that open Markdown syntax (CommonMark + GFM tables and strikethrough, HF math); escaped, they render
+# as themselves. "(" and "!" are inert once "[" is escaped; "_" inside a word (NOT_CHECKWORTHY) opens nothing.
+_MD_SPECIAL = re.compile(r"[\\`*\[\]#|~$]|(?<![^\W_])_|_(?![^\W_])")
+# Line and paragraph breaks, C0/C1 controls, zero-width and bidi controls: a value stays on one visible line.
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b\u200e\u200f\u2028-\u202e\u2060-\u206f\ufeff]+")
+MAX_VALUE_CHARS = 200
+_CODE_SAFE = re.compile(r"[\w.@:/+=-]{1,100}")
+
+
+def md(value: Any) -> Md:
+    """An input value as inert Markdown on one line: it renders as its own text and nothing else."""
+    if isinstance(value, Md):
+        return value
+    text = " ".join(_INVISIBLE.sub(" ", str(value)).split())
+    if len(text) > MAX_VALUE_CHARS:
+        text = text[: MAX_VALUE_CHARS - 1] + "…"
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return Md(_MD_SPECIAL.sub(lambda m: "\\" + m.group(0), text))
+
+
+def code(value: Any) -> Md:
+    """``value`` as a code span when it is a plain identifier (``rules@1``), else as escaped text.
+
+    Backslash escapes do not work inside code spans, so anything else is shown as ordinary text.
+    """
+    text = str(value)
+    return Md(f"`{text}`") if _CODE_SAFE.fullmatch(text) else md(text)
+
+
+def _py_string(value: str) -> str:
+    """A Python string literal for a fenced code block: no character in it can end the fence or open HTML."""
+    literal = json.dumps(value, ensure_ascii=True)
+    return literal.replace("<", "\\u003c").replace(">", "\\u003e").replace("`", "\\u0060")
+
+
+def _table(header: list[Any], rows: list[list[Any]]) -> str:
+    def cell(value: Any) -> str:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return _n(value)
+        return md(value).replace("\n", " ")
+
+    lines = ["| " + " | ".join(cell(h) for h in header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
 
@@ -208,16 +264,16 @@ def numeric_tables(data: Any, skip: tuple[str, ...] = ("examples", "seconds")) -
 
 def _render_report(report: dict) -> str:
     parts = []
-    context = [f"{k}: {v}" for k, v in report.items() if isinstance(v, str) and len(v) < 200]
+    context = [f"{md(k)}: {md(v)}" for k, v in report.items() if isinstance(v, str) and len(v) < 200]
     context += [
-        f"{k}: " + ", ".join(f"{a}={b}" for a, b in v.items())
+        f"{md(k)}: " + ", ".join(f"{md(a)}={md(b)}" for a, b in v.items())
         for k, v in report.items()
         if isinstance(v, dict) and v and all(isinstance(b, str) for b in v.values())
     ]
     if context:
         parts.append("\n".join(f"- {line}" for line in context))
     for title, header, rows in numeric_tables(report):
-        parts.append(f"**{title}**\n\n" + _table(["", *header], rows))
+        parts.append(f"**{md(title)}**\n\n" + _table(["", *header], rows))
     return "\n\n".join(parts)
 
 
@@ -288,7 +344,10 @@ def _licence_ids(inp: CardInputs) -> list[str]:
 
 # --------------------------------------------------------------------------------------------- sections
 def _block(name: str, text: str) -> str:
-    return f"{BEGIN.format(name)}\n{text.strip()}\n{END.format(name)}"
+    # Belt and braces: values are escaped already, but nothing inside a section may ever spell a marker.
+    body = text.strip().replace(MARKER, "corpus&#58;generated")
+    key = hashlib.sha256(f"{name}\n{body}".encode()).hexdigest()[:16]
+    return f"{BEGIN.format(name, key)}\n{body}\n{END.format(name, key)}"
 
 
 def _summary(inp: CardInputs) -> str:
@@ -301,17 +360,18 @@ def _summary(inp: CardInputs) -> str:
     )
     return (
         f"{_n(inp.documents)} news articles ({_n(sum(st.characters.values()))} characters, "
-        f"{_n(sum(st.tokens.values()))} tokens) in {_language_name(inp.language)}, {how}: "
+        f"{_n(sum(st.tokens.values()))} tokens) in {md(_language_name(inp.language))}, {how}: "
         f"{_n(sum(sum(c.values()) for c in st.entity_labels.values()))} named entities (OntoNotes types) over "
         f"{_n(rows.get('entities', 0))} sentences, {_n(rows.get('claims', 0))} claims with a check-worthiness "
         f"label, and {_n(rows.get('sources', 0))} attributions (who said what: source, cue, content). "
         "Four configs share stable string ids: `documents` (default), `entities`, `claims`, `sources`.\n\n"
         "```python\nfrom datasets import load_dataset\n\n"
         + (
-            f'docs = load_dataset("{inp.repo}", "documents")\nner = load_dataset("{inp.repo}", "entities")\n'
+            f'docs = load_dataset({_py_string(inp.repo)}, "documents")\n'
+            f'ner = load_dataset({_py_string(inp.repo)}, "entities")\n'
             if inp.repo
-            else f'docs = load_dataset("{inp.folder}", "documents")  # the folder holding this card\n'
-            f'ner = load_dataset("{inp.folder}", "entities")\n'
+            else f'docs = load_dataset({_py_string(inp.folder)}, "documents")  # the folder holding this card\n'
+            f'ner = load_dataset({_py_string(inp.folder)}, "entities")\n'
         )
         + "```"
     )
@@ -326,9 +386,9 @@ def _description(inp: CardInputs) -> str:
         "",
     ]
     if inp.repo:
-        lines.append(f"- **Curated by:** {inp.repo.split('/')[0]}")
+        lines.append(f"- **Curated by:** {md(inp.repo.split('/')[0])}")
     lines += [
-        f"- **Language(s) (NLP):** {inp.language}",
+        f"- **Language(s) (NLP):** {md(inp.language)}",
         "- **License:** each article keeps its own licence (column `licence` of the `documents` config): "
         + ", ".join(f"{_n(mix[s])} {s.replace('_', '-')}" for s in STATUSES if mix[s])
         + ". See *Who are the source data producers?* for the mix.",
@@ -466,14 +526,14 @@ def _structure(inp: CardInputs) -> str:
             "",
             _table(
                 ["field", "type", "meaning"],
-                [[f"`{k}`", _feature_type(v), FIELD_DOCS[name].get(k, "")] for k, v in feats.items()],
+                [[code(k), _feature_type(v), Md(FIELD_DOCS[name].get(k, ""))] for k, v in feats.items()],
             ),
         ]
 
     parts += ["", "### Splits", ""]
     ratio_text = ", ".join(f"{s} {r:g}" for s, r in inp.ratios.items())
     grouping = (
-        f"the value of the document field `{inp.group_by}` (documents without it: their own id)"
+        f"the value of the document field {code(inp.group_by)} (documents without it: their own id)"
         if inp.group_by
         else "the document id"
     )
@@ -580,7 +640,7 @@ def _collection(inp: CardInputs) -> str:
         + (
             " ("
             + ", ".join(
-                f"{rule}: {_n(n)}" for rule, n in sorted(st.stripped.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
+                f"{md(rule)}: {_n(n)}" for rule, n in sorted(st.stripped.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
             )
             + ")"
             if stripped
@@ -616,7 +676,7 @@ def _producers(inp: CardInputs) -> str:
     else:
         lines.append("No article records its publisher.")
     if st.published_min:
-        lines += ["", f"Publication dates range from {st.published_min} to {st.published_max}."]
+        lines += ["", f"Publication dates range from {md(st.published_min)} to {md(st.published_max)}."]
     lines += [
         "",
         "#### Licences",
@@ -642,7 +702,7 @@ def _producers(inp: CardInputs) -> str:
 
 
 def _guidelines(inp: CardInputs) -> str:
-    ent_rows = [[f"`{lab}`", ENTITY_DEFINITIONS[lab]] for lab in ENTITY_LABELS]
+    ent_rows = [[code(lab), Md(ENTITY_DEFINITIONS[lab])] for lab in ENTITY_LABELS]
     return "\n".join(
         [
             "These are the instructions annotators follow; the pre-labellers aim at the same conventions.",
@@ -691,7 +751,7 @@ def _annotation(inp: CardInputs) -> str:
     st = inp.stats
     lines = []
     if inp.gold:
-        policies = ", ".join(f"`{p}`" for p in sorted(st.policies)) or "not recorded"
+        policies = ", ".join(code(p) for p in sorted(st.policies)) or "not recorded"
         lines.append(
             "Pre-labels were produced by machine, turned into annotation tasks (Prodigy, Label Studio or doccano), "
             "corrected by annotators and merged into gold annotations "
@@ -706,7 +766,7 @@ def _annotation(inp: CardInputs) -> str:
         )
     lines += ["", "Pre-labellers (layer, `name@version`, documents):", ""]
     rows = [
-        [layer, f"`{name}`", n]
+        [layer, code(name), n]
         for layer in sorted(st.labellers)
         for name, n in sorted(st.labellers[layer].items(), key=lambda kv: (-kv[1], kv[0]))
     ]
@@ -733,7 +793,7 @@ def _annotation(inp: CardInputs) -> str:
             "Scores of the pre-labellers on gold-annotated evaluation sets, from `corpus eval --json`:",
         ]
         for name, report in inp.quality:
-            lines += ["", f"From `{name}`:", "", _render_report(report)]
+            lines += ["", f"From {code(name)}:", "", _render_report(report)]
     elif not inp.gold:
         lines += [
             "",
@@ -763,7 +823,7 @@ def _annotators(inp: CardInputs) -> str:
                 f"{_n(len(st.annotators))} annotators contributed to the gold documents "
                 "(identified by their annotation-tool ids; no demographic information was collected): "
                 + ", ".join(
-                    f"{a} ({_n(n)} documents)"
+                    f"{md(a)} ({_n(n)} documents)"
                     for a, n in sorted(st.annotators.items(), key=lambda kv: (-kv[1], kv[0]))[:20]
                 )
                 + "."
@@ -808,9 +868,9 @@ def _limitations(inp: CardInputs) -> str:
     if st.publishers:
         pub, count = sorted(st.publishers.items(), key=lambda kv: (-kv[1], kv[0]))[0]
         lines.append(
-            f"- **Coverage.** {_n(len(st.publishers))} publishers; the largest, {pub}, wrote "
+            f"- **Coverage.** {_n(len(st.publishers))} publishers; the largest, {md(pub)}, wrote "
             f"{_pct(count, n)} of the articles"
-            + (f", published {st.published_min} to {st.published_max}" if st.published_min else "")
+            + (f", published {md(st.published_min)} to {md(st.published_max)}" if st.published_min else "")
             + ". Topics, regions and viewpoints follow these outlets' editorial choices; a model trained "
             "here learns their style and their framing of events."
         )
@@ -820,7 +880,7 @@ def _limitations(inp: CardInputs) -> str:
             "articles were taken from."
         )
     lines.append(
-        f"- **Language.** Only {_language_name(inp.language)} text (`{inp.language}`); names "
+        f"- **Language.** Only {md(_language_name(inp.language))} text ({code(inp.language)}); names "
         "transliterated from other scripts are spelled as each publisher spells them."
     )
     if not inp.gold:
@@ -852,11 +912,21 @@ def _limitations(inp: CardInputs) -> str:
     return "\n".join(lines)
 
 
+def _bibtex(value: str) -> str:
+    """A BibTeX field value inside a fenced block: no braces or backslashes (they would end the field), no
+    backticks or angle brackets (they could end the fence or open HTML), one line."""
+    return " ".join(re.sub(r"[{}\\`<>]", " ", _INVISIBLE.sub(" ", value)).split())[:MAX_VALUE_CHARS]
+
+
 def _citation(inp: CardInputs) -> str:
     author = inp.repo.split("/")[0] if inp.repo else "The corpus contributors"
     key = re.sub(r"\W+", "_", (inp.repo or inp.name).lower()).strip("_")
     where = f"https://huggingface.co/datasets/{inp.repo}" if inp.repo else None
-    bib = ["@misc{" + key + ",", f"  title        = {{{inp.name}}},", f"  author       = {{{author}}},"]
+    bib = [
+        "@misc{" + key + ",",
+        f"  title        = {{{_bibtex(inp.name)}}},",
+        f"  author       = {{{_bibtex(author)}}},",
+    ]
     if where:
         bib.append(f"  howpublished = {{\\url{{{where}}}}},")
     bib.append(
@@ -864,7 +934,7 @@ def _citation(inp: CardInputs) -> str:
         f"sources; built with corpus {__version__}}}"
     )
     bib.append("}")
-    apa = f"{author}. *{inp.name}* [Data set]." + (f" Hugging Face. {where}" if where else "")
+    apa = f"{md(author)}. *{md(inp.name)}* [Data set]." + (f" Hugging Face. {where}" if where else "")
     return "**BibTeX:**\n\n```bibtex\n" + "\n".join(bib) + "\n```\n\n**APA:**\n\n" + apa
 
 
@@ -872,7 +942,7 @@ def _more(inp: CardInputs) -> str:
     lines = [
         f"- Built by `corpus publish` ({__version__}) with split ratios "
         + ", ".join(f"{s}={r:g}" for s, r in inp.ratios.items())
-        + (f", grouped by `{inp.group_by}`" if inp.group_by else "")
+        + (f", grouped by {code(inp.group_by)}" if inp.group_by else "")
         + f", check-worthiness threshold {inp.checkworthy_threshold:g}"
         + (", from gold annotations" if inp.gold else ", from machine pre-labels")
         + ".",
@@ -887,7 +957,7 @@ def _contact(inp: CardInputs) -> str:
     if inp.repo:
         return (
             f"Open a discussion at https://huggingface.co/datasets/{inp.repo}/discussions "
-            f"(maintainers: {inp.repo.split('/')[0]})."
+            f"(maintainers: {md(inp.repo.split('/')[0])})."
         )
     return (
         "This folder was built without a Hub repository: questions and removal requests go to whoever shared "
@@ -897,7 +967,7 @@ def _contact(inp: CardInputs) -> str:
 
 
 def _authors(inp: CardInputs) -> str:
-    who = f" for {inp.repo.split('/')[0]}" if inp.repo else ""
+    who = f" for {md(inp.repo.split('/')[0])}" if inp.repo else ""
     return f"Generated by `corpus publish` {__version__}{who} from the data it describes."
 
 
@@ -916,7 +986,7 @@ def render_card(inp: CardInputs) -> str:
     yaml_text = card_data(inp).to_yaml()
     body = "\n\n".join(
         [
-            f"# Dataset Card for {inp.name}",
+            f"# Dataset Card for {md(inp.name)}",
             "<!-- Sections between corpus:generated markers are rewritten by `corpus publish` from the data; edit "
             "anything outside them freely, or delete a section's markers to take it over. -->",
             _block("summary", _summary(inp)),
@@ -991,18 +1061,57 @@ def split_card(text: str) -> tuple[dict, str]:
     return (meta if isinstance(meta, dict) else {}), text[m.end() :]
 
 
+def _section_end(body: str, begin: re.Match) -> int | None:
+    """Where the section opened by ``begin`` ends (after its end marker), or ``None`` when it is not closed.
+
+    A keyed section ends at the end marker with the same name and key. A card written before keys existed
+    (and possibly corrupted through unescaped values) has plain markers: its section runs to the *last* end
+    marker of that name, so forged markers inside it are swallowed and replaced with it.
+    """
+    name, key = begin.group(1), begin.group(2)
+    if key:
+        end_marker = END.format(name, key)
+        at = body.find(end_marker, begin.end())
+    else:
+        end_marker = f"<!-- {MARKER}:end {name} -->"
+        at = body.rfind(end_marker, begin.end())
+    return None if at < 0 else at + len(end_marker)
+
+
+def generated_sections(body: str) -> list[tuple[int, int, str]]:
+    """``(start, end, name)`` of each generated section in a card body, in order, never overlapping."""
+    sections: list[tuple[int, int, str]] = []
+    pos = 0
+    while begin := _BEGIN.search(body, pos):
+        end = _section_end(body, begin)
+        if end is None:  # an unclosed marker: hand-edited text from here on
+            pos = begin.end()
+            continue
+        sections.append((begin.start(), end, begin.group(1)))
+        pos = end
+    return sections
+
+
 def merge_card(generated: str, existing: str) -> str:
     """Keep ``existing``'s body and extra YAML keys; take our YAML keys and generated blocks from ``generated``.
 
     A block whose markers were removed from ``existing`` stays as the hand-edited text; a block ``existing``
-    never had is not added back (it may have been deleted on purpose).
+    never had is not added back (it may have been deleted on purpose); a block that appears twice (a corrupted
+    card) is kept once.
     """
     new_meta, new_body = split_card(generated)
     old_meta, old_body = split_card(existing)
     if not old_meta and not old_body.strip():
         return generated
-    blocks = {m.group(1): m.group(0) for m in _BLOCK.finditer(new_body)}
-    body = _BLOCK.sub(lambda m: blocks.get(m.group(1), m.group(0)), old_body)
+    blocks = {name: new_body[start:end] for start, end, name in generated_sections(new_body)}
+    pieces, pos, seen = [], 0, set()
+    for start, end, name in generated_sections(old_body):
+        pieces.append(old_body[pos:start])
+        if name not in seen:
+            pieces.append(blocks.get(name, old_body[start:end]))
+        seen.add(name)
+        pos = end
+    body = "".join([*pieces, old_body[pos:]])
     meta = dict(new_meta)
     for key, value in old_meta.items():
         if key not in meta and key not in GENERATED_KEYS:

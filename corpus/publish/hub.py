@@ -33,7 +33,7 @@ class HubClient(Protocol):
 
 
 def check_repo_id(repo_id: str) -> str:
-    if not REPO_ID.match(repo_id or "") or ".." in repo_id or repo_id.endswith((".git", ".")):
+    if not REPO_ID.fullmatch(repo_id or "") or ".." in repo_id or repo_id.endswith((".git", ".")):
         raise CorpusError(f"'{repo_id}' is not a Hub repository id: use ORG/NAME (letters, digits, '-', '_', '.')")
     return repo_id
 
