@@ -8,7 +8,7 @@ import pytest
 
 from corpus.document import add_span, new_document, spans_of
 from corpus.prelabel.registry import get_labeller
-from corpus.prelabel.sources import VERSION, _Reader
+from corpus.prelabel.sources import VERSION, _Reader, load_cues
 from corpus.segment.core import segment_document
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "000_c3d380a460d22295.txt"
@@ -297,7 +297,7 @@ def test_seen_as_written_agrees_with_the_set_of_written_tokens():
         "Ελληνικά ΟΔΟΣ: the minister’s aide said “no”. İstanbul and istanbul, statement states."
     )
     doc = segment_document(new_document(text, "test"))
-    reader = _Reader(doc)
+    reader = _Reader(doc, load_cues())
     written = {text[t["start"] : t["end"]] for t in doc["tokens"]}
     probes = {w.lower() for w in written} | written | {"stat", "tate", "sa", "", "·", "οδος", "zzz"}
     for word in sorted(probes):

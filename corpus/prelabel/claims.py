@@ -19,14 +19,15 @@ import json
 import math
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
 from itertools import accumulate, compress
 from operator import itemgetter
 
-from corpus.document import add_span, clear_layer
+from corpus.errors import CorpusError
+from corpus.prelabel.base import Labeller, LayerWriter, Option, read_text_option
 from corpus.prelabel.lexicon import load_word_lists, lower_tokens
-from corpus.prelabel.registry import register
 
 VERSION = "1"
 
@@ -109,6 +110,19 @@ def load_weights() -> dict:
     return json.loads(text)
 
 
+def _weights_from(path: str) -> dict:
+    """A team's weights file, checked for the fields the labeller reads."""
+    what = "claims=rules: option weights"
+    try:
+        weights = json.loads(read_text_option(path, what))
+    except json.JSONDecodeError as exc:
+        raise CorpusError(f"{what}: {path} is not JSON ({exc.msg}, line {exc.lineno})") from None
+    ok = isinstance(weights, dict) and isinstance(weights.get("weights"), dict)
+    if not ok or not all(isinstance(weights.get(k), (int, float)) for k in ("bias", "threshold")):
+        raise CorpusError(f"{what}: {path} needs numbers 'bias' and 'threshold' and an object 'weights'")
+    return weights
+
+
 def score_features(feats: list[str], weights: dict) -> float:
     w = weights["weights"]
     z = weights["bias"] + sum(w.get(f, 0.0) for f in feats)
@@ -135,13 +149,21 @@ _ENTITY_BITS = {
 _START, _END = itemgetter("start"), itemgetter("end")
 
 
-class RulesClaimLabeller:
+class RulesClaimLabeller(Labeller):
     layer = "claims"
     name = "rules"
     version = VERSION
+    options = (
+        Option("threshold", "check-worthy at or above this score (default: the one fitted with the weights)",
+               parse=float),
+        Option("weights", "a team's weights replacing the packaged ones: a JSON file as scripts/train_claims.py "
+               "writes (bias, threshold, weights)", path=True),
+    )
 
-    def __init__(self, threshold: float | None = None):
-        self.weights = load_weights()
+    def __init__(self, **config: object) -> None:
+        super().__init__(**config)
+        path, threshold = self.config["weights"], self.config["threshold"]
+        self.weights = load_weights() if path is None else _weights_from(path)
         self.threshold = float(self.weights["threshold"] if threshold is None else threshold)
         # word features by bare word: a sentence's word score is one set intersection away
         self.word_weights = {
@@ -162,89 +184,111 @@ class RulesClaimLabeller:
         self._by_mask[mask] = facts
         return facts
 
-    def __call__(self, doc: dict) -> dict:
-        clear_layer(doc, self.layer)
-        tag = f"{self.name}@{self.version}"
+    def _score(self, mask: int, vocab: set[str]) -> tuple[float, tuple[str, ...]]:
+        """The logistic score of a sentence's evidence bits and words, and its positive evidence."""
+        evidence_weight, positive = self._by_mask.get(mask) or self._mask_facts(mask)
+        z = self.weights["bias"] + evidence_weight
+        z += sum(map(self.word_weights.__getitem__, vocab & self.word_keys))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))), positive
+
+    def label(self, doc: dict, out: LayerWriter) -> None:
         text = doc["text"]
-        tokens = doc.get("tokens") or []
-        # per-token facts computed once per document, so each sentence costs a few slices and set operations
-        starts = list(map(_START, tokens))
-        ends = list(map(_END, tokens))
-        lows = lower_tokens(text, starts, ends)
-        initials = list(map(text.__getitem__, starts))  # tokens are never empty
-        alpha = list(accumulate(map(str.isalpha, initials), initial=0))
-        alnum = list(accumulate(map(str.isalnum, initials), initial=0))
-        name_like = list(map(str.isupper, initials))
-        for k in compress(range(len(lows)), map(_I_FORMS.__contains__, lows)):
-            name_like[k] = False  # "I", "I'm" open with a capital but name nobody
-        names = list(accumulate(name_like, initial=0))
+        words = _TokenFacts(text, doc.get("tokens") or [])
         spans = doc.get("spans", ())
-        entities = sorted([(s["start"], s["end"], s["label"]) for s in spans if s["layer"] == "entities"])
-        ent_starts = [es for es, _, _ in entities]
-        ent_ends = [ee for _, ee, _ in entities]
-        ent_bits = [_ENTITY_BITS.get(lab, 0) for _, _, lab in entities]
-        n_ent = len(entities)
-        # CONTENT span -> its SOURCE span id, so claims inside reported speech point at who said them
-        contents = {s["id"]: s for s in spans if s["layer"] == "sources" and s["label"] == "CONTENT"}
-        source_of = {r["child"]: r["head"] for r in doc.get("relations", ()) if r["label"] == "ATTRIBUTION"}
-        attributed = sorted([(c["start"], c["end"], source_of[cid]) for cid, c in contents.items() if cid in source_of])
-        reach = list(accumulate([ce for _, ce, _ in attributed], max))  # furthest content end so far
-        bias = self.weights["bias"]
-        threshold = self.threshold
-        by_mask = self._by_mask
-        word_weight = self.word_weights.__getitem__
-        word_keys = self.word_keys
-        search_digit = _NUMBER.search
-        exp = math.exp
-        # add_span numbers a span by counting its layer's spans in the record it is given; giving it a record of
-        # this layer only (the layer was just cleared) keeps the same ids without rescanning every entity span
-        own: dict = {"text": text, "spans": []}
-        ent_i = att_i = 0
-        n = len(tokens)
+        entities = _EntityBits(spans)
+        attributions = _Attributions(spans, doc.get("relations", ()))
+        starts, ends, alnum, n = words.starts, words.ends, words.alnum, len(words.starts)
         for start, end in doc.get("sentences") or []:
             first = bisect_left(starts, start)  # the whole tokens inside the sentence
             last = bisect_right(ends, end) - 1
             if first >= n or last < first or alnum[last + 1] - alnum[first] < 3:
                 continue
+            vocab = set(words.lows[first : last + 1])
+            mask = words.mask(vocab, first, last) | entities.between(start, end)
+            score, positive = self._score(mask, vocab)
             span_start, span_end = starts[first], ends[last]
-            vocab = set(lows[first : last + 1])
-            mask = 0
-            for word in vocab & _EVIDENCE_WORDS:
-                mask |= _WORD_BITS[word]
-            while ent_i < n_ent and ent_ends[ent_i] <= start:
-                ent_i += 1
-            # the entities that start before the sentence ends, among the next 64
-            for k in range(ent_i, bisect_left(ent_starts, end, ent_i, min(ent_i + 64, n_ent))):
-                if ent_ends[k] > start:
-                    mask |= ent_bits[k]
-            if not mask & _NUMBERS and search_digit(text, span_start, span_end) is not None:
-                mask |= _NUMBERS
-            if names[last + 1] > names[first + 1]:  # a name-like token after the first
-                mask |= _NAMED
-            if lows[last] == "?" or (last > first and lows[last - 1] == "?"):
-                mask |= _QUESTION
-            if alpha[last + 1] - alpha[first] < 6:
-                mask |= _SHORT
-            evidence_weight, positive = by_mask.get(mask) or self._mask_facts(mask)
-            z = bias + evidence_weight
-            z += sum(map(word_weight, vocab & word_keys))
-            score = 1.0 / (1.0 + exp(-max(-30.0, min(30.0, z))))
-            while att_i < len(attributed) and reach[att_i] <= span_start:
-                att_i += 1  # every content up to here ended before this sentence
-            source_id = _source_for(attributed, att_i, span_start, span_end) if att_i < len(attributed) else None
-            add_span(
-                own,
-                self.layer,
-                "CLAIM",
-                span_start,
-                span_end,
-                tag,
-                score,
-                {"checkworthy": score >= threshold, "evidence": list(positive), "source_id": source_id},
-            )
-        doc["spans"].extend(own["spans"])
-        doc.setdefault("labellers", {})[self.layer] = tag
-        return doc
+            attrs = {"checkworthy": score >= self.threshold, "evidence": list(positive),
+                     "source_id": attributions.source_of(span_start, span_end)}
+            out.span("CLAIM", span_start, span_end, score, attrs)
+
+
+class _TokenFacts:
+    """Per-token facts of one document, computed once, so each sentence costs a few slices and set operations."""
+
+    def __init__(self, text: str, tokens: list[dict]) -> None:
+        self.text = text
+        self.starts = starts = list(map(_START, tokens))
+        self.ends = ends = list(map(_END, tokens))
+        self.lows = lows = lower_tokens(text, starts, ends)
+        initials = list(map(text.__getitem__, starts))  # tokens are never empty
+        self.alpha = list(accumulate(map(str.isalpha, initials), initial=0))
+        self.alnum = list(accumulate(map(str.isalnum, initials), initial=0))
+        name_like = list(map(str.isupper, initials))
+        for k in compress(range(len(lows)), map(_I_FORMS.__contains__, lows)):
+            name_like[k] = False  # "I", "I'm" open with a capital but name nobody
+        self.names = list(accumulate(name_like, initial=0))
+
+    def mask(self, vocab: set[str], first: int, last: int) -> int:
+        """The evidence bits of tokens ``first..last`` read from their words (entities aside)."""
+        mask = 0
+        for word in vocab & _EVIDENCE_WORDS:
+            mask |= _WORD_BITS[word]
+        if not mask & _NUMBERS and _NUMBER.search(self.text, self.starts[first], self.ends[last]) is not None:
+            mask |= _NUMBERS
+        if self.names[last + 1] > self.names[first + 1]:  # a name-like token after the first
+            mask |= _NAMED
+        lows = self.lows
+        if lows[last] == "?" or (last > first and lows[last - 1] == "?"):
+            mask |= _QUESTION
+        if self.alpha[last + 1] - self.alpha[first] < 6:
+            mask |= _SHORT
+        return mask
+
+
+class _EntityBits:
+    """The evidence bits of the entities met by successive sentences (a cursor over the sorted entities)."""
+
+    def __init__(self, spans: Iterable[dict]) -> None:
+        entities = sorted([(s["start"], s["end"], s["label"]) for s in spans if s["layer"] == "entities"])
+        self.starts = [es for es, _, _ in entities]
+        self.ends = [ee for _, ee, _ in entities]
+        self.bits = [_ENTITY_BITS.get(lab, 0) for _, _, lab in entities]
+        self.next = 0
+
+    def between(self, start: int, end: int) -> int:
+        """Bits of the entities overlapping ``[start, end)``; sentences come in order."""
+        ends, n = self.ends, len(self.ends)
+        i = self.next
+        while i < n and ends[i] <= start:
+            i += 1
+        self.next = i
+        mask = 0
+        # the entities that start before the sentence ends, among the next 64
+        for k in range(i, bisect_left(self.starts, end, i, min(i + 64, n))):
+            if ends[k] > start:
+                mask |= self.bits[k]
+        return mask
+
+
+class _Attributions:
+    """Attributed CONTENT spans with their SOURCE ids, so claims inside reported speech point at who said them."""
+
+    def __init__(self, spans: Iterable[dict], relations: Iterable[dict]) -> None:
+        contents = {s["id"]: s for s in spans if s["layer"] == "sources" and s["label"] == "CONTENT"}
+        source_of = {r["child"]: r["head"] for r in relations if r["label"] == "ATTRIBUTION"}
+        self.attributed = sorted(
+            [(c["start"], c["end"], source_of[cid]) for cid, c in contents.items() if cid in source_of]
+        )
+        self.reach = list(accumulate([ce for _, ce, _ in self.attributed], max))  # furthest content end so far
+        self.next = 0
+
+    def source_of(self, start: int, end: int) -> str | None:
+        """The source of the content covering most of ``[start, end)``; spans come in order."""
+        i, n = self.next, len(self.attributed)
+        while i < n and self.reach[i] <= start:
+            i += 1  # every content up to here ended before this span
+        self.next = i
+        return _source_for(self.attributed, i, start, end) if i < n else None
 
 
 def _source_for(attributed: list[tuple[int, int, str]], first: int, start: int, end: int) -> str | None:
@@ -257,9 +301,3 @@ def _source_for(attributed: list[tuple[int, int, str]], first: int, start: int, 
         if overlap > best_overlap:
             best, best_overlap = source_id, overlap
     return best if best_overlap * 2 >= end - start else None
-
-
-@register("claims", "rules")
-def rules_claims(arg: str | None = None) -> RulesClaimLabeller:
-    """``rules`` or ``rules:0.4`` (a check-worthiness threshold other than the fitted one)."""
-    return RulesClaimLabeller(float(arg) if arg else None)

@@ -23,6 +23,7 @@ the document writes it capitalised elsewhere, or when it is not an everyday Engl
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import json
 from bisect import bisect_left
@@ -37,8 +38,9 @@ from typing import TextIO
 
 import regex
 
-from corpus.document import clear_layer
-from corpus.prelabel.registry import register
+from corpus.document import ENTITY_LABELS
+from corpus.errors import CorpusError
+from corpus.prelabel.base import Labeller, LayerWriter, Option, read_text_option
 
 VERSION = "2"  # 2: context typing, demonym compounds, title appositives, dates (outputs changed)
 
@@ -422,11 +424,7 @@ def _build_lexicon() -> Lexicon:
     lex.places = places
     lex.minor_places = frozenset(minor - major)
     del minor
-    lex.max_place_len = max(len(k) for k in places)
-    multi = [k for k in (*places, *norp) if len(k) > 1]
-    lex.multi_first = frozenset(k[0] for k in multi)
-    lex.prefixes = frozenset(k[:n] for k in multi for n in range(2, len(k) + 1))
-    del multi
+    _index_multiword(lex)
 
     # A town named with an everyday word ("Federal", "Most", "Reading") is that word far more often.
     for key in lex.minor_places:
@@ -445,6 +443,45 @@ def _build_lexicon() -> Lexicon:
     return lex
 
 
+def _index_multiword(lex: Lexicon) -> None:
+    """The longest place, and the first words and prefixes of multi-word places and groups (the scan's index)."""
+    lex.max_place_len = max(len(k) for k in lex.places)
+    multi = [k for k in (*lex.places, *lex.norp) if len(k) > 1]
+    lex.multi_first = frozenset(k[0] for k in multi)
+    lex.prefixes = frozenset(k[:n] for k in multi for n in range(2, len(k) + 1))
+
+
+def parse_gazetteer(text: str, origin: str) -> list[tuple[str, str]]:
+    """``(label, name)`` pairs from ``LABEL<TAB>name`` lines (``#`` comments and blank lines skipped)."""
+    entries = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        label, tab, name = line.partition("\t")
+        if not tab or label.strip() not in ENTITY_LABELS or not name.strip():
+            labels = ", ".join(ENTITY_LABELS)
+            raise CorpusError(f"{origin}:{lineno}: expected LABEL<TAB>name with LABEL one of {labels}")
+        entries.append((label.strip(), name.strip()))
+    return entries
+
+
+@lru_cache(maxsize=4)
+def lexicon_with(gazetteer: str, origin: str) -> Lexicon:
+    """The process's lexicon plus a team's gazetteer text: its names win over the packaged ones."""
+    base = lexicon()
+    key_of = _KeyMaker()
+    places = dict(base.places)
+    added = set()
+    for label, name in parse_gazetteer(gazetteer, origin):
+        key = key_of(name)
+        if key:
+            places[key] = label
+            added.add(key)
+    lex = dataclasses.replace(base, places=places, minor_places=base.minor_places - added)
+    _index_multiword(lex)
+    return lex
+
+
 @dataclass(slots=True)
 class Candidate:
     first: int  # token indices, inclusive
@@ -455,15 +492,22 @@ class Candidate:
     strong: bool = False  # typed from direct evidence (gazetteer, title, suffix), not from defaults
 
 
-class RulesEntityLabeller:
+class RulesEntityLabeller(Labeller):
     """``rules``: the offline default entity labeller (OntoNotes labels)."""
 
     layer = "entities"
     name = "rules"
     version = VERSION
+    options = (
+        Option("gazetteer", "a team's names: a UTF-8 file of LABEL<TAB>name lines (any entity label), added to the "
+               "packaged gazetteers and winning over them", path=True),
+    )
 
-    def __init__(self) -> None:
-        self.lex = lex = lexicon()
+    def __init__(self, **config: object) -> None:
+        super().__init__(**config)
+        path = self.config["gazetteer"]
+        what = "entities=rules: option gazetteer"
+        self.lex = lex = lexicon() if path is None else lexicon_with(read_text_option(path, what), str(path))
         self._common_cache = _WordCache(self._is_common)
         self._facts_cache = _WordCache(self._word_facts)
         # Typed runs of name tokens (see `_Scan.run`); cleared when full, so a long run's names cannot grow it forever.
@@ -482,18 +526,10 @@ class RulesEntityLabeller:
 
     # ---------------------------------------------------------------------------------------------- driver
 
-    def __call__(self, doc: dict) -> dict:
-        clear_layer(doc, self.layer)
-        labeller = f"{self.name}@{self.version}"
-        text, spans = doc["text"], doc["spans"]
-        # The same records `corpus.document.add_span` makes, numbered here in one go (add_span counts the
-        # layer's spans on every call, which is quadratic for long articles).
-        for n, (start, end, label, score) in enumerate(self.find(text, doc["tokens"], doc["sentences"])):
-            spans.append({"id": f"E{n}", "layer": self.layer, "label": label, "start": start, "end": end,
-                          "text": text[start:end], "score": round(float(score), 4), "labeller": labeller,
-                          "attrs": {}})
-        doc["labellers"][self.layer] = labeller
-        return doc
+    def label(self, doc: dict, out: LayerWriter) -> None:
+        add = out.span
+        for start, end, label, score in self.find(doc["text"], doc["tokens"], doc["sentences"]):
+            add(label, start, end, score)
 
     def find(self, text: str, tokens: list[dict], sentences: list[list[int]]) -> list[tuple[int, int, str, float]]:
         """Entity ``(start, end, label, score)`` tuples, on token boundaries, sorted and non-overlapping."""
@@ -1233,8 +1269,3 @@ def _drop_overlaps(spans: Iterable[tuple[int, int, str, float]]) -> list[tuple[i
             continue
         out.append(span)
     return out
-
-
-@register("entities", "rules")
-def rules_entities(arg: str | None = None) -> RulesEntityLabeller:
-    return RulesEntityLabeller()

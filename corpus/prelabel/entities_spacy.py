@@ -1,7 +1,7 @@
 """The ``spacy`` entity labeller: any installed spaCy pipeline, its entities aligned to the project's tokens.
 
 ``--backend spacy:en_core_web_sm`` (a package name) or ``spacy:/path/to/pipeline`` (a directory). spaCy is an
-optional extra (``pip install 'corpus[spacy]'``); nothing is downloaded. The pipeline runs on the document text
+optional extra (``pip install "corpus[spacy]"``); nothing is downloaded. The pipeline runs on the document text
 as it is, so spaCy's character offsets are ours; an entity whose edges fall inside one of our tokens (spaCy
 tokenises "$5.5" as "$" "5.5", we keep it whole) is widened to whole tokens, never dropped. ``stats`` counts
 what happened to every entity the model produced.
@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from corpus.document import ENTITY_LABELS, clear_layer
+from corpus.document import ENTITY_LABELS
 from corpus.errors import CorpusError
 from corpus.offsets import TokenIndex
-from corpus.prelabel.registry import register
+from corpus.prelabel.base import Labeller, LayerWriter, Option
 
 VERSION = "1"
 DEFAULT_MODEL = "en_core_web_sm"
@@ -31,8 +31,9 @@ def load_pipeline(name: str) -> Any:
     try:
         import spacy
     except ImportError:
-        raise CorpusError("the spacy backend needs spaCy, an optional extra: pip install 'corpus[spacy]' "
-                          "(then install a pipeline, e.g. en_core_web_sm)") from None
+        raise CorpusError('the spacy backend needs spaCy, an optional extra: pip install "corpus[spacy]" '
+                          '(from a checkout: pip install -e ".[spacy]"), then a pipeline such as en_core_web_sm'
+                          ) from None
     try:
         nlp = spacy.load(name)
     except OSError as exc:
@@ -48,29 +49,29 @@ def load_pipeline(name: str) -> Any:
     return nlp
 
 
-class SpacyEntityLabeller:
+class SpacyEntityLabeller(Labeller):
     layer = "entities"
     name = "spacy"
+    version = VERSION
+    options = (Option("model", "an installed spaCy pipeline: a package name or a folder", default=DEFAULT_MODEL),)
 
     def __init__(self, model: str | None = None, nlp: Any = None):
-        self.model = model or DEFAULT_MODEL
+        super().__init__(model=model or DEFAULT_MODEL)
+        self.model = self.config["model"]
         self.nlp = nlp if nlp is not None else load_pipeline(self.model)
         meta = getattr(self.nlp, "meta", {}) or {}
-        # The version names the pipeline too, so outputs say which model labelled them.
+        # The version names the pipeline instead of hashing the option, so outputs say which model labelled them.
         self.version = f"{VERSION}+{meta.get('name', 'pipeline')}-{meta.get('version', '0')}"
         # entities: produced by the model; exact: already on our token boundaries; widened: snapped outward;
         # unmapped: labels with no project counterpart; overlapping: merged into a neighbour after widening.
         self.stats: Counter[str] = Counter()
 
-    def __call__(self, doc: dict) -> dict:
-        clear_layer(doc, self.layer)
-        labeller = f"{self.name}@{self.version}"
+    def label(self, doc: dict, out: LayerWriter) -> None:
         text = doc["text"]
         if len(text) >= self.nlp.max_length:
             self.nlp.max_length = len(text) + 1
         index = TokenIndex(doc["tokens"])
-        spans = doc["spans"]
-        n = 0
+        spans = out.spans
         last_end = -1
         for ent in self.nlp(text).ents:
             self.stats["entities"] += 1
@@ -97,14 +98,5 @@ class SpacyEntityLabeller:
                 self.stats["overlapping"] += 1
                 continue
             attrs = {} if label == ent.label_ else {"model_label": ent.label_}
-            spans.append({"id": f"E{n}", "layer": self.layer, "label": label, "start": start, "end": end,
-                          "text": text[start:end], "score": 1.0, "labeller": labeller, "attrs": attrs})
-            n += 1
+            out.span(label, start, end, 1.0, attrs)
             last_end = end
-        doc["labellers"][self.layer] = labeller
-        return doc
-
-
-@register("entities", "spacy")
-def spacy_entities(arg: str | None = None) -> SpacyEntityLabeller:
-    return SpacyEntityLabeller(arg)

@@ -32,9 +32,8 @@ from importlib import resources
 from itertools import compress
 from operator import itemgetter
 
-from corpus.document import add_relation, add_span, clear_layer
+from corpus.prelabel.base import Labeller, LayerWriter, Option, read_text_option
 from corpus.prelabel.lexicon import load_word_lists, lower_tokens
-from corpus.prelabel.registry import register
 
 VERSION = "2"
 
@@ -114,10 +113,33 @@ def _inflect(lemma: str) -> list[str]:
     return [lemma, lemma + "s", lemma + "ed", lemma + "ing"]
 
 
-@lru_cache(maxsize=1)
+@dataclass(frozen=True)
+class Cues:
+    """A cue lexicon and the word sets the reader scans for."""
+
+    single: dict[str, Cue]  # single-word forms
+    double: dict[str, dict[str, Cue]]  # first word -> {the rest -> Cue}
+    triggers: frozenset[str]  # every word that can open a cue: single forms, first words, ":" and "in"
+    scanned: frozenset[str]  # the words whose positions the reader lists in its one pass over the tokens
+
+
+@lru_cache(maxsize=4)
+def load_cues(text: str | None = None) -> Cues:
+    """The cues of a ``data/sources_cues.tsv``-style text (default: the packaged list)."""
+    if text is None:
+        text = resources.files("corpus.prelabel").joinpath("data/sources_cues.tsv").read_text("utf-8")
+    single, double = _parse_cues(text)
+    triggers = frozenset(single) | frozenset(double) | {":", "in"}
+    return Cues(single, double, triggers, _MARKS | triggers | _POLL_WORDS)
+
+
 def cue_lexicon() -> tuple[dict[str, Cue], dict[str, dict[str, Cue]]]:
     """(single-word forms -> Cue, first word -> {second word -> Cue}) from ``data/sources_cues.tsv``."""
-    text = resources.files("corpus.prelabel").joinpath("data/sources_cues.tsv").read_text("utf-8")
+    cues = load_cues()
+    return cues.single, cues.double
+
+
+def _parse_cues(text: str) -> tuple[dict[str, Cue], dict[str, dict[str, Cue]]]:
     single: dict[str, Cue] = {}
     double: dict[str, dict[str, Cue]] = {}
     for line in text.splitlines():
@@ -139,17 +161,9 @@ def cue_lexicon() -> tuple[dict[str, Cue], dict[str, dict[str, Cue]]]:
     return single, double
 
 
-@lru_cache(maxsize=1)
 def cue_triggers() -> frozenset[str]:
     """Every word that can open a cue: single forms, first words of two-word forms, ":" and "in"."""
-    single, double = cue_lexicon()
-    return frozenset(single) | frozenset(double) | {":", "in"}
-
-
-@lru_cache(maxsize=1)
-def _scanned_words() -> frozenset[str]:
-    """The words whose positions the reader lists in its one pass over a document's tokens."""
-    return _MARKS | cue_triggers() | _POLL_WORDS
+    return load_cues().triggers
 
 
 # --- the per-document reader ------------------------------------------------------------------------------
@@ -164,8 +178,10 @@ class _Attribution:
 
 
 class _Reader:
-    def __init__(self, doc: dict):
+    def __init__(self, doc: dict, cues: Cues):
         self.doc = doc
+        self.cues = cues
+        self._cue_single = cues.single
         self.text = text = doc["text"]
         toks = doc.get("tokens") or []
         self.starts = starts = list(map(_START, toks))
@@ -192,7 +208,7 @@ class _Reader:
                 self.para_of_sent.append(p)
             sent_of[first:i] = [si] * (i - first)
         # one pass over the tokens finds every quote mark, full stop, cue trigger and poll word
-        scanned = list(compress(range(n), map(_scanned_words().__contains__, low)))
+        scanned = list(compress(range(n), map(cues.scanned.__contains__, low)))
         marks = [k for k in scanned if low[k] in _MARKS]
         # The tokenizer splits a middle initial ("Peter T. King") into "T" + "."; inside a sentence that full stop
         # belongs to the name, so it is read as a plain word, not as the end of a noun phrase.
@@ -208,7 +224,7 @@ class _Reader:
             ):
                 low[i] = _INITIAL_DOT
         self.quote_of = self._quote_regions([k for k in marks if low[k] in _QUOTES])
-        triggers = cue_triggers()
+        triggers = cues.triggers
         self.cue_candidates = [k for k in scanned if low[k] in triggers]  # only tokens that can start a cue
         self.polls = [k for k in scanned if low[k] in _POLL_WORDS]
 
@@ -251,7 +267,7 @@ class _Reader:
             return False
         if first < 2 or self.low[first - 2] not in ("?", "!") or last - first > 12:
             return False
-        single = cue_lexicon()[0]
+        single = self._cue_single
         return any(self.low[k] in single for k in range(first, last + 1))
 
     def _quote_regions(self, quote_marks: list[int]) -> list[tuple[int, int] | None]:
@@ -423,8 +439,6 @@ class _Reader:
             j += 1
         return j, i
 
-    _cue_single: dict[str, Cue] = {}
-
     def strip_content(self, a: int, b: int) -> tuple[int, int] | None:
         """Trim a content range: no leading commas/colons, no final full stop unless inside a quote."""
         while a <= b and self.low[a] in (",", ":", ";", "—", "–", "--"):
@@ -492,11 +506,10 @@ def _post_tail(r: _Reader, a: int, hi: int) -> tuple[bool, int, list[tuple[int, 
     return True, a - 1, [rest] if rest and rest[1] - rest[0] >= 1 else []
 
 
-def read_attributions(doc: dict) -> tuple[_Reader, list[_Attribution]]:
+def read_attributions(doc: dict, cues: Cues) -> tuple[_Reader, list[_Attribution]]:
     """All attributions of a segmented document, as token ranges (with the reader that found them)."""
-    single, double = cue_lexicon()
-    r = _Reader(doc)
-    r._cue_single = single
+    single, double = cues.single, cues.double
+    r = _Reader(doc, cues)
     low = r.low
     n = len(low)
     out: list[_Attribution] = []
@@ -930,7 +943,7 @@ def _continuation_quotes(r: _Reader, att: _Attribution) -> None:
     last = max(map(_SECOND, att.contents))
     para = r.para_of_sent[r.sent_of[last]]
     si = r.sent_of[last] + 1
-    single, double = cue_lexicon()
+    single = r._cue_single
     while si < len(r.sent_bounds) and r.para_of_sent[si] == para:
         a, b = r.sent_bounds[si]
         if a > b or last >= a and last >= b:
@@ -1022,53 +1035,40 @@ def is_correspondent(r: _Reader, a: int, b: int, in_quote: bool) -> bool:
 # --- the labeller -----------------------------------------------------------------------------------------
 
 
-class RulesSourceLabeller:
+class RulesSourceLabeller(Labeller):
     layer = "sources"
     name = "rules"
     version = VERSION
+    options = (
+        Option("cues", "a team's cue list replacing the packaged one: a UTF-8 file in the format of "
+               "corpus/prelabel/data/sources_cues.tsv (lemma<TAB>class<TAB>forms)", path=True),
+    )
 
-    def __call__(self, doc: dict) -> dict:
-        clear_layer(doc, self.layer)
-        tag = f"{self.name}@{self.version}"
+    def __init__(self, **config: object) -> None:
+        super().__init__(**config)
+        path = self.config["cues"]
+        self.cues = load_cues(None if path is None else read_text_option(path, "sources=rules: option cues"))
+
+    def label(self, doc: dict, out: LayerWriter) -> None:
         if not doc.get("tokens"):
-            doc.setdefault("labellers", {})[self.layer] = tag
-            return doc
-        r, atts = read_attributions(doc)
+            return
+        r, atts = read_attributions(doc, self.cues)
         entities = sorted([(s["start"], s["end"], s["label"]) for s in doc["spans"] if s["layer"] == "entities"])
         entity_starts = [es for es, _, _ in entities]
         longest = max([ee - es for es, ee, _ in entities], default=0)
         starts, ends = r.starts, r.ends
-        # add_span numbers a span by counting its layer's spans in the record it is given; a record of this layer
-        # only (just cleared) keeps the same ids without rescanning the other layers' spans
-        own: dict = {"text": doc["text"], "spans": []}
         for att in atts:
-            cue_span = add_span(own, self.layer, "CUE", starts[att.cue[0]], ends[att.cue[1]], tag, 0.8)
+            cue_span = out.span("CUE", starts[att.cue[0]], ends[att.cue[1]], 0.8)
             source_span = None
             if att.source is not None:
                 s, e = starts[att.source[0]], ends[att.source[1]]
                 near = entities[bisect_left(entity_starts, s - longest) : bisect_left(entity_starts, e)]
                 labels = [lab for _, ee, lab in near if ee > s]
                 kind = source_kind(r, att.source[0], att.source[1], labels)
-                source_span = add_span(
-                    own,
-                    self.layer,
-                    "SOURCE",
-                    s,
-                    e,
-                    tag,
-                    0.7,
-                    {"kind": kind, "correspondent": is_correspondent(r, att.source[0], att.source[1], att.in_quote)},
-                )
+                correspondent = is_correspondent(r, att.source[0], att.source[1], att.in_quote)
+                source_span = out.span("SOURCE", s, e, 0.7, {"kind": kind, "correspondent": correspondent})
             for a, b in att.contents:
-                content = add_span(own, self.layer, "CONTENT", starts[a], ends[b], tag, 0.6)
-                add_relation(doc, "CUE", cue_span["id"], content["id"], tag)
+                content = out.span("CONTENT", starts[a], ends[b], 0.6)
+                out.relation("CUE", cue_span["id"], content["id"])
                 if source_span is not None:
-                    add_relation(doc, "ATTRIBUTION", source_span["id"], content["id"], tag)
-        doc["spans"].extend(own["spans"])
-        doc.setdefault("labellers", {})[self.layer] = tag
-        return doc
-
-
-@register("sources", "rules")
-def rules_sources(arg: str | None = None) -> RulesSourceLabeller:
-    return RulesSourceLabeller()
+                    out.relation("ATTRIBUTION", source_span["id"], content["id"])
