@@ -26,7 +26,9 @@ prodigy      ner.manual.jsonl (entities), spans.manual.jsonl (claims + sources, 
 labelstudio  tasks.json (data + predictions) and config.xml (paste it as the project's labeling
              config, then import tasks.json). Code-point offsets.
 doccano      relations.jsonl (entities + relations) and spans.jsonl (label: \\[\\[start, end, label]]).
-             Offsets in UTF-16 code units, as doccano counts by default (an emoji counts 2).
+             Offsets in UTF-16 code units, as doccano counts by default (an emoji counts 2): keep
+             "count grapheme clusters" off. span-types.json / relation-types.json: every label, to
+             import under Labels (Span / Relation tab) before the tasks.
 """
 
 
