@@ -39,15 +39,10 @@ def load_json_report(path: str | Path | None, what: str) -> dict | None:
 
 
 def _records(path: Path, report: Callable[[InputProblem], None]) -> Iterable[tuple[int, dict]]:
-    from corpus.jsonl import read_jsonl
+    # Records `corpus validate` would reject are reported with its lines and skipped (one owner of validity).
+    from corpus.pipeline import read_numbered_document_records
 
-    for lineno, obj in read_jsonl(path, on_problem=report):
-        if not isinstance(obj, dict) or not isinstance(obj.get("text"), str) or not isinstance(obj.get("id"), str):
-            report(
-                InputProblem(str(path), "not a document record (needs string 'id' and 'text'); skipped", line=lineno)
-            )
-            continue
-        yield lineno, obj
+    yield from read_numbered_document_records(path, report)
 
 
 def _document_ids(path: Path) -> set[str]:
