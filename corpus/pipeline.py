@@ -21,7 +21,7 @@ from typing import Any
 from corpus.document import LAYERS
 from corpus.errors import CorpusError, InputProblem
 from corpus.jsonl import dumps, read_jsonl
-from corpus.prelabel import build_labellers
+from corpus.prelabel import build_labellers, pipe
 from corpus.segment.core import Segmenter, default_segmenter, segment_document
 
 # Shards are the unit of parallel work and of the build cache. Boundaries are content-defined (a document
@@ -144,11 +144,8 @@ def segment_stage(docs: Iterable[dict], segmenter: Segmenter | None = None) -> I
 
 def prelabel_stage(docs: Iterable[dict], backends: dict[str, str] | None = None,
                    layers: Iterable[str] = LAYERS) -> Iterator[dict]:
-    labellers = build_labellers(backends, layers)
-    for doc in docs:
-        for labeller in labellers:
-            doc = labeller(doc)
-        yield doc
+    # through each labeller's batch hook, so a model backend can label many documents at once
+    yield from pipe(build_labellers(backends, layers), docs)
 
 
 def read_document_records(path: str | Path, report: Callable[[InputProblem], None]) -> Iterator[dict]:

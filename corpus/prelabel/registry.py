@@ -39,7 +39,9 @@ BUILTINS = {
 }
 
 
-class Labeller(Protocol):
+class LabellerLike(Protocol):
+    """What the pipeline needs of a labeller (the base class provides it, and ``label_batch``)."""
+
     layer: str
     name: str
     version: str
@@ -47,7 +49,7 @@ class Labeller(Protocol):
     def __call__(self, doc: dict) -> dict: ...
 
 
-Factory = Callable[..., Labeller]
+Factory = Callable[..., LabellerLike]
 
 
 class _Lazy:
@@ -73,7 +75,7 @@ class _Lazy:
             self._factory = obj
         return self._factory
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Labeller:
+    def __call__(self, *args: Any, **kwargs: Any) -> LabellerLike:
         return self.load()(*args, **kwargs)
 
 
@@ -191,7 +193,7 @@ def parse_spec(backend: str) -> tuple[str, dict[str, str], str | None]:
     return name, options, bare
 
 
-def get_labeller(layer: str, backend: str) -> Labeller:
+def get_labeller(layer: str, backend: str) -> LabellerLike:
     """Instantiate the labeller for ``layer`` from a backend string ``NAME[:VALUE][:KEY=VALUE]…``."""
     _load_builtins()
     name, options, bare = parse_spec(backend)
@@ -207,7 +209,7 @@ def get_labeller(layer: str, backend: str) -> Labeller:
     return labeller
 
 
-def _instantiate(factory: Any, options: dict[str, str], bare: str | None, who: str) -> Labeller:
+def _instantiate(factory: Any, options: dict[str, str], bare: str | None, who: str) -> LabellerLike:
     declared = getattr(factory, "options", None)
     if declared is None:  # a plain factory: at most one argument, as ``factory(arg)``
         if options:
@@ -239,7 +241,7 @@ def parse_backends(specs: Iterable[str]) -> dict[str, str]:
     return backends
 
 
-def build_labellers(backends: dict[str, str] | None = None, layers: Iterable[str] = LAYERS) -> list[Labeller]:
+def build_labellers(backends: dict[str, str] | None = None, layers: Iterable[str] = LAYERS) -> list[LabellerLike]:
     """Labellers for the requested layers, in dependency order."""
     backends = {**DEFAULT_BACKENDS, **(backends or {})}
     wanted = set(layers)
