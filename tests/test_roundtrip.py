@@ -33,14 +33,37 @@ from corpus.segment.core import segment_document
 from corpus.tasks import write_tasks
 
 LABELLER = "rules@1"
-WORDS = ["Acme", "said", "jobs", "cut", "200", "Zoë", "Tx\u0304o", "Ma\u0301x\u0301", "Łódź", "prices", "rose",
-         "😀", "👩\u200d💻", "🇺🇦", "𝔘𝔫𝔦", "𠜎𠜱", "e\u0301te\u0301", "we", "will", "Kyiv", "déjà", "🏗\ufe0f"]
+WORDS = [
+    "Acme",
+    "said",
+    "jobs",
+    "cut",
+    "200",
+    "Zoë",
+    "Tx\u0304o",
+    "Ma\u0301x\u0301",
+    "Łódź",
+    "prices",
+    "rose",
+    "😀",
+    "👩\u200d💻",
+    "🇺🇦",
+    "𝔘𝔫𝔦",
+    "𠜎𠜱",
+    "e\u0301te\u0301",
+    "we",
+    "will",
+    "Kyiv",
+    "déjà",
+    "🏗\ufe0f",
+]
 
 words = st.lists(st.sampled_from(WORDS), min_size=1, max_size=7).map(" ".join)
 sentence = words.map(lambda w: w + ".")
 paragraph = st.lists(sentence, min_size=1, max_size=3).map(" ".join)
-raw_text = st.tuples(st.lists(paragraph, min_size=1, max_size=3), st.sampled_from(["\r\n\r\n", "\n\n", "\r\n"])) \
-    .map(lambda parts: parts[1].join(parts[0]) + "\r\n")
+raw_text = st.tuples(st.lists(paragraph, min_size=1, max_size=3), st.sampled_from(["\r\n\r\n", "\n\n", "\r\n"])).map(
+    lambda parts: parts[1].join(parts[0]) + "\r\n"
+)
 
 
 @st.composite
@@ -61,8 +84,7 @@ def labelled_document(draw) -> dict:
         s, e = token_span(3)
         if all(e <= a or b <= s for a, b in taken):
             taken.append((s, e))
-            add_span(doc, "entities", draw(st.sampled_from(ENTITY_LABELS)), s, e, LABELLER,
-                     draw(st.floats(0, 1)))
+            add_span(doc, "entities", draw(st.sampled_from(ENTITY_LABELS)), s, e, LABELLER, draw(st.floats(0, 1)))
     # sources and their relations; spans of any layer may overlap each other
     seen: set[tuple] = set()
     roles: dict[str, list[dict]] = {"SOURCE": [], "CUE": [], "CONTENT": []}
@@ -98,8 +120,11 @@ def _read_lines(path: Path) -> list[dict]:
 def _simulate_annotator(fmt: str, paths: list[Path], out: Path) -> Path:
     """The export a tool gives back when the annotator accepts every pre-label unchanged."""
     if fmt == "prodigy":
-        lines = [{**task, "answer": "accept", "_annotator_id": "rt-ann", "_session_id": "rt-ann", "_timestamp": 1}
-                 for path in paths for task in _read_lines(path)]
+        lines = [
+            {**task, "answer": "accept", "_annotator_id": "rt-ann", "_session_id": "rt-ann", "_timestamp": 1}
+            for path in paths
+            for task in _read_lines(path)
+        ]
         write_jsonl(out / "db-out.jsonl", lines)
         return out / "db-out.jsonl"
     if fmt == "labelstudio":
@@ -107,9 +132,15 @@ def _simulate_annotator(fmt: str, paths: list[Path], out: Path) -> Path:
         tasks = json.loads(tasks_path.read_text("utf-8"))
         for n, task in enumerate(tasks, start=1):
             task["id"] = n
-            task["annotations"] = [{"id": n, "completed_by": {"id": 1, "email": "rt@example.org"},
-                                    "result": task["predictions"][0]["result"] if task["predictions"] else [],
-                                    "was_cancelled": False, "updated_at": "2024-05-01T10:00:00Z"}]
+            task["annotations"] = [
+                {
+                    "id": n,
+                    "completed_by": {"id": 1, "email": "rt@example.org"},
+                    "result": task["predictions"][0]["result"] if task["predictions"] else [],
+                    "was_cancelled": False,
+                    "updated_at": "2024-05-01T10:00:00Z",
+                }
+            ]
         (out / "ls-export.json").write_text(json.dumps(tasks, ensure_ascii=False, indent=1), "utf-8")
         return out / "ls-export.json"
     (relations_path,) = [p for p in paths if p.name == "relations.jsonl"]
@@ -150,8 +181,11 @@ def _comparable(fmt: str, paths: list[Path]) -> dict[str, object]:
             tasks = json.loads(path.read_text("utf-8"))
             for task in tasks:  # region ids are span ids: name the relation ends by what they point at
                 for pred in task["predictions"]:
-                    regions = {r["id"]: (r["value"]["start"], r["value"]["end"], r["value"].get("labels"))
-                               for r in pred["result"] if r["type"] == "labels"}
+                    regions = {
+                        r["id"]: (r["value"]["start"], r["value"]["end"], r["value"].get("labels"))
+                        for r in pred["result"]
+                        if r["type"] == "labels"
+                    }
                     for r in pred["result"]:
                         if r["type"] == "relation":
                             r["from_id"], r["to_id"] = regions[r["from_id"]], regions[r["to_id"]]

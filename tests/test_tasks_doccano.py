@@ -19,7 +19,7 @@ def export(tmp_path, unit="paragraph", docs=None):
 
 def utf16_slice(text: str, start: int, end: int) -> str:
     """What a JavaScript ``text.slice(start, end)`` returns (doccano's count)."""
-    return text.encode("utf-16-le")[2 * start:2 * end].decode("utf-16-le")
+    return text.encode("utf-16-le")[2 * start : 2 * end].decode("utf-16-le")
 
 
 def test_offsets_are_utf16_code_units(tmp_path):
@@ -30,9 +30,12 @@ def test_offsets_are_utf16_code_units(tmp_path):
         assert record["text"] == simple["text"] and record["meta"] == simple["meta"]
         meta = record["meta"]
         doc = docs[meta["doc_id"]]
-        assert doc["text"][meta["offset"]:meta["offset"] + len(record["text"])] == record["text"]
-        doc_spans = sorted((s["start"] - meta["offset"], s["label"], s["text"]) for s in doc["spans"]
-                            if meta["offset"] <= s["start"] < meta["offset"] + len(record["text"]))
+        assert doc["text"][meta["offset"] : meta["offset"] + len(record["text"])] == record["text"]
+        doc_spans = sorted(
+            (s["start"] - meta["offset"], s["label"], s["text"])
+            for s in doc["spans"]
+            if meta["offset"] <= s["start"] < meta["offset"] + len(record["text"])
+        )
         exported = [(e["start_offset"], e["end_offset"], e["label"]) for e in record["entities"]]
         assert [[s, e, label] for s, e, label in exported] == simple["label"]
         assert sorted(utf16_slice(record["text"], s, e) for s, e, _ in exported) == sorted(t for *_, t in doc_spans)
@@ -42,9 +45,12 @@ def test_offsets_are_utf16_code_units(tmp_path):
     acme = next(e for e in first["entities"] if e["label"] == "ORG")
     # "Jane Doe 👩‍💻 said Acme": the ZWJ sequence is 3 code points but 5 UTF-16 units, so Acme is at 20, not 18
     assert (acme["start_offset"], acme["end_offset"]) == (20, 24)
-    flag_claim = next(e for r in relations for e in r["entities"]
-                      if e["label"] == "CLAIM" and utf16_slice(r["text"], e["start_offset"], e["end_offset"])
-                      .startswith("Prices"))
+    flag_claim = next(
+        e
+        for r in relations
+        for e in r["entities"]
+        if e["label"] == "CLAIM" and utf16_slice(r["text"], e["start_offset"], e["end_offset"]).startswith("Prices")
+    )
     text = next(r["text"] for r in relations if "Prices" in r["text"])
     # the flag is two astral code points (4 UTF-16 units): the span is 2 units longer than in code points
     assert flag_claim["end_offset"] - flag_claim["start_offset"] == len("Prices rose 5% in 2023 🇺🇦") + 2
@@ -156,8 +162,10 @@ def test_a_span_repeated_with_the_same_label_and_offsets_is_one_entity(tmp_path)
     assert sorted(keys) == sorted(set(keys)) and len(keys) == 4  # ORG, SOURCE, two CONTENTs
     assert [tuple(x) for x in simple["label"]] == keys
     by_id = {e["id"]: e for e in record["entities"]}
-    links = [(by_id[r["from_id"]]["label"], text[by_id[r["to_id"]]["start_offset"]:by_id[r["to_id"]]["end_offset"]])
-             for r in record["relations"]]
+    links = [
+        (by_id[r["from_id"]]["label"], text[by_id[r["to_id"]]["start_offset"] : by_id[r["to_id"]]["end_offset"]])
+        for r in record["relations"]
+    ]
     assert links == [("SOURCE", "prices rose"), ("SOURCE", "jobs went")]
     assert len({r["from_id"] for r in record["relations"]}) == 1
     assert [r["id"] for r in record["relations"]] == [0, 1]

@@ -26,7 +26,7 @@ def test_tasks_carry_unit_text_and_where_it_came_from(tmp_path):
         data = task["data"]
         assert set(data) == {"text", "doc_id", "unit", "unit_index", "offset", "title"}
         doc = docs[data["doc_id"]]
-        assert doc["text"][data["offset"]:data["offset"] + len(data["text"])] == data["text"]
+        assert doc["text"][data["offset"] : data["offset"] + len(data["text"])] == data["text"]
         assert data["unit"] == "paragraph"
     shared = [t for t in tasks if t["data"]["text"] == SHARED_PARAGRAPH]
     assert len(shared) == 2 and shared[0]["data"]["doc_id"] != shared[1]["data"]["doc_id"]
@@ -47,7 +47,7 @@ def test_regions_use_code_point_offsets_and_document_span_ids(tmp_path):
                 n_regions += 1
                 assert (region["from_name"], region["to_name"]) == ("label", "text")
                 value, span = region["value"], spans[region["id"]]
-                assert data["text"][value["start"]:value["end"]] == value["text"] == span["text"]
+                assert data["text"][value["start"] : value["end"]] == value["text"] == span["text"]
                 assert (data["offset"] + value["start"], data["offset"] + value["end"]) == (span["start"], span["end"])
                 assert value["labels"] == [span["label"]]
     assert n_regions == sum(len(d["spans"]) for d in documents())  # every span, overlapping ones included
@@ -72,16 +72,22 @@ def test_relations_and_checkworthiness_point_at_regions(tmp_path):
                     region = regions[item["id"]]  # a per-region choice shares its region's id
                     assert region["value"]["labels"] == ["CLAIM"] and item["from_name"] == "checkworthy"
                     assert {k: item["value"][k] for k in ("start", "end", "text")} == {
-                        k: region["value"][k] for k in ("start", "end", "text")}
+                        k: region["value"][k] for k in ("start", "end", "text")
+                    }
                     choices.append((region["value"]["text"], item["value"]["choices"]))
-    assert sorted(relations) == sorted([
-        ("ATTRIBUTION", "SOURCE", "Acme cut 200 jobs"), ("CUE", "CUE", "Acme cut 200 jobs"),
-        ("ATTRIBUTION", "SOURCE", "We will rebuild 🏗\ufe0f. It takes time"),
-        ("CUE", "CUE", "We will rebuild 🏗\ufe0f. It takes time"),
-    ])
+    assert sorted(relations) == sorted(
+        [
+            ("ATTRIBUTION", "SOURCE", "Acme cut 200 jobs"),
+            ("CUE", "CUE", "Acme cut 200 jobs"),
+            ("ATTRIBUTION", "SOURCE", "We will rebuild 🏗\ufe0f. It takes time"),
+            ("CUE", "CUE", "We will rebuild 🏗\ufe0f. It takes time"),
+        ]
+    )
     # the undecided claim gets no pre-selected choice
-    assert sorted(choices) == [("Acme cut 200 jobs", ["CHECKWORTHY"]),
-                               ("Prices rose 5% in 2023 🇺🇦", ["NOT_CHECKWORTHY"])]
+    assert sorted(choices) == [
+        ("Acme cut 200 jobs", ["CHECKWORTHY"]),
+        ("Prices rose 5% in 2023 🇺🇦", ["NOT_CHECKWORTHY"]),
+    ]
 
 
 def test_units_without_prelabels_have_no_prediction(tmp_path):
@@ -104,8 +110,13 @@ def test_config_matches_the_predictions(tmp_path):
     choices = config.find("Choices")
     assert (choices.get("name"), choices.get("toName"), choices.get("perRegion")) == ("checkworthy", "text", "true")
     assert [x.get("value") for x in choices] == list(CHECKWORTHY_OPTIONS)
-    used = {(r["from_name"], r["to_name"]) for t in tasks for p in t["predictions"] for r in p["result"]
-            if r["type"] != "relation"}
+    used = {
+        (r["from_name"], r["to_name"])
+        for t in tasks
+        for p in t["predictions"]
+        for r in p["result"]
+        if r["type"] != "relation"
+    }
     assert used == {("label", "text"), ("checkworthy", "text")}
     # every $variable the config shows exists in every task's data
     variables = {el.get("value")[1:] for el in config.iter() if (el.get("value") or "").startswith("$")}

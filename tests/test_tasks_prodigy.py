@@ -99,11 +99,11 @@ def check_task(task: dict, docs: dict[str, dict]) -> None:
     """Everything a Prodigy task must satisfy to map back onto its document."""
     doc = docs[task["meta"]["doc_id"]]
     offset, text = task["meta"]["offset"], task["text"]
-    assert doc["text"][offset:offset + len(text)] == text
+    assert doc["text"][offset : offset + len(text)] == text
     tokens = task["tokens"]
     assert [t["id"] for t in tokens] == list(range(len(tokens)))
     for tok in tokens:
-        assert text[tok["start"]:tok["end"]] == tok["text"]
+        assert text[tok["start"] : tok["end"]] == tok["text"]
         assert tok["ws"] == (tok["end"] < len(text) and text[tok["end"]].isspace())
     assert tokens[-1]["ws"] is False and tokens[-1]["end"] == len(text) and tokens[0]["start"] == 0
     by_id = {s["id"]: s for s in doc["spans"]}
@@ -112,7 +112,7 @@ def check_task(task: dict, docs: dict[str, dict]) -> None:
         assert tokens[span["token_end"]]["end"] == span["end"]
         original = by_id[span["id"]]
         assert (offset + span["start"], offset + span["end"]) == (original["start"], original["end"])
-        assert text[span["start"]:span["end"]] == original["text"]
+        assert text[span["start"] : span["end"]] == original["text"]
         assert span["label"] == original["label"] and span["score"] == original["score"]
         assert span["labeller"] == LABELLER
     assert -(2**31) <= task["_input_hash"] < 2**31 and -(2**31) <= task["_task_hash"] < 2**31
@@ -126,8 +126,12 @@ def test_files_and_task_counts(tmp_path):
         assert len(files[name]) == 5, name
     assert len(files["choice.jsonl"]) == 3  # one per CLAIM
     views = {name: {t["_view_id"] for t in tasks} for name, tasks in files.items()}
-    assert views == {"ner.manual.jsonl": {"ner_manual"}, "spans.manual.jsonl": {"spans_manual"},
-                     "rel.manual.jsonl": {"relations"}, "choice.jsonl": {"choice"}}
+    assert views == {
+        "ner.manual.jsonl": {"ner_manual"},
+        "spans.manual.jsonl": {"spans_manual"},
+        "rel.manual.jsonl": {"relations"},
+        "choice.jsonl": {"choice"},
+    }
     docs = doc_by_id()
     for tasks in files.values():
         for task in tasks:
@@ -142,16 +146,21 @@ def test_astral_and_combining_offsets_are_code_points(tmp_path):
     first = files["ner.manual.jsonl"][0]
     assert first["text"] == "Jane Doe 👩\u200d💻 said Acme cut 200 jobs."
     # the ZWJ emoji is one token of three code points (two astral): "said" starts at 13, not at 15 (UTF-16)
-    assert [(t["text"], t["start"], t["end"]) for t in first["tokens"][2:4]] == [("👩\u200d💻", 9, 12),
-                                                                                 ("said", 13, 17)]
+    assert [(t["text"], t["start"], t["end"]) for t in first["tokens"][2:4]] == [
+        ("👩\u200d💻", 9, 12),
+        ("said", 13, 17),
+    ]
     acme = next(s for s in first["spans"] if s["label"] == "ORG")
     assert (acme["start"], acme["end"], acme["token_start"], acme["token_end"]) == (18, 22, 4, 4)
     # CRLF was normalised before any offset was computed: the second paragraph starts at 38 = 36 + "\n\n"
     second = files["ner.manual.jsonl"][1]
     assert second["meta"] == {"doc_id": first["meta"]["doc_id"], "unit": "paragraph", "unit_index": 1, "offset": 38}
     person = next(s for s in second["spans"] if s["label"] == "PERSON")
-    assert second["text"][person["start"]:person["end"]] == "Zoë Tx\u0304o"
-    assert [t["text"] for t in second["tokens"]][person["token_start"]:person["token_end"] + 1] == ["Zoë", "Tx\u0304o"]
+    assert second["text"][person["start"] : person["end"]] == "Zoë Tx\u0304o"
+    assert [t["text"] for t in second["tokens"]][person["token_start"] : person["token_end"] + 1] == [
+        "Zoë",
+        "Tx\u0304o",
+    ]
 
 
 def test_ner_spans_do_not_overlap_and_spans_manual_may(tmp_path):
@@ -194,28 +203,41 @@ def test_choice_tasks_preselect_checkworthiness(tmp_path):
         assert task["meta"]["score"] == claim["score"]
         assert [o["id"] for o in task["options"]] == ["CHECKWORTHY", "NOT_CHECKWORTHY"]
         assert task["config"] == {"choice_style": "single"}  # one answer per claim, not a multiple choice
-        by_text[task["text"][claim["start"]:claim["end"]]] = task["accept"]
-    assert by_text == {"Acme cut 200 jobs": ["CHECKWORTHY"], "Prices rose 5% in 2023 🇺🇦": ["NOT_CHECKWORTHY"],
-                       "Officials said nothing": []}
+        by_text[task["text"][claim["start"] : claim["end"]]] = task["accept"]
+    assert by_text == {
+        "Acme cut 200 jobs": ["CHECKWORTHY"],
+        "Prices rose 5% in 2023 🇺🇦": ["NOT_CHECKWORTHY"],
+        "Officials said nothing": [],
+    }
     # check-worthiness is judged per sentence: each claim's task shows its own sentence, not the paragraph
     docs = doc_by_id()
     for task in files["choice.jsonl"]:
         doc = docs[task["meta"]["doc_id"]]
         meta, (claim,) = task["meta"], task["spans"]
         assert meta["unit"] == "sentence" and list(doc["sentences"][meta["unit_index"]]) == [
-            meta["offset"], meta["offset"] + len(task["text"])]
-        assert doc["text"][meta["offset"] + claim["start"]:meta["offset"] + claim["end"]] == task["text"][
-            claim["start"]:claim["end"]]
+            meta["offset"],
+            meta["offset"] + len(task["text"]),
+        ]
+        assert (
+            doc["text"][meta["offset"] + claim["start"] : meta["offset"] + claim["end"]]
+            == task["text"][claim["start"] : claim["end"]]
+        )
         check_task(task, docs)
     texts = {t["text"] for t in files["choice.jsonl"]}
-    assert texts == {"Jane Doe 👩\u200d💻 said Acme cut 200 jobs.", "Officials said nothing.",
-                     "Prices rose 5% in 2023 🇺🇦."}
+    assert texts == {
+        "Jane Doe 👩\u200d💻 said Acme cut 200 jobs.",
+        "Officials said nothing.",
+        "Prices rose 5% in 2023 🇺🇦.",
+    }
 
 
 def test_choice_tasks_do_not_depend_on_the_span_unit(tmp_path):
     """choice.jsonl is the same file at paragraph, sentence and document unit (it no longer grows with it)."""
-    written = {unit: (tmp_path / unit / "choice.jsonl").read_bytes()
-               for unit in ("paragraph", "sentence", "document") if export(tmp_path, unit)}
+    written = {
+        unit: (tmp_path / unit / "choice.jsonl").read_bytes()
+        for unit in ("paragraph", "sentence", "document")
+        if export(tmp_path, unit)
+    }
     assert written["paragraph"] == written["sentence"] == written["document"]
     # two claims in one sentence: same input, different tasks
     doc = segment_document(new_document("Acme cut 200 jobs and prices rose 5%. Rain fell.\n\nNothing else.", "t"))
@@ -242,8 +264,11 @@ def test_choice_unit_widens_only_for_a_claim_that_crosses_sentences(tmp_path):
     assert stats.widened_units == 1 and files["rel.manual.jsonl"][0]["text"].startswith("Prices will fall. Wages")
     one, two = files["choice.jsonl"]
     assert (one["text"], one["meta"]["offset"], one["meta"]["unit_index"]) == ("Prices will fall.", 0, 0)
-    assert (two["text"], two["meta"]["offset"], two["meta"]["unit_index"]) == ("Wages will rise. Ann Lee said so.",
-                                                                             18, 1)
+    assert (two["text"], two["meta"]["offset"], two["meta"]["unit_index"]) == (
+        "Wages will rise. Ann Lee said so.",
+        18,
+        1,
+    )
     assert two["spans"][0]["start"] == 0 and two["spans"][0]["token_end"] == len(two["tokens"]) - 2
 
 
@@ -253,8 +278,12 @@ def test_hashes_are_stable_distinct_and_independently_reproducible(tmp_path):
     assert files == again
     # input hash: BLAKE2b of the canonical JSON of (doc_id, unit, offset, text), as documented
     task = files["ner.manual.jsonl"][0]
-    canonical = json.dumps({"doc_id": task["meta"]["doc_id"], "unit": "paragraph", "offset": 0, "text": task["text"]},
-                           sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    canonical = json.dumps(
+        {"doc_id": task["meta"]["doc_id"], "unit": "paragraph", "offset": 0, "text": task["text"]},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    ).encode()
     digest = hashlib.blake2b(canonical, digest_size=4, person=b"corpus-tasks").digest()
     assert task["_input_hash"] == int.from_bytes(digest, "big", signed=True)
     # the same unit has one input hash in every file; task hashes are unique across everything
@@ -298,7 +327,7 @@ def test_sentence_unit_widens_over_a_multi_sentence_quote(tmp_path):
     assert widened["meta"]["unit"] == "sentence" and widened["meta"]["unit_index"] == 1
     assert widened["text"] == "“We will rebuild 🏗\ufe0f. It takes time,” said Zoë Tx\u0304o, the mayor of Montréal."
     content = next(s for s in widened["spans"] if s["label"] == "CONTENT")
-    assert widened["text"][content["start"]:content["end"]] == "We will rebuild 🏗\ufe0f. It takes time"
+    assert widened["text"][content["start"] : content["end"]] == "We will rebuild 🏗\ufe0f. It takes time"
     assert len(widened["relations"]) == 2
     docs = doc_by_id()
     for tasks in files.values():
@@ -337,8 +366,19 @@ def test_document_unit_uses_document_offsets(tmp_path):
 
 def test_bad_spans_and_unsegmented_documents_are_reported_not_exported(tmp_path):
     doc = other_document()
-    doc["spans"].append({"id": "E9", "layer": "entities", "label": "ORG", "start": 1, "end": 4, "text": "cme",
-                         "score": 1.0, "labeller": LABELLER, "attrs": {}})  # cuts the token "Acme"
+    doc["spans"].append(
+        {
+            "id": "E9",
+            "layer": "entities",
+            "label": "ORG",
+            "start": 1,
+            "end": 4,
+            "text": "cme",
+            "score": 1.0,
+            "labeller": LABELLER,
+            "attrs": {},
+        }
+    )  # cuts the token "Acme"
     doc["spans"].append({"id": "E10", "layer": "entities", "label": "NOT_A_LABEL", "start": 0, "end": 4})
     doc["relations"].append({"id": "R0", "label": "ATTRIBUTION", "head": "E9", "child": "E0", "labeller": "x"})
     raw = new_document("Never segmented.", "tests/raw.txt")
@@ -380,8 +420,12 @@ def test_cli_writes_tasks_and_explains_errors(tmp_path):
     out = tmp_path / "out"
     result = runner.invoke(app, ["tasks", str(source), "--format", "prodigy", "--unit", "sentence", "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["choice.jsonl", "ner.manual.jsonl", "rel.manual.jsonl",
-                                                     "spans.manual.jsonl"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "choice.jsonl",
+        "ner.manual.jsonl",
+        "rel.manual.jsonl",
+        "spans.manual.jsonl",
+    ]
     assert len(read(out / "ner.manual.jsonl")) == 7
     assert f"{source}:3" in result.output and "malformed JSON" in result.output  # bad line named, others kept
     assert "1 widened" in result.output
@@ -418,7 +462,8 @@ def test_input_hash_collisions_keep_one_hash_per_unit(tmp_path, monkeypatch):
     for tasks in files.values():
         for t in tasks:
             by_unit.setdefault((t["meta"]["doc_id"], t["meta"]["unit"], t["meta"]["offset"]), set()).add(
-                t["_input_hash"])
+                t["_input_hash"]
+            )
     assert all(len(h) == 1 for h in by_unit.values())
     assert len({h for hs in by_unit.values() for h in hs}) == len(by_unit)  # distinct units, distinct hashes
     for tasks in files.values():
@@ -457,24 +502,41 @@ def test_shared_unit_tokens_equal_the_plain_definition():
     tokens = DocTokens(text, starts, ends)
     for start, end in [(0, len(text)), (0, 12), (3, 17), (8, 11), (18, 27), (13, 20)]:  # (13, 20): cuts a token
         unit_text = text[start:end]
-        expected = [{"text": unit_text[s - start:e - start], "start": s - start, "end": e - start, "id": n,
-                     "ws": e - start < len(unit_text) and unit_text[e - start].isspace()}
-                    for n, (s, e) in enumerate((s, e) for s, e in zip(starts, ends, strict=True) if start <= s < end)]
+        expected = [
+            {
+                "text": unit_text[s - start : e - start],
+                "start": s - start,
+                "end": e - start,
+                "id": n,
+                "ws": e - start < len(unit_text) and unit_text[e - start].isspace(),
+            }
+            for n, (s, e) in enumerate((s, e) for s, e in zip(starts, ends, strict=True) if start <= s < end)
+        ]
         assert tokens.unit_tokens(start, end) == expected, (start, end)
-        assert tokens.unit_tokens_json(start, end) == json.dumps(expected, ensure_ascii=False,
-                                                                 separators=(",", ":")).encode("utf-8")
+        assert tokens.unit_tokens_json(start, end) == json.dumps(
+            expected, ensure_ascii=False, separators=(",", ":")
+        ).encode("utf-8")
     assert tokens.unit_tokens(0, 12) is tokens.unit_tokens(0, 12)  # built once, shared by every view
 
 
 def test_canonical_json_matches_the_json_module_on_what_tasks_hash():
     from corpus.tasks.hashing import canonical_json
 
-    values = [{"doc_id": "d\u00e9j\u00e0", "unit": "sentence", "offset": 12, "text": 'a "b"\\ \n\t\x01\x7f\u2028 🇺🇦'},
-              {"view": "relations", "spans": [[0, 4, "PERSON"]], "relations": [[1, 6, "CUE"]], "options": [],
-               "input": -(2**31)}, {"big": 2**70, "Z": None, "a": [True, False]}]
+    values = [
+        {"doc_id": "d\u00e9j\u00e0", "unit": "sentence", "offset": 12, "text": 'a "b"\\ \n\t\x01\x7f\u2028 🇺🇦'},
+        {
+            "view": "relations",
+            "spans": [[0, 4, "PERSON"]],
+            "relations": [[1, 6, "CUE"]],
+            "options": [],
+            "input": -(2**31),
+        },
+        {"big": 2**70, "Z": None, "a": [True, False]},
+    ]
     for value in values:
-        assert canonical_json(value) == json.dumps(value, sort_keys=True, separators=(",", ":"),
-                                                   ensure_ascii=False).encode("utf-8")
+        assert canonical_json(value) == json.dumps(
+            value, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        ).encode("utf-8")
 
 
 def test_unique_hashes_stay_exact_across_merges(monkeypatch):
@@ -534,10 +596,15 @@ def test_render_then_write_equals_write_tasks_and_survives_pickling(tmp_path):
             assert whole_stats == split_stats
     # The plain hashes a worker computes are those of the readable tasks.
     doc = documents()[0]
-    plain = [(t["_input_hash"], t["_task_hash"]) for u in document_units(doc, "paragraph")
-             for name, tasks in unit_tasks(u).items() if name != "choice.jsonl" for t in tasks]
+    plain = [
+        (t["_input_hash"], t["_task_hash"])
+        for u in document_units(doc, "paragraph")
+        for name, tasks in unit_tasks(u).items()
+        if name != "choice.jsonl"
+        for t in tasks
+    ]
     pieces, rows, units = render_document(doc, "prodigy", "paragraph").items
-    packed = [rows[i:i + 12] for i in range(0, len(rows), 12)]  # 12 integers a task (PackedTasks)
+    packed = [rows[i : i + 12] for i in range(0, len(rows), 12)]  # 12 integers a task (PackedTasks)
     assert [(units[r[1]][1], r[10]) for r in packed if r[0] != 3] == plain
 
 

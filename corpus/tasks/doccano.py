@@ -68,8 +68,16 @@ def label_types() -> dict[str, list[dict]]:
     tasks use it, in the form doccano's *Labels → Import labels* reads (what its *Export labels* writes)."""
 
     def entries(colours: dict[str, str]) -> list[dict]:
-        return [{"text": label, "prefixKey": None, "suffixKey": None, "backgroundColor": colour,
-                 "textColor": text_colour(colour)} for label, colour in colours.items()]
+        return [
+            {
+                "text": label,
+                "prefixKey": None,
+                "suffixKey": None,
+                "backgroundColor": colour,
+                "textColor": text_colour(colour),
+            }
+            for label, colour in colours.items()
+        ]
 
     return {SPAN_TYPES_FILE: entries(SPAN_COLOURS), RELATION_TYPES_FILE: entries(RELATION_COLOURS)}
 
@@ -102,13 +110,17 @@ def unit_records(unit: Unit) -> tuple[dict, dict]:
     relations = _relations(unit, number)
     meta = unit.meta
     relation_record = {"text": unit.text, "entities": entities, "relations": relations, "meta": meta}
-    spans_record = {"text": unit.text, "label": [[e["start_offset"], e["end_offset"], e["label"]] for e in entities],
-                    "meta": meta}
+    spans_record = {
+        "text": unit.text,
+        "label": [[e["start_offset"], e["end_offset"], e["label"]] for e in entities],
+        "meta": meta,
+    }
     return relation_record, spans_record
 
 
-def render_doccano(doc: dict, unit: str, report: Report | None = None, stats: TaskStats | None = None
-                   ) -> list[tuple[int, bytes]]:
+def render_doccano(
+    doc: dict, unit: str, report: Report | None = None, stats: TaskStats | None = None
+) -> list[tuple[int, bytes]]:
     """One document's lines, encoded: ``(0, relations line)`` then ``(1, spans line)`` per unit (picklable)."""
     items: list[tuple[int, bytes]] = []
     for u in document_units(doc, unit, report, stats):

@@ -25,7 +25,7 @@ RELATION_COLOURS: dict[str, str] = dict(zip(RELATION_LABELS, ("#984ea3", "#a6562
 
 def text_colour(background: str) -> str:
     """Black on light backgrounds, white on dark ones (WCAG relative luminance of an ``#rrggbb`` colour)."""
-    channels = [int(background[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    channels = [int(background[i : i + 2], 16) / 255 for i in (1, 3, 5)]
     linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
     return "#000000" if luminance > 0.179 else "#ffffff"  # 0.179: where black and white contrast equally

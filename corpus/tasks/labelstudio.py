@@ -42,31 +42,44 @@ from corpus.tasks.units import Report, TaskStats, Unit, document_units, model_ve
 TASKS_FILE, CONFIG_FILE = "tasks.json", "config.xml"
 FROM_NAME, TO_NAME, CHOICES_NAME = "label", "text", "checkworthy"
 
-_CHOICE_HINTS = {"CHECKWORTHY": "Check-worthy: a factual claim worth verifying",
-                 "NOT_CHECKWORTHY": "Not check-worthy: opinion, prediction, trivial or unverifiable"}
+_CHOICE_HINTS = {
+    "CHECKWORTHY": "Check-worthy: a factual claim worth verifying",
+    "NOT_CHECKWORTHY": "Not check-worthy: opinion, prediction, trivial or unverifiable",
+}
 
 
 def label_config() -> str:
     """The labeling config matching :func:`unit_task`: one ``Labels`` for every layer, relations, choices."""
-    labels = [f"    <Label value={quoteattr(label)} background={quoteattr(colour)}/>"
-              for label, colour in SPAN_COLOURS.items()]
-    relations = [f"    <Relation value={quoteattr(label)} background={quoteattr(colour)}/>"
-                 for label, colour in RELATION_COLOURS.items()]
-    choices = [f'    <Choice value="{option}" hint={quoteattr(_CHOICE_HINTS[option])}/>'
-               for option in CHECKWORTHY_OPTIONS]
-    return "\n".join([
-        "<View>",
-        '  <Header value="$title"/>',
-        "  <Relations>", *relations, "  </Relations>",
-        f'  <Labels name="{FROM_NAME}" toName="{TO_NAME}">', *labels, "  </Labels>",
-        f'  <Text name="{TO_NAME}" value="$text" granularity="word"/>',
-        f'  <Choices name="{CHOICES_NAME}" toName="{TO_NAME}" perRegion="true" choice="single" '
-        f'whenLabelValue="{CLAIM_LABELS[0]}">',
-        *choices,
-        "  </Choices>",
-        "</View>",
-        "",
-    ])
+    labels = [
+        f"    <Label value={quoteattr(label)} background={quoteattr(colour)}/>"
+        for label, colour in SPAN_COLOURS.items()
+    ]
+    relations = [
+        f"    <Relation value={quoteattr(label)} background={quoteattr(colour)}/>"
+        for label, colour in RELATION_COLOURS.items()
+    ]
+    choices = [
+        f'    <Choice value="{option}" hint={quoteattr(_CHOICE_HINTS[option])}/>' for option in CHECKWORTHY_OPTIONS
+    ]
+    return "\n".join(
+        [
+            "<View>",
+            '  <Header value="$title"/>',
+            "  <Relations>",
+            *relations,
+            "  </Relations>",
+            f'  <Labels name="{FROM_NAME}" toName="{TO_NAME}">',
+            *labels,
+            "  </Labels>",
+            f'  <Text name="{TO_NAME}" value="$text" granularity="word"/>',
+            f'  <Choices name="{CHOICES_NAME}" toName="{TO_NAME}" perRegion="true" choice="single" '
+            f'whenLabelValue="{CLAIM_LABELS[0]}">',
+            *choices,
+            "  </Choices>",
+            "</View>",
+            "",
+        ]
+    )
 
 
 def task_title(doc: dict) -> str:
@@ -93,9 +106,18 @@ def _regions(unit: Unit) -> list[dict]:
     """One ``labels`` region per span, its id the document span id."""
     result = []
     for span in unit.spans:
-        region = {"id": span["id"], "from_name": FROM_NAME, "to_name": TO_NAME, "type": "labels",
-                  "value": {"start": span["start"], "end": span["end"],
-                            "text": unit.text[span["start"]:span["end"]], "labels": [span["label"]]}}
+        region = {
+            "id": span["id"],
+            "from_name": FROM_NAME,
+            "to_name": TO_NAME,
+            "type": "labels",
+            "value": {
+                "start": span["start"],
+                "end": span["end"],
+                "text": unit.text[span["start"] : span["end"]],
+                "labels": [span["label"]],
+            },
+        }
         if isinstance(span.get("score"), int | float):
             region["score"] = span["score"]
         result.append(region)
@@ -104,8 +126,10 @@ def _regions(unit: Unit) -> list[dict]:
 
 def _relations(unit: Unit) -> list[dict]:
     """One ``relation`` per relation, between the regions of its ends."""
-    return [{"from_id": r["head"], "to_id": r["child"], "type": "relation", "direction": "right",
-             "labels": [r["label"]]} for r in unit.relations]
+    return [
+        {"from_id": r["head"], "to_id": r["child"], "type": "relation", "direction": "right", "labels": [r["label"]]}
+        for r in unit.relations
+    ]
 
 
 def _choices(unit: Unit) -> list[dict]:
@@ -114,14 +138,26 @@ def _choices(unit: Unit) -> list[dict]:
     for span in unit.spans_of("claims"):
         option = unit.checkworthy[span["id"]]
         if option:
-            result.append({"id": span["id"], "from_name": CHOICES_NAME, "to_name": TO_NAME, "type": "choices",
-                           "value": {"start": span["start"], "end": span["end"],
-                                     "text": unit.text[span["start"]:span["end"]], "choices": [option]}})
+            result.append(
+                {
+                    "id": span["id"],
+                    "from_name": CHOICES_NAME,
+                    "to_name": TO_NAME,
+                    "type": "choices",
+                    "value": {
+                        "start": span["start"],
+                        "end": span["end"],
+                        "text": unit.text[span["start"] : span["end"]],
+                        "choices": [option],
+                    },
+                }
+            )
     return result
 
 
-def render_labelstudio(doc: dict, unit: str, report: Report | None = None, stats: TaskStats | None = None
-                       ) -> list[tuple[int, bytes]]:
+def render_labelstudio(
+    doc: dict, unit: str, report: Report | None = None, stats: TaskStats | None = None
+) -> list[tuple[int, bytes]]:
     """One document's tasks, encoded: ``(0, task JSON)`` per unit (picklable: a worker makes them)."""
     return [(0, dumps(unit_task(doc, u))) for u in document_units(doc, unit, report, stats)]
 
@@ -140,8 +176,9 @@ class LabelStudioWriter:
     def add(self, items: list[tuple[int, bytes]]) -> None:
         if items:
             separators = [b"\n" if self._n == 0 else b",\n", *[b",\n"] * (len(items) - 1)]
-            self._fh.write(b"".join(part for sep, (_, line) in zip(separators, items, strict=True)
-                                    for part in (sep, line)))
+            self._fh.write(
+                b"".join(part for sep, (_, line) in zip(separators, items, strict=True) for part in (sep, line))
+            )
             self._n += len(items)
 
     def close(self) -> list[Path]:

@@ -16,8 +16,8 @@ Files written to ``out_dir``:
   Check-worthiness is judged per sentence, so a choice task's unit is always the claim's own sentence
   (``meta.unit = "sentence"``, ``meta.offset`` = the sentence start, ``unit_index`` = the sentence's index),
   widened over the following sentences only when the claim itself runs over them -- whatever unit the span
-  views use. (At paragraph or
-  document unit, repeating the whole unit per claim made this file grow with the unit.)
+  views use. (At paragraph or document unit, repeating the whole unit per claim made this file grow with the
+  unit.)
 
 Every task carries ``text`` (the unit's text), ``tokens`` relative to the unit (``ws`` false on its last token),
 ``spans`` relative to the unit with inclusive ``token_start``/``token_end`` and the extra keys ``id`` (the
@@ -108,10 +108,13 @@ def unit_tasks(unit: Unit, choice_units: dict[str, Unit] | None = None) -> dict[
     missing from it is asked about in ``unit`` itself. Hashes are the plain :mod:`corpus.tasks.hashing` values,
     before the writer makes them unique. (The readable form of what :func:`corpus.tasks.write_tasks` encodes.)
     """
-    return {name: [_task(u, view, spans, relations, meta, options, accept, input_hash(u.doc_id, u.kind, u.start,
-                                                                                      u.text))
-                   for u, view, spans, relations, meta, options, accept in questions]
-            for name, questions in _unit_questions(unit, choice_units, _non_overlapping).items()}
+    return {
+        name: [
+            _task(u, view, spans, relations, meta, options, accept, input_hash(u.doc_id, u.kind, u.start, u.text))
+            for u, view, spans, relations, meta, options, accept in questions
+        ]
+        for name, questions in _unit_questions(unit, choice_units, _non_overlapping).items()
+    }
 
 
 def _unit_questions(unit: Unit, choice_units: dict[str, Unit] | None, non_overlapping) -> dict[str, list[tuple]]:
@@ -123,16 +126,32 @@ def _unit_questions(unit: Unit, choice_units: dict[str, Unit] | None, non_overla
         span = unit.span
         for rel in unit.relations:
             head, child = span(rel["head"]), span(rel["child"])
-            relations.append({"head": head["token_end"], "child": child["token_end"], "label": rel["label"],
-                              "head_span": head, "child_span": child, "id": rel["id"]})
+            relations.append(
+                {
+                    "head": head["token_end"],
+                    "child": child["token_end"],
+                    "label": rel["label"],
+                    "head_span": head,
+                    "child_span": child,
+                    "id": rel["id"],
+                }
+            )
     meta = unit.meta
     choices = []
     for claim in claims:
         own = (choice_units or {}).get(claim["id"], unit)
         option = own.checkworthy[claim["id"]]
-        choices.append((own, "choice", [own.span(claim["id"])], None,
-                        {**own.meta, "span_id": claim["id"], "score": claim["score"]}, OPTIONS,
-                        [option] if option else []))
+        choices.append(
+            (
+                own,
+                "choice",
+                [own.span(claim["id"])],
+                None,
+                {**own.meta, "span_id": claim["id"], "score": claim["score"]},
+                OPTIONS,
+                [option] if option else [],
+            )
+        )
     return {
         NER_FILE: [(unit, "ner_manual", entities, None, meta, None, None)],
         SPANS_FILE: [(unit, "spans_manual", claims_sources, None, meta, None, None)],
@@ -141,8 +160,16 @@ def _unit_questions(unit: Unit, choice_units: dict[str, Unit] | None, non_overla
     }
 
 
-def _task(u: Unit, view: str, spans: list[dict], relations: list[dict] | None, meta: dict,
-          options: list[dict] | None, accept: list[str] | None, input_hash_: int) -> dict:
+def _task(
+    u: Unit,
+    view: str,
+    spans: list[dict],
+    relations: list[dict] | None,
+    meta: dict,
+    options: list[dict] | None,
+    accept: list[str] | None,
+    input_hash_: int,
+) -> dict:
     """One task as plain values (what :func:`render_prodigy` encodes piecewise)."""
     out: dict = {"text": u.text, "meta": meta, "tokens": u.tokens, "spans": spans}
     if relations is not None:
@@ -157,8 +184,7 @@ def _task(u: Unit, view: str, spans: list[dict], relations: list[dict] | None, m
     return out
 
 
-def render_prodigy(doc: dict, unit: str, report: Report | None = None, stats: TaskStats | None = None
-                   ) -> list[tuple]:
+def render_prodigy(doc: dict, unit: str, report: Report | None = None, stats: TaskStats | None = None) -> list[tuple]:
     """One document's Prodigy tasks, encoded, before their hashes are made unique (picklable: a worker makes them).
 
     A :class:`PackedTasks`, tasks in the order :class:`ProdigyWriter` must claim hashes in (unit by unit, file by
@@ -171,13 +197,24 @@ def render_prodigy(doc: dict, unit: str, report: Report | None = None, stats: Ta
     choice_units: dict[str, Unit] | None = {}
     if units:
         in_units = set().union(*(u.layers for u in units))
-        claims = [s for s in doc.get("spans") or () if isinstance(s, dict) and s.get("layer") == "claims"
-                  and isinstance(s.get("id"), str) and s["id"] in in_units]
+        claims = [
+            s
+            for s in doc.get("spans") or ()
+            if isinstance(s, dict)
+            and s.get("layer") == "claims"
+            and isinstance(s.get("id"), str)
+            and s["id"] in in_units
+        ]
         if claims:
             choice_units = claim_sentence_units(doc, claims, units[0].doc_tokens)
     if choice_units is None and report:
-        report(InputProblem(where, f"document {doc['id']}: sentences missing or malformed; its choice "
-                            f"tasks show the whole {unit} unit", severity="warning"))
+        report(
+            InputProblem(
+                where,
+                f"document {doc['id']}: sentences missing or malformed; its choice tasks show the whole {unit} unit",
+                severity="warning",
+            )
+        )
     dropped_entities: list[int] = []
     shared_tokens: dict[int, tuple[int, int]] = {}  # id(token JSON) -> where it is packed (units share them)
 
@@ -208,17 +245,26 @@ def render_prodigy(doc: dict, unit: str, report: Report | None = None, stats: Ta
         if dropped:
             stats.overlapping_entities += dropped
             if report:
-                report(InputProblem(where, f"document {u.doc_id}: {dropped} overlapping entity span(s) left "
-                                    f"out of {NER_FILE} ({unit} {u.index}); they stay in the document",
-                                    severity="warning"))
+                report(
+                    InputProblem(
+                        where,
+                        f"document {u.doc_id}: {dropped} overlapping entity span(s) left "
+                        f"out of {NER_FILE} ({unit} {u.index}); they stay in the document",
+                        severity="warning",
+                    )
+                )
         for name, tasks in questions.items():
             file_index = FILE_INDEX[name]
             for shown, view, spans, relations, meta, options, accept in tasks:
                 unit_no = unit_numbers.get(id(shown))
                 if unit_no is None:
                     unit_no = unit_numbers[id(shown)] = len(units_out)
-                    units_out.append(((shown.doc_id, shown.kind, shown.start, len(shown.text)),
-                                      input_hash(shown.doc_id, shown.kind, shown.start, shown.text)))
+                    units_out.append(
+                        (
+                            (shown.doc_id, shown.kind, shown.start, len(shown.text)),
+                            input_hash(shown.doc_id, shown.kind, shown.start, shown.text),
+                        )
+                    )
                 plain_input = units_out[unit_no][1]
                 question = task_question(view, spans, relations or (), _OPTION_IDS if options else [])
                 # The task's JSON up to its hashes, in three parts: the head (text, meta) and the tokens are
@@ -239,8 +285,18 @@ def render_prodigy(doc: dict, unit: str, report: Report | None = None, stats: Ta
                     rest["accept"] = accept or []
                     rest["config"] = CHOICE_CONFIG
                 tail = put(b",%s," % orjson.dumps(rest)[1:-1])
-                rows.extend((file_index, unit_no, *shared[0], *shared[1], *tail, *put(question),
-                             task_hash_of(plain_input, question), _VIEW_NUMBER[view]))
+                rows.extend(
+                    (
+                        file_index,
+                        unit_no,
+                        *shared[0],
+                        *shared[1],
+                        *tail,
+                        *put(question),
+                        task_hash_of(plain_input, question),
+                        _VIEW_NUMBER[view],
+                    )
+                )
     return PackedTasks(b"".join(pieces), rows, units_out)
 
 
@@ -269,17 +325,21 @@ class ProdigyWriter:
         claimed_units: dict[tuple, int] = {}  # unit key -> its claimed input hash (one per unit, every file)
         claim_input, task_hashes = self._input_hashes.claim, self._task_hashes
         fields = iter(rows)
-        for (file_index, unit_no, h0, h1, k0, k1, t0, t1, q0, q1, plain_task,
-             view_no) in zip(*[fields] * _ROW, strict=True):
+        for file_index, unit_no, h0, h1, k0, k1, t0, t1, q0, q1, plain_task, view_no in zip(
+            *[fields] * _ROW, strict=True
+        ):
             unit_key, plain_input = units[unit_no]
             claimed = claimed_units.get(unit_key)
             if claimed is None:
                 claimed = claimed_units[unit_key] = claim_input(plain_input, unit_key)
             task = plain_task if claimed == plain_input else task_hash_of(claimed, pieces[q0:q1])
             task = task_hashes[file_index].claim(task)
-            buffers[file_index] += (view[h0:h1], view[k0:k1], view[t0:t1],
-                                    b'"_input_hash":%d,"_task_hash":%d,"_view_id":"%s"}\n'
-                                    % (claimed, task, _VIEW_BYTES[view_no]))
+            buffers[file_index] += (
+                view[h0:h1],
+                view[k0:k1],
+                view[t0:t1],
+                b'"_input_hash":%d,"_task_hash":%d,"_view_id":"%s"}\n' % (claimed, task, _VIEW_BYTES[view_no]),
+            )
         for file_index, buffer in enumerate(buffers):  # one large write per file and document
             if buffer:
                 self._handles[file_index].write(b"".join(buffer))
