@@ -148,17 +148,49 @@ def prelabel_stage(docs: Iterable[dict], backends: dict[str, str] | None = None,
     yield from pipe(build_labellers(backends, layers), docs)
 
 
+# Fields a document record may leave out (a stage that has not run yet, hand-written input): filled before the
+# record is checked. A field that is present must have the schema's shape.
+_RECORD_DEFAULTS: dict[str, Callable[[], Any]] = {
+    **{key: list for key in ("paragraphs", "sentences", "tokens", "spans", "relations")},
+    "labellers": dict, "ingest": dict,
+    **{key: lambda: None for key in ("title", "source_url", "publisher", "published", "licence")},
+}
+
+
+def with_record_defaults(obj: dict, origin: str) -> dict:
+    """``obj`` with the fields it left out filled in (``origin``: where it was read)."""
+    for key, default in _RECORD_DEFAULTS.items():
+        if key not in obj:
+            obj[key] = default()
+    obj.setdefault("origin", origin)
+    return obj
+
+
 def read_document_records(path: str | Path, report: Callable[[InputProblem], None]) -> Iterator[dict]:
-    """Document records from a JSONL file written by a previous stage; bad lines reported and skipped."""
+    """Document records from a JSONL file written by a previous stage. A line that is not valid JSON or not a
+    document record in shape (``corpus validate``'s schema check: a ``spans`` that is null or a string, string
+    offsets, ``labellers`` that is not an object, ...) is reported as ``validate`` reports it and skipped; the
+    other records are yielded. Offsets and span texts are the consumers' to check: they drop a bad span, with a
+    warning, and keep its document."""
+    for _lineno, doc in read_numbered_document_records(path, report):
+        yield doc
+
+
+def read_numbered_document_records(
+    path: str | Path, report: Callable[[InputProblem], None]
+) -> Iterator[tuple[int, dict]]:
+    """:func:`read_document_records` with each record's line number."""
+    from corpus.validate import document_errors
+
     for lineno, obj in read_jsonl(path, on_problem=report):
-        if not isinstance(obj, dict) or not isinstance(obj.get("text"), str) or not isinstance(obj.get("id"), str):
-            report(InputProblem(str(path), "not a document record (needs string 'id' and 'text'); skipped",
-                                line=lineno))
+        if isinstance(obj, dict):
+            obj = with_record_defaults(obj, f"{path}:{lineno}")
+        errors = document_errors(obj, path, lineno, semantic=False)
+        if errors:
+            for problem in errors:
+                report(problem)
             continue
-        for key in ("paragraphs", "sentences", "tokens", "spans", "relations"):
-            obj.setdefault(key, [])
-        obj.setdefault("labellers", {})
-        yield obj
+        yield lineno, obj
 
 
 # --- shards and workers -----------------------------------------------------------------------------------

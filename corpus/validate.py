@@ -59,9 +59,14 @@ SCHEMA_FILES = {
     DOCCANO_SPANS: "doccano-spans.schema.json",
     ANNOTATIONS: "annotation.schema.json",
 }
-FILE_NAMES = {"documents.jsonl": DOCUMENTS, **{f"{kind}.jsonl": kind for kind in TASK_KINDS},
-              "tasks.json": LABELSTUDIO, "relations.jsonl": DOCCANO_RELATIONS, "spans.jsonl": DOCCANO_SPANS,
-              "annotations.jsonl": ANNOTATIONS}
+FILE_NAMES = {
+    "documents.jsonl": DOCUMENTS,
+    **{f"{kind}.jsonl": kind for kind in TASK_KINDS},
+    "tasks.json": LABELSTUDIO,
+    "relations.jsonl": DOCCANO_RELATIONS,
+    "spans.jsonl": DOCCANO_SPANS,
+    "annotations.jsonl": ANNOTATIONS,
+}
 KNOWN_FILES = ", ".join(FILE_NAMES)
 VIEW_IDS = {NER: "ner_manual", SPANS: "spans_manual", REL: "relations", CHOICE: "choice"}
 
@@ -137,8 +142,10 @@ def load_schema(kind: str) -> dict:
     try:
         schema = orjson.loads(path.read_bytes())
     except FileNotFoundError:
-        raise CorpusError(f"schema {path} not found: reinstall corpus (a wheel carries corpus/schemas; a checkout "
-                          "has schemas/ beside corpus/); `corpus doctor` checks this") from None
+        raise CorpusError(
+            f"schema {path} not found: reinstall corpus (a wheel carries corpus/schemas; a checkout "
+            "has schemas/ beside corpus/); `corpus doctor` checks this"
+        ) from None
     except orjson.JSONDecodeError as exc:
         raise CorpusError(f"schema {path} is not valid JSON ({exc})") from None
     Draft202012Validator.check_schema(schema)
@@ -163,11 +170,16 @@ def _validator(kind: str) -> Draft202012Validator:
 # goes through jsonschema for the exact, field-named messages. A keyword the compiler does not know makes the
 # kind fall back to jsonschema for every record: never a guess.
 
-_ANNOTATION_KEYWORDS = frozenset({"$schema", "$id", "$comment", "$defs", "title", "description", "default",
-                                  "examples"})
-_TYPE_TESTS = {"object": "isinstance({v}, dict)", "array": "isinstance({v}, list)", "string": "isinstance({v}, str)",
-               "integer": "type({v}) is int", "number": "_is_number({v})", "boolean": "isinstance({v}, bool)",
-               "null": "{v} is None"}
+_ANNOTATION_KEYWORDS = frozenset({"$schema", "$id", "$comment", "$defs", "title", "description", "default", "examples"})
+_TYPE_TESTS = {
+    "object": "isinstance({v}, dict)",
+    "array": "isinstance({v}, list)",
+    "string": "isinstance({v}, str)",
+    "integer": "type({v}) is int",
+    "number": "_is_number({v})",
+    "boolean": "isinstance({v}, bool)",
+    "null": "{v} is None",
+}
 
 
 class _Unsupported(Exception):
@@ -236,9 +248,29 @@ class _SchemaCompiler:
             return [f"{ind}return False"]
         if not isinstance(schema, dict):
             raise _Unsupported(repr(schema))
-        known = {"type", "enum", "const", "minimum", "maximum", "minLength", "pattern", "required", "properties",
-                 "additionalProperties", "propertyNames", "items", "prefixItems", "minItems", "maxItems",
-                 "uniqueItems", "$ref", "allOf", "if", "then", "else"}
+        known = {
+            "type",
+            "enum",
+            "const",
+            "minimum",
+            "maximum",
+            "minLength",
+            "pattern",
+            "required",
+            "properties",
+            "additionalProperties",
+            "propertyNames",
+            "items",
+            "prefixItems",
+            "minItems",
+            "maxItems",
+            "uniqueItems",
+            "$ref",
+            "allOf",
+            "if",
+            "then",
+            "else",
+        }
         unknown = set(schema) - known - _ANNOTATION_KEYWORDS
         if unknown:
             raise _Unsupported(", ".join(sorted(unknown)))
@@ -256,8 +288,9 @@ class _SchemaCompiler:
                 values = schema["enum"] if key == "enum" else [schema["const"]]
                 if not all(type(x) is str for x in values):
                     raise _Unsupported(f"non-string {key}")  # strings compare by ==; others need JSON equality
-                out.append(f"{ind}if not (isinstance({v}, str) and {v} in {self.constant(frozenset(values))}): "
-                           "return False")
+                out.append(
+                    f"{ind}if not (isinstance({v}, str) and {v} in {self.constant(frozenset(values))}): return False"
+                )
         number = "" if only in ("integer", "number") else f"_is_number({v}) and "
         for key, op in (("minimum", "<"), ("maximum", ">")):
             if key in schema:
@@ -282,8 +315,12 @@ class _SchemaCompiler:
             self.helpers += [f"def {helper}(v0):", *self.emit(schema["if"], "v0", "    ", refs), "    return True"]
             then_lines = self.emit(schema.get("then", True), v, ind + "    ", refs)
             else_lines = self.emit(schema.get("else", True), v, ind + "    ", refs)
-            out += [f"{ind}if {helper}({v}):", *(then_lines or [f"{ind}    pass"]),
-                    f"{ind}else:", *(else_lines or [f"{ind}    pass"])]
+            out += [
+                f"{ind}if {helper}({v}):",
+                *(then_lines or [f"{ind}    pass"]),
+                f"{ind}else:",
+                *(else_lines or [f"{ind}    pass"]),
+            ]
         return out
 
     def emit_object(self, schema: dict, v: str, ind: str, refs: tuple[str, ...], is_object: bool) -> list[str]:
@@ -311,8 +348,11 @@ class _SchemaCompiler:
         elif extra is not True:
             k, x = self.fresh("k"), self.fresh("v")
             allowed = self.constant(frozenset(properties))
-            out += [f"{inner}for {k}, {x} in {v}.items():", f"{inner}    if {k} not in {allowed}:",
-                    *self.emit(extra, x, inner + "        ", refs)]
+            out += [
+                f"{inner}for {k}, {x} in {v}.items():",
+                f"{inner}    if {k} not in {allowed}:",
+                *self.emit(extra, x, inner + "        ", refs),
+            ]
         if "propertyNames" in schema:
             k = self.fresh("k")
             out += [f"{inner}for {k} in {v}:", *self.emit(schema["propertyNames"], k, inner + "    ", refs)]
@@ -374,8 +414,15 @@ def _short(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-_JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer", float: "number",
-               type(None): "null"}
+_JSON_TYPES = {
+    dict: "object",
+    list: "array",
+    str: "string",
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+    type(None): "null",
+}
 
 
 def _schema_findings(record: Any, kind: str) -> list[Finding]:
@@ -439,8 +486,9 @@ def _check_ranges(ranges: list, n: int, name: str, out: list[Finding]) -> bool:
             out.append(Finding(f"{name}[{i}]", f"[{s}, {e}) is empty or outside the text (length {n})"))
             ok = False
         elif s < prev_end:
-            out.append(Finding(f"{name}[{i}]", f"[{s}, {e}) overlaps or precedes the previous one "
-                                               f"(which ends at {prev_end})"))
+            out.append(
+                Finding(f"{name}[{i}]", f"[{s}, {e}) overlaps or precedes the previous one (which ends at {prev_end})")
+            )
             ok = False
         prev_end = max(prev_end, e)
     return ok
@@ -463,8 +511,13 @@ def _check_tiling(text: str, ranges: list[tuple[int, int]], name: str, out: list
         gap = text[pos:s]
         if gap and not gap.isspace():
             offset = pos + next(k for k, ch in enumerate(gap) if not ch.isspace())
-            out.append(Finding(name, f"character {_short(text[offset])} at {offset} is in no token "
-                                     "(tokens must cover every non-space character)"))
+            out.append(
+                Finding(
+                    name,
+                    f"character {_short(text[offset])} at {offset} is in no token "
+                    "(tokens must cover every non-space character)",
+                )
+            )
             return
         pos = max(pos, e)
 
@@ -474,8 +527,13 @@ def _check_document(doc: dict) -> list[Finding]:
     text: str = doc["text"]
     n = len(text)
     if document_id(text) != doc["id"]:
-        out.append(Finding("id", f"{doc['id']} is not the hash of the text ({document_id(text)}): was the text "
-                                 "edited after ingest?", "warning"))
+        out.append(
+            Finding(
+                "id",
+                f"{doc['id']} is not the hash of the text ({document_id(text)}): was the text edited after ingest?",
+                "warning",
+            )
+        )
     paragraphs, sentences, tokens = doc["paragraphs"], doc["sentences"], doc["tokens"]
     paragraphs_ok = _check_ranges(paragraphs, n, "paragraphs", out)
     sentences_ok = _check_ranges(sentences, n, "sentences", out)
@@ -490,8 +548,13 @@ def _check_document(doc: dict) -> list[Finding]:
         for i, tok in enumerate(tokens):
             ws = tok["end"] < n and text[tok["end"]].isspace()
             if tok["ws"] != ws:
-                out.append(Finding(f"tokens[{i}].ws", f"is {str(tok['ws']).lower()} but the next character is "
-                                                      f"{_short(text[tok['end']:tok['end'] + 1] or 'the end')}"))
+                out.append(
+                    Finding(
+                        f"tokens[{i}].ws",
+                        f"is {str(tok['ws']).lower()} but the next character is "
+                        f"{_short(text[tok['end'] : tok['end'] + 1] or 'the end')}",
+                    )
+                )
                 break
     starts = {s for s, _ in token_ranges} if tokens_ok else set()
     ends = {e for _, e in token_ranges} if tokens_ok else set()
@@ -528,8 +591,9 @@ def _check_document(doc: dict) -> list[Finding]:
             if got is None:
                 out.append(Finding(f"{where}.{end}", f"span {rel[end]!r} does not exist"))
             elif want and got != want:
-                out.append(Finding(f"{where}.{end}", f"{rel['label']} {end} must be a {want} span, "
-                                                     f"{rel[end]!r} is {got}"))
+                out.append(
+                    Finding(f"{where}.{end}", f"{rel['label']} {end} must be a {want} span, {rel[end]!r} is {got}")
+                )
     return out
 
 
@@ -543,14 +607,19 @@ def _check_task_span(span: dict, where: str, text: str, tokens: list[dict], out:
     if "text" in span and span["text"] != text[s:e]:
         out.append(Finding(f"{where}.text", f"{_short(span['text'])} != text[{s}:{e}] {_short(text[s:e])}"))
     if not ts <= te < len(tokens):
-        out.append(Finding(where, f"token_start {ts} / token_end {te} are not a token range "
-                                  f"(the task has {len(tokens)} tokens)"))
+        out.append(
+            Finding(
+                where, f"token_start {ts} / token_end {te} are not a token range (the task has {len(tokens)} tokens)"
+            )
+        )
         return False
     if tokens[ts]["start"] != s or tokens[te]["end"] != e:
         on_boundary = any(t["start"] == s for t in tokens) and any(t["end"] == e for t in tokens)
         if on_boundary:
-            message = (f"token_start/token_end {ts}..{te} cover [{tokens[ts]['start']}, {tokens[te]['end']}), "
-                       f"not the span [{s}, {e})")
+            message = (
+                f"token_start/token_end {ts}..{te} cover [{tokens[ts]['start']}, {tokens[te]['end']}), "
+                f"not the span [{s}, {e})"
+            )
         else:
             message = f"[{s}, {e}) {_short(text[s:e])} is not on token boundaries"
         out.append(Finding(where, message))
@@ -616,13 +685,21 @@ def _check_task(task: dict, kind: str) -> list[Finding]:
                 if (end_span["start"], end_span["end"], end_span["label"]) not in keyed:
                     out.append(Finding(f"{where}.{end}_span", "is not one of the task's spans"))
                 if rel[end] != end_span["token_end"]:
-                    out.append(Finding(f"{where}.{end}", f"is token {rel[end]}, but {end}_span ends at token "
-                                                        f"{end_span['token_end']}"))
+                    out.append(
+                        Finding(
+                            f"{where}.{end}",
+                            f"is token {rel[end]}, but {end}_span ends at token {end_span['token_end']}",
+                        )
+                    )
                 elif rel[end] not in ends_of_spans:
                     out.append(Finding(f"{where}.{end}", f"token {rel[end]} is not the last token of any span"))
                 if want_label and end_span["label"] != want_label:
-                    out.append(Finding(f"{where}.{end}_span.label",
-                                       f"{rel['label']} {end} must be a {want_label} span, not {end_span['label']}"))
+                    out.append(
+                        Finding(
+                            f"{where}.{end}_span.label",
+                            f"{rel['label']} {end} must be a {want_label} span, not {end_span['label']}",
+                        )
+                    )
     elif kind == CHOICE:
         option_ids = [o["id"] for o in task["options"]]
         if sorted(option_ids) != sorted(CHECKWORTHY_OPTIONS):
@@ -655,9 +732,12 @@ def parse_label_config(xml: str) -> LabelConfig:
     def values(tag: str, child: str) -> dict[str, frozenset[str]]:
         return {el.get("name", ""): frozenset(c.get("value", "") for c in el.iter(child)) for el in root.iter(tag)}
 
-    return LabelConfig(labels=values("Labels", "Label"), choices=values("Choices", "Choice"),
-                       relations=frozenset(r.get("value", "") for r in root.iter("Relation")),
-                       texts=frozenset(t.get("name", "") for t in root.iter("Text")))
+    return LabelConfig(
+        labels=values("Labels", "Label"),
+        choices=values("Choices", "Choice"),
+        relations=frozenset(r.get("value", "") for r in root.iter("Relation")),
+        texts=frozenset(t.get("name", "") for t in root.iter("Text")),
+    )
 
 
 @cache
@@ -686,16 +766,21 @@ def _check_labelstudio(task: dict, config: LabelConfig) -> list[Finding]:
             else:
                 for label in value["labels"]:
                     if label not in config.labels[res["from_name"]]:
-                        out.append(Finding(f"{where}.value.labels", f"{label!r} is not a <Label> of "
-                                                                    f"{res['from_name']!r} in the config"))
+                        out.append(
+                            Finding(
+                                f"{where}.value.labels",
+                                f"{label!r} is not a <Label> of {res['from_name']!r} in the config",
+                            )
+                        )
             if res["to_name"] not in config.texts:
                 out.append(Finding(f"{where}.to_name", f"{res['to_name']!r} is no <Text> name of the config"))
             s, e = value["start"], value["end"]
             if not s < e <= n:
                 out.append(Finding(f"{where}.value", f"[{s}, {e}) is empty or outside the text (length {n})"))
             elif value["text"] != text[s:e]:
-                out.append(Finding(f"{where}.value.text", f"{_short(value['text'])} != text[{s}:{e}] "
-                                                          f"{_short(text[s:e])}"))
+                out.append(
+                    Finding(f"{where}.value.text", f"{_short(value['text'])} != text[{s}:{e}] {_short(text[s:e])}")
+                )
         for r, res in enumerate(prediction["result"]):
             where = f"predictions[{p}].result[{r}]"
             if res["type"] == "relation":
@@ -709,23 +794,34 @@ def _check_labelstudio(task: dict, config: LabelConfig) -> list[Finding]:
                         out.append(Finding(f"{where}.labels", f"{label!r} is not a <Relation> of the config"))
                     want = RELATION_ENDS.get(label)
                     if want and None not in ends and res.get("direction", "right") == "right" and tuple(ends) != want:
-                        out.append(Finding(where, f"{label} must go from {want[0]} to {want[1]}, not from {ends[0]} "
-                                                  f"to {ends[1]}"))
+                        out.append(
+                            Finding(
+                                where, f"{label} must go from {want[0]} to {want[1]}, not from {ends[0]} to {ends[1]}"
+                            )
+                        )
             elif res["type"] == "choices":
                 if res["from_name"] not in config.choices:
-                    out.append(Finding(f"{where}.from_name", f"{res['from_name']!r} is no <Choices> name of the "
-                                                             "config"))
+                    out.append(
+                        Finding(f"{where}.from_name", f"{res['from_name']!r} is no <Choices> name of the config")
+                    )
                 else:
                     for option in res["value"]["choices"]:
                         if option not in config.choices[res["from_name"]]:
-                            out.append(Finding(f"{where}.value.choices", f"{option!r} is not a <Choice> of "
-                                                                         f"{res['from_name']!r}"))
+                            out.append(
+                                Finding(
+                                    f"{where}.value.choices", f"{option!r} is not a <Choice> of {res['from_name']!r}"
+                                )
+                            )
                 if res["id"] not in regions:
-                    out.append(Finding(f"{where}.id", f"per-region choice for region {res['id']!r}, which does not "
-                                                      "exist"))
+                    out.append(
+                        Finding(f"{where}.id", f"per-region choice for region {res['id']!r}, which does not exist")
+                    )
                 elif regions[res["id"]] not in CLAIM_LABELS:
-                    out.append(Finding(f"{where}.id", f"check-worthiness on a {regions[res['id']]} region (only "
-                                                      "claims are judged)"))
+                    out.append(
+                        Finding(
+                            f"{where}.id", f"check-worthiness on a {regions[res['id']]} region (only claims are judged)"
+                        )
+                    )
         if len(out) >= MAX_FINDINGS_PER_RECORD:
             break
     return out
@@ -742,8 +838,9 @@ def _check_doccano(record: dict, kind: str) -> list[Finding]:
     text: str = record["text"]
     boundaries, units = _utf16_boundaries(text)
     if kind == DOCCANO_RELATIONS:
-        entries = [(f"entities[{i}]", e["start_offset"], e["end_offset"], e["id"])
-                   for i, e in enumerate(record["entities"])]
+        entries = [
+            (f"entities[{i}]", e["start_offset"], e["end_offset"], e["id"]) for i, e in enumerate(record["entities"])
+        ]
     else:
         entries = [(f"label[{i}]", e[0], e[1], None) for i, e in enumerate(record["label"])]
     ids: dict[int, str] = {}
@@ -752,8 +849,13 @@ def _check_doccano(record: dict, kind: str) -> list[Finding]:
         if not s < e <= units:
             out.append(Finding(where, f"[{s}, {e}) is empty or outside the text ({units} UTF-16 code units)"))
         elif s not in boundaries or e not in boundaries:
-            out.append(Finding(where, f"[{s}, {e}) splits a character outside the BMP (an offset inside a surrogate "
-                                      "pair; doccano offsets are UTF-16 code units)"))
+            out.append(
+                Finding(
+                    where,
+                    f"[{s}, {e}) splits a character outside the BMP (an offset inside a surrogate "
+                    "pair; doccano offsets are UTF-16 code units)",
+                )
+            )
         if ident is not None:
             if ident in ids:
                 out.append(Finding(f"{where}.id", f"duplicate entity id {ident}"))
@@ -768,8 +870,12 @@ def _check_doccano(record: dict, kind: str) -> list[Finding]:
                     out.append(Finding(f"relations[{i}].{end}", f"entity {rel[end]} does not exist"))
             want = RELATION_ENDS.get(rel["type"])
             if want and None not in ends and tuple(ends) != want:
-                out.append(Finding(f"relations[{i}]", f"{rel['type']} must go from {want[0]} to {want[1]}, not from "
-                                                      f"{ends[0]} to {ends[1]}"))
+                out.append(
+                    Finding(
+                        f"relations[{i}]",
+                        f"{rel['type']} must go from {want[0]} to {want[1]}, not from {ends[0]} to {ends[1]}",
+                    )
+                )
     return out
 
 
@@ -783,8 +889,12 @@ def _check_annotation(record: dict) -> list[Finding]:
     span_ids = set()
     for i, span in enumerate(record["spans"]):
         if not task["start"] <= span["start"] < span["end"] <= task["end"]:
-            out.append(Finding(f"spans[{i}]", f"[{span['start']}, {span['end']}) is empty or outside the task "
-                                              f"[{task['start']}, {task['end']})"))
+            out.append(
+                Finding(
+                    f"spans[{i}]",
+                    f"[{span['start']}, {span['end']}) is empty or outside the task [{task['start']}, {task['end']})",
+                )
+            )
         if span["layer"] != LAYER_OF_LABEL.get(span["label"], span["layer"]):
             out.append(Finding(f"spans[{i}].layer", f"{span['label']} is not a {span['layer']} label"))
         if span["id"] in span_ids:
@@ -805,6 +915,16 @@ def validate_document(doc: Any) -> list[str]:
     return [str(f) for f in _findings(doc, DOCUMENTS)]
 
 
+def document_errors(doc: Any, path: str | Path, line: int, semantic: bool = True) -> list[InputProblem]:
+    """The errors `corpus validate` reports for one document record, as the same ``file:line: [field]`` lines:
+    the one check of record validity that every command reading documents.jsonl uses before trusting a record.
+    ``semantic=False`` checks the shape only (types, required fields: what a reader must be able to trust),
+    leaving offsets and span texts to callers that drop a bad span and keep its document. Warnings (an id that
+    is not the text's hash, ...) do not make a record unusable and are left out."""
+    findings = _findings(doc, DOCUMENTS) if semantic else _shape_findings(doc, DOCUMENTS)
+    return [InputProblem(str(path), f.message, line=line, field=f.field) for f in findings if f.severity == "error"]
+
+
 def validate_task(task: Any, kind: str, config: LabelConfig | None = None) -> list[str]:
     """Problems with one task of ``kind``: a Prodigy kind (``ner.manual``, ``spans.manual``, ``rel.manual``,
     ``choice``), ``labelstudio`` (checked against ``config``, default: the config `corpus tasks` writes),
@@ -823,13 +943,21 @@ def _tokens_match_schema(tokens: Any, kind: str) -> bool:
         return False
     if kind == DOCUMENTS:
         return all(
-            type(t) is dict and len(t) == 3 and _is_count(t.get("start")) and _is_count(t.get("end"))
+            type(t) is dict
+            and len(t) == 3
+            and _is_count(t.get("start"))
+            and _is_count(t.get("end"))
             and type(t.get("ws")) is bool
             for t in tokens
         )
     return all(
-        type(t) is dict and type(t.get("text")) is str and t["text"] != "" and _is_count(t.get("start"))
-        and _is_count(t.get("end")) and _is_count(t.get("id")) and type(t.get("ws")) is bool
+        type(t) is dict
+        and type(t.get("text")) is str
+        and t["text"] != ""
+        and _is_count(t.get("start"))
+        and _is_count(t.get("end"))
+        and _is_count(t.get("id"))
+        and type(t.get("ws")) is bool
         for t in tokens
     )
 
@@ -856,40 +984,68 @@ def _result_matches_schema(res: Any) -> bool:
         return False
     kind, value = res["type"], res.get("value")
     if kind == "relation":
-        return (type(res.get("from_id")) is str and res["from_id"] != "" and type(res.get("to_id")) is str
-                and res["to_id"] != "" and res.get("direction", "right") in ("right", "left", "bi")
-                and _is_label_list(res.get("labels"), _RELATION_LABELS, 0))
-    if type(value) is not dict or type(res.get("id")) is not str or res["id"] == "" \
-            or type(res.get("from_name")) is not str or type(res.get("to_name")) is not str:
+        return (
+            type(res.get("from_id")) is str
+            and res["from_id"] != ""
+            and type(res.get("to_id")) is str
+            and res["to_id"] != ""
+            and res.get("direction", "right") in ("right", "left", "bi")
+            and _is_label_list(res.get("labels"), _RELATION_LABELS, 0)
+        )
+    if (
+        type(value) is not dict
+        or type(res.get("id")) is not str
+        or res["id"] == ""
+        or type(res.get("from_name")) is not str
+        or type(res.get("to_name")) is not str
+    ):
         return False
     if kind == "labels":
         score = res.get("score", 0)
-        return (_is_count(value.get("start")) and _is_count(value.get("end")) and type(value.get("text")) is str
-                and _is_label_list(value.get("labels"), _ALL_LABELS)
-                and type(score) in (int, float) and 0 <= score <= 1)
+        return (
+            _is_count(value.get("start"))
+            and _is_count(value.get("end"))
+            and type(value.get("text")) is str
+            and _is_label_list(value.get("labels"), _ALL_LABELS)
+            and type(score) in (int, float)
+            and 0 <= score <= 1
+        )
     if kind == "choices":
-        return (_is_label_list(value.get("choices"), _OPTIONS) and len(value["choices"]) == 1
-                and all(_is_count(value[k]) for k in ("start", "end") if k in value)
-                and type(value.get("text", "")) is str)
+        return (
+            _is_label_list(value.get("choices"), _OPTIONS)
+            and len(value["choices"]) == 1
+            and all(_is_count(value[k]) for k in ("start", "end") if k in value)
+            and type(value.get("text", "")) is str
+        )
     return False
 
 
 def _entities_match_schema(entities: Any) -> bool:
     return type(entities) is list and all(
-        type(e) is dict and type(e.get("id")) is int and _is_count(e.get("start_offset"))
-        and _is_count(e.get("end_offset")) and e.get("label") in _ALL_LABELS for e in entities)
+        type(e) is dict
+        and type(e.get("id")) is int
+        and _is_count(e.get("start_offset"))
+        and _is_count(e.get("end_offset"))
+        and e.get("label") in _ALL_LABELS
+        for e in entities
+    )
 
 
 def _doccano_relations_match_schema(relations: Any) -> bool:
     return type(relations) is list and all(
-        type(r) is dict and type(r.get("from_id")) is int and type(r.get("to_id")) is int
-        and r.get("type") in _RELATION_LABELS and type(r.get("id", 0)) is int for r in relations)
+        type(r) is dict
+        and type(r.get("from_id")) is int
+        and type(r.get("to_id")) is int
+        and r.get("type") in _RELATION_LABELS
+        and type(r.get("id", 0)) is int
+        for r in relations
+    )
 
 
 def _doccano_labels_match_schema(labels: Any) -> bool:
     return type(labels) is list and all(
-        type(x) is list and len(x) == 3 and _is_count(x[0]) and _is_count(x[1]) and x[2] in _ALL_LABELS
-        for x in labels)
+        type(x) is list and len(x) == 3 and _is_count(x[0]) and _is_count(x[1]) and x[2] in _ALL_LABELS for x in labels
+    )
 
 
 def _schema_view(record: dict, kind: str) -> dict:
@@ -903,9 +1059,12 @@ def _schema_view(record: dict, kind: str) -> dict:
             if _ranges_match_schema(record.get(key)):
                 fast[key] = []
     elif kind == LABELSTUDIO and type(record.get("predictions")) is list:
-        predictions = [{**p, "result": []} if type(p) is dict and type(p.get("result")) is list
-                       and all(_result_matches_schema(r) for r in p["result"]) else p
-                       for p in record["predictions"]]
+        predictions = [
+            {**p, "result": []}
+            if type(p) is dict and type(p.get("result")) is list and all(_result_matches_schema(r) for r in p["result"])
+            else p
+            for p in record["predictions"]
+        ]
         fast["predictions"] = predictions
     elif kind == DOCCANO_RELATIONS:
         if _entities_match_schema(record.get("entities")):
@@ -917,16 +1076,22 @@ def _schema_view(record: dict, kind: str) -> dict:
     return {**record, **fast} if fast else record
 
 
-def _findings(record: Any, kind: str, config: LabelConfig | None = None) -> list[Finding]:
+def _shape_findings(record: Any, kind: str) -> list[Finding]:
+    """What the schema says is wrong with ``record`` (types, required fields), or nothing."""
     if not isinstance(record, dict):
         return [Finding(None, f"expected a JSON object, got {_JSON_TYPES.get(type(record), type(record).__name__)}")]
     check = _fast_check(kind)
     if check is None or not check(record):
         # Rejected (or no fast path): jsonschema names the problems. It may still find none, since only a rare
         # value (a Decimal, a uniqueItems list of objects) makes the fast path say no to a conforming record.
-        schema_problems = _schema_findings(_schema_view(record, kind), kind)
-        if schema_problems:
-            return schema_problems  # semantic checks rely on the types the schema guarantees
+        return _schema_findings(_schema_view(record, kind), kind)
+    return []
+
+
+def _findings(record: Any, kind: str, config: LabelConfig | None = None) -> list[Finding]:
+    schema_problems = _shape_findings(record, kind)
+    if schema_problems:
+        return schema_problems  # semantic checks rely on the types the schema guarantees
     try:
         if kind == DOCUMENTS:
             found = _check_document(record)
@@ -993,8 +1158,12 @@ def _iter_lines(path: Path, report) -> Iterator[tuple[int, Any]]:
     with open(path, "rb") as fh:
         for lineno, raw in enumerate(fh, start=1):
             if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                report(None, "file starts with a UTF-8 byte-order mark, which most JSONL readers reject; "
-                             "save it as UTF-8 without BOM", lineno)
+                report(
+                    None,
+                    "file starts with a UTF-8 byte-order mark, which most JSONL readers reject; "
+                    "save it as UTF-8 without BOM",
+                    lineno,
+                )
                 raw = raw[3:]
             if not raw.strip():
                 continue
@@ -1030,8 +1199,9 @@ class _DocumentStore:
         self._last: tuple[str, list | None] | None = None
 
     def add(self, doc: dict, file_no: int, lineno: int) -> None:
-        span_ids = sorted({s["id"] for s in doc.get("spans") or () if isinstance(s, dict) and isinstance(
-            s.get("id"), str)})
+        span_ids = sorted(
+            {s["id"] for s in doc.get("spans") or () if isinstance(s, dict) and isinstance(s.get("id"), str)}
+        )
         self._records.add(doc["id"], orjson.dumps([doc["id"], file_no, lineno, span_ids, doc["text"]]))
 
     def _occurrences(self, doc_id: str) -> Iterator[list]:
@@ -1084,9 +1254,12 @@ def _check_task_ref(ref: _TaskRef, store: _DocumentStore, report, doc_files: str
         report(f"{ref.where}.doc_id", f"document {ref.doc_id} is not in {doc_files}", ref.line)
         return
     doc_id, _, _, span_ids, text = record
-    if _digest(text[ref.offset:ref.offset + ref.length]) != ref.digest:
-        report(f"{ref.where}.offset", f"the task text is not the text of document {doc_id} at offset {ref.offset}",
-               ref.line)
+    if _digest(text[ref.offset : ref.offset + ref.length]) != ref.digest:
+        report(
+            f"{ref.where}.offset",
+            f"the task text is not the text of document {doc_id} at offset {ref.offset}",
+            ref.line,
+        )
     if ref.span_id is not None and ref.span_id not in span_ids:
         report("meta.span_id", f"span {ref.span_id!r} is not in document {doc_id}", ref.line)
 
@@ -1113,8 +1286,13 @@ class _FileProblems:
 
     def close(self) -> None:
         if self.hidden:
-            self.out.append(InputProblem(self.summary.path, f"... and {self.hidden} more problems not shown",
-                                         severity="error" if self.summary.errors > self.cap else "warning"))
+            self.out.append(
+                InputProblem(
+                    self.summary.path,
+                    f"... and {self.hidden} more problems not shown",
+                    severity="error" if self.summary.errors > self.cap else "warning",
+                )
+            )
 
 
 def expand_paths(paths: Iterable[str | Path]) -> tuple[list[tuple[Path, str | None]], list[InputProblem]]:
@@ -1158,8 +1336,9 @@ def validate_files(
             path, kind = files[i]
             report = reporters[i]
             if kind is None:
-                report(None, f"not a known file kind: expected one of {KNOWN_FILES} (or such records under another "
-                             "name)")
+                report(
+                    None, f"not a known file kind: expected one of {KNOWN_FILES} (or such records under another name)"
+                )
                 continue
             try:
                 if kind == DOCUMENTS:
@@ -1167,8 +1346,10 @@ def validate_files(
                 else:
                     check = None
                     if store is not None:
+
                         def check(ref: _TaskRef, report=report) -> None:
                             _check_task_ref(ref, store, report, doc_files)
+
                     _validate_tasks_file(path, kind, summaries[i], report, check, i)
             except OSError as exc:
                 report(None, f"cannot read: {exc.strerror or exc}")
@@ -1231,8 +1412,11 @@ def _label_config_for(path: Path, report) -> LabelConfig | None:
     try:
         return parse_label_config(config_path.read_text("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
-        report(None, f"{config_path.name} beside it is unusable ({exc}); checked against the default config",
-               severity="warning")
+        report(
+            None,
+            f"{config_path.name} beside it is unusable ({exc}); checked against the default config",
+            severity="warning",
+        )
         return None
 
 
@@ -1247,8 +1431,9 @@ def _task_meta(task: dict, kind: str) -> tuple[Any, Any]:
     return meta, task.get("text")
 
 
-def _validate_tasks_file(path: Path, kind: str, summary: FileSummary, report,
-                         check: Callable[[_TaskRef], None] | None, file_index: int) -> None:
+def _validate_tasks_file(
+    path: Path, kind: str, summary: FileSummary, report, check: Callable[[_TaskRef], None] | None, file_index: int
+) -> None:
     hashes = _FirstLines()
     config = _label_config_for(path, report) if kind == LABELSTUDIO else None
     items = _iter_array(path, report) if kind == LABELSTUDIO else _iter_lines(path, report)
@@ -1269,8 +1454,22 @@ def _validate_tasks_file(path: Path, kind: str, summary: FileSummary, report,
                 hashes.add(task_hash, lineno)
         if check is not None and not any(f.field and f.field.startswith(meta_fields) for f in findings):
             meta, text = _task_meta(task, kind)
-            if isinstance(meta, dict) and isinstance(text, str) and isinstance(meta.get("doc_id"), str) \
-                    and type(meta.get("offset")) is int:
+            if (
+                isinstance(meta, dict)
+                and isinstance(text, str)
+                and isinstance(meta.get("doc_id"), str)
+                and type(meta.get("offset")) is int
+            ):
                 span_id = meta.get("span_id") if isinstance(meta.get("span_id"), str) else None
-                check(_TaskRef(file_index, lineno, meta["offset"], len(text), _digest(text), span_id,
-                               "data" if kind == LABELSTUDIO else "meta", meta["doc_id"]))
+                check(
+                    _TaskRef(
+                        file_index,
+                        lineno,
+                        meta["offset"],
+                        len(text),
+                        _digest(text),
+                        span_id,
+                        "data" if kind == LABELSTUDIO else "meta",
+                        meta["doc_id"],
+                    )
+                )
