@@ -289,8 +289,22 @@ def prelabel(
 
 @app.command()
 def labellers() -> None:
-    """List the registered labellers per layer."""
-    from corpus.prelabel import available
+    """List the labellers per layer (built-in, plugins, registered): version, origin and options."""
+    from corpus.document import LAYERS
+    from corpus.prelabel import describe, problems
 
-    for layer, names in available().items():
-        console.print(f"{layer}: {', '.join(names) or '-'}")
+    def say(line: str, err: bool = False) -> None:
+        (console_err if err else console).print(line, markup=False, highlight=False, soft_wrap=True)
+
+    infos = describe()
+    for layer in LAYERS:
+        say(layer)
+        for info in (i for i in infos if i.layer == layer):
+            say(f"  {info.name}  BROKEN: {info.problem}" if info.problem
+                else f"  {info.name}  version {info.version}  ({info.origin})")
+            for opt in info.options:
+                default = "packaged" if opt.path and opt.default is None else opt.default
+                say(f"      {opt.name}={'FILE' if opt.path else 'VALUE'}  default: {default or '-'}  {opt.help}")
+    for line in problems():
+        say(f"warning: {line}", err=True)
+    say("choose with --backend LAYER=NAME[:VALUE][:KEY=VALUE]..., e.g. --backend entities=rules:gazetteer=team.tsv")
