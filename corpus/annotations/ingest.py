@@ -231,8 +231,9 @@ def _array_elements(path: Path, text: str, pos: int) -> Iterator[tuple[int, Any]
         line = line_at(pos)
         try:
             obj, pos = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            raise InputError(InputProblem(str(path), f"malformed JSON ({exc.msg})", line=exc.lineno)) from None
+        except json.JSONDecodeError as exc:  # named by the line its element starts on: the rest is unread from there
+            where = f" at line {exc.lineno}" if exc.lineno != line else ""
+            raise InputError(InputProblem(str(path), f"malformed JSON ({exc.msg}{where})", line=line)) from None
         yield line, obj
         pos = skip_ws(pos)
         if pos < n and text[pos] == ",":

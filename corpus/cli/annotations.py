@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from corpus.cli.common import app, console, console_err, make_reporter
+from corpus.cli.common import AllowOutsideOpt, app, console, console_err, make_reporter, output_path
 from corpus.errors import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL
 
 annotations_app = typer.Typer(
@@ -37,6 +37,7 @@ def ingest_command(
     annotator: Annotated[str | None, typer.Option(help="Annotator of doccano exports (they name nobody); default: "
                                                   "the file name without extension, as doccano names per-user "
                                                   "exports USERNAME.jsonl.")] = None,
+    allow_outside: AllowOutsideOpt = False,
 ) -> None:
     """Map every annotated span back to its document; reject (one line each) what does not fit.
 
@@ -47,19 +48,19 @@ def ingest_command(
     from corpus.annotations import ingest_annotations
     from corpus.annotations.ingest import rejects_path
 
+    output_path(out, "file", allow_outside)
     reporter = make_reporter()
     stats = ingest_annotations(exports, documents, out, reporter, tasks_dir=tasks, fresh=fresh, annotator=annotator)
     answers = ", ".join(f"{n} {a}" for a, n in stats.by_answer.items())
     console_err.print(
         f"[bold green]done[/]: {stats.read} annotations read ({answers}): {stats.added} new, {stats.replaced} "
-        f"updated, {stats.unchanged} already there; {stats.rejected} items rejected", highlight=False)
+        f"updated, {stats.unchanged} already there; {stats.rejected} items rejected", highlight=False, soft_wrap=True)
     for name, counts in stats.files.items():
         partial = f" ({counts.partial} of them with items rejected)" if counts.partial else ""
         console_err.print(f"  {escape(name)}: {counts.accepted} annotations accepted{partial}, {counts.rejected} "
-                          "items rejected", highlight=False)
-    console_err.print(f"  wrote {escape(str(out))}" + (f", rejected items with their reasons in "
-                                                       f"{escape(str(rejects_path(out)))}" if stats.rejects else ""),
-                      highlight=False)
+                          "items rejected", highlight=False, soft_wrap=True)
+    rejects = f", rejected items with their reasons: {escape(str(rejects_path(out)))}" if stats.rejects else ""
+    console_err.print(f"  wrote {escape(str(out))}{rejects}", highlight=False, soft_wrap=True)
     raise typer.Exit(_exit_code(bool(stats.rejects) or reporter.errors > 0, stats.read > 0))
 
 
@@ -73,10 +74,14 @@ def merge_command(
     out: Annotated[Path, typer.Option("--out", "-o", help="Gold documents JSONL.")] = Path("data/gold.jsonl"),
     report_path: Annotated[Path | None, typer.Option("--report", help="Agreement and pre-label acceptance "
                                                      "JSON.")] = Path("data/agreement.json"),
+    allow_outside: AllowOutsideOpt = False,
 ) -> None:
     """Combine annotators per document and layer; report agreement and how many pre-labels were kept."""
     from corpus.annotations import Policy, merge_annotations
 
+    output_path(out, "file", allow_outside)
+    if report_path is not None:
+        output_path(report_path, "file", allow_outside)
     reporter = make_reporter()
     summary = merge_annotations(annotations, documents, Policy.parse(policy), out, report_path, reporter)
     _render(summary)
