@@ -8,33 +8,56 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from corpus.cli.common import app, console, console_err, make_reporter
+from corpus.cli.common import WRITES, AllowOutsideOpt, app, console, console_err, finish, make_reporter, output_path
+from corpus.errors import EXIT_FAILED
 from corpus.jsonl import dumps
 from corpus.prelabel import parse_backends
 
 
-@app.command("eval")
+@app.command("eval", **WRITES)
 def eval_command(
-    gold: Annotated[Path, typer.Argument(help="Gold JSONL (id, text and any of paragraphs, sentences, "
-                                         "entities, attributions, claims).")],
-    label_map: Annotated[str | None, typer.Option(
-        "--label-map", help="Map our entity labels onto the gold ones: 'conll' (built-in), a file (JSON object "
-        "or OURS=GOLD lines), or 'A=B,C=-' ('-' drops a label).")] = None,
-    backend: Annotated[list[str] | None, typer.Option(
-        "--backend", "-b", help="Labeller per layer: NAME (entities) or LAYER=NAME, e.g. 'spacy:en_core_web_sm'. "
-        "Repeatable.")] = None,
-    predictions: Annotated[Path | None, typer.Option(
-        "--predictions", help="Write the predictions to this JSONL, in the gold format.")] = None,
+    gold: Annotated[
+        Path,
+        typer.Argument(help="Gold JSONL (id, text and any of paragraphs, sentences, entities, attributions, claims)."),
+    ],
+    label_map: Annotated[
+        str | None,
+        typer.Option(
+            "--label-map",
+            help="Map our entity labels onto the gold ones: 'conll' (built-in), a file (JSON object "
+            "or OURS=GOLD lines), or 'A=B,C=-' ('-' drops a label).",
+        ),
+    ] = None,
+    backend: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--backend",
+            "-b",
+            help="Labeller per layer: NAME (entities) or LAYER=NAME, e.g. 'spacy:en_core_web_sm'. Repeatable.",
+        ),
+    ] = None,
+    predictions: Annotated[
+        Path | None, typer.Option("--predictions", help="Write the predictions to this JSONL, in the gold format.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     limit: Annotated[int | None, typer.Option(help="Score only the first N gold documents.", min=1)] = None,
+    allow_outside: AllowOutsideOpt = False,
 ) -> None:
     """Score segmentation and pre-labels against gold data; print precision / recall / F1 per layer."""
     from corpus.evaluate import evaluate, parse_label_map, summary_rows
 
+    if predictions is not None:
+        output_path(predictions, "file", allow_outside)
     map_name, mapping = parse_label_map(label_map)
     reporter = make_reporter()
-    result = evaluate(gold, backends=parse_backends(backend or []), label_map=mapping,
-                      predictions_out=predictions, limit=limit, report=reporter)
+    result = evaluate(
+        gold,
+        backends=parse_backends(backend or []),
+        label_map=mapping,
+        predictions_out=predictions,
+        limit=limit,
+        report=reporter,
+    )
     if map_name is not None:
         result["label_map_name"] = map_name
     if as_json:
@@ -42,21 +65,33 @@ def eval_command(
         console.file.flush()
     else:
         labellers = ", ".join(f"{k}={v}" for k, v in result["labellers"].items()) or "none"
-        table = Table(title=f"{gold} — {result['documents']} documents; labellers: {labellers}"
-                      + (f"; label map: {map_name}" if map_name else ""))
+        table = Table(
+            title=f"{gold} — {result['documents']} documents; labellers: {labellers}"
+            + (f"; label map: {map_name}" if map_name else "")
+        )
         for column in ("layer", "measure", "P", "R", "F1", "tp", "fp", "fn"):
             table.add_column(column, justify="left" if column in ("layer", "measure") else "right")
         for layer, measure, prf in summary_rows(result):
-            table.add_row(layer, measure, f"{prf['precision']:.3f}", f"{prf['recall']:.3f}", f"{prf['f1']:.3f}",
-                          str(prf["tp"]), str(prf["fp"]), str(prf["fn"]))
+            table.add_row(
+                layer,
+                measure,
+                f"{prf['precision']:.3f}",
+                f"{prf['recall']:.3f}",
+                f"{prf['f1']:.3f}",
+                str(prf["tp"]),
+                str(prf["fp"]),
+                str(prf["fn"]),
+            )
         console.print(table)
         mb_s = result["characters"] / 1e6 / result["seconds"] if result["seconds"] else 0.0
-        console_err.print(f"{result['characters']:,} characters in {result['seconds']:.1f}s ({mb_s:.2f} MB/s)",
-                          highlight=False)
+        console_err.print(
+            f"{result['characters']:,} characters in {result['seconds']:.1f}s ({mb_s:.2f} MB/s)", highlight=False
+        )
     for note in result["notes"]:
         console_err.print(f"[yellow]note[/]: {note}", highlight=False)
     if predictions is not None:
         console_err.print(f"wrote {predictions}", highlight=False)
     if result["documents"] == 0:
         console_err.print("[bold red]error:[/] no gold document could be read")
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
+    finish(reporter, "gold records")

@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from corpus.cli.common import app, console_err, fail, make_reporter, track
+from corpus.cli.common import WRITES, AllowOutsideOpt, app, console_err, fail, finish, make_reporter, output_path, track
+from corpus.errors import EXIT_FAILED
 
 TASKS_HELP = """Write annotation tasks for a labelling tool from pre-labelled documents (JSONL).
 
@@ -32,16 +33,27 @@ doccano      relations.jsonl (entities + relations) and spans.jsonl (label: \\[\
 """
 
 
-@app.command(help=TASKS_HELP)
+@app.command(help=TASKS_HELP, **WRITES)
 def tasks(
-    documents: Annotated[Path, typer.Argument(help="Pre-labelled documents JSONL (from `corpus prelabel` or "
-                                              "`corpus build`: data/documents.jsonl).")],
+    documents: Annotated[
+        Path,
+        typer.Argument(
+            help="Pre-labelled documents JSONL (from `corpus prelabel` or `corpus build`: data/documents.jsonl)."
+        ),
+    ],
     fmt: Annotated[str, typer.Option("--format", "-f", help="prodigy, labelstudio or doccano.")] = "prodigy",
-    unit: Annotated[str, typer.Option("--unit", "-u", help="paragraph, sentence or document (the span views; "
-                                      "Prodigy choice tasks always use the claim's sentence).")] = "paragraph",
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default: data/tasks/FORMAT).")]
-    = None,
+    unit: Annotated[
+        str,
+        typer.Option(
+            "--unit",
+            "-u",
+            help="paragraph, sentence or document (the span views; "
+            "Prodigy choice tasks always use the claim's sentence).",
+        ),
+    ] = "paragraph",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default: data/tasks/FORMAT).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    allow_outside: AllowOutsideOpt = False,
 ) -> None:
     from corpus.pipeline import read_document_records
     from corpus.tasks import FORMATS, UNITS, TaskStats, write_tasks
@@ -52,7 +64,7 @@ def tasks(
         fail(f"unknown unit '{unit}' (choose from {', '.join(UNITS)})")
     if not documents.is_file():
         fail(f"{documents}: no such file")
-    out = out or Path("data") / "tasks" / fmt
+    out = output_path(out or Path("data") / "tasks" / fmt, "dir", allow_outside)
     reporter = make_reporter()
     stats = TaskStats()
     started = time.perf_counter()
@@ -71,13 +83,17 @@ def tasks(
         f"[bold green]done[/]: {stats.documents} documents, {stats.units} {unit} units "
         f"({stats.widened_units} widened to keep a span or relation whole) in "
         f"{time.perf_counter() - started:.1f}s" + (f"; left out: {', '.join(left_out)}" if left_out else ""),
-        highlight=False)
+        highlight=False,
+    )
     if stats.hash_collisions:
-        console_err.print(f"  {stats.hash_collisions} 32-bit hash collisions re-hashed with a salt (hashes stay "
-                          "unique per file)", highlight=False)
+        console_err.print(
+            f"  {stats.hash_collisions} 32-bit hash collisions re-hashed with a salt (hashes stay unique per file)",
+            highlight=False,
+        )
     for path in paths:
         count = stats.tasks.get(path.name)
         console_err.print(f"  wrote {path}" + (f" ({count} tasks)" if count is not None else ""), highlight=False)
     if stats.documents == 0:
         console_err.print("[bold red]error:[/] no document could be turned into tasks")
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
+    finish(reporter, "document records")

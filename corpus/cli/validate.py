@@ -8,15 +8,21 @@ from typing import Annotated
 import typer
 
 from corpus.cli.common import app, console_err
+from corpus.errors import EXIT_FAILED
 
 
 @app.command()
 def validate(
-    paths: Annotated[list[Path], typer.Argument(help="documents.jsonl, Prodigy task files (ner.manual.jsonl, "
-                                                "spans.manual.jsonl, rel.manual.jsonl, choice.jsonl), Label Studio "
-                                                "tasks.json, doccano relations.jsonl / spans.jsonl, "
-                                                "annotations.jsonl, or folders (every known file inside, "
-                                                "recursively).")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="documents.jsonl, Prodigy task files (ner.manual.jsonl, "
+            "spans.manual.jsonl, rel.manual.jsonl, choice.jsonl), Label Studio "
+            "tasks.json, doccano relations.jsonl / spans.jsonl, "
+            "annotations.jsonl, or folders (every known file inside, "
+            "recursively)."
+        ),
+    ],
     max_problems: Annotated[int, typer.Option(help="Problems listed per file (all are counted).")] = 100,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary line.")] = False,
 ) -> None:
@@ -41,12 +47,18 @@ def validate(
     kinds = ", ".join(f"{Path(f.path).name} ({f.records})" for f in checked) or "none"
     errors, warnings = result.errors, result.warnings
     if not result.files and errors == 0:
-        console_err.print("[bold red]error:[/] no documents, task or annotation files found in "
-                          f"{', '.join(map(str, paths))}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1)
+        console_err.print(
+            f"[bold red]error:[/] no documents, task or annotation files found in {', '.join(map(str, paths))}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(EXIT_FAILED)
     status = "[bold red]invalid[/]" if errors else "[bold green]valid[/]"
-    console_err.print(f"{status}: {len(checked)} files, {records:,} records checked: {errors} errors, "
-                      f"{warnings} warnings", highlight=False, soft_wrap=True)
+    console_err.print(
+        f"{status}: {len(checked)} files, {records:,} records checked: {errors} errors, {warnings} warnings",
+        highlight=False,
+        soft_wrap=True,
+    )
     console_err.print(f"  files: {kinds}", highlight=False, soft_wrap=True, markup=False)
     if errors:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
