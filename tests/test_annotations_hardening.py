@@ -54,18 +54,24 @@ def spans_of(rec: dict) -> set[tuple[int, int, str]]:
 
 def source_regions(doc: dict) -> list[tuple[int, int, str]]:
     text = doc["text"]
-    return [(*find(text, "Zoë Máx\u0301well"), "SOURCE"), (*find(text, "said"), "CUE"),
-            (*find(text, "Acme cut 200 jobs in Kyiv"), "CONTENT"), (*find(text, "Acme"), "ORG")]
+    return [
+        (*find(text, "Zoë Máx\u0301well"), "SOURCE"),
+        (*find(text, "said"), "CUE"),
+        (*find(text, "Acme cut 200 jobs in Kyiv"), "CONTENT"),
+        (*find(text, "Acme"), "ORG"),
+    ]
 
 
 # --------------------------------------------------------------------- one bad item rejects that item only
+
 
 def test_label_studio_wrong_relation_keeps_every_span_of_the_task(tmp_path, doc):
     task = labelstudio_task(doc, 0, 1)
     regions = source_regions(doc)
     # CUE -> SOURCE is no relation the project has; SOURCE -> CONTENT is right.
-    task["annotations"] = [ls_annotation(doc, task, 1, regions, relations=[(1, 0, "ATTRIBUTION"),
-                                                                           (0, 2, "ATTRIBUTION")])]
+    task["annotations"] = [
+        ls_annotation(doc, task, 1, regions, relations=[(1, 0, "ATTRIBUTION"), (0, 2, "ATTRIBUTION")])
+    ]
     export = tmp_path / "ls.json"
     export.write_text(json.dumps([task], indent=1, ensure_ascii=False), "utf-8")
 
@@ -84,11 +90,17 @@ def test_prodigy_bad_span_and_relation_reject_only_themselves(tmp_path, doc):
     text = doc["text"]
     task = prodigy_task(doc, 0, "sources")
     src, cue, content, _org = source_regions(doc)
-    line = answer(task, doc, "alice", spans=[src, cue, content],
-                  relations=[("ATTRIBUTION", src, content), ("ATTRIBUTION", cue, src)])
+    line = answer(
+        task,
+        doc,
+        "alice",
+        spans=[src, cue, content],
+        relations=[("ATTRIBUTION", src, content), ("ATTRIBUTION", cue, src)],
+    )
     acme = find(text, "Acme")
-    line["spans"].append({"start": acme[0] + 1 - task["meta"]["offset"], "end": acme[1] - task["meta"]["offset"],
-                          "label": "ORG"})  # off token boundaries
+    line["spans"].append(
+        {"start": acme[0] + 1 - task["meta"]["offset"], "end": acme[1] - task["meta"]["offset"], "label": "ORG"}
+    )  # off token boundaries
     export = tmp_path / "db-out.jsonl"
     write_jsonl(export, [line])
 
@@ -118,6 +130,7 @@ def test_doccano_entity_off_boundaries_rejects_it_and_its_relations(tmp_path, do
 
 # ------------------------------------------------------------------------ malformed exports never abort
 
+
 def test_malformed_items_are_one_line_each_and_name_the_field(tmp_path, doc):
     text = doc["text"]
     offset = _unit(doc, 0)[0]
@@ -131,8 +144,17 @@ def test_malformed_items_are_one_line_each_and_name_the_field(tmp_path, doc):
 
     no_text = json.loads(json.dumps(good))
     del no_text["text"]
-    bad_lines = [variant(label=["ORG"]), variant(label={"name": "ORG"}), variant(start=None), variant(end=7.0),
-                 variant(start=str(acme[0])), no_text, [good], "just a string", dict(good, spans={"x": 1})]
+    bad_lines = [
+        variant(label=["ORG"]),
+        variant(label={"name": "ORG"}),
+        variant(start=None),
+        variant(end=7.0),
+        variant(start=str(acme[0])),
+        no_text,
+        [good],
+        "just a string",
+        dict(good, spans={"x": 1}),
+    ]
     export = tmp_path / "db-out.jsonl"
     write_jsonl(export, [good, *bad_lines])
 
@@ -189,7 +211,10 @@ def test_broken_files_never_stop_the_others(tmp_path, doc):
     assert sorted(r["annotator"] for r in records) == ["1", "news-bob"]  # the truncated file's first task too
     rejects = [json.loads(line) for line in rejects_path(out).read_text("utf-8").splitlines()]
     assert [(Path(r["source"]).name, r["kind"]) for r in rejects] == [
-        ("truncated.json", "rest of file"), ("empty.json", "file"), ("latin1.json", "rest of file")]
+        ("truncated.json", "rest of file"),
+        ("empty.json", "file"),
+        ("latin1.json", "rest of file"),
+    ]
     assert "no closing" in rejects[0]["reason"] or "malformed JSON" in rejects[0]["reason"]
     assert rejects[0]["item"] and truncated.read_text("utf-8").endswith(rejects[0]["item"])  # the rest, to fix
     assert "empty file" in rejects[1]["reason"] and "not UTF-8" in rejects[2]["reason"]
@@ -210,8 +235,12 @@ def test_json_array_line_in_a_jsonl_export_is_one_bad_line(tmp_path, doc):
 def test_overlapping_entity_spans_get_a_warning_and_are_kept(tmp_path, doc):
     text = doc["text"]
     acme_cut = (find(text, "Acme")[0], find(text, "cut")[1])
-    line = answer(prodigy_task(doc, 0, "entities"), doc, "alice",
-                  spans=[(*find(text, "Acme"), "ORG"), (*acme_cut, "ORG"), (*find(text, "Kyiv"), "GPE")])
+    line = answer(
+        prodigy_task(doc, 0, "entities"),
+        doc,
+        "alice",
+        spans=[(*find(text, "Acme"), "ORG"), (*acme_cut, "ORG"), (*find(text, "Kyiv"), "GPE")],
+    )
     export = tmp_path / "db-out.jsonl"
     write_jsonl(export, [line])
 
@@ -222,6 +251,7 @@ def test_overlapping_entity_spans_get_a_warning_and_are_kept(tmp_path, doc):
 
 
 # ------------------------------------------------------------------------ rejects file, reruns, exit codes
+
 
 def test_rejects_file_reruns_and_a_fixed_export(tmp_path, doc):
     docs_path = write_documents(tmp_path, [doc])
@@ -265,12 +295,16 @@ def test_nothing_usable_exits_1(tmp_path, doc):
 
 # ------------------------------------------------------------------------------ Label Studio annotators
 
-@pytest.mark.parametrize(("annotation", "expected"), [
-    ({"completed_by": {"id": 3, "email": "ann@example.org", "first_name": "Ann"}}, "ann@example.org"),
-    ({"completed_by": {"id": 3, "email": "", "first_name": "Ann", "last_name": "Lee"}}, "Ann Lee"),
-    ({"completed_by": 3, "created_username": " ann@example.org, 3"}, "ann@example.org"),
-    ({"completed_by": 3}, "3"),
-])
+
+@pytest.mark.parametrize(
+    ("annotation", "expected"),
+    [
+        ({"completed_by": {"id": 3, "email": "ann@example.org", "first_name": "Ann"}}, "ann@example.org"),
+        ({"completed_by": {"id": 3, "email": "", "first_name": "Ann", "last_name": "Lee"}}, "Ann Lee"),
+        ({"completed_by": 3, "created_username": " ann@example.org, 3"}, "ann@example.org"),
+        ({"completed_by": 3}, "3"),
+    ],
+)
 def test_label_studio_annotator_is_the_email_or_name_when_the_export_has_it(tmp_path, doc, annotation, expected):
     task = labelstudio_task(doc, 0, 1)
     ann = ls_annotation(doc, task, 3, [(*find(doc["text"], "Acme"), "ORG")])
@@ -286,12 +320,18 @@ def test_label_studio_annotator_is_the_email_or_name_when_the_export_has_it(tmp_
 
 # ----------------------------------------------------------------------------------- merge checks input
 
+
 def test_merge_skips_malformed_records_one_line_each(tmp_path, doc):
     text = doc["text"]
     docs_path = write_documents(tmp_path, [doc])
     export = tmp_path / "db-out.jsonl"
-    write_jsonl(export, [answer(prodigy_task(doc, 0, "entities"), doc, who, spans=[(*find(text, "Acme"), "ORG")])
-                         for who in ("alice", "bob")])
+    write_jsonl(
+        export,
+        [
+            answer(prodigy_task(doc, 0, "entities"), doc, who, spans=[(*find(text, "Acme"), "ORG")])
+            for who in ("alice", "bob")
+        ],
+    )
     annotations = tmp_path / "annotations.jsonl"
     assert run("annotations", "ingest", export, "-d", docs_path, "-o", annotations).exit_code == EXIT_OK
     good = [json.loads(line) for line in annotations.read_text("utf-8").splitlines()]
@@ -307,15 +347,21 @@ def test_merge_skips_malformed_records_one_line_each(tmp_path, doc):
         broken(lambda r: (r["spans"][0].update(start=str(r["spans"][0]["start"])), r.update(annotator="c2"))),
         broken(lambda r: r.update(annotator=5)),
         broken(lambda r: (r["spans"][0].update(label=["ORG"]), r.update(annotator="c4"))),
-        broken(lambda r: (r["spans"][0].update(end=len(text) + 5), r["task"].update(end=len(text) + 5),
-                          r.update(annotator="c5"))),
+        broken(
+            lambda r: (
+                r["spans"][0].update(end=len(text) + 5),
+                r["task"].update(end=len(text) + 5),
+                r.update(annotator="c5"),
+            )
+        ),
         good[0],  # the same key twice: it would vote twice
     ]
     write_jsonl(annotations, [*good, *bad])
     gold_path = tmp_path / "gold.jsonl"
 
-    result = run("annotations", "merge", annotations, "-d", docs_path, "-o", gold_path, "--report",
-                 tmp_path / "agreement.json")
+    result = run(
+        "annotations", "merge", annotations, "-d", docs_path, "-o", gold_path, "--report", tmp_path / "agreement.json"
+    )
 
     assert result.exit_code == EXIT_PARTIAL, result.output
     lines = [line for line in result.output.splitlines() if line.startswith("error")]

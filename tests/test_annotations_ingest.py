@@ -23,8 +23,10 @@ from corpus.jsonl import write_jsonl
 from corpus.segment.core import segment_document
 
 # CRLF input; "x\u0301" has no precomposed form, so the combining mark survives NFC; emoji are astral.
-RAW_ARTICLE = ("Zoë Ma\u0301x\u0301well 👩🏽\u200d🚀 said Acme cut 200 jobs in Kyiv 🇺🇦.\r\n\r\n"
-               "Officials told reporters that prices rose 5% in Łódź 😀 last week.\r\n")
+RAW_ARTICLE = (
+    "Zoë Ma\u0301x\u0301well 👩🏽\u200d🚀 said Acme cut 200 jobs in Kyiv 🇺🇦.\r\n\r\n"
+    "Officials told reporters that prices rose 5% in Łódź 😀 last week.\r\n"
+)
 SECOND_ARTICLE = "Rain fell on Tuesday.\n\nNobody said anything about Oslo."
 
 
@@ -43,16 +45,21 @@ def make_document(raw: str = RAW_ARTICLE) -> dict:
     add_span(doc, "entities", "ORG", *find(text, "Acme"), "rules@1", 0.8)
     add_span(doc, "entities", "GPE", *find(text, "Kyiv"), "rules@1", 0.8)
     add_span(doc, "entities", "GPE", *find(text, "Łódź"), "rules@1", 0.8)
-    src = add_span(doc, "sources", "SOURCE", *find(text, "Zoë Máx\u0301well"), "rules@1", 0.9,
-                   {"kind": "named_person"})
+    src = add_span(doc, "sources", "SOURCE", *find(text, "Zoë Máx\u0301well"), "rules@1", 0.9, {"kind": "named_person"})
     cue = add_span(doc, "sources", "CUE", *find(text, "said"), "rules@1", 0.9)
     content = add_span(doc, "sources", "CONTENT", *find(text, "Acme cut 200 jobs in Kyiv"), "rules@1", 0.7)
     add_relation(doc, "ATTRIBUTION", src["id"], content["id"], "rules@1")
     add_relation(doc, "CUE", cue["id"], content["id"], "rules@1")
-    add_span(doc, "claims", "CLAIM", *find(text, "Acme cut 200 jobs in Kyiv"), "rules@1", 0.8,
-             {"checkworthy": True, "source": src["id"]})
-    add_span(doc, "claims", "CLAIM", *find(text, "prices rose 5% in Łódź"), "rules@1", 0.3,
-             {"checkworthy": False})
+    add_span(
+        doc,
+        "claims",
+        "CLAIM",
+        *find(text, "Acme cut 200 jobs in Kyiv"),
+        "rules@1",
+        0.8,
+        {"checkworthy": True, "source": src["id"]},
+    )
+    add_span(doc, "claims", "CLAIM", *find(text, "prices rose 5% in Łódź"), "rules@1", 0.3, {"checkworthy": False})
     doc["labellers"] = {"entities": "rules@1", "sources": "rules@1", "claims": "rules@1"}
     return doc
 
@@ -87,21 +94,39 @@ def prodigy_task(doc: dict, unit_index: int, layer: str, view: str | None = None
     offset, end, tokens = _unit(doc, unit_index)
     text = doc["text"][offset:end]
     view = view or VIEW_OF_LAYER[layer]
-    spans = [{**_rel_span(doc, unit_index, s["start"], s["end"], s["label"]), "id": s["id"], "score": s["score"],
-              "labeller": s["labeller"]}
-             for s in doc["spans"] if s["layer"] == layer and offset <= s["start"] and s["end"] <= end]
+    spans = [
+        {
+            **_rel_span(doc, unit_index, s["start"], s["end"], s["label"]),
+            "id": s["id"],
+            "score": s["score"],
+            "labeller": s["labeller"],
+        }
+        for s in doc["spans"]
+        if s["layer"] == layer and offset <= s["start"] and s["end"] <= end
+    ]
     task = {
         "text": text,
-        "tokens": [{"text": doc["text"][t["start"]:t["end"]], "start": t["start"] - offset, "end": t["end"] - offset,
-                    "id": i, "ws": t["ws"]} for i, t in enumerate(tokens)],
+        "tokens": [
+            {
+                "text": doc["text"][t["start"] : t["end"]],
+                "start": t["start"] - offset,
+                "end": t["end"] - offset,
+                "id": i,
+                "ws": t["ws"],
+            }
+            for i, t in enumerate(tokens)
+        ],
         "spans": spans,
         "meta": {"doc_id": doc["id"], "unit": "paragraph", "unit_index": unit_index, "offset": offset},
         "_view_id": view,
     }
     if view == "relations":
         by_id = {s["id"]: s for s in spans}
-        task["relations"] = [_prodigy_relation(r["label"], by_id[r["head"]], by_id[r["child"]])
-                             for r in doc["relations"] if r["head"] in by_id and r["child"] in by_id]
+        task["relations"] = [
+            _prodigy_relation(r["label"], by_id[r["head"]], by_id[r["child"]])
+            for r in doc["relations"]
+            if r["head"] in by_id and r["child"] in by_id
+        ]
     task["_input_hash"] = zlib.crc32(f"{doc['id']}|{offset}|{text}".encode())
     task["_task_hash"] = zlib.crc32(json.dumps([task["_input_hash"], view, spans]).encode())
     return task
@@ -112,8 +137,10 @@ def prodigy_choice_task(doc: dict, claim_id: str) -> dict:
     unit_index = next(i for i, (s, e) in enumerate(doc["paragraphs"]) if s <= claim["start"] and claim["end"] <= e)
     task = prodigy_task(doc, unit_index, "claims", view="choice")
     task["spans"] = [s for s in task["spans"] if s["id"] == claim_id]
-    task["options"] = [{"id": "CHECKWORTHY", "text": "Check-worthy"},
-                       {"id": "NOT_CHECKWORTHY", "text": "Not check-worthy"}]
+    task["options"] = [
+        {"id": "CHECKWORTHY", "text": "Check-worthy"},
+        {"id": "NOT_CHECKWORTHY", "text": "Not check-worthy"},
+    ]
     task["accept"] = ["CHECKWORTHY"] if claim["attrs"].get("checkworthy") else []
     task["meta"].update({"span_id": claim_id, "score": claim["score"]})
     task["_task_hash"] = zlib.crc32(json.dumps([task["_input_hash"], "choice", claim_id]).encode())
@@ -122,13 +149,25 @@ def prodigy_choice_task(doc: dict, claim_id: str) -> dict:
 
 def _prodigy_relation(label: str, head: dict, child: dict) -> dict:
     strip = ("start", "end", "token_start", "token_end", "label")
-    return {"head": head["token_end"], "child": child["token_end"], "label": label,
-            "head_span": {k: head[k] for k in strip}, "child_span": {k: child[k] for k in strip}}
+    return {
+        "head": head["token_end"],
+        "child": child["token_end"],
+        "label": label,
+        "head_span": {k: head[k] for k in strip},
+        "child_span": {k: child[k] for k in strip},
+    }
 
 
-def answer(task: dict, doc: dict, annotator: str, spans: list[tuple[int, int, str]] | None = None,
-           relations: list[tuple[str, tuple, tuple]] = (), decision: str = "accept", timestamp: int = 1700000000,
-           accept: list[str] | None = None) -> dict:
+def answer(
+    task: dict,
+    doc: dict,
+    annotator: str,
+    spans: list[tuple[int, int, str]] | None = None,
+    relations: list[tuple[str, tuple, tuple]] = (),
+    decision: str = "accept",
+    timestamp: int = 1700000000,
+    accept: list[str] | None = None,
+) -> dict:
     """A Prodigy db-out line: the task as the annotator left it (spans given in document offsets)."""
     line = json.loads(json.dumps(task))
     unit_index = task["meta"]["unit_index"]
@@ -137,26 +176,49 @@ def answer(task: dict, doc: dict, annotator: str, spans: list[tuple[int, int, st
         if task["_view_id"] == "relations":
             line["relations"] = [
                 _prodigy_relation(label, _rel_span(doc, unit_index, *h), _rel_span(doc, unit_index, *c))
-                for label, h, c in relations]
+                for label, h, c in relations
+            ]
     if accept is not None:
         line["accept"] = accept
-    line.update({"answer": decision, "_timestamp": timestamp, "_annotator_id": f"news-{annotator}",
-                 "_session_id": f"news-{annotator}"})
+    line.update(
+        {
+            "answer": decision,
+            "_timestamp": timestamp,
+            "_annotator_id": f"news-{annotator}",
+            "_session_id": f"news-{annotator}",
+        }
+    )
     return line
 
 
 def labelstudio_task(doc: dict, unit_index: int, task_id: int) -> dict:
     offset, end, _ = _unit(doc, unit_index)
-    return {"id": task_id, "data": {"text": doc["text"][offset:end], "doc_id": doc["id"], "unit": "paragraph",
-                                    "unit_index": unit_index, "offset": offset},
-            "annotations": [], "predictions": []}
+    return {
+        "id": task_id,
+        "data": {
+            "text": doc["text"][offset:end],
+            "doc_id": doc["id"],
+            "unit": "paragraph",
+            "unit_index": unit_index,
+            "offset": offset,
+        },
+        "annotations": [],
+        "predictions": [],
+    }
 
 
-def ls_annotation(doc: dict, task: dict, user: int, regions: list[tuple[int, int, str]],
-                  relations: list[tuple[int, int, str]] = (), choice: str | None = None,
-                  region_choices: list[tuple[int, str]] = (),
-                  cancelled: bool = False, updated: str = "2024-05-01T10:00:00.000000Z",
-                  utf16: bool = False) -> dict:
+def ls_annotation(
+    doc: dict,
+    task: dict,
+    user: int,
+    regions: list[tuple[int, int, str]],
+    relations: list[tuple[int, int, str]] = (),
+    choice: str | None = None,
+    region_choices: list[tuple[int, str]] = (),
+    cancelled: bool = False,
+    updated: str = "2024-05-01T10:00:00.000000Z",
+    utf16: bool = False,
+) -> dict:
     """A Label Studio annotation (regions given in document offsets; code points unless ``utf16``)."""
     offset, text = task["data"]["offset"], task["data"]["text"]
 
@@ -166,24 +228,60 @@ def ls_annotation(doc: dict, task: dict, user: int, regions: list[tuple[int, int
 
     result = []
     for n, (s, e, label) in enumerate(regions):
-        result.append({"id": f"r{user}_{n}", "from_name": "label", "to_name": "text", "type": "labels",
-                       "value": {"start": unit_offset(s), "end": unit_offset(e), "text": doc["text"][s:e],
-                                 "labels": [label]}})
+        result.append(
+            {
+                "id": f"r{user}_{n}",
+                "from_name": "label",
+                "to_name": "text",
+                "type": "labels",
+                "value": {"start": unit_offset(s), "end": unit_offset(e), "text": doc["text"][s:e], "labels": [label]},
+            }
+        )
     for head, child, label in relations:
-        result.append({"from_id": f"r{user}_{head}", "to_id": f"r{user}_{child}", "type": "relation",
-                       "direction": "right", "labels": [label]})
+        result.append(
+            {
+                "from_id": f"r{user}_{head}",
+                "to_id": f"r{user}_{child}",
+                "type": "relation",
+                "direction": "right",
+                "labels": [label],
+            }
+        )
     for n, option in region_choices:  # per-region choice: shares the claim region's id, as Label Studio does
         region = result[n]
-        result.append({"id": region["id"], "from_name": "checkworthy", "to_name": "text", "type": "choices",
-                       "value": {**{k: region["value"][k] for k in ("start", "end", "text")}, "choices": [option]}})
+        result.append(
+            {
+                "id": region["id"],
+                "from_name": "checkworthy",
+                "to_name": "text",
+                "type": "choices",
+                "value": {**{k: region["value"][k] for k in ("start", "end", "text")}, "choices": [option]},
+            }
+        )
     if choice:  # task-level choice
-        result.append({"id": f"c{user}", "from_name": "checkworthy", "to_name": "text", "type": "choices",
-                       "value": {"choices": [choice]}})
-    return {"id": user * 100 + task["id"], "completed_by": user, "result": result, "was_cancelled": cancelled,
-            "ground_truth": False, "created_at": updated, "updated_at": updated, "lead_time": 12.5}
+        result.append(
+            {
+                "id": f"c{user}",
+                "from_name": "checkworthy",
+                "to_name": "text",
+                "type": "choices",
+                "value": {"choices": [choice]},
+            }
+        )
+    return {
+        "id": user * 100 + task["id"],
+        "completed_by": user,
+        "result": result,
+        "was_cancelled": cancelled,
+        "ground_truth": False,
+        "created_at": updated,
+        "updated_at": updated,
+        "lead_time": 12.5,
+    }
 
 
 # ------------------------------------------------------------------------------------------------- tests
+
 
 @pytest.fixture()
 def doc() -> dict:
@@ -215,10 +313,9 @@ def test_prodigy_spans_map_back_to_document_offsets(tmp_path, doc):
     (rec,) = records
     assert rec["annotator"] == "news-alice" and rec["answer"] == "accept" and rec["layers"] == ["entities"]
     assert rec["task"]["start"] == doc["paragraphs"][1][0] and rec["task"]["doc_id"] == doc["id"]
-    assert [(s["start"], s["end"], s["label"]) for s in rec["spans"]] == [
-        (*told, "NORP"), (*find(text, "Łódź"), "GPE")]
+    assert [(s["start"], s["end"], s["label"]) for s in rec["spans"]] == [(*told, "NORP"), (*find(text, "Łódź"), "GPE")]
     for span in rec["spans"]:
-        assert text[span["start"]:span["end"]] == span["text"]
+        assert text[span["start"] : span["end"]] == span["text"]
     # Prodigy counts code points: the unit-relative offset after "😀" is not shifted by surrogates.
     assert line["spans"][1]["start"] == find(text, "Łódź")[0] - doc["paragraphs"][1][0]
 
@@ -244,11 +341,12 @@ def test_prodigy_relations_and_choice(tmp_path, doc):
     by_id = {s["id"]: (s["start"], s["end"], s["label"]) for s in rel_rec["spans"]}
     assert rel_rec["layers"] == ["sources"]
     assert sorted((r["label"], by_id[r["head"]], by_id[r["child"]]) for r in rel_rec["relations"]) == [
-        ("ATTRIBUTION", (*src, "SOURCE"), (*content, "CONTENT")), ("CUE", (*cue, "CUE"), (*content, "CONTENT"))]
+        ("ATTRIBUTION", (*src, "SOURCE"), (*content, "CONTENT")),
+        ("CUE", (*cue, "CUE"), (*content, "CONTENT")),
+    ]
     choice_rec = next(r for r in records if r["view"] == "choice")
     claim = find(text, "prices rose 5% in Łódź")
-    assert choice_rec["choices"] == [{"start": claim[0], "end": claim[1], "span_id": claim_id,
-                                      "label": "CHECKWORTHY"}]
+    assert choice_rec["choices"] == [{"start": claim[0], "end": claim[1], "span_id": claim_id, "label": "CHECKWORTHY"}]
     assert choice_rec["layers"] == ["checkworthy"] and choice_rec["spans"] == []
 
 
@@ -257,9 +355,19 @@ def test_label_studio_export_code_points(tmp_path, doc):
     task = labelstudio_task(doc, 0, 7)
     acme, kyiv = find(text, "Acme"), find(text, "Kyiv")  # both after the astronaut emoji (3 astral code points)
     task["annotations"] = [
-        ls_annotation(doc, task, 1, [(*acme, "ORG"), (*kyiv, "GPE"), (*find(text, "Zoë Máx\u0301well"), "SOURCE"),
-                                     (*find(text, "Acme cut 200 jobs in Kyiv"), "CONTENT")],
-                      relations=[(2, 3, "ATTRIBUTION")], choice="NOT_CHECKWORTHY"),
+        ls_annotation(
+            doc,
+            task,
+            1,
+            [
+                (*acme, "ORG"),
+                (*kyiv, "GPE"),
+                (*find(text, "Zoë Máx\u0301well"), "SOURCE"),
+                (*find(text, "Acme cut 200 jobs in Kyiv"), "CONTENT"),
+            ],
+            relations=[(2, 3, "ATTRIBUTION")],
+            choice="NOT_CHECKWORTHY",
+        ),
         ls_annotation(doc, task, 2, [(*acme, "ORG")], cancelled=True),
     ]
     export = tmp_path / "project-1-at-2024.json"
@@ -272,7 +380,7 @@ def test_label_studio_export_code_points(tmp_path, doc):
     assert first["tool"] == "labelstudio" and first["layers"] == ["entities", "sources", "claims"]
     got = {(s["start"], s["end"], s["label"]) for s in first["spans"]}
     assert {(*acme, "ORG"), (*kyiv, "GPE")} <= got
-    assert all(text[s["start"]:s["end"]] == s["text"] for s in first["spans"])
+    assert all(text[s["start"] : s["end"]] == s["text"] for s in first["spans"])
     assert [r["label"] for r in first["relations"]] == ["ATTRIBUTION"]
     # The annotation has no CLAIM region and the task no span_id: the choice cannot be pinned to a claim.
     # It is rejected (into the rejects file); the annotation's spans and relations are kept.
@@ -294,8 +402,10 @@ def test_label_studio_choice_needs_a_claim(tmp_path, doc):
     records, _, problems = ingest([export], [doc])
 
     claim_id = next(s["id"] for s in doc["spans"] if s["layer"] == "claims" and s["start"] == claim[0])
-    assert [r["choices"] for r in records] == [[], [{"start": claim[0], "end": claim[1], "span_id": claim_id,
-                                                     "label": "CHECKWORTHY"}]]  # sorted by document offset
+    assert [r["choices"] for r in records] == [
+        [],
+        [{"start": claim[0], "end": claim[1], "span_id": claim_id, "label": "CHECKWORTHY"}],
+    ]  # sorted by document offset
     assert len(problems) == 1 and "without a claim" in problems[0].message
     assert problems[0].line == export.read_text().splitlines().index(" {", 2) + 1  # the second task's line
 
@@ -306,8 +416,15 @@ def test_label_studio_per_region_choices(tmp_path, doc):
     task = labelstudio_task(doc, 0, 5)
     claim = find(text, "Acme cut 200 jobs in Kyiv")
     other = find(text, "Acme cut 200 jobs")  # a second, shorter claim the annotator added
-    task["annotations"] = [ls_annotation(doc, task, 3, [(*claim, "CLAIM"), (*other, "CLAIM")],
-                                         region_choices=[(1, "NOT_CHECKWORTHY"), (0, "CHECKWORTHY")])]
+    task["annotations"] = [
+        ls_annotation(
+            doc,
+            task,
+            3,
+            [(*claim, "CLAIM"), (*other, "CLAIM")],
+            region_choices=[(1, "NOT_CHECKWORTHY"), (0, "CHECKWORTHY")],
+        )
+    ]
     export = tmp_path / "ls.json"
     export.write_text(json.dumps([task]), "utf-8")
 
@@ -315,8 +432,10 @@ def test_label_studio_per_region_choices(tmp_path, doc):
 
     claim_id = next(s["id"] for s in doc["spans"] if s["layer"] == "claims" and s["start"] == claim[0])
     assert problems == []
-    assert rec["choices"] == [{"start": other[0], "end": other[1], "span_id": None, "label": "NOT_CHECKWORTHY"},
-                              {"start": claim[0], "end": claim[1], "span_id": claim_id, "label": "CHECKWORTHY"}]
+    assert rec["choices"] == [
+        {"start": other[0], "end": other[1], "span_id": None, "label": "NOT_CHECKWORTHY"},
+        {"start": claim[0], "end": claim[1], "span_id": claim_id, "label": "CHECKWORTHY"},
+    ]
 
 
 def test_label_studio_utf16_offsets_are_rejected(tmp_path, doc):
@@ -416,8 +535,12 @@ def test_ingest_cli_is_idempotent_and_newer_answers_win(tmp_path, doc):
 
     later = tmp_path / "db-out-2.jsonl"
     write_jsonl(later, [answer(task, doc, "alice", spans=[(*find(text, "Kyiv"), "GPE")], timestamp=200)])
-    assert runner.invoke(app, ["annotations", "ingest", str(later), "--documents", str(docs_path),
-                               "-o", str(out)]).exit_code == 0
+    assert (
+        runner.invoke(
+            app, ["annotations", "ingest", str(later), "--documents", str(docs_path), "-o", str(out)]
+        ).exit_code
+        == 0
+    )
     records = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
     alice = next(r for r in records if r["annotator"] == "news-alice")
     assert len(records) == 2 and [s["text"] for s in alice["spans"]] == ["Kyiv"]
@@ -432,8 +555,9 @@ def test_ingest_cli_reports_rejections_without_traceback(tmp_path, doc):
     write_jsonl(export, [bad])
     out = tmp_path / "annotations.jsonl"
 
-    result = CliRunner().invoke(app, ["annotations", "ingest", str(export), "--documents", str(docs_path),
-                                      "-o", str(out)])
+    result = CliRunner().invoke(
+        app, ["annotations", "ingest", str(export), "--documents", str(docs_path), "-o", str(out)]
+    )
 
     assert result.exit_code == 1
     assert f"{export}:1:" in result.output and "text changed" in result.output
@@ -451,8 +575,11 @@ def _exported(doc: dict, tmp_path: Path, fmt: str) -> list[Path]:
 
 def _prelabels(doc: dict) -> tuple[set, set]:
     spans = {(s["layer"], s["start"], s["end"], s["label"]) for s in doc["spans"]}
-    choices = {(s["start"], s["end"], s["id"], "CHECKWORTHY" if s["attrs"]["checkworthy"] else "NOT_CHECKWORTHY")
-               for s in doc["spans"] if s["layer"] == "claims"}
+    choices = {
+        (s["start"], s["end"], s["id"], "CHECKWORTHY" if s["attrs"]["checkworthy"] else "NOT_CHECKWORTHY")
+        for s in doc["spans"]
+        if s["layer"] == "claims"
+    }
     return spans, choices
 
 
@@ -461,8 +588,15 @@ def test_round_trip_through_the_prodigy_exporter(tmp_path, doc):
     lines = []
     for path in _exported(doc, tmp_path, "prodigy"):
         for raw in path.read_text("utf-8").splitlines():
-            lines.append({**json.loads(raw), "answer": "accept", "_annotator_id": "news-alice",
-                          "_session_id": "news-alice", "_timestamp": 1})
+            lines.append(
+                {
+                    **json.loads(raw),
+                    "answer": "accept",
+                    "_annotator_id": "news-alice",
+                    "_session_id": "news-alice",
+                    "_timestamp": 1,
+                }
+            )
     export = tmp_path / "db-out.jsonl"
     write_jsonl(export, lines)
 
@@ -490,9 +624,15 @@ def test_round_trip_through_the_label_studio_exporter(tmp_path, doc):
     tasks = json.loads(tasks_path.read_text("utf-8"))
     for n, task in enumerate(tasks, start=1):
         task["id"] = n
-        task["annotations"] = [{"id": n, "completed_by": {"id": 1, "email": "ann@example.org"},
-                                "result": (task["predictions"] or [{"result": []}])[0]["result"],
-                                "was_cancelled": False, "updated_at": "2024-05-01T10:00:00Z"}]
+        task["annotations"] = [
+            {
+                "id": n,
+                "completed_by": {"id": 1, "email": "ann@example.org"},
+                "result": (task["predictions"] or [{"result": []}])[0]["result"],
+                "was_cancelled": False,
+                "updated_at": "2024-05-01T10:00:00Z",
+            }
+        ]
     export = tmp_path / "ls-export.json"
     export.write_text(json.dumps(tasks, indent=2, ensure_ascii=False), "utf-8")
 
@@ -514,8 +654,10 @@ def test_load_documents_reports_bad_lines(tmp_path, doc):
 
 def test_choice_tasks_at_sentence_unit_map_back_to_the_claim(tmp_path, doc):
     """choice.jsonl shows each claim's own sentence even at paragraph unit; the answer lands on the claim."""
-    text, _, _ = clean_text("Rain fell on Tuesday 🌧. Acme cut 200 jobs in Kyiv 🇺🇦.\r\n\r\n"
-                            "Officials said prices rose 5% in Łódź. Nobody cared.\r\n")
+    text, _, _ = clean_text(
+        "Rain fell on Tuesday 🌧. Acme cut 200 jobs in Kyiv 🇺🇦.\r\n\r\n"
+        "Officials said prices rose 5% in Łódź. Nobody cared.\r\n"
+    )
     doc = segment_document(new_document(text, "test"))
     add_span(doc, "claims", "CLAIM", *find(text, "Acme cut 200 jobs in Kyiv"), "rules@1", 0.8, {"checkworthy": True})
     add_span(doc, "claims", "CLAIM", *find(text, "prices rose 5% in Łódź"), "rules@1", 0.3)
@@ -527,8 +669,16 @@ def test_choice_tasks_at_sentence_unit_map_back_to_the_claim(tmp_path, doc):
     for task in tasks:
         s, e = task["meta"]["offset"], task["meta"]["offset"] + len(task["text"])
         assert [s, e] in [list(x) for x in doc["sentences"]] and [s, e] not in [list(x) for x in doc["paragraphs"]]
-        lines.append({**task, "answer": "accept", "accept": ["NOT_CHECKWORTHY"], "_annotator_id": "cw-ann",
-                      "_session_id": "cw-ann", "_timestamp": 5})
+        lines.append(
+            {
+                **task,
+                "answer": "accept",
+                "accept": ["NOT_CHECKWORTHY"],
+                "_annotator_id": "cw-ann",
+                "_session_id": "cw-ann",
+                "_timestamp": 5,
+            }
+        )
     export = tmp_path / "choice-db-out.jsonl"
     write_jsonl(export, lines)
 
@@ -545,29 +695,57 @@ def test_choice_tasks_at_sentence_unit_map_back_to_the_claim(tmp_path, doc):
 
 # ------------------------------------------------------------------------------------------------- doccano
 
+
 def _utf16(text: str, i: int) -> int:
     return len(text[:i].encode("utf-16-le")) // 2
 
 
-def doccano_export_line(doc: dict, unit_index: int, spans: list[tuple[int, int, str]],
-                        relations: list[tuple[int, int, str]] = (), example_id: int = 41) -> dict:
+def doccano_export_line(
+    doc: dict,
+    unit_index: int,
+    spans: list[tuple[int, int, str]],
+    relations: list[tuple[int, int, str]] = (),
+    example_id: int = 41,
+) -> dict:
     """What doccano exports for one example of a relation project: DB ids, meta flattened, UTF-16 offsets."""
     offset, end, _ = _unit(doc, unit_index)
     text = doc["text"][offset:end]
-    entities = [{"id": 9000 + n, "label": label, "start_offset": _utf16(text, s - offset),
-                 "end_offset": _utf16(text, e - offset)} for n, (s, e, label) in enumerate(spans)]
-    rels = [{"id": 700 + n, "from_id": 9000 + h, "to_id": 9000 + c, "type": label}
-            for n, (h, c, label) in enumerate(relations)]
-    return {"id": example_id, "text": text, "doc_id": doc["id"], "unit": "paragraph", "unit_index": unit_index,
-            "offset": offset, "entities": entities, "relations": rels, "Comments": []}
+    entities = [
+        {
+            "id": 9000 + n,
+            "label": label,
+            "start_offset": _utf16(text, s - offset),
+            "end_offset": _utf16(text, e - offset),
+        }
+        for n, (s, e, label) in enumerate(spans)
+    ]
+    rels = [
+        {"id": 700 + n, "from_id": 9000 + h, "to_id": 9000 + c, "type": label}
+        for n, (h, c, label) in enumerate(relations)
+    ]
+    return {
+        "id": example_id,
+        "text": text,
+        "doc_id": doc["id"],
+        "unit": "paragraph",
+        "unit_index": unit_index,
+        "offset": offset,
+        "entities": entities,
+        "relations": rels,
+        "Comments": [],
+    }
 
 
 def test_doccano_relation_export_utf16_offsets_map_back_to_code_points(tmp_path, doc):
     text = doc["text"]
     person, org, kyiv = find(text, "Zoë Máx\u0301well"), find(text, "Acme"), find(text, "Kyiv")
     source, content = person, find(text, "Acme cut 200 jobs in Kyiv")
-    line = doccano_export_line(doc, 0, [(*person, "PERSON"), (*org, "ORG"), (*kyiv, "GPE"), (*source, "SOURCE"),
-                                        (*content, "CONTENT")], [(3, 4, "ATTRIBUTION")])
+    line = doccano_export_line(
+        doc,
+        0,
+        [(*person, "PERSON"), (*org, "ORG"), (*kyiv, "GPE"), (*source, "SOURCE"), (*content, "CONTENT")],
+        [(3, 4, "ATTRIBUTION")],
+    )
     # the emoji before "said" counts 2 (or more) UTF-16 units: the exported offsets really differ from code points
     assert line["entities"][1]["start_offset"] > org[0]
     export = tmp_path / "alice.jsonl"
@@ -581,26 +759,31 @@ def test_doccano_relation_export_utf16_offsets_map_back_to_code_points(tmp_path,
     assert rec["layers"] == ["entities", "sources", "claims"] and rec["view"] == "doccano_relations"
     got = {(s["start"], s["end"], s["label"]) for s in rec["spans"]}
     assert got == {(*person, "PERSON"), (*org, "ORG"), (*kyiv, "GPE"), (*source, "SOURCE"), (*content, "CONTENT")}
-    assert all(text[s["start"]:s["end"]] == s["text"] for s in rec["spans"])
+    assert all(text[s["start"] : s["end"]] == s["text"] for s in rec["spans"])
     by_id = {s["id"]: (s["start"], s["end"]) for s in rec["spans"]}
     assert [(r["label"], by_id[r["head"]], by_id[r["child"]]) for r in rec["relations"]] == [
-        ("ATTRIBUTION", source, content)]
+        ("ATTRIBUTION", source, content)
+    ]
 
 
 def test_doccano_sequence_labelling_form_and_annotator_option(tmp_path, doc):
     offset, end, _ = _unit(doc, 1)
     unit_text = doc["text"][offset:end]
     lodz = find(doc["text"], "Łódź")
-    line = {"id": 3, "text": unit_text, "label": [[_utf16(unit_text, lodz[0] - offset),
-                                                   _utf16(unit_text, lodz[1] - offset), "GPE"]],
-            "meta": {"doc_id": doc["id"], "unit": "paragraph", "unit_index": 1, "offset": offset}}
+    line = {
+        "id": 3,
+        "text": unit_text,
+        "label": [[_utf16(unit_text, lodz[0] - offset), _utf16(unit_text, lodz[1] - offset), "GPE"]],
+        "meta": {"doc_id": doc["id"], "unit": "paragraph", "unit_index": 1, "offset": offset},
+    }
     export = tmp_path / "all.jsonl"
     write_jsonl(export, [line])
     docs_path = write_documents(tmp_path, [doc])
     out = tmp_path / "annotations.jsonl"
 
-    result = CliRunner().invoke(app, ["annotations", "ingest", str(export), "--documents", str(docs_path), "-o",
-                                      str(out), "--annotator", "bob"])
+    result = CliRunner().invoke(
+        app, ["annotations", "ingest", str(export), "--documents", str(docs_path), "-o", str(out), "--annotator", "bob"]
+    )
 
     assert result.exit_code == 0, result.output
     (rec,) = [json.loads(raw) for raw in out.read_text("utf-8").splitlines()]
@@ -648,7 +831,11 @@ def test_format_detection_by_content(tmp_path, doc):
     studio = tmp_path / "w.json"
     studio.write_text(json.dumps([labelstudio_task(doc, 0, 1)]), "utf-8")
     assert [detect_format(p) for p in (doccano, prodigy, doccano_array, studio)] == [
-        "doccano", "prodigy", "doccano", "labelstudio"]
+        "doccano",
+        "prodigy",
+        "doccano",
+        "labelstudio",
+    ]
     records, stats, problems = ingest([doccano_array], [doc])
     assert len(records) == 1 and problems == [] and records[0]["annotator"] == "z"
 
@@ -680,8 +867,10 @@ def test_round_trip_through_the_doccano_exporter(tmp_path, doc):
     assert {(s["layer"], s["start"], s["end"], s["label"]) for r in records for s in r["spans"]} == spans
     assert _relation_offsets(records) == _relation_offsets([doc])
     spans_records, _, problems = ingest([paths["spans.jsonl"]], [doc], emitted)
-    assert problems == [] and {(s["layer"], s["start"], s["end"], s["label"]) for r in spans_records
-                               for s in r["spans"]} == spans
+    assert (
+        problems == []
+        and {(s["layer"], s["start"], s["end"], s["label"]) for r in spans_records for s in r["spans"]} == spans
+    )
     # a unit the project never emitted is reported
     stray = doccano_export_line(doc, 0, [])
     stray["text"], stray["offset"] = stray["text"][:10], 0

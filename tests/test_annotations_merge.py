@@ -87,7 +87,7 @@ def test_majority_vote_counts_only_annotators_who_saw_the_text(tmp_path, doc):
     scores = {(x["start"], x["end"], x["label"]): x["score"] for x in gold["spans"]}
     assert scores[s["zoe"]] == 1.0 and scores[s["acme"]] == pytest.approx(0.6667) and scores[s["lodz"]] == 1.0
     for span in gold["spans"]:
-        assert gold["text"][span["start"]:span["end"]] == span["text"]
+        assert gold["text"][span["start"] : span["end"]] == span["text"]
         assert span["labeller"] == "gold@majority"
     assert report["records"] == {"accept": 5, "reject": 0, "ignore": 1, "unknown_document": 0}
 
@@ -135,18 +135,24 @@ def test_adjudicator_wins_where_they_annotated(tmp_path, doc):
 
 def test_relations_need_a_majority_and_gold_ends(tmp_path, doc):
     text = doc["text"]
-    src, cue, content = (*find(text, "Zoë Máx\u0301well"), "SOURCE"), (*find(text, "said"), "CUE"), \
-        (*find(text, "Acme cut 200 jobs in Kyiv"), "CONTENT")
+    src, cue, content = (
+        (*find(text, "Zoë Máx\u0301well"), "SOURCE"),
+        (*find(text, "said"), "CUE"),
+        (*find(text, "Acme cut 200 jobs in Kyiv"), "CONTENT"),
+    )
     task = prodigy_task(doc, 0, "sources")
     both = [("ATTRIBUTION", src, content), ("CUE", cue, content)]
-    lines = [answer(task, doc, "alice", [src, cue, content], both),
-             answer(task, doc, "bob", [src, cue, content], both[:1])]
+    lines = [
+        answer(task, doc, "alice", [src, cue, content], both),
+        answer(task, doc, "bob", [src, cue, content], both[:1]),
+    ]
     gold, report = merge(tmp_path, doc, lines)
 
     by_id = {x["id"]: x for x in gold["spans"]}
     assert keys(gold, "sources") == {src, cue, content}
-    assert [(r["label"], by_id[r["head"]]["label"], by_id[r["child"]]["label"], r["labeller"])
-            for r in gold["relations"]] == [("ATTRIBUTION", "SOURCE", "CONTENT", "gold@majority")]
+    assert [
+        (r["label"], by_id[r["head"]]["label"], by_id[r["child"]]["label"], r["labeller"]) for r in gold["relations"]
+    ] == [("ATTRIBUTION", "SOURCE", "CONTENT", "gold@majority")]
     assert report["ties"]["count"] == 1 and report["ties"]["examples"][0]["layer"] == "relations"
     # The pre-label's attributes come along (source kind), with span ids re-pointed to gold ids.
     (source,) = [x for x in gold["spans"] if x["label"] == "SOURCE"]
@@ -160,15 +166,19 @@ def test_relations_need_a_majority_and_gold_ends(tmp_path, doc):
 def test_a_layer_counts_in_its_own_view(tmp_path, doc):
     """Sources are shown in spans.manual too: what an annotator did in rel.manual is what counts."""
     text = doc["text"]
-    src, cue, content = (*find(text, "Zoë Máx́well"), "SOURCE"), (*find(text, "said"), "CUE"), \
-        (*find(text, "Acme cut 200 jobs in Kyiv"), "CONTENT")
+    src, cue, content = (
+        (*find(text, "Zoë Máx́well"), "SOURCE"),
+        (*find(text, "said"), "CUE"),
+        (*find(text, "Acme cut 200 jobs in Kyiv"), "CONTENT"),
+    )
     claim = (content[0], content[1], "CLAIM")
     spans_task = prodigy_task(doc, 0, "claims", view="spans_manual")
     rel_task = prodigy_task(doc, 0, "sources")
     rels = [("ATTRIBUTION", src, content)]
     lines = [
         # alice removed the CUE in rel.manual but left spans.manual's copy of it alone
-        answer(rel_task, doc, "alice", [src, content], rels), answer(spans_task, doc, "alice", [src, cue, claim]),
+        answer(rel_task, doc, "alice", [src, content], rels),
+        answer(spans_task, doc, "alice", [src, cue, claim]),
         answer(rel_task, doc, "bob", [src, content], rels),
         # cy only answered spans.manual: there, her sources count
         answer(spans_task, doc, "cy", [src, cue, claim]),
@@ -182,10 +192,13 @@ def test_a_layer_counts_in_its_own_view(tmp_path, doc):
 def test_checkworthiness_votes_kappa_and_claims_from_choices(tmp_path, doc):
     claims = [x for x in doc["spans"] if x["layer"] == "claims"]
     first, second = (prodigy_choice_task(doc, c["id"]) for c in claims)
-    lines = [answer(first, doc, "alice", accept=["CHECKWORTHY"]), answer(first, doc, "bob", accept=["CHECKWORTHY"]),
-             answer(second, doc, "alice", accept=["NOT_CHECKWORTHY"]),
-             answer(second, doc, "bob", accept=["CHECKWORTHY"], timestamp=1),
-             answer(second, doc, "bob", accept=["NOT_CHECKWORTHY"], timestamp=2)]  # bob changed his mind
+    lines = [
+        answer(first, doc, "alice", accept=["CHECKWORTHY"]),
+        answer(first, doc, "bob", accept=["CHECKWORTHY"]),
+        answer(second, doc, "alice", accept=["NOT_CHECKWORTHY"]),
+        answer(second, doc, "bob", accept=["CHECKWORTHY"], timestamp=1),
+        answer(second, doc, "bob", accept=["NOT_CHECKWORTHY"], timestamp=2),
+    ]  # bob changed his mind
     gold, report = merge(tmp_path, doc, lines)
 
     gold_claims = {(x["start"], x["end"]): x for x in gold["spans"] if x["layer"] == "claims"}
@@ -204,8 +217,11 @@ def test_checkworthiness_votes_kappa_and_claims_from_choices(tmp_path, doc):
 def test_checkworthiness_tie_is_reported(tmp_path, doc):
     claim = next(x for x in doc["spans"] if x["layer"] == "claims")
     task = prodigy_choice_task(doc, claim["id"])
-    gold, report = merge(tmp_path, doc, [answer(task, doc, "alice", accept=["CHECKWORTHY"]),
-                                         answer(task, doc, "bob", accept=["NOT_CHECKWORTHY"])])
+    gold, report = merge(
+        tmp_path,
+        doc,
+        [answer(task, doc, "alice", accept=["CHECKWORTHY"]), answer(task, doc, "bob", accept=["NOT_CHECKWORTHY"])],
+    )
     assert report["ties"]["count"] == 1 and report["ties"]["examples"][0]["layer"] == "checkworthy"
     # One item, one label each: p_o = 0 and p_e = 0, so kappa = 0; alpha = 1 - 1 * 2 / 2 = 0.
     assert report["agreement"]["checkworthy"]["cohen_kappa"] == 0.0
@@ -244,11 +260,24 @@ def test_merge_cli_writes_gold_and_report_deterministically(tmp_path, doc):
     write_jsonl(export, entity_answers(doc))
     annotations = tmp_path / "annotations.jsonl"
     runner = CliRunner()
-    assert runner.invoke(app, ["annotations", "ingest", str(export), "-d", str(docs_path),
-                               "-o", str(annotations)]).exit_code == 0
+    assert (
+        runner.invoke(
+            app, ["annotations", "ingest", str(export), "-d", str(docs_path), "-o", str(annotations)]
+        ).exit_code
+        == 0
+    )
     gold_path, report_path = tmp_path / "gold.jsonl", tmp_path / "agreement.json"
-    args = ["annotations", "merge", str(annotations), "-d", str(docs_path), "-o", str(gold_path),
-            "--report", str(report_path)]
+    args = [
+        "annotations",
+        "merge",
+        str(annotations),
+        "-d",
+        str(docs_path),
+        "-o",
+        str(gold_path),
+        "--report",
+        str(report_path),
+    ]
 
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output

@@ -76,8 +76,15 @@ RELATION_ROLES = {"ATTRIBUTION": ("SOURCE", "CONTENT"), "CUE": ("CUE", "CONTENT"
 ANSWERS = ("accept", "reject", "ignore")
 LAYER_ORDER = {layer: i for i, layer in enumerate(("entities", "sources", "claims", CHECKWORTHY_LAYER))}
 LINE_FORMATS = (".jsonl", ".ndjson")  # always one record per line, even when a line is a JSON array
-_JSON_TYPES = {dict: "an object", list: "a list", str: "a string", int: "a number", float: "a number",
-               bool: "a boolean", type(None): "null"}
+_JSON_TYPES = {
+    dict: "an object",
+    list: "a list",
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "a boolean",
+    type(None): "null",
+}
 
 
 class Rejected(Exception):
@@ -156,7 +163,8 @@ def record_format(item: Any) -> str | None:
     if any(k in item for k in ("_task_hash", "_input_hash", "answer", "_view_id")):
         return "prodigy"
     if isinstance(item.get("text") or item.get("data"), str) and (
-            isinstance(item.get("entities"), list) or isinstance(item.get("label"), list)):
+        isinstance(item.get("entities"), list) or isinstance(item.get("label"), list)
+    ):
         return "doccano"
     return None
 
@@ -241,10 +249,8 @@ def _array_elements(path: Path, text: str, pos: int) -> Iterator[tuple[int, Any]
         elif pos < n and text[pos] == "]":
             return
         else:
-            raise InputError(InputProblem(str(path), "malformed JSON array (expected ',' or ']')",
-                                          line=line_at(pos)))
-    raise InputError(InputProblem(str(path), "malformed JSON array (no closing ']': truncated?)",
-                                  line=line_at(n)))
+            raise InputError(InputProblem(str(path), "malformed JSON array (expected ',' or ']')", line=line_at(pos)))
+    raise InputError(InputProblem(str(path), "malformed JSON array (no closing ']': truncated?)", line=line_at(n)))
 
 
 @dataclass
@@ -278,7 +284,7 @@ def _array_items(path: Path) -> Iterator[tuple[int, Any]]:
     except InputError as exc:
         line = exc.problem.line or 1
         try:
-            rest: str | None = "".join(path.read_text("utf-8-sig").splitlines(keepends=True)[line - 1:])
+            rest: str | None = "".join(path.read_text("utf-8-sig").splitlines(keepends=True)[line - 1 :])
         except UnicodeDecodeError:
             rest = None
         yield line, _Malformed(rest, exc.problem.message, kind="rest of file")
@@ -354,15 +360,20 @@ def doccano_task_key(item: dict) -> str:
     """A stable identity for a doccano task: its form (relations / spans), unit place and text."""
     meta = _doccano_meta(item)
     text = item.get("text") if isinstance(item.get("text"), str) else item.get("data")
-    ident = [_doccano_form(item), meta.get("doc_id"), meta.get("unit"), meta.get("unit_index"), meta.get("offset"),
-             text]
+    ident = [
+        _doccano_form(item),
+        meta.get("doc_id"),
+        meta.get("unit"),
+        meta.get("unit_index"),
+        meta.get("offset"),
+        text,
+    ]
     digest = hashlib.sha256(json.dumps(ident, ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
     return f"doccano:{digest}"
 
 
-
-
 # ------------------------------------------------------------------------------------------- mapping
+
 
 class _Mapper:
     """Maps one task's unit-relative spans onto its document, checking everything the tools may have changed."""
@@ -381,7 +392,7 @@ class _Mapper:
             raise Rejected(f"no valid unit offset for document {doc_id} (got {_excerpt(offset)})", "offset")
         if not isinstance(text, str):
             raise Rejected(f"task has no text (got {_kind(text)})", "text")
-        if doc["text"][offset:offset + len(text)] != text:
+        if doc["text"][offset : offset + len(text)] != text:
             raise Rejected(f"text changed: task text at offset {offset} no longer equals document {doc_id}")
         return doc, offset
 
@@ -393,8 +404,9 @@ class _Mapper:
             index = self._token_index[doc["id"]] = TokenIndex(doc["tokens"])
         return index
 
-    def span(self, doc: dict, offset: int, unit_text: str, start: Any, end: Any, label: Any,
-             task_tokens: list | None = None) -> dict:
+    def span(
+        self, doc: dict, offset: int, unit_text: str, start: Any, end: Any, label: Any, task_tokens: list | None = None
+    ) -> dict:
         for name, value in (("start", start), ("end", end)):
             if type(value) is not int:
                 raise Rejected(f"span offset must be an integer, got {_kind(value)} {_excerpt(value)}", name)
@@ -425,15 +437,19 @@ def _layer_of(label: Any) -> str:
 def _task_tokens(tokens: Any) -> list | None:
     """The task's own tokens, when they are usable (objects with integer offsets)."""
     if not isinstance(tokens, list) or not all(
-            isinstance(t, dict) and type(t.get("start")) is int and type(t.get("end")) is int for t in tokens):
+        isinstance(t, dict) and type(t.get("start")) is int and type(t.get("end")) is int for t in tokens
+    ):
         return None
     return tokens
 
 
 def _excerpt(value: Any, limit: int = 30) -> str:
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    return repr(text if len(text) <= limit else text[: limit - 1] + "…") if isinstance(value, str) else (
-        text if len(text) <= limit else text[: limit - 1] + "…")
+    return (
+        repr(text if len(text) <= limit else text[: limit - 1] + "…")
+        if isinstance(value, str)
+        else (text if len(text) <= limit else text[: limit - 1] + "…")
+    )
 
 
 def _list_field(record: dict, name: str) -> list:
@@ -455,8 +471,10 @@ def _relation(label: Any, head: dict, child: dict) -> tuple[str, dict, dict]:
         return label, head, child
     if (child["label"], head["label"]) == roles:
         return label, child, head
-    raise Rejected(f"{label} relation from {head['label']} {_excerpt(head['text'])} to {child['label']} "
-                   f"{_excerpt(child['text'])} (must be {roles[0]} -> {roles[1]})")
+    raise Rejected(
+        f"{label} relation from {head['label']} {_excerpt(head['text'])} to {child['label']} "
+        f"{_excerpt(child['text'])} (must be {roles[0]} -> {roles[1]})"
+    )
 
 
 def _infer_relation_label(head: dict, child: dict) -> str | None:
@@ -491,9 +509,11 @@ def _overlap_warnings(spans: list[dict]) -> list[str]:
     out, reach = [], None
     for span in entities:
         if reach is not None and span["start"] < reach["end"]:
-            out.append(f"entity spans {_excerpt(reach['text'])} ({reach['label']}, {reach['start']}-{reach['end']}) "
-                       f"and {_excerpt(span['text'])} ({span['label']}, {span['start']}-{span['end']}) overlap; "
-                       "both kept, entity spans should not overlap")
+            out.append(
+                f"entity spans {_excerpt(reach['text'])} ({reach['label']}, {reach['start']}-{reach['end']}) "
+                f"and {_excerpt(span['text'])} ({span['label']}, {span['start']}-{span['end']}) overlap; "
+                "both kept, entity spans should not overlap"
+            )
         if reach is None or span["end"] > reach["end"]:
             reach = span
     return out
@@ -525,8 +545,7 @@ def _prelabel_id(doc: dict, span: dict) -> str | None:
 def _choice(selected: Any, where: str) -> str | None:
     if selected is None:
         return None
-    if not isinstance(selected, list) or any(not isinstance(o, str) or o not in CHECKWORTHY_OPTIONS
-                                             for o in selected):
+    if not isinstance(selected, list) or any(not isinstance(o, str) or o not in CHECKWORTHY_OPTIONS for o in selected):
         raise Rejected(f"{where}: options must be among {', '.join(CHECKWORTHY_OPTIONS)} (got {_excerpt(selected)})")
     if len(selected) > 1:
         raise Rejected(f"{where}: both check-worthiness options selected")
@@ -543,6 +562,7 @@ def _layers(view: str | None, spans: Iterable[dict], declared: Any) -> list[str]
 
 
 # ----------------------------------------------------------------------------------------------- Prodigy
+
 
 def prodigy_record(task: Any, mapper: _Mapper, emitted: set[str] | None, sink: _Sink | None = None) -> dict:
     """One Prodigy ``db-out`` line -> a normalised annotation record (raises :class:`Rejected` for the task;
@@ -569,8 +589,18 @@ def prodigy_record(task: Any, mapper: _Mapper, emitted: set[str] | None, sink: _
     choices: list[dict] = []
     if answer == "accept":
         tokens = _task_tokens(task.get("tokens"))
-        mapped = [m for i, span in enumerate(spans) if (m := sink.attempt(
-            "span", span, lambda span=span: _prodigy_span(mapper, doc, offset, text, span, tokens), f"spans[{i}]"))]
+        mapped = [
+            m
+            for i, span in enumerate(spans)
+            if (
+                m := sink.attempt(
+                    "span",
+                    span,
+                    lambda span=span: _prodigy_span(mapper, doc, offset, text, span, tokens),
+                    f"spans[{i}]",
+                )
+            )
+        ]
         if is_choice:  # a choice task shows its claim; the annotator answers about it, not edits it
             choices = _prodigy_choice(task, doc, meta, mapped)
         else:
@@ -579,8 +609,23 @@ def prodigy_record(task: Any, mapper: _Mapper, emitted: set[str] | None, sink: _
         _prodigy_relations(task, mapper, doc, offset, text, tokens, builder, sink)
     layers = [CHECKWORTHY_LAYER] if is_choice else _layers(view, builder.spans, meta.get("layers"))
     annotator = str(task.get("_annotator_id") or task.get("_session_id") or "anonymous")
-    return _record(annotator, task.get("_session_id"), "prodigy", view, key, task.get("_input_hash"), meta, doc,
-                   offset, text, answer, layers, task.get("_timestamp"), builder, choices)
+    return _record(
+        annotator,
+        task.get("_session_id"),
+        "prodigy",
+        view,
+        key,
+        task.get("_input_hash"),
+        meta,
+        doc,
+        offset,
+        text,
+        answer,
+        layers,
+        task.get("_timestamp"),
+        builder,
+        choices,
+    )
 
 
 def _prodigy_span(mapper: _Mapper, doc: dict, offset: int, text: str, span: Any, tokens: list | None) -> dict:
@@ -597,22 +642,38 @@ def _prodigy_choice(task: dict, doc: dict, meta: dict, shown: list[dict]) -> lis
     return [{**_claim_target(doc, meta.get("span_id"), claims), "label": label}]
 
 
-def _prodigy_relations(task: dict, mapper: _Mapper, doc: dict, offset: int, text: str, tokens: list | None,
-                       builder: _RecordBuilder, sink: _Sink) -> None:
+def _prodigy_relations(
+    task: dict,
+    mapper: _Mapper,
+    doc: dict,
+    offset: int,
+    text: str,
+    tokens: list | None,
+    builder: _RecordBuilder,
+    sink: _Sink,
+) -> None:
     try:
         relations = _list_field(task, "relations")
     except Rejected as exc:
         sink.reject("relations", task.get("relations"), exc)
         return
     for i, rel in enumerate(relations):
-        sink.attempt("relation", rel, lambda rel=rel: builder.relate(
-            *_prodigy_relation(rel, mapper, doc, offset, text, tokens)), f"relations[{i}]")
+        sink.attempt(
+            "relation",
+            rel,
+            lambda rel=rel: builder.relate(*_prodigy_relation(rel, mapper, doc, offset, text, tokens)),
+            f"relations[{i}]",
+        )
 
 
-def _prodigy_relation(rel: Any, mapper: _Mapper, doc: dict, offset: int, text: str,
-                      tokens: list | None) -> tuple[str, dict, dict]:
-    if not isinstance(rel, dict) or not isinstance(rel.get("head_span"), dict) \
-            or not isinstance(rel.get("child_span"), dict):
+def _prodigy_relation(
+    rel: Any, mapper: _Mapper, doc: dict, offset: int, text: str, tokens: list | None
+) -> tuple[str, dict, dict]:
+    if (
+        not isinstance(rel, dict)
+        or not isinstance(rel.get("head_span"), dict)
+        or not isinstance(rel.get("child_span"), dict)
+    ):
         raise Rejected("a relation has no head_span/child_span")
     ends = []
     for name in ("head_span", "child_span"):
@@ -624,9 +685,23 @@ def _prodigy_relation(rel: Any, mapper: _Mapper, doc: dict, offset: int, text: s
     return _relation(rel.get("label"), ends[0], ends[1])
 
 
-def _record(annotator: str, session: Any, tool: str, view: Any, key: str, input_hash: Any, meta: dict,
-            doc: dict, offset: int, text: str, answer: str, layers: list[str], timestamp: Any,
-            builder: _RecordBuilder, choices: list[dict]) -> dict:
+def _record(
+    annotator: str,
+    session: Any,
+    tool: str,
+    view: Any,
+    key: str,
+    input_hash: Any,
+    meta: dict,
+    doc: dict,
+    offset: int,
+    text: str,
+    answer: str,
+    layers: list[str],
+    timestamp: Any,
+    builder: _RecordBuilder,
+    choices: list[dict],
+) -> dict:
     unit_index = meta.get("unit_index")
     return {
         "key": f"{annotator}|{key}",
@@ -634,10 +709,15 @@ def _record(annotator: str, session: Any, tool: str, view: Any, key: str, input_
         "session": None if session is None else str(session),
         "tool": tool,
         "view": view,
-        "task": {"hash": key, "input_hash": input_hash, "doc_id": doc["id"],
-                 "unit": meta.get("unit") if isinstance(meta.get("unit"), str) else None,
-                 "unit_index": unit_index if type(unit_index) is int else None,
-                 "start": offset, "end": offset + len(text)},
+        "task": {
+            "hash": key,
+            "input_hash": input_hash,
+            "doc_id": doc["id"],
+            "unit": meta.get("unit") if isinstance(meta.get("unit"), str) else None,
+            "unit_index": unit_index if type(unit_index) is int else None,
+            "start": offset,
+            "end": offset + len(text),
+        },
         "answer": answer,
         "layers": layers,
         "timestamp": timestamp if isinstance(timestamp, int | float | str) else None,
@@ -648,6 +728,7 @@ def _record(annotator: str, session: Any, tool: str, view: Any, key: str, input_
 
 
 # ------------------------------------------------------------------------------------------ Label Studio
+
 
 def _ls_annotator(ann: dict) -> str:
     """Who made a Label Studio annotation: the email (or name) when the export carries it, else the user id.
@@ -670,8 +751,9 @@ def _ls_annotator(ann: dict) -> str:
     return "anonymous" if user is None or isinstance(user, list) else str(user)
 
 
-def labelstudio_records(task: Any, mapper: _Mapper, emitted: set[str] | None,
-                        sink: _Sink | None = None) -> Iterator[dict]:
+def labelstudio_records(
+    task: Any, mapper: _Mapper, emitted: set[str] | None, sink: _Sink | None = None
+) -> Iterator[dict]:
     """One Label Studio export task -> one record per annotation (raises :class:`Rejected` for the task).
 
     A bad annotation, region, relation or choice is rejected into ``sink`` and the rest kept; a record that lost
@@ -679,13 +761,18 @@ def labelstudio_records(task: Any, mapper: _Mapper, emitted: set[str] | None,
     """
     sink = sink if sink is not None else _Sink()
     if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
-        raise Rejected("not a Label Studio task (no 'data' object)") if not isinstance(task, list) else \
-            _not_a_record(task, "a Label Studio task")
+        raise (
+            Rejected("not a Label Studio task (no 'data' object)")
+            if not isinstance(task, list)
+            else _not_a_record(task, "a Label Studio task")
+        )
     data = task["data"]
     key = labelstudio_task_key(data)
     if emitted is not None and key not in emitted:
-        raise Rejected(f"task for document {_excerpt(data.get('doc_id'))} at offset {_excerpt(data.get('offset'))} "
-                       "was never emitted by this project (not in the task files)")
+        raise Rejected(
+            f"task for document {_excerpt(data.get('doc_id'))} at offset {_excerpt(data.get('offset'))} "
+            "was never emitted by this project (not in the task files)"
+        )
     text = data.get("text")
     doc, offset = mapper.unit(data.get("doc_id"), data.get("offset"), text)
     unit = _LSUnit(mapper, doc, offset, text, data, key, task.get("id"))
@@ -701,8 +788,10 @@ def labelstudio_records(task: Any, mapper: _Mapper, emitted: set[str] | None,
 def _unknown_result(res: Any, annotator: str) -> Rejected:
     if not isinstance(res, dict):
         return Rejected(f"annotation by {annotator}: a result must be an object, got {_kind(res)}")
-    return Rejected(f"annotation by {annotator}: a result of type {_excerpt(res.get('type'))} is not one the "
-                    "project's labelling config asks for (labels, relation, choices)")
+    return Rejected(
+        f"annotation by {annotator}: a result of type {_excerpt(res.get('type'))} is not one the "
+        "project's labelling config asks for (labels, relation, choices)"
+    )
 
 
 @dataclass
@@ -734,8 +823,10 @@ class _LSUnit:
                 links.append((where, res))
             elif kind == "choices":
                 choice_results.append((where, res))
-            elif isinstance(res, dict) and (kind in ("labels", "hypertextlabels") or (
-                    isinstance(res.get("value"), dict) and "labels" in res["value"])):
+            elif isinstance(res, dict) and (
+                kind in ("labels", "hypertextlabels")
+                or (isinstance(res.get("value"), dict) and "labels" in res["value"])
+            ):
                 region = sink.attempt("region", res, lambda res=res: self.region(res), where)
                 rid = str(res.get("id"))
                 if region is None:
@@ -747,16 +838,34 @@ class _LSUnit:
             else:
                 sink.reject("result", res, _unknown_result(res, annotator), where)
         for where, link in links:
-            sink.attempt("relation", link, lambda link=link: builder.relate(
-                *self.relation(link, by_region, bad_regions)), where)
-        choices = [c for where, res in choice_results
-                   if (c := sink.attempt("choice", res, lambda res=res: self.choice(res, by_region, builder.spans),
-                                         where))]
+            sink.attempt(
+                "relation", link, lambda link=link: builder.relate(*self.relation(link, by_region, bad_regions)), where
+            )
+        choices = [
+            c
+            for where, res in choice_results
+            if (c := sink.attempt("choice", res, lambda res=res: self.choice(res, by_region, builder.spans), where))
+        ]
         # A Label Studio task carries every label set at once: a completed annotation covers all span layers.
         layers = ["entities", "sources", "claims"] + ([CHECKWORTHY_LAYER] if choices else [])
         timestamp = ann.get("updated_at") or ann.get("created_at")
-        return _record(annotator, None, "labelstudio", "labelstudio", self.key, self.task_id, self.data, self.doc,
-                       self.offset, self.text, answer, layers, timestamp, builder, choices)
+        return _record(
+            annotator,
+            None,
+            "labelstudio",
+            "labelstudio",
+            self.key,
+            self.task_id,
+            self.data,
+            self.doc,
+            self.offset,
+            self.text,
+            answer,
+            layers,
+            timestamp,
+            builder,
+            choices,
+        )
 
     def region(self, res: dict) -> list[dict]:
         value = res.get("value")
@@ -765,11 +874,12 @@ class _LSUnit:
             raise Rejected(f"must be a list of labels, got the string {_excerpt(labels)}", "value.labels")
         if not isinstance(labels, list) or not labels:
             raise Rejected(f"region {_excerpt(res.get('id'))} has no label", "value.labels")
-        return [self.mapper.span(self.doc, self.offset, self.text, value.get("start"), value.get("end"), label)
-                for label in labels]
+        return [
+            self.mapper.span(self.doc, self.offset, self.text, value.get("start"), value.get("end"), label)
+            for label in labels
+        ]
 
-    def relation(self, link: dict, by_region: dict[str, list[dict]],
-                 bad_regions: set[str]) -> tuple[str, dict, dict]:
+    def relation(self, link: dict, by_region: dict[str, list[dict]], bad_regions: set[str]) -> tuple[str, dict, dict]:
         ends = (str(link.get("from_id")), str(link.get("to_id")))
         if bad := [rid for rid in ends if rid in bad_regions]:
             raise Rejected(f"relation {ends[0]!r} -> {ends[1]!r} is drawn to region {bad[0]!r}, which was rejected")
@@ -794,17 +904,20 @@ class _LSUnit:
         # data.span_id or a single CLAIM region.
         region = [s for s in by_region.get(str(res.get("id")), ()) if s["layer"] == "claims"]
         if not region and value.get("start") is not None:
-            region = [self.mapper.span(self.doc, self.offset, self.text, value.get("start"), value.get("end"),
-                                       "CLAIM")]
+            region = [self.mapper.span(self.doc, self.offset, self.text, value.get("start"), value.get("end"), "CLAIM")]
         if region:
-            target = {"start": region[0]["start"], "end": region[0]["end"],
-                      "span_id": _prelabel_id(self.doc, region[0])}
+            target = {
+                "start": region[0]["start"],
+                "end": region[0]["end"],
+                "span_id": _prelabel_id(self.doc, region[0]),
+            }
         else:
             target = _claim_target(self.doc, self.data.get("span_id"), [s for s in spans if s["layer"] == "claims"])
         return {**target, "label": label}
 
 
 # ------------------------------------------------------------------------------------------------ doccano
+
 
 def _doccano_offsets(table: dict[int, int], text: str, start: Any, end: Any) -> tuple[int, int]:
     """UTF-16 code-unit offsets -> code points, refusing offsets off the text or inside a surrogate pair."""
@@ -816,13 +929,16 @@ def _doccano_offsets(table: dict[int, int], text: str, start: Any, end: Any) -> 
         raise Rejected(f"span {start}-{end} is off the text (it has {units} UTF-16 code units)")
     s, e = table.get(start), table.get(end)
     if s is None or e is None:
-        raise Rejected(f"span {start}-{end} splits a character outside the BMP (offset inside a surrogate pair; "
-                       "doccano counts UTF-16 code units)")
+        raise Rejected(
+            f"span {start}-{end} splits a character outside the BMP (offset inside a surrogate pair; "
+            "doccano counts UTF-16 code units)"
+        )
     return s, e
 
 
-def doccano_record(item: Any, mapper: _Mapper, emitted: set[str] | None, annotator: str,
-                   sink: _Sink | None = None) -> dict:
+def doccano_record(
+    item: Any, mapper: _Mapper, emitted: set[str] | None, annotator: str, sink: _Sink | None = None
+) -> dict:
     """One doccano export line (relation or sequence-labelling JSONL) -> a normalised record (or :class:`Rejected`
     for the line; a bad entity or relation is rejected into ``sink`` and the rest kept)."""
     sink = sink if sink is not None else _Sink()
@@ -833,19 +949,40 @@ def doccano_record(item: Any, mapper: _Mapper, emitted: set[str] | None, annotat
     meta = _doccano_meta(item)
     key = doccano_task_key(item)
     if emitted is not None and key not in emitted:
-        raise Rejected(f"task for document {_excerpt(meta.get('doc_id'))} at offset {_excerpt(meta.get('offset'))} "
-                       "was never emitted by this project (not in the task files)")
+        raise Rejected(
+            f"task for document {_excerpt(meta.get('doc_id'))} at offset {_excerpt(meta.get('offset'))} "
+            "was never emitted by this project (not in the task files)"
+        )
     text = item["text"] if isinstance(item.get("text"), str) else item["data"]
     doc, offset = mapper.unit(meta.get("doc_id"), meta.get("offset"), text)
     form = _doccano_form(item)
     unit = _DoccanoUnit(mapper, doc, offset, text, from_utf16(text))
     builder = _RecordBuilder()
-    by_id = unit.entities(item["entities"] if form == "relations" else item["label"],
-                          "entities" if form == "relations" else "label", builder, sink)
+    by_id = unit.entities(
+        item["entities"] if form == "relations" else item["label"],
+        "entities" if form == "relations" else "label",
+        builder,
+        sink,
+    )
     if form == "relations":
         unit.relations(item, by_id, builder, sink)
-    return _record(annotator, None, "doccano", f"doccano_{form}", key, None, meta, doc, offset, text, "accept",
-                   ["entities", "sources", "claims"], None, builder, [])
+    return _record(
+        annotator,
+        None,
+        "doccano",
+        f"doccano_{form}",
+        key,
+        None,
+        meta,
+        doc,
+        offset,
+        text,
+        "accept",
+        ["entities", "sources", "claims"],
+        None,
+        builder,
+        [],
+    )
 
 
 @dataclass
@@ -867,8 +1004,12 @@ class _DoccanoUnit:
             if ident is None or isinstance(ident, dict | list):
                 continue
             if ident in by_id:
-                sink.reject("entity", entry, Rejected(f"entity id {ident!r} is used twice: relations to it are "
-                                                      "ambiguous"), f"{name}[{n}].id")
+                sink.reject(
+                    "entity",
+                    entry,
+                    Rejected(f"entity id {ident!r} is used twice: relations to it are ambiguous"),
+                    f"{name}[{n}].id",
+                )
                 span = None
             by_id[ident] = span
         return by_id
@@ -879,8 +1020,10 @@ class _DoccanoUnit:
         elif isinstance(entry, list) and len(entry) == 3:
             start, end, label = entry
         else:
-            raise Rejected(f"an entity must be {{id, start_offset, end_offset, label}} or [start, end, label], "
-                           f"got {_kind(entry)} {_excerpt(entry)}")
+            raise Rejected(
+                f"an entity must be {{id, start_offset, end_offset, label}} or [start, end, label], "
+                f"got {_kind(entry)} {_excerpt(entry)}"
+            )
         s, e = _doccano_offsets(self.table, self.text, start, end)
         return self.mapper.span(self.doc, self.offset, self.text, s, e, label)
 
@@ -891,8 +1034,7 @@ class _DoccanoUnit:
             sink.reject("relations", item.get("relations"), exc)
             return
         for n, rel in enumerate(relations):
-            sink.attempt("relation", rel, lambda rel=rel: builder.relate(*self.relation(rel, by_id)),
-                         f"relations[{n}]")
+            sink.attempt("relation", rel, lambda rel=rel: builder.relate(*self.relation(rel, by_id)), f"relations[{n}]")
 
     @staticmethod
     def relation(rel: Any, by_id: dict[Any, dict | None]) -> tuple[str, dict, dict]:
@@ -900,19 +1042,23 @@ class _DoccanoUnit:
             raise Rejected(f"a relation must be an object, got {_kind(rel)}")
         ends = rel.get("from_id"), rel.get("to_id")
         if any(isinstance(e, dict | list) or e not in by_id for e in ends):
-            raise Rejected(f"relation {_excerpt(ends[0])} -> {_excerpt(ends[1])} points at an entity that does not "
-                           "exist")
+            raise Rejected(
+                f"relation {_excerpt(ends[0])} -> {_excerpt(ends[1])} points at an entity that does not exist"
+            )
         head, child = by_id[ends[0]], by_id[ends[1]]
         if head is None or child is None:
-            raise Rejected(f"relation {_excerpt(ends[0])} -> {_excerpt(ends[1])} is drawn to an entity that was "
-                           "rejected")
+            raise Rejected(
+                f"relation {_excerpt(ends[0])} -> {_excerpt(ends[1])} is drawn to an entity that was rejected"
+            )
         return _relation(rel.get("type"), head, child)
 
 
 # ------------------------------------------------------------------------------------------------ ingest
 
-def _records_of(fmt: str, item: Any, mapper: _Mapper, emitted: set[str] | None, sink: _Sink,
-                annotator: str) -> list[dict]:
+
+def _records_of(
+    fmt: str, item: Any, mapper: _Mapper, emitted: set[str] | None, sink: _Sink, annotator: str
+) -> list[dict]:
     if fmt == "labelstudio":
         return list(labelstudio_records(item, mapper, emitted, sink))
     if fmt == "doccano":
@@ -923,8 +1069,14 @@ def _records_of(fmt: str, item: Any, mapper: _Mapper, emitted: set[str] | None, 
     return [prodigy_record(item, mapper, emitted, sink)]
 
 
-def read_export(path: Path, mapper: _Mapper, emitted: set[str] | None, report: Report,
-                stats: IngestStats, annotator: str | None = None) -> Iterator[dict]:
+def read_export(
+    path: Path,
+    mapper: _Mapper,
+    emitted: set[str] | None,
+    report: Report,
+    stats: IngestStats,
+    annotator: str | None = None,
+) -> Iterator[dict]:
     """Normalised records from one export file; misfits reported (one line each), kept in ``stats.rejects`` and
     skipped. Nothing in the file stops the others: a broken line, a truncated array, an empty file."""
     counts = stats.file(str(path))
@@ -949,17 +1101,20 @@ def read_export(path: Path, mapper: _Mapper, emitted: set[str] | None, report: R
             counts.accepted += 1
             counts.partial += "rejected" in rec
             for message in _overlap_warnings(rec["spans"]):
-                report(InputProblem(str(path), f"annotation by {rec['annotator']}: {message}", line=line,
-                                    severity="warning"))
+                report(
+                    InputProblem(
+                        str(path), f"annotation by {rec['annotator']}: {message}", line=line, severity="warning"
+                    )
+                )
             yield rec
 
 
-def _report_line(path: Path, line: int, sink: _Sink, report: Report, stats: IngestStats,
-                 counts: FileCounts) -> None:
+def _report_line(path: Path, line: int, sink: _Sink, report: Report, stats: IngestStats, counts: FileCounts) -> None:
     for kind, item, exc in sink.rejected:
         report(InputProblem(str(path), f"{exc}; {kind} rejected", line=line, field=exc.field))
-        stats.rejects.append({"source": str(path), "line": line, "kind": kind, "field": exc.field,
-                              "reason": str(exc), "item": item})
+        stats.rejects.append(
+            {"source": str(path), "line": line, "kind": kind, "field": exc.field, "reason": str(exc), "item": item}
+        )
     stats.rejected += len(sink.rejected)
     counts.rejected += len(sink.rejected)
 
@@ -993,9 +1148,14 @@ def record_sort_key(rec: dict) -> tuple:
     return (task["doc_id"], task["start"], task["end"], str(rec.get("view")), rec["annotator"], rec["key"])
 
 
-def ingest_exports(paths: Iterable[str | Path], docs: dict[str, dict], report: Report,
-                   emitted: set[str] | None = None, existing: Iterable[dict] = (),
-                   annotator: str | None = None) -> tuple[list[dict], IngestStats]:
+def ingest_exports(
+    paths: Iterable[str | Path],
+    docs: dict[str, dict],
+    report: Report,
+    emitted: set[str] | None = None,
+    existing: Iterable[dict] = (),
+    annotator: str | None = None,
+) -> tuple[list[dict], IngestStats]:
     """Merge the records of ``paths`` into ``existing`` (deduplicated by annotator + task; newer answer wins).
 
     ``annotator`` names the annotator of doccano files (default: each file's name without extension).
@@ -1033,8 +1193,11 @@ def write_rejects(out: str | Path, rejects: list[dict], sources: Iterable[str | 
     again = {str(s) for s in sources}
     kept: list[dict] = []
     if path.exists() and not fresh:
-        kept = [entry for _line, entry in read_jsonl(path, on_problem=lambda problem: None)
-                if isinstance(entry, dict) and entry.get("source") not in again]
+        kept = [
+            entry
+            for _line, entry in read_jsonl(path, on_problem=lambda problem: None)
+            if isinstance(entry, dict) and entry.get("source") not in again
+        ]
     entries = kept + rejects
     if entries:
         write_jsonl(path, entries)
@@ -1047,14 +1210,18 @@ def read_annotations(path: str | Path, report: Report) -> Iterator[dict]:
     """Normalised annotation records from an ``annotations.jsonl`` written by :func:`write_annotations`."""
     for line, rec in read_jsonl(path, on_problem=report):
         if not isinstance(rec, dict) or not isinstance(rec.get("key"), str) or not isinstance(rec.get("task"), dict):
-            report(InputProblem(str(path), "not an annotation record (from `corpus annotations ingest`); skipped",
-                                line=line))
+            report(
+                InputProblem(
+                    str(path), "not an annotation record (from `corpus annotations ingest`); skipped", line=line
+                )
+            )
             continue
         yield rec
 
 
-def read_checked_annotations(path: str | Path, report: Report,
-                             skipped: list[dict] | None = None) -> tuple[list[dict], dict[str, int]]:
+def read_checked_annotations(
+    path: str | Path, report: Report, skipped: list[dict] | None = None
+) -> tuple[list[dict], dict[str, int]]:
     """Records of ``annotations.jsonl`` that pass its schema and checks (the others: one line each, skipped and
     added to ``skipped`` as rejects-file entries), and the line of each record by key. A key seen twice keeps its
     first record (a second would vote twice)."""
@@ -1065,17 +1232,36 @@ def read_checked_annotations(path: str | Path, report: Report,
     for line, rec in read_jsonl(path, on_problem=report):
         problems = validate_task(rec, "annotations")
         if not problems and rec["key"] in lines:
-            problems = [f"key: {rec['key']!r} is already on line {lines[rec['key']]} (one answer per annotator "
-                        "and task)"]
+            problems = [
+                f"key: {rec['key']!r} is already on line {lines[rec['key']]} (one answer per annotator and task)"
+            ]
         if problems:
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
             report(InputProblem(str(path), f"{problems[0]}{more}; annotation record skipped", line=line))
             if skipped is not None:
-                skipped.append({"source": str(path), "line": line, "kind": "record", "field": None,
-                                "reason": problems[0], "item": rec})
+                skipped.append(
+                    {
+                        "source": str(path),
+                        "line": line,
+                        "kind": "record",
+                        "field": None,
+                        "reason": problems[0],
+                        "item": rec,
+                    }
+                )
             continue
         lines[rec["key"]] = line
         records.append(rec)
+    partial = sum(1 for rec in records if rec.get("rejected"))
+    if partial:  # their rejected items are not votes: say so once, the rejects file lists them
+        report(
+            InputProblem(
+                str(path),
+                f"{partial} annotation records lost items at ingest (fix them from the rejects "
+                "file and ingest again); they count without those items",
+                severity="warning",
+            )
+        )
     return records, lines
 
 

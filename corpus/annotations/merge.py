@@ -133,9 +133,14 @@ def group_by_document(records: Iterable[dict]) -> dict[str, list[dict]]:
     return by_doc
 
 
-def merge_documents(docs: Iterable[dict], records: Iterable[dict], policy: Policy, report: Report,
-                    state: MergeState | None = None,
-                    source: tuple[str, dict[str, int]] | None = None) -> Iterator[dict]:
+def merge_documents(
+    docs: Iterable[dict],
+    records: Iterable[dict],
+    policy: Policy,
+    report: Report,
+    state: MergeState | None = None,
+    source: tuple[str, dict[str, int]] | None = None,
+) -> Iterator[dict]:
     """Yield a gold document for every document with accepted annotations (``state`` collects the numbers).
 
     ``source`` is the annotations file and the line of each record by key, for the messages; a record whose
@@ -160,8 +165,12 @@ def merge_documents(docs: Iterable[dict], records: Iterable[dict], policy: Polic
             yield _merge_document(doc, accepted, policy, state)
     for doc_id in sorted(by_doc.keys() - seen):
         state.answers["unknown_document"] += len(by_doc[doc_id])
-        report(InputProblem(path, f"{len(by_doc[doc_id])} annotations for document {doc_id}, which is "
-                            "not in the documents file; skipped"))
+        report(
+            InputProblem(
+                path,
+                f"{len(by_doc[doc_id])} annotations for document {doc_id}, which is not in the documents file; skipped",
+            )
+        )
 
 
 def _fits_document(rec: dict, doc: dict, path: str, line: int | None, report: Report) -> bool:
@@ -175,13 +184,16 @@ def _fits_document(rec: dict, doc: dict, path: str, line: int | None, report: Re
 def _misfit(rec: dict, text: str) -> str | None:
     task = rec["task"]
     if task["end"] > len(text):
-        return (f"task {task['start']}-{task['end']} is past the end of document {task['doc_id']} "
-                f"({len(text)} characters)")
+        return (
+            f"task {task['start']}-{task['end']} is past the end of document {task['doc_id']} ({len(text)} characters)"
+        )
     for span in rec["spans"]:
         if span["end"] > len(text):
-            return (f"span {span['start']}-{span['end']} is past the end of document {task['doc_id']} "
-                    f"({len(text)} characters)")
-        if text[span["start"]:span["end"]] != span["text"]:
+            return (
+                f"span {span['start']}-{span['end']} is past the end of document {task['doc_id']} "
+                f"({len(text)} characters)"
+            )
+        if text[span["start"] : span["end"]] != span["text"]:
             return f"span {span['start']}-{span['end']} text {span['text']!r} is not the document's text there"
     for choice in rec["choices"]:
         if choice["end"] > len(text):
@@ -228,8 +240,8 @@ def _merge_document(doc: dict, records: list[dict], policy: Policy, state: Merge
     for who, stretches in regions.get(RELATIONS, {}).items():
         state.agree_regions["relations"][who][doc_id] = stretches
         state.agree_spans["relations"][who][doc_id] = {
-            (min(h[0], c[0]), max(h[1], c[1]), label, h, c) for (label, h, c), whos in rel_marked.items()
-            if who in whos}
+            (min(h[0], c[0]), max(h[1], c[1]), label, h, c) for (label, h, c), whos in rel_marked.items() if who in whos
+        }
 
     def decide(start: int, end: int, layer: str, markers: set[str]) -> _Decision:
         voters = {who for who, stretches in regions[layer].items() if inside(start, end, stretches)} | markers
@@ -249,8 +261,18 @@ def _merge_document(doc: dict, records: list[dict], policy: Policy, state: Merge
             if d.keep:
                 gold[layer][key] = d.votes / d.voters
             elif d.keep is None:
-                state.tie({"doc_id": doc_id, "layer": layer, "start": key[0], "end": key[1], "label": key[2],
-                           "text": text[key[0]:key[1]], "votes": d.votes, "voters": d.voters})
+                state.tie(
+                    {
+                        "doc_id": doc_id,
+                        "layer": layer,
+                        "start": key[0],
+                        "end": key[1],
+                        "label": key[2],
+                        "text": text[key[0] : key[1]],
+                        "votes": d.votes,
+                        "voters": d.voters,
+                    }
+                )
 
     checkworthy: dict[tuple[int, int], str] = {}
     for (start, end), by_who in sorted(latest_choice.items()):
@@ -263,16 +285,25 @@ def _merge_document(doc: dict, records: list[dict], policy: Policy, state: Merge
             continue
         counts = Counter(votes.values()).most_common()
         if len(counts) > 1 and counts[0][1] == counts[1][1]:
-            state.tie({"doc_id": doc_id, "layer": CHECKWORTHY_LAYER, "start": start, "end": end,
-                       "label": None, "text": text[start:end], "votes": dict(sorted(Counter(votes.values()).items())),
-                       "voters": len(votes)})
+            state.tie(
+                {
+                    "doc_id": doc_id,
+                    "layer": CHECKWORTHY_LAYER,
+                    "start": start,
+                    "end": end,
+                    "label": None,
+                    "text": text[start:end],
+                    "votes": dict(sorted(Counter(votes.values()).items())),
+                    "voters": len(votes),
+                }
+            )
             continue
         checkworthy[(start, end)] = counts[0][0]
 
     # A claim judged only through choice tasks, where nobody annotated claim spans, is a gold claim itself.
     claim_regions = [r for stretches in regions.get("claims", {}).values() for r in stretches]
     gold_claim_offsets = {(k[0], k[1]) for k in gold["claims"]}
-    for (start, end) in checkworthy:
+    for start, end in checkworthy:
         if (start, end) in gold_claim_offsets:
             continue
         if inside(start, end, claim_regions):
@@ -300,14 +331,23 @@ def _merge_document(doc: dict, records: list[dict], policy: Policy, state: Merge
             state.gold_spans[layer] += 1
     _copy_prelabel_attrs(pending_attrs, out["prelabel_spans"], gold_ids)
 
-    for (label, head, child) in sorted(rel_marked):
+    for label, head, child in sorted(rel_marked):
         start, end = min(head[0], child[0]), max(head[1], child[1])
         d = decide(start, end, RELATIONS, rel_marked[(label, head, child)])
         state.adjudicated += d.adjudicated
         if d.keep is None:
-            state.tie({"doc_id": doc_id, "layer": "relations", "start": start, "end": end, "label": label,
-                       "text": f"{text[head[0]:head[1]]} -> {text[child[0]:child[1]]}", "votes": d.votes,
-                       "voters": d.voters})
+            state.tie(
+                {
+                    "doc_id": doc_id,
+                    "layer": "relations",
+                    "start": start,
+                    "end": end,
+                    "label": label,
+                    "text": f"{text[head[0] : head[1]]} -> {text[child[0] : child[1]]}",
+                    "votes": d.votes,
+                    "voters": d.voters,
+                }
+            )
         if not d.keep:
             continue
         head_id, child_id = gold_ids.get(("sources", head)), gold_ids.get(("sources", child))
@@ -319,10 +359,16 @@ def _merge_document(doc: dict, records: list[dict], policy: Policy, state: Merge
 
     coverage = {layer: _union(regions[layer].values()) for layer in LAYERS if regions.get(layer)}
     _count_acceptance(doc, out, coverage, checkworthy, state)
-    out["labellers"] = {**{k: v for k, v in doc.get("labellers", {}).items() if k not in coverage},
-                        **{layer: policy.labeller for layer in coverage}}
-    out["annotation"] = {"annotators": annotators, "policy": str(policy), "coverage": coverage,
-                         "prelabellers": dict(doc.get("labellers", {}))}
+    out["labellers"] = {
+        **{k: v for k, v in doc.get("labellers", {}).items() if k not in coverage},
+        **{layer: policy.labeller for layer in coverage},
+    }
+    out["annotation"] = {
+        "annotators": annotators,
+        "policy": str(policy),
+        "coverage": coverage,
+        "prelabellers": dict(doc.get("labellers", {})),
+    }
     return out
 
 
@@ -341,9 +387,18 @@ def _effective_layers(rec: dict, records: list[dict]) -> list[str]:
     out = []
     for layer in rec["layers"]:
         own = LAYER_VIEW.get(layer)
-        if own and rec.get("view") != own and any(
-                other["annotator"] == rec["annotator"] and other.get("view") == own and layer in other["layers"]
-                and other["task"]["start"] < end and start < other["task"]["end"] for other in records):
+        if (
+            own
+            and rec.get("view") != own
+            and any(
+                other["annotator"] == rec["annotator"]
+                and other.get("view") == own
+                and layer in other["layers"]
+                and other["task"]["start"] < end
+                and start < other["task"]["end"]
+                for other in records
+            )
+        ):
             continue
         out.append(layer)
     return out
@@ -363,8 +418,9 @@ def _union(stretches: Iterable[list[tuple[int, int]]]) -> list[list[int]]:
     return merged
 
 
-def _copy_prelabel_attrs(pending: list[tuple[dict, dict]], prelabel_spans: list[dict],
-                         gold_ids: dict[tuple[str, SpanKey], str]) -> None:
+def _copy_prelabel_attrs(
+    pending: list[tuple[dict, dict]], prelabel_spans: list[dict], gold_ids: dict[tuple[str, SpanKey], str]
+) -> None:
     """Copy a pre-label's attributes onto the identical gold span; span-id references are re-pointed to the
     gold ids (and dropped when the referenced span is not gold)."""
     old_to_gold = {s["id"]: gold_ids.get((s["layer"], _key(s))) for s in prelabel_spans}
@@ -393,8 +449,13 @@ def _predicted_checkworthy(span: dict) -> bool | None:
     return None if option is None else option == CHECKWORTHY_OPTIONS[0]
 
 
-def _count_acceptance(doc: dict, gold_doc: dict, coverage: dict[str, list[list[int]]],
-                      checkworthy: dict[tuple[int, int], str], state: MergeState) -> None:
+def _count_acceptance(
+    doc: dict,
+    gold_doc: dict,
+    coverage: dict[str, list[list[int]]],
+    checkworthy: dict[tuple[int, int], str],
+    state: MergeState,
+) -> None:
     pre_spans = doc.get("spans", [])
     pre_by_id = {s["id"]: s for s in pre_spans}
     gold_by_id = {s["id"]: s for s in gold_doc["spans"]}
@@ -402,8 +463,9 @@ def _count_acceptance(doc: dict, gold_doc: dict, coverage: dict[str, list[list[i
         stretches = [tuple(r) for r in coverage.get(layer, ())]
         if not stretches:
             continue
-        gold_keys = {_key(s) for s in gold_doc["spans"] if s["layer"] == layer and inside(s["start"], s["end"],
-                                                                                           stretches)}
+        gold_keys = {
+            _key(s) for s in gold_doc["spans"] if s["layer"] == layer and inside(s["start"], s["end"], stretches)
+        }
         by_labeller: dict[str, set[SpanKey]] = defaultdict(set)
         for span in pre_spans:
             if span["layer"] == layer and inside(span["start"], span["end"], stretches):
@@ -417,12 +479,12 @@ def _count_acceptance(doc: dict, gold_doc: dict, coverage: dict[str, list[list[i
 
     stretches = [tuple(r) for r in coverage.get("sources", ())]
     if stretches:
+
         def rel_key(rel: dict, spans: dict) -> tuple | None:
             head, child = spans.get(rel["head"]), spans.get(rel["child"])
             if head is None or child is None:
                 return None
-            if not (inside(head["start"], head["end"], stretches) and inside(child["start"], child["end"],
-                                                                              stretches)):
+            if not (inside(head["start"], head["end"], stretches) and inside(child["start"], child["end"], stretches)):
                 return None
             return rel["label"], _key(head), _key(child)
 
@@ -476,13 +538,32 @@ def build_report(state: MergeState) -> dict:
     for (labeller, layer), c in sorted(state.acceptance.items(), key=lambda kv: (layer_order[kv[0][1]], kv[0][0])):
         if layer == CHECKWORTHY_LAYER:
             p, r = _ratio(c["tp"], c["tp"] + c["fp"]), _ratio(c["tp"], c["tp"] + c["fn"])
-            acceptance.append({"labeller": labeller, "layer": layer, "items": c["items"], "agree": c["agree"],
-                               "accuracy": _ratio(c["agree"], c["items"]), "precision": p, "recall": r,
-                               "f1": _f1(p, r)})
+            acceptance.append(
+                {
+                    "labeller": labeller,
+                    "layer": layer,
+                    "items": c["items"],
+                    "agree": c["agree"],
+                    "accuracy": _ratio(c["agree"], c["items"]),
+                    "precision": p,
+                    "recall": r,
+                    "f1": _f1(p, r),
+                }
+            )
         else:
             p, r = _ratio(c["matched"], c["prelabels"]), _ratio(c["matched"], c["gold"])
-            acceptance.append({"labeller": labeller, "layer": layer, "prelabels": c["prelabels"], "gold": c["gold"],
-                               "matched": c["matched"], "precision": p, "recall": r, "f1": _f1(p, r)})
+            acceptance.append(
+                {
+                    "labeller": labeller,
+                    "layer": layer,
+                    "prelabels": c["prelabels"],
+                    "gold": c["gold"],
+                    "matched": c["matched"],
+                    "precision": p,
+                    "recall": r,
+                    "f1": _f1(p, r),
+                }
+            )
     return {
         "policy": str(state.policy),
         "annotators": sorted(state.annotators),
@@ -490,10 +571,13 @@ def build_report(state: MergeState) -> dict:
         "records": {k: state.answers.get(k, 0) for k in ("accept", "reject", "ignore", "unknown_document")},
         "agreement": agreement,
         "acceptance": acceptance,
-        "gold": {"spans": {layer: state.gold_spans.get(layer, 0) for layer in LAYERS},
-                 "relations": state.gold_relations,
-                 "checkworthy": {o: state.gold_checkworthy.get(o, 0) for o in CHECKWORTHY_OPTIONS},
-                 "adjudicated": state.adjudicated, "dropped_relations": state.dropped_relations,
-                 "orphan_choices": state.orphan_choices},
+        "gold": {
+            "spans": {layer: state.gold_spans.get(layer, 0) for layer in LAYERS},
+            "relations": state.gold_relations,
+            "checkworthy": {o: state.gold_checkworthy.get(o, 0) for o in CHECKWORTHY_OPTIONS},
+            "adjudicated": state.adjudicated,
+            "dropped_relations": state.dropped_relations,
+            "orphan_choices": state.orphan_choices,
+        },
         "ties": {"count": state.tie_count, "examples": state.ties},
     }

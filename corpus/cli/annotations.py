@@ -17,26 +17,49 @@ annotations_app = typer.Typer(
 )
 app.add_typer(annotations_app, name="annotations")
 
-DocumentsOpt = Annotated[Path, typer.Option("--documents", "-d", help="The documents the tasks were made from.",
-                                            exists=True, dir_okay=False)]
+DocumentsOpt = Annotated[
+    Path, typer.Option("--documents", "-d", help="The documents the tasks were made from.", exists=True, dir_okay=False)
+]
 
 
 @annotations_app.command("ingest")
 def ingest_command(
-    exports: Annotated[list[Path], typer.Argument(help="Prodigy db-out JSONL, Label Studio JSON exports and/or "
-                                                  "doccano JSONL exports (format told by content).",
-                                                  exists=True, dir_okay=False)],
+    exports: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Prodigy db-out JSONL, Label Studio JSON exports and/or "
+            "doccano JSONL exports (format told by content).",
+            exists=True,
+            dir_okay=False,
+        ),
+    ],
     documents: DocumentsOpt = Path("data/documents.jsonl"),
-    out: Annotated[Path, typer.Option("--out", "-o", help="Normalised annotations JSONL (extended if it "
-                                      "exists: re-ingesting an export changes nothing).")] = Path(
-        "data/annotations.jsonl"),
-    tasks: Annotated[Path | None, typer.Option("--tasks", help="Folder of the task files `corpus tasks` wrote: "
-                                               "annotations on any other task are rejected.",
-                                               exists=True, file_okay=False)] = None,
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Normalised annotations JSONL (extended if it exists: re-ingesting an export changes nothing).",
+        ),
+    ] = Path("data/annotations.jsonl"),
+    tasks: Annotated[
+        Path | None,
+        typer.Option(
+            "--tasks",
+            help="Folder of the task files `corpus tasks` wrote: annotations on any other task are rejected.",
+            exists=True,
+            file_okay=False,
+        ),
+    ] = None,
     fresh: Annotated[bool, typer.Option(help="Start OUT afresh instead of adding to it.")] = False,
-    annotator: Annotated[str | None, typer.Option(help="Annotator of doccano exports (they name nobody); default: "
-                                                  "the file name without extension, as doccano names per-user "
-                                                  "exports USERNAME.jsonl.")] = None,
+    annotator: Annotated[
+        str | None,
+        typer.Option(
+            help="Annotator of doccano exports (they name nobody); default: "
+            "the file name without extension, as doccano names per-user "
+            "exports USERNAME.jsonl."
+        ),
+    ] = None,
     allow_outside: AllowOutsideOpt = False,
 ) -> None:
     """Map every annotated span back to its document; reject (one line each) what does not fit.
@@ -44,6 +67,10 @@ def ingest_command(
     Prodigy and Label Studio offsets are code points; doccano offsets are UTF-16 code units and are converted
     back to code points (an offset inside a surrogate pair is rejected). doccano has no accept/reject: every
     exported example counts as accepted (export only approved documents).
+
+    One bad item rejects that item only (a span, a relation, a line, the rest of a truncated file); every
+    rejected item is written with its reason to OUT's rejects file (annotations.rejects.jsonl beside
+    annotations.jsonl), to fix and ingest again. Exit 0: all accepted; 3: some rejected; 1: nothing usable.
     """
     from corpus.annotations import ingest_annotations
     from corpus.annotations.ingest import rejects_path
@@ -54,11 +81,17 @@ def ingest_command(
     answers = ", ".join(f"{n} {a}" for a, n in stats.by_answer.items())
     console_err.print(
         f"[bold green]done[/]: {stats.read} annotations read ({answers}): {stats.added} new, {stats.replaced} "
-        f"updated, {stats.unchanged} already there; {stats.rejected} items rejected", highlight=False, soft_wrap=True)
+        f"updated, {stats.unchanged} already there; {stats.rejected} items rejected",
+        highlight=False,
+        soft_wrap=True,
+    )
     for name, counts in stats.files.items():
         partial = f" ({counts.partial} of them with items rejected)" if counts.partial else ""
-        console_err.print(f"  {escape(name)}: {counts.accepted} annotations accepted{partial}, {counts.rejected} "
-                          "items rejected", highlight=False, soft_wrap=True)
+        console_err.print(
+            f"  {escape(name)}: {counts.accepted} annotations accepted{partial}, {counts.rejected} items rejected",
+            highlight=False,
+            soft_wrap=True,
+        )
     rejects = f", rejected items with their reasons: {escape(str(rejects_path(out)))}" if stats.rejects else ""
     console_err.print(f"  wrote {escape(str(out))}{rejects}", highlight=False, soft_wrap=True)
     raise typer.Exit(_exit_code(bool(stats.rejects) or reporter.errors > 0, stats.read > 0))
@@ -66,14 +99,17 @@ def ingest_command(
 
 @annotations_app.command("merge")
 def merge_command(
-    annotations: Annotated[Path, typer.Argument(help="annotations.jsonl from `corpus annotations ingest`.",
-                                                exists=True, dir_okay=False)],
+    annotations: Annotated[
+        Path, typer.Argument(help="annotations.jsonl from `corpus annotations ingest`.", exists=True, dir_okay=False)
+    ],
     documents: DocumentsOpt = Path("data/documents.jsonl"),
-    policy: Annotated[str, typer.Option(help="'majority' or 'adjudicator:NAME' (NAME's answers win "
-                                        "where NAME annotated).")] = "majority",
+    policy: Annotated[
+        str, typer.Option(help="'majority' or 'adjudicator:NAME' (NAME's answers win where NAME annotated).")
+    ] = "majority",
     out: Annotated[Path, typer.Option("--out", "-o", help="Gold documents JSONL.")] = Path("data/gold.jsonl"),
-    report_path: Annotated[Path | None, typer.Option("--report", help="Agreement and pre-label acceptance "
-                                                     "JSON.")] = Path("data/agreement.json"),
+    report_path: Annotated[
+        Path | None, typer.Option("--report", help="Agreement and pre-label acceptance JSON.")
+    ] = Path("data/agreement.json"),
     allow_outside: AllowOutsideOpt = False,
 ) -> None:
     """Combine annotators per document and layer; report agreement and how many pre-labels were kept."""
@@ -108,22 +144,38 @@ def _render(summary: dict) -> None:
         f"[bold green]done[/]: {docs['annotated']} of {docs['total']} documents annotated by "
         f"{len(summary['annotators'])} annotators ({summary['policy']}); gold spans "
         + ", ".join(f"{n} {layer}" for layer, n in gold["spans"].items())
-        + f", {gold['relations']} relations; {summary['ties']['count']} ties", highlight=False)
+        + f", {gold['relations']} relations; {summary['ties']['count']} ties",
+        highlight=False,
+    )
     agreement = Table(title="inter-annotator agreement")
     for col in ("layer", "pairs", "micro F1", "mean F1", "kappa", "alpha"):
         agreement.add_column(col)
     for layer, numbers in summary["agreement"].items():
         if "pairs" in numbers and "micro_f1" in numbers:
-            agreement.add_row(layer, str(len(numbers["pairs"])), _fmt(numbers["micro_f1"]),
-                              _fmt(numbers["mean_f1"]), "", "")
+            agreement.add_row(
+                layer, str(len(numbers["pairs"])), _fmt(numbers["micro_f1"]), _fmt(numbers["mean_f1"]), "", ""
+            )
         else:
-            agreement.add_row(layer, str(len(numbers["pairs"])), "", "", _fmt(numbers["cohen_kappa"]),
-                              _fmt(numbers["krippendorff_alpha"]))
+            agreement.add_row(
+                layer,
+                str(len(numbers["pairs"])),
+                "",
+                "",
+                _fmt(numbers["cohen_kappa"]),
+                _fmt(numbers["krippendorff_alpha"]),
+            )
     acceptance = Table(title="pre-label acceptance (against the merged gold)")
     for col in ("labeller", "layer", "pre-labels", "gold", "precision", "recall", "F1"):
         acceptance.add_column(col)
     for row in summary["acceptance"]:
-        acceptance.add_row(row["labeller"], row["layer"], str(row.get("prelabels", row.get("items"))),
-                           str(row.get("gold", "")), _fmt(row["precision"]), _fmt(row["recall"]), _fmt(row["f1"]))
+        acceptance.add_row(
+            row["labeller"],
+            row["layer"],
+            str(row.get("prelabels", row.get("items"))),
+            str(row.get("gold", "")),
+            _fmt(row["precision"]),
+            _fmt(row["recall"]),
+            _fmt(row["f1"]),
+        )
     console.print(agreement)
     console.print(acceptance)
