@@ -78,8 +78,9 @@ def test_markdown_front_matter_and_heading(tmp_path):
 
 def test_jsonl_metadata_aliases_and_bad_lines(tmp_path):
     lines = [
-        json.dumps({"text": "First article text.", "headline": "One", "url": "https://x.example/1",
-                    "license": "CC0-1.0"}),
+        json.dumps(
+            {"text": "First article text.", "headline": "One", "url": "https://x.example/1", "license": "CC0-1.0"}
+        ),
         "{not json",
         json.dumps({"title": "no text"}),
         json.dumps({"text": 42}),
@@ -96,7 +97,12 @@ def test_jsonl_metadata_aliases_and_bad_lines(tmp_path):
     assert docs[1]["publisher"] is None
     assert docs[2]["published"] == "2024-01-02"
     assert [(p.line, p.severity) for p in reporter.problems] == [
-        (2, "error"), (3, "error"), (4, "error"), (5, "warning"), (6, "error")]
+        (2, "error"),
+        (3, "error"),
+        (4, "error"),
+        (5, "warning"),
+        (6, "error"),
+    ]
     assert "field 'text' is missing" in str(reporter.problems[1])
     assert "feed.jsonl:4" in str(reporter.problems[2])
     assert reporter.problems[3].field == "publisher" and "must be a string, got list" in str(reporter.problems[3])
