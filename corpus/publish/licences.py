@@ -6,14 +6,22 @@ Each article carries ``licence``: free text ("CC BY 4.0", "Creative Commons Attr
 
 - ``redistributable``: public domain / CC0 / PDDL, CC BY and CC BY-SA, open data licences (ODC-By, ODbL,
   UK Open Government Licence, Etalab), permissive software licences (MIT, Apache, BSD, ISC, Unlicense).
-- ``restricted``: CC licences with NonCommercial or NoDerivatives terms. Copying verbatim is allowed, but a
-  public Hub dataset is routinely used to train commercial models (NC) and its annotations, splits and
+- ``restricted``: CC licences with NonCommercial or NoDerivatives terms, or any licence narrowed by
+  non-commercial / no-derivatives wording ("CC BY 4.0, non-commercial use only"). Copying verbatim is allowed,
+  but a public Hub dataset is routinely used to train commercial models (NC) and its annotations, splits and
   re-segmentation are arguably adapted material (ND). We therefore do **not** clear them for a push: the
   publisher must decide, and ``--allow-unknown-licence`` records that decision.
 - ``non_redistributable``: all rights reserved, proprietary, research-only, personal use, "not for
-  redistribution", or a bare copyright notice without a licence.
-- ``unknown``: missing, empty, "unknown", or text we cannot read (including contradictory text that names an
-  open licence and "all rights reserved" at once).
+  redistribution", used with permission, a copyright notice without a licence, or a licence that is negated
+  ("Not licensed under CC-BY", "CC-BY not granted", "Public domain? No: copyright …").
+- ``unknown``: missing, empty, "unknown", conditional wording ("CC BY unless otherwise stated", "except where
+  noted"), vague wording ("free to use", "royalty-free"), and any text we cannot read — including
+  contradictory text (an open licence and "all rights reserved", public domain and a copyright notice).
+
+The text is read conservatively: wording that negates or conditions a licence is checked before any licence
+is looked for, licence names only count in licence-like wording ("MIT License", not "MIT Press"), and text
+that names no licence is never guessed into one. The wording classes are the tables ``_WORDING`` and
+``_NARROWING`` below; ``tests/test_publish.py`` has one row per class.
 
 Only ``redistributable`` passes the gate for ``corpus publish --repo``; local folder builds are always allowed.
 """
@@ -32,7 +40,7 @@ STATUSES = (REDISTRIBUTABLE, RESTRICTED, NON_REDISTRIBUTABLE, UNKNOWN)
 
 STATUS_EXPLANATIONS = {
     REDISTRIBUTABLE: "open licence or public domain: may be redistributed (attribution and share-alike terms apply)",
-    RESTRICTED: "Creative Commons NonCommercial or NoDerivatives: not cleared for a public dataset",
+    RESTRICTED: "NonCommercial or NoDerivatives terms (Creative Commons or other): not cleared for a public dataset",
     NON_REDISTRIBUTABLE: "all rights reserved, proprietary or research-only: may not be redistributed",
     UNKNOWN: "no licence recorded, or a licence text that could not be classified",
 }
@@ -49,13 +57,49 @@ class Licence:
 
 _UNKNOWN = Licence(UNKNOWN, "unknown", "unknown")
 
-# Phrases that forbid redistribution outright (checked on the lower-cased, punctuation-folded text).
+# Phrases that forbid redistribution outright (checked on the lower-cased, whitespace-folded text).
 _CLOSED = re.compile(
     r"all rights reserved|proprietary|research (?:use |purposes )?only|for research purposes|"
     r"non[- ]?redistributable|not for (?:re)?distribution|no redistribution|personal use only|"
-    r"internal use only|do not (?:re)?distribute|licensed to subscribers|subscribers only|paywalled"
+    r"internal use only|do not (?:re)?distribute|licensed to subscribers|subscribers only|paywalled|"
+    r"(?:used|reproduced|reprinted|published) with (?:kind )?permission|may not be (?:re)?(?:distributed|published|"
+    r"copied|reproduced)"
 )
-_COPYRIGHT_ONLY = re.compile(r"^\s*(?:©|\(c\)|copyright)\b")
+# A copyright notice anywhere: without a licence it means all rights reserved.
+_COPYRIGHT = re.compile(r"©|\(c\)|\bcopyright(?:ed)?\b")
+
+_NEGATED_LICENCE = Licence(NON_REDISTRIBUTABLE, "other", "no licence granted")
+_ALL_RIGHTS = Licence(NON_REDISTRIBUTABLE, "other", "all rights reserved")
+
+# Wording read before any licence is looked for, in order: (class, licence it implies, pattern).
+_LICENCE_WORD = r"(?:licen[cs]\w*|cc\b|creative commons|public domain|open|free|permission|rights?)"
+_WORDING: tuple[tuple[str, Licence, re.Pattern], ...] = (
+    # "Not licensed under CC-BY", "not in the public domain", "no licence", "CC-BY not granted", "Public domain? No"
+    ("negated", _NEGATED_LICENCE, re.compile(
+        r"\b(?:not|never|no longer|isn't|aren't|wasn't|nor)\b(?: \w+){0,3}? " + _LICENCE_WORD
+        + r"|\b(?:not|never) (?:been |be )?(?:granted|given|applicable|permitted|allowed|licensed|released)\b"
+        + r"|\b(?:no|without(?: a| any)?) (?:licen[cs]e|permission|rights? granted)\b"
+        + r"|[?:]\s*no\b|\bno\s*[:,.;!-]")),
+    # "CC BY unless otherwise stated", "except where noted", "some images …": the licence may not cover the text.
+    ("conditional", _UNKNOWN, re.compile(
+        r"\bunless\b|\bexcept\b|\botherwise (?:stated|noted|indicated|specified|marked)\b|\bwhere (?:stated|noted|"
+        r"indicated)\b|\bif\b|\bprovided that\b|\bsome (?:content|images|photos|parts|articles|material)\b|"
+        r"\bmay (?:be|apply|vary)\b|\bdepend|\bcase[- ]by[- ]case\b|\bon request\b|\bcontact\b|\bask\b")),
+    # "free to use", "royalty-free", "copyright-free": a promise, not a licence.
+    ("vague", _UNKNOWN, re.compile(
+        r"copyright[- ]free|royalty[- ]free|free of (?:copyright|charge)|free to (?:use|share|republish)|"
+        r"\bopen access\b|\bfair use\b")),
+)  # fmt: skip
+
+# Wording that narrows an open licence found in the same text: (class, licence when none was found, pattern).
+_NARROWING: tuple[tuple[str, Licence, re.Pattern], ...] = (
+    ("non-commercial", Licence(RESTRICTED, "other", "non-commercial terms"), re.compile(
+        r"non[- ]?commercial|not for (?:any )?commercial|no commercial|commercial (?:use|purposes|reuse) (?:is |are )?"
+        r"(?:not|prohibited|forbidden|excluded)|educational use only")),
+    ("no-derivatives", Licence(RESTRICTED, "other", "no-derivatives terms"), re.compile(
+        r"no[- ]?deriv|no (?:modifications|adaptations|changes)|may not be (?:modified|altered|adapted|edited)|"
+        r"without (?:modification|changes)")),
+)  # fmt: skip
 
 # Creative Commons, recognised in ids ("cc-by-nc-sa-4.0"), names ("Creative Commons Attribution-NonCommercial
 # 4.0") and URLs (creativecommons.org/licenses/by-nc/4.0/).
@@ -85,10 +129,12 @@ _OTHERS: tuple[tuple[re.Pattern, Licence], ...] = (
     (re.compile(r"open government licen[cs]e|\bogl\b"),
      Licence(REDISTRIBUTABLE, "other", "UK Open Government Licence")),
     (re.compile(r"licen[cs]e ouverte|\betalab\b"), Licence(REDISTRIBUTABLE, "etalab-2.0", "Etalab Open Licence 2.0")),
-    (re.compile(r"\bapache\b"), Licence(REDISTRIBUTABLE, "apache-2.0", "Apache-2.0")),
-    (re.compile(r"\bmit\b(?: licen[cs]e)?"), Licence(REDISTRIBUTABLE, "mit", "MIT")),
-    (re.compile(r"\bbsd\b"), Licence(REDISTRIBUTABLE, "bsd", "BSD")),
-    (re.compile(r"\bisc\b"), Licence(REDISTRIBUTABLE, "isc", "ISC")),
+    # Software licence names count only as licence wording: "MIT Press" or "Apache helicopters" are not licences.
+    (re.compile(r"\bapache(?: software)?(?:[ -]licen[cs]e|[ -]2(?:\.0)?\b)"),
+     Licence(REDISTRIBUTABLE, "apache-2.0", "Apache-2.0")),
+    (re.compile(r"^mit$|\bmit(?:[ -]0)? licen[cs]e\b|\bmit-0\b"), Licence(REDISTRIBUTABLE, "mit", "MIT")),
+    (re.compile(r"^bsd$|\bbsd[ -](?:[0-4][ -]clause|licen[cs]e)\b"), Licence(REDISTRIBUTABLE, "bsd", "BSD")),
+    (re.compile(r"^isc$|\bisc licen[cs]e\b"), Licence(REDISTRIBUTABLE, "isc", "ISC")),
     (re.compile(r"\bunlicen[cs]e\b"), Licence(REDISTRIBUTABLE, "unlicense", "Unlicense")),
 )  # fmt: skip
 
@@ -127,6 +173,39 @@ def _cc_from_name(text: str) -> Licence | None:
     return _cc("-".join(parts), version.group(1) if version else None)
 
 
+def _first(patterns: tuple[tuple[re.Pattern, Licence], ...], text: str) -> Licence | None:
+    return next((lic for pattern, lic in patterns if pattern.search(text)), None)
+
+
+def _find_licence(text: str) -> Licence | None:
+    """The licence ``text`` names, or ``None``: URLs first, then CC0 / PDDL / public domain (before "cc by",
+    since "cc0" contains "cc"), CC ids (the most restrictive of several) and names, then other open licences."""
+    if m := _CC_URL.search(text):
+        return _cc(m.group(1), m.group(2))
+    if _CC_URL_ZERO.search(text):
+        return Licence(REDISTRIBUTABLE, "cc0-1.0", "CC0 1.0")
+    found = _first(_OTHERS[:3], text)
+    if found is None and (ids := [_cc(m.group(1), m.group(2)) for m in _CC_ID.finditer(text)]):
+        # "text CC BY-SA, photos CC BY-NC-ND": the most restrictive licence named governs.
+        found = max(ids, key=lambda lic: STATUSES.index(lic.status))
+    return found or _cc_from_name(text) or _first(_OTHERS[3:], text)
+
+
+def _narrowed(found: Licence | None, text: str) -> Licence | None:
+    """Non-commercial or no-derivatives wording turns an open licence (or no licence) into a restricted one."""
+    for _cls, implied, pattern in _NARROWING:
+        if pattern.search(text) and (found is None or found.status == REDISTRIBUTABLE):
+            return implied if found is None else Licence(RESTRICTED, "other", f"{found.name}, {implied.name}")
+    return found
+
+
+def _contradicted(found: Licence, text: str) -> bool:
+    """An open licence beside "all rights reserved", or public domain beside a copyright notice."""
+    if found.status != REDISTRIBUTABLE:
+        return False
+    return bool(_CLOSED.search(text)) or (found.hub_id in {"cc0-1.0", "pddl"} and bool(_COPYRIGHT.search(text)))
+
+
 def classify_licence(licence: str | None) -> Licence:
     """Classify an article's licence text (see the module docstring for the rules)."""
     if licence is None or not str(licence).strip():
@@ -134,31 +213,14 @@ def classify_licence(licence: str | None) -> Licence:
     text = _fold(str(licence))
     if text in {"unknown", "none", "n/a", "na", "unspecified", "?"}:
         return _UNKNOWN
-    found: Licence | None = None
-    if m := _CC_URL.search(text):
-        found = _cc(m.group(1), m.group(2))
-    elif _CC_URL_ZERO.search(text):
-        found = Licence(REDISTRIBUTABLE, "cc0-1.0", "CC0 1.0")
-    if found is None:
-        for pattern, lic in _OTHERS[:3]:  # CC0 / PDDL / public domain before "cc by" (cc0 contains "cc")
-            if pattern.search(text):
-                found = lic
-                break
-    if found is None and (m := _CC_ID.search(text)):
-        found = _cc(m.group(1), m.group(2))
-    if found is None:
-        found = _cc_from_name(text)
-    if found is None:
-        for pattern, lic in _OTHERS[3:]:
-            if pattern.search(text):
-                found = lic
-                break
-    closed = bool(_CLOSED.search(text))
+    for _cls, implied, pattern in _WORDING:
+        if pattern.search(text):
+            return implied
+    found = _narrowed(_find_licence(text), text)
     if found is not None:
-        # An open licence and "all rights reserved" at once cannot both hold: a person must look.
-        return _UNKNOWN if closed and found.status == REDISTRIBUTABLE else found
-    if closed or _COPYRIGHT_ONLY.search(text):
-        return Licence(NON_REDISTRIBUTABLE, "other", "all rights reserved")
+        return _UNKNOWN if _contradicted(found, text) else found
+    if _CLOSED.search(text) or _COPYRIGHT.search(text):
+        return _ALL_RIGHTS
     return _UNKNOWN
 
 
