@@ -57,7 +57,7 @@ def test_rules_spans_are_on_token_boundaries_sorted_and_disjoint():
     index = TokenIndex(doc["tokens"])
     spans = doc["spans"]
     assert spans and all(index.on_boundaries(s["start"], s["end"]) for s in spans)
-    assert all(doc["text"][s["start"]:s["end"]] == s["text"] for s in spans)
+    assert all(doc["text"][s["start"] : s["end"]] == s["text"] for s in spans)
     assert all(a["end"] <= b["start"] for a, b in zip(spans, spans[1:], strict=False))
     assert [s["id"] for s in spans] == [f"E{i}" for i in range(len(spans))]
 
@@ -81,8 +81,10 @@ def test_rules_initials_and_hyphenated_names():
 
 
 def test_rules_title_then_comma_marks_the_appositive_as_a_person_and_the_title_is_not_a_name():
-    _, found = _label("The Finnish President, Tomsk Veltis, said talks would resume. "
-                      "Earlier, the Danish Prime Minister, Ilse Brandvold, flew in.")
+    _, found = _label(
+        "The Finnish President, Tomsk Veltis, said talks would resume. "
+        "Earlier, the Danish Prime Minister, Ilse Brandvold, flew in."
+    )
     assert found["Finnish"] == "NORP" and found["Danish"] == "NORP"
     assert found["Tomsk Veltis"] == "PERSON"  # its first word is a town: the title + comma decides
     assert found["Ilse Brandvold"] == "PERSON"
@@ -90,8 +92,10 @@ def test_rules_title_then_comma_marks_the_appositive_as_a_person_and_the_title_i
 
 
 def test_rules_multiword_and_hyphenated_demonyms():
-    _, found = _label("South Korean and West African envoys met Latin American traders. "
-                      "A Finnish-South Korean venture and the Chile-Peru border talks stalled.")
+    _, found = _label(
+        "South Korean and West African envoys met Latin American traders. "
+        "A Finnish-South Korean venture and the Chile-Peru border talks stalled."
+    )
     assert found["South Korean"] == "NORP" and found["West African"] == "NORP"
     assert found["Latin American"] == "NORP"
     assert found["Finnish"] == "NORP"
@@ -114,9 +118,11 @@ def test_rules_capitalised_plural_everyday_words_are_not_people():
 
 
 def test_rules_unknown_single_names_take_their_type_from_context():
-    _, found = _label("Shelling was reported near Dolvensk and in Tarkovo on Friday. "
-                      "A Quorvel spokeswoman declined to comment, and the agency told Vantrix it would wait. "
-                      "The Treasury said nothing. Residents of Dolvensk fled.")
+    _, found = _label(
+        "Shelling was reported near Dolvensk and in Tarkovo on Friday. "
+        "A Quorvel spokeswoman declined to comment, and the agency told Vantrix it would wait. "
+        "The Treasury said nothing. Residents of Dolvensk fled."
+    )
     assert found["Dolvensk"] == "GPE" and found["Tarkovo"] == "GPE"
     assert found["Quorvel"] == "ORG" and found["Vantrix"] == "ORG"
     assert found["Treasury"] == "ORG"
@@ -151,9 +157,11 @@ def test_rules_organisation_words_alone_and_centers_for_something():
 
 
 def test_rules_dates_and_times():
-    _, found = _label("Talks began on Sept. 11 and ended Jan. 3, 2020, after two years and three hours. "
-                      "Last night the vote moved; in May it moved again, this morning it closed. "
-                      "The mayor spoke on Tuesday morning, before Election Day.")
+    _, found = _label(
+        "Talks began on Sept. 11 and ended Jan. 3, 2020, after two years and three hours. "
+        "Last night the vote moved; in May it moved again, this morning it closed. "
+        "The mayor spoke on Tuesday morning, before Election Day."
+    )
     assert found["Sept. 11"] == "DATE" and found["Jan. 3, 2020"] == "DATE"
     assert found["two years"] == "DATE" and found["three hours"] == "TIME"
     assert found["Last night"] == "TIME" and found["this morning"] == "TIME"
@@ -162,8 +170,10 @@ def test_rules_dates_and_times():
 
 
 def test_rules_quoted_clause_openers_headings_and_laws():
-    _, found = _label('"But we will not stop," said Rhona Adair, citing the Fifth Amendment and the Clean Water Act. '
-                      "SAVE A LITTLE Every month counts, Adair said.")
+    _, found = _label(
+        '"But we will not stop," said Rhona Adair, citing the Fifth Amendment and the Clean Water Act. '
+        "SAVE A LITTLE Every month counts, Adair said."
+    )
     assert "But" not in found and "Every" not in found
     assert found["Fifth Amendment"] == "LAW" and found["Clean Water Act"] == "LAW"
     assert not any("SAVE" in k or "LITTLE" in k for k in found)
@@ -276,13 +286,19 @@ def test_run_cache_types_a_run_as_typing_it_afresh_does(monkeypatch):
     title and comma, headline modes), labelled with the cache warm, cold and off."""
     from corpus.prelabel.entities import RulesEntityLabeller, _Scan
 
-    texts = [CONTEXTS, CONTEXTS.upper(), CONTEXTS.replace("\n\n", " "), CONTEXTS.title(),
-             "Carla Valdez. Valdez. President Valdez, Mr. Valdez, Jordan Lee said Lisbon.",
-             # The same one-word runs with and without an honorific, a title and comma, a clause start before.
-             "We flew to Lisbon and Porto. Mr. Lisbon spoke, and the Minister, Porto, agreed. "
-             "The Times wrote it. Readers of The Times agreed. Mr. Porto left Lisbon.",
-             "Aid reached Quorvel and then Vantor.", "They met president Quorvel. The Minister, Vantor, agreed.",
-             "TALKS WITH NATO RESUME\n\nOfficials of NATO met."]
+    texts = [
+        CONTEXTS,
+        CONTEXTS.upper(),
+        CONTEXTS.replace("\n\n", " "),
+        CONTEXTS.title(),
+        "Carla Valdez. Valdez. President Valdez, Mr. Valdez, Jordan Lee said Lisbon.",
+        # The same one-word runs with and without an honorific, a title and comma, a clause start before.
+        "We flew to Lisbon and Porto. Mr. Lisbon spoke, and the Minister, Porto, agreed. "
+        "The Times wrote it. Readers of The Times agreed. Mr. Porto left Lisbon.",
+        "Aid reached Quorvel and then Vantor.",
+        "They met president Quorvel. The Minister, Vantor, agreed.",
+        "TALKS WITH NATO RESUME\n\nOfficials of NATO met.",
+    ]
     docs = [segment_document(new_document(t, origin="test")) for t in texts]
     cached = RulesEntityLabeller()
     warm = [_spans(cached(dict(d, spans=[]))) for d in docs + docs]
@@ -300,9 +316,18 @@ def test_sentence_modes_from_summed_counts_match_counting_each_sentence():
     from corpus.prelabel.entities import _COUNT_MASK, RulesEntityLabeller, _case_mode, _case_modes
 
     lab = RulesEntityLabeller()
-    sentences = ["BANKS RALLY AS RATES FALL", "Was Headed to ER But Diverted", "The Minister Said No", "OK",
-                 "NATO", "Markets rose on Tuesday , analysts said", '" Who Will Pay For It ?', "A B C", "-- : 1999",
-                 "Finance Minister Ana Lee Said It Would Be Fine"]
+    sentences = [
+        "BANKS RALLY AS RATES FALL",
+        "Was Headed to ER But Diverted",
+        "The Minister Said No",
+        "OK",
+        "NATO",
+        "Markets rose on Tuesday , analysts said",
+        '" Who Will Pay For It ?',
+        "A B C",
+        "-- : 1999",
+        "Finance Minister Ana Lee Said It Would Be Fine",
+    ]
     words = [w for s in sentences for w in s.split(" ")]
     ranges, at = [], 0
     for s in sentences:
@@ -339,8 +364,22 @@ def test_word_facts_and_simple_name_keys_agree_with_their_definitions():
         assert bool(facts & NAMEISH) == (w[0].isupper() and any(c.isalpha() for c in w) and w not in ("OK",))
         assert bool(facts & NUMERIC) == (w[0].isdigit() or w[0] == "$" or w.lower() in ("march",))
     key_of = _KeyMaker()
-    for name in ("Rio de Janeiro", "New York", "A", "St Louis", "Mt Hood", "U S A", "Les Escaldes", "Dr No",
-                 "Saint-Denis", "O'Brien", "St. Louis", "Sant Julià de Lòria", "Al  Ain", "Co Cork"):
+    for name in (
+        "Rio de Janeiro",
+        "New York",
+        "A",
+        "St Louis",
+        "Mt Hood",
+        "U S A",
+        "Les Escaldes",
+        "Dr No",
+        "Saint-Denis",
+        "O'Brien",
+        "St. Louis",
+        "Sant Julià de Lòria",
+        "Al  Ain",
+        "Co Cork",
+    ):
         assert key_of(name) == tuple(name[s:e].lower() for s, e in tokenize(name))
 
 

@@ -17,13 +17,15 @@ spacy = pytest.importorskip("spacy", reason="spaCy is an optional extra")
 def ruler_pipeline(tmp_path):
     nlp = spacy.blank("en")
     ruler = nlp.add_pipe("entity_ruler")
-    ruler.add_patterns([
-        {"label": "ORG", "pattern": "Quillon Labs"},
-        {"label": "PER", "pattern": [{"TEXT": "Ada"}, {"TEXT": "Mwangi"}]},
-        # spaCy tokenises "$7.25" as "$" "7.25"; we keep "$7.25" whole: the span must widen, not vanish.
-        {"label": "MONEY", "pattern": [{"TEXT": "7.25"}]},
-        {"label": "WEIRD", "pattern": "gizmo"},
-    ])
+    ruler.add_patterns(
+        [
+            {"label": "ORG", "pattern": "Quillon Labs"},
+            {"label": "PER", "pattern": [{"TEXT": "Ada"}, {"TEXT": "Mwangi"}]},
+            # spaCy tokenises "$7.25" as "$" "7.25"; we keep "$7.25" whole: the span must widen, not vanish.
+            {"label": "MONEY", "pattern": [{"TEXT": "7.25"}]},
+            {"label": "WEIRD", "pattern": "gizmo"},
+        ]
+    )
     path = tmp_path / "ruler_pipeline"
     nlp.to_disk(path)
     return path

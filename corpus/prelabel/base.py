@@ -110,8 +110,9 @@ class Labeller:
     options: ClassVar[tuple[Option, ...]] = ()
 
     def __init__(self, **config: Any) -> None:
-        self.config = resolve_options(self.options, config, f"{self.layer} labeller '{self.name}'")
-        self.version = configured_version(type(self).version, self.options, self.config)
+        self._who = f"{self.layer}={self.name}"
+        self.config = resolve_options(self.options, config, self._who)
+        self.version = configured_version(type(self).version, self.options, self.config, self._who)
 
     @property
     def tag(self) -> str:
@@ -155,28 +156,28 @@ def _parsed(opt: Option, value: Any, who: str) -> Any:
         raise CorpusError(f"{who}: bad value '{value}' for option '{opt.name}' ({opt.help})") from None
 
 
-def configured_version(version: str, options: tuple[Option, ...], values: dict[str, Any]) -> str:
+def configured_version(version: str, options: tuple[Option, ...], values: dict[str, Any], who: str = "") -> str:
     """``version`` for the default configuration, else ``version+<hash of what differs>``."""
     changed = {}
     for opt in options:
         value = values.get(opt.name, opt.default)
         if value == opt.default:
             continue
-        changed[opt.name] = _path_hash(opt.name, value) if opt.path and value is not None else repr(value)
+        changed[opt.name] = _path_hash(f"{who}: option {opt.name}", value) if opt.path else repr(value)
     if not changed:
         return version
     digest = hashlib.sha256(json.dumps(changed, sort_keys=True).encode()).hexdigest()
     return f"{version}+{digest[:8]}"
 
 
-def _path_hash(name: str, value: Any) -> str:
+def _path_hash(what: str, value: Any) -> str:
     path = Path(value)
     if not path.exists():
-        raise CorpusError(f"option '{name}': {path} does not exist")
+        raise CorpusError(f"{what}: {path} does not exist")
     try:
         return content_hash(path)
     except OSError as exc:
-        raise CorpusError(f"option '{name}': cannot read {path} ({exc.strerror or exc})") from None
+        raise CorpusError(f"{what}: cannot read {path} ({exc.strerror or exc})") from None
 
 
 def pipe(labellers: Iterable[Any], docs: Iterable[dict]) -> Iterator[dict]:

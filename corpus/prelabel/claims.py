@@ -154,10 +154,15 @@ class RulesClaimLabeller(Labeller):
     name = "rules"
     version = VERSION
     options = (
-        Option("threshold", "check-worthy at or above this score (default: the one fitted with the weights)",
-               parse=float),
-        Option("weights", "a team's weights replacing the packaged ones: a JSON file as scripts/train_claims.py "
-               "writes (bias, threshold, weights)", path=True),
+        Option(
+            "threshold", "check-worthy at or above this score (default: the one fitted with the weights)", parse=float
+        ),
+        Option(
+            "weights",
+            "a team's weights replacing the packaged ones: a JSON file as scripts/train_claims.py "
+            "writes (bias, threshold, weights)",
+            path=True,
+        ),
     )
 
     def __init__(self, **config: object) -> None:
@@ -207,8 +212,11 @@ class RulesClaimLabeller(Labeller):
             mask = words.mask(vocab, first, last) | entities.between(start, end)
             score, positive = self._score(mask, vocab)
             span_start, span_end = starts[first], ends[last]
-            attrs = {"checkworthy": score >= self.threshold, "evidence": list(positive),
-                     "source_id": attributions.source_of(span_start, span_end)}
+            attrs = {
+                "checkworthy": score >= self.threshold,
+                "evidence": list(positive),
+                "source_id": attributions.source_of(span_start, span_end),
+            }
             out.span("CLAIM", span_start, span_end, score, attrs)
 
 

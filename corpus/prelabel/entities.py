@@ -44,64 +44,336 @@ from corpus.prelabel.base import Labeller, LayerWriter, Option, read_text_option
 
 VERSION = "2"  # 2: context typing, demonym compounds, title appositives, dates (outputs changed)
 
-CONNECTORS = frozenset({"of", "de", "del", "della", "der", "den", "van", "von", "da", "di", "du", "la", "le",
-                        "dos", "das", "bin", "al", "el", "y", "&", "and"})
+CONNECTORS = frozenset(
+    {
+        "of",
+        "de",
+        "del",
+        "della",
+        "der",
+        "den",
+        "van",
+        "von",
+        "da",
+        "di",
+        "du",
+        "la",
+        "le",
+        "dos",
+        "das",
+        "bin",
+        "al",
+        "el",
+        "y",
+        "&",
+        "and",
+    }
+)
 # Connectors allowed only when the run is plainly an organisation or place ("Bank of England", "Trinidad and
 # Tobago"); "and" otherwise separates two names.
 WEAK_CONNECTORS = frozenset({"and"})
 
-MONTHS = {m: i for i, m in enumerate(
-    [
-        "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-        "november", "december"
-    ], 1)}
+MONTHS = {
+    m: i
+    for i, m in enumerate(
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ],
+        1,
+    )
+}
 MONTH_ABBREVS = {"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
 MONTH_ABBREVS_DOT = {m + "." for m in MONTH_ABBREVS}
 WEEKDAYS = set(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])
 RELATIVE_DAYS = {"yesterday", "today", "tomorrow", "tonight"}
-DATE_UNITS = {"week", "weeks", "month", "months", "year", "years", "decade", "decades", "century", "weekend",
-              "day", "days", "quarter", "season", "spring", "summer", "autumn", "fall", "winter", "morning",
-              "afternoon", "evening", "night"}
+DATE_UNITS = {
+    "week",
+    "weeks",
+    "month",
+    "months",
+    "year",
+    "years",
+    "decade",
+    "decades",
+    "century",
+    "weekend",
+    "day",
+    "days",
+    "quarter",
+    "season",
+    "spring",
+    "summer",
+    "autumn",
+    "fall",
+    "winter",
+    "morning",
+    "afternoon",
+    "evening",
+    "night",
+}
 PARTS_OF_DAY = {"morning", "afternoon", "evening", "night"}
-DURATION_UNITS = {"day", "days", "week", "weeks", "month", "months", "year", "years", "decade", "decades", "century",
-                  "centuries"}
+DURATION_UNITS = {
+    "day",
+    "days",
+    "week",
+    "weeks",
+    "month",
+    "months",
+    "year",
+    "years",
+    "decade",
+    "decades",
+    "century",
+    "centuries",
+}
 CLOCK_UNITS = {"hour", "hours", "minute", "minutes", "seconds"}
-MONTH_PREPOSITIONS = {"in", "since", "until", "till", "by", "early", "late", "mid", "last", "next", "this",
-                      "during", "through"}
+MONTH_PREPOSITIONS = {
+    "in",
+    "since",
+    "until",
+    "till",
+    "by",
+    "early",
+    "late",
+    "mid",
+    "last",
+    "next",
+    "this",
+    "during",
+    "through",
+}
 DATE_LEADS = {"last", "next", "this", "earlier", "later", "past", "coming", "previous"}
-NUMBER_WORDS = {w: i for i, w in enumerate(
-    [
-        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-        "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
-        "twenty"
-    ])} | {
-    "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
-    "hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9, "trillion": 10**12,
-    "dozen": 12, "dozens": 12, "hundreds": 100, "thousands": 1000, "millions": 10**6, "billions": 10**9}
+NUMBER_WORDS = {
+    w: i
+    for i, w in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
+    )
+} | {
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "hundred": 100,
+    "thousand": 1000,
+    "million": 10**6,
+    "billion": 10**9,
+    "trillion": 10**12,
+    "dozen": 12,
+    "dozens": 12,
+    "hundreds": 100,
+    "thousands": 1000,
+    "millions": 10**6,
+    "billions": 10**9,
+}
 MULTIPLIERS = {"hundred", "thousand", "million", "billion", "trillion", "mln", "bln", "m", "bn", "k"}
-ORDINAL_WORDS = set([
-    "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
-    "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth",
-    "eighteenth", "nineteenth", "twentieth", "thirtieth", "fortieth", "fiftieth", "hundredth"
-])
-CURRENCY_WORDS = {"dollar", "dollars", "euro", "euros", "pound", "pounds", "sterling", "yen", "yuan", "cents",
-                  "cent", "francs", "franc", "marks", "mark", "rupees", "rupee", "pesos", "peso", "roubles",
-                  "rubles", "lire", "lira", "crowns", "guilders", "rand", "dinars", "pence", "p"}
+ORDINAL_WORDS = set(
+    [
+        "first",
+        "second",
+        "third",
+        "fourth",
+        "fifth",
+        "sixth",
+        "seventh",
+        "eighth",
+        "ninth",
+        "tenth",
+        "eleventh",
+        "twelfth",
+        "thirteenth",
+        "fourteenth",
+        "fifteenth",
+        "sixteenth",
+        "seventeenth",
+        "eighteenth",
+        "nineteenth",
+        "twentieth",
+        "thirtieth",
+        "fortieth",
+        "fiftieth",
+        "hundredth",
+    ]
+)
+CURRENCY_WORDS = {
+    "dollar",
+    "dollars",
+    "euro",
+    "euros",
+    "pound",
+    "pounds",
+    "sterling",
+    "yen",
+    "yuan",
+    "cents",
+    "cent",
+    "francs",
+    "franc",
+    "marks",
+    "mark",
+    "rupees",
+    "rupee",
+    "pesos",
+    "peso",
+    "roubles",
+    "rubles",
+    "lire",
+    "lira",
+    "crowns",
+    "guilders",
+    "rand",
+    "dinars",
+    "pence",
+    "p",
+}
 PERCENT_WORDS = {"%", "percent", "pct", "per"}
-UNITS = {"km", "kms", "kilometres", "kilometers", "kilometre", "kilometer", "miles", "mile", "metres", "meters",
-         "metre", "meter", "m", "cm", "mm", "feet", "foot", "ft", "inches", "inch", "yards", "yard", "kg",
-         "kilograms", "kilogram", "kilos", "grams", "gram", "g", "tonnes", "tons", "tonne", "ton", "pounds",
-         "lbs", "lb", "ounces", "oz", "litres", "liters", "litre", "liter", "gallons", "gallon", "barrels",
-         "barrel", "bpd", "acres", "acre", "hectares", "hectare", "degrees", "mph", "kph", "mw", "gw", "kw",
-         "megawatts", "square", "cubic", "sq"}
+UNITS = {
+    "km",
+    "kms",
+    "kilometres",
+    "kilometers",
+    "kilometre",
+    "kilometer",
+    "miles",
+    "mile",
+    "metres",
+    "meters",
+    "metre",
+    "meter",
+    "m",
+    "cm",
+    "mm",
+    "feet",
+    "foot",
+    "ft",
+    "inches",
+    "inch",
+    "yards",
+    "yard",
+    "kg",
+    "kilograms",
+    "kilogram",
+    "kilos",
+    "grams",
+    "gram",
+    "g",
+    "tonnes",
+    "tons",
+    "tonne",
+    "ton",
+    "pounds",
+    "lbs",
+    "lb",
+    "ounces",
+    "oz",
+    "litres",
+    "liters",
+    "litre",
+    "liter",
+    "gallons",
+    "gallon",
+    "barrels",
+    "barrel",
+    "bpd",
+    "acres",
+    "acre",
+    "hectares",
+    "hectare",
+    "degrees",
+    "mph",
+    "kph",
+    "mw",
+    "gw",
+    "kw",
+    "megawatts",
+    "square",
+    "cubic",
+    "sq",
+}
 TIME_WORDS = {"a.m.", "p.m.", "am", "pm", "gmt", "est", "edt", "bst", "cet", "o'clock"}
-NUMERIC_STARTS = (frozenset(MONTHS) | MONTH_ABBREVS | MONTH_ABBREVS_DOT | WEEKDAYS | RELATIVE_DAYS | DATE_LEADS
-                  | ORDINAL_WORDS | set(NUMBER_WORDS))
-DEMONYM_QUALIFIERS = ("north", "south", "east", "west", "northern", "southern", "eastern", "western", "central",
-                      "northeast", "northwest", "southeast", "southwest")
+NUMERIC_STARTS = (
+    frozenset(MONTHS)
+    | MONTH_ABBREVS
+    | MONTH_ABBREVS_DOT
+    | WEEKDAYS
+    | RELATIVE_DAYS
+    | DATE_LEADS
+    | ORDINAL_WORDS
+    | set(NUMBER_WORDS)
+)
+DEMONYM_QUALIFIERS = (
+    "north",
+    "south",
+    "east",
+    "west",
+    "northern",
+    "southern",
+    "eastern",
+    "western",
+    "central",
+    "northeast",
+    "northwest",
+    "southeast",
+    "southwest",
+)
 HONORIFICS = frozenset({"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "mx", "mx.", "miss", "dr", "dr.", "sir", "dame"})
-NAME_PARTICLES = frozenset({"bin", "ibn", "van", "von", "der", "den", "de", "da", "di", "du", "dos", "das", "al", "el",
-                            "del", "della", "la", "le"})
+NAME_PARTICLES = frozenset(
+    {
+        "bin",
+        "ibn",
+        "van",
+        "von",
+        "der",
+        "den",
+        "de",
+        "da",
+        "di",
+        "du",
+        "dos",
+        "das",
+        "al",
+        "el",
+        "del",
+        "della",
+        "la",
+        "le",
+    }
+)
 WEAK_GPE = "GPE?"
 POSSESSIVES = frozenset({"'s", "’s", "'", "’"})
 EVERYDAY_CAPS = frozenset({"OK", "TV", "AM", "PM", "I", "A"})
@@ -178,8 +450,7 @@ class WordSet:
 
     def __contains__(self, word: object) -> bool:
         # A query holding a line break could span two entries of a bucket: never a member.
-        return (isinstance(word, str) and f"\n{word}\n" in self._buckets[hash(word) & self._mask]
-                and "\n" not in word)
+        return isinstance(word, str) and f"\n{word}\n" in self._buckets[hash(word) & self._mask] and "\n" not in word
 
     def __len__(self) -> int:
         return self._len
@@ -411,8 +682,12 @@ def _build_lexicon() -> Lexicon:
         if word.endswith("s"):
             stems.append(word[:-1] + "n")
         for adjective in stems:
-            if (adjective not in first_names and adjective not in last_names and (adjective,) not in norp
-                    and (adjective,) not in places):
+            if (
+                adjective not in first_names
+                and adjective not in last_names
+                and (adjective,) not in norp
+                and (adjective,) not in places
+            ):
                 derived.append(adjective)
     for key in list(places):
         if len(key) > 1 and places[key] in ("GPE", "LOC"):
@@ -499,8 +774,12 @@ class RulesEntityLabeller(Labeller):
     name = "rules"
     version = VERSION
     options = (
-        Option("gazetteer", "a team's names: a UTF-8 file of LABEL<TAB>name lines (any entity label), added to the "
-               "packaged gazetteers and winning over them", path=True),
+        Option(
+            "gazetteer",
+            "a team's names: a UTF-8 file of LABEL<TAB>name lines (any entity label), added to the "
+            "packaged gazetteers and winning over them",
+            path=True,
+        ),
     )
 
     def __init__(self, **config: object) -> None:
@@ -535,7 +814,7 @@ class RulesEntityLabeller(Labeller):
         """Entity ``(start, end, label, score)`` tuples, on token boundaries, sorted and non-overlapping."""
         # Per-token lists built with C-level maps over per-word caches, not a Python loop per token: the words,
         # their lower case and their facts (bits of `_word_facts`).
-        words = [text[t["start"]:t["end"]] for t in tokens]
+        words = [text[t["start"] : t["end"]] for t in tokens]
         lowers = list(map(str.lower, words))
         info = list(map(self._facts_cache.__getitem__, words))
         # Only "hot" tokens can start a numeric expression or a name: their indices, found once per document.
@@ -555,8 +834,12 @@ class RulesEntityLabeller(Labeller):
             if mode == NORMAL:
                 for i in hot_here:
                     # Capitalised and not all capitals (every capitalised token is hot).
-                    if i > a and info[i] & CAPITAL_NOT_UPPER == CAPITAL and words[i - 1] not in CLAUSE_OPENERS \
-                            and (info[i - 1] & LETTER_OR_DIGIT or not _starts_clause(words, info, i, a)):
+                    if (
+                        i > a
+                        and info[i] & CAPITAL_NOT_UPPER == CAPITAL
+                        and words[i - 1] not in CLAUSE_OPENERS
+                        and (info[i - 1] & LETTER_OR_DIGIT or not _starts_clause(words, info, i, a))
+                    ):
                         cased_names.add(lowers[i])
         scan = _Scan(self, words, lowers, info, tokens, cased_names)
         for (a, b), mode, hot_here in zip(sent_ranges, modes, sent_hot, strict=True):
@@ -564,8 +847,7 @@ class RulesEntityLabeller(Labeller):
                 scan.sentence(a, b, mode, hot_here)
         self._resolve(scan.candidates, words, lowers)
         out = [(tokens[f]["start"], tokens[la]["end"], lab, 0.9) for f, la, lab in scan.numeric]
-        out += [(tokens[c.first]["start"], tokens[c.last]["end"], c.label, c.score)
-                for c in scan.candidates if c.label]
+        out += [(tokens[c.first]["start"], tokens[c.last]["end"], c.label, c.score) for c in scan.candidates if c.label]
         out.sort()
         return _drop_overlaps(out)
 
@@ -575,20 +857,38 @@ class RulesEntityLabeller(Labeller):
 
     def _is_common(self, lw: str) -> bool:
         common = self.lex.common
-        return lw in common or lw in NUMBER_WORDS or lw in self._ignore or (
-            (lw.endswith("s") and (lw[:-1] in common or (lw.endswith("es") and lw[:-2] in common)
-                                   or (lw.endswith("ies") and lw[:-3] + "y" in common)))
-            or (lw.endswith("ed") and (lw[:-2] in common or lw[:-1] in common))
-            or (lw.endswith("ing") and (lw[:-3] in common or lw[:-3] + "e" in common))
-            or (lw.endswith("ly") and lw[:-2] in common)
-            or (lw.endswith("ers") and lw[:-3] in common))
+        return (
+            lw in common
+            or lw in NUMBER_WORDS
+            or lw in self._ignore
+            or (
+                (
+                    lw.endswith("s")
+                    and (
+                        lw[:-1] in common
+                        or (lw.endswith("es") and lw[:-2] in common)
+                        or (lw.endswith("ies") and lw[:-3] + "y" in common)
+                    )
+                )
+                or (lw.endswith("ed") and (lw[:-2] in common or lw[:-1] in common))
+                or (lw.endswith("ing") and (lw[:-3] in common or lw[:-3] + "e" in common))
+                or (lw.endswith("ly") and lw[:-2] in common)
+                or (lw.endswith("ers") and lw[:-3] in common)
+            )
+        )
 
     def _word_facts(self, w: str) -> int:
         """The bits of what the labeller asks of a token's text alone (see `LETTER` ... `LEXICON_NAME`)."""
         lex, lw, first = self.lex, w.lower(), w[0]
         letter, common, capital = _LETTER.search(w) is not None, self.is_common(lw), first.isupper()
-        facts = (LETTER * letter | COMMON * common | CAPITAL * capital | UPPER * w.isupper() | LONG * (len(w) > 1)
-                 | DIGIT * first.isdigit())
+        facts = (
+            LETTER * letter
+            | COMMON * common
+            | CAPITAL * capital
+            | UPPER * w.isupper()
+            | LONG * (len(w) > 1)
+            | DIGIT * first.isdigit()
+        )
         if first.isdigit() or first in "$€£¥" or lw in NUMERIC_STARTS:
             facts |= NUMERIC
         if capital and letter and w not in EVERYDAY_CAPS:
@@ -605,27 +905,46 @@ class RulesEntityLabeller(Labeller):
 
     # --------------------------------------------------------------------------------------------- typing
 
-    def _split_run(self, words: list[str], lowers: list[str], info: list[int], i: int, j: int, sent_start: int,
-                   mode: str, candidates: list[Candidate]) -> None:
+    def _split_run(
+        self,
+        words: list[str],
+        lowers: list[str],
+        info: list[int],
+        i: int,
+        j: int,
+        sent_start: int,
+        mode: str,
+        candidates: list[Candidate],
+    ) -> None:
         """Split a capitalised run at titles and drop a clause-initial everyday word, then type the pieces."""
         lex = self.lex
         k = i
         # "The", "After", "Results": a clause-initial everyday word is not part of a name unless the document
         # writes it capitalised mid-sentence or it begins a known multi-word name ("New York").
-        while (k < j or (k == j and mode == NORMAL)) and _starts_clause(words, info, k, sent_start) \
-                and self._everyday(lowers, k, j) and not (mode == NORMAL and _is_acronym(words[k])):
+        while (
+            (k < j or (k == j and mode == NORMAL))
+            and _starts_clause(words, info, k, sent_start)
+            and self._everyday(lowers, k, j)
+            and not (mode == NORMAL and _is_acronym(words[k]))
+        ):
             k += 1
             sent_start = k
         if k > j:
             return
         # A title just before the run, or a title and a comma: "President, Jane Doe" (an appositive).
-        person_cue = k > 0 and (lowers[k - 1] in lex.titles or (
-            words[k - 1] == "," and k > 1 and lowers[k - 2] in self._person_title))
+        person_cue = k > 0 and (
+            lowers[k - 1] in lex.titles or (words[k - 1] == "," and k > 1 and lowers[k - 2] in self._person_title)
+        )
         # A run ending in a person title ("Russian President", "U.S. Secretary") is a modifier and a title, and the
         # name follows (often after a comma); a known name ending in such a word ("Vice President" aside) is not.
-        trailing_title = (j > k and lowers[j] in self._person_title and lowers[j - 1] not in CONNECTORS
-                          and (key := tuple(lowers[k:j + 1])) not in lex.places
-                          and key not in lex.norp and not self._known_name(lowers, j, j))
+        trailing_title = (
+            j > k
+            and lowers[j] in self._person_title
+            and lowers[j - 1] not in CONNECTORS
+            and (key := tuple(lowers[k : j + 1])) not in lex.places
+            and key not in lex.norp
+            and not self._known_name(lowers, j, j)
+        )
         piece_start = k
         m = k
         while m <= j:
@@ -643,22 +962,31 @@ class RulesEntityLabeller(Labeller):
         """A title word that starts a known place or organisation ("General Motors" is not a title + name)."""
         if lowers[m].endswith(".") or lowers[m] in ("mr", "mrs", "ms", "dr", "sir", "dame"):
             return False
-        return tuple(lowers[m:j + 1]) in self.lex.places or lowers[j] in self._org_suffix
+        return tuple(lowers[m : j + 1]) in self.lex.places or lowers[j] in self._org_suffix
 
     def _everyday(self, lowers: list[str], k: int, j: int) -> bool:
         lex, lw = self.lex, lowers[k]
         if (lw,) in lex.norp or (lw,) in lex.places and not self.is_common(lw):
             return False
         for n in range(j - k + 1, 1, -1):  # the start of a known multi-word name
-            key = tuple(lowers[k:k + n])
+            key = tuple(lowers[k : k + n])
             if key in lex.places or key in lex.norp:
                 return False
         if lw in lex.first_names and not self.is_common(lw):
             return False
         return self.is_common(lw)
 
-    def _type_piece(self, words: list[str], lowers: list[str], info: list[int], f: int, la: int, person_cue: bool,
-                    mode: str, candidates: list[Candidate]) -> None:
+    def _type_piece(
+        self,
+        words: list[str],
+        lowers: list[str],
+        info: list[int],
+        f: int,
+        la: int,
+        person_cue: bool,
+        mode: str,
+        candidates: list[Candidate],
+    ) -> None:
         lex = self.lex
         # Trim connectors and punctuation a run may start or end with (an initial's dot stays).
         while la >= f and (lowers[la] in CONNECTORS or not info[la] & LETTER) and words[la] != ".":
@@ -672,22 +1000,29 @@ class RulesEntityLabeller(Labeller):
         if f == la and len(words[f]) == 1:
             return  # a lone capital letter
         many = la > f
-        if many and "-" in words[f + 1:la] and self._split_compound(words, lowers, info, f, la, mode, candidates):
+        if many and "-" in words[f + 1 : la] and self._split_compound(words, lowers, info, f, la, mode, candidates):
             return
         for x in range(f + 2, la):
             # "Jane Doe of Acme Corp": a person, then an organisation or place, not one name.
-            if (lowers[x] == "of" and lowers[f] not in self._org_head
-                    and self._looks_person(words, lowers, info, f, x - 1)):
+            if (
+                lowers[x] == "of"
+                and lowers[f] not in self._org_head
+                and self._looks_person(words, lowers, info, f, x - 1)
+            ):
                 self._type_piece(words, lowers, info, f, x - 1, person_cue, mode, candidates)
                 self._type_piece(words, lowers, info, x + 1, la, False, mode, candidates)
                 return
-        key = tuple(lowers[f:la + 1])
+        key = tuple(lowers[f : la + 1])
         norm = " ".join(key)
         label, score, strong = None, 0.5, False
         last, first = lowers[la], lowers[f]
         first_norp = many and lex.norp.get((first,)) == "NORP"
-        if (first_norp and la > f + 1 and tuple(lowers[f:f + 2]) not in lex.norp
-                and self._looks_person(words, lowers, info, f + 1, la)):
+        if (
+            first_norp
+            and la > f + 1
+            and tuple(lowers[f : f + 2]) not in lex.norp
+            and self._looks_person(words, lowers, info, f + 1, la)
+        ):
             # "Republican Donald Trump", "Briton Jane Doe": a group word, then the person.
             self._type_piece(words, lowers, info, f, f, False, mode, candidates)
             self._type_piece(words, lowers, info, f + 1, la, True, mode, candidates)
@@ -698,15 +1033,19 @@ class RulesEntityLabeller(Labeller):
             label, score, strong = "NORP", 0.8, True  # "African American", "Bosnian Serbs"
         elif key in lex.norp:
             label, score, strong = ("NORP" if lex.norp[key] == "NORP" else "LANGUAGE"), 0.85, True
-        elif key in lex.places and not (not many and words[f][-1] == "." and words[f][:-1].isupper()
-                                        and words[f][:-1].isalpha()) \
-                and not (person_cue and key in lex.minor_places):  # "the VA." is not "Va."; "President Obama"
+        elif (
+            key in lex.places
+            and not (not many and words[f][-1] == "." and words[f][:-1].isupper() and words[f][:-1].isalpha())
+            and not (person_cue and key in lex.minor_places)
+        ):  # "the VA." is not "Va."; "President Obama"
             label, score, strong = lex.places[key], 0.85, True
-        elif person_cue and not _is_acronym(words[f]) and (many or (first,) not in lex.places
-                                                           or (first,) in lex.minor_places):
+        elif (
+            person_cue
+            and not _is_acronym(words[f])
+            and (many or (first,) not in lex.places or (first,) in lex.minor_places)
+        ):
             label, score, strong = "PERSON", 0.8, True
-        elif many and (last in self._org_suffix
-                       or first in self._org_head and lowers[f + 1] in ("of", "for")):
+        elif many and (last in self._org_suffix or first in self._org_head and lowers[f + 1] in ("of", "for")):
             label, score, strong = "ORG", 0.8, True
         elif many and last in self._law:
             label, score, strong = "LAW", 0.7, True  # "Clean Air Act", "First Amendment"
@@ -726,12 +1065,20 @@ class RulesEntityLabeller(Labeller):
             label, score = "ORG", 0.5  # "Place Name": a club, a company named after a place
         candidates.append(Candidate(f, la, label, score, norm, strong))
 
-    def _split_compound(self, words: list[str], lowers: list[str], info: list[int], f: int, la: int, mode: str,
-                        candidates: list[Candidate]) -> bool:
+    def _split_compound(
+        self,
+        words: list[str],
+        lowers: list[str],
+        info: list[int],
+        f: int,
+        la: int,
+        mode: str,
+        candidates: list[Candidate],
+    ) -> bool:
         """Type a hyphenated compound of known groups or places as its parts: "Russian-North Korean" is two NORPs,
         "US-China" two GPEs. Returns False (and types nothing) when the whole is known or a part is not."""
         lex = self.lex
-        if tuple(lowers[f:la + 1]) in lex.places or tuple(lowers[f:la + 1]) in lex.norp:
+        if tuple(lowers[f : la + 1]) in lex.places or tuple(lowers[f : la + 1]) in lex.norp:
             return False
         parts, start = [], f
         for x in range(f, la + 1):
@@ -739,8 +1086,10 @@ class RulesEntityLabeller(Labeller):
                 parts.append((start, x - 1))
                 start = x + 1
         parts.append((start, la))
-        if not all(a <= b and (tuple(lowers[a:b + 1]) in lex.norp or tuple(lowers[a:b + 1]) in lex.places)
-                   for a, b in parts):
+        if not all(
+            a <= b and (tuple(lowers[a : b + 1]) in lex.norp or tuple(lowers[a : b + 1]) in lex.places)
+            for a, b in parts
+        ):
             return False
         for a, b in parts:
             self._type_piece(words, lowers, info, a, b, False, mode, candidates)
@@ -827,8 +1176,11 @@ class RulesEntityLabeller(Labeller):
         if single and prev in self._place_prev and nxt not in POSSESSIVES and nxt not in self._org_next:
             # "in Chelsea": a first name or surname needs a second such mention (WEAK_GPE) to be a place.
             return WEAK_GPE if self._person_word(lowers[c.first]) else "GPE"
-        if nxt in self._org_next or prev == "the" or (single and prev in self._org_prev
-                                                      and not self._person_word(lowers[c.first])):
+        if (
+            nxt in self._org_next
+            or prev == "the"
+            or (single and prev in self._org_prev and not self._person_word(lowers[c.first]))
+        ):
             return "ORG"  # "the Fed", "a Pirelli spokesman", "told Interfax"
         if single and nxt in self._person_next and (lowers[c.first],) in self.lex.minor_places:
             return "PERSON"
@@ -851,13 +1203,19 @@ class RulesEntityLabeller(Labeller):
             # A capitalised everyday word with no other evidence ("Javelins", "Finance" before "Minister") is a
             # product, a title part or emphasis far more often than a person.
             return None if self.is_common(lw) else "PERSON"
-        if (any(lowers[x] in NAME_PARTICLES for x in span) and not self.is_common(lowers[c.first])
-                and not any(lowers[x] in self._org_suffix for x in span)
-                and all(words[x][:1].isupper() for x in span if lowers[x] not in CONNECTORS)):
+        if (
+            any(lowers[x] in NAME_PARTICLES for x in span)
+            and not self.is_common(lowers[c.first])
+            and not any(lowers[x] in self._org_suffix for x in span)
+            and all(words[x][:1].isupper() for x in span if lowers[x] not in CONNECTORS)
+        ):
             return "PERSON"  # "Osama bin Laden", "Joost van der Berg"
         # Two or three plain capitalised words, none an everyday word or a connector: most often a person.
-        if (c.last - c.first <= 2 and all(words[x][:1].isupper() and not words[x].isupper() for x in span)
-                and not any(self.is_common(lowers[x]) for x in span)):
+        if (
+            c.last - c.first <= 2
+            and all(words[x][:1].isupper() and not words[x].isupper() for x in span)
+            and not any(self.is_common(lowers[x]) for x in span)
+        ):
             return "PERSON"
         return "ORG"
 
@@ -869,13 +1227,29 @@ class RulesEntityLabeller(Labeller):
         if not (w[0].isdigit() or w[0] in "$€£¥" or lw in NUMERIC_STARTS):
             return None
         is_num = bool(_NUMBER.fullmatch(w))
-        if lw in MONTHS or lw in MONTH_ABBREVS_DOT or (lw in MONTH_ABBREVS and i + 1 < b and (
-                words[i + 1] == "." or _DAY_OR_YEAR.fullmatch(words[i + 1]))):
-            if lw == "may" and not (i + 1 < b and (_NUMBER.fullmatch(words[i + 1]) or w[0].isupper() and
-                                                    _YEAR.fullmatch(words[i + 1] if i + 1 < b else ""))) and not (
+        if (
+            lw in MONTHS
+            or lw in MONTH_ABBREVS_DOT
+            or (lw in MONTH_ABBREVS and i + 1 < b and (words[i + 1] == "." or _DAY_OR_YEAR.fullmatch(words[i + 1])))
+        ):
+            if (
+                lw == "may"
+                and not (
+                    i + 1 < b
+                    and (
+                        _NUMBER.fullmatch(words[i + 1])
+                        or w[0].isupper()
+                        and _YEAR.fullmatch(words[i + 1] if i + 1 < b else "")
+                    )
+                )
+                and not (
                     # "in May", "since May": the month (a person called May takes "'s" or a first name)
-                    i > 0 and lowers[i - 1] in MONTH_PREPOSITIONS and w[0].isupper()
-                    and not (i + 1 < b and lowers[i + 1] in POSSESSIVES)):
+                    i > 0
+                    and lowers[i - 1] in MONTH_PREPOSITIONS
+                    and w[0].isupper()
+                    and not (i + 1 < b and lowers[i + 1] in POSSESSIVES)
+                )
+            ):
                 return None
             if not w[0].isupper():
                 return None
@@ -890,8 +1264,11 @@ class RulesEntityLabeller(Labeller):
             k = i + 1
             while k < b and lowers[k] in DATE_LEADS and k - i < 3:
                 k += 1
-            if k + 1 < b and (lowers[k] in NUMBER_WORDS or _UP_TO_FOUR_DIGITS.fullmatch(words[k])) \
-                    and lowers[k + 1] in DATE_UNITS:
+            if (
+                k + 1 < b
+                and (lowers[k] in NUMBER_WORDS or _UP_TO_FOUR_DIGITS.fullmatch(words[k]))
+                and lowers[k + 1] in DATE_UNITS
+            ):
                 k += 1
             if k < b and lowers[k] in DATE_UNITS:
                 return k, "TIME" if lowers[k] in PARTS_OF_DAY and k == i + 1 and lw in ("this", "last") else "DATE"
@@ -912,8 +1289,11 @@ class RulesEntityLabeller(Labeller):
             return i, "DATE"
         # A number phrase: digits or number words, with multipliers.
         j = i
-        while j + 1 < b and (lowers[j + 1] in NUMBER_WORDS or lowers[j + 1] in MULTIPLIERS
-                             or (lowers[j + 1] in ("-", "and") and j + 2 < b and lowers[j + 2] in NUMBER_WORDS)):
+        while j + 1 < b and (
+            lowers[j + 1] in NUMBER_WORDS
+            or lowers[j + 1] in MULTIPLIERS
+            or (lowers[j + 1] in ("-", "and") and j + 2 < b and lowers[j + 2] in NUMBER_WORDS)
+        ):
             j += 1 if lowers[j + 1] not in ("-", "and") else 2
         if w[:1] in "$€£¥" or (i > 0 and words[i - 1] in "$€£¥"):
             return j, "MONEY"
@@ -957,12 +1337,20 @@ class RulesEntityLabeller(Labeller):
         j = i
         while j + 1 < b:
             nxt, lnxt = words[j + 1], lowers[j + 1]
-            if (_DAY_OR_YEAR.fullmatch(nxt) or lnxt in MONTHS or lnxt in WEEKDAYS
-                    or ((lnxt in MONTH_ABBREVS or lnxt in MONTH_ABBREVS_DOT) and nxt[0].isupper())
-                    or (nxt == "." and lowers[j].rstrip(".") in MONTH_ABBREVS)):
+            if (
+                _DAY_OR_YEAR.fullmatch(nxt)
+                or lnxt in MONTHS
+                or lnxt in WEEKDAYS
+                or ((lnxt in MONTH_ABBREVS or lnxt in MONTH_ABBREVS_DOT) and nxt[0].isupper())
+                or (nxt == "." and lowers[j].rstrip(".") in MONTH_ABBREVS)
+            ):
                 j += 1
-            elif nxt == "," and j + 2 < b and _DAY_YEAR_OR_WORD.fullmatch(words[j + 2]) and (
-                    lowers[j + 2] in MONTHS or _UP_TO_FOUR_DIGITS.fullmatch(words[j + 2])):
+            elif (
+                nxt == ","
+                and j + 2 < b
+                and _DAY_YEAR_OR_WORD.fullmatch(words[j + 2])
+                and (lowers[j + 2] in MONTHS or _UP_TO_FOUR_DIGITS.fullmatch(words[j + 2]))
+            ):
                 j += 2
             else:
                 break
@@ -1012,14 +1400,18 @@ def _mode_counts(facts: int) -> int:
     a word of 2+ characters with a letter, such a word in capitals; an everyday word with a letter, capitalised."""
     letters = bool(facts & LETTER and facts & LONG)
     everyday = bool(facts & LETTER and facts & COMMON)
-    return (letters + ((letters and bool(facts & UPPER)) << 16) + (everyday << 32)
-            + ((everyday and bool(facts & CAPITAL)) << 48))
+    return (
+        letters
+        + ((letters and bool(facts & UPPER)) << 16)
+        + (everyday << 32)
+        + ((everyday and bool(facts & CAPITAL)) << 48)
+    )
 
 
 _MODE_COUNTS = [_mode_counts(facts) for facts in range(_FACT_VALUES)]
 _COUNT_MASK = 0xFFFF  # one count's bits; a sentence of more tokens is counted the long way (`_case_mode`)
 DATE_WORDS = frozenset(WEEKDAYS | (MONTHS.keys() - {"may"}))  # `RulesEntityLabeller._date_word`
-CLAUSE_OPENERS = frozenset({'"', '“', "''", '``', ':', '-', '--', '—', '–'})
+CLAUSE_OPENERS = frozenset({'"', "“", "''", "``", ":", "-", "--", "—", "–"})
 OPENERS = frozenset({'"', "'", "“", "‘", "(", "[", "-", "--", "—", "–", ":", "«", "''", "``"})
 
 
@@ -1028,8 +1420,15 @@ class _Scan:
 
     RUN_CACHE_LIMIT = 20_000  # typed runs kept across documents (`run`, ~4 MB); 0 types every run afresh
 
-    def __init__(self, labeller: RulesEntityLabeller, words: list[str], lowers: list[str], info: list[int],
-                 tokens: list[dict], cased_names: set[str]):
+    def __init__(
+        self,
+        labeller: RulesEntityLabeller,
+        words: list[str],
+        lowers: list[str],
+        info: list[int],
+        tokens: list[dict],
+        cased_names: set[str],
+    ):
         self.lab, self.lex = labeller, labeller.lex
         self.words, self.lowers, self.info, self.tokens, self.cased_names = words, lowers, info, tokens, cased_names
         self.candidates: list[Candidate] = []
@@ -1042,7 +1441,7 @@ class _Scan:
             return None
         best = None
         for n in range(2, min(lex.max_place_len, b - i) + 1):
-            key = tuple(lowers[i:i + n])
+            key = tuple(lowers[i : i + n])
             if key not in lex.prefixes:
                 break
             if key in lex.places or key in lex.norp:
@@ -1060,12 +1459,20 @@ class _Scan:
         if mode == NORMAL and not opens_clause:
             words = self.words
             if facts & COMMON:
-                if run_start and _after_opener(words, i, sent_start) and not (
-                        i + 1 < len(words) and words[i + 1][:1].isupper()):
+                if (
+                    run_start
+                    and _after_opener(words, i, sent_start)
+                    and not (i + 1 < len(words) and words[i + 1][:1].isupper())
+                ):
                     # A lone everyday word opening a quotation ('"But', "''You") is not a name.
                     return self.lowers[i] in self.cased_names or facts & GAZ_WORD != 0
-                if i > sent_start and not facts & UPPER and info[i - 1] & COMMON and info[i - 1] & UPPER \
-                        and len(words[i - 1]) > 4:
+                if (
+                    i > sent_start
+                    and not facts & UPPER
+                    and info[i - 1] & COMMON
+                    and info[i - 1] & UPPER
+                    and len(words[i - 1]) > 4
+                ):
                     # The first word after a heading run into the paragraph ("SAVE A LITTLE Every month counts").
                     return facts & GAZ_WORD != 0
                 if facts & UPPER and len(words[i]) > 4:
@@ -1116,8 +1523,11 @@ class _Scan:
                     continue
                 break
             nxt = words[j + 1]
-            if lnxt in CONNECTORS and lnxt not in WEAK_CONNECTORS or (
-                    lnxt == "for" and lowers[j] in self.lab._for_heads):  # "Center for Disease Control"
+            if (
+                lnxt in CONNECTORS
+                and lnxt not in WEAK_CONNECTORS
+                or (lnxt == "for" and lowers[j] in self.lab._for_heads)
+            ):  # "Center for Disease Control"
                 k = j + 2 if lnxt == "for" else j + 1
                 while k < b and lowers[k] in CONNECTORS and k - j <= 2:
                     k += 1
@@ -1132,8 +1542,14 @@ class _Scan:
             if nxt in ("-", "&") and not tokens[j]["ws"] and not tokens[j + 1]["ws"] and j + 2 < b:
                 # Hyphenated or ampersand names: "Coca-Cola", "AT&T", "Chester-le-Street".
                 k = j + 2
-                while (k + 1 < b and lowers[k] in CONNECTORS and not tokens[k]["ws"] and words[k + 1] == "-"
-                       and not tokens[k + 1]["ws"] and k + 2 < b):
+                while (
+                    k + 1 < b
+                    and lowers[k] in CONNECTORS
+                    and not tokens[k]["ws"]
+                    and words[k + 1] == "-"
+                    and not tokens[k + 1]["ws"]
+                    and k + 2 < b
+                ):
                     k += 2
                 if words[k][:1].isupper():
                     j = k
@@ -1151,9 +1567,14 @@ class _Scan:
         """
         words, lowers, lab = self.words, self.lowers, self.lab
         prev = lowers[i - 1] if i > 0 else ""
-        key = (mode, opens_clause, i > 0 and prev in self.lex.titles,
-               i > 0 and prev in HONORIFICS, i > 1 and prev == "," and lowers[i - 2] in lab._person_title,
-               *words[i:j + 1])
+        key = (
+            mode,
+            opens_clause,
+            i > 0 and prev in self.lex.titles,
+            i > 0 and prev in HONORIFICS,
+            i > 1 and prev == "," and lowers[i - 2] in lab._person_title,
+            *words[i : j + 1],
+        )
         cache = lab._run_cache
         typed = cache.get(key)
         if typed is None:
@@ -1165,8 +1586,10 @@ class _Scan:
                     cache.clear()
                 cache[key] = tuple((c.first - i, c.last - i, c.label, c.score, c.key, c.strong) for c in found)
             return
-        self.candidates += [Candidate(i + first, i + last, label, score, norm, strong)
-                            for first, last, label, score, norm, strong in typed]
+        self.candidates += [
+            Candidate(i + first, i + last, label, score, norm, strong)
+            for first, last, label, score, norm, strong in typed
+        ]
 
 
 def lex_currencies(lex: Lexicon) -> frozenset[str]:
@@ -1192,8 +1615,9 @@ def _after_opener(words: list[str], k: int, sent_start: int) -> bool:
     return k > sent_start and words[k - 1] in CLAUSE_OPENERS
 
 
-def _case_modes(words: list[str], info: list[int], sent_ranges: list[tuple[int, int]],
-                titles: frozenset[str] = frozenset()) -> list[str]:
+def _case_modes(
+    words: list[str], info: list[int], sent_ranges: list[tuple[int, int]], titles: frozenset[str] = frozenset()
+) -> list[str]:
     """`_case_mode` of each sentence, from its counts summed in one go (`_mode_counts`).
 
     Most sentences are plainly running text by the counts alone; the few that may be a headline or have a
@@ -1206,7 +1630,7 @@ def _case_modes(words: list[str], info: list[int], sent_ranges: list[tuple[int, 
         if b - a > mask:
             modes.append(_case_mode(words, info, a, b, titles))
             continue
-        rest = sum(counts[a + 1:b])  # the everyday-word counts leave out the first token
+        rest = sum(counts[a + 1 : b])  # the everyday-word counts leave out the first token
         whole = rest + counts[a]
         letters = whole & mask
         if not letters:
@@ -1237,7 +1661,9 @@ def _case_mode(words: list[str], info: list[int], a: int, b: int, titles: frozen
     upper = sum(map(str.isupper, letters))
     if (len(letters) >= 2 and upper / len(letters) >= 0.7) or (len(letters) == 1 and upper and len(letters[0]) > 3):
         return CAPS
-    everyday = [w for w, facts in zip(words[a + 1:b], info[a + 1:b], strict=True) if facts & LETTER and facts & COMMON]
+    everyday = [
+        w for w, facts in zip(words[a + 1 : b], info[a + 1 : b], strict=True) if facts & LETTER and facts & COMMON
+    ]
     if len(everyday) >= 3 and sum(1 for w in everyday if w[0].isupper()) / len(everyday) >= 0.7:
         everyday = [w for w in everyday if w.lower() not in titles]  # rarely reached: checked only here
         if len(everyday) >= 3 and sum(1 for w in everyday if w[0].isupper()) / len(everyday) >= 0.7:

@@ -23,26 +23,41 @@ DEFAULT_MODEL = "en_core_web_sm"
 # Label schemes other than OntoNotes (WikiNER / CoNLL-style pipelines such as xx_ent_wiki_sm).
 LABEL_ALIASES = {"PER": "PERSON", "PERS": "PERSON", "ORGANIZATION": "ORG", "LOCATION": "LOC", "MISC": "NORP"}
 # Components that never change the entities of a standard pipeline: skipped for speed.
-NOT_NER = ("parser", "tagger", "lemmatizer", "attribute_ruler", "morphologizer", "senter", "textcat",
-           "textcat_multilabel", "trainable_lemmatizer")
+NOT_NER = (
+    "parser",
+    "tagger",
+    "lemmatizer",
+    "attribute_ruler",
+    "morphologizer",
+    "senter",
+    "textcat",
+    "textcat_multilabel",
+    "trainable_lemmatizer",
+)
 
 
 def load_pipeline(name: str) -> Any:
     try:
         import spacy
     except ImportError:
-        raise CorpusError('the spacy backend needs spaCy, an optional extra: pip install "corpus[spacy]" '
-                          '(from a checkout: pip install -e ".[spacy]"), then a pipeline such as en_core_web_sm'
-                          ) from None
+        raise CorpusError(
+            'the spacy backend needs spaCy, an optional extra: pip install "corpus[spacy]" '
+            '(from a checkout: pip install -e ".[spacy]"), then a pipeline such as en_core_web_sm'
+        ) from None
     try:
         nlp = spacy.load(name)
     except OSError as exc:
-        raise CorpusError(f"spaCy pipeline '{name}' is not installed or not a pipeline directory "
-                          f"({str(exc).splitlines()[0][:160]})") from None
-    if "ner" not in nlp.pipe_names and "entity_ruler" not in nlp.pipe_names and not any(
-            "ner" in n or "ruler" in n for n in nlp.pipe_names):
-        raise CorpusError(f"spaCy pipeline '{name}' has no entity recogniser (components: "
-                          f"{', '.join(nlp.pipe_names) or 'none'})")
+        raise CorpusError(
+            f"spaCy pipeline '{name}' is not installed or not a pipeline directory ({str(exc).splitlines()[0][:160]})"
+        ) from None
+    if (
+        "ner" not in nlp.pipe_names
+        and "entity_ruler" not in nlp.pipe_names
+        and not any("ner" in n or "ruler" in n for n in nlp.pipe_names)
+    ):
+        raise CorpusError(
+            f"spaCy pipeline '{name}' has no entity recogniser (components: {', '.join(nlp.pipe_names) or 'none'})"
+        )
     disable = [n for n in NOT_NER if n in nlp.pipe_names]
     if disable:
         nlp.select_pipes(disable=disable)
@@ -93,7 +108,7 @@ class SpacyEntityLabeller(Labeller):
                 # Two model entities widened onto a shared token: extend the previous one over both.
                 prev = spans[-1]
                 prev["end"] = max(prev["end"], end)
-                prev["text"] = text[prev["start"]:prev["end"]]
+                prev["text"] = text[prev["start"] : prev["end"]]
                 last_end = prev["end"]
                 self.stats["overlapping"] += 1
                 continue

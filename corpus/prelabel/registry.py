@@ -36,6 +36,9 @@ BUILTINS = {
     "entities.spacy": "corpus.prelabel.entities_spacy:SpacyEntityLabeller",
     "sources.rules": "corpus.prelabel.sources:RulesSourceLabeller",
     "claims.rules": "corpus.prelabel.claims:RulesClaimLabeller",
+    "entities.model": "corpus.prelabel.model:EntityModelLabeller",
+    "sources.model": "corpus.prelabel.model:SourceModelLabeller",
+    "claims.model": "corpus.prelabel.model:ClaimModelLabeller",
 }
 
 

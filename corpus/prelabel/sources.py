@@ -1040,8 +1040,12 @@ class RulesSourceLabeller(Labeller):
     name = "rules"
     version = VERSION
     options = (
-        Option("cues", "a team's cue list replacing the packaged one: a UTF-8 file in the format of "
-               "corpus/prelabel/data/sources_cues.tsv (lemma<TAB>class<TAB>forms)", path=True),
+        Option(
+            "cues",
+            "a team's cue list replacing the packaged one: a UTF-8 file in the format of "
+            "corpus/prelabel/data/sources_cues.tsv (lemma<TAB>class<TAB>forms)",
+            path=True,
+        ),
     )
 
     def __init__(self, **config: object) -> None:
