@@ -53,7 +53,7 @@ class ModelLabeller(Labeller):
         self.meta = read_meta(self.path)
         if self.meta["layer"] != self.layer:
             raise CorpusError(
-                f"{self.path} is a {self.meta['layer']} model; use it as "
+                f"{self.path} was trained for the {self.meta['layer']} layer; use it as "
                 f"--backend {self.meta['layer']}=model:{self.path}"
             )
         self.nlp = _load(self.path, self.meta)

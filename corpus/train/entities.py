@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from corpus.evaluate import Scores
@@ -34,11 +35,11 @@ def add_component(nlp: Any, label_set: list[str]) -> bool:
     return fresh
 
 
-def _token_ranges(gd: GoldDoc, stats: Counter[str]) -> list[tuple[int, int, str]]:
-    """Gold entities as token ranges ``[a, b)``; an entity off our token boundaries is widened to whole tokens."""
+def _token_ranges(gd: GoldDoc, spans: list[dict], stats: Counter[str]) -> list[tuple[int, int, str]]:
+    """Gold spans as token ranges ``[a, b)``; a span off our token boundaries is widened to whole tokens."""
     index = TokenIndex(gd.doc["tokens"])
     out = []
-    for ent in gd.gold["entities"]:
+    for ent in spans:
         rng = index.token_range(ent["start"], ent["end"])
         if rng is None:
             snapped = index.snap(ent["start"], ent["end"])
@@ -68,15 +69,22 @@ def _merge_units(units: list[tuple[int, int]], ents: list[tuple[int, int, str]])
 
 def examples(nlp: Any, docs: list[GoldDoc], stats: Counter[str]) -> list[Any]:
     """One training ``Example`` per sentence (sentences a gold entity crosses are joined)."""
+    return span_examples(nlp, docs, "entities", lambda gd: gd.gold["entities"], stats)
+
+
+def span_examples(
+    nlp: Any, docs: list[GoldDoc], layer: str, gold_spans: Callable[[GoldDoc], list[dict]], stats: Counter[str]
+) -> list[Any]:
+    """NER examples, one per unit of the layer, from labelled gold spans (overlaps: the longest is kept)."""
     from spacy.training import Example
     from spacy.util import filter_spans
 
     out = []
     for gd in docs:
-        if not gd.has("entities"):
+        if not gd.has(layer):
             continue
-        ents = _token_ranges(gd, stats)
-        for i, j in _merge_units(gd.units("entities"), ents):
+        ents = _token_ranges(gd, gold_spans(gd), stats)
+        for i, j in _merge_units(gd.units(layer), ents):
             ref = make_doc(nlp.vocab, gd.doc, i, j)
             spans = [_labelled(ref, a - i, b - i, label) for a, b, label in ents if i <= a and b <= j]
             kept = filter_spans(spans)

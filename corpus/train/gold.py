@@ -22,6 +22,8 @@ from corpus.segment import segment_document
 
 # The gold key that trains each prelabel layer.
 GOLD_KEY = {layer: key for key, layer in PRELABEL_LAYER.items()}
+# The unit a layer's model reads: attributions' contents run over several sentences of a paragraph.
+UNIT_OF = {"entities": "sentences", "sources": "paragraphs", "claims": "sentences"}
 
 
 @dataclass
@@ -42,9 +44,9 @@ class GoldDoc:
         return GOLD_KEY[layer] in self.gold
 
     def units(self, layer: str) -> list[tuple[int, int]]:
-        """Token ranges ``[i, j)`` of the sentences this layer trains and scores on (inside the coverage)."""
+        """Token ranges ``[i, j)`` of the units (sentences; paragraphs for sources) this layer trains and scores on."""
         if layer not in self.chunks:
-            self.chunks[layer] = sentence_ranges(self.doc, self._covered(layer))
+            self.chunks[layer] = sentence_ranges(self.doc, self._covered(layer), UNIT_OF.get(layer, "sentences"))
         return self.chunks[layer]
 
     def _covered(self, layer: str) -> list[list[int]] | None:
@@ -53,11 +55,13 @@ class GoldDoc:
         return self.coverage.get(layer) or []
 
 
-def sentence_ranges(doc: dict, covered: list[list[int]] | None = None) -> list[tuple[int, int]]:
-    """Token index ranges of the document's sentences (only those inside ``covered`` stretches when given)."""
+def sentence_ranges(
+    doc: dict, covered: list[list[int]] | None = None, unit: str = "sentences"
+) -> list[tuple[int, int]]:
+    """Token index ranges of the document's sentences or paragraphs (only those inside ``covered`` when given)."""
     starts = [t["start"] for t in doc["tokens"]]
     out = []
-    for s, e in doc["sentences"] or doc["paragraphs"]:
+    for s, e in doc[unit] or doc["sentences"] or doc["paragraphs"]:
         if covered is not None and not any(cs <= s and e <= ce for cs, ce in covered):
             continue
         i, j = bisect_left(starts, s), bisect_left(starts, e)
