@@ -287,6 +287,20 @@ def test_symlink_loops_and_broken_links_are_reported_not_followed_forever(tmp_pa
     assert by_path["z_link"].startswith(f"same folder as {tmp_path / 'sub'}")
 
 
+def test_a_link_to_an_enclosing_folder_is_a_loop_even_above_the_input(tmp_path):
+    """in/up -> the folder holding in/: following it would read in/ again and whatever sits beside it."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(GOOD)
+    (tmp_path / "beside.txt").write_text(BODY)
+    (folder / "up").symlink_to(tmp_path, target_is_directory=True)
+    docs, problems = read(folder)
+    assert sorted(docs) == ["a.txt"]
+    assert [(str(p), p.severity) for p in problems] == [
+        (f"{folder / 'up'}: symbolic-link loop (leads back to {tmp_path.resolve()}); not followed", "warning")
+    ]
+
+
 def test_folder_order_and_hidden_entries_are_unchanged(tmp_path):
     """The walk yields files in sorted-path order and skips hidden entries and READMEs, as before."""
     for rel in ("b.txt", "a/z.txt", "a.txt", "a/b/c.md", ".hidden/x.txt", "a/.x.txt", "README.md", "a/readme.md"):

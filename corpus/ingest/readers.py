@@ -141,24 +141,30 @@ def _entry_kind(entry: os.DirEntry, report: Report) -> str | None:
 
 
 def _first_visit(entry: os.DirEntry, visited: dict[tuple[int, int], Path], report: Report) -> bool:
+    """Whether to walk a folder entry: not when it links to a folder that encloses it (a loop: the walk would
+    come back to it) or to a folder already walked (its articles would be read twice)."""
     path = Path(entry.path)
     try:
         st = entry.stat()
-    except OSError as exc:
-        report(InputProblem(str(path), f"cannot read folder ({exc.strerror or exc}); skipped"))
+        loop = _encloses_link(path) if entry.is_symlink() else None
+    except (OSError, RuntimeError) as exc:
+        report(InputProblem(str(path), f"cannot read folder ({getattr(exc, 'strerror', None) or exc}); skipped"))
+        return False
+    if loop is not None:
+        report(InputProblem(str(path), f"symbolic-link loop (leads back to {loop}); not followed", severity="warning"))
         return False
     first = visited.setdefault((st.st_dev, st.st_ino), path)
     if first is path:
         return True
-    if first in path.parents:
-        report(InputProblem(str(path), f"symbolic-link loop (leads back to {first}); not followed", severity="warning"))
-    else:
-        report(
-            InputProblem(
-                str(path), f"same folder as {first} (a symbolic link); read once, not again", severity="warning"
-            )
-        )
+    message = f"same folder as {first} (a symbolic link); read once, not again"
+    report(InputProblem(str(path), message, severity="warning"))
     return False
+
+
+def _encloses_link(link: Path) -> Path | None:
+    """The link's target when it is the folder holding the link or one of that folder's ancestors."""
+    target, here = link.resolve(strict=True), link.parent.resolve(strict=True)
+    return target if target == here or target in here.parents else None
 
 
 # --------------------------------------------------------------------------------------------- decoding
@@ -341,17 +347,7 @@ def _jsonl_lines(fh: io.BufferedReader, path: str, report: Report) -> Iterator[t
     head = fh.peek(4)[:4]
     marked = next((enc for bom, enc in _BOMS if head.startswith(bom) and enc != "utf-8-sig"), None)
     if marked is not None:
-        report(
-            InputProblem(
-                path,
-                f"JSONL not in UTF-8; decoded as {marked} (undecodable bytes replaced with U+FFFD)",
-                severity="warning",
-            )
-        )
-        stream = io.TextIOWrapper(fh, encoding=marked[:6], errors="replace", newline="\n")
-        for lineno, text in enumerate(stream, start=1):
-            if text.strip():
-                yield lineno, text.lstrip("\ufeff"), marked
+        yield from _decoded_lines(fh, marked, path, report)
         return
     reported: set[str] = set()
     for lineno, raw in enumerate(fh, start=1):
@@ -364,17 +360,21 @@ def _jsonl_lines(fh: io.BufferedReader, path: str, report: Report) -> Iterator[t
             text, encoding = _decode_legacy(line)
             if encoding not in reported:
                 reported.add(encoding)
-                report(
-                    InputProblem(
-                        path,
-                        f"not UTF-8; decoded as {encoding} (and so for any later line in that encoding)",
-                        line=lineno,
-                        severity="warning",
-                    )
-                )
+                message = f"not UTF-8; decoded as {encoding} (and so for any later line in that encoding)"
+                report(InputProblem(path, message, line=lineno, severity="warning"))
             yield lineno, text, encoding
             continue
         yield lineno, line, "utf-8"
+
+
+def _decoded_lines(fh: io.BufferedReader, encoding: str, path: str, report: Report) -> Iterator[tuple[int, str, str]]:
+    """The lines of a UTF-16/32 JSONL file (marked with a BOM): bytes cannot be split at b"\\n" there."""
+    message = f"JSONL not in UTF-8; decoded as {encoding} (undecodable bytes replaced with U+FFFD)"
+    report(InputProblem(path, message, severity="warning"))
+    stream = io.TextIOWrapper(fh, encoding=encoding[:6], errors="replace", newline="\n")  # "utf-16" reads the BOM
+    for lineno, text in enumerate(stream, start=1):
+        if text.strip():
+            yield lineno, text.lstrip("\ufeff"), encoding
 
 
 def _parse_record(line: bytes | str, path: str, lineno: int, report: Report) -> dict | None:
