@@ -8,7 +8,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -24,6 +23,7 @@ from rich.progress import (
 )
 from rich.text import Text
 from typer.core import TyperGroup
+from typer.exceptions import TyperException
 
 from corpus.errors import (
     EXIT_CODES_HELP,
@@ -45,10 +45,10 @@ class CorpusGroup(TyperGroup):
     """Turns what a command raises into one line and the documented exit code, for every command (also
     under typer's test runner, where :func:`corpus.cli.main` is not in the way)."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+        except (typer.Exit, typer.Abort, TyperException):  # usage errors: typer prints them, exit code 2
             raise
         except CorpusError as exc:
             _exit_with(str(exc), EXIT_USAGE)
