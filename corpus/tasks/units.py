@@ -17,7 +17,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import repeat
+from itertools import accumulate, pairwise, repeat
 from operator import eq, itemgetter, le, lt, sub
 
 import orjson
@@ -314,71 +314,111 @@ def _checked_spans(raw: list | tuple, text_len: int, doc_tokens: DocTokens, seg_
     return dict(zip(ids, raw, strict=True)), dict(zip(ids, zip(firsts, lasts, strict=True), strict=True))
 
 
-def document_units(doc: dict, kind: str, report: Report | None = None, stats: TaskStats | None = None) -> list[Unit]:
+# A task never holds more text than this (code points), so every labelling tool can show it: a paragraph (or a
+# widened run of segments) that is longer is cut into several units at sentence boundaries, or at token
+# boundaries when one sentence is longer. ~10,000 characters is a long screen of text (1,500-2,000 words).
+MAX_UNIT_CHARS = 10_000
+
+
+def document_units(doc: dict, kind: str, report: Report | None = None, stats: TaskStats | None = None,
+                   max_chars: int = MAX_UNIT_CHARS) -> list[Unit]:
     """The task units of one segmented document, widened so no span or relation crosses a unit.
 
-    The units share one :class:`DocTokens` (``unit.doc_tokens``), which :func:`claim_sentence_units` reuses.
+    A unit holds at most ``max_chars`` characters (see :data:`MAX_UNIT_CHARS` and :func:`_cap_group`); the only
+    exception is a single token longer than that. The units share one :class:`DocTokens` (``unit.doc_tokens``),
+    which :func:`claim_sentence_units` reuses.
     """
     if kind not in UNITS:
         raise ValueError(f"unknown unit {kind!r} (choose from {', '.join(UNITS)})")
     stats = stats if stats is not None else TaskStats()
+    prepared = _prepared(doc, kind, report, stats)
+    if prepared is None:
+        return []
+    segments, doc_tokens = prepared
+    spans, span_segments = _unit_spans(doc, kind, segments, doc_tokens, report, stats)
+    relations = _unit_relations(doc, spans, report, stats)
+    capper = _Capper(doc, doc_tokens, spans, relations, max_chars)
+    bounds: list[tuple[int, int, int]] = []  # (start, end, base segments covered) of each unit, in order
+    for a, b in _widened_groups(len(segments), span_segments, relations):
+        bounds += capper.cut(segments, a, b)
+    capper.report_dropped(doc, report, stats)
+    spans = {i: s for i, s in spans.items() if i not in capper.dropped_spans}
+    relations = [r for n, r in enumerate(relations) if n not in capper.dropped_relations]
+    units = _units_of(doc, kind, bounds, doc_tokens, spans, relations, stats)
+    stats.documents += 1
+    stats.units += len(units)
+    return units
+
+
+def _prepared(doc: dict, kind: str, report: Report | None, stats: TaskStats
+              ) -> tuple[list[tuple[int, int]], DocTokens] | None:
+    """``(base segments, DocTokens)`` of a document, or ``None`` (counted, reported) when it has no usable ones."""
     text, doc_id = doc["text"], doc["id"]
-    text_len = len(text)
     tokens = doc.get("tokens") or []
     if not tokens:
-        stats.skipped_documents += 1
-        if report and text.strip():
-            report(InputProblem(_where(doc), f"document {doc_id} has no tokens (run `corpus segment` first); "
-                                "no tasks written for it", severity="warning"))
-        return []
-    offsets = _token_offsets(tokens, text_len)
+        return _skipped(doc, report, stats, f"document {doc_id} has no tokens (run `corpus segment` first)",
+                        warn=bool(text.strip()))
+    offsets = _token_offsets(tokens, len(text))
     problem = offsets if isinstance(offsets, str) else _segments_problem(doc, kind)
     if problem:
-        stats.skipped_documents += 1
-        if report:
-            report(InputProblem(_where(doc), f"document {doc_id}: {problem}; no tasks written for it",
-                                field="tokens" if "token" in problem else f"{kind}s"))
-        return []
+        field_name = "tokens" if "token" in problem else f"{kind}s"
+        return _skipped(doc, report, stats, f"document {doc_id}: {problem}", field_name)
     segments = _base_segments(doc, kind)
     if not segments:
-        stats.skipped_documents += 1
-        if report:
-            report(InputProblem(_where(doc), f"document {doc_id} has no {kind}s (run `corpus segment` first); "
-                                "no tasks written for it", severity="warning"))
-        return []
+        return _skipped(doc, report, stats, f"document {doc_id} has no {kind}s (run `corpus segment` first)")
+    return segments, DocTokens(text, *offsets)
+
+
+def _skipped(doc: dict, report: Report | None, stats: TaskStats, problem: str, field_name: str | None = None,
+             warn: bool = True) -> None:
+    """Count a document no task is written for and say why (a warning unless its structure is broken)."""
+    stats.skipped_documents += 1
+    if report and (warn or field_name):
+        report(InputProblem(_where(doc), f"{problem}; no tasks written for it", field=field_name,
+                            severity="error" if field_name else "warning"))
+
+
+def _unit_spans(doc: dict, kind: str, segments: list[tuple[int, int]], doc_tokens: DocTokens,
+                report: Report | None, stats: TaskStats) -> tuple[dict[str, dict], dict[str, tuple[int, int]]]:
+    """The document's exportable spans by id and their (first, last) segment; the others reported and counted."""
     seg_starts = [s for s, _ in segments]
     seg_ends = [e for _, e in segments]
+    text_len = len(doc["text"])
+    checked = _checked_spans(doc.get("spans") or (), text_len, doc_tokens, seg_starts, seg_ends)
+    if checked is not None:
+        return checked
 
     def segment_of(char: int) -> int | None:
         """Index of the segment holding the character at ``char``."""
         i = bisect_right(seg_starts, char) - 1
         return i if i >= 0 and char < seg_ends[i] else None
 
-    doc_tokens = DocTokens(text, *offsets)
-    checked = _checked_spans(doc.get("spans") or (), text_len, doc_tokens, seg_starts, seg_ends)
-    if checked is not None:
-        spans, span_segments = checked
-    else:  # something is off: check span by span, reporting each one left out
-        spans, span_segments = {}, {}
-        for span in doc.get("spans") or ():
-            problem = _valid_span(span, text_len, doc_tokens)
-            first = last = None
-            if problem is None:
-                first, last = segment_of(span["start"]), segment_of(span["end"] - 1)
-                if first is None or last is None:
-                    problem = f"{span['start']}-{span['end']} lies outside every {kind}"
-                elif span["id"] in spans:
-                    problem = "repeats an id already used in this document"
-            if problem is not None:
-                stats.skipped_spans += 1
-                if report:
-                    label = span.get("id") if isinstance(span, dict) else None
-                    report(InputProblem(_where(doc), f"document {doc_id}: span {label} {problem}; left out of the "
-                                        "tasks", field="spans", severity="warning"))
-                continue
-            spans[span["id"]] = span
-            span_segments[span["id"]] = (first, last)
+    # Something is off: check span by span, reporting each one left out.
+    spans: dict[str, dict] = {}
+    span_segments: dict[str, tuple[int, int]] = {}
+    for span in doc.get("spans") or ():
+        problem = _valid_span(span, text_len, doc_tokens)
+        first = last = None
+        if problem is None:
+            first, last = segment_of(span["start"]), segment_of(span["end"] - 1)
+            if first is None or last is None:
+                problem = f"{span['start']}-{span['end']} lies outside every {kind}"
+            elif span["id"] in spans:
+                problem = "repeats an id already used in this document"
+        if problem is not None:
+            stats.skipped_spans += 1
+            if report:
+                label = span.get("id") if isinstance(span, dict) else None
+                report(InputProblem(_where(doc), f"document {doc['id']}: span {label} {problem}; left out of the "
+                                    "tasks", field="spans", severity="warning"))
+            continue
+        spans[span["id"]] = span
+        span_segments[span["id"]] = (first, last)
+    return spans, span_segments
 
+
+def _unit_relations(doc: dict, spans: dict[str, dict], report: Report | None, stats: TaskStats) -> list[dict]:
+    """The document's relations whose label is known and whose ends were kept; the others reported and counted."""
     relations = []
     for rel in doc.get("relations") or ():
         ok = (isinstance(rel, dict) and rel.get("head") in spans and rel.get("child") in spans
@@ -387,14 +427,18 @@ def document_units(doc: dict, kind: str, report: Report | None = None, stats: Ta
             stats.skipped_relations += 1
             if report:
                 rid = rel.get("id") if isinstance(rel, dict) else None
-                report(InputProblem(_where(doc), f"document {doc_id}: relation {rid} has an unknown label or an end "
-                                    "that is missing or was left out; left out of the tasks",
+                report(InputProblem(_where(doc), f"document {doc['id']}: relation {rid} has an unknown label or an "
+                                    "end that is missing or was left out; left out of the tasks",
                                     field="relations", severity="warning"))
             continue
         relations.append(rel)
+    return relations
 
-    # reach[i]: the last segment that must share a unit with segment i.
-    reach = list(range(len(segments)))
+
+def _widened_groups(n_segments: int, span_segments: dict[str, tuple[int, int]], relations: list[dict]
+                    ) -> list[tuple[int, int]]:
+    """Runs ``(first, last)`` of consecutive segments that no span or relation crosses (the widened units)."""
+    reach = list(range(n_segments))  # reach[i]: the last segment that must share a unit with segment i
     for first, last in span_segments.values():
         if last > reach[first]:
             reach[first] = last
@@ -402,26 +446,169 @@ def document_units(doc: dict, kind: str, report: Report | None = None, stats: Ta
         ends = span_segments[rel["head"]] + span_segments[rel["child"]]
         lo, hi = min(ends), max(ends)
         reach[lo] = max(reach[lo], hi)
-
     groups: list[tuple[int, int]] = []
-    group_of_segment = [0] * len(segments)
     i = 0
-    while i < len(segments):
+    while i < n_segments:
         j, furthest = i, reach[i]
         while j < furthest:
             j += 1
             furthest = max(furthest, reach[j])
-        for k in range(i, j + 1):
-            group_of_segment[k] = len(groups)
         groups.append((i, j))
         i = j + 1
+    return groups
 
-    by_group: dict[int, list[dict]] = {}
-    for span_id, (first, _) in span_segments.items():
-        by_group.setdefault(group_of_segment[first], []).append(spans[span_id])
-    rels_by_group: dict[int, list[dict]] = {}
+
+class _Capper:
+    """Cuts runs of segments longer than ``max_chars`` into units that each fit, without cutting an annotation.
+
+    Cuts go at the last sentence start that fits and that no span or relation crosses, else at the last such
+    token start (one sentence longer than the limit: a text without sentence punctuation). A span or a relation
+    (from its first to its last character) longer than the limit cannot be shown in any task: it is left out,
+    counted and reported; so are the annotations crossing a forced cut, made only when overlapping annotations
+    chained together leave no free boundary. Work is linear in the run's tokens and annotations.
+    """
+
+    def __init__(self, doc: dict, doc_tokens: DocTokens, spans: dict[str, dict], relations: list[dict],
+                 max_chars: int):
+        self.doc, self.tokens, self.spans, self.relations = doc, doc_tokens, spans, relations
+        self.max_chars = max_chars
+        self.dropped_spans: dict[str, str] = {}  # span id -> why it was left out
+        self.dropped_relations: dict[int, str] = {}  # index in ``relations`` -> why
+        self._annotations: list[tuple[int, int, str | int]] | None = None  # (first char, last char, key) sorted
+        self._sentence_cuts: list[int] | None = None
+
+    def cut(self, segments: list[tuple[int, int]], a: int, b: int) -> list[tuple[int, int, int]]:
+        """The units ``(start, end, segments covered)`` of the segments ``a..b`` (one unit when they fit)."""
+        start, end = segments[a][0], segments[b][1]
+        if end - start <= self.max_chars:
+            return [(start, end, b - a + 1)]
+        lo, hi = self.tokens.bounds(start, end)
+        token_starts, token_ends = self.tokens.starts, self.tokens.ends
+        cuts = self._cuts(start, end, lo, hi)
+        pieces = [(token_starts[p], min(token_ends[q - 1], end)) for p, q in pairwise([lo, *cuts, hi])]
+        pieces[0] = (start, pieces[0][1])
+        seg_starts = [s for s, _ in segments[a:b + 1]]
+        return [(s, e, bisect_left(seg_starts, e) - bisect_right(seg_starts, s) + 1) for s, e in pieces]
+
+    def _cuts(self, start: int, end: int, lo: int, hi: int) -> list[int]:
+        """Token indices in ``(lo, hi)`` where a new unit starts, so every unit fits (one token at least)."""
+        starts, ends, limit = self.tokens.starts, self.tokens.ends, self.max_chars
+        items = self._intervals(start, end)  # (first token, last token, span id or relation index), sorted
+        crossing = _crossing_counts(items, lo, hi)
+        free_tokens = [c for c in range(lo + 1, hi) if not crossing[c - lo]]
+        sentence_cuts = self._sentences(lo, hi)
+        free_sentences = [c for c in sentence_cuts if not crossing[c - lo]]
+        cuts, pos = [], lo
+        while pos + 1 < hi and ends[hi - 1] - starts[pos] > limit:
+            fits = max(bisect_right(ends, starts[pos] + limit, pos, hi), pos + 1)  # unit [pos, c) fits if c <= fits
+            c = _last_between(free_sentences, pos, fits) or _last_between(free_tokens, pos, fits)
+            if c is None:  # overlapping annotations chained past the limit: cut through them
+                c = _last_between(sentence_cuts, pos, fits) or fits
+                self._drop_crossing(items, c)
+            cuts.append(c)
+            pos = c
+        return cuts
+
+    def _intervals(self, start: int, end: int) -> list[tuple[int, int, str | int]]:
+        """Token ranges ``(first, last, key)`` of the spans (key: id) and relations (key: index) starting in the
+        run ``[start, end)``, sorted; those longer than the limit are left out here."""
+        if self._annotations is None:
+            self._annotations = self._all_annotations()
+        annotations = self._annotations
+        items = []
+        for first, last, key in annotations[bisect_left(annotations, start, key=itemgetter(0)):
+                                            bisect_left(annotations, end, key=itemgetter(0))]:
+            if last - first > self.max_chars:
+                self._drop(key, f"is longer than the {self.max_chars:,}-character task limit")
+            else:
+                items.append((*self._token_range(first, last), key))
+        items.sort(key=itemgetter(0))
+        return items
+
+    def _all_annotations(self) -> list[tuple[int, int, str | int]]:
+        """``(first char, end char, key)`` of every span and relation, sorted by first character."""
+        spans = self.spans
+        out: list[tuple[int, int, str | int]] = [(s["start"], s["end"], i) for i, s in spans.items()]
+        for n, rel in enumerate(self.relations):
+            head, child = spans[rel["head"]], spans[rel["child"]]
+            out.append((min(head["start"], child["start"]), max(head["end"], child["end"]), n))
+        out.sort(key=itemgetter(0))
+        return out
+
+    def _token_range(self, start: int, end: int) -> tuple[int, int]:
+        return bisect_left(self.tokens.starts, start), bisect_left(self.tokens.ends, end)
+
+    def _sentences(self, lo: int, hi: int) -> list[int]:
+        """Token indices in ``(lo, hi)`` where a sentence starts (none when the sentences are unusable)."""
+        if self._sentence_cuts is None:
+            usable = _segments_problem(self.doc, "sentence") is None
+            sentences = (self.doc.get("sentences") or ()) if usable else ()
+            starts = self.tokens.starts
+            self._sentence_cuts = sorted({bisect_left(starts, s) for s, _ in sentences})
+        cuts = self._sentence_cuts
+        return cuts[bisect_right(cuts, lo):bisect_left(cuts, hi)]
+
+    def _drop(self, key: str | int, why: str) -> None:
+        if isinstance(key, str):
+            self.dropped_spans.setdefault(key, why)
+        else:
+            self.dropped_relations.setdefault(key, why)
+
+    def _drop_crossing(self, items: list[tuple[int, int, str | int]], cut: int) -> None:
+        """Leave out the annotations crossing token ``cut`` (starting before it, ending at or after it)."""
+        first = bisect_left(items, cut - self.max_chars, key=itemgetter(0))  # a token is 1 character at least
+        for _, last, key in items[first:bisect_left(items, cut, key=itemgetter(0))]:
+            if last >= cut:
+                self._drop(key, "crosses a cut forced by overlapping annotations longer than the task limit")
+
+    def report_dropped(self, doc: dict, report: Report | None, stats: TaskStats) -> None:
+        """Count what was left out and say so in one line per document (a pathological text drops many)."""
+        spans, relations = self.dropped_spans, self.dropped_relations
+        if not spans and not relations:
+            return
+        for n, rel in enumerate(self.relations):  # a relation needs both its ends
+            if n not in relations and (rel["head"] in spans or rel["child"] in spans):
+                relations[n] = "has an end left out"
+        stats.skipped_spans += len(spans)
+        stats.skipped_relations += len(relations)
+        if report:
+            if spans:
+                example = "span {} {}".format(*next(iter(spans.items())))
+            else:
+                n, why = next(iter(relations.items()))
+                example = f"relation {self.relations[n].get('id')} {why}"
+            report(InputProblem(_where(doc), f"document {doc['id']}: {len(spans)} spans and {len(relations)} "
+                                f"relations left out of the tasks, which hold at most {self.max_chars:,} characters "
+                                f"(e.g. {example})", field="spans", severity="warning"))
+
+
+def _crossing_counts(items: list[tuple[int, int, str | int]], lo: int, hi: int) -> list[int]:
+    """``counts[c - lo]``: how many annotations a cut before token ``c`` would split (first < c <= last)."""
+    diff = [0] * (hi - lo + 2)
+    for first, last, _ in items:
+        if last > first:
+            diff[first + 1 - lo] += 1
+            diff[last + 1 - lo] -= 1
+    return list(accumulate(diff))
+
+
+def _last_between(cuts: list[int], lo: int, hi: int) -> int | None:
+    """The last of the sorted ``cuts`` in ``(lo, hi]``, or ``None``."""
+    i = bisect_right(cuts, hi) - 1
+    return cuts[i] if i >= 0 and cuts[i] > lo else None
+
+
+def _units_of(doc: dict, kind: str, bounds: list[tuple[int, int, int]], doc_tokens: DocTokens,
+              spans: dict[str, dict], relations: list[dict], stats: TaskStats) -> list[Unit]:
+    """The units with the given ``(start, end, segments)``; each span and relation goes to the unit holding its
+    (head's) first character."""
+    unit_starts = [s for s, _, _ in bounds]
+    by_unit: dict[int, list[dict]] = {}
+    for span in spans.values():
+        by_unit.setdefault(bisect_right(unit_starts, span["start"]) - 1, []).append(span)
+    rels_by_unit: dict[int, list[dict]] = {}
     for rel in relations:
-        rels_by_group.setdefault(group_of_segment[span_segments[rel["head"]][0]], []).append(rel)
+        rels_by_unit.setdefault(bisect_right(unit_starts, spans[rel["head"]]["start"]) - 1, []).append(rel)
 
     def relation_order(rel: dict) -> tuple:
         head, child = spans[rel["head"]], spans[rel["child"]]
@@ -429,17 +616,15 @@ def document_units(doc: dict, kind: str, report: Report | None = None, stats: Ta
                 str(rel.get("id")))
 
     units = []
-    for g, (a, b) in enumerate(groups):
+    for g, (start, end, n_segments) in enumerate(bounds):
         # Ordered by content, not ids: the same annotations give the same task (and hash) whoever numbered them.
-        group_rels = rels_by_group.get(g)
+        unit_rels = rels_by_unit.get(g)
         unit_relations = [{"id": r.get("id"), "label": r["label"], "head": r["head"], "child": r["child"]}
-                          for r in sorted(group_rels, key=relation_order)] if group_rels else []
-        if b > a:
+                          for r in sorted(unit_rels, key=relation_order)] if unit_rels else []
+        if n_segments > 1:
             stats.widened_units += 1
-        units.append(_make_unit(doc, kind, g, segments[a][0], segments[b][1], doc_tokens, by_group.get(g, ()),
-                                unit_relations, b - a + 1))
-    stats.documents += 1
-    stats.units += len(units)
+        units.append(_make_unit(doc, kind, g, start, end, doc_tokens, by_unit.get(g, ()), unit_relations,
+                                n_segments))
     return units
 
 
@@ -483,15 +668,16 @@ def _make_unit(doc: dict, kind: str, index: int, start: int, end: int, doc_token
                 relations, segments=segments, doc_tokens=doc_tokens)
 
 
-def claim_sentence_units(doc: dict, claims: Iterable[dict], doc_tokens: DocTokens | None = None
-                         ) -> dict[str, Unit] | None:
+def claim_sentence_units(doc: dict, claims: Iterable[dict], doc_tokens: DocTokens | None = None,
+                         max_chars: int = MAX_UNIT_CHARS) -> dict[str, Unit] | None:
     """One unit per claim (by span id) made of the claim's own sentence(s), whatever the unit of the span views.
 
     Check-worthiness is judged per sentence, so a choice task shows the sentence holding the claim, widened over
     the next sentences only when the claim itself runs over them (relations and other spans do not widen it).
     ``unit_index`` is the index of the unit's first sentence in ``doc["sentences"]``. Returns ``None`` when the
     document's sentences are missing or malformed (the caller falls back to the span unit); a claim whose ends
-    lie outside every sentence, or that does not sit on the tokens, is left out of the mapping (same fallback).
+    lie outside every sentence, or that does not sit on the tokens, or whose sentences are longer than
+    ``max_chars`` (a text without sentence punctuation), is left out of the mapping (same fallback).
     ``claims`` are document spans already checked by :func:`document_units`; ``doc_tokens`` is the document's
     already-checked :class:`DocTokens` (``unit.doc_tokens`` of its units), built here when not given.
     """
@@ -515,7 +701,7 @@ def claim_sentence_units(doc: dict, claims: Iterable[dict], doc_tokens: DocToken
     units: dict[str, Unit] = {}
     for claim in claims:
         first, last = sentence_of(claim["start"]), sentence_of(claim["end"] - 1)
-        if first is None or last is None:
+        if first is None or last is None or sentences[last][1] - sentences[first][0] > max_chars:
             continue
         unit = _make_unit(doc, "sentence", first, sentences[first][0], sentences[last][1], doc_tokens, [claim],
                           [], last - first + 1)
