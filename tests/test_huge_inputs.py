@@ -25,12 +25,16 @@ def one_line_article(n_sentences: int, seed: int = 3) -> str:
     out = []
     for _ in range(n_sentences):
         name, topic = rng.choice(NAMES), rng.choice(TOPICS)
-        out.append(rng.choice((
-            f"{name}, the finance minister, said on Tuesday that {topic} would be reviewed in Kyiv.",
-            f"“We will not accept {topic} in its current form,” said {name} in Brussels.",
-            f"According to the World Bank, {topic} fell by {rng.randrange(2, 40)} percent in 2023.",
-            f"Officials in London said about ${rng.randrange(2, 900)} million had been set aside for {topic}.",
-        )))
+        out.append(
+            rng.choice(
+                (
+                    f"{name}, the finance minister, said on Tuesday that {topic} would be reviewed in Kyiv.",
+                    f"“We will not accept {topic} in its current form,” said {name} in Brussels.",
+                    f"According to the World Bank, {topic} fell by {rng.randrange(2, 40)} percent in 2023.",
+                    f"Officials in London said about ${rng.randrange(2, 900)} million had been set aside for {topic}.",
+                )
+            )
+        )
     return " ".join(out)
 
 
@@ -45,9 +49,9 @@ def check_units(doc: dict, units: list, limit: int = MAX_UNIT_CHARS) -> None:
     seen: dict[str, int] = {}
     for u in units:
         assert u.end - u.start <= limit
-        assert u.text == text[u.start:u.end]
+        assert u.text == text[u.start : u.end]
         for span in u.spans:
-            assert u.text[span["start"]:span["end"]] == text[u.start + span["start"]:u.start + span["end"]]
+            assert u.text[span["start"] : span["end"]] == text[u.start + span["start"] : u.start + span["end"]]
             assert 0 <= span["start"] < span["end"] <= len(u.text)  # never cut by the unit's ends
             tokens = u.tokens
             assert tokens[span["token_start"]]["start"] == span["start"]
@@ -99,12 +103,38 @@ def test_a_sentence_longer_than_the_cap_is_cut_at_token_boundaries():
     assert len(doc["sentences"]) == 1
     tokens = doc["tokens"]
     # Hand-made annotations: short spans everywhere, and a relation between neighbours.
-    doc["spans"] = [{"id": f"E{n}", "layer": "entities", "label": "GPE", "start": t["start"], "end": t["end"],
-                     "text": text[t["start"]:t["end"]]} for n, t in enumerate(tokens) if text[t["start"]] == "K"]
-    doc["spans"].append({"id": "Q", "layer": "sources", "label": "CONTENT", "start": tokens[1000]["start"],
-                         "end": tokens[1400]["end"], "text": text[tokens[1000]["start"]:tokens[1400]["end"]]})
-    doc["spans"].append({"id": "S", "layer": "sources", "label": "SOURCE", "start": tokens[998]["start"],
-                         "end": tokens[998]["end"], "text": text[tokens[998]["start"]:tokens[998]["end"]]})
+    doc["spans"] = [
+        {
+            "id": f"E{n}",
+            "layer": "entities",
+            "label": "GPE",
+            "start": t["start"],
+            "end": t["end"],
+            "text": text[t["start"] : t["end"]],
+        }
+        for n, t in enumerate(tokens)
+        if text[t["start"]] == "K"
+    ]
+    doc["spans"].append(
+        {
+            "id": "Q",
+            "layer": "sources",
+            "label": "CONTENT",
+            "start": tokens[1000]["start"],
+            "end": tokens[1400]["end"],
+            "text": text[tokens[1000]["start"] : tokens[1400]["end"]],
+        }
+    )
+    doc["spans"].append(
+        {
+            "id": "S",
+            "layer": "sources",
+            "label": "SOURCE",
+            "start": tokens[998]["start"],
+            "end": tokens[998]["end"],
+            "text": text[tokens[998]["start"] : tokens[998]["end"]],
+        }
+    )
     doc["relations"] = [{"id": "R", "label": "ATTRIBUTION", "head": "S", "child": "Q"}]
     units = document_units(doc, "paragraph", max_chars=3000)
     assert len(units) >= len(text) // 3000 + 1
@@ -124,8 +154,7 @@ def test_what_cannot_fit_in_any_task_is_left_out_and_said():
     tokens = doc["tokens"]
     long_claim = {"id": "C", "layer": "claims", "label": "CLAIM", "start": 0, "end": tokens[600]["end"]}
     head = {"id": "S", "layer": "sources", "label": "SOURCE", "start": tokens[0]["start"], "end": tokens[0]["end"]}
-    far = {"id": "Q", "layer": "sources", "label": "CONTENT", "start": tokens[900]["start"],
-           "end": tokens[901]["end"]}
+    far = {"id": "Q", "layer": "sources", "label": "CONTENT", "start": tokens[900]["start"], "end": tokens[901]["end"]}
     near = {"id": "N", "layer": "entities", "label": "GPE", "start": tokens[50]["start"], "end": tokens[50]["end"]}
     doc["spans"] = [long_claim, head, far, near]
     doc["relations"] = [{"id": "R", "label": "ATTRIBUTION", "head": "S", "child": "Q"}]
@@ -140,8 +169,13 @@ def test_what_cannot_fit_in_any_task_is_left_out_and_said():
     # A claim whose sentence is over the cap gets no sentence unit of its own (its choice task shows its unit).
     flat = segment_document(new_document(text.replace(".", ""), "flat.txt"))
     flat_tokens = flat["tokens"]
-    claim = {"id": "c", "layer": "claims", "label": "CLAIM", "start": flat_tokens[4]["start"],
-             "end": flat_tokens[8]["end"]}
+    claim = {
+        "id": "c",
+        "layer": "claims",
+        "label": "CLAIM",
+        "start": flat_tokens[4]["start"],
+        "end": flat_tokens[8]["end"],
+    }
     assert claim_sentence_units(flat, [claim], max_chars=2000) == {}
     assert set(claim_sentence_units(flat, [claim], max_chars=20_000)) == {"c"}
 
@@ -151,8 +185,16 @@ def test_chained_overlapping_annotations_force_a_cut_that_is_reported():
     doc = segment_document(new_document(text, "chain.txt"))
     tokens = doc["tokens"]
     # Spans of 300 tokens overlapping by 100: no free boundary anywhere.
-    doc["spans"] = [{"id": f"C{n}", "layer": "claims", "label": "CLAIM", "start": tokens[a]["start"],
-                     "end": tokens[min(a + 299, 2999)]["end"]} for n, a in enumerate(range(0, 2900, 200))]
+    doc["spans"] = [
+        {
+            "id": f"C{n}",
+            "layer": "claims",
+            "label": "CLAIM",
+            "start": tokens[a]["start"],
+            "end": tokens[min(a + 299, 2999)]["end"],
+        }
+        for n, a in enumerate(range(0, 2900, 200))
+    ]
     problems: list = []
     stats = TaskStats()
     units = document_units(doc, "paragraph", problems.append, stats, max_chars=4000)
@@ -173,7 +215,7 @@ def test_huge_article_builds_tasks_with_bounded_size(tmp_path, processor):
     for name in ("ner.manual.jsonl", "spans.manual.jsonl", "rel.manual.jsonl", "choice.jsonl"):
         tasks = [orjson.loads(line) for line in (tmp_path / "prodigy" / name).read_bytes().splitlines()]
         assert tasks and all(len(t["text"]) <= MAX_UNIT_CHARS for t in tasks)
-        assert all(text[t["meta"]["offset"]:t["meta"]["offset"] + len(t["text"])] == t["text"] for t in tasks)
+        assert all(text[t["meta"]["offset"] : t["meta"]["offset"] + len(t["text"])] == t["text"] for t in tasks)
     write_tasks([doc], tmp_path / "labelstudio", "labelstudio")
     tasks = orjson.loads((tmp_path / "labelstudio" / "tasks.json").read_bytes())
     assert len(tasks) == stats.units and all(len(t["data"]["text"]) <= MAX_UNIT_CHARS for t in tasks)

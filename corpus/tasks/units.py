@@ -109,14 +109,22 @@ class DocTokens:
             self._texts = list(map(text.__getitem__, map(slice, self.starts, self.ends)))
             self._space_after = list(map(str.isspace, map((text + "x").__getitem__, self.ends)))
         lo, hi = self.bounds(start, end)
-        tokens = [{"text": token_text, "start": s - start, "end": e - start, "id": n, "ws": ws}
-                  for n, token_text, s, e, ws in zip(range(hi - lo), self._texts[lo:hi], self.starts[lo:hi],
-                                                     self.ends[lo:hi], self._space_after[lo:hi], strict=True)]
+        tokens = [
+            {"text": token_text, "start": s - start, "end": e - start, "id": n, "ws": ws}
+            for n, token_text, s, e, ws in zip(
+                range(hi - lo),
+                self._texts[lo:hi],
+                self.starts[lo:hi],
+                self.ends[lo:hi],
+                self._space_after[lo:hi],
+                strict=True,
+            )
+        ]
         if tokens and self.ends[hi - 1] >= end:  # the last token ends the unit (or, hand-broken, runs past it)
             last = tokens[-1]
             last["ws"] = False
             if self.ends[hi - 1] > end:
-                last["text"] = self.text[start + last["start"]:end]
+                last["text"] = self.text[start + last["start"] : end]
         return tokens
 
     def unit_tokens_json(self, start: int, end: int) -> bytes:
@@ -202,9 +210,14 @@ _START, _END = itemgetter("start"), itemgetter("end")
 
 def _ordered_offsets(starts: list, ends: list, text_len: int) -> bool:
     """Fast check in C loops: plain ints, ``0 <= start < end <= next start``, the last end inside the text."""
-    return (set(map(type, starts)) == {int} and set(map(type, ends)) == {int} and starts[0] >= 0
-            and ends[-1] <= text_len and all(map(lt, starts, ends))
-            and all(map(le, ends, starts[1:])))
+    return (
+        set(map(type, starts)) == {int}
+        and set(map(type, ends)) == {int}
+        and starts[0] >= 0
+        and ends[-1] <= text_len
+        and all(map(lt, starts, ends))
+        and all(map(le, ends, starts[1:]))
+    )
 
 
 def _token_offsets(tokens: list, text_len: int) -> tuple[list[int], list[int]] | str:
@@ -234,8 +247,12 @@ def _segments_problem(doc: dict, kind: str) -> str | None:
         return None
     key = "paragraphs" if kind == "paragraph" else "sentences"
     segments, text_len = doc.get(key) or (), len(doc["text"])
-    if (segments and set(map(type, segments)) == {list} and set(map(len, segments)) == {2}
-            and _ordered_offsets([s for s, _ in segments], [e for _, e in segments], text_len)):
+    if (
+        segments
+        and set(map(type, segments)) == {list}
+        and set(map(len, segments)) == {2}
+        and _ordered_offsets([s for s, _ in segments], [e for _, e in segments], text_len)
+    ):
         return None
     previous_end = 0
     for n, seg in enumerate(segments):
@@ -275,8 +292,9 @@ _SPAN_FIELDS = tuple(map(itemgetter, ("start", "end", "layer", "label", "id")))
 _LAYER_LABELS = frozenset((layer, label) for layer, labels in LABELS_BY_LAYER.items() for label in labels)
 
 
-def _checked_spans(raw: list | tuple, text_len: int, doc_tokens: DocTokens, seg_starts: list[int],
-                   seg_ends: list[int]) -> tuple[dict[str, dict], dict[str, tuple[int, int]]] | None:
+def _checked_spans(
+    raw: list | tuple, text_len: int, doc_tokens: DocTokens, seg_starts: list[int], seg_ends: list[int]
+) -> tuple[dict[str, dict], dict[str, tuple[int, int]]] | None:
     """Every span of a well-formed document checked at once in C loops (what :func:`_valid_span` and the segment
     lookup check one span at a time): ``(spans by id, (first, last) segment by id)``, or ``None`` as soon as any
     span is off in any way, for the caller's span-by-span pass to name it.
@@ -287,8 +305,13 @@ def _checked_spans(raw: list | tuple, text_len: int, doc_tokens: DocTokens, seg_
         starts, ends, layers, labels, ids = (list(map(field, raw)) for field in _SPAN_FIELDS)
     except (KeyError, TypeError):
         return None
-    if not (set(map(type, starts)) == {int} == set(map(type, ends)) and set(map(type, layers)) == {str}
-            and set(map(type, labels)) == {str} and set(map(type, ids)) == {str} and len(set(ids)) == len(ids)):
+    if not (
+        set(map(type, starts)) == {int} == set(map(type, ends))
+        and set(map(type, layers)) == {str}
+        and set(map(type, labels)) == {str}
+        and set(map(type, ids)) == {str}
+        and len(set(ids)) == len(ids)
+    ):
         return None
     if min(starts) < 0 or max(ends) > text_len or not all(map(lt, starts, ends)):
         return None
@@ -297,8 +320,10 @@ def _checked_spans(raw: list | tuple, text_len: int, doc_tokens: DocTokens, seg_
     first_tokens = list(map(bisect_left, repeat(doc_tokens.starts), starts))
     last_tokens = list(map(bisect_left, repeat(doc_tokens.ends), ends))
     try:  # on token boundaries: the token found by bisection starts (ends) exactly there
-        if not (all(map(eq, map(doc_tokens.starts.__getitem__, first_tokens), starts))
-                and all(map(eq, map(doc_tokens.ends.__getitem__, last_tokens), ends))):
+        if not (
+            all(map(eq, map(doc_tokens.starts.__getitem__, first_tokens), starts))
+            and all(map(eq, map(doc_tokens.ends.__getitem__, last_tokens), ends))
+        ):
             return None
     except IndexError:  # past the last token
         return None
@@ -306,8 +331,10 @@ def _checked_spans(raw: list | tuple, text_len: int, doc_tokens: DocTokens, seg_
     lasts_chars = list(map(sub, ends, repeat(1)))
     firsts = list(map(sub, map(bisect_right, repeat(seg_starts), starts), repeat(1)))
     lasts = list(map(sub, map(bisect_right, repeat(seg_starts), lasts_chars), repeat(1)))
-    if min(firsts) < 0 or not (all(map(lt, starts, map(seg_ends.__getitem__, firsts)))
-                               and all(map(lt, lasts_chars, map(seg_ends.__getitem__, lasts)))):
+    if min(firsts) < 0 or not (
+        all(map(lt, starts, map(seg_ends.__getitem__, firsts)))
+        and all(map(lt, lasts_chars, map(seg_ends.__getitem__, lasts)))
+    ):
         return None
     # Every unit looks its spans up by id instead of bisecting again (see _make_unit).
     doc_tokens.span_tokens = dict(zip(ids, zip(first_tokens, last_tokens, strict=True), strict=True))
@@ -320,8 +347,9 @@ def _checked_spans(raw: list | tuple, text_len: int, doc_tokens: DocTokens, seg_
 MAX_UNIT_CHARS = 10_000
 
 
-def document_units(doc: dict, kind: str, report: Report | None = None, stats: TaskStats | None = None,
-                   max_chars: int = MAX_UNIT_CHARS) -> list[Unit]:
+def document_units(
+    doc: dict, kind: str, report: Report | None = None, stats: TaskStats | None = None, max_chars: int = MAX_UNIT_CHARS
+) -> list[Unit]:
     """The task units of one segmented document, widened so no span or relation crosses a unit.
 
     A unit holds at most ``max_chars`` characters (see :data:`MAX_UNIT_CHARS` and :func:`_cap_group`); the only
@@ -350,14 +378,16 @@ def document_units(doc: dict, kind: str, report: Report | None = None, stats: Ta
     return units
 
 
-def _prepared(doc: dict, kind: str, report: Report | None, stats: TaskStats
-              ) -> tuple[list[tuple[int, int]], DocTokens] | None:
+def _prepared(
+    doc: dict, kind: str, report: Report | None, stats: TaskStats
+) -> tuple[list[tuple[int, int]], DocTokens] | None:
     """``(base segments, DocTokens)`` of a document, or ``None`` (counted, reported) when it has no usable ones."""
     text, doc_id = doc["text"], doc["id"]
     tokens = doc.get("tokens") or []
     if not tokens:
-        return _skipped(doc, report, stats, f"document {doc_id} has no tokens (run `corpus segment` first)",
-                        warn=bool(text.strip()))
+        return _skipped(
+            doc, report, stats, f"document {doc_id} has no tokens (run `corpus segment` first)", warn=bool(text.strip())
+        )
     offsets = _token_offsets(tokens, len(text))
     problem = offsets if isinstance(offsets, str) else _segments_problem(doc, kind)
     if problem:
@@ -369,17 +399,30 @@ def _prepared(doc: dict, kind: str, report: Report | None, stats: TaskStats
     return segments, DocTokens(text, *offsets)
 
 
-def _skipped(doc: dict, report: Report | None, stats: TaskStats, problem: str, field_name: str | None = None,
-             warn: bool = True) -> None:
+def _skipped(
+    doc: dict, report: Report | None, stats: TaskStats, problem: str, field_name: str | None = None, warn: bool = True
+) -> None:
     """Count a document no task is written for and say why (a warning unless its structure is broken)."""
     stats.skipped_documents += 1
     if report and (warn or field_name):
-        report(InputProblem(_where(doc), f"{problem}; no tasks written for it", field=field_name,
-                            severity="error" if field_name else "warning"))
+        report(
+            InputProblem(
+                _where(doc),
+                f"{problem}; no tasks written for it",
+                field=field_name,
+                severity="error" if field_name else "warning",
+            )
+        )
 
 
-def _unit_spans(doc: dict, kind: str, segments: list[tuple[int, int]], doc_tokens: DocTokens,
-                report: Report | None, stats: TaskStats) -> tuple[dict[str, dict], dict[str, tuple[int, int]]]:
+def _unit_spans(
+    doc: dict,
+    kind: str,
+    segments: list[tuple[int, int]],
+    doc_tokens: DocTokens,
+    report: Report | None,
+    stats: TaskStats,
+) -> tuple[dict[str, dict], dict[str, tuple[int, int]]]:
     """The document's exportable spans by id and their (first, last) segment; the others reported and counted."""
     seg_starts = [s for s, _ in segments]
     seg_ends = [e for _, e in segments]
@@ -409,8 +452,14 @@ def _unit_spans(doc: dict, kind: str, segments: list[tuple[int, int]], doc_token
             stats.skipped_spans += 1
             if report:
                 label = span.get("id") if isinstance(span, dict) else None
-                report(InputProblem(_where(doc), f"document {doc['id']}: span {label} {problem}; left out of the "
-                                    "tasks", field="spans", severity="warning"))
+                report(
+                    InputProblem(
+                        _where(doc),
+                        f"document {doc['id']}: span {label} {problem}; left out of the tasks",
+                        field="spans",
+                        severity="warning",
+                    )
+                )
             continue
         spans[span["id"]] = span
         span_segments[span["id"]] = (first, last)
@@ -421,22 +470,33 @@ def _unit_relations(doc: dict, spans: dict[str, dict], report: Report | None, st
     """The document's relations whose label is known and whose ends were kept; the others reported and counted."""
     relations = []
     for rel in doc.get("relations") or ():
-        ok = (isinstance(rel, dict) and rel.get("head") in spans and rel.get("child") in spans
-              and rel.get("label") in RELATION_LABELS)
+        ok = (
+            isinstance(rel, dict)
+            and rel.get("head") in spans
+            and rel.get("child") in spans
+            and rel.get("label") in RELATION_LABELS
+        )
         if not ok:
             stats.skipped_relations += 1
             if report:
                 rid = rel.get("id") if isinstance(rel, dict) else None
-                report(InputProblem(_where(doc), f"document {doc['id']}: relation {rid} has an unknown label or an "
-                                    "end that is missing or was left out; left out of the tasks",
-                                    field="relations", severity="warning"))
+                report(
+                    InputProblem(
+                        _where(doc),
+                        f"document {doc['id']}: relation {rid} has an unknown label or an "
+                        "end that is missing or was left out; left out of the tasks",
+                        field="relations",
+                        severity="warning",
+                    )
+                )
             continue
         relations.append(rel)
     return relations
 
 
-def _widened_groups(n_segments: int, span_segments: dict[str, tuple[int, int]], relations: list[dict]
-                    ) -> list[tuple[int, int]]:
+def _widened_groups(
+    n_segments: int, span_segments: dict[str, tuple[int, int]], relations: list[dict]
+) -> list[tuple[int, int]]:
     """Runs ``(first, last)`` of consecutive segments that no span or relation crosses (the widened units)."""
     reach = list(range(n_segments))  # reach[i]: the last segment that must share a unit with segment i
     for first, last in span_segments.values():
@@ -468,8 +528,7 @@ class _Capper:
     chained together leave no free boundary. Work is linear in the run's tokens and annotations.
     """
 
-    def __init__(self, doc: dict, doc_tokens: DocTokens, spans: dict[str, dict], relations: list[dict],
-                 max_chars: int):
+    def __init__(self, doc: dict, doc_tokens: DocTokens, spans: dict[str, dict], relations: list[dict], max_chars: int):
         self.doc, self.tokens, self.spans, self.relations = doc, doc_tokens, spans, relations
         self.max_chars = max_chars
         self.dropped_spans: dict[str, str] = {}  # span id -> why it was left out
@@ -487,7 +546,7 @@ class _Capper:
         cuts = self._cuts(start, end, lo, hi)
         pieces = [(token_starts[p], min(token_ends[q - 1], end)) for p, q in pairwise([lo, *cuts, hi])]
         pieces[0] = (start, pieces[0][1])
-        seg_starts = [s for s, _ in segments[a:b + 1]]
+        seg_starts = [s for s, _ in segments[a : b + 1]]
         return [(s, e, bisect_left(seg_starts, e) - bisect_right(seg_starts, s) + 1) for s, e in pieces]
 
     def _cuts(self, start: int, end: int, lo: int, hi: int) -> list[int]:
@@ -516,8 +575,9 @@ class _Capper:
             self._annotations = self._all_annotations()
         annotations = self._annotations
         items = []
-        for first, last, key in annotations[bisect_left(annotations, start, key=itemgetter(0)):
-                                            bisect_left(annotations, end, key=itemgetter(0))]:
+        for first, last, key in annotations[
+            bisect_left(annotations, start, key=itemgetter(0)) : bisect_left(annotations, end, key=itemgetter(0))
+        ]:
             if last - first > self.max_chars:
                 self._drop(key, f"is longer than the {self.max_chars:,}-character task limit")
             else:
@@ -546,7 +606,7 @@ class _Capper:
             starts = self.tokens.starts
             self._sentence_cuts = sorted({bisect_left(starts, s) for s, _ in sentences})
         cuts = self._sentence_cuts
-        return cuts[bisect_right(cuts, lo):bisect_left(cuts, hi)]
+        return cuts[bisect_right(cuts, lo) : bisect_left(cuts, hi)]
 
     def _drop(self, key: str | int, why: str) -> None:
         if isinstance(key, str):
@@ -557,7 +617,7 @@ class _Capper:
     def _drop_crossing(self, items: list[tuple[int, int, str | int]], cut: int) -> None:
         """Leave out the annotations crossing token ``cut`` (starting before it, ending at or after it)."""
         first = bisect_left(items, cut - self.max_chars, key=itemgetter(0))  # a token is 1 character at least
-        for _, last, key in items[first:bisect_left(items, cut, key=itemgetter(0))]:
+        for _, last, key in items[first : bisect_left(items, cut, key=itemgetter(0))]:
             if last >= cut:
                 self._drop(key, "crosses a cut forced by overlapping annotations longer than the task limit")
 
@@ -577,9 +637,16 @@ class _Capper:
             else:
                 n, why = next(iter(relations.items()))
                 example = f"relation {self.relations[n].get('id')} {why}"
-            report(InputProblem(_where(doc), f"document {doc['id']}: {len(spans)} spans and {len(relations)} "
-                                f"relations left out of the tasks, which hold at most {self.max_chars:,} characters "
-                                f"(e.g. {example})", field="spans", severity="warning"))
+            report(
+                InputProblem(
+                    _where(doc),
+                    f"document {doc['id']}: {len(spans)} spans and {len(relations)} "
+                    f"relations left out of the tasks, which hold at most {self.max_chars:,} characters "
+                    f"(e.g. {example})",
+                    field="spans",
+                    severity="warning",
+                )
+            )
 
 
 def _crossing_counts(items: list[tuple[int, int, str | int]], lo: int, hi: int) -> list[int]:
@@ -598,8 +665,15 @@ def _last_between(cuts: list[int], lo: int, hi: int) -> int | None:
     return cuts[i] if i >= 0 and cuts[i] > lo else None
 
 
-def _units_of(doc: dict, kind: str, bounds: list[tuple[int, int, int]], doc_tokens: DocTokens,
-              spans: dict[str, dict], relations: list[dict], stats: TaskStats) -> list[Unit]:
+def _units_of(
+    doc: dict,
+    kind: str,
+    bounds: list[tuple[int, int, int]],
+    doc_tokens: DocTokens,
+    spans: dict[str, dict],
+    relations: list[dict],
+    stats: TaskStats,
+) -> list[Unit]:
     """The units with the given ``(start, end, segments)``; each span and relation goes to the unit holding its
     (head's) first character."""
     unit_starts = [s for s, _, _ in bounds]
@@ -612,19 +686,32 @@ def _units_of(doc: dict, kind: str, bounds: list[tuple[int, int, int]], doc_toke
 
     def relation_order(rel: dict) -> tuple:
         head, child = spans[rel["head"]], spans[rel["child"]]
-        return (head["start"], head["end"], head["label"], child["start"], child["end"], child["label"], rel["label"],
-                str(rel.get("id")))
+        return (
+            head["start"],
+            head["end"],
+            head["label"],
+            child["start"],
+            child["end"],
+            child["label"],
+            rel["label"],
+            str(rel.get("id")),
+        )
 
     units = []
     for g, (start, end, n_segments) in enumerate(bounds):
         # Ordered by content, not ids: the same annotations give the same task (and hash) whoever numbered them.
         unit_rels = rels_by_unit.get(g)
-        unit_relations = [{"id": r.get("id"), "label": r["label"], "head": r["head"], "child": r["child"]}
-                          for r in sorted(unit_rels, key=relation_order)] if unit_rels else []
+        unit_relations = (
+            [
+                {"id": r.get("id"), "label": r["label"], "head": r["head"], "child": r["child"]}
+                for r in sorted(unit_rels, key=relation_order)
+            ]
+            if unit_rels
+            else []
+        )
         if n_segments > 1:
             stats.widened_units += 1
-        units.append(_make_unit(doc, kind, g, start, end, doc_tokens, by_unit.get(g, ()), unit_relations,
-                                n_segments))
+        units.append(_make_unit(doc, kind, g, start, end, doc_tokens, by_unit.get(g, ()), unit_relations, n_segments))
     return units
 
 
@@ -632,8 +719,17 @@ def _span_order(span: dict) -> tuple:
     return span["start"], -span["end"], span["label"], span["id"]
 
 
-def _make_unit(doc: dict, kind: str, index: int, start: int, end: int, doc_tokens: DocTokens,
-               spans: Iterable[dict], relations: list[dict], segments: int) -> Unit:
+def _make_unit(
+    doc: dict,
+    kind: str,
+    index: int,
+    start: int,
+    end: int,
+    doc_tokens: DocTokens,
+    spans: Iterable[dict],
+    relations: list[dict],
+    segments: int,
+) -> Unit:
     """The unit ``doc["text"][start:end]`` holding ``spans`` (document spans on token boundaries inside it).
 
     Token indices come from the document's token offsets (bisection) shifted by the unit's first token: the unit's
@@ -652,24 +748,51 @@ def _make_unit(doc: dict, kind: str, index: int, start: int, end: int, doc_token
             # The unit's tokens are the document's [lo, hi): look the span up there (bisection, exact match).
             first_tok = bisect_left(token_starts, span_start, lo, hi)
             last_tok = bisect_left(token_ends, span_end, lo, hi)
-            if (first_tok < hi and last_tok < hi and token_starts[first_tok] == span_start
-                    and token_ends[last_tok] == span_end and first_tok <= last_tok):
+            if (
+                first_tok < hi
+                and last_tok < hi
+                and token_starts[first_tok] == span_start
+                and token_ends[last_tok] == span_end
+                and first_tok <= last_tok
+            ):
                 first_tok -= lo
                 last_tok -= lo
             else:
                 first_tok = last_tok = None  # only for hand-broken tokens
-        task_spans.append({"start": span_start - start, "end": span_end - start, "token_start": first_tok,
-                           "token_end": last_tok, "label": span["label"], "id": span_id, "score": span.get("score"),
-                           "labeller": span.get("labeller")})
+        task_spans.append(
+            {
+                "start": span_start - start,
+                "end": span_end - start,
+                "token_start": first_tok,
+                "token_end": last_tok,
+                "label": span["label"],
+                "id": span_id,
+                "score": span.get("score"),
+                "labeller": span.get("labeller"),
+            }
+        )
         layer = layers[span_id] = span["layer"]
         if layer == "claims":
             checkworthy[span_id] = checkworthy_option(span)
-    return Unit(doc["id"], kind, index, start, end, doc["text"][start:end], task_spans, layers, checkworthy,
-                relations, segments=segments, doc_tokens=doc_tokens)
+    return Unit(
+        doc["id"],
+        kind,
+        index,
+        start,
+        end,
+        doc["text"][start:end],
+        task_spans,
+        layers,
+        checkworthy,
+        relations,
+        segments=segments,
+        doc_tokens=doc_tokens,
+    )
 
 
-def claim_sentence_units(doc: dict, claims: Iterable[dict], doc_tokens: DocTokens | None = None,
-                         max_chars: int = MAX_UNIT_CHARS) -> dict[str, Unit] | None:
+def claim_sentence_units(
+    doc: dict, claims: Iterable[dict], doc_tokens: DocTokens | None = None, max_chars: int = MAX_UNIT_CHARS
+) -> dict[str, Unit] | None:
     """One unit per claim (by span id) made of the claim's own sentence(s), whatever the unit of the span views.
 
     Check-worthiness is judged per sentence, so a choice task shows the sentence holding the claim, widened over
@@ -703,8 +826,9 @@ def claim_sentence_units(doc: dict, claims: Iterable[dict], doc_tokens: DocToken
         first, last = sentence_of(claim["start"]), sentence_of(claim["end"] - 1)
         if first is None or last is None or sentences[last][1] - sentences[first][0] > max_chars:
             continue
-        unit = _make_unit(doc, "sentence", first, sentences[first][0], sentences[last][1], doc_tokens, [claim],
-                          [], last - first + 1)
+        unit = _make_unit(
+            doc, "sentence", first, sentences[first][0], sentences[last][1], doc_tokens, [claim], [], last - first + 1
+        )
         if unit.spans[0]["token_start"] is not None:
             units[claim["id"]] = unit
     return units
