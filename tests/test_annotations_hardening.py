@@ -372,3 +372,27 @@ def test_merge_skips_malformed_records_one_line_each(tmp_path, doc):
     (gold,) = [json.loads(line) for line in gold_path.read_text("utf-8").splitlines()]
     assert gold["annotation"]["annotators"] == ["news-alice", "news-bob"]
     assert [(s["start"], s["end"], s["label"]) for s in gold["spans"]] == [(*find(text, "Acme"), "ORG")]
+
+
+def test_doccano_label_entries_of_the_wrong_shape_reject_only_themselves(tmp_path, doc):
+    text = doc["text"]
+    line = doccano_export_line(doc, 0, [])
+    line.pop("entities")
+    line.pop("relations")
+    # doccano's UTF-16 offsets of Kyiv and Acme, as the exporter helper computes them
+    kyiv, acme = doccano_export_line(doc, 0, [(*find(text, "Kyiv"), "GPE"), (*find(text, "Acme"), "ORG")])["entities"]
+    line["label"] = [
+        [kyiv["start_offset"], kyiv["end_offset"], "GPE"],
+        [0, 4],
+        "ORG",
+        [acme["start_offset"], acme["end_offset"], ["ORG"]],
+        {"start_offset": kyiv["start_offset"]},
+    ]
+    export = tmp_path / "erin.jsonl"
+    write_jsonl(export, [line])
+
+    (rec,), stats, problems = ingest([export], doc)
+
+    assert spans_of(rec) == {(*find(text, "Kyiv"), "GPE")} and rec["rejected"] == 4
+    assert [p.field for p in problems] == ["label[1]", "label[2]", "label[3].label", "label[4].end_offset"]
+    assert all(p.line == 1 and "\n" not in str(p) for p in problems)

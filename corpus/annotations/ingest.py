@@ -186,9 +186,12 @@ def detect_format(path: Path) -> str:
     if is_array_file(path):
         first = next((item for _line, item in _safe_array(path)), None)
         return "doccano" if record_format(first) == "doccano" else "labelstudio"
-    for _line, first in _jsonl_items(path):
-        if not isinstance(first, _Malformed):  # a broken line is reported when the file is read
-            return "doccano" if record_format(first) == "doccano" else "prodigy"
+    try:
+        for _line, first in _jsonl_items(path):
+            if not isinstance(first, _Malformed):  # a broken line is reported when the file is read
+                return "doccano" if record_format(first) == "doccano" else "prodigy"
+    except OSError:
+        pass  # reported (one line) when the file is read
     return "prodigy"
 
 
