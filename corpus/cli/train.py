@@ -64,10 +64,12 @@ def train_command(
 
     Use it with `--backend LAYER=model:PATH` (or `model:PATH+rules`) in build, prelabel and eval.
     """
+    from corpus.train.engine import require_spacy
     from corpus.train.gold import load_gold, split_gold
     from corpus.train.loop import Settings, layer_module, train
 
-    layer_module(layer)  # an unknown layer fails before any gold is read
+    layer_module(layer)  # an unknown layer, or spaCy missing, fails before any gold is read
+    require_spacy()
     output_path(out, "dir", allow_outside, [*gold, *(dev or [])])
     reporter = make_reporter()
     docs = load_gold(gold, report=reporter)
