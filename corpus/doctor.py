@@ -149,7 +149,7 @@ def check_output_dir(out: Path) -> Check:
 def check_spacy() -> Check:
     if importlib.util.find_spec("spacy") is None:
         return Check("spacy", WARN, "not installed: the 'spacy:<pipeline>' entity backend is unavailable",
-                     'python -m pip install -e ".[spacy]", then install a pipeline package (en_core_web_sm)',
+                     'pip install "corpus[spacy]" (from a checkout: pip install -e ".[spacy]"), then a pipeline',
                      core=False)
     import spacy.util
 
