@@ -302,7 +302,8 @@ class _Attributions:
 def _source_for(attributed: list[tuple[int, int, str]], first: int, start: int, end: int) -> str | None:
     """The SOURCE id of the attribution whose content covers most of ``[start, end)`` (at least half)."""
     best, best_overlap = None, 0
-    for cs, ce, source_id in attributed[first:]:
+    for k in range(first, len(attributed)):  # not a slice: copying the rest of the list was quadratic
+        cs, ce, source_id = attributed[k]
         if cs >= end:
             break
         overlap = min(ce, end) - max(cs, start)

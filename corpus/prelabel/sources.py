@@ -576,6 +576,22 @@ _CLAUSE_BOUNDARY = _WORDS["clause_boundary"]
 _COMMENT_BOUNDARY = frozenset([",", ";", "—", "–"]) | _QUOTES
 
 
+def _content_holders(atts: list[_Attribution], near: int = 1000):
+    """``holding(a, b)``: the attributions (in ``atts`` order) with a content fragment holding tokens ``a..b``,
+    looked up by position instead of testing every attribution for every cue (quadratic on one huge article).
+    Found from the contents as they are now: a superset later, since :func:`_resolve_nested` only shrinks them."""
+    fragments = sorted((a, b, n) for n, att in enumerate(atts) for a, b in att.contents)
+    short = [f for f in fragments if f[1] - f[0] <= near]
+    long = [f for f in fragments if f[1] - f[0] > near]
+    starts = [f[0] for f in short]
+
+    def holding(a: int, b: int) -> list[_Attribution]:
+        nearby = short[bisect_left(starts, a - near) : bisect_right(starts, a)]
+        return [atts[n] for n in sorted({n for s, e, n in (*nearby, *long) if s <= a and b <= e})]
+
+    return holding
+
+
 def _resolve_nested(r: _Reader, atts: list[_Attribution]) -> list[_Attribution]:
     """PolNeAR marks no attribution inside another's content: one of the two goes, or the outer content ends.
 
@@ -589,10 +605,11 @@ def _resolve_nested(r: _Reader, atts: list[_Attribution]) -> list[_Attribution]:
         for a, b in att.contents:
             covered[a : b + 1] = b"\x01" * (b + 1 - a)
     keep = []
+    holding = _content_holders(atts)
     for att in atts:
         drop = False
         cue_a, cue_b = att.cue
-        for other in atts if covered[cue_a] else ():
+        for other in holding(cue_a, cue_b) if covered[cue_a] else ():
             if other is att:
                 continue
             for frag in other.contents:  # the first fragment of the other's content holding this cue
