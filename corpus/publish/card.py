@@ -482,8 +482,7 @@ CONFIG_UNITS = {
 
 
 def _structure(inp: CardInputs) -> str:
-    st = inp.stats
-    splits = [s for s in inp.ratios if st.documents[s]]
+    splits = [s for s in inp.ratios if inp.stats.documents[s]]
     parts = [
         "All offsets (`start`, `end`, `token_starts`, `token_ends`, span offsets) are **Python code-point "
         "offsets, half-open, into the `text` of the article in the `documents` config**: "
@@ -491,6 +490,13 @@ def _structure(inp: CardInputs) -> str:
         "inside a row are half-open too. Every row carries a stable string `id`; `doc_id` joins `documents.id`, "
         "`claims.source_ids` joins `sources.id`, `sources.claim_ids` joins `claims.id`, and span ids have the "
         "form `{doc_id}:{span id}`.",
+    ]
+    parts += _configs_part(inp, splits) + _splits_part(inp, splits) + _label_counts_part(inp, splits)
+    return "\n".join(parts)
+
+
+def _configs_part(inp: CardInputs, splits: list[str]) -> list[str]:
+    parts = [
         "",
         "### Configs",
         "",
@@ -529,22 +535,26 @@ def _structure(inp: CardInputs) -> str:
                 [[code(k), _feature_type(v), Md(FIELD_DOCS[name].get(k, ""))] for k, v in feats.items()],
             ),
         ]
+    return parts
 
-    parts += ["", "### Splits", ""]
+
+def _splits_part(inp: CardInputs, splits: list[str]) -> list[str]:
+    st = inp.stats
     ratio_text = ", ".join(f"{s} {r:g}" for s, r in inp.ratios.items())
     grouping = (
         f"the value of the document field {code(inp.group_by)} (documents without it: their own id)"
         if inp.group_by
         else "the document id"
     )
-    parts.append(
+    parts = [
+        "",
+        "### Splits",
+        "",
         f"Splits are by document, never by sentence: every row of an article is in the article's split. A "
         f"document's split comes from the SHA-256 of {grouping} (salt `{HASH_SALT}`) mapped to [0, 1) and cut at "
         f"the ratios ({ratio_text}); a near duplicate flagged at ingest goes with the article it repeats. "
         "The split of an article depends on nothing else, so it never changes when articles are added. "
-        "With few documents or groups the realised shares differ from the ratios:"
-    )
-    parts += [
+        "With few documents or groups the realised shares differ from the ratios:",
         "",
         _table(
             ["split", "documents", "share", "characters", "tokens"],
@@ -556,8 +566,20 @@ def _structure(inp: CardInputs) -> str:
     ]
     if inp.near_duplicates:
         parts += ["", f"{_n(inp.near_duplicates)} near-duplicate articles were placed with the article they repeat."]
+    return parts
 
-    parts += [
+
+def _count_table(first: str, names: list[str], per_split: dict, splits: list[str], none: str) -> str:
+    """Counts per name and split with a total column; names with no count are left out."""
+    rows = [[name, *[per_split.get(s, Counter())[name] for s in splits]] for name in names]
+    rows = [[*row, sum(row[1:])] for row in rows]
+    rows = [row for row in rows if row[-1]]
+    return _table([first, *splits, "total"], rows) if rows else none
+
+
+def _label_counts_part(inp: CardInputs, splits: list[str]) -> list[str]:
+    st = inp.stats
+    parts = [
         "",
         "### Label counts",
         "",
@@ -565,53 +587,20 @@ def _structure(inp: CardInputs) -> str:
         "`ner_tags` over "
         f"{len(BIO_NAMES)} classes: `O` and `B-`/`I-` for each type):",
         "",
+        _count_table("type", list(ENTITY_LABELS), st.entity_labels, splits, "No entity spans in this build."),
+        "",
+        "Claims per check-worthiness label and split:",
+        "",
+        _count_table(
+            "checkworthy", [*CHECKWORTHY_OPTIONS, "unlabelled"], st.checkworthy, splits, "No claims in this build."
+        ),
+        "",
+        "Attributions per source kind and split:",
+        "",
+        _count_table(
+            "source kind", [*SOURCE_KINDS, "unknown"], st.source_kinds, splits, "No attributions in this build."
+        ),
     ]
-    labels = [lab for lab in ENTITY_LABELS if any(st.entity_labels.get(s, {}).get(lab) for s in splits)]
-    parts.append(
-        _table(
-            ["type", *splits, "total"],
-            [
-                [
-                    lab,
-                    *[st.entity_labels.get(s, Counter())[lab] for s in splits],
-                    sum(st.entity_labels.get(s, Counter())[lab] for s in splits),
-                ]
-                for lab in labels
-            ],
-        )
-        if labels
-        else "No entity spans in this build."
-    )
-    parts += ["", "Claims per check-worthiness label and split:", ""]
-    cw_names = [*CHECKWORTHY_OPTIONS, "unlabelled"]
-    cw_rows = [
-        [
-            c,
-            *[st.checkworthy.get(s, Counter())[c] for s in splits],
-            sum(st.checkworthy.get(s, Counter())[c] for s in splits),
-        ]
-        for c in cw_names
-    ]
-    parts.append(
-        _table(["checkworthy", *splits, "total"], [r for r in cw_rows if r[-1]])
-        if any(r[-1] for r in cw_rows)
-        else "No claims in this build."
-    )
-    parts += ["", "Attributions per source kind and split:", ""]
-    kind_names = [*SOURCE_KINDS, "unknown"]
-    kind_rows = [
-        [
-            k,
-            *[st.source_kinds.get(s, Counter())[k] for s in splits],
-            sum(st.source_kinds.get(s, Counter())[k] for s in splits),
-        ]
-        for k in kind_names
-    ]
-    parts.append(
-        _table(["source kind", *splits, "total"], [r for r in kind_rows if r[-1]])
-        if any(r[-1] for r in kind_rows)
-        else "No attributions in this build."
-    )
     n_claims = sum(f.rows for f in inp.configs.get("claims", {}).values())
     if n_claims:
         parts += [
@@ -620,7 +609,7 @@ def _structure(inp: CardInputs) -> str:
             f"inside an attribution's content (overlap of at least {CLAIM_SOURCE_OVERLAP:g} of the shorter "
             f"span) and link to it; {_n(st.correspondent)} attributions have the correspondent as source.",
         ]
-    return "\n".join(parts)
+    return parts
 
 
 def _collection(inp: CardInputs) -> str:
