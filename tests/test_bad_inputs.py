@@ -158,10 +158,17 @@ def test_ten_megabyte_article_segments_and_validates(tmp_path):
     from corpus.segment.core import segment_document
     from corpus.validate import validate_document
 
+    from corpus.tasks.units import MAX_UNIT_CHARS, document_units
+
     sentence = "The council met on Tuesday, and Gen. Smith said the U.S. budget would be cut. "
     doc = segment_document(new_document((sentence * (10_000_000 // len(sentence))).strip(), "big.txt"))
     assert len(doc["sentences"]) == 10_000_000 // len(sentence)
     assert validate_document(doc) == []
+    # One paragraph of 10 MB: its task units are cut at sentence starts, each under the task size limit.
+    units = document_units(doc, "paragraph")
+    assert len(units) >= 10_000_000 // MAX_UNIT_CHARS and max(u.end - u.start for u in units) <= MAX_UNIT_CHARS
+    sentence_starts = {s for s, _ in doc["sentences"]}
+    assert all(u.start in sentence_starts for u in units)
 
 
 def test_max_files_limit_is_named(tmp_path):
