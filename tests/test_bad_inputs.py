@@ -156,9 +156,8 @@ def test_ten_megabyte_article_on_one_line(tmp_path):
 def test_ten_megabyte_article_segments_and_validates(tmp_path):
     from corpus.document import new_document
     from corpus.segment.core import segment_document
-    from corpus.validate import validate_document
-
     from corpus.tasks.units import MAX_UNIT_CHARS, document_units
+    from corpus.validate import validate_document
 
     sentence = "The council met on Tuesday, and Gen. Smith said the U.S. budget would be cut. "
     doc = segment_document(new_document((sentence * (10_000_000 // len(sentence))).strip(), "big.txt"))
