@@ -63,8 +63,12 @@ def check_core_libraries() -> Check:
     missing = [dist for module, dist in CORE_MODULES.items() if importlib.util.find_spec(module) is None]
     if missing:
         return Check("core libraries", FAIL, f"missing: {', '.join(missing)}", REINSTALL)
-    return Check("core libraries", OK, f"{len(CORE_MODULES)} installed (nltk {_version('nltk')}, "
-                                       f"jsonschema {_version('jsonschema')}, datasets {_version('datasets')})")
+    return Check(
+        "core libraries",
+        OK,
+        f"{len(CORE_MODULES)} installed (nltk {_version('nltk')}, "
+        f"jsonschema {_version('jsonschema')}, datasets {_version('datasets')})",
+    )
 
 
 def check_punkt() -> Check:
@@ -73,14 +77,17 @@ def check_punkt() -> Check:
 
     abbrevs = abbreviations()
     if not abbrevs:
-        return Check("punkt parameters", FAIL, "corpus/segment/data/abbreviations.txt is empty or missing",
-                     REINSTALL)
+        return Check("punkt parameters", FAIL, "corpus/segment/data/abbreviations.txt is empty or missing", REINSTALL)
     text = "Gen. Smith met Sen. Jones on Jan. 5 in the U.S. capital. They talked for an hour."
     sentences = Segmenter().sentences(text, 0, len(text))
     if len(sentences) != 2:
         found = " | ".join(text[s:e] for s, e in sentences)
-        return Check("punkt parameters", FAIL, f"expected 2 sentences, got {len(sentences)}: {found}",
-                     "check corpus/segment/data/abbreviations.txt (Gen, Sen, Jan, U.S. must be listed)")
+        return Check(
+            "punkt parameters",
+            FAIL,
+            f"expected 2 sentences, got {len(sentences)}: {found}",
+            "check corpus/segment/data/abbreviations.txt (Gen, Sen, Jan, U.S. must be listed)",
+        )
     return Check("punkt parameters", OK, f"{len(abbrevs)} abbreviations; no NLTK data download needed")
 
 
@@ -105,8 +112,12 @@ def check_schemas() -> Check:
 
     missing = [name for name in SCHEMA_FILES.values() if not (SCHEMA_DIR / name).is_file()]
     if missing:
-        return Check("schemas", FAIL, f"not found in {SCHEMA_DIR}: {', '.join(missing)}",
-                     "reinstall (a wheel carries corpus/schemas; a checkout has schemas/ beside corpus/): " + REINSTALL)
+        return Check(
+            "schemas",
+            FAIL,
+            f"not found in {SCHEMA_DIR}: {', '.join(missing)}",
+            "reinstall (a wheel carries corpus/schemas; a checkout has schemas/ beside corpus/): " + REINSTALL,
+        )
     for kind in SCHEMA_FILES:
         Draft202012Validator.check_schema(load_schema(kind))
     return Check("schemas", OK, f"{len(SCHEMA_FILES)} draft 2020-12 schemas in {SCHEMA_DIR}")
@@ -119,8 +130,7 @@ def check_labellers() -> Check:
     listing = "; ".join(f"{layer}: {', '.join(names) or '-'}" for layer, names in found.items())
     missing = [f"{layer}={name}" for layer, name in DEFAULT_BACKENDS.items() if name not in found.get(layer, ())]
     if missing:
-        return Check("labellers", FAIL, f"default backends not registered: {', '.join(missing)} ({listing})",
-                     REINSTALL)
+        return Check("labellers", FAIL, f"default backends not registered: {', '.join(missing)} ({listing})", REINSTALL)
     return Check("labellers", OK, listing)
 
 
@@ -134,32 +144,52 @@ def check_output_dir(out: Path) -> Check:
             with tempfile.NamedTemporaryFile(dir=out, prefix=".corpus-doctor-"):
                 pass
         except OSError as exc:
-            return Check(name, FAIL, f"not writable ({exc.strerror or exc})",
-                         f"fix the permissions of {out} or choose another --out")
+            return Check(
+                name,
+                FAIL,
+                f"not writable ({exc.strerror or exc})",
+                f"fix the permissions of {out} or choose another --out",
+            )
         return Check(name, OK, "writable")
     parent = out.parent
     while not parent.exists() and parent != parent.parent:
         parent = parent.parent
     if os.access(parent, os.W_OK | os.X_OK):
         return Check(name, OK, f"will be created (in {parent}, writable)")
-    return Check(name, FAIL, f"cannot be created: {parent} is not writable",
-                 f"fix the permissions of {parent} or choose another --out")
+    return Check(
+        name,
+        FAIL,
+        f"cannot be created: {parent} is not writable",
+        f"fix the permissions of {parent} or choose another --out",
+    )
 
 
 def check_spacy() -> Check:
     if importlib.util.find_spec("spacy") is None:
-        return Check("spacy", WARN, "not installed: the 'spacy:<pipeline>' entity backend is unavailable",
-                     'pip install "corpus[spacy]" (from a checkout: pip install -e ".[spacy]"), then a pipeline',
-                     core=False)
+        return Check(
+            "spacy",
+            WARN,
+            "not installed: the 'spacy:<pipeline>' entity backend is unavailable",
+            'pip install "corpus[spacy]" (from a checkout: pip install -e ".[spacy]"), then a pipeline',
+            core=False,
+        )
     import spacy.util
 
     models = sorted(spacy.util.get_installed_models())
     if not models:
-        return Check("spacy", WARN, f"spaCy {_version('spacy')} installed, but no pipeline",
-                     "install a pipeline package, e.g. `python -m spacy download en_core_web_sm` or its wheel",
-                     core=False)
-    return Check("spacy", OK, f"spaCy {_version('spacy')}; pipelines: {', '.join(models)} "
-                              f"(use --backend spacy:{models[0]})", core=False)
+        return Check(
+            "spacy",
+            WARN,
+            f"spaCy {_version('spacy')} installed, but no pipeline",
+            "install a pipeline package, e.g. `python -m spacy download en_core_web_sm` or its wheel",
+            core=False,
+        )
+    return Check(
+        "spacy",
+        OK,
+        f"spaCy {_version('spacy')}; pipelines: {', '.join(models)} (use --backend spacy:{models[0]})",
+        core=False,
+    )
 
 
 LABEL_STUDIO_VENV = Path.home() / ".cache" / "corpus-venvs" / "label-studio"
@@ -171,27 +201,46 @@ def check_label_studio() -> Check:
     if importlib.util.find_spec("label_studio") is None and shutil.which("label-studio") is None:
         if cached.exists():
             return Check("label-studio", OK, f"cached venv {cached}", core=False)
-        return Check("label-studio", WARN, "not installed: the real-server round-trip test is skipped",
-                     "bash scripts/labelstudio_roundtrip.sh (installs it into ~/.cache/corpus-venvs/label-studio)",
-                     core=False)
+        return Check(
+            "label-studio",
+            WARN,
+            "not installed: the real-server round-trip test is skipped",
+            "bash scripts/labelstudio_roundtrip.sh (installs it into ~/.cache/corpus-venvs/label-studio)",
+            core=False,
+        )
     command = shutil.which("label-studio")
     where = f"command {command}" if command else "no `label-studio` command on PATH"
-    return Check("label-studio", OK if command else WARN, f"{_version('label-studio')}; {where}",
-                 "" if command else "add the environment's bin/ folder to PATH", core=False)
+    return Check(
+        "label-studio",
+        OK if command else WARN,
+        f"{_version('label-studio')}; {where}",
+        "" if command else "add the environment's bin/ folder to PATH",
+        core=False,
+    )
 
 
 def check_datatrove() -> Check:
     if importlib.util.find_spec("datatrove") is None:
-        return Check("datatrove", WARN, "not installed: `--engine datatrove` is unavailable",
-                     'python -m pip install -e ".[datatrove]"', core=False)
+        return Check(
+            "datatrove",
+            WARN,
+            "not installed: `--engine datatrove` is unavailable",
+            'python -m pip install -e ".[datatrove]"',
+            core=False,
+        )
     return Check("datatrove", OK, _version("datatrove"), core=False)
 
 
 def check_chromium() -> Check:
     found = next((path for name in CHROMIUM_NAMES if (path := shutil.which(name))), None)
     if found is None:
-        return Check("chromium", WARN, "no Chromium/Chrome on PATH: browser checks of previews are skipped",
-                     "apt-get install chromium  (or any Chrome on PATH)", core=False)
+        return Check(
+            "chromium",
+            WARN,
+            "no Chromium/Chrome on PATH: browser checks of previews are skipped",
+            "apt-get install chromium  (or any Chrome on PATH)",
+            core=False,
+        )
     return Check("chromium", OK, found, core=False)
 
 

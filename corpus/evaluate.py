@@ -85,8 +85,14 @@ class PRF:
         return 2 * p * r / (p + r) if p + r else 0.0
 
     def as_dict(self) -> dict[str, float | int]:
-        return {"precision": round(self.precision, 4), "recall": round(self.recall, 4), "f1": round(self.f1, 4),
-                "tp": self.tp, "fp": self.fp, "fn": self.fn}
+        return {
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+        }
 
 
 def _set_counts(gold: set, pred: set) -> tuple[int, int, int]:
@@ -169,7 +175,7 @@ def parse_label_map(spec: str | None) -> tuple[str | None, dict[str, str | None]
             except ValueError as exc:
                 raise CorpusError(f"{path}: label map is not valid JSON ({exc})") from None
             if not isinstance(data, dict):
-                raise CorpusError(f"{path}: label map must be a JSON object {{\"OURS\": \"GOLD\" or null}}")
+                raise CorpusError(f'{path}: label map must be a JSON object {{"OURS": "GOLD" or null}}')
             return str(path), {str(k): (None if v in (None, "-") else str(v)) for k, v in data.items()}
         pairs = []
         for lineno, line in enumerate(text.splitlines(), start=1):
@@ -182,8 +188,10 @@ def parse_label_map(spec: str | None) -> tuple[str | None, dict[str, str | None]
             pairs.append(line.split(sep, 1))
         return str(path), {k.strip(): (None if v.strip() == "-" else v.strip()) for k, v in pairs}
     if "=" not in spec:
-        raise CorpusError(f"label map {spec!r} is neither a built-in map ({', '.join(BUILTIN_LABEL_MAPS)}), "
-                          "a file, nor 'A=B,C=-' pairs")
+        raise CorpusError(
+            f"label map {spec!r} is neither a built-in map ({', '.join(BUILTIN_LABEL_MAPS)}), "
+            "a file, nor 'A=B,C=-' pairs"
+        )
     mapping: dict[str, str | None] = {}
     for part in spec.split(","):
         if not part.strip():
@@ -248,8 +256,9 @@ def _check_gold(obj: Any) -> str | None:
     return None
 
 
-def read_gold(path: str | Path, report: Callable[[InputProblem], None] | None = None,
-              limit: int | None = None) -> Iterator[dict]:
+def read_gold(
+    path: str | Path, report: Callable[[InputProblem], None] | None = None, limit: int | None = None
+) -> Iterator[dict]:
     """Gold documents; a malformed line is reported (file:line: problem) and skipped."""
     path = Path(path)
     if not path.is_file():
@@ -309,8 +318,14 @@ def predicted_claims(doc: dict) -> list[dict]:
     for span in spans_of(doc, "claims"):
         if span["label"] != "CLAIM":
             continue
-        out.append({"start": span["start"], "end": span["end"],
-                    "checkworthy": bool(span["attrs"].get("checkworthy", False)), "score": span["score"]})
+        out.append(
+            {
+                "start": span["start"],
+                "end": span["end"],
+                "checkworthy": bool(span["attrs"].get("checkworthy", False)),
+                "score": span["score"],
+            }
+        )
     return out
 
 
@@ -379,21 +394,27 @@ class Scores:
             }
         if self.docs_with["attributions"]:
             out["attributions"] = {
-                role: {"span": self.attr_span[role].as_dict(), "char": self.attr_char[role].as_dict(),
-                       "exact": self.attr_exact[role].as_dict()}
+                role: {
+                    "span": self.attr_span[role].as_dict(),
+                    "char": self.attr_char[role].as_dict(),
+                    "exact": self.attr_exact[role].as_dict(),
+                }
                 for role in ROLES
             }
         if self.docs_with["claims"]:
-            out["claims"] = {"checkworthy": self.claims.as_dict(),
-                             "unmatched_predictions": self.claims_unmatched_predictions}
+            out["claims"] = {
+                "checkworthy": self.claims.as_dict(),
+                "unmatched_predictions": self.claims_unmatched_predictions,
+            }
         return out
 
 
 # ------------------------------------------------------------------------------------------------- run
 
 
-def _labellers_for(gold_layers: set[str], backends: dict[str, str] | None,
-                   layers: Iterable[str] | None, notes: list[str]) -> tuple[list, set[str]]:
+def _labellers_for(
+    gold_layers: set[str], backends: dict[str, str] | None, layers: Iterable[str] | None, notes: list[str]
+) -> tuple[list, set[str]]:
     """Labellers needed to predict the gold layers (with the layers they depend on), and the layers skipped."""
     from corpus.prelabel import available, build_labellers
 
@@ -445,8 +466,12 @@ def evaluate(
         segment_document(doc, segmenter)
         for labeller in labellers:
             doc = labeller(doc)
-        pred: dict[str, Any] = {"id": gold["id"], "text": text, "paragraphs": doc["paragraphs"],
-                                "sentences": doc["sentences"]}
+        pred: dict[str, Any] = {
+            "id": gold["id"],
+            "text": text,
+            "paragraphs": doc["paragraphs"],
+            "sentences": doc["sentences"],
+        }
         for layer in ("paragraphs", "sentences"):
             if layer in gold:
                 scores.docs_with[layer] += 1
@@ -455,8 +480,7 @@ def evaluate(
             pred["entities"] = predicted_entities(doc, label_map)
             if "entities" in gold:
                 scores.docs_with["entities"] += 1
-                gold_entities = [{"start": g["start"], "end": g["end"], "label": g["label"]}
-                                 for g in gold["entities"]]
+                gold_entities = [{"start": g["start"], "end": g["end"], "label": g["label"]} for g in gold["entities"]]
                 scores.add_entities(gold_entities, pred["entities"])
         if "sources" in ran:
             pred["attributions"] = predicted_attributions(doc)

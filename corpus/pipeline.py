@@ -96,8 +96,9 @@ def quiet_gc(threshold: int = 50_000) -> Iterator[None]:
         gc.unfreeze()
 
 
-def drop_exact_duplicates(docs: Iterable[dict], report: Callable[[InputProblem], None],
-                          stats: Stats | None = None) -> Iterator[dict]:
+def drop_exact_duplicates(
+    docs: Iterable[dict], report: Callable[[InputProblem], None], stats: Stats | None = None
+) -> Iterator[dict]:
     """Skip a document whose normalised text (hence id) was already seen, saying which one it repeats.
 
     Memory stays flat on large corpora: ids are 8-byte keys and origins wait on disk (:mod:`corpus.spill`).
@@ -108,8 +109,13 @@ def drop_exact_duplicates(docs: Iterable[dict], report: Callable[[InputProblem],
         for doc in docs:
             first = seen.get(doc["id"])
             if first:
-                report(InputProblem(doc["origin"], f"exact duplicate of {first[0].decode('utf-8', 'surrogatepass')} "
-                                    f"(id {doc['id']}); skipped", severity="warning"))
+                report(
+                    InputProblem(
+                        doc["origin"],
+                        f"exact duplicate of {first[0].decode('utf-8', 'surrogatepass')} (id {doc['id']}); skipped",
+                        severity="warning",
+                    )
+                )
                 if stats is not None:
                     stats.duplicates += 1
                 continue
@@ -117,9 +123,13 @@ def drop_exact_duplicates(docs: Iterable[dict], report: Callable[[InputProblem],
             yield doc
 
 
-def flag_near_duplicates_stage(docs: Iterable[dict], report: Callable[[InputProblem], None],
-                               drop: bool = False, threshold: float | None = None,
-                               stats: Stats | None = None) -> Iterator[dict]:
+def flag_near_duplicates_stage(
+    docs: Iterable[dict],
+    report: Callable[[InputProblem], None],
+    drop: bool = False,
+    threshold: float | None = None,
+    stats: Stats | None = None,
+) -> Iterator[dict]:
     """Near-duplicate detection (MinHash, ``corpus.ingest.dedup``) when that module is installed."""
     try:
         from corpus.ingest.dedup import NEAR_DUPLICATES_LISTED, flag_near_duplicates
@@ -142,8 +152,9 @@ def segment_stage(docs: Iterable[dict], segmenter: Segmenter | None = None) -> I
         yield segment_document(doc, seg)
 
 
-def prelabel_stage(docs: Iterable[dict], backends: dict[str, str] | None = None,
-                   layers: Iterable[str] = LAYERS) -> Iterator[dict]:
+def prelabel_stage(
+    docs: Iterable[dict], backends: dict[str, str] | None = None, layers: Iterable[str] = LAYERS
+) -> Iterator[dict]:
     # through each labeller's batch hook, so a model backend can label many documents at once
     yield from pipe(build_labellers(backends, layers), docs)
 
@@ -152,7 +163,8 @@ def prelabel_stage(docs: Iterable[dict], backends: dict[str, str] | None = None,
 # record is checked. A field that is present must have the schema's shape.
 _RECORD_DEFAULTS: dict[str, Callable[[], Any]] = {
     **{key: list for key in ("paragraphs", "sentences", "tokens", "spans", "relations")},
-    "labellers": dict, "ingest": dict,
+    "labellers": dict,
+    "ingest": dict,
     **{key: lambda: None for key in ("title", "source_url", "publisher", "published", "licence")},
 }
 
@@ -196,8 +208,9 @@ def read_numbered_document_records(
 # --- shards and workers -----------------------------------------------------------------------------------
 
 
-def shard_documents(docs: Iterable[dict], target: int | None = None, max_docs: int | None = None,
-                    max_chars: int | None = None) -> Iterator[list[dict]]:
+def shard_documents(
+    docs: Iterable[dict], target: int | None = None, max_docs: int | None = None, max_chars: int | None = None
+) -> Iterator[list[dict]]:
     """Group a document stream into shards with content-defined boundaries (see :data:`SHARD_TARGET`)."""
     target = target or SHARD_TARGET
     max_docs = max_docs or SHARD_MAX_DOCS
@@ -261,8 +274,13 @@ class ProcessorConfig:
 
     def describe(self) -> dict:
         """What goes into cache keys (with the labeller versions, which only a built processor knows)."""
-        return {"segment": self.segment, "prelabel": self.prelabel, "backends": dict(self.backends),
-                "layers": list(self.layers), "trained_segmenter": self.segmenter is not None}
+        return {
+            "segment": self.segment,
+            "prelabel": self.prelabel,
+            "backends": dict(self.backends),
+            "layers": list(self.layers),
+            "trained_segmenter": self.segmenter is not None,
+        }
 
 
 class DocumentProcessor:
@@ -305,9 +323,14 @@ class DocumentProcessor:
                 line = dumps(done)
             except Exception as exc:  # one bad article must not stop the corpus
                 stats.failed += 1
-                problems.append(asdict(InputProblem(
-                    str(doc.get("origin") or doc.get("id")),
-                    f"could not be processed ({type(exc).__name__}: {exc}); skipped")))
+                problems.append(
+                    asdict(
+                        InputProblem(
+                            str(doc.get("origin") or doc.get("id")),
+                            f"could not be processed ({type(exc).__name__}: {exc}); skipped",
+                        )
+                    )
+                )
                 continue
             stats.count(done)
             lines.append(line)
@@ -381,16 +404,18 @@ def map_shards(
     try:
         # A process pool that notices a worker killed from outside (out of memory): a multiprocessing.Pool
         # would wait for its result forever. The no-op starts every worker now.
-        pool = ProcessPoolExecutor(workers, mp_context=pool_context(), initializer=_init_worker,
-                                   initargs=(config, render))
+        pool = ProcessPoolExecutor(
+            workers, mp_context=pool_context(), initializer=_init_worker, initargs=(config, render)
+        )
         pool.submit(int).result()
     finally:
         _INHERITED = None
     return _map_pool(pool, shards, workers, render)
 
 
-def _map_serial(shards: Iterable[tuple[Any, list[dict] | ShardResult]], proc: DocumentProcessor,
-                render: RenderSpec | None) -> Iterator[tuple[Any, ShardResult]]:
+def _map_serial(
+    shards: Iterable[tuple[Any, list[dict] | ShardResult]], proc: DocumentProcessor, render: RenderSpec | None
+) -> Iterator[tuple[Any, ShardResult]]:
     for tag, item in shards:
         if not isinstance(item, ShardResult):
             item = proc.process_shard(item, render)
@@ -399,8 +424,9 @@ def _map_serial(shards: Iterable[tuple[Any, list[dict] | ShardResult]], proc: Do
         yield tag, item
 
 
-def _map_pool(pool, shards: Iterable[tuple[Any, list[dict] | ShardResult]], workers: int,
-              render: RenderSpec | None = None) -> Iterator[tuple[Any, ShardResult]]:
+def _map_pool(
+    pool, shards: Iterable[tuple[Any, list[dict] | ShardResult]], workers: int, render: RenderSpec | None = None
+) -> Iterator[tuple[Any, ShardResult]]:
     from concurrent.futures.process import BrokenProcessPool
 
     window: deque = deque()
@@ -416,8 +442,10 @@ def _map_pool(pool, shards: Iterable[tuple[Any, list[dict] | ShardResult]], work
         while window:
             yield _ready(window.popleft())
     except BrokenProcessPool:
-        raise CorpusError("a worker process died (killed, or out of memory?); rerun with --resume to "
-                          "continue from the shards already done, or with fewer --workers") from None
+        raise CorpusError(
+            "a worker process died (killed, or out of memory?); rerun with --resume to "
+            "continue from the shards already done, or with fewer --workers"
+        ) from None
     finally:
         for _, pending in window:
             if not isinstance(pending, ShardResult):
@@ -430,9 +458,13 @@ def _ready(entry: tuple[Any, Any]) -> tuple[Any, ShardResult]:
     return tag, pending if isinstance(pending, ShardResult) else pending.result()
 
 
-def process_documents(docs: Iterable[dict], config: ProcessorConfig, workers: int = 1,
-                      report: Callable[[InputProblem], None] | None = None,
-                      stats: Stats | None = None) -> Iterator[bytes]:
+def process_documents(
+    docs: Iterable[dict],
+    config: ProcessorConfig,
+    workers: int = 1,
+    report: Callable[[InputProblem], None] | None = None,
+    stats: Stats | None = None,
+) -> Iterator[bytes]:
     """JSON Lines bytes of processed documents, shard by shard, in input order (for the per-stage commands)."""
     with quiet_gc():
         for _, result in map_shards(((None, s) for s in shard_documents(docs)), config, workers):

@@ -29,13 +29,38 @@ from corpus.jsonl import atomic_writer
 DEFAULT_PER_PAGE = 20
 
 # Light tints for entity labels (readable under black text), by label.
-_ENTITY_TINTS = ("#ffd8a8", "#d0ebff", "#d3f9d8", "#e5dbff", "#fff3bf", "#ffdeeb", "#c5f6fa", "#e9ecef",
-                 "#f3d9fa", "#d8f5a2", "#ffe8cc", "#dbe4ff", "#b2f2bb", "#fcc2d7", "#a5d8ff", "#eebefa",
-                 "#ffec99", "#ced4da")
+_ENTITY_TINTS = (
+    "#ffd8a8",
+    "#d0ebff",
+    "#d3f9d8",
+    "#e5dbff",
+    "#fff3bf",
+    "#ffdeeb",
+    "#c5f6fa",
+    "#e9ecef",
+    "#f3d9fa",
+    "#d8f5a2",
+    "#ffe8cc",
+    "#dbe4ff",
+    "#b2f2bb",
+    "#fcc2d7",
+    "#a5d8ff",
+    "#eebefa",
+    "#ffec99",
+    "#ced4da",
+)
 ENTITY_COLOURS = {label: _ENTITY_TINTS[i % len(_ENTITY_TINTS)] for i, label in enumerate(ENTITY_LABELS)}
 # Strong colours for attributions (one per attribution, cycling) and their light versions for CONTENT.
-GROUP_COLOURS = (("#c92a2a", "#ffc9c9"), ("#1864ab", "#a5d8ff"), ("#2b8a3e", "#b2f2bb"), ("#862e9c", "#eebefa"),
-                 ("#d9480f", "#ffd8a8"), ("#0b7285", "#99e9f2"), ("#5f3dc4", "#d0bfff"), ("#a61e4d", "#fcc2d7"))
+GROUP_COLOURS = (
+    ("#c92a2a", "#ffc9c9"),
+    ("#1864ab", "#a5d8ff"),
+    ("#2b8a3e", "#b2f2bb"),
+    ("#862e9c", "#eebefa"),
+    ("#d9480f", "#ffd8a8"),
+    ("#0b7285", "#99e9f2"),
+    ("#5f3dc4", "#d0bfff"),
+    ("#a61e4d", "#fcc2d7"),
+)
 _ROLE_CLASS = {"SOURCE": "src", "CUE": "cue", "CONTENT": "cnt"}
 
 _SCRIPT = """
@@ -165,20 +190,27 @@ def _segment(piece: str, covering: list[dict], groups: dict[str, int]) -> str:
             classes.append("undecided")
     for span in sorted(covering, key=lambda s: (s["start"], -s["end"], s["layer"])):
         extra = f" {groups[span['id']] + 1}" if span["id"] in groups else ""
-        titles.append(f"{span['label']}{extra} [{span['id']}] {span.get('labeller', '')} "
-                      f"score {span.get('score', '')}".rstrip())
+        titles.append(
+            f"{span['label']}{extra} [{span['id']}] {span.get('labeller', '')} score {span.get('score', '')}".rstrip()
+        )
     ids = " ".join(s["id"] for s in covering)
-    parts = [f'class="{" ".join(classes)}"', f'style="{";".join(style)}"', f'data-ids="{esc(ids)}"', *attrs,
-             f'title="{esc(" | ".join(titles))}"']
-    return f'<span {" ".join(parts)}>{piece}</span>'
-
+    parts = [
+        f'class="{" ".join(classes)}"',
+        f'style="{";".join(style)}"',
+        f'data-ids="{esc(ids)}"',
+        *attrs,
+        f'title="{esc(" | ".join(titles))}"',
+    ]
+    return f"<span {' '.join(parts)}>{piece}</span>"
 
 
 def _tag(span: dict, groups: dict[str, int]) -> str:
     if span["layer"] == "sources":
         group = groups.get(span["id"], 0)
-        return (f'<sup class="lab g" style="{_group_style(group)}" data-g="{group}" aria-hidden="true">'
-                f'{esc(span["label"])} {group + 1}</sup>')
+        return (
+            f'<sup class="lab g" style="{_group_style(group)}" data-g="{group}" aria-hidden="true">'
+            f"{esc(span['label'])} {group + 1}</sup>"
+        )
     if span["layer"] == "claims":
         decided = _checkworthy(span)
         mark = {True: " ✓", False: " ✗", None: ""}[decided]
@@ -193,7 +225,7 @@ def _attribution_table(doc: dict, groups: dict[str, int]) -> str:
     for span in sorted(doc.get("spans", ()), key=lambda s: (s["start"], s["end"])):
         if span["id"] in groups:
             role = by_group.setdefault(groups[span["id"]], {"SOURCE": [], "CUE": [], "CONTENT": []})
-            role.setdefault(span["label"], []).append(esc(text[span["start"]:span["end"]]))
+            role.setdefault(span["label"], []).append(esc(text[span["start"] : span["end"]]))
     if not by_group:
         return ""
     kinds = {s["id"]: (s.get("attrs") or {}).get("kind") for s in doc.get("spans", ()) if s["id"] in groups}
@@ -201,11 +233,15 @@ def _attribution_table(doc: dict, groups: dict[str, int]) -> str:
     for group in sorted(by_group):
         roles = by_group[group]
         kind = next((k for sid, k in kinds.items() if groups[sid] == group and k), "")
-        rows.append(f'<tr data-g="{group}" style="{_group_style(group)}"><td><span class="swatch"></span> '
-                    f'{group + 1}</td><td>{"<br>".join(roles["SOURCE"]) or "—"}</td><td>{esc(kind)}</td>'
-                    f'<td>{"<br>".join(roles["CUE"]) or "—"}</td><td>{"<br>".join(roles["CONTENT"]) or "—"}</td></tr>')
-    return ('<table class="attributions"><tr><th>#</th><th>source</th><th>kind</th><th>cue</th><th>content</th>'
-            "</tr>" + "".join(rows) + "</table>")
+        rows.append(
+            f'<tr data-g="{group}" style="{_group_style(group)}"><td><span class="swatch"></span> '
+            f"{group + 1}</td><td>{'<br>'.join(roles['SOURCE']) or '—'}</td><td>{esc(kind)}</td>"
+            f"<td>{'<br>'.join(roles['CUE']) or '—'}</td><td>{'<br>'.join(roles['CONTENT']) or '—'}</td></tr>"
+        )
+    return (
+        '<table class="attributions"><tr><th>#</th><th>source</th><th>kind</th><th>cue</th><th>content</th>'
+        "</tr>" + "".join(rows) + "</table>"
+    )
 
 
 def _safe_url(url: object) -> str | None:
@@ -225,32 +261,43 @@ def render_document(doc: dict) -> str:
             meta.append(f"{key}: {esc(doc[key])}")
     if url:
         meta.append(f'<a href="{esc(url)}" rel="noopener noreferrer nofollow">source</a>')
-    meta.append(", ".join(f"{n} {layer}" for layer, n in counts.items()) + f", {len(doc.get('relations', ()))} "
-                "relations")
+    meta.append(
+        ", ".join(f"{n} {layer}" for layer, n in counts.items()) + f", {len(doc.get('relations', ()))} relations"
+    )
     labellers = doc.get("labellers") or {}
     if labellers:
         meta.append("labellers: " + ", ".join(f"{esc(k)}={esc(v)}" for k, v in sorted(labellers.items())))
-    return (f'<article id="doc-{esc(doc["id"])}"><h2>{esc(title)}</h2><div class="meta">{" · ".join(meta)}</div>'
-            f'<div class="text">{render_text(doc, groups)}</div>{_attribution_table(doc, groups)}</article>')
+    return (
+        f'<article id="doc-{esc(doc["id"])}"><h2>{esc(title)}</h2><div class="meta">{" · ".join(meta)}</div>'
+        f'<div class="text">{render_text(doc, groups)}</div>{_attribution_table(doc, groups)}</article>'
+    )
 
 
 def _legend() -> str:
-    entities = "".join(f'<span><span class="ent" style="background-color:{ENTITY_COLOURS[label]}">{label}</span>'
-                       "</span>" for label in ENTITY_LABELS)
+    entities = "".join(
+        f'<span><span class="ent" style="background-color:{ENTITY_COLOURS[label]}">{label}</span></span>'
+        for label in ENTITY_LABELS
+    )
     style = _group_style(0)
-    roles = (f'<span><span class="src" style="{style}">SOURCE</span></span>'
-             f'<span><span class="cue" style="{style}">CUE</span></span>'
-             f'<span><span class="cnt" style="{style}">CONTENT</span></span>'
-             '<span><span class="clm cw">check-worthy claim</span></span>'
-             '<span><span class="clm">claim, not check-worthy</span></span>'
-             '<span><span class="clm undecided">claim, undecided</span></span>')
-    return (f'<details class="legend"><summary>legend</summary><p>{entities}</p><p>{roles} — one colour and number '
-            "per attribution; hover to see its parts</p></details>")
+    roles = (
+        f'<span><span class="src" style="{style}">SOURCE</span></span>'
+        f'<span><span class="cue" style="{style}">CUE</span></span>'
+        f'<span><span class="cnt" style="{style}">CONTENT</span></span>'
+        '<span><span class="clm cw">check-worthy claim</span></span>'
+        '<span><span class="clm">claim, not check-worthy</span></span>'
+        '<span><span class="clm undecided">claim, undecided</span></span>'
+    )
+    return (
+        f'<details class="legend"><summary>legend</summary><p>{entities}</p><p>{roles} — one colour and number '
+        "per attribution; hover to see its parts</p></details>"
+    )
 
 
 def _page(title: str, body: str, nav: str) -> str:
-    csp = (f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{_SCRIPT_HASH}'; "
-           "img-src data:; base-uri 'none'; form-action 'none'")
+    csp = (
+        f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{_SCRIPT_HASH}'; "
+        "img-src data:; base-uri 'none'; form-action 'none'"
+    )
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="en"><head><meta charset="utf-8">'
@@ -277,8 +324,9 @@ def _batches(docs: Iterable[dict], size: int) -> Iterator[list[dict]]:
         yield batch
 
 
-def write_preview(docs: Iterable[dict], out_dir: str | Path, per_page: int = DEFAULT_PER_PAGE,
-                  stats: PreviewStats | None = None) -> list[Path]:
+def write_preview(
+    docs: Iterable[dict], out_dir: str | Path, per_page: int = DEFAULT_PER_PAGE, stats: PreviewStats | None = None
+) -> list[Path]:
     """Write one HTML page per ``per_page`` documents and ``index.html``; return the paths (index first)."""
     if per_page < 1:
         raise ValueError("per_page must be at least 1")
@@ -315,15 +363,26 @@ def write_preview(docs: Iterable[dict], out_dir: str | Path, per_page: int = DEF
     rows = []
     for path, summary in pages:
         for doc_id, title, counts in summary:
-            rows.append(f'<tr><td><a href="{path.name}#doc-{esc(doc_id)}">{esc(title)}</a></td>'
-                        f"<td><code>{esc(doc_id)}</code></td>"
-                        + "".join(f"<td>{counts[layer]}</td>" for layer in LAYERS) + "</tr>")
-    table = ("<table><tr><th>document</th><th>id</th>" + "".join(f"<th>{layer}</th>" for layer in LAYERS)
-             + "</tr>" + "".join(rows) + "</table>")
+            rows.append(
+                f'<tr><td><a href="{path.name}#doc-{esc(doc_id)}">{esc(title)}</a></td>'
+                f"<td><code>{esc(doc_id)}</code></td>"
+                + "".join(f"<td>{counts[layer]}</td>" for layer in LAYERS)
+                + "</tr>"
+            )
+    table = (
+        "<table><tr><th>document</th><th>id</th>"
+        + "".join(f"<th>{layer}</th>" for layer in LAYERS)
+        + "</tr>"
+        + "".join(rows)
+        + "</table>"
+    )
     links = " ".join(f'<a href="{p.name}">{i}</a>' for i, (p, _) in enumerate(pages, start=1))
-    body = (f"<h1>corpus preview</h1><p>{stats.documents} documents on {stats.pages} pages: {links}</p>"
-            f"<p>spans: " + ", ".join(f"{n} {layer}" for layer, n in stats.spans.items())
-            + f", {stats.relations} relations</p>{table}")
+    body = (
+        f"<h1>corpus preview</h1><p>{stats.documents} documents on {stats.pages} pages: {links}</p>"
+        f"<p>spans: "
+        + ", ".join(f"{n} {layer}" for layer, n in stats.spans.items())
+        + f", {stats.relations} relations</p>{table}"
+    )
     index = out_dir / "index.html"
     with atomic_writer(index) as fh:
         fh.write(_page("corpus preview", body, '<a href="index.html">index</a>').encode("utf-8"))

@@ -50,7 +50,7 @@ class IntMultiMap:
             for keys, values in self._runs:
                 lo = int(keys.searchsorted(probe, "left"))
                 if lo < len(keys) and keys[lo] == probe:
-                    found.extend(values[lo:int(keys.searchsorted(probe, "right"))].tolist())
+                    found.extend(values[lo : int(keys.searchsorted(probe, "right"))].tolist())
         found.extend(self._recent.get(key, ()))
         return found
 
@@ -62,7 +62,7 @@ class IntMultiMap:
             for run_keys, values in self._runs:
                 lo, hi = run_keys.searchsorted(probe, "left"), run_keys.searchsorted(probe, "right")
                 for i in np.flatnonzero(hi > lo).tolist():
-                    found.update(values[lo[i]:hi[i]].tolist())
+                    found.update(values[lo[i] : hi[i]].tolist())
         recent = self._recent
         for key in keys:
             if key in recent:
@@ -80,10 +80,8 @@ class IntMultiMap:
         return False
 
     def _flush(self) -> None:
-        keys = np.fromiter((k for k, vs in self._recent.items() for _ in vs), dtype=np.uint64,
-                           count=self._recent_count)
-        values = np.fromiter((v for vs in self._recent.values() for v in vs), dtype=np.uint32,
-                             count=self._recent_count)
+        keys = np.fromiter((k for k, vs in self._recent.items() for _ in vs), dtype=np.uint64, count=self._recent_count)
+        values = np.fromiter((v for vs in self._recent.values() for v in vs), dtype=np.uint32, count=self._recent_count)
         order = np.argsort(keys, kind="stable")
         self._runs.append((keys[order], values[order]))
         self._recent, self._recent_count = {}, 0
@@ -174,8 +172,8 @@ class KeyedRecords(_Closing):
         for index in self._index.get(self._hash(key)):
             data = self._records[index]
             size = int.from_bytes(data[:4], "little")
-            if data[4:4 + size] == encoded:
-                found.append(data[4 + size:])
+            if data[4 : 4 + size] == encoded:
+                found.append(data[4 + size :])
         return found
 
     def close(self) -> None:

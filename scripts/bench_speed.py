@@ -63,16 +63,38 @@ def child(feed: str, out: str, options: dict) -> None:
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    print(json.dumps({"seconds": seconds, "cpu_seconds": cpu, "documents": result.stats.documents,
-                      "errors": reporter.errors,
-                      "rss_mb": self_kb / 1024, "worker_rss_mb": children_kb / 1024,
-                      "spans": result.stats.spans, "timings": result.timings}))
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "cpu_seconds": cpu,
+                "documents": result.stats.documents,
+                "errors": reporter.errors,
+                "rss_mb": self_kb / 1024,
+                "worker_rss_mb": children_kb / 1024,
+                "spans": result.stats.spans,
+                "timings": result.timings,
+            }
+        )
+    )
 
 
-def run_child(feed: Path, out: Path, workers: int, engine: str = "local", formats: str = "prodigy",
-              dataset: bool = False, validate: bool = False) -> dict:
-    options = {"workers": workers, "engine": engine, "formats": formats.split(","), "dataset": dataset,
-               "validate": validate}
+def run_child(
+    feed: Path,
+    out: Path,
+    workers: int,
+    engine: str = "local",
+    formats: str = "prodigy",
+    dataset: bool = False,
+    validate: bool = False,
+) -> dict:
+    options = {
+        "workers": workers,
+        "engine": engine,
+        "formats": formats.split(","),
+        "dataset": dataset,
+        "validate": validate,
+    }
     cmd = [sys.executable, __file__, "--child", str(feed), str(out), json.dumps(options)]
     started = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
@@ -144,9 +166,13 @@ def _timed_stages(feed: Path, work: Path, reporter, segmenter, labellers) -> tup
             size += len(doc["text"].encode("utf-8"))
     # Near duplicates (MinHash + LSH) over the ingested stream, timed on its own.
     t0 = clock()
-    sum(1 for _ in flag_near_duplicates_stage(
-        (dict(id=d["id"], text=d["text"], origin=d["origin"]) for d in read_document_records(docs_path, reporter)),
-        Reporter(echo=None)))
+    sum(
+        1
+        for _ in flag_near_duplicates_stage(
+            (dict(id=d["id"], text=d["text"], origin=d["origin"]) for d in read_document_records(docs_path, reporter)),
+            Reporter(echo=None),
+        )
+    )
     t_read = clock()
     sum(1 for _ in read_document_records(docs_path, reporter))
     t_read_only = clock() - t_read
@@ -260,21 +286,50 @@ def main() -> None:
         for stage, s in seconds.items():
             rows.append((f"stage: {stage}", "1x", "1", f"{mb / s:.2f}", f"{n_docs / s:,.0f}", f"{s:.2f}", ""))
         rules_s = sum(s for k, s in seconds.items() if k != "JSON decode")
-        rows.append(("stages total (in process)", "1x", "1", f"{mb / rules_s:.2f}", f"{n_docs / rules_s:,.0f}",
-                     f"{rules_s:.2f}", ""))
+        rows.append(
+            (
+                "stages total (in process)",
+                "1x",
+                "1",
+                f"{mb / rules_s:.2f}",
+                f"{n_docs / rules_s:,.0f}",
+                f"{rules_s:.2f}",
+                "",
+            )
+        )
 
         capacity = parallel_capacity()
-        notes.append(f"parallel capacity of the machine during this run (CPU loop, 2 processes vs 1): "
-                     f"{capacity:.2f}x (other jobs share the CPUs; 2.0 = two idle cores)")
+        notes.append(
+            f"parallel capacity of the machine during this run (CPU loop, 2 processes vs 1): "
+            f"{capacity:.2f}x (other jobs share the CPUs; 2.0 = two idle cores)"
+        )
         if max(args.workers) > 1:
             w = max(args.workers)
             speedup_feed = tmp_dir / f"feed{args.speedup_scale}.jsonl"
             mb_s = write_feed(texts, args.speedup_scale, speedup_feed) / 1e6
             one, many = per_document_speedup(speedup_feed, tmp_dir, w)
-            rows.append(("segment + pre-label only (process_documents)", f"{args.speedup_scale}x", "1",
-                         f"{mb_s / one:.2f}", "", f"{one:.1f}", ""))
-            rows.append(("segment + pre-label only (process_documents)", f"{args.speedup_scale}x", str(w),
-                         f"{mb_s / many:.2f}", "", f"{many:.1f}", ""))
+            rows.append(
+                (
+                    "segment + pre-label only (process_documents)",
+                    f"{args.speedup_scale}x",
+                    "1",
+                    f"{mb_s / one:.2f}",
+                    "",
+                    f"{one:.1f}",
+                    "",
+                )
+            )
+            rows.append(
+                (
+                    "segment + pre-label only (process_documents)",
+                    f"{args.speedup_scale}x",
+                    str(w),
+                    f"{mb_s / many:.2f}",
+                    "",
+                    f"{many:.1f}",
+                    "",
+                )
+            )
             notes.append(f"{w} workers vs 1, segment + pre-label ({args.speedup_scale}x): {one / many:.2f}x")
 
         # End to end: corpus build -f prodigy --no-dataset, each in its own process.
@@ -288,59 +343,104 @@ def main() -> None:
                 r = run_child(feed, tmp_dir / f"out{scale}-{workers}", workers)
                 e2e[(scale, workers)] = r
                 rss = f"{r['rss_mb']:.0f}" + (f" (+{r['worker_rss_mb']:.0f}/worker)" if workers > 1 else "")
-                rows.append(("end to end: build -f prodigy --no-dataset --no-validate", f"{scale}x", str(workers),
-                             f"{mb_scale / r['seconds']:.2f}", f"{r['documents'] / r['seconds']:,.0f}",
-                             f"{r['seconds']:.1f}", rss))
+                rows.append(
+                    (
+                        "end to end: build -f prodigy --no-dataset --no-validate",
+                        f"{scale}x",
+                        str(workers),
+                        f"{mb_scale / r['seconds']:.2f}",
+                        f"{r['documents'] / r['seconds']:,.0f}",
+                        f"{r['seconds']:.1f}",
+                        rss,
+                    )
+                )
                 if workers == 1:  # on a shared machine wall time includes waiting for the CPU; this does not
-                    notes.append(f"end to end {scale}x, one worker: {r['cpu_seconds']:.1f} s of CPU "
-                                 f"({mb_scale / r['cpu_seconds']:.2f} MB per CPU second); the whole process "
-                                 f"(interpreter start, imports, build) {r['wall']:.1f} s wall")
+                    notes.append(
+                        f"end to end {scale}x, one worker: {r['cpu_seconds']:.1f} s of CPU "
+                        f"({mb_scale / r['cpu_seconds']:.2f} MB per CPU second); the whole process "
+                        f"(interpreter start, imports, build) {r['wall']:.1f} s wall"
+                    )
         if args.datatrove:
             feed = tmp_dir / f"feed{args.speedup_scale}.jsonl"
             mb_scale = write_feed(texts, args.speedup_scale, feed) / 1e6
             r = run_child(feed, tmp_dir / "out-dt", 2, engine="datatrove")
-            rows.append(("end to end, --engine datatrove", f"{args.speedup_scale}x", "2",
-                         f"{mb_scale / r['seconds']:.2f}", f"{r['documents'] / r['seconds']:,.0f}",
-                         f"{r['seconds']:.1f}", f"{r['rss_mb']:.0f}"))
+            rows.append(
+                (
+                    "end to end, --engine datatrove",
+                    f"{args.speedup_scale}x",
+                    "2",
+                    f"{mb_scale / r['seconds']:.2f}",
+                    f"{r['documents'] / r['seconds']:,.0f}",
+                    f"{r['seconds']:.1f}",
+                    f"{r['rss_mb']:.0f}",
+                )
+            )
         if not args.no_full:
-            r = run_child(feed1, tmp_dir / "out-full", 1, formats="prodigy,labelstudio,doccano", dataset=True,
-                          validate=True)
-            rows.append(("end to end: full build (3 formats, validate, dataset)", "1x", "1",
-                         f"{mb1 / r['seconds']:.2f}", f"{r['documents'] / r['seconds']:,.0f}", f"{r['seconds']:.1f}",
-                         f"{r['rss_mb']:.0f}"))
+            r = run_child(
+                feed1, tmp_dir / "out-full", 1, formats="prodigy,labelstudio,doccano", dataset=True, validate=True
+            )
+            rows.append(
+                (
+                    "end to end: full build (3 formats, validate, dataset)",
+                    "1x",
+                    "1",
+                    f"{mb1 / r['seconds']:.2f}",
+                    f"{r['documents'] / r['seconds']:,.0f}",
+                    f"{r['seconds']:.1f}",
+                    f"{r['rss_mb']:.0f}",
+                )
+            )
             phases = ", ".join(f"{k} {v:.1f}s" for k, v in r["timings"].items())
             notes.append(f"full build phases (1x, one worker): {phases}")
 
         spacy_result = None if args.no_spacy else spacy_pass(texts, args.spacy_limit)
         if spacy_result:
             s, n, size, load = spacy_result
-            rows.append(("spaCy en_core_web_sm (nlp.pipe, full pipeline)", "1x" if not args.spacy_limit else
-                         f"{n} docs", "1", f"{size / 1e6 / s:.3f}", f"{n / s:,.1f}", f"{s:.1f}", ""))
+            rows.append(
+                (
+                    "spaCy en_core_web_sm (nlp.pipe, full pipeline)",
+                    "1x" if not args.spacy_limit else f"{n} docs",
+                    "1",
+                    f"{size / 1e6 / s:.3f}",
+                    f"{n / s:,.1f}",
+                    f"{s:.1f}",
+                    "",
+                )
+            )
             spacy_rate = size / 1e6 / s
             one = e2e.get((1, 1))
             if one:  # our build time includes building the labellers: count spaCy's model load too
                 with_load = (mb1 / one["seconds"]) / (size / 1e6 / (s + load))
-                notes.append(f"rules end to end vs spaCy sm, 1x, one core, both counting their model/labeller "
-                             f"loading (spacy.load {load:.1f} s): {with_load:.1f}x")
+                notes.append(
+                    f"rules end to end vs spaCy sm, 1x, one core, both counting their model/labeller "
+                    f"loading (spacy.load {load:.1f} s): {with_load:.1f}x"
+                )
             largest = max((k for k in e2e if k[1] == 1), default=None)
             if largest:
                 scale = largest[0]
                 rate = write_feed(texts, scale, tmp_dir / "size-only.jsonl") / 1e6 / e2e[largest]["seconds"]
-                notes.append(f"rules end to end at {scale}x ({rate:.2f} MB/s) vs spaCy sm's nlp.pipe rate "
-                             f"({spacy_rate:.3f} MB/s, loading not counted): {rate / spacy_rate:.1f}x")
+                notes.append(
+                    f"rules end to end at {scale}x ({rate:.2f} MB/s) vs spaCy sm's nlp.pipe rate "
+                    f"({spacy_rate:.3f} MB/s, loading not counted): {rate / spacy_rate:.1f}x"
+                )
         elif not args.no_spacy:
             notes.append("spaCy en_core_web_sm not installed: no comparison")
         sc = args.speedup_scale
         if (sc, 1) in e2e and (sc, 2) in e2e:
-            notes.append(f"2 workers vs 1, end to end ({sc}x): "
-                         f"{e2e[(sc, 1)]['seconds'] / e2e[(sc, 2)]['seconds']:.2f}x")
+            notes.append(
+                f"2 workers vs 1, end to end ({sc}x): {e2e[(sc, 1)]['seconds'] / e2e[(sc, 2)]['seconds']:.2f}x"
+            )
         rss = [e2e[(s, 1)]["rss_mb"] for s in args.scales if (s, 1) in e2e]
         if rss:
-            notes.append("peak RSS, one worker, " + ", ".join(f"{s}x: {m:.0f} MB" for s, m in
-                                                              zip(args.scales, rss, strict=False)))
+            notes.append(
+                "peak RSS, one worker, "
+                + ", ".join(f"{s}x: {m:.0f} MB" for s, m in zip(args.scales, rss, strict=False))
+            )
 
-    print(f"corpus speed, {n_docs} articles ({mb:.2f} MB of text) per 1x, {os.cpu_count()} CPUs, "
-          f"load average {os.getloadavg()[0]:.2f}\n")
+    print(
+        f"corpus speed, {n_docs} articles ({mb:.2f} MB of text) per 1x, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.2f}\n"
+    )
     print("| what | corpus | workers | MB/s | docs/s | seconds | peak RSS MB |")
     print("|---|---|---|---|---|---|---|")
     for row in rows:

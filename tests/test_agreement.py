@@ -44,8 +44,10 @@ def test_cohen_kappa_worked_example():
 
 
 def test_two_raters_kappa_and_alpha_agree_in_sign_and_order():
-    votes = {i: {"ann": a, "bob": b} for i, (a, b) in enumerate(
-        [("C", "C"), ("C", "N"), ("N", "N"), ("N", "N"), ("C", "C"), ("N", "C")])}
+    votes = {
+        i: {"ann": a, "bob": b}
+        for i, (a, b) in enumerate([("C", "C"), ("C", "N"), ("N", "N"), ("N", "N"), ("C", "C"), ("N", "C")])
+    }
     result = label_agreement(votes)
     assert result["annotators"] == 2 and result["items_rated_twice"] == 6
     assert result["cohen_kappa"] == result["pairs"][0]["kappa"] == pytest.approx(1 / 3, abs=1e-4)
@@ -60,7 +62,8 @@ def test_three_raters_have_alpha_but_no_single_kappa():
     assert result["cohen_kappa"] is None and len(result["pairs"]) == 3
     assert result["items"] == 4 and result["items_rated_twice"] == 3
     assert result["krippendorff_alpha"] == pytest.approx(
-        krippendorff_alpha_nominal([["C", "C", "C"], ["N", "N"], ["C", "N"]]), abs=1e-4)
+        krippendorff_alpha_nominal([["C", "C", "C"], ["N", "N"], ["C", "N"]]), abs=1e-4
+    )
 
 
 def test_span_f1_is_symmetric_and_exact():

@@ -22,18 +22,26 @@ from corpus.safety import check_output_dir, safe_member_path
 
 runner = CliRunner()
 
-GOOD = ("Mayor Jane Doe said on Monday that the city would cut 200 jobs.\n\n"
-        "The union called the plan a disgrace and promised to fight it in court.")
+GOOD = (
+    "Mayor Jane Doe said on Monday that the city would cut 200 jobs.\n\n"
+    "The union called the plan a disgrace and promised to fight it in court."
+)
 GOOD_TOO = "Officials in the harbour town confirmed that the ferry service will resume in May."
-FRENCH = ("Le maire de la ville a déclaré lundi que la municipalité supprimerait deux cents postes. Les syndicats "
-          "ont qualifié ce plan d'inacceptable et promis de le contester à São Paulo, à Zürich et ailleurs.")
-CP1252 = ("The minister said: “We will not back down” – and the crowd cheered. The deal is worth €200m, "
-          "officials said… It’s the largest since 2019.")
-HTML = ("<html><head><title>Cuts announced</title><style>body{color:red} .secret-style{}</style>"
-        "<script>var leaked = 'SCRIPT-CONTENT';</script></head><body><nav>Home | News | Sport</nav><article>"
-        "<h1>Cuts announced</h1><p>Mayor Jane Doe said on Monday that the city would cut 200 jobs next year.</p>"
-        "<p>The union called the plan a disgrace and promised to fight it in court, its leader said.</p>"
-        "<script>alert('SCRIPT-CONTENT-2')</script></article></body></html>")
+FRENCH = (
+    "Le maire de la ville a déclaré lundi que la municipalité supprimerait deux cents postes. Les syndicats "
+    "ont qualifié ce plan d'inacceptable et promis de le contester à São Paulo, à Zürich et ailleurs."
+)
+CP1252 = (
+    "The minister said: “We will not back down” – and the crowd cheered. The deal is worth €200m, "
+    "officials said… It’s the largest since 2019."
+)
+HTML = (
+    "<html><head><title>Cuts announced</title><style>body{color:red} .secret-style{}</style>"
+    "<script>var leaked = 'SCRIPT-CONTENT';</script></head><body><nav>Home | News | Sport</nav><article>"
+    "<h1>Cuts announced</h1><p>Mayor Jane Doe said on Monday that the city would cut 200 jobs next year.</p>"
+    "<p>The union called the plan a disgrace and promised to fight it in court, its leader said.</p>"
+    "<script>alert('SCRIPT-CONTENT-2')</script></article></body></html>"
+)
 
 
 def ingest(folder: Path, out: Path, *extra: str) -> tuple[int, str, list[dict]]:
@@ -51,39 +59,106 @@ def by_name(docs: list[dict]) -> dict[str, dict]:
 Case = tuple[str, str, bytes, str | None, Callable[[dict], bool] | None]
 CASES: list[Case] = [
     ("empty file", "empty.txt", b"", "empty.txt: empty article (no text after normalisation); skipped", None),
-    ("whitespace only", "blank.txt", " \n\t\r\n \u00a0\u3000 ".encode(),
-     "blank.txt: empty article", None),
-    ("binary with NUL bytes", "image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00",
-     "image.txt: not a text file (contains NUL bytes); skipped", None),
-    ("latin-1", "latin1.txt", FRENCH.encode("latin-1"), "latin1.txt: not UTF-8; decoded as",
-     lambda d: d["text"] == FRENCH),
-    ("cp1252", "cp1252.txt", CP1252.encode("cp1252"), "cp1252.txt: not UTF-8; decoded as cp1252",
-     lambda d: d["text"] == CP1252 and d["ingest"]["encoding"] == "cp1252"),
-    ("UTF-8 BOM", "bom.txt", b"\xef\xbb\xbf" + GOOD_TOO.replace("harbour", "river").encode(), None,
-     lambda d: not d["text"].startswith("\ufeff") and d["text"].startswith("Officials")),
-    ("CRLF", "crlf.txt", b"First paragraph here.\r\n\r\nSecond paragraph here.\r\n", None,
-     lambda d: d["text"] == "First paragraph here.\n\nSecond paragraph here."),
-    ("lone CR", "cr.txt", b"Old Mac line one.\rOld Mac line two.", None,
-     lambda d: d["text"] == "Old Mac line one.\nOld Mac line two."),
-    ("zero-width and bidi controls", "controls.txt",
-     "Plain\u200b text \u202ewith\u202c bidi\u200e marks. A family 👩\u200d👩\u200d👧 stays whole.".encode(), None,
-     lambda d: d["text"] == "Plain text with bidi marks. A family 👩\u200d👩\u200d👧 stays whole."),
-    ("emoji and astral", "emoji.txt", "Astral 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 and emoji 👍🏽🇺🇦 here. Then 😀.".encode(), None,
-     lambda d: d["text"] == "Astral 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 and emoji 👍🏽🇺🇦 here. Then 😀."),
-    ("combining marks", "combining.txt", "Cafe\u0301 and q\u0307 marks. Zalgo t\u0336e\u0337xt.".encode(), None,
-     lambda d: d["text"] == "Café and q\u0307 marks. Zalgo t\u0336e\u0337xt." and d["ingest"]["normalised"]),
-    ("right-to-left", "rtl.txt", "قال رئيس البلدية إن المدينة ستلغي 200 وظيفة.\n\nהעירייה הודיעה על קיצוצים.".encode(),
-     None, lambda d: d["text"].startswith("قال") and d["text"].endswith("קיצוצים.")),
-    ("HTML with scripts and styles", "page.html", HTML.encode(), None,
-     lambda d: "cut 200 jobs" in d["text"] and "SCRIPT-CONTENT" not in d["text"] and "color:red" not in d["text"]
-     and "secret-style" not in d["text"]),
+    ("whitespace only", "blank.txt", " \n\t\r\n \u00a0\u3000 ".encode(), "blank.txt: empty article", None),
+    (
+        "binary with NUL bytes",
+        "image.txt",
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00",
+        "image.txt: not a text file (contains NUL bytes); skipped",
+        None,
+    ),
+    (
+        "latin-1",
+        "latin1.txt",
+        FRENCH.encode("latin-1"),
+        "latin1.txt: not UTF-8; decoded as",
+        lambda d: d["text"] == FRENCH,
+    ),
+    (
+        "cp1252",
+        "cp1252.txt",
+        CP1252.encode("cp1252"),
+        "cp1252.txt: not UTF-8; decoded as cp1252",
+        lambda d: d["text"] == CP1252 and d["ingest"]["encoding"] == "cp1252",
+    ),
+    (
+        "UTF-8 BOM",
+        "bom.txt",
+        b"\xef\xbb\xbf" + GOOD_TOO.replace("harbour", "river").encode(),
+        None,
+        lambda d: not d["text"].startswith("\ufeff") and d["text"].startswith("Officials"),
+    ),
+    (
+        "CRLF",
+        "crlf.txt",
+        b"First paragraph here.\r\n\r\nSecond paragraph here.\r\n",
+        None,
+        lambda d: d["text"] == "First paragraph here.\n\nSecond paragraph here.",
+    ),
+    (
+        "lone CR",
+        "cr.txt",
+        b"Old Mac line one.\rOld Mac line two.",
+        None,
+        lambda d: d["text"] == "Old Mac line one.\nOld Mac line two.",
+    ),
+    (
+        "zero-width and bidi controls",
+        "controls.txt",
+        "Plain\u200b text \u202ewith\u202c bidi\u200e marks. A family 👩\u200d👩\u200d👧 stays whole.".encode(),
+        None,
+        lambda d: d["text"] == "Plain text with bidi marks. A family 👩\u200d👩\u200d👧 stays whole.",
+    ),
+    (
+        "emoji and astral",
+        "emoji.txt",
+        "Astral 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 and emoji 👍🏽🇺🇦 here. Then 😀.".encode(),
+        None,
+        lambda d: d["text"] == "Astral 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 and emoji 👍🏽🇺🇦 here. Then 😀.",
+    ),
+    (
+        "combining marks",
+        "combining.txt",
+        "Cafe\u0301 and q\u0307 marks. Zalgo t\u0336e\u0337xt.".encode(),
+        None,
+        lambda d: d["text"] == "Café and q\u0307 marks. Zalgo t\u0336e\u0337xt." and d["ingest"]["normalised"],
+    ),
+    (
+        "right-to-left",
+        "rtl.txt",
+        "قال رئيس البلدية إن المدينة ستلغي 200 وظيفة.\n\nהעירייה הודיעה על קיצוצים.".encode(),
+        None,
+        lambda d: d["text"].startswith("قال") and d["text"].endswith("קיצוצים."),
+    ),
+    (
+        "HTML with scripts and styles",
+        "page.html",
+        HTML.encode(),
+        None,
+        lambda d: (
+            "cut 200 jobs" in d["text"]
+            and "SCRIPT-CONTENT" not in d["text"]
+            and "color:red" not in d["text"]
+            and "secret-style" not in d["text"]
+        ),
+    ),
     ("exact duplicate", "copy.txt", GOOD.encode(), "exact duplicate of", None),
-    ("malformed JSONL line", "feed.jsonl", b'{"text": "A JSONL article on line one."}\n{broken\n',
-     "feed.jsonl:2: malformed JSON", lambda d: d["text"] == "A JSONL article on line one."),
+    (
+        "malformed JSONL line",
+        "feed.jsonl",
+        b'{"text": "A JSONL article on line one."}\n{broken\n',
+        "feed.jsonl:2: malformed JSON",
+        lambda d: d["text"] == "A JSONL article on line one.",
+    ),
     ("JSONL missing text", "missing.jsonl", b'{"title": "no text here"}\n', "missing.jsonl:1:", None),
     ("JSONL wrong-typed text", "wrongtype.jsonl", b'{"text": 42}\n', "field 'text' is a int", None),
-    ("JSONL wrong-typed title", "wrongtitle.jsonl", b'{"text": "Article body.", "title": {"a": 1}}\n',
-     "field 'title' must be a string, got dict; field dropped", lambda d: d["title"] is None),
+    (
+        "JSONL wrong-typed title",
+        "wrongtitle.jsonl",
+        b'{"text": "Article body.", "title": {"a": 1}}\n',
+        "field 'title' must be a string, got dict; field dropped",
+        lambda d: d["title"] is None,
+    ),
     ("JSONL not an object", "array.jsonl", b'["text", "x"]\n', "array.jsonl:1: expected a JSON object", None),
 ]
 
@@ -129,11 +204,11 @@ def test_every_odd_text_segments_and_validates(tmp_path):
     assert result.exit_code == 0, result.output
     segmented = by_name([orjson.loads(line) for line in (tmp_path / "segmented.jsonl").read_bytes().splitlines()])
     emoji = segmented["emoji.txt"]
-    tokens = [emoji["text"][t["start"]:t["end"]] for t in emoji["tokens"]]
+    tokens = [emoji["text"][t["start"] : t["end"]] for t in emoji["tokens"]]
     assert "👍🏽" in tokens or "👍🏽🇺🇦" in tokens  # a skin-tone emoji is never split from its modifier
     assert "𝔘𝔫𝔦𝔠𝔬𝔡𝔢" in tokens
     combining = segmented["combining.txt"]
-    assert "q\u0307" in [combining["text"][t["start"]:t["end"]] for t in combining["tokens"]]
+    assert "q\u0307" in [combining["text"][t["start"] : t["end"]] for t in combining["tokens"]]
 
 
 def test_ten_megabyte_article_on_one_line(tmp_path):
@@ -177,7 +252,8 @@ def test_max_files_limit_is_named(tmp_path):
     docs = list(read_documents([tmp_path], reporter, max_files=2))
     assert len(docs) == 2
     assert [str(p) for p in reporter.problems] == [
-        f"{tmp_path / 'a2.txt'}: stopped: more than 2 input files (raise --max-files)"]
+        f"{tmp_path / 'a2.txt'}: stopped: more than 2 input files (raise --max-files)"
+    ]
 
 
 def test_near_duplicate_is_reported_and_optionally_dropped(tmp_path):
@@ -187,8 +263,11 @@ def test_near_duplicate_is_reported_and_optionally_dropped(tmp_path):
     (tmp_path / "c.txt").write_text(GOOD)
     for drop in (False, True):
         reporter = Reporter(echo=None)
-        docs = list(flag_near_duplicates(drop_exact_duplicates(read_documents([tmp_path], reporter), reporter),
-                                         reporter, drop=drop))
+        docs = list(
+            flag_near_duplicates(
+                drop_exact_duplicates(read_documents([tmp_path], reporter), reporter), reporter, drop=drop
+            )
+        )
         messages = [str(p) for p in reporter.problems]
         assert len(messages) == 1
         assert messages[0].startswith(f"{tmp_path / 'b.txt'}: near duplicate of {tmp_path / 'a.txt'}")
@@ -197,17 +276,42 @@ def test_near_duplicate_is_reported_and_optionally_dropped(tmp_path):
 
 def test_tasks_with_spans_off_token_boundaries_fail_validation_with_line(tmp_path):
     text = "Jane Doe said Acme cut jobs."
-    words = [("Jane", 0, 4), ("Doe", 5, 8), ("said", 9, 13), ("Acme", 14, 18), ("cut", 19, 22), ("jobs", 23, 27),
-             (".", 27, 28)]
-    tokens = [{"text": w, "start": s, "end": e, "id": i, "ws": text[e:e + 1] == " "}
-              for i, (w, s, e) in enumerate(words)]
+    words = [
+        ("Jane", 0, 4),
+        ("Doe", 5, 8),
+        ("said", 9, 13),
+        ("Acme", 14, 18),
+        ("cut", 19, 22),
+        ("jobs", 23, 27),
+        (".", 27, 28),
+    ]
+    tokens = [
+        {"text": w, "start": s, "end": e, "id": i, "ws": text[e : e + 1] == " "} for i, (w, s, e) in enumerate(words)
+    ]
 
     def task(start: int, end: int, ts: int, te: int, task_hash: int) -> bytes:
-        return orjson.dumps({
-            "text": text, "tokens": tokens, "_input_hash": 1, "_task_hash": task_hash, "_view_id": "ner_manual",
-            "meta": {"doc_id": "0123456789abcdef", "unit": "paragraph", "unit_index": 0, "offset": 0},
-            "spans": [{"start": start, "end": end, "token_start": ts, "token_end": te, "label": "PERSON",
-                       "id": "E0", "score": 1.0, "labeller": "hand@1"}]})
+        return orjson.dumps(
+            {
+                "text": text,
+                "tokens": tokens,
+                "_input_hash": 1,
+                "_task_hash": task_hash,
+                "_view_id": "ner_manual",
+                "meta": {"doc_id": "0123456789abcdef", "unit": "paragraph", "unit_index": 0, "offset": 0},
+                "spans": [
+                    {
+                        "start": start,
+                        "end": end,
+                        "token_start": ts,
+                        "token_end": te,
+                        "label": "PERSON",
+                        "id": "E0",
+                        "score": 1.0,
+                        "labeller": "hand@1",
+                    }
+                ],
+            }
+        )
 
     path = tmp_path / "ner.manual.jsonl"
     path.write_bytes(task(0, 8, 0, 1, 1) + b"\n" + task(0, 6, 0, 1, 2) + b"\n" + task(14, 18, 3, 3, 3) + b"\n")
@@ -253,8 +357,9 @@ def test_odd_input_file_names_are_read_and_recorded_verbatim(tmp_path):
     for i, name in enumerate(names):
         (tmp_path / name).write_text(f"Article {i} about the harbour.")
     jsonl = tmp_path / "claims.jsonl"
-    jsonl.write_text('{"text": "An article that claims another origin.", "origin": "../../etc/passwd", '
-                     '"id": "../../x"}\n')
+    jsonl.write_text(
+        '{"text": "An article that claims another origin.", "origin": "../../etc/passwd", "id": "../../x"}\n'
+    )
     reporter = Reporter(echo=None)
     docs = list(read_documents([tmp_path], reporter))
     assert reporter.problems == []
@@ -262,8 +367,9 @@ def test_odd_input_file_names_are_read_and_recorded_verbatim(tmp_path):
     assert all(len(d["id"]) == 16 and "/" not in d["id"] for d in docs)
 
 
-@pytest.mark.parametrize("name", ["../evil.txt", "a/../../evil.txt", "/etc/passwd", "C:\\evil.txt",
-                                  "..\\..\\evil.txt", "a\x00b", "", "a/.."])
+@pytest.mark.parametrize(
+    "name", ["../evil.txt", "a/../../evil.txt", "/etc/passwd", "C:\\evil.txt", "..\\..\\evil.txt", "a\x00b", "", "a/.."]
+)
 def test_path_traversal_in_names_is_refused(tmp_path, name):
     with pytest.raises(CorpusError, match="unsafe name"):
         safe_member_path(tmp_path, name)

@@ -44,8 +44,10 @@ def make_article(i: int, seed: int = 0) -> str:
         f"of the U.S. embassy declined to comment on article {i}.",
     ]
     for _ in range(rng.randint(0, 3)):
-        paragraphs.append(f"In {rng.choice(PLACES)}, {rng.choice(FIRST)} {rng.choice(LAST)} said {n + i} people "
-                          f"had signed a petition about {rng.choice(TOPICS)}.")
+        paragraphs.append(
+            f"In {rng.choice(PLACES)}, {rng.choice(FIRST)} {rng.choice(LAST)} said {n + i} people "
+            f"had signed a petition about {rng.choice(TOPICS)}."
+        )
     return "\n\n".join(paragraphs) + "\n"
 
 
@@ -61,8 +63,17 @@ def write_feed(path: Path, n: int, seed: int = 0) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as fh:
         for i in range(n):
-            fh.write(orjson.dumps({"text": make_article(i, seed), "title": f"Report {i}",
-                                   "url": f"https://news.example/{i}", "publisher": "Example News"}) + b"\n")
+            fh.write(
+                orjson.dumps(
+                    {
+                        "text": make_article(i, seed),
+                        "title": f"Report {i}",
+                        "url": f"https://news.example/{i}",
+                        "publisher": "Example News",
+                    }
+                )
+                + b"\n"
+            )
     return path
 
 
@@ -93,13 +104,13 @@ class CapitalisedNames(_TokenLabeller):
         if "EXPLODE" in text:
             raise ValueError("the test labeller refuses this article")
         for tok in [*tokens, None]:
-            word = text[tok["start"]:tok["end"]] if tok else ""
+            word = text[tok["start"] : tok["end"]] if tok else ""
             if word[:1].isupper() and word.isalpha():
                 run.append(tok)
                 continue
             if len(run) >= 2:
                 add_span(doc, "entities", "PERSON", run[0]["start"], run[-1]["end"], "test@1", 0.9)
-            elif len(run) == 1 and text[run[0]["start"]:run[0]["end"]] in PLACES:
+            elif len(run) == 1 and text[run[0]["start"] : run[0]["end"]] in PLACES:
                 add_span(doc, "entities", "GPE", run[0]["start"], run[0]["end"], "test@1", 0.8)
             run = []
 
@@ -110,7 +121,7 @@ class SaidCues(_TokenLabeller):
     def label(self, doc: dict) -> None:
         text = doc["text"]
         for tok in doc["tokens"]:
-            if text[tok["start"]:tok["end"]] in ("said", "told"):
+            if text[tok["start"] : tok["end"]] in ("said", "told"):
                 add_span(doc, "sources", "CUE", tok["start"], tok["end"], "test@1", 0.7)
 
 
@@ -121,8 +132,7 @@ class NumberClaims(_TokenLabeller):
         text = doc["text"]
         for start, end in doc["sentences"]:
             if any(ch.isdigit() for ch in text[start:end]):
-                add_span(doc, "claims", "CLAIM", start, end, "test@1", 0.6,
-                         attrs={"checkworthy": 0.6})
+                add_span(doc, "claims", "CLAIM", start, end, "test@1", 0.6, attrs={"checkworthy": 0.6})
 
 
 for _layer, _cls in (("entities", CapitalisedNames), ("sources", SaidCues), ("claims", NumberClaims)):
@@ -148,8 +158,11 @@ def read_records(path: Path) -> list[dict]:
 
 def output_bytes(out: Path) -> dict[str, bytes]:
     """Every visible output file under OUT (the cache and staging folders are hidden)."""
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
-            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(out).parts)}
+    return {
+        p.relative_to(out).as_posix(): p.read_bytes()
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(out).parts)
+    }
 
 
 def rules_labellers_installed() -> bool:
@@ -169,7 +182,7 @@ def test_build_writes_processed_documents_in_input_order(tmp_path):
         assert doc["sentences"] and doc["tokens"] and doc["paragraphs"]
         assert doc["labellers"] == {"entities": "test@1", "sources": "test@1", "claims": "test@1"}
         for span in doc["spans"]:
-            assert doc["text"][span["start"]:span["end"]] == span["text"]
+            assert doc["text"][span["start"] : span["end"]] == span["text"]
     assert result.stats.spans["entities"] == sum(1 for d in docs for s in d["spans"] if s["layer"] == "entities")
     assert result.stats.spans["claims"] > 0 and result.stats.spans["sources"] > 0
     assert (tmp_path / "out" / "tasks" / "prodigy" / "ner.manual.jsonl").stat().st_size > 0
@@ -234,8 +247,18 @@ def test_cli_build_prints_a_one_line_summary(tmp_path, monkeypatch):
 
     write_articles(tmp_path / "in", 6)
     monkeypatch.chdir(tmp_path)
-    args = ["build", "in", "--out", "out", "--no-dataset", "-f", "prodigy", "--workers", "2",
-            *sum((["--backend", f"{layer}=test"] for layer in TEST_BACKENDS), [])]
+    args = [
+        "build",
+        "in",
+        "--out",
+        "out",
+        "--no-dataset",
+        "-f",
+        "prodigy",
+        "--workers",
+        "2",
+        *sum((["--backend", f"{layer}=test"] for layer in TEST_BACKENDS), []),
+    ]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     [line] = [line for line in result.output.splitlines() if line.startswith("done:")]
@@ -252,8 +275,21 @@ def test_cli_build_refuses_output_outside_the_project_unless_allowed(tmp_path, m
 
     write_articles(tmp_path / "proj" / "in", 1)
     monkeypatch.chdir(tmp_path / "proj")
-    args = ["build", "in", "--no-dataset", "-f", "prodigy", "--backend", "entities=test", "--backend",
-            "sources=test", "--backend", "claims=test", "--out", str(tmp_path / "elsewhere")]
+    args = [
+        "build",
+        "in",
+        "--no-dataset",
+        "-f",
+        "prodigy",
+        "--backend",
+        "entities=test",
+        "--backend",
+        "sources=test",
+        "--backend",
+        "claims=test",
+        "--out",
+        str(tmp_path / "elsewhere"),
+    ]
     refused = CliRunner().invoke(app, args)
     assert refused.exit_code != 0 and not (tmp_path / "elsewhere" / "documents.jsonl").exists()
     allowed = CliRunner().invoke(app, [*args, "--allow-outside"])
@@ -273,8 +309,18 @@ def test_segment_and_prelabel_commands_give_the_same_bytes_with_workers(tmp_path
     for workers in ("1", "2"):
         seg = runner.invoke(app, ["segment", "ingested.jsonl", "-o", f"seg{workers}.jsonl", "-w", workers])
         assert seg.exit_code == 0, seg.output
-        lab = runner.invoke(app, ["prelabel", f"seg{workers}.jsonl", "-o", f"lab{workers}.jsonl", "-w", workers,
-                                  *sum((["-b", f"{layer}=test"] for layer in TEST_BACKENDS), [])])
+        lab = runner.invoke(
+            app,
+            [
+                "prelabel",
+                f"seg{workers}.jsonl",
+                "-o",
+                f"lab{workers}.jsonl",
+                "-w",
+                workers,
+                *sum((["-b", f"{layer}=test"] for layer in TEST_BACKENDS), []),
+            ],
+        )
         assert lab.exit_code == 0, lab.output
         outputs[workers] = (Path(f"seg{workers}.jsonl").read_bytes(), Path(f"lab{workers}.jsonl").read_bytes())
     assert outputs["1"] == outputs["2"]

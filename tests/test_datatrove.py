@@ -59,14 +59,23 @@ def test_datatrove_steps_compose_with_datatrove_filters(tmp_path, datatrove):
     write_input_shards([docs[:3], docs[3:]], tmp_path / "input")
     config = ProcessorConfig(backends=tuple(TEST_BACKENDS.items()))
     LocalPipelineExecutor(
-        pipeline=[CorpusShardReader(str(tmp_path / "input")),
-                  LambdaFilter(lambda doc: " 3 " not in doc.text),
-                  CorpusSegmentStep(config), CorpusPrelabelStep(config),
-                  JsonlWriter(str(tmp_path / "output"), output_filename="${corpus_shard}.jsonl", compression=None,
-                              adapter=record_adapter)],
-        tasks=1, logging_dir=str(tmp_path / "logs"),
+        pipeline=[
+            CorpusShardReader(str(tmp_path / "input")),
+            LambdaFilter(lambda doc: " 3 " not in doc.text),
+            CorpusSegmentStep(config),
+            CorpusPrelabelStep(config),
+            JsonlWriter(
+                str(tmp_path / "output"),
+                output_filename="${corpus_shard}.jsonl",
+                compression=None,
+                adapter=record_adapter,
+            ),
+        ],
+        tasks=1,
+        logging_dir=str(tmp_path / "logs"),
     ).run()
-    records = read_records(tmp_path / "output" / "00000000.jsonl") + read_records(tmp_path / "output" /
-                                                                                  "00000001.jsonl")
+    records = read_records(tmp_path / "output" / "00000000.jsonl") + read_records(
+        tmp_path / "output" / "00000001.jsonl"
+    )
     assert [r["origin"] for r in records] == ["mem:0", "mem:1", "mem:2", "mem:4", "mem:5"]
     assert all(r["tokens"] and r["labellers"]["entities"] == "test@1" for r in records)

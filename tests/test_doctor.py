@@ -115,8 +115,9 @@ def test_a_check_that_crashes_is_reported_not_raised(tmp_path, monkeypatch):
 def test_missing_optional_backends_warn_with_install_hints(tmp_path, monkeypatch, labellers_ok):
     real_find_spec = importlib.util.find_spec
     hidden = {"spacy", "label_studio", "datatrove"}
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name in hidden else
-                        real_find_spec(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name in hidden else real_find_spec(name, *a)
+    )
     monkeypatch.setattr(doctor.shutil, "which", lambda name: None)
     monkeypatch.setattr(doctor, "LABEL_STUDIO_VENV", tmp_path / "no-venv")
     result = runner.invoke(app, ["doctor", "--out", str(tmp_path)])
@@ -135,8 +136,9 @@ def test_spacy_pipelines_are_listed(monkeypatch):
     monkeypatch.setitem(sys.modules, "spacy", fake)
     monkeypatch.setitem(sys.modules, "spacy.util", fake.util)
     real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: object() if name == "spacy" else
-                        real_find_spec(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: object() if name == "spacy" else real_find_spec(name, *a)
+    )
     check = doctor.check_spacy()
     assert check.status == doctor.OK
     assert "pipelines: en_core_web_md, en_core_web_sm" in check.detail and "spacy:en_core_web_md" in check.detail

@@ -37,8 +37,16 @@ class _FixedLabeller:
         for needle, label, attrs in self.items:
             start = doc["text"].find(needle)
             if start >= 0:
-                span = add_span(doc, self.layer, label, start, start + len(needle), "fixed@0",
-                                score=attrs.pop("score", 1.0) if "score" in attrs else 1.0, attrs=dict(attrs))
+                span = add_span(
+                    doc,
+                    self.layer,
+                    label,
+                    start,
+                    start + len(needle),
+                    "fixed@0",
+                    score=attrs.pop("score", 1.0) if "score" in attrs else 1.0,
+                    attrs=dict(attrs),
+                )
                 ids[needle] = span["id"]
         for label, head, child in self.relations:
             if head in ids and child in ids:
@@ -52,24 +60,35 @@ TEXT = "Maria Lopez met the Acme Corp board in Lisbon.\n\nShe said profits rose 
 
 @register("entities", "test-fixed")
 def _entities(arg: str | None = None):
-    return _FixedLabeller("entities", [("Maria Lopez", "PERSON", {}), ("Acme Corp", "ORG", {}),
-                                       ("Lisbon", "NORP", {}), ("5 percent", "PERCENT", {})])
+    return _FixedLabeller(
+        "entities",
+        [("Maria Lopez", "PERSON", {}), ("Acme Corp", "ORG", {}), ("Lisbon", "NORP", {}), ("5 percent", "PERCENT", {})],
+    )
 
 
 @register("sources", "test-fixed")
 def _sources(arg: str | None = None):
     return _FixedLabeller(
         "sources",
-        [("She", "SOURCE", {}), ("said", "CUE", {}), ("profits rose 5 percent", "CONTENT", {}),
-         ("Nobody", "SOURCE", {})],
+        [
+            ("She", "SOURCE", {}),
+            ("said", "CUE", {}),
+            ("profits rose 5 percent", "CONTENT", {}),
+            ("Nobody", "SOURCE", {}),
+        ],
         relations=[("ATTRIBUTION", "She", "profits rose 5 percent"), ("CUE", "said", "profits rose 5 percent")],
     )
 
 
 @register("claims", "test-fixed")
 def _claims(arg: str | None = None):
-    return _FixedLabeller("claims", [("She said profits rose 5 percent.", "CLAIM", {"checkworthy": True}),
-                                     ("Nobody agreed.", "CLAIM", {"checkworthy": True})])
+    return _FixedLabeller(
+        "claims",
+        [
+            ("She said profits rose 5 percent.", "CLAIM", {"checkworthy": True}),
+            ("Nobody agreed.", "CLAIM", {"checkworthy": True}),
+        ],
+    )
 
 
 BACKENDS = {"entities": "test-fixed", "sources": "test-fixed", "claims": "test-fixed"}
@@ -90,20 +109,27 @@ def _gold_doc() -> dict:
     return {
         "id": "t/1",
         "text": TEXT,
-        "paragraphs": [_off("Maria Lopez met the Acme Corp board in Lisbon."),
-                       _off("She said profits rose 5 percent. Nobody agreed.")],
-        "sentences": [_off("Maria Lopez met the Acme Corp board in Lisbon."),
-                      _off("She said profits rose 5 percent."), _off("Nobody agreed.")],
+        "paragraphs": [
+            _off("Maria Lopez met the Acme Corp board in Lisbon."),
+            _off("She said profits rose 5 percent. Nobody agreed."),
+        ],
+        "sentences": [
+            _off("Maria Lopez met the Acme Corp board in Lisbon."),
+            _off("She said profits rose 5 percent."),
+            _off("Nobody agreed."),
+        ],
         "entities": [
             {"start": _off("Maria Lopez")[0], "end": _off("Maria Lopez")[1], "label": "PER"},
             {"start": _off("Acme Corp board")[0], "end": _off("Acme Corp board")[1], "label": "ORG"},
             {"start": _off("Lisbon")[0], "end": _off("Lisbon")[1], "label": "LOC"},
         ],
-        "attributions": [{"source": [_off("She")], "cue": [_off("said")],
-                          "content": [_off("profits rose 5")]}],
+        "attributions": [{"source": [_off("She")], "cue": [_off("said")], "content": [_off("profits rose 5")]}],
         "claims": [
-            {"start": _off("She said profits rose 5 percent.")[0],
-             "end": _off("She said profits rose 5 percent.")[1], "checkworthy": True},
+            {
+                "start": _off("She said profits rose 5 percent.")[0],
+                "end": _off("She said profits rose 5 percent.")[1],
+                "checkworthy": True,
+            },
             {"start": _off("Nobody agreed.")[0], "end": _off("Nobody agreed.")[1], "checkworthy": False},
         ],
     }
@@ -197,8 +223,10 @@ def test_bad_gold_lines_are_reported_and_skipped(tmp_path: Path):
     good = {"id": "ok", "text": "Fine text here. More.", "sentences": [[0, 15], [16, 21]]}
     path.write_text(
         "{not json\n"
-        + json.dumps({"id": "bad", "text": "abc", "entities": [{"start": 0, "end": 9, "label": "X"}]}) + "\n"
-        + json.dumps(good) + "\n",
+        + json.dumps({"id": "bad", "text": "abc", "entities": [{"start": 0, "end": 9, "label": "X"}]})
+        + "\n"
+        + json.dumps(good)
+        + "\n",
         encoding="utf-8",
     )
     problems = []
@@ -211,8 +239,9 @@ def test_bad_gold_lines_are_reported_and_skipped(tmp_path: Path):
 def test_unregistered_layer_is_noted_not_fatal(tmp_path: Path, monkeypatch):
     from corpus.prelabel import registry
 
-    gold = _write_gold(tmp_path, [{"id": "t/4", "text": "He said so.", "claims": [
-        {"start": 0, "end": 11, "checkworthy": False}]}])
+    gold = _write_gold(
+        tmp_path, [{"id": "t/4", "text": "He said so.", "claims": [{"start": 0, "end": 11, "checkworthy": False}]}]
+    )
     monkeypatch.setattr(registry, "_REGISTRY", {k: v for k, v in registry._REGISTRY.items() if k[0] != "claims"})
     result = evaluate(gold, backends=BACKENDS)
     assert any("no claims labeller" in note for note in result["notes"])
@@ -234,13 +263,40 @@ def test_predicted_attributions_group_by_cue():
 def test_cli_eval_json_and_table(tmp_path: Path):
     gold = _write_gold(tmp_path, [_gold_doc()])
     runner = CliRunner()
-    res = runner.invoke(app, ["eval", str(gold), "--label-map", "conll", "--backend", "test-fixed",
-                              "--backend", "sources=test-fixed", "--backend", "claims=test-fixed", "--json"])
+    res = runner.invoke(
+        app,
+        [
+            "eval",
+            str(gold),
+            "--label-map",
+            "conll",
+            "--backend",
+            "test-fixed",
+            "--backend",
+            "sources=test-fixed",
+            "--backend",
+            "claims=test-fixed",
+            "--json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     report = json.loads(res.stdout.strip().splitlines()[-1])
     assert report["scores"]["entities"]["typed"]["tp"] == 1
-    res = runner.invoke(app, ["eval", str(gold), "--label-map", "conll", "--backend", "test-fixed",
-                              "--backend", "sources=test-fixed", "--backend", "claims=test-fixed"])
+    res = runner.invoke(
+        app,
+        [
+            "eval",
+            str(gold),
+            "--label-map",
+            "conll",
+            "--backend",
+            "test-fixed",
+            "--backend",
+            "sources=test-fixed",
+            "--backend",
+            "claims=test-fixed",
+        ],
+    )
     assert res.exit_code == 0 and "untyped" in res.stdout
     res = runner.invoke(app, ["eval", str(tmp_path / "missing.jsonl")])
     assert res.exit_code != 0

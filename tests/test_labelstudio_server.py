@@ -62,14 +62,24 @@ class LabelStudio:
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = data_dir / "server.log"
-        env = {**os.environ, "LABEL_STUDIO_BASE_DATA_DIR": str(data_dir / "data"), "LABEL_STUDIO_USERNAME": USER,
-               "LABEL_STUDIO_PASSWORD": PASSWORD, "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
-               VALIDATION_FLAG: "true"}
+        env = {
+            **os.environ,
+            "LABEL_STUDIO_BASE_DATA_DIR": str(data_dir / "data"),
+            "LABEL_STUDIO_USERNAME": USER,
+            "LABEL_STUDIO_PASSWORD": PASSWORD,
+            "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
+            VALIDATION_FLAG: "true",
+        }
         self.log = self.log_path.open("wb")
         # Own session: stopping the server stops exactly the processes this test started.
         self.process = subprocess.Popen(
             [exe, "start", "--no-browser", "--internal-host", "127.0.0.1", "--port", str(self.port)],
-            stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True)
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
         self.access: str | None = None
 
     def log_tail(self, lines: int = 30) -> str:
@@ -106,18 +116,29 @@ class LabelStudio:
         browser.open(f"{self.base}/user/login/", timeout=60).read()
         csrf = next(c.value for c in jar if c.name == "csrftoken")
         form = urllib.parse.urlencode({"email": USER, "password": PASSWORD, "csrfmiddlewaretoken": csrf}).encode()
-        browser.open(urllib.request.Request(f"{self.base}/user/login/", data=form,
-                                            headers={"Referer": f"{self.base}/user/login/"}), timeout=60).read()
+        browser.open(
+            urllib.request.Request(
+                f"{self.base}/user/login/", data=form, headers={"Referer": f"{self.base}/user/login/"}
+            ),
+            timeout=60,
+        ).read()
         assert any(c.name == "sessionid" for c in jar), "login failed: no session cookie"
         csrf = next(c.value for c in jar if c.name == "csrftoken")
         headers = {"Content-Type": "application/json", "X-CSRFToken": csrf, "Referer": f"{self.base}/"}
         settings = json.loads(browser.open(f"{self.base}/api/jwt/settings", timeout=60).read())
         if not settings.get("api_tokens_enabled"):  # personal access tokens are on by default in 1.23
-            browser.open(urllib.request.Request(f"{self.base}/api/jwt/settings", method="POST", headers=headers,
-                                                data=json.dumps({**settings, "api_tokens_enabled": True}).encode()),
-                         timeout=60).read()
-        created = browser.open(urllib.request.Request(f"{self.base}/api/token/", data=b"{}", headers=headers,
-                                                      method="POST"), timeout=60)
+            browser.open(
+                urllib.request.Request(
+                    f"{self.base}/api/jwt/settings",
+                    method="POST",
+                    headers=headers,
+                    data=json.dumps({**settings, "api_tokens_enabled": True}).encode(),
+                ),
+                timeout=60,
+            ).read()
+        created = browser.open(
+            urllib.request.Request(f"{self.base}/api/token/", data=b"{}", headers=headers, method="POST"), timeout=60
+        )
         refresh = json.loads(created.read())["token"]
         status, body = self.api("POST", "/api/token/refresh/", {"refresh": refresh}, auth=False)
         assert status == 200, body
@@ -150,8 +171,10 @@ class LabelStudio:
 def server(tmp_path_factory):
     exe = label_studio_executable()
     if exe is None:
-        pytest.skip("label-studio is not installed: `bash scripts/labelstudio_roundtrip.sh` installs it in a cached "
-                    "venv and runs this test (or set CORPUS_LABEL_STUDIO to a label-studio executable)")
+        pytest.skip(
+            "label-studio is not installed: `bash scripts/labelstudio_roundtrip.sh` installs it in a cached "
+            "venv and runs this test (or set CORPUS_LABEL_STUDIO to a label-studio executable)"
+        )
     ls = LabelStudio(exe, tmp_path_factory.mktemp("label-studio"))
     try:
         ls.startup_seconds = ls.wait_until_up()
@@ -168,7 +191,9 @@ def prelabelled_by_default_labellers() -> list[dict]:
     article = new_document(
         "Senator Maria Lopez said on Tuesday that the plan would cost $4bn 💶, according to a budget office "
         "estimate.\n\n“It will not pass,” a senior aide told reporters in Washington. Analysts believe prices "
-        "will rise by 3% next year.", "tests/real.txt")
+        "will rise by 3% next year.",
+        "tests/real.txt",
+    )
     return [*documents(), *prelabel_stage(segment_stage([article]))]
 
 
@@ -220,8 +245,8 @@ def test_every_task_and_prediction_round_trips(server, tmp_path, unit):
             regions = {r["id"]: r for r in stored["result"] if r["type"] == "labels"}
             for region in regions.values():
                 value = region["value"]
-                assert text[value["start"]:value["end"]] == value["text"]
-                assert doc_text[offset + value["start"]:offset + value["end"]] == value["text"]
+                assert text[value["start"] : value["end"]] == value["text"]
+                assert doc_text[offset + value["start"] : offset + value["end"]] == value["text"]
                 regions_checked += 1
             for item in stored["result"]:
                 if item["type"] == "relation":
@@ -266,8 +291,11 @@ def test_annotations_exported_by_label_studio_map_back_to_the_documents(server, 
     annotated = 0
     for task in tasks:
         for prediction in predictions.get(task["id"], []):
-            status, body = server.api("POST", f"/api/tasks/{task['id']}/annotations/",
-                                      {"result": prediction["result"], "was_cancelled": False})
+            status, body = server.api(
+                "POST",
+                f"/api/tasks/{task['id']}/annotations/",
+                {"result": prediction["result"], "was_cancelled": False},
+            )
             assert status == 201, body
             annotated += 1
     status, exported = server.api("GET", f"/api/projects/{project}/export?exportType=JSON")
@@ -275,21 +303,40 @@ def test_annotations_exported_by_label_studio_map_back_to_the_documents(server, 
     export_path, documents_path, out = tmp_path / "export.json", tmp_path / "documents.jsonl", tmp_path / "ann.jsonl"
     export_path.write_text(json.dumps(exported, ensure_ascii=False), "utf-8")
     write_jsonl(documents_path, documents())
-    result = CliRunner().invoke(app, ["annotations", "ingest", str(export_path), "-d", str(documents_path),
-                                      "--tasks", str(tmp_path / "paragraph"), "-o", str(out), "--fresh"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "annotations",
+            "ingest",
+            str(export_path),
+            "-d",
+            str(documents_path),
+            "--tasks",
+            str(tmp_path / "paragraph"),
+            "-o",
+            str(out),
+            "--fresh",
+        ],
+    )
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
     assert len(records) == annotated
     docs = {d["id"]: d for d in documents()}
     for record in records:
         doc, unit = docs[record["task"]["doc_id"]], record["task"]
-        expected = sorted((s["label"], s["start"], s["end"]) for s in doc["spans"]
-                          if unit["start"] <= s["start"] and s["end"] <= unit["end"])
+        expected = sorted(
+            (s["label"], s["start"], s["end"])
+            for s in doc["spans"]
+            if unit["start"] <= s["start"] and s["end"] <= unit["end"]
+        )
         assert sorted((s["label"], s["start"], s["end"]) for s in record["spans"]) == expected
         for span in record["spans"]:
-            assert doc["text"][span["start"]:span["end"]] == span["text"]
-        expected_relations = sum(1 for r in doc["relations"] if any(
-            s["id"] == r["head"] and unit["start"] <= s["start"] < unit["end"] for s in doc["spans"]))
+            assert doc["text"][span["start"] : span["end"]] == span["text"]
+        expected_relations = sum(
+            1
+            for r in doc["relations"]
+            if any(s["id"] == r["head"] and unit["start"] <= s["start"] < unit["end"] for s in doc["spans"])
+        )
         assert len(record["relations"]) == expected_relations
     choices = sorted((c["span_id"], c["label"]) for r in records for c in r["choices"])
     assert choices == [("C0", "CHECKWORTHY"), ("C1", "NOT_CHECKWORTHY")]

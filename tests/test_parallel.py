@@ -95,4 +95,3 @@ def test_rules_labellers_give_the_same_bytes_with_two_workers(tmp_path, small_sh
     two, _ = build(src, tmp_path / "two", backends=None, workers=2)
     assert output_bytes(tmp_path / "one") == output_bytes(tmp_path / "two")
     assert one.stats == two.stats
-

@@ -82,8 +82,10 @@ def view(path: Path) -> TextView:
 
 def hostile_document() -> dict:
     """Markup, entities and quotes in the text, a javascript: URL, two attributions, overlapping layers."""
-    doc = make_document("Acme said \"<script>alert('x')</script> & <b>bold</b>\" in Kyiv.\r\n\r\n"
-                        "Analysts say prices will rise 😀 soon, officials added.")
+    doc = make_document(
+        "Acme said \"<script>alert('x')</script> & <b>bold</b>\" in Kyiv.\r\n\r\n"
+        "Analysts say prices will rise 😀 soon, officials added."
+    )
     text = doc["text"]
     doc["title"] = "</title><script>alert(1)</script>"
     doc["source_url"] = "javascript:alert(1)"
@@ -114,7 +116,7 @@ def test_text_and_every_span_survive_exactly(tmp_path, docs):
     assert page.texts == [d["text"] for d in docs]  # emoji, combining marks, markup: all exactly the text
     for doc, span_text in zip(docs, page.span_text, strict=True):
         for span in doc["spans"]:
-            assert span_text[span["id"]] == doc["text"][span["start"]:span["end"]], span
+            assert span_text[span["id"]] == doc["text"][span["start"] : span["end"]], span
 
 
 def test_hostile_text_is_escaped(tmp_path, docs):
@@ -160,13 +162,14 @@ def test_preview_cli(tmp_path, docs):
 
 # ------------------------------------------------------------------------------------------- Chromium
 
+
 def _png_pixels(data: bytes) -> tuple[int, int, set[tuple[int, int, int]]]:
     """Width, height and the set of RGB colours of an 8-bit, non-interlaced RGB/RGBA PNG (what Chromium writes)."""
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     pos, idat, header = 8, b"", None
     while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        chunk = data[pos + 8:pos + 8 + length]
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        chunk = data[pos + 8 : pos + 8 + length]
         if kind == b"IHDR":
             header = struct.unpack(">IIBBBBB", chunk)
         elif kind == b"IDAT":
@@ -178,7 +181,7 @@ def _png_pixels(data: bytes) -> tuple[int, int, set[tuple[int, int, int]]]:
     raw, stride = zlib.decompress(idat), width * bpp
     prev, colours = bytearray(stride), set()
     for y in range(height):
-        filt, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        filt, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
         for i in range(stride):
             left = line[i - bpp] if i >= bpp else 0
             up, up_left = prev[i], prev[i - bpp] if i >= bpp else 0
@@ -192,20 +195,31 @@ def _png_pixels(data: bytes) -> tuple[int, int, set[tuple[int, int, int]]]:
                 p = left + up - up_left
                 pa, pb, pc = abs(p - left), abs(p - up), abs(p - up_left)
                 line[i] = (line[i] + (left if pa <= pb and pa <= pc else up if pb <= pc else up_left)) & 255
-        colours.update(tuple(line[i:i + 3]) for i in range(0, stride, bpp))
+        colours.update(tuple(line[i : i + 3]) for i in range(0, stride, bpp))
         prev = line
     return width, height, colours
 
 
 def _chromium(args: list[str], profile: Path) -> subprocess.CompletedProcess:
-    cmd = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-           "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}", *args]
+    cmd = [
+        str(CHROMIUM),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={profile}",
+        *args,
+    ]
     return subprocess.run(cmd, capture_output=True, timeout=120, check=False)
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (/usr/bin/chromium): "
-                    "apt-get install -y chromium")
+@pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="needs Debian's chromium (/usr/bin/chromium): apt-get install -y chromium"
+)
 def test_chromium_renders_the_preview(tmp_path, docs):
     page = write_preview(docs, tmp_path / "preview")[1]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -216,8 +230,8 @@ def test_chromium_renders_the_preview(tmp_path, docs):
     assert done.returncode == 0 and shot.exists(), done.stderr.decode(errors="replace")[-2000:]
     width, height, colours = _png_pixels(shot.read_bytes())
     assert (width, height) == (1200, 900)
-    person = tuple(int(ENTITY_COLOURS["PERSON"][i:i + 2], 16) for i in (1, 3, 5))
-    org = tuple(int(ENTITY_COLOURS["ORG"][i:i + 2], 16) for i in (1, 3, 5))
+    person = tuple(int(ENTITY_COLOURS["PERSON"][i : i + 2], 16) for i in (1, 3, 5))
+    org = tuple(int(ENTITY_COLOURS["ORG"][i : i + 2], 16) for i in (1, 3, 5))
     assert person in colours and org in colours  # the highlights were actually painted
     shutil.copy(page, ARTIFACTS / page.name)
 

@@ -33,10 +33,50 @@ EXAMPLES = int(os.environ.get("CORPUS_PROPERTY_EXAMPLES", "60"))
 FAST = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 FRAGMENTS = [
-    "The", "mayor", "said", "Gen.", "Smith", "U.S.", "Jan.", "5", "$5bn", "3.5%", "Mr.", "J.", "K.", "Rowling",
-    "don't", "Ukraine’s", "well-known", "e-mail", "“quoted”", "(aside)", "—", "...", "!", "?", ".", ",", ";",
-    "👍🏽", "👩\u200d👩\u200d👧", "🇺🇦", "𝔘𝔫𝔦", "Cafe\u0301", "q\u0307", "مرحبا", "שלום", "東京", "https://ex.com/a?b=1.",
-    "a@b.org", "'", "\"", "#tag", "@user", "1/2", "10:30",
+    "The",
+    "mayor",
+    "said",
+    "Gen.",
+    "Smith",
+    "U.S.",
+    "Jan.",
+    "5",
+    "$5bn",
+    "3.5%",
+    "Mr.",
+    "J.",
+    "K.",
+    "Rowling",
+    "don't",
+    "Ukraine’s",
+    "well-known",
+    "e-mail",
+    "“quoted”",
+    "(aside)",
+    "—",
+    "...",
+    "!",
+    "?",
+    ".",
+    ",",
+    ";",
+    "👍🏽",
+    "👩\u200d👩\u200d👧",
+    "🇺🇦",
+    "𝔘𝔫𝔦",
+    "Cafe\u0301",
+    "q\u0307",
+    "مرحبا",
+    "שלום",
+    "東京",
+    "https://ex.com/a?b=1.",
+    "a@b.org",
+    "'",
+    '"',
+    "#tag",
+    "@user",
+    "1/2",
+    "10:30",
 ]
 SEPARATORS = [" ", " ", " ", "  ", "\n", "\n\n", "\r\n", "\t", "\u00a0", "\u200b", "\u202e", "\n \n"]
 
@@ -97,7 +137,7 @@ def test_spans_on_token_boundaries_keep_their_text(raw, data):
         assert index.token_range(start, end) == (a, b)
         if start >= taken_until:
             span = add_span(doc, "entities", data.draw(st.sampled_from(ENTITY_LABELS)), start, end, "prop@1", 0.5)
-            assert doc["text"][span["start"]:span["end"]] == span["text"]
+            assert doc["text"][span["start"] : span["end"]] == span["text"]
             taken_until = end
     doc["labellers"]["entities"] = "prop@1"
     assert validate_document(doc) == []
@@ -143,8 +183,9 @@ def test_utf16_offsets_round_trip(text):
 
 # --------------------------------------------------- the validator's fast paths agree with the JSON Schemas
 
-json_scalars = st.one_of(st.none(), st.booleans(), st.integers(-3, 10**12), st.floats(allow_nan=False),
-                         st.text(max_size=4))
+json_scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(-3, 10**12), st.floats(allow_nan=False), st.text(max_size=4)
+)
 token_values = st.one_of(st.integers(0, 50), json_scalars)
 
 
@@ -153,9 +194,11 @@ def token_dicts(keys: list[str]):
 
 
 @FAST
-@given(st.lists(token_dicts(["start", "end", "ws", "text"]), max_size=4),
-       st.lists(token_dicts(["start", "end", "ws", "text", "id", "extra"]), max_size=4),
-       st.lists(st.one_of(st.lists(st.integers(-1, 9), max_size=3), json_scalars), max_size=4))
+@given(
+    st.lists(token_dicts(["start", "end", "ws", "text"]), max_size=4),
+    st.lists(token_dicts(["start", "end", "ws", "text", "id", "extra"]), max_size=4),
+    st.lists(st.one_of(st.lists(st.integers(-1, 9), max_size=3), json_scalars), max_size=4),
+)
 def test_fast_checks_never_accept_what_the_schema_rejects(doc_tokens, task_tokens, ranges):
     doc_defs = load_schema(DOCUMENTS)["$defs"]
     task_defs = load_schema("ner.manual")["$defs"]
@@ -169,8 +212,11 @@ def test_fast_checks_never_accept_what_the_schema_rejects(doc_tokens, task_token
 
 # ------------------------------------------------------------------ garbage in: problems out, never a crash
 
-json_values = st.recursive(json_scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=3)), max_leaves=8)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=3)),
+    max_leaves=8,
+)
 
 
 def _paths(value, prefix=()):
@@ -198,8 +244,9 @@ def _labelled_doc() -> dict:
     add_span(doc, "entities", "PERSON", 0, 8, "rules@1")
     source = add_span(doc, "sources", "SOURCE", 0, 8, "rules@1")
     content = add_span(doc, "sources", "CONTENT", 14, 31, "rules@1")
-    doc["relations"].append({"id": "R0", "label": "ATTRIBUTION", "head": source["id"], "child": content["id"],
-                             "labeller": "rules@1"})
+    doc["relations"].append(
+        {"id": "R0", "label": "ATTRIBUTION", "head": source["id"], "child": content["id"], "labeller": "rules@1"}
+    )
     doc["labellers"] = {"entities": "rules@1", "sources": "rules@1"}
     return doc
 
@@ -207,17 +254,42 @@ def _labelled_doc() -> dict:
 def _rel_task() -> dict:
     text = "Jane Doe said Acme cut jobs."
     words = [(0, 4), (5, 8), (9, 13), (14, 18), (19, 22), (23, 27), (27, 28)]
-    tokens = [{"text": text[s:e], "start": s, "end": e, "id": i, "ws": text[e:e + 1] == " "}
-              for i, (s, e) in enumerate(words)]
-    src = {"start": 0, "end": 8, "token_start": 0, "token_end": 1, "label": "SOURCE", "id": "S0", "score": 1.0,
-           "labeller": "r@1"}
-    content = {"start": 14, "end": 27, "token_start": 3, "token_end": 5, "label": "CONTENT", "id": "S1",
-               "score": 1.0, "labeller": "r@1"}
-    return {"text": text, "tokens": tokens, "spans": [src, content],
-            "relations": [{"head": 1, "child": 5, "label": "ATTRIBUTION", "head_span": dict(src),
-                           "child_span": dict(content)}],
-            "meta": {"doc_id": "0123456789abcdef", "unit": "sentence", "unit_index": 0, "offset": 0},
-            "_input_hash": 1, "_task_hash": 2, "_view_id": "relations"}
+    tokens = [
+        {"text": text[s:e], "start": s, "end": e, "id": i, "ws": text[e : e + 1] == " "}
+        for i, (s, e) in enumerate(words)
+    ]
+    src = {
+        "start": 0,
+        "end": 8,
+        "token_start": 0,
+        "token_end": 1,
+        "label": "SOURCE",
+        "id": "S0",
+        "score": 1.0,
+        "labeller": "r@1",
+    }
+    content = {
+        "start": 14,
+        "end": 27,
+        "token_start": 3,
+        "token_end": 5,
+        "label": "CONTENT",
+        "id": "S1",
+        "score": 1.0,
+        "labeller": "r@1",
+    }
+    return {
+        "text": text,
+        "tokens": tokens,
+        "spans": [src, content],
+        "relations": [
+            {"head": 1, "child": 5, "label": "ATTRIBUTION", "head_span": dict(src), "child_span": dict(content)}
+        ],
+        "meta": {"doc_id": "0123456789abcdef", "unit": "sentence", "unit_index": 0, "offset": 0},
+        "_input_hash": 1,
+        "_task_hash": 2,
+        "_view_id": "relations",
+    }
 
 
 DOC, TASK = _labelled_doc(), _rel_task()

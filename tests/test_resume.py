@@ -22,8 +22,11 @@ def small_shards(monkeypatch):
 
 def file_identities(out: Path) -> dict[str, tuple[int, int, int]]:
     """(inode, mtime_ns, size) of every file under OUT, the cache included."""
-    return {p.relative_to(out).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns, p.stat().st_size)
-            for p in sorted(out.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(out).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns, p.stat().st_size)
+        for p in sorted(out.rglob("*"))
+        if p.is_file()
+    }
 
 
 def count_processed(monkeypatch, kill_after: int | None = None) -> list[str]:
@@ -60,8 +63,9 @@ def test_forced_rebuild_keeps_unchanged_files(tmp_path):
     forced, _ = build(src, out, force=True)
     assert not forced.up_to_date and forced.rewritten == []
     after = file_identities(out)
-    assert {k: v for k, v in after.items() if not k.startswith(".cache")} == \
-        {k: v for k, v in before.items() if not k.startswith(".cache")}
+    assert {k: v for k, v in after.items() if not k.startswith(".cache")} == {
+        k: v for k, v in before.items() if not k.startswith(".cache")
+    }
 
 
 def test_a_changed_input_rebuilds(tmp_path):

@@ -12,9 +12,11 @@ def _sentences(text: str) -> list[str]:
 
 
 def test_invariants_hold_on_a_mixed_article():
-    text = ("CITY COUNCIL VOTES ON BUDGET\n\nMonday, June 2, 2025\n\nThe council met at 9 a.m. in Springfield. "
-            "Dr. Lee said the U.S. grant was late. K.C. Moran disagreed.\nImage: Council photo.\n\n"
-            "Results:\n1. Parks\n2. Roads\n")
+    text = (
+        "CITY COUNCIL VOTES ON BUDGET\n\nMonday, June 2, 2025\n\nThe council met at 9 a.m. in Springfield. "
+        "Dr. Lee said the U.S. grant was late. K.C. Moran disagreed.\nImage: Council photo.\n\n"
+        "Results:\n1. Parks\n2. Roads\n"
+    )
     doc = segment_document(new_document(text, origin="t"))
     paragraphs, sentences, tokens = doc["paragraphs"], doc["sentences"], doc["tokens"]
     assert all(any(ps <= s and e <= pe for ps, pe in paragraphs) for s, e in sentences)
@@ -24,18 +26,29 @@ def test_invariants_hold_on_a_mixed_article():
 
 
 def test_dateline_and_caption_are_their_own_sentences():
-    got = _sentences("Thursday, May 7, 2015 On Tuesday, the mayor resigned. Crowds gathered in the square "
-                     "Image: Jane Roe.")
-    assert got == ["Thursday, May 7, 2015", "On Tuesday, the mayor resigned.", "Crowds gathered in the square",
-                   "Image: Jane Roe."]
+    got = _sentences(
+        "Thursday, May 7, 2015 On Tuesday, the mayor resigned. Crowds gathered in the square Image: Jane Roe."
+    )
+    assert got == [
+        "Thursday, May 7, 2015",
+        "On Tuesday, the mayor resigned.",
+        "Crowds gathered in the square",
+        "Image: Jane Roe.",
+    ]
 
 
 def test_line_breaks_inside_a_paragraph():
     # A line starting like a sentence ends the previous one; a hard-wrapped lowercase continuation does not.
-    got = _sentences("Flood warning for the valley\nResidents were told to leave.\nOfficials said the river\n"
-                     "would crest tonight.\n\nMore later.")
-    assert got == ["Flood warning for the valley", "Residents were told to leave.",
-                   "Officials said the river\nwould crest tonight.", "More later."]
+    got = _sentences(
+        "Flood warning for the valley\nResidents were told to leave.\nOfficials said the river\n"
+        "would crest tonight.\n\nMore later."
+    )
+    assert got == [
+        "Flood warning for the valley",
+        "Residents were told to leave.",
+        "Officials said the river\nwould crest tonight.",
+        "More later.",
+    ]
 
 
 def test_abbreviation_then_sentence_starter_splits():
@@ -67,8 +80,10 @@ def _words(text: str, end: int | None = None) -> list[str]:
 def test_tokens_are_the_same_on_every_engine_path():
     # Plain text takes the stdlib `re` path; any other character the `regex` path; a combining mark the
     # grapheme-cluster path. The tokens of the shared prefix must not depend on which one ran.
-    prefix = ("Mr. Ortiz's U.S. trip cost $5.5bn, didn’t it?! Write to desk.news@example.org or see "
-              "https://example.org/it's. Gen. Diaz met St. Clair on Sept. 3 -- \"Fine,\" she said…")
+    prefix = (
+        "Mr. Ortiz's U.S. trip cost $5.5bn, didn’t it?! Write to desk.news@example.org or see "
+        'https://example.org/it\'s. Gen. Diaz met St. Clair on Sept. 3 -- "Fine," she said…'
+    )
     plain = _words(prefix)
     for tail in (" Zoë", " cafe\u0301", " \u00a0x"):
         text = prefix + tail
@@ -77,7 +92,7 @@ def test_tokens_are_the_same_on_every_engine_path():
     assert plain[8:10] == ["did", "n’t"]
     assert "desk.news@example.org" in plain and "https://example.org/it's" in plain
     at = plain.index("Gen.")
-    assert plain[at:at + 9] == ["Gen.", "Diaz", "met", "St.", "Clair", "on", "Sept.", "3", "--"]
+    assert plain[at : at + 9] == ["Gen.", "Diaz", "met", "St.", "Clair", "on", "Sept.", "3", "--"]
 
 
 def test_grapheme_clusters_stay_whole_next_to_punctuation():
@@ -94,8 +109,10 @@ def test_abbreviation_alternation_prefers_the_longest_abbreviation():
 
     words = {"u.s", "u.s.a", "st", "sept", "sep", "e.g"}
     trie = regex.compile(rf"(?i:\b{_alternation(words)})\.(?=\W|$)")
-    flat = regex.compile(rf"(?i:\b(?:{'|'.join(regex.escape(w) for w in sorted(words, key=len, reverse=True))}))"
-                         r"\.(?=\W|$)")
+    flat = regex.compile(
+        rf"(?i:\b(?:{'|'.join(regex.escape(w) for w in sorted(words, key=len, reverse=True))}))"
+        r"\.(?=\W|$)"
+    )
     for text in ("U.S.A. and U.S. and Sept. and SEP. and st. e.g. u.s.x.", "Sept.x St.", "u.s.a.b."):
         assert [m.span() for m in trie.finditer(text)] == [m.span() for m in flat.finditer(text)]
 
@@ -112,13 +129,89 @@ def test_lines_without_a_candidate_break_are_one_sentence():
 # per-sentence ``tokenize`` and require the same offsets on text built from awkward pieces.
 
 _ATOMS = [
-    "Mr.", "Dr.", "Sen.", "U.S.", "D.C.", "J.", "K.C.", "e.g.", "a.m.", "No.", "Inc.", "St.", "vs.", "Gen.",
-    "said.", "said", "The", "the", "He", "she", "Yes", "However,", "Ukraine's", "didn’t", "rock'n'roll", "N'T",
-    "3.", "1.", "12.5", "2015.", "3rd", "$5.5bn", "12:30", "...", ". .", "..", "?!", "!", "?", ".", ",", ":", ";",
-    "--", "\"", "'", "“", "”", "’", "(", ")", "(Sent.)", "end.\"", "end.”", "}", "]", "—", "–", "…",
-    "x@example.org", "https://example.org/a's.", "pic.twitter.com/x", "Zoë", "cafe\u0301", "a\u0301h", "👍🏽",
-    "👨\u200d👩", "🇫🇷", "é", "\u00a0", "\u2009", "\x1c", "\x85", "\u0600",
-    " ", " ", " ", "  ", "\n", "\n\n", "\t", "\r\n", "\x0b",
+    "Mr.",
+    "Dr.",
+    "Sen.",
+    "U.S.",
+    "D.C.",
+    "J.",
+    "K.C.",
+    "e.g.",
+    "a.m.",
+    "No.",
+    "Inc.",
+    "St.",
+    "vs.",
+    "Gen.",
+    "said.",
+    "said",
+    "The",
+    "the",
+    "He",
+    "she",
+    "Yes",
+    "However,",
+    "Ukraine's",
+    "didn’t",
+    "rock'n'roll",
+    "N'T",
+    "3.",
+    "1.",
+    "12.5",
+    "2015.",
+    "3rd",
+    "$5.5bn",
+    "12:30",
+    "...",
+    ". .",
+    "..",
+    "?!",
+    "!",
+    "?",
+    ".",
+    ",",
+    ":",
+    ";",
+    "--",
+    '"',
+    "'",
+    "“",
+    "”",
+    "’",
+    "(",
+    ")",
+    "(Sent.)",
+    'end."',
+    "end.”",
+    "}",
+    "]",
+    "—",
+    "–",
+    "…",
+    "x@example.org",
+    "https://example.org/a's.",
+    "pic.twitter.com/x",
+    "Zoë",
+    "cafe\u0301",
+    "a\u0301h",
+    "👍🏽",
+    "👨\u200d👩",
+    "🇫🇷",
+    "é",
+    "\u00a0",
+    "\u2009",
+    "\x1c",
+    "\x85",
+    "\u0600",
+    " ",
+    " ",
+    " ",
+    "  ",
+    "\n",
+    "\n\n",
+    "\t",
+    "\r\n",
+    "\x0b",
 ]
 
 
@@ -126,8 +219,10 @@ def _awkward_texts(count: int, seed: int) -> list[str]:
     import random
 
     rnd = random.Random(seed)
-    return ["".join(rnd.choice(_ATOMS) + (" " if rnd.random() < 0.6 else "") for _ in range(rnd.randint(1, 18)))
-            for _ in range(count)]
+    return [
+        "".join(rnd.choice(_ATOMS) + (" " if rnd.random() < 0.6 else "") for _ in range(rnd.randint(1, 18)))
+        for _ in range(count)
+    ]
 
 
 def _nltk_punkt():
@@ -143,9 +238,9 @@ def _nltk_punkt():
 def test_fused_punkt_spans_match_nltk_span_tokenize():
     segmenter, nltk_punkt = _nltk_punkt()
     texts = _awkward_texts(3000, seed=1) + [
-        "He met Mr. Smith. Then he left!! Did he? (Yes.) \"Fine.\" she said. J. K. Rowling wrote it.",
+        'He met Mr. Smith. Then he left!! Did he? (Yes.) "Fine." she said. J. K. Rowling wrote it.',
         "Prices rose 2.5 pct. in Q3. The U.S. economy grew... Analysts said . . . nothing.\r\nNext line.",
-        "A long-word-without-spaces-before.Period and a.b.c. test?\" Quote! ) x. y",
+        'A long-word-without-spaces-before.Period and a.b.c. test?" Quote! ) x. y',
     ]
     for text in texts:
         assert segmenter._punkt.spans(text) == list(nltk_punkt.span_tokenize(text)), repr(text)
@@ -156,8 +251,22 @@ def test_fused_punkt_spans_match_nltk_span_tokenize():
 
 def test_cached_punkt_decision_matches_nltk():
     segmenter, nltk_punkt = _nltk_punkt()
-    contexts = ["said. The", "Mr. Trump", "U.S. officials", "J. Smith", "3. The", "end.\nThe", "end.\n\nthe",
-                "Sen. Ted", ". .", "...", "word.\"", "so?!", "x.)", "pic.twitter.com/x. Then"]
+    contexts = [
+        "said. The",
+        "Mr. Trump",
+        "U.S. officials",
+        "J. Smith",
+        "3. The",
+        "end.\nThe",
+        "end.\n\nthe",
+        "Sen. Ted",
+        ". .",
+        "...",
+        'word."',
+        "so?!",
+        "x.)",
+        "pic.twitter.com/x. Then",
+    ]
     contexts += [t for t in _awkward_texts(2000, seed=2) if len(t) < 40]
     for context in contexts:
         assert segmenter._punkt._decide(context) == nltk_punkt.text_contains_sentbreak(context), repr(context)
@@ -203,8 +312,7 @@ def test_sentence_runs_tokenize_like_single_sentences():
         # Arbitrary trimmed ranges, some adjacent, some separated by spaces only one engine counts as space.
         cuts = sorted(rnd.sample(range(len(text) + 1), min(len(text) + 1, rnd.randint(1, 6))))
         bounds = [0, *cuts, len(text)]
-        sentences = [[s, e] for s, e in (_trim(text, a, b) for a, b in zip(bounds, bounds[1:], strict=False))
-                     if s < e]
+        sentences = [[s, e] for s, e in (_trim(text, a, b) for a, b in zip(bounds, bounds[1:], strict=False)) if s < e]
         expected = [token for s, e in sentences for token in tokenize(text, s, e)]
         assert _sentence_tokens(text, sentences) == expected, (repr(text), sentences)
 
@@ -218,16 +326,19 @@ def test_token_pattern_guard_and_possessives_change_no_match():
 
     def plain_form(source: str) -> str:  # without the leading space guard and the possessive quantifiers
         assert source.startswith("(?=\\S)(?:")
-        return source[len("(?=\\S)"):].replace("++", "+")
+        return source[len("(?=\\S)") :].replace("++", "+")
 
     texts = _awkward_texts(1500, seed=5)
     for with_email in (True, False):
         ascii_source = _token_pattern_source("A-Za-z", "A-Za-z0-9", with_email)
         unicode_source = _token_pattern_source(r"\p{L}", r"\p{L}\p{N}\p{M}", with_email)
-        pairs = [(re.compile(s, re.VERBOSE | re.ASCII), re.compile(plain_form(s), re.VERBOSE | re.ASCII))
-                 for s in (ascii_source,)]
-        pairs += [(regex.compile(s, regex.VERBOSE), regex.compile(plain_form(s), regex.VERBOSE))
-                  for s in (unicode_source,)]
+        pairs = [
+            (re.compile(s, re.VERBOSE | re.ASCII), re.compile(plain_form(s), re.VERBOSE | re.ASCII))
+            for s in (ascii_source,)
+        ]
+        pairs += [
+            (regex.compile(s, regex.VERBOSE), regex.compile(plain_form(s), regex.VERBOSE)) for s in (unicode_source,)
+        ]
         for fast, slow in pairs:
             for text in texts:
                 assert [m.span() for m in fast.finditer(text)] == [m.span() for m in slow.finditer(text)], text
@@ -238,7 +349,7 @@ def test_an_unpickled_segmenter_splits_the_same():
 
     from corpus.segment.core import Segmenter
 
-    text = "He met Mr. Smith. Then he left at 9 a.m. J. K. Rowling wrote it. \"Fine.\" (Yes.) It ended... Next."
+    text = 'He met Mr. Smith. Then he left at 9 a.m. J. K. Rowling wrote it. "Fine." (Yes.) It ended... Next.'
     segmenter = Segmenter()
     copy = pickle.loads(pickle.dumps(segmenter))
     assert copy.sentences(text, 0, len(text)) == segmenter.sentences(text, 0, len(text))

@@ -57,40 +57,70 @@ def make_doc() -> dict:
 
 
 UNIT = "Jane Doe said Acme cut 200 jobs."
-WORDS = [("Jane", 0, 4), ("Doe", 5, 8), ("said", 9, 13), ("Acme", 14, 18), ("cut", 19, 22), ("200", 23, 26),
-         ("jobs", 27, 31), (".", 31, 32)]
-TOKENS = [{"text": w, "start": s, "end": e, "id": i, "ws": UNIT[e:e + 1] == " "} for i, (w, s, e) in enumerate(WORDS)]
+WORDS = [
+    ("Jane", 0, 4),
+    ("Doe", 5, 8),
+    ("said", 9, 13),
+    ("Acme", 14, 18),
+    ("cut", 19, 22),
+    ("200", 23, 26),
+    ("jobs", 27, 31),
+    (".", 31, 32),
+]
+TOKENS = [{"text": w, "start": s, "end": e, "id": i, "ws": UNIT[e : e + 1] == " "} for i, (w, s, e) in enumerate(WORDS)]
 
 
 def span(start: int, end: int, ts: int, te: int, label: str, span_id: str) -> dict:
-    return {"start": start, "end": end, "token_start": ts, "token_end": te, "label": label, "id": span_id,
-            "score": 0.9, "labeller": "rules@1"}
+    return {
+        "start": start,
+        "end": end,
+        "token_start": ts,
+        "token_end": te,
+        "label": label,
+        "id": span_id,
+        "score": 0.9,
+        "labeller": "rules@1",
+    }
 
 
 def make_task(kind: str, doc_id: str = "0" * 16, task_hash: int = 7) -> dict:
-    base = {"text": UNIT, "tokens": copy.deepcopy(TOKENS), "spans": [],
-            "meta": {"doc_id": doc_id, "unit": "paragraph", "unit_index": 0, "offset": 0},
-            "_input_hash": 1, "_task_hash": task_hash}
+    base = {
+        "text": UNIT,
+        "tokens": copy.deepcopy(TOKENS),
+        "spans": [],
+        "meta": {"doc_id": doc_id, "unit": "paragraph", "unit_index": 0, "offset": 0},
+        "_input_hash": 1,
+        "_task_hash": task_hash,
+    }
     if kind == "ner.manual":
         base["spans"] = [span(0, 8, 0, 1, "PERSON", "E0"), span(14, 18, 3, 3, "ORG", "E1")]
         base["_view_id"] = "ner_manual"
     elif kind == "spans.manual":
-        base["spans"] = [span(0, 8, 0, 1, "SOURCE", "S0"), span(14, 31, 3, 6, "CONTENT", "S2"),
-                         span(14, 31, 3, 6, "CLAIM", "C0")]
+        base["spans"] = [
+            span(0, 8, 0, 1, "SOURCE", "S0"),
+            span(14, 31, 3, 6, "CONTENT", "S2"),
+            span(14, 31, 3, 6, "CLAIM", "C0"),
+        ]
         base["_view_id"] = "spans_manual"
     elif kind == "rel.manual":
-        src, cue, content = span(0, 8, 0, 1, "SOURCE", "S0"), span(9, 13, 2, 2, "CUE", "S1"), \
-            span(14, 31, 3, 6, "CONTENT", "S2")
+        src, cue, content = (
+            span(0, 8, 0, 1, "SOURCE", "S0"),
+            span(9, 13, 2, 2, "CUE", "S1"),
+            span(14, 31, 3, 6, "CONTENT", "S2"),
+        )
         base["spans"] = [src, cue, content]
         base["relations"] = [
             {"head": 1, "child": 6, "label": "ATTRIBUTION", "head_span": dict(src), "child_span": dict(content)},
-            {"head": 2, "child": 6, "label": "CUE", "head_span": dict(cue), "child_span": dict(content)}]
+            {"head": 2, "child": 6, "label": "CUE", "head_span": dict(cue), "child_span": dict(content)},
+        ]
         base["_view_id"] = "relations"
     else:
         base["spans"] = [span(14, 31, 3, 6, "CLAIM", "C0")]
         base["meta"].update(span_id="C0", score=0.7)
-        base["options"] = [{"id": "CHECKWORTHY", "text": "Check-worthy"},
-                           {"id": "NOT_CHECKWORTHY", "text": "Not check-worthy"}]
+        base["options"] = [
+            {"id": "CHECKWORTHY", "text": "Check-worthy"},
+            {"id": "NOT_CHECKWORTHY", "text": "Not check-worthy"},
+        ]
         base["accept"] = ["CHECKWORTHY"]
         base["_view_id"] = "choice"
     return base
@@ -112,10 +142,11 @@ def test_schemas_are_valid_draft_2020_12_and_match_the_label_sets():
         assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
         Draft202012Validator.check_schema(schema)
     doc_schema = load_schema("documents")
-    by_layer = {rule["if"]["properties"]["layer"]["const"]: rule["then"]["properties"]["label"]["enum"]
-                for rule in doc_schema["$defs"]["span"]["allOf"]}
-    assert by_layer == {"entities": list(ENTITY_LABELS), "sources": list(SOURCE_LABELS),
-                        "claims": list(CLAIM_LABELS)}
+    by_layer = {
+        rule["if"]["properties"]["layer"]["const"]: rule["then"]["properties"]["label"]["enum"]
+        for rule in doc_schema["$defs"]["span"]["allOf"]
+    }
+    assert by_layer == {"entities": list(ENTITY_LABELS), "sources": list(SOURCE_LABELS), "claims": list(CLAIM_LABELS)}
     assert doc_schema["$defs"]["relation"]["properties"]["label"]["enum"] == list(RELATION_LABELS)
     kinds = doc_schema["$defs"]["span"]["allOf"][1]["then"]["properties"]["attrs"]["properties"]["kind"]["enum"]
     assert kinds == list(SOURCE_KINDS)
@@ -127,8 +158,9 @@ def test_schemas_are_valid_draft_2020_12_and_match_the_label_sets():
 
 
 def test_shared_task_definitions_are_identical_across_prodigy_schemas():
-    tokens = {kind: load_schema(kind)["$defs"]["token"] for kind in ("ner.manual", "spans.manual", "rel.manual",
-                                                                     "choice")}
+    tokens = {
+        kind: load_schema(kind)["$defs"]["token"] for kind in ("ner.manual", "spans.manual", "rel.manual", "choice")
+    }
     assert len({orjson.dumps(t) for t in tokens.values()}) == 1
 
 
@@ -146,6 +178,7 @@ def _set(path: str, value) -> Callable[[dict], None]:
         for part in parents:
             target = target[int(part)] if part.isdigit() else target[part]
         target[int(last) if last.isdigit() else last] = value
+
     return mutate
 
 
@@ -156,8 +189,12 @@ def _shift_token(doc: dict) -> None:
 DOC_CORRUPTIONS = [
     ("span text differs", _set("spans.0.text", "Jane D"), "spans[0].text", "!= text[0:8]"),
     ("span end moved", _set("spans.0.end", 7), "spans[0].text", "'Jane Doe' != text[0:7] 'Jane Do'"),
-    ("span off token boundary", lambda d: d["spans"][0].update(end=7, text="Jane Do"), "spans[0].end",
-     "not on token boundaries"),
+    (
+        "span off token boundary",
+        lambda d: d["spans"][0].update(end=7, text="Jane Do"),
+        "spans[0].end",
+        "not on token boundaries",
+    ),
     ("span past the end", lambda d: d["spans"][0].update(end=999), "spans[0]", "outside the text"),
     ("label of another layer", _set("spans.0.label", "CLAIM"), "spans[0].label", "not one of"),
     ("unknown layer", _set("spans.0.layer", "topics"), "spans[0].layer", "not one of"),
@@ -168,8 +205,12 @@ DOC_CORRUPTIONS = [
     ("overlapping tokens", _shift_token, "tokens[1]", "overlaps"),
     ("token missing", lambda d: d["tokens"].pop(2), "tokens", "'s' at 9 is in no token"),
     ("wrong ws flag", _set("tokens.0.ws", False), "tokens[0].ws", "is false but the next character is ' '"),
-    ("sentence outside paragraphs", lambda d: d["sentences"].__setitem__(0, [0, 33]), "sentences[0]",
-     "not inside any of the paragraphs"),
+    (
+        "sentence outside paragraphs",
+        lambda d: d["sentences"].__setitem__(0, [0, 33]),
+        "sentences[0]",
+        "not inside any of the paragraphs",
+    ),
     ("paragraph past the end", lambda d: d["paragraphs"].append([80, 500]), "paragraphs[2]", "outside the text"),
     ("wrong type", _set("tokens.3.start", "14"), "tokens[3].start", "expected integer, got string"),
     ("missing field", lambda d: d.pop("sentences"), "sentences", "missing"),
@@ -209,12 +250,22 @@ def _rel_head(task: dict) -> None:
 
 
 TASK_CORRUPTIONS = [
-    ("ner.manual", "span off token boundaries", lambda t: t["spans"][0].update(end=7), "spans[0]",
-     "not on token boundaries"),
+    (
+        "ner.manual",
+        "span off token boundaries",
+        lambda t: t["spans"][0].update(end=7),
+        "spans[0]",
+        "not on token boundaries",
+    ),
     ("ner.manual", "token_end inconsistent", _set("spans.0.token_end", 2), "spans[0]", "cover [0, 13)"),
     ("ner.manual", "token range past the tokens", _set("spans.0.token_end", 12), "spans[0]", "not a token range"),
-    ("ner.manual", "overlapping entities", lambda t: t["spans"].append(span(5, 13, 1, 2, "ORG", "E2")),
-     "spans[2]", "must not overlap"),
+    (
+        "ner.manual",
+        "overlapping entities",
+        lambda t: t["spans"].append(span(5, 13, 1, 2, "ORG", "E2")),
+        "spans[2]",
+        "must not overlap",
+    ),
     ("ner.manual", "entity label unknown", _set("spans.0.label", "CELEBRITY"), "spans[0].label", "not one of"),
     ("ner.manual", "token text differs", _set("tokens.1.text", "Doh"), "tokens[1].text", "!= text[5:8]"),
     ("ner.manual", "token ids not indices", _set("tokens.2.id", 7), "tokens[2].id", "expected its index 2"),
@@ -223,25 +274,44 @@ TASK_CORRUPTIONS = [
     ("ner.manual", "hash not an int", _set("_task_hash", "7"), "_task_hash", "expected integer"),
     ("ner.manual", "span text key differs", _set("spans.0.text", "Jane"), "spans[0].text", "!= text[0:8]"),
     ("spans.manual", "missing meta field", lambda t: t["meta"].pop("offset"), "meta.offset", "missing"),
-    ("spans.manual", "document unit with offset", _set("meta", {"doc_id": "0" * 16, "unit": "document",
-                                                                "unit_index": 0, "offset": 3}),
-     "meta.offset", "must be 0"),
+    (
+        "spans.manual",
+        "document unit with offset",
+        _set("meta", {"doc_id": "0" * 16, "unit": "document", "unit_index": 0, "offset": 3}),
+        "meta.offset",
+        "must be 0",
+    ),
     ("rel.manual", "head not the span's token_end", _rel_head, "relations[0].head", "ends at token 1"),
-    ("rel.manual", "head_span not a task span", lambda t: t["relations"][0].update(
-        head_span=span(9, 13, 2, 2, "SOURCE", "S9"), head=2), "relations[0].head_span", "not one of the task"),
-    ("rel.manual", "relation ends of the wrong kind", lambda t: t["relations"][0].update(
-        label="CUE"), "relations[0].head_span.label", "must be a CUE span"),
-    ("rel.manual", "relation span off tokens", lambda t: t["relations"][1]["child_span"].update(start=15),
-     "relations[1].child_span", "not on token boundaries"),
-    ("choice", "option twice", lambda t: t["options"].__setitem__(1, t["options"][0]), "options",
-     "expected each of"),
+    (
+        "rel.manual",
+        "head_span not a task span",
+        lambda t: t["relations"][0].update(head_span=span(9, 13, 2, 2, "SOURCE", "S9"), head=2),
+        "relations[0].head_span",
+        "not one of the task",
+    ),
+    (
+        "rel.manual",
+        "relation ends of the wrong kind",
+        lambda t: t["relations"][0].update(label="CUE"),
+        "relations[0].head_span.label",
+        "must be a CUE span",
+    ),
+    (
+        "rel.manual",
+        "relation span off tokens",
+        lambda t: t["relations"][1]["child_span"].update(start=15),
+        "relations[1].child_span",
+        "not on token boundaries",
+    ),
+    ("choice", "option twice", lambda t: t["options"].__setitem__(1, t["options"][0]), "options", "expected each of"),
     ("choice", "unknown accept", _set("accept", ["MAYBE"]), "accept[0]", "not one of"),
     ("choice", "meta without span_id", lambda t: t["meta"].pop("span_id"), "meta.span_id", "missing"),
 ]
 
 
-@pytest.mark.parametrize(("kind", "name", "mutate", "field", "message"), TASK_CORRUPTIONS,
-                         ids=[f"{c[0]}-{c[1]}" for c in TASK_CORRUPTIONS])
+@pytest.mark.parametrize(
+    ("kind", "name", "mutate", "field", "message"), TASK_CORRUPTIONS, ids=[f"{c[0]}-{c[1]}" for c in TASK_CORRUPTIONS]
+)
 def test_task_corruptions_are_named(kind, name, mutate, field, message):
     task = make_task(kind)
     mutate(task)
@@ -256,8 +326,9 @@ def _valid_tree(root: Path) -> dict[str, Path]:
     doc = make_doc()
     paths = {"documents": write_lines(root / "documents.jsonl", [doc])}
     for i, kind in enumerate(KINDS):
-        paths[kind] = write_lines(root / "tasks" / "prodigy" / f"{kind}.jsonl",
-                                  [make_task(kind, doc["id"], task_hash=10 * i + 1)])
+        paths[kind] = write_lines(
+            root / "tasks" / "prodigy" / f"{kind}.jsonl", [make_task(kind, doc["id"], task_hash=10 * i + 1)]
+        )
     return paths
 
 
@@ -283,8 +354,11 @@ def test_tasks_are_cross_checked_against_their_documents(tmp_path):
     write_lines(paths["choice"], [choice])
     problems = validate_paths([tmp_path])
     found = {(Path(p.path).name, p.line, p.field) for p in problems}
-    assert found == {("ner.manual.jsonl", 2, "meta.offset"), ("ner.manual.jsonl", 3, "meta.doc_id"),
-                     ("choice.jsonl", 1, "meta.span_id")}
+    assert found == {
+        ("ner.manual.jsonl", 2, "meta.offset"),
+        ("ner.manual.jsonl", 3, "meta.doc_id"),
+        ("choice.jsonl", 1, "meta.span_id"),
+    }
     assert all(p.severity == "error" for p in problems)
     # Without the documents there is nothing to compare with: the tasks alone are valid.
     assert validate_paths([paths["ner.manual"].parent]) == []
@@ -307,8 +381,14 @@ def test_garbage_lines_are_reported_by_line_and_good_lines_still_checked(tmp_pat
     bad_span = make_task("ner.manual", task_hash=8)
     bad_span["spans"][1]["start"] = 15
     path = tmp_path / "ner.manual.jsonl"
-    path.write_bytes(b"\xef\xbb\xbf" + good + b"\n{not json\n\n[1, 2]\n\"text\"\n"
-                     + orjson.dumps(bad_span) + b"\n\xff\xfe garbage\n" + b'{"text": 5}\n')
+    path.write_bytes(
+        b"\xef\xbb\xbf"
+        + good
+        + b'\n{not json\n\n[1, 2]\n"text"\n'
+        + orjson.dumps(bad_span)
+        + b"\n\xff\xfe garbage\n"
+        + b'{"text": 5}\n'
+    )
     problems = validate_paths([path])
     lines = [(p.line, p.field) for p in problems]
     assert lines[0] == (1, None) and "byte-order mark" in problems[0].message
@@ -434,8 +514,11 @@ def test_label_studio_and_doccano_exports_validate_and_are_found_by_name(tmp_pat
     result = validate_files([tmp_path])
     assert result.problems == []
     assert {Path(f.path).name: f.kind for f in result.files} == {
-        "documents.jsonl": "documents", "tasks.json": "labelstudio", "relations.jsonl": "doccano.relations",
-        "spans.jsonl": "doccano.spans"}
+        "documents.jsonl": "documents",
+        "tasks.json": "labelstudio",
+        "relations.jsonl": "doccano.relations",
+        "spans.jsonl": "doccano.spans",
+    }
     assert all(f.records == 2 for f in result.files if f.kind != "documents")
     # the doccano offsets really are UTF-16: the emoji before "said" shift them
     first = orjson.loads(paths["relations.jsonl"].read_bytes().splitlines()[0])
@@ -448,25 +531,49 @@ def _first_ls_task(paths: dict[str, Path]) -> dict:
 
 
 def _region(task: dict, label: str) -> dict:
-    return next(r for r in task["predictions"][0]["result"] if r["type"] == "labels" and r["value"]["labels"] == [
-        label])
+    return next(
+        r for r in task["predictions"][0]["result"] if r["type"] == "labels" and r["value"]["labels"] == [label]
+    )
 
 
 LS_CORRUPTIONS: list[tuple[str, Callable[[dict], None], str, str]] = [
     ("end past the text", lambda t: _region(t, "ORG")["value"].update(end=999), "value", "outside the text"),
     ("text differs", lambda t: _region(t, "ORG")["value"].update(text="Acne"), "value.text", "!= text"),
-    ("duplicate region id", lambda t: _region(t, "ORG").update(id=_region(t, "SOURCE")["id"]), ".id",
-     "duplicate region id"),
-    ("relation to nowhere", lambda t: next(r for r in t["predictions"][0]["result"] if r["type"] == "relation")
-     .update(to_id="nope"), "to_id", "does not exist"),
-    ("label outside the config", lambda t: _region(t, "ORG")["value"].update(labels=["COMPANY"]), "labels",
-     "is not one of"),
-    ("unknown control name", lambda t: _region(t, "ORG").update(from_name="ner"), "from_name",
-     "no <Labels> name"),
-    ("choice on an entity", lambda t: next(r for r in t["predictions"][0]["result"] if r["type"] == "choices")
-     .update(id=_region(t, "ORG")["id"]), ".id", "only claims"),
-    ("relation backwards", lambda t: next(r for r in t["predictions"][0]["result"] if r["type"] == "relation")
-     .update(from_id=_region(t, "CONTENT")["id"], to_id=_region(t, "SOURCE")["id"]), "result", "must go from"),
+    (
+        "duplicate region id",
+        lambda t: _region(t, "ORG").update(id=_region(t, "SOURCE")["id"]),
+        ".id",
+        "duplicate region id",
+    ),
+    (
+        "relation to nowhere",
+        lambda t: next(r for r in t["predictions"][0]["result"] if r["type"] == "relation").update(to_id="nope"),
+        "to_id",
+        "does not exist",
+    ),
+    (
+        "label outside the config",
+        lambda t: _region(t, "ORG")["value"].update(labels=["COMPANY"]),
+        "labels",
+        "is not one of",
+    ),
+    ("unknown control name", lambda t: _region(t, "ORG").update(from_name="ner"), "from_name", "no <Labels> name"),
+    (
+        "choice on an entity",
+        lambda t: next(r for r in t["predictions"][0]["result"] if r["type"] == "choices").update(
+            id=_region(t, "ORG")["id"]
+        ),
+        ".id",
+        "only claims",
+    ),
+    (
+        "relation backwards",
+        lambda t: next(r for r in t["predictions"][0]["result"] if r["type"] == "relation").update(
+            from_id=_region(t, "CONTENT")["id"], to_id=_region(t, "SOURCE")["id"]
+        ),
+        "result",
+        "must go from",
+    ),
 ]
 
 
@@ -575,10 +682,46 @@ from corpus.validate import _validator, conforms  # noqa: E402
 
 # Values that sit on the schemas' edges: strict integers (1.0, True), bounds (-1, 2.5 for scores), empty strings,
 # enum members of the wrong field, a doc_id-shaped hex string, containers of the wrong shape.
-EDGE_VALUES = [None, True, False, 0, 1, -1, 1.0, 0.5, 2.5, "", "x", "a@b", "a @b", "E0", "PERSON", "CLAIM",
-               "SOURCE", "ATTRIBUTION", "entities", "claims", "labels", "relation", "choices", "right", "up",
-               "CHECKWORTHY", "document", "0" * 16, "ner_manual", [], [0], [0, 1], [0, 1, "ORG"], [1, 2, 3], {},
-               {"start": 0, "end": 1, "ws": True}, {"kind": "anonymous"}, {"kind": "alien"}]
+EDGE_VALUES = [
+    None,
+    True,
+    False,
+    0,
+    1,
+    -1,
+    1.0,
+    0.5,
+    2.5,
+    "",
+    "x",
+    "a@b",
+    "a @b",
+    "E0",
+    "PERSON",
+    "CLAIM",
+    "SOURCE",
+    "ATTRIBUTION",
+    "entities",
+    "claims",
+    "labels",
+    "relation",
+    "choices",
+    "right",
+    "up",
+    "CHECKWORTHY",
+    "document",
+    "0" * 16,
+    "ner_manual",
+    [],
+    [0],
+    [0, 1],
+    [0, 1, "ORG"],
+    [1, 2, 3],
+    {},
+    {"start": 0, "end": 1, "ws": True},
+    {"kind": "anonymous"},
+    {"kind": "alien"},
+]
 
 
 def _paths(value, prefix=()):
@@ -619,10 +762,13 @@ def _valid_records(tmp_path_factory) -> dict[str, list[dict]]:
     doc = emoji_doc()
     ls_tasks = orjson.loads(paths["tasks.json"].read_bytes())
     annotations, _ = ingest_exports([paths["relations.jsonl"]], {doc["id"]: doc}, lambda p: None, annotator="ann")
-    records = {"documents": [make_doc(), doc], "labelstudio": ls_tasks,
-               "doccano.relations": [orjson.loads(x) for x in paths["relations.jsonl"].read_bytes().splitlines()],
-               "doccano.spans": [orjson.loads(x) for x in paths["spans.jsonl"].read_bytes().splitlines()],
-               "annotations": annotations}
+    records = {
+        "documents": [make_doc(), doc],
+        "labelstudio": ls_tasks,
+        "doccano.relations": [orjson.loads(x) for x in paths["relations.jsonl"].read_bytes().splitlines()],
+        "doccano.spans": [orjson.loads(x) for x in paths["spans.jsonl"].read_bytes().splitlines()],
+        "annotations": annotations,
+    }
     records.update({kind: [make_task(kind)] for kind in KINDS})
     return records
 
@@ -675,10 +821,15 @@ def test_cross_checks_over_many_documents_and_two_documents_files(tmp_path):
     tasks[10]["meta"]["offset"] = 3  # not the document's text there
     tasks[20]["meta"]["doc_id"] = "e" * 16  # in neither documents file
     path = write_lines(tmp_path / "ner.manual.jsonl", tasks)
-    problems = [p for p in validate_files([first, second, path], max_problems_per_file=10_000).problems
-                # made-up ids do not hash the text: not what this test is about
-                if not (p.field == "id" and "duplicate" not in p.message)]
+    problems = [
+        p
+        for p in validate_files([first, second, path], max_problems_per_file=10_000).problems
+        # made-up ids do not hash the text: not what this test is about
+        if not (p.field == "id" and "duplicate" not in p.message)
+    ]
     assert [(Path(p.path).name, p.line, p.field) for p in problems] == [
-        ("documents.jsonl", 201, "id"), ("ner.manual.jsonl", 11, "meta.offset"),
-        ("ner.manual.jsonl", 21, "meta.doc_id")]
+        ("documents.jsonl", 201, "id"),
+        ("ner.manual.jsonl", 11, "meta.offset"),
+        ("ner.manual.jsonl", 21, "meta.doc_id"),
+    ]
     assert "first on line 6" in problems[0].message and str(first) == problems[0].path

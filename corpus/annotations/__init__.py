@@ -40,8 +40,15 @@ __all__ = [
 ]
 
 
-def ingest_annotations(exports: list[Path], documents: Path, out: Path, report: Reporter,
-                       tasks_dir: Path | None = None, fresh: bool = False, annotator: str | None = None) -> IngestStats:
+def ingest_annotations(
+    exports: list[Path],
+    documents: Path,
+    out: Path,
+    report: Reporter,
+    tasks_dir: Path | None = None,
+    fresh: bool = False,
+    annotator: str | None = None,
+) -> IngestStats:
     """Ingest ``exports`` into ``out``; records already in ``out`` are kept unless ``fresh``.
 
     ``annotator`` names the annotator of doccano exports (default: each file's name without extension).
@@ -57,8 +64,9 @@ def ingest_annotations(exports: list[Path], documents: Path, out: Path, report: 
     return stats
 
 
-def merge_annotations(annotations: Path, documents: Path, policy: Policy, out: Path, report_path: Path | None,
-                      report: Reporter) -> dict:
+def merge_annotations(
+    annotations: Path, documents: Path, policy: Policy, out: Path, report_path: Path | None, report: Reporter
+) -> dict:
     """Write gold documents to ``out`` and the agreement/acceptance report to ``report_path``; return it."""
     import orjson
 
@@ -67,8 +75,9 @@ def merge_annotations(annotations: Path, documents: Path, policy: Policy, out: P
 
     records, lines = read_checked_annotations(annotations, report)
     state = MergeState(policy)
-    gold = merge_documents(read_document_records(documents, report), records, policy, report, state,
-                           source=(str(annotations), lines))
+    gold = merge_documents(
+        read_document_records(documents, report), records, policy, report, state, source=(str(annotations), lines)
+    )
     write_jsonl(out, gold)
     summary = build_report(state)
     if report_path is not None:

@@ -63,8 +63,9 @@ def krippendorff_alpha_nominal(units: Iterable[Sequence[Hashable]]) -> float | N
     return 1 - (n - 1) * disagree_observed / disagree_expected
 
 
-def pairwise_span_agreement(spans: Mapping[str, Mapping[Hashable, set]],
-                            regions: Mapping[str, Mapping[Hashable, list[tuple[int, int]]]]) -> dict:
+def pairwise_span_agreement(
+    spans: Mapping[str, Mapping[Hashable, set]], regions: Mapping[str, Mapping[Hashable, list[tuple[int, int]]]]
+) -> dict:
     """Pairwise span F1 between annotators on the text both of them annotated.
 
     ``spans[annotator][doc_id]`` is a set of ``(start, end, label, ...)`` keys; ``regions[annotator][doc_id]``
@@ -90,8 +91,17 @@ def pairwise_span_agreement(spans: Mapping[str, Mapping[Hashable, set]],
         f1, matches, n_a, n_b = span_f1(in_a, in_b)
         pooled_matches += matches
         pooled_total += n_a + n_b
-        rows.append({"a": a, "b": b, "documents": shared_docs, "a_spans": n_a, "b_spans": n_b,
-                     "matches": matches, "f1": _round(f1)})
+        rows.append(
+            {
+                "a": a,
+                "b": b,
+                "documents": shared_docs,
+                "a_spans": n_a,
+                "b_spans": n_b,
+                "matches": matches,
+                "f1": _round(f1),
+            }
+        )
     defined = [r["f1"] for r in rows if r["f1"] is not None]
     return {
         "pairs": rows,
@@ -112,8 +122,15 @@ def label_agreement(votes: Mapping[Hashable, Mapping[str, Hashable]]) -> dict:
         both = [(by[a], by[b]) for by in votes.values() if a in by and b in by]
         if both:
             agree = sum(1 for x, y in both if x == y)
-            pairs.append({"a": a, "b": b, "items": len(both), "observed": _round(agree / len(both)),
-                          "kappa": _round(cohen_kappa(both))})
+            pairs.append(
+                {
+                    "a": a,
+                    "b": b,
+                    "items": len(both),
+                    "observed": _round(agree / len(both)),
+                    "kappa": _round(cohen_kappa(both)),
+                }
+            )
     units = [[by[a] for a in sorted(by)] for by in votes.values()]
     rated_twice = sum(1 for u in units if len(u) >= 2)
     return {

@@ -300,8 +300,11 @@ def labellers() -> None:
     for layer in LAYERS:
         say(layer)
         for info in (i for i in infos if i.layer == layer):
-            say(f"  {info.name}  BROKEN: {info.problem}" if info.problem
-                else f"  {info.name}  version {info.version}  ({info.origin})")
+            say(
+                f"  {info.name}  BROKEN: {info.problem}"
+                if info.problem
+                else f"  {info.name}  version {info.version}  ({info.origin})"
+            )
             for opt in info.options:
                 default = "packaged" if opt.path and opt.default is None else opt.default
                 say(f"      {opt.name}={'FILE' if opt.path else 'VALUE'}  default: {default or '-'}  {opt.help}")

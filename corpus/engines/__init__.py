@@ -20,5 +20,7 @@ def datatrove_available() -> bool:
 
 def require_datatrove() -> None:
     if not datatrove_available():
-        raise CorpusError("the datatrove engine needs the optional 'datatrove' package: "
-                          "pip install 'corpus[datatrove]' (or pip install datatrove), or use --engine local")
+        raise CorpusError(
+            "the datatrove engine needs the optional 'datatrove' package: "
+            "pip install 'corpus[datatrove]' (or pip install datatrove), or use --engine local"
+        )

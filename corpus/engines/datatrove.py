@@ -103,8 +103,13 @@ class _CorpusStep(PipelineStep):
     def __init__(self, config: ProcessorConfig | None = None):
         super().__init__()
         config = config or ProcessorConfig()
-        self.config = ProcessorConfig(segment=self.segment, prelabel=self.prelabel, backends=config.backends,
-                                      layers=config.layers, segmenter=config.segmenter)
+        self.config = ProcessorConfig(
+            segment=self.segment,
+            prelabel=self.prelabel,
+            backends=config.backends,
+            layers=config.layers,
+            segmenter=config.segmenter,
+        )
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         processor = DocumentProcessor(self.config)
@@ -117,9 +122,12 @@ class _CorpusStep(PipelineStep):
                         doc.metadata[RECORD] = processor.process(record)
                     except Exception as exc:  # one bad article must not stop the task; reported by the build
                         self.stat_update("failed")
-                        doc.metadata[RECORD] = {PROBLEM: {
-                            "path": str(record.get("origin") or record.get("id")),
-                            "message": f"could not be processed ({type(exc).__name__}: {exc}); skipped"}}
+                        doc.metadata[RECORD] = {
+                            PROBLEM: {
+                                "path": str(record.get("origin") or record.get("id")),
+                                "message": f"could not be processed ({type(exc).__name__}: {exc}); skipped",
+                            }
+                        }
             yield doc
 
 
@@ -147,8 +155,7 @@ def build_pipeline(input_folder: str, output_folder: str, config: ProcessorConfi
         CorpusShardReader(input_folder),
         CorpusSegmentStep(config),
         CorpusPrelabelStep(config),
-        JsonlWriter(output_folder, output_filename="${" + SHARD + "}.jsonl", compression=None,
-                    adapter=record_adapter),
+        JsonlWriter(output_folder, output_filename="${" + SHARD + "}.jsonl", compression=None, adapter=record_adapter),
     ]
 
 
@@ -222,8 +229,9 @@ def map_shards_datatrove(
     return _assemble(order, staging, output_dir, run_dir)
 
 
-def _assemble(order: list[tuple[str, int | ShardResult]], staging: Path, output_dir: Path, run_dir: Path
-              ) -> Iterator[tuple[str, ShardResult]]:
+def _assemble(
+    order: list[tuple[str, int | ShardResult]], staging: Path, output_dir: Path, run_dir: Path
+) -> Iterator[tuple[str, ShardResult]]:
     for key, item in order:
         if isinstance(item, ShardResult):
             cached_path = staging / f"{key}.cached"
@@ -232,13 +240,16 @@ def _assemble(order: list[tuple[str, int | ShardResult]], staging: Path, output_
         else:
             path = output_dir / f"{_shard_name(item)}.jsonl"
             if not path.exists():
-                raise CorpusError(f"datatrove engine: shard {item} produced no output ({path}); "
-                                  f"see the task logs in {run_dir / 'logs'}")
+                raise CorpusError(
+                    f"datatrove engine: shard {item} produced no output ({path}); "
+                    f"see the task logs in {run_dir / 'logs'}"
+                )
             yield key, assemble_shard(path)
 
 
-def _run_executor(input_dir: Path, output_dir: Path, logs: Path, config: ProcessorConfig, workers: int,
-                  shards: int) -> None:
+def _run_executor(
+    input_dir: Path, output_dir: Path, logs: Path, config: ProcessorConfig, workers: int, shards: int
+) -> None:
     tasks = max(1, min(workers, shards))
     logs.mkdir(parents=True, exist_ok=True)
     # datatrove logs every task to stderr (loguru); keep the terminal for our progress bar and one-line

@@ -30,15 +30,85 @@ _LINE = regex.compile(r"\n")
 
 # Words that start sentences far more often than they follow an abbreviation inside one: after "U.S." or
 # "D.C.", a capitalised one of these begins a new sentence (Punkt's frequent-sentence-starter heuristic).
-SENTENCE_STARTERS = frozenset({
-    "a", "an", "the", "this", "that", "these", "those", "there", "here", "it", "its", "he", "she", "they",
-    "we", "i", "you", "his", "her", "their", "our", "my", "your", "in", "on", "at", "after", "before",
-    "when", "while", "during", "since", "until", "as", "if", "although", "though", "because", "but", "and",
-    "or", "so", "yet", "however", "meanwhile", "also", "then", "now", "today", "yesterday", "earlier",
-    "later", "still", "instead", "according", "despite", "some", "many", "most", "several", "few", "all",
-    "both", "each", "every", "no", "one", "two", "three", "image", "photo", "picture", "caption", "source",
-    "credit"
-})
+SENTENCE_STARTERS = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "here",
+        "it",
+        "its",
+        "he",
+        "she",
+        "they",
+        "we",
+        "i",
+        "you",
+        "his",
+        "her",
+        "their",
+        "our",
+        "my",
+        "your",
+        "in",
+        "on",
+        "at",
+        "after",
+        "before",
+        "when",
+        "while",
+        "during",
+        "since",
+        "until",
+        "as",
+        "if",
+        "although",
+        "though",
+        "because",
+        "but",
+        "and",
+        "or",
+        "so",
+        "yet",
+        "however",
+        "meanwhile",
+        "also",
+        "then",
+        "now",
+        "today",
+        "yesterday",
+        "earlier",
+        "later",
+        "still",
+        "instead",
+        "according",
+        "despite",
+        "some",
+        "many",
+        "most",
+        "several",
+        "few",
+        "all",
+        "both",
+        "each",
+        "every",
+        "no",
+        "one",
+        "two",
+        "three",
+        "image",
+        "photo",
+        "picture",
+        "caption",
+        "source",
+        "credit",
+    }
+)
 
 # Initials ("J.", "K.C.") end a Punkt sentence when the next word is capitalised; a name usually follows.
 _INITIALS_END = regex.compile(r"(?:^|[\s(\[\"'“‘])(?:\p{Lu}\.){1,3}$")
@@ -71,9 +141,7 @@ _LIST_MARKER = regex.compile(r"(?:\d{1,3}|\p{L})[.)]")
 def abbreviations() -> tuple[str, ...]:
     """The project's abbreviation list (``corpus/segment/data/abbreviations.txt``)."""
     text = resources.files("corpus.segment").joinpath("data/abbreviations.txt").read_text("utf-8")
-    return tuple(
-        line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
-    )
+    return tuple(line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#"))
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -241,7 +309,7 @@ def _split_clitics(text: str, tokens: list[tuple[int, int]], end: int, apostroph
         if e - s > 2 and not text.startswith(("http://", "https://"), s):
             clitic = _CLITIC.search(text, s, e)
             if clitic and clitic.start() > s:
-                tokens[i:i + 1] = [(s, clitic.start()), (clitic.start(), e)]
+                tokens[i : i + 1] = [(s, clitic.start()), (clitic.start(), e)]
 
 
 def _tokenize_clusters(text: str, start: int, end: int, pattern: regex.Pattern) -> list[tuple[int, int]]:
@@ -304,7 +372,8 @@ def _line_pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
     cuts: list[tuple[int, int]] = []
     # A caption label holds a colon: a cheap test before the search.
     if text.find("\n", start, end) >= 0 or (
-            text.find(":", start, end) >= 0 and _CAPTION_LABEL.search(text, start, end)):
+        text.find(":", start, end) >= 0 and _CAPTION_LABEL.search(text, start, end)
+    ):
         cuts = [m.span() for m in _LINE_BREAK.finditer(text, start, end)]
     # Every weekday name ends in "day": a cheap test before the line-start scan.
     datelines = [m.span(1) for m in _DATELINE.finditer(text, start, end)] if text.find("day", start, end) >= 0 else []
@@ -461,12 +530,15 @@ class _CachingPunkt(PunktSentenceTokenizer):
             while i > word_end and text[i] not in whitespace:
                 i -= 1
             after_space = i + 1 if i > word_end else word_start
-            if previous is not None and word_end <= after_space and contains_sentbreak(
-                    text[word_start:previous.end("after_tok")]):
+            if (
+                previous is not None
+                and word_end <= after_space
+                and contains_sentbreak(text[word_start : previous.end("after_tok")])
+            ):
                 next_start = previous.start("next_tok")  # -1 when the candidate is followed by punctuation
                 breaks.append((previous.end(), next_start if next_start >= 0 else previous.end()))
             previous, word_start, word_end = match, after_space, match_start
-        if previous is not None and contains_sentbreak(text[word_start:previous.end("after_tok")]):
+        if previous is not None and contains_sentbreak(text[word_start : previous.end("after_tok")]):
             next_start = previous.start("next_tok")
             breaks.append((previous.end(), next_start if next_start >= 0 else previous.end()))
         # _slices_from_text: a sentence ends after each break's candidate; the next starts at the next word.

@@ -128,5 +128,13 @@ def write_tasks(
     return writer.close()
 
 
-__all__ = ["FORMATS", "UNITS", "RenderedDocument", "TaskStats", "TaskWriter", "open_task_writer", "render_document",
-           "write_tasks"]
+__all__ = [
+    "FORMATS",
+    "UNITS",
+    "RenderedDocument",
+    "TaskStats",
+    "TaskWriter",
+    "open_task_writer",
+    "render_document",
+    "write_tasks",
+]

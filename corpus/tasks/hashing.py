@@ -63,27 +63,32 @@ def task_hash(
     ``[head, child, label]``; scores and labeller names do not, so re-scoring keeps the task hash.
     """
     # Keys already in sorted order (what canonical_json would sort them into).
-    return hash32({
-        "input": input_hash_,
-        "options": list(options),
-        "relations": [[r["head"], r["child"], r["label"]] for r in relations],
-        "spans": [[s["start"], s["end"], s["label"]] for s in spans],
-        "view": view_id,
-    })
+    return hash32(
+        {
+            "input": input_hash_,
+            "options": list(options),
+            "relations": [[r["head"], r["child"], r["label"]] for r in relations],
+            "spans": [[s["start"], s["end"], s["label"]] for s in spans],
+            "view": view_id,
+        }
+    )
 
 
-def task_question(view_id: str, spans: Iterable[dict] = (), relations: Iterable[dict] = (),
-                  options: Iterable[str] = ()) -> bytes:
+def task_question(
+    view_id: str, spans: Iterable[dict] = (), relations: Iterable[dict] = (), options: Iterable[str] = ()
+) -> bytes:
     """What :func:`task_hash` hashes besides the input hash, pre-encoded: the canonical JSON of the question
     without its leading ``{``. ``"input"`` sorts first, so ``task_hash_of(input, question)`` equals
     ``task_hash(input, view, spans, relations, options)`` -- and a task whose input hash had to be re-salted
     is re-hashed without its spans."""
-    return canonical_json({
-        "options": list(options),
-        "relations": [[r["head"], r["child"], r["label"]] for r in relations],
-        "spans": [[s["start"], s["end"], s["label"]] for s in spans],
-        "view": view_id,
-    })[1:]
+    return canonical_json(
+        {
+            "options": list(options),
+            "relations": [[r["head"], r["child"], r["label"]] for r in relations],
+            "spans": [[s["start"], s["end"], s["label"]] for s in spans],
+            "view": view_id,
+        }
+    )[1:]
 
 
 def task_hash_of(input_hash_: int, question: bytes) -> int:
