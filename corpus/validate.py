@@ -3,7 +3,8 @@
 Files are known by name (then by content): ``documents.jsonl``; Prodigy ``ner.manual.jsonl``,
 ``spans.manual.jsonl``, ``rel.manual.jsonl``, ``choice.jsonl``; Label Studio ``tasks.json`` (checked against the
 ``config.xml`` beside it, else against the config `corpus tasks` writes); doccano ``relations.jsonl`` and
-``spans.jsonl`` (UTF-16 offsets); ``annotations.jsonl`` from `corpus annotations ingest`.
+``spans.jsonl`` (UTF-16 offsets) and its label files ``span-types.json`` / ``relation-types.json``;
+``annotations.jsonl`` from `corpus annotations ingest`.
 
 The schemas say what each record looks like; the semantic checks say what a schema cannot: offsets inside the
 text, ``text[start:end]`` equal to the span text, spans on token boundaries, tokens tiling the text, sentences
@@ -47,6 +48,7 @@ NER, SPANS, REL, CHOICE = "ner.manual", "spans.manual", "rel.manual", "choice"
 TASK_KINDS = (NER, SPANS, REL, CHOICE)
 LABELSTUDIO, DOCCANO_RELATIONS, DOCCANO_SPANS = "labelstudio", "doccano.relations", "doccano.spans"
 ANNOTATIONS = "annotations"
+DOCCANO_LABELS = "doccano.labels"  # span-types.json / relation-types.json: one JSON array each, checked whole
 TOOL_KINDS = (LABELSTUDIO, DOCCANO_RELATIONS, DOCCANO_SPANS)
 SCHEMA_FILES = {
     DOCUMENTS: "document.schema.json",
@@ -58,6 +60,7 @@ SCHEMA_FILES = {
     DOCCANO_RELATIONS: "doccano-relations.schema.json",
     DOCCANO_SPANS: "doccano-spans.schema.json",
     ANNOTATIONS: "annotation.schema.json",
+    DOCCANO_LABELS: "doccano-labels.schema.json",
 }
 FILE_NAMES = {
     "documents.jsonl": DOCUMENTS,
@@ -66,8 +69,11 @@ FILE_NAMES = {
     "relations.jsonl": DOCCANO_RELATIONS,
     "spans.jsonl": DOCCANO_SPANS,
     "annotations.jsonl": ANNOTATIONS,
+    "span-types.json": DOCCANO_LABELS,
+    "relation-types.json": DOCCANO_LABELS,
 }
 KNOWN_FILES = ", ".join(FILE_NAMES)
+JSON_FILE_NAMES = tuple(name for name in FILE_NAMES if name.endswith(".json"))
 VIEW_IDS = {NER: "ner_manual", SPANS: "spans_manual", REL: "relations", CHOICE: "choice"}
 
 # Which span labels each relation joins (head -> child).
@@ -1302,7 +1308,8 @@ def expand_paths(paths: Iterable[str | Path]) -> tuple[list[tuple[Path, str | No
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for file in sorted([*path.rglob("*.jsonl"), *path.rglob("tasks.json")]):
+            found = [*path.rglob("*.jsonl"), *(f for name in JSON_FILE_NAMES for f in path.rglob(name))]
+            for file in sorted(found):
                 if any(part.startswith(".") for part in file.relative_to(path).parts) or not file.is_file():
                     continue
                 kind = detect_kind(file)
@@ -1343,6 +1350,8 @@ def validate_files(
             try:
                 if kind == DOCUMENTS:
                     _validate_documents_file(path, summaries[i], report, store, i)
+                elif kind == DOCCANO_LABELS:
+                    _validate_label_file(path, summaries[i], report)
                 else:
                     check = None
                     if store is not None:
@@ -1383,6 +1392,18 @@ def _validate_documents_file(path: Path, summary: FileSummary, report, store: _D
         if first is not None:
             report("id", f"duplicate document id {doc['id']} (first on line {first})", lineno)
         store.add(doc, file_no, lineno)
+
+
+def _validate_label_file(path: Path, summary: FileSummary, report) -> None:
+    """A doccano label file is one small JSON array (what its Import Labels reads): parsed and checked whole."""
+    try:
+        labels = orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError as exc:
+        report(None, f"not valid JSON ({exc})", 1)
+        return
+    summary.records = len(labels) if isinstance(labels, list) else 1
+    for f in _schema_findings(labels, DOCCANO_LABELS):
+        report(f.field, f.message, 1, f.severity)
 
 
 def _iter_array(path: Path, report) -> Iterator[tuple[int, Any]]:

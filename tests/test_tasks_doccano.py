@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from test_tasks_prodigy import documents
 
@@ -170,3 +171,23 @@ def test_a_span_repeated_with_the_same_label_and_offsets_is_one_entity(tmp_path)
     assert len({r["from_id"] for r in record["relations"]}) == 1
     assert [r["id"] for r in record["relations"]] == [0, 1]
     assert validate_task(record, "doccano.relations") == [] and validate_task(simple, "doccano.spans") == []
+
+
+def test_validate_checks_the_label_files_it_finds(tmp_path):
+    """`corpus validate` reads span-types.json / relation-types.json in a folder and names a broken entry."""
+    from corpus.validate import validate_files
+
+    doc = segment_document(new_document("Nothing is labelled here.", "t.txt"))
+    folder = tmp_path / "doccano"
+    write_tasks([doc], folder, "doccano", "paragraph")
+    result = validate_files([folder])
+    checked = {Path(s.path).name: s.kind for s in result.files}
+    assert checked["span-types.json"] == checked["relation-types.json"] == "doccano.labels"
+    assert result.problems == []
+    broken = json.loads((folder / "span-types.json").read_bytes())
+    broken[0]["backgroundColor"] = 5
+    (folder / "span-types.json").write_text(json.dumps(broken), "utf-8")
+    (folder / "relation-types.json").write_text("[{", "utf-8")
+    lines = [str(p) for p in validate_files([folder]).problems]
+    assert any("span-types.json:1: [[0].backgroundColor] expected string" in line for line in lines)
+    assert any("relation-types.json:1:" in line and "not valid JSON" in line for line in lines)

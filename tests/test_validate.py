@@ -518,8 +518,10 @@ def test_label_studio_and_doccano_exports_validate_and_are_found_by_name(tmp_pat
         "tasks.json": "labelstudio",
         "relations.jsonl": "doccano.relations",
         "spans.jsonl": "doccano.spans",
+        "span-types.json": "doccano.labels",
+        "relation-types.json": "doccano.labels",
     }
-    assert all(f.records == 2 for f in result.files if f.kind != "documents")
+    assert all(f.records == 2 for f in result.files if f.kind not in ("documents", "doccano.labels"))
     # the doccano offsets really are UTF-16: the emoji before "said" shift them
     first = orjson.loads(paths["relations.jsonl"].read_bytes().splitlines()[0])
     org = next(e for e in first["entities"] if e["label"] == "ORG")
@@ -768,6 +770,9 @@ def _valid_records(tmp_path_factory) -> dict[str, list[dict]]:
         "doccano.relations": [orjson.loads(x) for x in paths["relations.jsonl"].read_bytes().splitlines()],
         "doccano.spans": [orjson.loads(x) for x in paths["spans.jsonl"].read_bytes().splitlines()],
         "annotations": annotations,
+        "doccano.labels": [
+            orjson.loads(paths[name].read_bytes()) for name in ("span-types.json", "relation-types.json")
+        ],
     }
     records.update({kind: [make_task(kind)] for kind in KINDS})
     return records
