@@ -51,17 +51,28 @@ def tasks(
             "Prodigy choice tasks always use the claim's sentence).",
         ),
     ] = "paragraph",
+    order: Annotated[
+        str,
+        typer.Option(
+            "--order",
+            help="document (default) or uncertain: tasks whose unit holds what a model labeller is least sure "
+            "of first (claims scored near 0.5, entity/source spans the rules disagree with); needs model "
+            "pre-labels (--backend LAYER=model:PATH).",
+        ),
+    ] = "document",
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default: data/tasks/FORMAT).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     allow_outside: AllowOutsideOpt = False,
 ) -> None:
     from corpus.pipeline import read_document_records
-    from corpus.tasks import FORMATS, UNITS, TaskStats, write_tasks
+    from corpus.tasks import FORMATS, ORDERS, UNITS, TaskStats, write_tasks
 
     if fmt not in FORMATS:
         fail(f"unknown format '{fmt}' (choose from {', '.join(FORMATS)})")
     if unit not in UNITS:
         fail(f"unknown unit '{unit}' (choose from {', '.join(UNITS)})")
+    if order not in ORDERS:
+        fail(f"unknown order '{order}' (choose from {', '.join(ORDERS)})")
     if not documents.is_file():
         fail(f"{documents}: no such file")
     out = output_path(out or Path("data") / "tasks" / fmt, "dir", allow_outside)
@@ -69,7 +80,7 @@ def tasks(
     stats = TaskStats()
     started = time.perf_counter()
     docs = track(read_document_records(documents, reporter), f"tasks ({fmt})", enabled=not quiet)
-    paths = write_tasks(docs, out, fmt=fmt, unit=unit, report=reporter, stats=stats)
+    paths = write_tasks(docs, out, fmt=fmt, unit=unit, report=reporter, stats=stats, order=order)
     left_out = []
     if stats.skipped_documents:
         left_out.append(f"{stats.skipped_documents} unsegmented documents")

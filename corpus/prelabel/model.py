@@ -250,3 +250,43 @@ class _SourceKinds:
             "kind": source_kind(self.reader, a, b, labels),
             "correspondent": is_correspondent(self.reader, a, b, False),
         }
+
+
+def is_model_tag(tag: object) -> bool:
+    """Whether a labeller tag (``NAME@VERSION``) names a model labeller."""
+    return isinstance(tag, str) and tag.startswith(f"{ModelLabeller.name}@")
+
+
+def model_layers(doc: dict) -> list[str]:
+    """The layers of ``doc`` that a model labeller filled (``doc["labellers"]``)."""
+    return [layer for layer, tag in (doc.get("labellers") or {}).items() if is_model_tag(tag)]
+
+
+_RULES: dict[str, Labeller] = {}
+
+
+def uncertain_spans(doc: dict) -> list[tuple[int, int, float]]:
+    """Where a model labeller is unsure of ``doc``: ``(start, end, uncertainty in (0, 1])``, in document order.
+
+    A claims model's CLAIM scores ``1 - 2 * |p - 0.5|`` (1 at p = 0.5). Entities and sources models carry no
+    confidence, so there the uncertainty is disagreement with the layer's rules, run on a copy of the document:
+    every span the model made that the rules do not make identically (same offsets and label), and every rules
+    span the model did not make (with ``model:PATH+rules``, those are the spans the rules filled in), counts 1.
+    """
+    found: list[tuple[int, int, float]] = []
+    for layer in model_layers(doc):
+        spans = [s for s in doc.get("spans", ()) if s.get("layer") == layer]
+        if layer == "claims":
+            found += [_claim_uncertainty(s) for s in spans if isinstance(s.get("score"), int | float)]
+            continue
+        if layer not in _RULES:
+            _RULES[layer] = _rules(layer)
+        made = {(s["start"], s["end"], s["label"]) for s in spans if is_model_tag(s.get("labeller"))}
+        rules = {(s["start"], s["end"], s["label"]) for s in _rules_spans(_RULES[layer], doc)[0]}
+        found += [(start, end, 1.0) for start, end, _ in made ^ rules]
+    return sorted(u for u in found if u[2] > 0)
+
+
+def _claim_uncertainty(span: dict) -> tuple[int, int, float]:
+    p = min(max(float(span["score"]), 0.0), 1.0)
+    return span["start"], span["end"], 1.0 - 2.0 * abs(p - 0.5)

@@ -18,6 +18,13 @@ is the claim's own sentence(s) whatever the unit.
 A unit never cuts a span or a relation: it is widened over as many segments as needed (see
 :mod:`corpus.tasks.units`). Outputs are written atomically and are byte-identical on rerun.
 
+``order="uncertain"`` (``corpus tasks --order uncertain``) puts first, in every task file, the tasks whose unit
+holds what a model labeller is least sure of (:func:`corpus.prelabel.model.uncertain_spans`: claims scored
+near 0.5, entity and source spans the layer's rules disagree with), the way Prodigy's ``ner.teach`` picks
+uncertain examples, without a server. The tasks are written in document order to a temporary folder first, and
+only ``(score, position)`` keys are kept in memory to rewrite each file in the new order; ties keep document
+order, so reruns are byte-identical. The default, ``order="document"``, streams as before.
+
 Export is split in two so that it scales with worker processes: :func:`render_document` (picklable in and
 out, run by the build's workers right after pre-labelling) does the per-document work -- units, tasks, JSON
 encoding, plain hashes -- and :func:`open_task_writer` (one per format, in the parent) only makes Prodigy
@@ -28,15 +35,23 @@ are the same either way.
 from __future__ import annotations
 
 import importlib
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+import orjson
+
 from corpus.errors import CorpusError, InputProblem
 from corpus.tasks.units import UNITS, Report, TaskStats
 
 FORMATS = ("prodigy", "labelstudio", "doccano")
+ORDERS = ("document", "uncertain")
+NO_MODEL = (
+    "--order uncertain needs model pre-labels: no document was labelled by a model labeller "
+    "(pre-label with --backend LAYER=model:PATH, see `corpus train`)"
+)
 
 
 def _check(fmt: str, unit: str) -> None:
@@ -107,17 +122,23 @@ def write_tasks(
     unit: str = "paragraph",
     report: Report | None = None,
     stats: TaskStats | None = None,
+    order: str = "document",
 ) -> list[Path]:
     """Write the ``fmt`` task files for ``docs`` into ``out_dir`` (atomically, all or none); return their paths.
 
     Prodigy: the four task files; Label Studio: ``tasks.json`` (streamed as a JSON list) and ``config.xml``;
     doccano: ``relations.jsonl`` and ``spans.jsonl``. ``report`` receives a warning per thing left out
     (unsegmented document, span off token boundaries, overlapping entity in ``ner.manual``); ``stats`` (a
-    :class:`TaskStats`) is filled in.
+    :class:`TaskStats`) is filled in. ``order``: ``document`` (default) or ``uncertain`` (see the module
+    docstring; a :class:`CorpusError` when no document carries a model labeller's pre-labels).
     """
     _check(fmt, unit)
+    if order not in ORDERS:
+        raise CorpusError(f"unknown task order '{order}' (choose from {', '.join(ORDERS)})")
     render, writer_class = _parts(fmt)
     stats = stats if stats is not None else TaskStats()
+    if order == "uncertain":
+        return _write_uncertain(docs, Path(out_dir), fmt, unit, report, stats)
     writer = writer_class(Path(out_dir), stats)
     try:
         for doc in docs:
@@ -128,8 +149,88 @@ def write_tasks(
     return writer.close()
 
 
+def _write_uncertain(
+    docs: Iterable[dict], out_dir: Path, fmt: str, unit: str, report: Report | None, stats: TaskStats
+) -> list[Path]:
+    """``write_tasks`` in document order into a temporary folder, then each file rewritten, most uncertain first."""
+    from corpus.prelabel.model import model_layers, uncertain_spans
+
+    render, writer_class = _parts(fmt)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".order-", dir=out_dir) as tmp:
+        writer = writer_class(Path(tmp), stats)
+        table: dict[str, list[tuple[int, int, float]]] = {}
+        modelled = False
+        try:
+            for doc in docs:
+                if model_layers(doc):
+                    modelled = True
+                    table.setdefault(str(doc.get("id")), []).extend(uncertain_spans(doc))
+                writer.add(render(doc, unit, report, stats))
+            if not modelled:
+                raise CorpusError(NO_MODEL)
+        except BaseException:
+            writer.abort()
+            raise
+        return [_reorder(path, out_dir / path.name, table) for path in writer.close()]
+
+
+def _reorder(src: Path, dst: Path, table: dict[str, list[tuple[int, int, float]]]) -> Path:
+    """Copy ``src`` to ``dst`` (atomically), its tasks sorted by :func:`_unit_score`, ties in document order."""
+    from corpus.jsonl import atomic_writer
+
+    json_list = src.name == "tasks.json"  # Label Studio: "[", one task a line (",\n" between), "]"
+    if not (json_list or src.suffix == ".jsonl"):
+        with atomic_writer(dst) as out:
+            out.write(src.read_bytes())
+        return dst
+    keys: list[tuple[float, float, int, int, int]] = []
+    with src.open("rb") as fh:
+        position = 0
+        for n, line in enumerate(fh):
+            body = _task_bytes(line, json_list)
+            if body:
+                keys.append((*_unit_score(orjson.loads(body), table), n, position, len(body)))
+            position += len(line)
+        keys.sort()
+        with atomic_writer(dst) as out:
+            _write_in_order(fh, out, keys, json_list)
+    return dst
+
+
+def _task_bytes(line: bytes, json_list: bool) -> bytes:
+    """The task JSON on one line of a task file (empty for the brackets of a JSON list)."""
+    body = line.strip()
+    if json_list:
+        body = body.removesuffix(b",")
+        return b"" if body in (b"[", b"]") else body
+    return line if body else b""
+
+
+def _write_in_order(fh, out, keys: list[tuple[float, float, int, int, int]], json_list: bool) -> None:
+    if json_list:
+        out.write(b"[")
+    for i, (*_, position, length) in enumerate(keys):
+        fh.seek(position)
+        if json_list:
+            out.write(b"\n" if i == 0 else b",\n")
+        out.write(fh.read(length))
+    if json_list:
+        out.write(b"\n]\n")
+
+
+def _unit_score(task: dict, table: dict[str, list[tuple[int, int, float]]]) -> tuple[float, float]:
+    """Sort key of a task: minus the largest, then minus the summed uncertainty of the spans inside its unit."""
+    meta = task.get("meta") or task.get("data") or {}
+    start = meta.get("offset", 0)
+    end = start + len(task.get("text", meta.get("text", "")))
+    inside = [u for s, e, u in table.get(str(meta.get("doc_id")), ()) if s < end and start < e]
+    return -max(inside, default=0.0), -sum(inside)
+
+
 __all__ = [
     "FORMATS",
+    "ORDERS",
     "UNITS",
     "RenderedDocument",
     "TaskStats",
