@@ -223,3 +223,41 @@ def test_huge_article_builds_tasks_with_bounded_size(tmp_path, processor):
     lines = (tmp_path / "doccano" / "relations.jsonl").read_bytes().splitlines()
     assert len(lines) == stats.units and all(len(orjson.loads(x)["text"]) <= MAX_UNIT_CHARS for x in lines)
     assert len(orjson.dumps(doc)) < 40 * len(text.encode())  # documents.jsonl stays proportional to the text
+
+
+def no_punctuation_reading(n_sentences: int, sweep: bool, monkeypatch) -> tuple[list, int]:
+    """The sources reading of one article with no sentence punctuation (one sentence: every candidate content
+    runs to its end), and how many holders the nesting pass was handed for all its cues together."""
+    from corpus.prelabel import sources
+
+    handed = 0
+    make = sources._open_content_holders if sweep else sources._content_holders
+
+    def counting(atts):
+        holding = make(atts)
+
+        def count(a: int, b: int) -> list:
+            nonlocal handed
+            found = holding(a, b)
+            handed += len(found)
+            return found
+
+        return count
+
+    monkeypatch.setattr(sources, "_open_content_holders", counting)
+    doc = new_document(one_line_article(n_sentences, seed=5).replace(".", ""), origin="nopunct")
+    segment_document(doc)
+    assert len(doc["sentences"]) == 1
+    _, atts = sources.read_attributions(doc, sources.load_cues())
+    return [(att.cue, att.source, att.contents) for att in atts], handed
+
+
+def test_nested_attributions_on_a_text_without_sentence_punctuation_are_linear(monkeypatch):
+    """Issue 12: cues are checked only against the contents still open where they stand, so the work grows with
+    the text, not with its square; the attributions are the ones the position lookup of every content finds."""
+    small, handed_small = no_punctuation_reading(400, True, monkeypatch)
+    large, handed_large = no_punctuation_reading(800, True, monkeypatch)
+    every, handed_every = no_punctuation_reading(800, False, monkeypatch)  # every content tested for every cue
+    assert every == large and len(large) > 100
+    assert handed_large <= 2.5 * handed_small  # twice the text, about twice the holders: 1773 -> 3684
+    assert handed_large * 20 < handed_every  # the lookup of every starting content: 352398

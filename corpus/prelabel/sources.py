@@ -29,7 +29,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from itertools import compress
+from itertools import accumulate, compress
 from operator import itemgetter
 
 from corpus.prelabel.base import Labeller, LayerWriter, Option, read_text_option
@@ -592,6 +592,43 @@ def _content_holders(atts: list[_Attribution], near: int = 1000):
     return holding
 
 
+def _open_content_holders(atts: list[_Attribution]):
+    """``holding(a, b)`` as :func:`_content_holders`, for cues asked in position order (issue 12): a sweep over
+    the contents' fragments by start that keeps only those still open, judged by the contents as they are now.
+
+    Every fragment :func:`_resolve_nested` leaves lies inside one the attribution had at the start (it only
+    trims or drops them), so a starting fragment whose present pieces all end before ``a`` holds no later cue
+    and is closed for good. On a text without sentence punctuation the candidate contents run to its end;
+    once trimmed they close here instead of being tested again for every later cue."""
+    fragments = sorted((a, b, n) for n, att in enumerate(atts) for a, b in att.contents)
+    opened: list[tuple[int, int, int]] = []
+    nxt = 0
+
+    def end_now(s: int, e: int, n: int) -> int:
+        return max((fb for fa, fb in atts[n].contents if s <= fa and fb <= e), default=-1)
+
+    def holding(a: int, b: int) -> list[_Attribution]:
+        nonlocal nxt, opened
+        while nxt < len(fragments) and fragments[nxt][0] <= a:
+            opened.append(fragments[nxt])
+            nxt += 1
+        opened = [f for f in opened if end_now(*f) >= a]
+        return [atts[n] for n in sorted({n for _, _, n in opened})]
+
+    return holding
+
+
+def _covered(n: int, atts: list[_Attribution]) -> bytearray:
+    """Token k is 1 when some content fragment holds it: one pass over boundary counts, not a write per token
+    of every fragment (each runs to the end of a text without sentence punctuation)."""
+    depth = [0] * (n + 1)
+    for att in atts:
+        for a, b in att.contents:
+            depth[a] += 1
+            depth[b + 1] -= 1
+    return bytearray(d > 0 for d in accumulate(depth[:n]))
+
+
 def _resolve_nested(r: _Reader, atts: list[_Attribution]) -> list[_Attribution]:
     """PolNeAR marks no attribution inside another's content: one of the two goes, or the outer content ends.
 
@@ -600,12 +637,10 @@ def _resolve_nested(r: _Reader, atts: list[_Attribution]) -> list[_Attribution]:
     attribution of its own: the outer content stops at the boundary. When two attributions each hold the
     other's cue (", he said, … she said") both stay.
     """
-    covered = bytearray(len(r.low))  # tokens inside some content: only cues there can be nested
-    for att in atts:
-        for a, b in att.contents:
-            covered[a : b + 1] = b"\x01" * (b + 1 - a)
+    covered = _covered(len(r.low), atts)  # tokens inside some content: only cues there can be nested
     keep = []
-    holding = _content_holders(atts)
+    in_order = all(x.cue[0] <= y.cue[0] for x, y in zip(atts, atts[1:], strict=False))
+    holding = _open_content_holders(atts) if in_order else _content_holders(atts)
     for att in atts:
         drop = False
         cue_a, cue_b = att.cue
