@@ -24,6 +24,12 @@ from corpus.jsonl import write_jsonl
 from corpus.pipeline import Stats, drop_exact_duplicates, read_document_records
 from corpus.prelabel import parse_backends
 
+DropNearDuplicatesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--drop-near-duplicates", help="Skip near-duplicate articles (MinHash) instead of only reporting them."
+    ),
+]
 BackendOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -90,12 +96,7 @@ def build(
         bool, typer.Option(help="Continue an interrupted build: reuse shards already processed (cached in OUT/.cache).")
     ] = False,
     force: Annotated[bool, typer.Option(help="Rebuild even when inputs, settings and code are unchanged.")] = False,
-    drop_near_duplicates: Annotated[
-        bool,
-        typer.Option(
-            "--drop-near-duplicates", help="Skip near-duplicate articles (MinHash) instead of only reporting them."
-        ),
-    ] = False,
+    drop_near_duplicates: DropNearDuplicatesOpt = False,
     near_duplicate_threshold: Annotated[
         float | None,
         typer.Option(
@@ -177,12 +178,7 @@ def ingest(
     out: Annotated[Path, typer.Option("--out", "-o", help="Documents JSONL to write.")] = Path("data/ingested.jsonl"),
     keep_boilerplate: Annotated[bool, typer.Option(help="Do not strip page boilerplate lines.")] = False,
     max_chars: Annotated[int, typer.Option(help="Largest article accepted, in characters.")] = 20_000_000,
-    drop_near_duplicates: Annotated[
-        bool,
-        typer.Option(
-            "--drop-near-duplicates", help="Skip near-duplicate articles (MinHash) instead of only reporting them."
-        ),
-    ] = False,
+    drop_near_duplicates: DropNearDuplicatesOpt = False,
     allow_outside: AllowOutsideOpt = False,
 ) -> None:
     """Read articles, normalise text, strip page boilerplate, report duplicates; write document records.
