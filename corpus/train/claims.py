@@ -11,7 +11,7 @@ from typing import Any
 
 from corpus.evaluate import Scores
 from corpus.offsets import TokenIndex
-from corpus.train.engine import make_doc
+from corpus.train.engine import ensure_component, make_doc
 from corpus.train.gold import GoldDoc
 
 COMPONENT = "textcat"
@@ -33,11 +33,7 @@ def labels(docs: list[GoldDoc]) -> list[str]:
 
 
 def add_component(nlp: Any, label_set: list[str]) -> bool:
-    fresh = COMPONENT not in nlp.pipe_names
-    textcat = nlp.add_pipe(COMPONENT, config={"model": TEXTCAT_MODEL}) if fresh else nlp.get_pipe(COMPONENT)
-    for label in label_set:
-        textcat.add_label(label)
-    return fresh
+    return ensure_component(nlp, COMPONENT, TEXTCAT_MODEL, label_set)
 
 
 def _claim_ranges(gd: GoldDoc, stats: Counter[str]) -> list[tuple[int, int, bool]]:

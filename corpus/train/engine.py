@@ -52,3 +52,12 @@ def pick_device(gpu: int | None) -> None:
             f"--gpu {gpu}: no usable GPU ({str(exc).splitlines()[0][:120]}); "
             "install cupy for your CUDA version or train on the CPU"
         ) from None
+
+
+def ensure_component(nlp: Any, name: str, model: dict, label_set: list[str]) -> bool:
+    """Add (or extend) a trainable component with its labels; True when it is new and needs initialising."""
+    fresh = name not in nlp.pipe_names
+    component = nlp.add_pipe(name, config={"model": model}) if fresh else nlp.get_pipe(name)
+    for label in label_set:
+        component.add_label(label)
+    return fresh

@@ -9,7 +9,7 @@ from typing import Any
 
 from corpus.evaluate import Scores
 from corpus.offsets import TokenIndex
-from corpus.train.engine import make_doc, token_span
+from corpus.train.engine import ensure_component, make_doc, token_span
 from corpus.train.gold import GoldDoc
 
 COMPONENT = "ner"
@@ -27,12 +27,7 @@ def labels(docs: list[GoldDoc]) -> list[str]:
 
 
 def add_component(nlp: Any, label_set: list[str]) -> bool:
-    """Add (or extend) the NER component; True when it is new and needs initialising."""
-    fresh = COMPONENT not in nlp.pipe_names
-    ner = nlp.add_pipe(COMPONENT, config={"model": NER_MODEL}) if fresh else nlp.get_pipe(COMPONENT)
-    for label in label_set:
-        ner.add_label(label)
-    return fresh
+    return ensure_component(nlp, COMPONENT, NER_MODEL, label_set)
 
 
 def _token_ranges(gd: GoldDoc, spans: list[dict], stats: Counter[str]) -> list[tuple[int, int, str]]:
