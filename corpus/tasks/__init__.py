@@ -34,7 +34,6 @@ are the same either way.
 
 from __future__ import annotations
 
-import importlib
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -44,9 +43,10 @@ from typing import Protocol
 import orjson
 
 from corpus.errors import CorpusError, InputProblem
+from corpus.formats import FORMAT_NAMES as FORMATS
+from corpus.formats import tool_format
 from corpus.tasks.units import UNITS, Report, TaskStats
 
-FORMATS = ("prodigy", "labelstudio", "doccano")
 ORDERS = ("document", "uncertain")
 NO_MODEL = (
     "--order uncertain needs model pre-labels: no document was labelled by a model labeller "
@@ -75,17 +75,9 @@ class RenderedDocument:
     stats: TaskStats = field(default_factory=TaskStats)
 
 
-_PARTS = {  # format -> (module, per-document renderer, sequential writer); imported on first use
-    "prodigy": ("corpus.tasks.prodigy", "render_prodigy", "ProdigyWriter"),
-    "labelstudio": ("corpus.tasks.labelstudio", "render_labelstudio", "LabelStudioWriter"),
-    "doccano": ("corpus.tasks.doccano", "render_doccano", "DoccanoWriter"),
-}
-
-
 def _parts(fmt: str) -> tuple:
-    module_name, render_name, writer_name = _PARTS[fmt]
-    module = importlib.import_module(module_name)
-    return getattr(module, render_name), getattr(module, writer_name)
+    tool = tool_format(fmt)
+    return tool.render, tool.writer
 
 
 def render_document(doc: dict, fmt: str, unit: str = "paragraph") -> RenderedDocument:
