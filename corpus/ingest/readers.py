@@ -19,6 +19,7 @@ import regex
 
 from corpus.document import META_FIELDS, new_document
 from corpus.errors import InputProblem
+from corpus.ingest.html import extract_html
 from corpus.ingest.metadata import FIELD_ALIASES, FrontMatterError, metadata_fields, split_front_matter
 from corpus.ingest.normalize import clean_text
 
@@ -273,18 +274,19 @@ def _read_article(file: Path, data: bytes, report: Report, strip: bool, max_char
     body = _article_body(file, text, report)
     if body is None:
         return None
-    return _make(body[0], str(file), body[1], report, strip, max_chars, encoding)
+    return _make(body[0], str(file), body[1], report, strip, max_chars, encoding, body[2])
 
 
-def _article_body(file: Path, text: str, report: Report) -> tuple[str, dict] | None:
-    """The article's text and checked metadata (from the HTML, or the front matter and Markdown heading)."""
+def _article_body(file: Path, text: str, report: Report) -> tuple[str, dict, dict] | None:
+    """The article's text, checked metadata and ingest notes (from the HTML, or the front matter and Markdown
+    heading)."""
     origin = str(file)
     suffix = file.suffix.lower()
     if suffix in HTML_SUFFIXES:
-        body, fields = _extract_html(text, origin, report)
+        body, fields, notes = extract_html(text, origin, report)
         if not body:
             return None
-        return body, metadata_fields(fields, _field_report(report, origin))
+        return body, metadata_fields(fields, _field_report(report, origin)), notes
     try:
         body, fields = split_front_matter(text.lstrip("\ufeff"))
     except FrontMatterError as exc:
@@ -294,7 +296,7 @@ def _article_body(file: Path, text: str, report: Report) -> tuple[str, dict] | N
     if suffix in MARKDOWN_SUFFIXES:
         body, heading = _markdown_to_text(body)
         meta.setdefault("title", heading)
-    return body, meta
+    return body, meta, {}
 
 
 def _field_report(report: Report, path: str, line: int | None = None) -> Callable[[str, str], None]:
@@ -307,7 +309,14 @@ def _field_report(report: Report, path: str, line: int | None = None) -> Callabl
 
 
 def _make(
-    raw: str, origin: str, meta: dict, report: Report, strip: bool, max_chars: int, encoding: str = "utf-8"
+    raw: str,
+    origin: str,
+    meta: dict,
+    report: Report,
+    strip: bool,
+    max_chars: int,
+    encoding: str = "utf-8",
+    notes: dict | None = None,
 ) -> dict | None:
     if len(raw) > max_chars:
         report(
@@ -323,7 +332,7 @@ def _make(
         return None
     if "title" not in meta or not meta["title"]:
         meta["title"] = _guess_title(text)
-    ingest = {"stripped": stripped, "normalised": changes, "encoding": encoding}
+    ingest = {"stripped": stripped, "normalised": changes, "encoding": encoding, **(notes or {})}
     return new_document(text, origin, ingest=ingest, **{k: meta.get(k) for k in META_FIELDS})
 
 
@@ -394,42 +403,20 @@ def _record_document(
 ) -> dict | None:
     text = record.get("text")
     html = record.get("html")
+    notes: dict = {}
     if text is None and isinstance(html, str):
-        text, html_meta = _extract_html(html, path, report, lineno)
+        text, html_meta, notes = extract_html(html, path, report, lineno)
         if not text:
             return None  # reported
+        if any(record.get(alias) for alias in FIELD_ALIASES["published"]):
+            notes.pop("published_from", None)  # the record's own date wins over the page's
         record = {**html_meta, **record}
     if not isinstance(text, str):
         what = "missing" if text is None else f"a {type(text).__name__}, not a string"
         report(InputProblem(path, f"field 'text' is {what}; line skipped", line=lineno, field="text"))
         return None
     meta = metadata_fields(record, _field_report(report, path, lineno))
-    return _make(text, f"{path}:{lineno}", meta, report, strip, max_chars, encoding)
-
-
-# -------------------------------------------------------------------------------------------------- HTML
-def _extract_html(html: str, path: str, report: Report, line: int | None = None) -> tuple[str, dict]:
-    """The article text and raw metadata trafilatura finds; ``("", {})`` (reported) when there is none."""
-    import trafilatura
-
-    try:
-        extracted = trafilatura.bare_extraction(
-            html, with_metadata=True, include_comments=False, include_tables=False, favor_precision=True
-        )
-    except Exception as exc:  # noqa: BLE001 - a third-party parser on hostile markup: report, keep going
-        report(InputProblem(path, f"could not parse the HTML ({type(exc).__name__}); skipped", line=line))
-        return "", {}
-    if extracted is None or not extracted.text:
-        report(InputProblem(path, "no article text found in the HTML; skipped", line=line))
-        return "", {}
-    meta = {
-        "title": extracted.title,
-        "source_url": extracted.url,
-        "publisher": extracted.sitename,
-        "published": extracted.date,
-        "licence": getattr(extracted, "license", None),
-    }
-    return extracted.text, {k: v for k, v in meta.items() if v}
+    return _make(text, f"{path}:{lineno}", meta, report, strip, max_chars, encoding, notes)
 
 
 # ---------------------------------------------------------------------------------------------- Markdown

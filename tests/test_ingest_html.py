@@ -1,0 +1,182 @@
+"""Ingest of real news pages: JSON-LD article bodies, site suffixes in titles, published dates, page furniture."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from corpus.ingest import read_documents
+from corpus.ingest.html import PageMeta, clean_title
+from corpus.prelabel import build_labellers
+from corpus.report import Reporter
+from corpus.segment.core import segment_document
+
+BODY = (
+    "Authorities in Halvern closed the river port on Sunday after three days of heavy rain pushed the water "
+    "2.4 metres above its usual level. The harbour master said 40 barges were stuck upstream.\n"
+    "Residents of the old town were told to move their cars away from the embankment before nightfall.\n"
+    '"We have not seen the river this high since 2013," said Mara Lindqvist, who runs a bakery near the quay.\n'
+    "The regional weather service expects the rain to ease on Tuesday, but warned that the river would keep "
+    "rising for another day as water arrives from the hills."
+)
+LEAD = "A week of storms has shut the busiest inland port of the region."
+
+
+def _page(head: str, body: str, jsonld: object | None = None) -> str:
+    script = "" if jsonld is None else f'<script type="application/ld+json">{json.dumps(jsonld)}</script>'
+    return f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">{head}{script}</head><body>{body}</body></html>'
+
+
+def _read(tmp_path: Path, name: str, content: str) -> tuple[list[dict], Reporter]:
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    reporter = Reporter(echo=None)
+    return list(read_documents([path], reporter)), reporter
+
+
+# A page rendered by JavaScript: the HTML holds the headline, the teaser and a captioned photo; the article is in
+# the JSON-LD, inside an @graph next to the site's WebSite object.
+JS_PAGE = _page(
+    "<title>Floods close river port as water levels rise | DW | 19.01.2020</title>"
+    '<meta property="og:site_name" content="DW">'
+    '<meta property="article:published_time" content="2020-01-18T22:00:00+00:00">'
+    '<link rel="canonical" href="https://www.dw.example/en/floods-close-port/a-123">',
+    "<header><nav><a href='/'>Home</a> | <a href='/world'>World</a></nav></header><main>"
+    "<h1>Floods close river port as water levels rise</h1>"
+    "<figure><img src='barges.jpg'><figcaption>Barges wait on the swollen river near Halvern on Sunday, "
+    "as the water keeps rising.</figcaption></figure><div id='app'></div></main>"
+    "<footer>© 2020 Deutsche Welle. All rights reserved.</footer>",
+    {
+        "@context": "https://schema.org",
+        "@graph": [
+            {"@type": "WebSite", "name": "DW", "url": "https://www.dw.example/"},
+            {
+                "@type": ["NewsArticle"],
+                "headline": "Floods close river port as water levels rise",
+                "datePublished": "2020-01-19T08:30:00+01:00",
+                "description": LEAD,
+                "articleBody": BODY,
+                "publisher": {"@type": "NewsMediaOrganization", "name": "Deutsche Welle"},
+            },
+        ],
+    },
+)
+
+
+def test_jsonld_body_replaces_a_caption_and_keeps_headline_and_lead(tmp_path):
+    (doc,), reporter = _read(tmp_path, "floods.html", JS_PAGE)
+    assert reporter.problems == []
+    paragraphs = doc["text"].split("\n\n")
+    assert paragraphs[0] == "Floods close river port as water levels rise"
+    assert paragraphs[1] == LEAD
+    assert paragraphs[2].startswith("Authorities in Halvern closed the river port")
+    assert "said Mara Lindqvist" in doc["text"] and "Barges wait" not in doc["text"]
+    assert len(paragraphs) == 6  # headline, lead and the body's four paragraphs
+    assert doc["ingest"]["body_from"] == "json-ld:articleBody"
+
+
+def test_title_suffix_and_date_come_from_the_page(tmp_path):
+    (doc,), _ = _read(tmp_path, "floods.html", JS_PAGE)
+    assert doc["title"] == "Floods close river port as water levels rise"
+    assert doc["published"] == "2020-01-19"  # JSON-LD first, in the page's own time zone
+    assert doc["ingest"]["published_from"] == "json-ld:datePublished"
+
+
+def test_a_good_extraction_is_kept_and_the_lead_is_not_repeated(tmp_path):
+    paragraphs = "".join(f"<p>{line}</p>" for line in BODY.split("\n"))
+    html = _page(
+        "<title>Floods close river port - Halvern Courier</title>"
+        '<meta property="og:site_name" content="Halvern Courier">'
+        '<meta name="date" content="2020-01-19">',
+        f"<article><h1>Floods close river port</h1>{paragraphs}</article>",
+        [{"@type": "NewsArticle", "articleBody": f"<p>{BODY}</p>", "headline": "Floods close river port"}],
+    )
+    (doc,), _ = _read(tmp_path, "courier.html", html)
+    assert "body_from" not in doc["ingest"]
+    assert "The harbour master said 40 barges were stuck upstream." in doc["text"]
+    assert doc["title"] == "Floods close river port"
+    assert (doc["published"], doc["ingest"]["published_from"]) == ("2020-01-19", "meta:date")
+
+
+def test_meta_published_time_when_there_is_no_jsonld(tmp_path):
+    paragraphs = "".join(f"<p>{line}</p>" for line in BODY.split("\n"))
+    html = _page(
+        "<title>River port shut — The Valley Post</title>"
+        '<meta property="article:published_time" content="2021-03-04T06:00:00Z">',
+        f"<article><h1>River port shut</h1>{paragraphs}</article>",
+    )
+    (doc,), _ = _read(tmp_path, "post.html", html)
+    assert doc["published"] == "2021-03-04"
+    assert doc["ingest"]["published_from"] == "meta:article:published_time"
+
+
+def test_broken_jsonld_is_ignored(tmp_path):
+    paragraphs = "".join(f"<p>{line}</p>" for line in BODY.split("\n"))
+    html = _page("<title>River port shut</title>", f"<article>{paragraphs}</article>").replace(
+        "</head>", '<script type="application/ld+json">{"@type": "NewsArticle", "articleBody": </script></head>'
+    )
+    (doc,), reporter = _read(tmp_path, "broken.html", html)
+    assert reporter.problems == [] and "Mara Lindqvist" in doc["text"]
+    assert "body_from" not in doc["ingest"]
+
+
+def test_a_page_with_only_jsonld_text_is_read(tmp_path):
+    html = _page("<title>Port shut</title>", "<div id='root'></div>", {"@type": "Article", "articleBody": BODY})
+    (doc,), reporter = _read(tmp_path, "empty.html", html)
+    assert reporter.problems == [] and doc["text"].startswith("Port shut\n\nAuthorities in Halvern")
+
+
+def test_jsonl_record_date_wins_over_the_page(tmp_path):
+    record = {"html": JS_PAGE, "published": "2020-01-20"}
+    (doc,), _ = _read(tmp_path, "feed.jsonl", json.dumps(record) + "\n")
+    assert doc["published"] == "2020-01-20"
+    assert "published_from" not in doc["ingest"] and doc["ingest"]["body_from"] == "json-ld:articleBody"
+
+
+def test_site_suffixes_are_stripped_conservatively():
+    page = PageMeta(site_names=["The Valley Post", "Valley Media Group"])
+    url = "https://www.theguardian.example/world/2020/jan/19/floods"
+    cases = {
+        "Floods close river port | DW | 19.01.2020": "Floods close river port",  # a short name after a pipe
+        "Floods close river port - The Valley Post": "Floods close river port",
+        "Floods close river port — Valley Media Group": "Floods close river port",
+        "Floods close river port | World news | The Guardian": "Floods close river port",
+        "Floods close river port - January 19, 2020": "Floods close river port",
+        "Biden - Putin summit ends without a deal": "Biden - Putin summit ends without a deal",
+        "Port reopens - but barges stay put": "Port reopens - but barges stay put",
+        "Floods | Analysis": "Floods | Analysis",  # never a one-word title
+    }
+    for title, expected in cases.items():
+        assert clean_title(title, page, url) == expected, title
+    # after a dash only a known name goes: the site's own name, or the host name of its address
+    assert clean_title("Port shut - DW", PageMeta(site_names=["DW"]), None) == "Port shut"
+    assert clean_title("Port shut - DW", PageMeta(), "https://www.dw.example/x") == "Port shut"
+    assert clean_title("Port shut - DW", PageMeta(), None) == "Port shut - DW"
+
+
+FURNITURE_PAGE = _page(
+    "<title>Council approves new flood wall</title>",
+    "<article><h1>Council approves new flood wall</h1>"
+    "<p>The city council of Halvern approved a 12 million euro flood wall on Monday, after a vote of 31 to 9.</p>"
+    "<p>Photo: Jonas Beck/Getty Images</p>"
+    "<p>Work on the wall along the old quay will begin in the spring and take two years, the council said.</p>"
+    "<p>Sign up for our morning newsletter</p>"
+    "<p>Get the day's top stories delivered to your inbox.</p>"
+    "<p>This article originally appeared on The Halvern Courier.</p>"
+    "<p>Submit your letter to the editor</p>"
+    "<p>Copyright 2024 Halvern Courier Media</p></article>",
+)
+
+
+def test_page_furniture_is_stripped_and_nothing_of_it_is_labelled(tmp_path):
+    (doc,), _ = _read(tmp_path, "council.html", FURNITURE_PAGE)
+    rules = {s["rule"] for s in doc["ingest"]["stripped"]}
+    assert {"photo_credit", "subscribe", "newsletter_inbox", "originally_appeared", "letter_to_editor"} <= rules
+    assert "copyright" in rules
+    for word in ("Getty", "newsletter", "inbox", "originally", "letter to the editor", "Copyright"):
+        assert word not in doc["text"], word
+    doc = segment_document(doc)
+    for labeller in build_labellers():
+        doc = labeller(doc)
+    assert doc["spans"], "the article itself is still pre-labelled"
+    assert all(s["end"] <= len(doc["text"]) for s in doc["spans"])
