@@ -300,7 +300,7 @@ def test_cli_build_refuses_output_outside_the_project_unless_allowed(tmp_path, m
 def test_segment_and_prelabel_commands_give_the_same_bytes_with_workers(tmp_path, monkeypatch):
     from corpus.cli import app
 
-    monkeypatch.setattr("corpus.pipeline.SHARD_TARGET", 4)  # several shards from a small input
+    monkeypatch.setattr("corpus.pipeline.shards.SHARD_TARGET", 4)  # several shards from a small input
     write_feed(tmp_path / "feed.jsonl", 30)
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()

@@ -20,8 +20,8 @@ def test_a_clear_error_when_datatrove_is_not_installed(tmp_path, monkeypatch):
 @pytest.fixture
 def datatrove(monkeypatch):
     pytest.importorskip("datatrove", reason="datatrove is an optional extra: pip install 'corpus[datatrove]'")
-    monkeypatch.setattr("corpus.pipeline.SHARD_TARGET", 3)
-    monkeypatch.setattr("corpus.pipeline.SHARD_MAX_DOCS", 5)
+    monkeypatch.setattr("corpus.pipeline.shards.SHARD_TARGET", 3)
+    monkeypatch.setattr("corpus.pipeline.shards.SHARD_MAX_DOCS", 5)
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -46,9 +46,8 @@ def test_datatrove_steps_compose_with_datatrove_filters(tmp_path, datatrove):
 
     from corpus.document import new_document
     from corpus.engines.datatrove import (
-        CorpusPrelabelStep,
-        CorpusSegmentStep,
         CorpusShardReader,
+        CorpusStageStep,
         JsonlWriter,
         record_adapter,
         write_input_shards,
@@ -62,8 +61,7 @@ def test_datatrove_steps_compose_with_datatrove_filters(tmp_path, datatrove):
         pipeline=[
             CorpusShardReader(str(tmp_path / "input")),
             LambdaFilter(lambda doc: " 3 " not in doc.text),
-            CorpusSegmentStep(config),
-            CorpusPrelabelStep(config),
+            *(CorpusStageStep(stage, config) for stage in config.stages),
             JsonlWriter(
                 str(tmp_path / "output"),
                 output_filename="${corpus_shard}.jsonl",

@@ -12,8 +12,8 @@ from corpus.segment.core import segment_document
 @pytest.fixture
 def small_shards(monkeypatch):
     """Several shards even from a few dozen articles, so the pool really interleaves work."""
-    monkeypatch.setattr("corpus.pipeline.SHARD_TARGET", 3)
-    monkeypatch.setattr("corpus.pipeline.SHARD_MAX_DOCS", 5)
+    monkeypatch.setattr("corpus.pipeline.shards.SHARD_TARGET", 3)
+    monkeypatch.setattr("corpus.pipeline.shards.SHARD_MAX_DOCS", 5)
 
 
 def test_workers_give_byte_identical_outputs(tmp_path, small_shards):
@@ -49,7 +49,7 @@ def _docs(n: int) -> list[dict]:
 
 
 def test_map_shards_keeps_order_and_passes_ready_results_through():
-    config = ProcessorConfig(prelabel=False)
+    config = ProcessorConfig(stages=("segment",))
     shards = [[d] for d in _docs(10)]
     ready = ShardResult(b"cached\n", {"documents": 1}, [], cached=True)
     items = [(i, ready if i % 4 == 0 else shard) for i, shard in enumerate(shards)]
@@ -73,7 +73,7 @@ def test_map_shards_reads_its_input_lazily():
             pulled += 1
             yield pulled, shard
 
-    stream = map_shards(source(), ProcessorConfig(prelabel=False), workers=2)
+    stream = map_shards(source(), ProcessorConfig(stages=("segment",)), workers=2)
     next(stream)
     assert pulled <= WINDOW_PER_WORKER * 2 + 1
     assert sum(1 for _ in stream) == 99

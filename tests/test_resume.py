@@ -11,13 +11,13 @@ from test_build import build, output_bytes, write_articles
 import corpus.cache
 from corpus.cache import build_lock
 from corpus.errors import CorpusError
-from corpus.pipeline import DocumentProcessor
+from corpus.pipeline import SegmentStage
 
 
 @pytest.fixture(autouse=True)
 def small_shards(monkeypatch):
-    monkeypatch.setattr("corpus.pipeline.SHARD_TARGET", 3)
-    monkeypatch.setattr("corpus.pipeline.SHARD_MAX_DOCS", 4)
+    monkeypatch.setattr("corpus.pipeline.shards.SHARD_TARGET", 3)
+    monkeypatch.setattr("corpus.pipeline.shards.SHARD_MAX_DOCS", 4)
 
 
 def file_identities(out: Path) -> dict[str, tuple[int, int, int]]:
@@ -32,15 +32,16 @@ def file_identities(out: Path) -> dict[str, tuple[int, int, int]]:
 def count_processed(monkeypatch, kill_after: int | None = None) -> list[str]:
     """Record each document processed; optionally die like Ctrl-C after ``kill_after`` documents."""
     seen: list[str] = []
-    original = DocumentProcessor.process
+    original = SegmentStage.run
 
-    def process(self, doc):
-        if kill_after is not None and len(seen) >= kill_after:
-            raise KeyboardInterrupt
-        seen.append(doc["id"])
-        return original(self, doc)
+    def run(self, docs):
+        for doc in docs:
+            if kill_after is not None and len(seen) >= kill_after:
+                raise KeyboardInterrupt
+            seen.append(doc["id"])
+            yield from original(self, [doc])
 
-    monkeypatch.setattr(DocumentProcessor, "process", process)
+    monkeypatch.setattr(SegmentStage, "run", run)
     return seen
 
 
@@ -228,14 +229,15 @@ def test_a_build_with_workers_interrupted_mid_stream_leaves_the_old_outputs(tmp_
 def test_a_worker_killed_from_outside_is_a_clear_error(tmp_path, monkeypatch):
     src = write_articles(tmp_path / "in", 12)
     (src / "article_0004.txt").write_text("The worker dies here.\n\nDIE now.\n")
-    original = DocumentProcessor.process
+    original = SegmentStage.run
 
-    def process(self, doc):
-        if "DIE now" in doc["text"]:
-            os._exit(9)  # like the out-of-memory killer: no exception, no cleanup
-        return original(self, doc)
+    def run(self, docs):
+        for doc in docs:
+            if "DIE now" in doc["text"]:
+                os._exit(9)  # like the out-of-memory killer: no exception, no cleanup
+            yield from original(self, [doc])
 
-    monkeypatch.setattr(DocumentProcessor, "process", process)
+    monkeypatch.setattr(SegmentStage, "run", run)
     with pytest.raises(CorpusError, match="worker process died"):
         build(src, tmp_path / "out", workers=2)
     assert not (tmp_path / "out" / "documents.jsonl").exists()

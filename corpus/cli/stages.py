@@ -245,7 +245,7 @@ def segment(
         seg = Segmenter(train_text="\n\n".join(d["text"] for d in read_document_records(documents, reporter)))
     stats = Stats()
     started = time.perf_counter()
-    config = ProcessorConfig(segment=True, prelabel=False, segmenter=seg)
+    config = ProcessorConfig(stages=("segment",), segmenter=seg)
     _write_processed(out, read_document_records(documents, reporter), config, workers, reporter, stats, "segment")
     _summary(stats, reporter, time.perf_counter() - started, [str(out)])
     finish(reporter, "document records")
@@ -273,10 +273,7 @@ def prelabel(
     stats = Stats()
     started = time.perf_counter()
     config = ProcessorConfig(
-        segment=False,
-        prelabel=True,
-        backends=tuple(sorted(parse_backends(backend or []).items())),
-        layers=tuple(layer or LAYERS),
+        stages=tuple(layer or LAYERS), backends=tuple(sorted(parse_backends(backend or []).items()))
     )
     _write_processed(out, read_document_records(documents, reporter), config, workers, reporter, stats, "pre-label")
     _summary(stats, reporter, time.perf_counter() - started, [str(out)])

@@ -1,8 +1,9 @@
 """The per-document stages as HF datatrove pipeline steps (``corpus build --engine datatrove``).
 
-Pipeline: :class:`CorpusShardReader` (our ingested records, one input file per shard) ->
-:class:`CorpusSegmentStep` -> :class:`CorpusPrelabelStep` -> datatrove's ``JsonlWriter`` (one output file
-per shard, named by the shard index carried in the document metadata). Each datatrove ``Document`` carries
+Pipeline: :class:`CorpusShardReader` (our ingested records, one input file per shard) -> one
+:class:`CorpusStageStep` per document stage of the build's list (segment, entities, sources, claims) ->
+datatrove's ``JsonlWriter`` (one output file per shard, named by the shard index carried in the document
+metadata). Each datatrove ``Document`` carries
 our full record in ``metadata["corpus_record"]`` (``Document.text`` is the same string), so any datatrove
 filter can sit between our steps. The parent process ingests and shards the articles, runs the executor,
 then concatenates the per-shard outputs in shard order: ``documents.jsonl`` has the same bytes as a plain
@@ -39,6 +40,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+from collections import deque
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -49,7 +51,7 @@ from corpus.cache import digest
 from corpus.engines import require_datatrove
 from corpus.errors import CorpusError
 from corpus.jsonl import dumps
-from corpus.pipeline import DocumentProcessor, ProcessorConfig, ShardResult, Stats
+from corpus.pipeline import Failed, ProcessorConfig, ShardResult, Stats, document_stages, run_isolated
 
 require_datatrove()
 
@@ -93,56 +95,49 @@ class CorpusShardReader(PipelineStep):
                     yield Document(text=record["text"], id=record["id"], metadata={RECORD: record, SHARD: shard})
 
 
-class _CorpusStep(PipelineStep):
-    """Runs one of our per-document stages; its labellers are built once per task, at the first document."""
+class CorpusStageStep(PipelineStep):
+    """Any of our document stages (:mod:`corpus.pipeline.stages`) as a datatrove step.
+
+    The stage is built once per task, at the first document, from a picklable :class:`ProcessorConfig` naming
+    it; it sees the task's documents as one stream (so a labeller's batch hook batches). A document the stage
+    fails on becomes a problem marker that later steps pass along and the build reports.
+    """
 
     type = "🏷 - CORPUS"
-    segment = False
-    prelabel = False
 
-    def __init__(self, config: ProcessorConfig | None = None):
+    def __init__(self, stage: str, config: ProcessorConfig | None = None):
         super().__init__()
         config = config or ProcessorConfig()
-        self.config = ProcessorConfig(
-            segment=self.segment,
-            prelabel=self.prelabel,
-            backends=config.backends,
-            layers=config.layers,
-            segmenter=config.segmenter,
-        )
+        self.stage = stage
+        self.name = f"corpus {stage}"
+        self.config = ProcessorConfig(stages=(stage,), backends=config.backends, segmenter=config.segmenter)
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        processor = DocumentProcessor(self.config)
-        for doc in data:
-            record = doc.metadata[RECORD]
-            if PROBLEM not in record:
-                with self.track_time():
-                    try:
-                        record["text"] = doc.text
-                        doc.metadata[RECORD] = processor.process(record)
-                    except Exception as exc:  # one bad article must not stop the task; reported by the build
-                        self.stat_update("failed")
-                        doc.metadata[RECORD] = {
-                            PROBLEM: {
-                                "path": str(record.get("origin") or record.get("id")),
-                                "message": f"could not be processed ({type(exc).__name__}: {exc}); skipped",
-                            }
-                        }
+        stages = document_stages(self.config)
+        held: deque[Document] = deque()  # in input order: problem markers wait for the documents before them
+
+        def records() -> Iterator[dict]:
+            for doc in data:
+                held.append(doc)
+                record = doc.metadata[RECORD]
+                if PROBLEM not in record:
+                    record["text"] = doc.text
+                    yield record
+
+        for outcome in run_isolated(stages, records()):
+            while PROBLEM in held[0].metadata[RECORD]:
+                yield held.popleft()
+            doc = held.popleft()
+            doc.metadata[RECORD] = self._marked(outcome)
             yield doc
+        yield from held
 
-
-class CorpusSegmentStep(_CorpusStep):
-    """Paragraphs, sentences (Punkt, project parameters) and tokens (:func:`corpus.segment.segment_document`)."""
-
-    name = "corpus segment"
-    segment = True
-
-
-class CorpusPrelabelStep(_CorpusStep):
-    """Entities, then sources, then claims, with the configured labellers."""
-
-    name = "corpus prelabel"
-    prelabel = True
+    def _marked(self, outcome: dict | Failed) -> dict:
+        if not isinstance(outcome, Failed):
+            return outcome
+        self.stat_update("failed")  # one bad article must not stop the task; reported by the build
+        problem = outcome.problem()
+        return {PROBLEM: {"path": problem.path, "message": problem.message}}
 
 
 def record_adapter(writer: Any, document: Document) -> dict:
@@ -151,10 +146,10 @@ def record_adapter(writer: Any, document: Document) -> dict:
 
 
 def build_pipeline(input_folder: str, output_folder: str, config: ProcessorConfig) -> list[PipelineStep]:
+    """Reader, one :class:`CorpusStageStep` per configured document stage, writer."""
     return [
         CorpusShardReader(input_folder),
-        CorpusSegmentStep(config),
-        CorpusPrelabelStep(config),
+        *(CorpusStageStep(stage, config) for stage in config.stages),
         JsonlWriter(output_folder, output_filename="${" + SHARD + "}.jsonl", compression=None, adapter=record_adapter),
     ]
 
@@ -280,9 +275,8 @@ def _run_executor(
 
 
 __all__ = [
-    "CorpusPrelabelStep",
-    "CorpusSegmentStep",
     "CorpusShardReader",
+    "CorpusStageStep",
     "assemble_shard",
     "build_pipeline",
     "map_shards_datatrove",

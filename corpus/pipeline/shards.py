@@ -1,0 +1,86 @@
+"""Shards: the unit of parallel work and of the build cache, and what a processed shard carries back."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from corpus.pipeline.records import task_record
+
+# Boundaries are content-defined (a document whose id falls in 1/SHARD_TARGET of the hash space ends a shard), so
+# inserting one article upstream changes one shard, not every shard after it; the caps keep a shard's memory
+# bounded. A shard also carries its rendered tasks (Prodigy's are ~60x the text), so a shard's peak memory is what
+# the caps bound: a larger corpus only meets the cap more often, it never makes a bigger shard. 125k characters
+# (about 27 news articles): a run without a boundary at 1M held ~60 MB of tasks, and the largest shard then set
+# the build's peak RSS.
+SHARD_TARGET = 32
+SHARD_MAX_DOCS = 96
+SHARD_MAX_CHARS = 125_000
+
+
+def shard_documents(
+    docs: Iterable[dict], target: int | None = None, max_docs: int | None = None, max_chars: int | None = None
+) -> Iterator[list[dict]]:
+    """Group a document stream into shards with content-defined boundaries (see :data:`SHARD_TARGET`)."""
+    target = target or SHARD_TARGET
+    max_docs = max_docs or SHARD_MAX_DOCS
+    max_chars = max_chars or SHARD_MAX_CHARS
+    shard: list[dict] = []
+    chars = 0
+    for doc in docs:
+        shard.append(doc)
+        chars += len(doc["text"])
+        if int(doc["id"][:8], 16) % target == 0 or len(shard) >= max_docs or chars >= max_chars:
+            yield shard
+            shard, chars = [], 0
+    if shard:
+        yield shard
+
+
+@dataclass
+class ShardResult:
+    """A processed shard: its documents as JSON Lines bytes, their stats, and the problems met."""
+
+    data: bytes
+    stats: dict
+    problems: list[dict]
+    cached: bool = False
+    tasks: dict[str, list] | None = None  # format -> a RenderedDocument per document (when asked to render)
+
+
+# What a worker renders tasks for, right after pre-labelling: (formats, unit).
+RenderSpec = tuple[tuple[str, ...], str]
+
+
+def render_shard(result: ShardResult, render: RenderSpec) -> ShardResult:
+    """Render the tasks of a shard that has none yet (cached, or made by another engine) from its JSON Lines."""
+    import orjson
+
+    from corpus.tasks import render_document
+
+    formats, unit = render
+    docs = [task_record(orjson.loads(line)) for line in result.data.splitlines() if line.strip()]
+    result.tasks = {fmt: [render_document(doc, fmt, unit) for doc in docs] for fmt in formats}
+    return result
+
+
+@contextmanager
+def quiet_gc(threshold: int = 50_000) -> Iterator[None]:
+    """Fewer garbage-collector passes while documents stream through (undone on exit).
+
+    Document records are trees of dicts and lists without reference cycles (reference counting frees them),
+    yet every allocation counts towards CPython's next collection, and each full collection walks the loaded
+    labellers' gazetteers again: about a sixth of a build's CPU time. Freezing what exists now takes the
+    labellers out of the collector's sight (and keeps forked workers from copying their pages); a larger
+    first-generation threshold makes passes rarer.
+    """
+    old = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(max(threshold, old[0]), old[1], old[2])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+        gc.unfreeze()
