@@ -1,0 +1,106 @@
+"""What kind of source a SOURCE span is (``corpus.document.SOURCE_KINDS``), and whether it is the reporter."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from corpus.prelabel.sources.reader import _Reader
+from corpus.prelabel.sources.words import (
+    ANONYMOUS,
+    CORRESPONDENT,
+    DETERMINERS,
+    GROUP_PRONOUNS,
+    ORG_WORDS,
+    PERSON_PRONOUNS,
+    PRONOUN_SOURCES,
+    SOURCE_GROUP_WORDS,
+    is_plural,
+)
+
+_NAME_JOINERS = frozenset(["of", "’s", "'s", "-", "&"])
+
+
+def source_kind(r: _Reader, a: int, b: int, entity_labels: list[str]) -> str:
+    """The kind of the source at tokens ``a..b``, given the labels of the entity spans it overlaps."""
+    low = r.low[a : b + 1]
+    if len(low) == 1 and low[0] in PRONOUN_SOURCES:
+        return _pronoun_kind(low[0])
+    if ANONYMOUS.search(" ".join(low)):
+        return "anonymous"
+    if "PERSON" in entity_labels:
+        return "named_person"
+    if any(lab in ("ORG", "GPE") for lab in entity_labels):
+        return "named_organisation"
+    named = _named_kinds(r, a, b)
+    if "person" in named:
+        return "named_person"
+    if "org" in named:
+        return "named_organisation"
+    return _descriptor_kind(low)
+
+
+def _pronoun_kind(w: str) -> str:
+    if w in PERSON_PRONOUNS:
+        return "named_person"
+    if w in GROUP_PRONOUNS:
+        return "unnamed_group"
+    return "named_organisation"
+
+
+def _named_kinds(r: _Reader, a: int, b: int) -> set[str]:
+    """The kinds ("person", "org") of the capitalised runs of ``a..b``, ignoring a sentence-initial common word
+    and demonyms used as modifiers ("Ukrainian military source", "Western officials")."""
+    words = [r.word(k) for k in range(a, b + 1)]
+    low = r.low[a : b + 1]
+    kinds = set()
+    for run in _capitalised_runs(words, low):
+        kind = _run_kind(r, run, words, low)
+        if kind:
+            kinds.add(kind)
+    return kinds
+
+
+def _capitalised_runs(words: list[str], low: list[str]) -> Iterator[list[int]]:
+    """Runs of capitalised words (joined by "of", "'s", "-", "&"), as positions in ``words``."""
+    k = 0
+    while k < len(words):
+        if not words[k][:1].isupper() or low[k] in DETERMINERS:
+            k += 1
+            continue
+        run = [k]
+        while k + 1 < len(words) and (words[k + 1][:1].isupper() or low[k + 1] in _NAME_JOINERS):
+            k += 1
+            run.append(k)
+        k += 1
+        yield run
+
+
+def _run_kind(r: _Reader, run: list[int], words: list[str], low: list[str]) -> str | None:
+    run_words = [low[x] for x in run if words[x][:1].isupper()]
+    if len(run_words) == 1:
+        w = run_words[0]
+        # a word the article also writes in lower case is a common word, not a name
+        if w in SOURCE_GROUP_WORDS or w in DETERMINERS or r.seen_as_written(w):
+            return None
+        if run[-1] + 1 < len(words) and words[run[-1] + 1][:1].islower():
+            return None  # a modifier, not a name: "Ukrainian military source", "Western officials"
+    if any(w in ORG_WORDS for w in run_words) or any(words[y].isupper() and len(words[y]) > 1 for y in run):
+        return "org"
+    return "person"
+
+
+def _descriptor_kind(low: list[str]) -> str:
+    """A source with no name: a group ("officials", "the ministry's staff") or one unnamed person."""
+    head = low[-1].rstrip(",")
+    group = head in SOURCE_GROUP_WORDS or is_plural(head)
+    if group and not any(w in ("a", "an", "one") for w in low[:2]):
+        return "unnamed_group"
+    return "anonymous"
+
+
+def is_correspondent(r: _Reader, a: int, b: int, in_quote: bool) -> bool:
+    """Whether the source is the article's own reporter ("this correspondent has tracked …", "I", "we")."""
+    phrase = " ".join(r.low[a : b + 1])
+    if CORRESPONDENT.search(phrase):
+        return True
+    return not in_quote and phrase in ("i", "we")

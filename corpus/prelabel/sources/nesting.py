@@ -1,0 +1,118 @@
+"""PolNeAR marks no attribution inside another's content: one of the two goes, or the outer content ends."""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable
+from itertools import accumulate
+
+from corpus.prelabel.sources.reader import _Reader
+from corpus.prelabel.sources.readings import Range, _Attribution
+from corpus.prelabel.sources.words import CLAUSE_BOUNDARY, COMMENT_BOUNDARY, QUOTES
+
+Holding = Callable[[int, int], list[_Attribution]]
+
+
+def _content_holders(atts: list[_Attribution], near: int = 1000) -> Holding:
+    """``holding(a, b)``: the attributions (in ``atts`` order) with a content fragment holding tokens ``a..b``,
+    looked up by position instead of testing every attribution for every cue (quadratic on one huge article).
+    Found from the contents as they are now: a superset later, since :func:`_resolve_nested` only shrinks them."""
+    fragments = sorted((a, b, n) for n, att in enumerate(atts) for a, b in att.contents)
+    short = [f for f in fragments if f[1] - f[0] <= near]
+    long = [f for f in fragments if f[1] - f[0] > near]
+    starts = [f[0] for f in short]
+
+    def holding(a: int, b: int) -> list[_Attribution]:
+        nearby = short[bisect_left(starts, a - near) : bisect_right(starts, a)]
+        return [atts[n] for n in sorted({n for s, e, n in (*nearby, *long) if s <= a and b <= e})]
+
+    return holding
+
+
+def _open_content_holders(atts: list[_Attribution]) -> Holding:
+    """``holding(a, b)`` as :func:`_content_holders`, for cues asked in position order (issue 12): a sweep over
+    the contents' fragments by start that keeps only those still open, judged by the contents as they are now.
+
+    Every fragment :func:`_resolve_nested` leaves lies inside one the attribution had at the start (it only
+    trims or drops them), so a starting fragment whose present pieces all end before ``a`` holds no later cue
+    and is closed for good. On a text without sentence punctuation the candidate contents run to its end;
+    once trimmed they close here instead of being tested again for every later cue."""
+    fragments = sorted((a, b, n) for n, att in enumerate(atts) for a, b in att.contents)
+    opened: list[tuple[int, int, int]] = []
+    nxt = 0
+
+    def end_now(s: int, e: int, n: int) -> int:
+        return max((fb for fa, fb in atts[n].contents if s <= fa and fb <= e), default=-1)
+
+    def holding(a: int, b: int) -> list[_Attribution]:
+        nonlocal nxt, opened
+        while nxt < len(fragments) and fragments[nxt][0] <= a:
+            opened.append(fragments[nxt])
+            nxt += 1
+        opened = [f for f in opened if end_now(*f) >= a]
+        return [atts[n] for n in sorted({n for _, _, n in opened})]
+
+    return holding
+
+
+def _covered(n: int, atts: list[_Attribution]) -> bytearray:
+    """Token k is 1 when some content fragment holds it: one pass over boundary counts, not a write per token
+    of every fragment (each runs to the end of a text without sentence punctuation)."""
+    depth = [0] * (n + 1)
+    for att in atts:
+        for a, b in att.contents:
+            depth[a] += 1
+            depth[b + 1] -= 1
+    return bytearray(d > 0 for d in accumulate(depth[:n]))
+
+
+def _resolve_nested(r: _Reader, atts: list[_Attribution], holding: Holding) -> list[_Attribution]:
+    """The attributions left once none sits inside another's content (``holding`` finds the holders of a cue).
+
+    A cue right inside a content ("said he believes …", "said that she wants …") is part of that content and
+    is dropped. A cue after a clause boundary (", while critics say …", "…, and officials said …") starts an
+    attribution of its own: the outer content stops at the boundary. When two attributions each hold the
+    other's cue (", he said, … she said") both stay.
+    """
+    covered = _covered(len(r.low), atts)  # tokens inside some content: only cues there can be nested
+    keep = []
+    for att in atts:
+        cue_a, cue_b = att.cue
+        if not covered[cue_a] or all(_settle(r, att, other) for other in holding(cue_a, cue_b)):
+            keep.append(att)
+    return [att for att in keep if att.contents]
+
+
+def _settle(r: _Reader, att: _Attribution, other: _Attribution) -> bool:
+    """Settle ``att``'s cue standing in ``other``'s content: False drops ``att``, True keeps it (``other``'s
+    content trimmed before ``att`` when a boundary separates them)."""
+    if other is att:
+        return True
+    cue_a, cue_b = att.cue
+    frag = next((f for f in other.contents if f[0] <= cue_a and cue_b <= f[1]), None)
+    if frag is None:
+        return True
+    other_a, other_b = other.cue
+    if any(a <= other_a and other_b <= b for a, b in att.contents):
+        return True  # each holds the other's cue
+    cut, last = _cut_before(r, att, frag)
+    if cut is None:
+        return False
+    trimmed = r.strip_content(frag[0], last)
+    kept = [f for f in other.contents if f != frag and f[0] < cut]
+    other.contents = sorted([*kept, trimmed]) if trimmed is not None else kept
+    return True
+
+
+def _cut_before(r: _Reader, att: _Attribution, frag: Range) -> tuple[int | None, int]:
+    """(where the outer content ``frag`` stops before ``att``, its last token), or (None, 0) when no boundary
+    separates them."""
+    start = att.source[0] if att.source is not None and att.source[0] < att.cue[0] else att.cue[0]
+    cut = next((k for k in range(max(frag[0] + 1, start - 2), start) if r.low[k] in CLAUSE_BOUNDARY), None)
+    if cut is not None:
+        return cut, cut - 1
+    if start - 3 > frag[0] and r.low[start - 3] in COMMENT_BOUNDARY:
+        # ', a move analysts see as …' / '“…,” a move analysts see as …': a comment hung on the content
+        cut = start - 3
+        return cut, (cut if r.low[cut] in QUOTES else cut - 1)
+    return None, 0

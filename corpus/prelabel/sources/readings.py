@@ -1,0 +1,454 @@
+"""The configurations one cue is read in: where its source and its content stand (see the package docstring)."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+from corpus.prelabel.sources.cues import Cue
+from corpus.prelabel.sources.reader import _Reader
+from corpus.prelabel.sources.words import (
+    ADDRESSEE_CUES,
+    AUX,
+    BOUNDARY,
+    DETERMINERS,
+    END_PUNCT,
+    INITIAL_DOT,
+    NOT_BEFORE_VERB,
+    NOUNISH_FORMS,
+    NP_STOP,
+    OBJECT_PRONOUNS,
+    PASSIVE_AUX,
+    POLL_WORDS,
+    PRONOUN_SOURCES,
+    PRONOUN_SUBJECTS,
+    QUOTES,
+    RELATIVE,
+    ROLE_NOUNS,
+    SCENE_OPENERS,
+    SECOND,
+    SENTENCE_ADVERBS,
+    TAIL_WORDS,
+    THAT_OR_STOP,
+    TITLES,
+    is_plural,
+)
+
+Range = tuple[int, int]  # an inclusive token range
+
+# Words that may open a short manner or time tail after a post-posed cue ("…, she said without elaborating").
+_TAIL_OPENERS = frozenset(["with", "without", "after", "before", "through", "via", "by", "to", "from", "about"])
+# After "…, she said," these open something that is not more content: a cue, a clause, another attribution.
+_NOT_CONTENT_AFTER_COMMA = frozenset(["and", "but", "who", "which", "according", "as", "while"])
+_COMMA_TAIL_OPENERS = frozenset(["with", "without", "in", "at", "on", "before", "after", "during"])
+_SUBJECT_DETERMINERS = frozenset(["the", "several", "two", "three", "many", "some"])
+_CORRESPONDENT_NOUNS = frozenset(["correspondent", "reporter", "newspaper", "paper"])
+_SOURCE_FIRST_END = frozenset([",", ";", ":", "—", "–", "--"]) | END_PUNCT | QUOTES  # brackets stay inside
+
+
+@dataclass
+class _Attribution:
+    cue: Range
+    source: Range | None
+    contents: list[Range] = field(default_factory=list)
+    in_quote: bool = False
+
+
+def _read_cue(
+    r: _Reader, cue: Cue, gstart: int, cue_end: int, lo: int, hi: int, prior: Range | None
+) -> _Attribution | None:
+    """The attribution of the cue group ``gstart..cue_end`` in the sentence ``lo..hi``, if any. ``prior`` is the
+    source of an earlier attribution of this sentence (the subject of ", adding …")."""
+    low = r.low
+    word = low[cue_end]
+    before = gstart - 1
+    # ", adding that …" / ", saying …": the source is the subject of the main clause
+    if word.endswith("ing") and before >= lo and low[before] == ",":
+        return _cue_then_content(r, gstart, cue_end, hi, prior or _clause_subject(r, lo, before))
+    # passive with its agent — "The plan was criticized by economists", "As reported by the Times, …"
+    if cue_end + 1 <= hi and low[cue_end + 1] == "by" and word.endswith(("ed", "en", "wn")):
+        got = _passive(r, gstart, cue_end, lo, hi)
+        if got is not None:
+            return got
+    got = _postposed_source(r, cue, gstart, cue_end, lo, hi)
+    if got is not None:
+        return got
+    source = r.source_left(gstart, lo)
+    got = _postposed_cue(r, source, gstart, cue_end, lo, hi)
+    if got is not None:
+        return got
+    # SOURCE CUE CONTENT
+    if source is None and before >= lo and low[before] == "and":
+        source = prior or _clause_subject(r, lo, before)  # "Jane Doe left the hall and said …"
+    if cue.kind != "speech" and source is None:
+        return None
+    return _cue_then_content(r, gstart, cue_end, hi, source)
+
+
+def _cue_then_content(r: _Reader, gstart: int, cue_end: int, hi: int, source: Range | None) -> _Attribution | None:
+    content = _content_right(r, cue_end + 1, hi, r.low[cue_end])
+    if content is None:
+        return None
+    return _Attribution(cue=(gstart, cue_end), source=source, contents=[content])
+
+
+def _postposed_source(r: _Reader, cue: Cue, gstart: int, cue_end: int, lo: int, hi: int) -> _Attribution | None:
+    """CONTENT, CUE SOURCE — '“…,” said Jane Doe.'"""
+    low = r.low
+    word = low[cue_end]
+    before, after = gstart - 1, cue_end + 1
+    if not (
+        before >= lo
+        and (low[before] == "," or low[before] in QUOTES)
+        and cue.kind == "speech"
+        and not word.endswith("ing")
+        and after <= hi
+        and low[after] != "that"
+        and not (low[before] == "," and _appositive_subject(r, gstart, lo))
+    ):
+        return None
+    # a post-posed source opens like a noun phrase: '…,” said the mayor', not '…, said in a statement'
+    if low[after] in NP_STOP or low[after].endswith("ly"):
+        return None
+    source = r.np_right(after, hi)
+    if source is None or not (
+        source[1] + 1 > hi or low[source[1] + 1] in END_PUNCT or low[source[1] + 1] in (",", ":")
+    ):
+        return None
+    content = _content_left(r, before, lo)
+    if content is None:
+        return None
+    return _Attribution(cue=(gstart, cue_end), source=source, contents=[content])
+
+
+def _postposed_cue(
+    r: _Reader, source: Range | None, gstart: int, cue_end: int, lo: int, hi: int
+) -> _Attribution | None:
+    """CONTENT, SOURCE CUE — '“…,” she said.' / 'The plan failed, officials say.'"""
+    if source is None or source[0] - 1 < lo or source[1] - source[0] > 12:
+        return None
+    low = r.low
+    pre = source[0] - 1
+    if not (low[pre] == "," or low[pre] in QUOTES or low[pre] in ("?", "!")):
+        return None
+    extra = _post_tail(r, cue_end + 1, hi)
+    if extra is None:
+        return None
+    content = _content_left(r, pre, lo)
+    if content is None:
+        return None
+    return _Attribution(cue=(gstart, cue_end), source=source, contents=[content, *extra])
+
+
+def _clause_subject(r: _Reader, lo: int, limit: int) -> Range | None:
+    """The subject that opens the sentence ("Jane Doe left early, saying …"): a pronoun or a name (with a role
+    noun: "the Sanders campaign", "Trump's aides") followed by a lower-case word, after an optional scene-setting
+    opener ("On Sunday, …"). A sentence that opens inside a quotation has no subject to lend."""
+    a = _subject_start(r, lo, limit)
+    if a is None or a >= limit or r.quote_of[a] is not None:
+        return None
+    low = r.low
+    if low[a] in PRONOUN_SUBJECTS:
+        return (a, a)
+    b = a + 1 if low[a] in _SUBJECT_DETERMINERS else a
+    # a capitalised word that the article also writes in lower case is a common word ("With", "As", "State")
+    if b >= limit or not r.is_cap(b) or (low[b] not in TITLES and r.seen_as_written(low[b])):
+        return None
+    b = _name_end(r, b, limit)
+    if b is None:
+        return None
+    w = low[b] if b < limit else ""
+    if not w[:1].isalpha() or (w in NP_STOP and w not in AUX) or r.is_cap(b):
+        return None
+    return (a, b - 1)
+
+
+def _subject_start(r: _Reader, lo: int, limit: int) -> int | None:
+    """Where the subject of the sentence ``lo..`` may start: past opening adverbs and a scene-setting opener."""
+    low = r.low
+    a = lo
+    while a < limit and low[a] in SENTENCE_ADVERBS:
+        a += 1
+    if low[a] in SCENE_OPENERS:
+        comma = next((t for t in range(a + 1, min(limit, a + 9)) if low[t] == ","), None)
+        return None if comma is None else comma + 1
+    return a
+
+
+def _name_end(r: _Reader, b: int, limit: int) -> int | None:
+    """The token after a capitalised name starting at ``b`` and its role noun ("Trump's aides"), or None."""
+    low = r.low
+    while b < limit and (r.is_cap(b) or low[b] in ("-", "&", INITIAL_DOT)):
+        b += 1
+    if b < limit and low[b] in ("’s", "'s"):
+        b += 1
+        if b < limit and low[b] not in ROLE_NOUNS:
+            return None
+    if b < limit and low[b] in ROLE_NOUNS:
+        b += 1
+    return b
+
+
+def _passive(r: _Reader, gstart: int, cue_end: int, lo: int, hi: int) -> _Attribution | None:
+    """The agent after "by" is the source; the passive subject (or, after "As reported by X,", the rest of the
+    sentence) is the content."""
+    low = r.low
+    a = cue_end + 2
+    b = a
+    while b <= hi and b - a <= 15 and low[b] not in BOUNDARY and low[b] not in END_PUNCT:
+        b += 1
+    if b == a or b - a > 15:
+        return None
+    source = (a, b - 1)
+    if gstart - 1 >= lo and low[gstart - 1] == "as" and b <= hi and low[b] == ",":
+        content = r.strip_content(b + 1, hi)
+        if content is None:
+            return None
+        return _Attribution(cue=(gstart - 1, cue_end), source=source, contents=[content])
+    aux = next((k for k in range(gstart, cue_end) if low[k] in PASSIVE_AUX), None)
+    if aux is None:
+        return None
+    subject = r.np_left(aux - 1, lo) if aux - 1 >= lo else None
+    if subject is None:
+        return None
+    return _Attribution(cue=(gstart, cue_end), source=source, contents=[subject])
+
+
+def _appositive_subject(r: _Reader, gstart: int, lo: int) -> bool:
+    """ "Jane Doe, a spokeswoman, said the plan …": the comma before the cue closes an appositive of a subject
+    that opens the sentence (or follows a quotation), so the cue is not post-posed."""
+    source = r.source_left(gstart, lo)
+    if source is None or r.low[source[1]] != ",":
+        return False
+    a = source[0]
+    return a == lo or r.low[a - 1] in QUOTES or (r.low[a - 1] == "," and a - 2 >= lo and r.low[a - 2] in QUOTES)
+
+
+def _content_left(r: _Reader, k: int, lo: int) -> Range | None:
+    """Content ending at the boundary token ``k`` (a comma or closing quote) before a post-posed attribution."""
+    low = r.low
+    end = k - 1 if low[k] == "," else k  # '"…",' → content ends at the quote
+    q = r.quote_of[end] if low[end] in QUOTES else None
+    if q is not None and q[1] == end:
+        return (q[0], end)  # the whole quotation, possibly several sentences
+    return r.strip_content(lo, end) if lo <= end else None
+
+
+def _post_tail(r: _Reader, a: int, hi: int) -> list[Range] | None:
+    """Read what follows a post-posed cue ("…, she said [tail]."): None when the cue is not post-posed after
+    all, else the extra content fragments. A short manner or time tail ("said Monday night", "said in a
+    statement", "said, looking out at …") is neither cue nor content (PolNeAR counts it in the cue only
+    sometimes; leaving it out matches more often); a tail after a comma that is a clause or quotation is the
+    second half of a split content."""
+    low = r.low
+    b = hi
+    while b >= a and (low[b] in END_PUNCT or (low[b] in QUOTES and r.quote_of[b] is None)):
+        b -= 1
+    if a > b:
+        return []
+    if low[a] != ",":
+        return [] if _short_tail(r, a, b) else None
+    return _comma_tail(r, a, b, hi)
+
+
+def _short_tail(r: _Reader, a: int, b: int) -> bool:
+    """Whether ``a..b`` after a cue is a short manner or time tail, not the content of "SOURCE CUE CONTENT"."""
+    low = r.low
+    if b - a > 7 or "that" in low[a : b + 1] or any(w in QUOTES for w in low[a : b + 1]):
+        return False
+    w = low[a]
+    return w in TAIL_WORDS or w in _TAIL_OPENERS or r.is_cap(a) or w.endswith("ly")
+
+
+def _comma_tail(r: _Reader, a: int, b: int, hi: int) -> list[Range]:
+    """The content fragments after "…, she said," (``a`` is the comma)."""
+    low = r.low
+    nxt = low[a + 1] if a + 1 <= b else ""
+    if nxt in r._cue_single or nxt in _NOT_CONTENT_AFTER_COMMA:
+        return []
+    if nxt in QUOTES:
+        rest = r.strip_content(a + 1, hi)
+        return [(rest[0], r.quote_extend_right(rest[0], rest[1]))] if rest else []
+    if (nxt.endswith("ing") or nxt in _COMMA_TAIL_OPENERS) and b - a <= 16:
+        return []
+    rest = r.strip_content(a + 1, hi)
+    return [rest] if rest and rest[1] - rest[0] >= 1 else []
+
+
+def _content_right(r: _Reader, a: int, hi: int, word: str) -> Range | None:
+    """The content of "SOURCE CUE CONTENT" after the cue word ``word`` (``a`` is the token after the cue)."""
+    if a > hi:
+        return None
+    low = r.low
+    a = _that_at(r, a, hi)
+    if low[a] != "that" and word in ADDRESSEE_CUES:
+        a = _past_addressee(r, a, hi)
+    if a <= hi and low[a] == ":":
+        a += 1
+    content = r.strip_content(a, _end_before_adding(r, a, hi))
+    if content is None:
+        return None
+    return (content[0], r.quote_extend_right(content[0], content[1]))
+
+
+def _that_at(r: _Reader, a: int, hi: int) -> int:
+    """The "that" opening the content within ten tokens ("said on Tuesday that …"), else ``a``: the search stops
+    at a comma, semicolon, full stop or quote mark."""
+    low = r.low
+    for k in range(a, min(hi, a + 10) + 1):
+        if low[k] in THAT_OR_STOP:
+            return k if low[k] == "that" else a
+    return a
+
+
+def _past_addressee(r: _Reader, a: int, hi: int) -> int:
+    """Skip the addressee of "told reporters …", "told this correspondent …", "told Jane Doe …"."""
+    low = r.low
+    if low[a] in OBJECT_PRONOUNS:
+        return a + 1
+    if low[a] in ("this", "our", "the") and a + 1 <= hi and low[a + 1] in _CORRESPONDENT_NOUNS:
+        return a + 2
+    if r.is_cap(a):
+        while a <= hi and (r.is_cap(a) or low[a] in ("’s", "'s", "of", "-")):
+            a += 1
+    return a
+
+
+def _end_before_adding(r: _Reader, a: int, hi: int) -> int:
+    """The content's last token: before a following ", adding/saying …" that starts another attribution."""
+    low = r.low
+    k = a
+    while True:
+        try:
+            k = low.index(",", k + 1, hi)  # the commas after a and before hi
+        except ValueError:
+            return hi
+        if low[k + 1].endswith("ing") and low[k + 1] in r._cue_single:
+            return k - 1
+
+
+def _continuation_quotes(r: _Reader, att: _Attribution) -> None:
+    """Quoted sentences right after an attributed quote, with no cue of their own, continue its content."""
+    last = max(map(SECOND, att.contents))
+    para = r.para_of_sent[r.sent_of[last]]
+    si = r.sent_of[last] + 1
+    while si < len(r.sent_bounds) and r.para_of_sent[si] == para:
+        a, b = r.sent_bounds[si]
+        if a > b or a <= last:
+            si += 1
+            continue
+        close = _continuing_quote(r, a, b)
+        if close is None:
+            break
+        att.contents.append((a, close))
+        last = close
+        si = r.sent_of[close] + 1
+
+
+def _continuing_quote(r: _Reader, a: int, b: int) -> int | None:
+    """The closing mark of a quotation that opens the sentence ``a..b`` and carries no attribution of its own."""
+    q = r.quote_of[a]
+    if q is None or q[0] != a:
+        return None
+    close = q[1]
+    if close + 1 <= b and r.low[close + 1] not in END_PUNCT:
+        return None  # the quotation carries its own attribution
+    if any(w in r._cue_single for w in r.low[a : close + 1] if w in ("said", "says")):
+        return None
+    return close
+
+
+def _verb_like(r: _Reader, i: int, lo: int, cue: Cue) -> bool:
+    """Reject noun readings of cue forms ("the states", "his remarks", "a tweet")."""
+    if cue.kind == "according":
+        return True
+    if i - 1 < lo:
+        return not r.is_cap(i) or cue.kind == "speech"
+    if r.low[i - 1] in NOT_BEFORE_VERB:
+        return False
+    return r.low[i] not in NOUNISH_FORMS or _nounish_verb_like(r, i, lo)
+
+
+def _nounish_verb_like(r: _Reader, i: int, lo: int) -> bool:
+    """A form often read as a noun ("remarks", "polls show") is a cue only right after a subject-like word."""
+    low = r.low
+    k = i - 1
+    while k > lo and low[k] in AUX:
+        k -= 1
+    w = low[k]
+    if w in PRONOUN_SOURCES or w in RELATIVE:
+        return True
+    if w in NP_STOP or w in BOUNDARY or w in END_PUNCT or not w[:1].isalpha():
+        return False
+    if k - 1 >= lo and low[k - 1] in ("’s", "'s"):
+        return False  # "Zelenskyy's minerals offer": a noun compound
+    if not low[i].endswith("s") or low[i].endswith("ss"):  # a bare verb needs a plural subject: "Republicans
+        return is_plural(w)  # support", not "U.S. support"
+    if r.is_cap(k):
+        return k > lo
+    return k - 1 >= lo and (low[k - 1] in DETERMINERS or is_plural(w))
+
+
+def _colon_speaker(r: _Reader, i: int, lo: int, hi: int) -> _Attribution | None:
+    """Interview and headline style: "Q: …", "Jane Doe: …" at the start of a paragraph."""
+    si = r.sent_of[i]
+    if lo != r.sent_bounds[si][0] or (si > 0 and r.para_of_sent[si - 1] == r.para_of_sent[si]):
+        return None
+    if i - lo > 4 or i == lo or not all(r.is_cap(k) or r.low[k] in (".", "-") for k in range(lo, i)):
+        return None
+    if i - lo == 1 and len(r.word(lo)) == 1:
+        return None  # "Q:" / "A:" mark interview turns, not a speaker
+    last = hi
+    sj = si + 1
+    while sj < len(r.sent_bounds) and r.para_of_sent[sj] == r.para_of_sent[si]:
+        last = r.sent_bounds[sj][1]
+        sj += 1
+    content = r.strip_content(i + 1, last)
+    if content is None:
+        return None
+    return _Attribution(cue=(i, i), source=(lo, i - 1), contents=[content])
+
+
+def _in_poll(r: _Reader, i: int, lo: int, hi: int) -> _Attribution | None:
+    """ "…, in a new CNN poll." — the poll is the source and "in" the cue (PolNeAR convention)."""
+    # the scan below reads at most up to token i + 11: without a poll word there it finds nothing
+    p = bisect_right(r.polls, i)
+    if p == len(r.polls) or r.polls[p] > min(hi, i + 11):
+        return None
+    low = r.low
+    k = i + 1
+    while k <= hi and k - i <= 10 and low[k] not in POLL_WORDS:
+        if low[k] in (",", ";", ".") or low[k] in QUOTES:
+            return None
+        k += 1
+    if k > hi or low[k] not in POLL_WORDS:
+        return None
+    # "in a new CNN poll" reports one poll; "in the polls", "in national polls" is standing, not a source
+    if low[k].endswith("s") or not (low[i + 1] in ("a", "an") or r.is_cap(i + 1)):
+        return None
+    return _source_first(r, i, i, lo, hi, i + 1)
+
+
+def _according(r: _Reader, i: int, lo: int, hi: int) -> _Attribution | None:
+    return _source_first(r, i, i + 1, lo, hi, i + 2)
+
+
+def _source_first(r: _Reader, i: int, cue_end: int, lo: int, hi: int, src_a: int) -> _Attribution | None:
+    """A cue that precedes its source ("according to X", "in X poll"); the content is on either side."""
+    low = r.low
+    src_b = src_a
+    while src_b <= hi and low[src_b] not in _SOURCE_FIRST_END:
+        src_b += 1
+    src_b -= 1
+    source = (src_a, src_b) if src_a <= src_b and src_b - src_a <= 15 else None
+    after = src_b + 1
+    if i == lo or i - 1 == lo or (i - 1 >= lo and low[i - 1] in QUOTES):
+        contents = [r.strip_content(after, hi)]
+    else:
+        contents = [r.strip_content(lo, i - 1)]
+        if after <= hi and low[after] == ",":
+            contents.append(r.strip_content(after + 1, hi))
+    contents = [c for c in contents if c]
+    if not contents:
+        return None
+    return _Attribution(cue=(i, cue_end), source=source, contents=contents)

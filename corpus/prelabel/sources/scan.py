@@ -1,0 +1,101 @@
+"""One pass over a document's cue candidates: each cue read in its configuration, in reading order."""
+
+from __future__ import annotations
+
+from corpus.prelabel.sources.cues import Cue
+from corpus.prelabel.sources.reader import _Reader
+from corpus.prelabel.sources.readings import (
+    _according,
+    _Attribution,
+    _colon_speaker,
+    _continuation_quotes,
+    _in_poll,
+    _read_cue,
+    _verb_like,
+)
+
+
+class _Scan:
+    """The attributions of one document, before nesting is resolved."""
+
+    def __init__(self, r: _Reader) -> None:
+        self.r = r
+        self.single, self.double = r.cues.single, r.cues.double
+        self.out: list[_Attribution] = []
+        self.used_until = -1  # tokens before this index belong to an earlier attribution's source/cue
+        self.next_i = 0  # the scan resumes here after an attribution
+
+    def run(self) -> list[_Attribution]:
+        for i in self.r.cue_candidates:
+            if i >= self.next_i:
+                self._at(i)
+        return self.out
+
+    def _cue_at(self, i: int, w: str) -> tuple[Cue | None, int]:
+        """The cue opening at token ``i`` (two-word forms first) and its last token."""
+        cue = self.single.get(w)
+        if w in self.double and i + 1 < len(self.r.low):
+            second = self.double[w].get(self.r.low[i + 1])
+            if second is not None:
+                return second, i + 1
+        return cue, i
+
+    def _at(self, i: int) -> None:
+        r = self.r
+        w = r.low[i]
+        cue, cue_end = self._cue_at(i, w)
+        if cue is None:
+            # "in" opens an attribution only with a poll word close after it (see _in_poll)
+            if i > self.used_until and (w == ":" or (w == "in" and r.poll_after(i))):
+                self._speaker_or_poll(i, w)
+            return
+        if i <= self.used_until or r.quote_of[i] is not None:
+            return  # a cue inside a quotation is the speaker's words, not the article's attribution
+        lo, hi = r.sentence(i)
+        if not _verb_like(r, i, lo, cue):
+            return
+        if cue.kind == "according":
+            self._according_at(i, lo, hi)
+        else:
+            self._verb_at(i, cue, cue_end, lo, hi)
+
+    def _speaker_or_poll(self, i: int, w: str) -> None:
+        r = self.r
+        lo, hi = r.sentence(i)
+        att = _colon_speaker(r, i, lo, hi) if w == ":" else _in_poll(r, i, lo, hi)
+        if att is not None:
+            self.out.append(att)
+            self.used_until = max(att.cue[1], att.source[1] if att.source else i)
+            self.next_i = self.used_until + 1
+
+    def _according_at(self, i: int, lo: int, hi: int) -> None:
+        if i + 1 > hi or self.r.low[i + 1] != "to":
+            return
+        att = _according(self.r, i, lo, hi)
+        if att:
+            self.out.append(att)
+            self.used_until = att.source[1] if att.source else i + 1
+        self.next_i = i + 2
+
+    def _verb_at(self, i: int, cue: Cue, cue_end: int, lo: int, hi: int) -> None:
+        r, low = self.r, self.r.low
+        if low[i] == "quoted" and i + 2 <= hi and low[i + 1] == "as" and low[i + 2] in ("saying", "telling"):
+            cue_end = i + 2  # "was quoted as saying"
+        if cue.lemma in ("call", "point") and cue_end + 1 <= hi and low[cue_end + 1] in ("for", "on", "out"):
+            cue_end += 1  # particles that belong to the cue
+        gstart, _ = r.cue_group(i, lo)
+        out = self.out
+        prior = out[-1].source if out and out[-1].source is not None else None
+        if prior is not None and (prior[0] < lo or prior[1] >= gstart):
+            prior = None  # only an earlier source of this same sentence can be the subject of ", adding …"
+        att = _read_cue(r, cue, gstart, cue_end, lo, hi, prior)
+        if att is not None:
+            out.append(att)
+            self.used_until = max(cue_end, att.source[1] if att.source and att.source[0] > cue_end else cue_end)
+            _continuation_quotes(r, att)
+        self.next_i = cue_end + 1
+
+
+def scan_attributions(r: _Reader) -> list[_Attribution]:
+    """Every attribution the reader's cue candidates open, in reading order (nested ones included)."""
+    return _Scan(r).run()
