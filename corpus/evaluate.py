@@ -7,11 +7,14 @@ A file scores only the layers it has:
 
 - sentences / paragraphs: boundary F1 on end offsets (trailing whitespace trimmed, the document end excluded,
   because every splitter gets that one for free);
-- entities: exact ``(start, end, label)`` after the label map, plus untyped exact span match, plus per label;
-- attributions, per role: a predicted fragment matches a gold fragment when their character Jaccard is at
-  least 0.5, one-to-one; character-level F1 and exact match are reported as well;
-- claims: positive-class F1 over the gold claims; a gold claim counts as predicted check-worthy when a
-  predicted check-worthy claim overlaps it by at least half of the shorter span.
+Spans are matched under the named rules of :mod:`corpus.scoring` (defaults below; ``--match LAYER=RULE``
+changes them) and the report's ``matching`` field names the rule of every layer it scored:
+
+- entities (``exact``): ``(start, end, label)`` after the label map, plus untyped spans, plus per label;
+- attributions, per role (``jaccard>=0.5``): predicted and gold fragments matched one-to-one; character-level
+  F1 and exact match are reported as well;
+- claims (``overlap>=0.5``): positive-class F1 over the gold claims; a gold claim counts as predicted
+  check-worthy when a predicted check-worthy claim overlaps it by at least half of the shorter span.
 
 The gold text is used unchanged (no cleaning), so predicted offsets are directly comparable with gold ones.
 """
@@ -20,13 +23,14 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from corpus.document import ENTITY_LABELS, LAYERS, attribution_components, new_document, spans_of
 from corpus.errors import CorpusError, InputProblem
 from corpus.jsonl import read_jsonl, write_jsonl
+from corpus.scoring import EXACT, JACCARD_HALF, OVERLAP_HALF, PRF, MatchRule, per_label, set_counts
 from corpus.segment import segment_document
 
 # OntoNotes (our labels) -> CoNLL-2003; numeric and date labels have no CoNLL counterpart and are dropped.
@@ -50,54 +54,35 @@ GOLD_LAYERS = ("paragraphs", "sentences", "entities", "attributions", "claims")
 PRELABEL_LAYER = {"entities": "entities", "attributions": "sources", "claims": "claims"}
 ROLES = ("source", "cue", "content")
 ROLE_LABEL = {"source": "SOURCE", "cue": "CUE", "content": "CONTENT"}
-JACCARD_MIN = 0.5
+# How predicted spans match gold ones, per gold layer (`corpus eval --match LAYER=RULE` changes them).
+SPAN_LAYERS = ("entities", "attributions", "claims")
+DEFAULT_RULES: dict[str, MatchRule] = {"entities": EXACT, "attributions": JACCARD_HALF, "claims": OVERLAP_HALF}
 
 Span = tuple[int, int]
 
 
+def resolve_rules(rules: Mapping[str, MatchRule | str] | None) -> dict[str, MatchRule]:
+    """The default rules with ``rules`` (layer -> rule or its name) laid over them."""
+    out = dict(DEFAULT_RULES)
+    for layer, rule in (rules or {}).items():
+        if layer not in DEFAULT_RULES:
+            raise CorpusError(f"no matching rule for {layer!r}: layers are {', '.join(SPAN_LAYERS)}")
+        out[layer] = MatchRule.parse(rule)
+    return out
+
+
+def parse_rules(specs: Iterable[str]) -> dict[str, MatchRule]:
+    """``["entities=jaccard>=0.5", "claims=exact"]`` -> layer -> rule."""
+    out: dict[str, MatchRule] = {}
+    for spec in specs:
+        layer, eq, rule = spec.partition("=")
+        if not eq or not rule.strip():
+            raise CorpusError(f"--match {spec!r}: use LAYER=RULE, e.g. 'entities=jaccard>=0.5'")
+        out[layer.strip()] = resolve_rules({layer.strip(): rule.strip()})[layer.strip()]
+    return out
+
+
 # --------------------------------------------------------------------------------------------- metrics
-
-
-class PRF:
-    """Counts of true positives, false positives and false negatives, summed over documents."""
-
-    __slots__ = ("tp", "fp", "fn")
-
-    def __init__(self, tp: int = 0, fp: int = 0, fn: int = 0):
-        self.tp, self.fp, self.fn = tp, fp, fn
-
-    def add(self, tp: int, fp: int, fn: int) -> None:
-        self.tp += tp
-        self.fp += fp
-        self.fn += fn
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
-
-    def as_dict(self) -> dict[str, float | int]:
-        return {
-            "precision": round(self.precision, 4),
-            "recall": round(self.recall, 4),
-            "f1": round(self.f1, 4),
-            "tp": self.tp,
-            "fp": self.fp,
-            "fn": self.fn,
-        }
-
-
-def _set_counts(gold: set, pred: set) -> tuple[int, int, int]:
-    tp = len(gold & pred)
-    return tp, len(pred) - tp, len(gold) - tp
 
 
 def boundary_ends(text: str, spans: Iterable[Iterable[int]]) -> set[int]:
@@ -113,43 +98,11 @@ def boundary_ends(text: str, spans: Iterable[Iterable[int]]) -> set[int]:
     return ends
 
 
-def jaccard(a: Span, b: Span) -> float:
-    overlap = min(a[1], b[1]) - max(a[0], b[0])
-    if overlap <= 0:
-        return 0.0
-    return overlap / (max(a[1], b[1]) - min(a[0], b[0]))
-
-
-def match_jaccard(gold: list[Span], pred: list[Span], threshold: float = JACCARD_MIN) -> int:
-    """Number of one-to-one matches with Jaccard >= threshold (best pairs first; deterministic)."""
-    pairs = []
-    for i, g in enumerate(gold):
-        for j, p in enumerate(pred):
-            if p[0] < g[1] and g[0] < p[1]:
-                score = jaccard(g, p)
-                if score >= threshold:
-                    pairs.append((-score, i, j))
-    pairs.sort()
-    used_gold, used_pred = set(), set()
-    for _, i, j in pairs:
-        if i not in used_gold and j not in used_pred:
-            used_gold.add(i)
-            used_pred.add(j)
-    return len(used_gold)
-
-
 def _chars(spans: Iterable[Span]) -> set[int]:
     out: set[int] = set()
     for s, e in spans:
         out.update(range(s, e))
     return out
-
-
-def overlaps_half(a: Span, b: Span) -> bool:
-    """Overlap of at least half of the shorter span."""
-    overlap = min(a[1], b[1]) - max(a[0], b[0])
-    shorter = min(a[1] - a[0], b[1] - b[0])
-    return overlap > 0 and 2 * overlap >= shorter
 
 
 # ------------------------------------------------------------------------------------------- label maps
@@ -168,30 +121,47 @@ def parse_label_map(spec: str | None) -> tuple[str | None, dict[str, str | None]
     if path.is_file():
         text = path.read_text("utf-8")
         if text.lstrip().startswith("{"):
-            from corpus.jsonl import loads
-
-            try:
-                data = loads(text)
-            except ValueError as exc:
-                raise CorpusError(f"{path}: label map is not valid JSON ({exc})") from None
-            if not isinstance(data, dict):
-                raise CorpusError(f'{path}: label map must be a JSON object {{"OURS": "GOLD" or null}}')
-            return str(path), {str(k): (None if v in (None, "-") else str(v)) for k, v in data.items()}
-        pairs = []
-        for lineno, line in enumerate(text.splitlines(), start=1):
-            line = line.strip()
-            if not line or line.startswith("#"):
-                continue
-            sep = "\t" if "\t" in line else "="
-            if sep not in line:
-                raise CorpusError(f"{path}:{lineno}: expected 'OURS=GOLD' or 'OURS<TAB>GOLD', got {line!r}")
-            pairs.append(line.split(sep, 1))
-        return str(path), {k.strip(): (None if v.strip() == "-" else v.strip()) for k, v in pairs}
+            return str(path), _json_label_map(path, text)
+        return str(path), _lines_label_map(path, text)
     if "=" not in spec:
         raise CorpusError(
             f"label map {spec!r} is neither a built-in map ({', '.join(BUILTIN_LABEL_MAPS)}), "
             "a file, nor 'A=B,C=-' pairs"
         )
+    return spec, _inline_label_map(spec)
+
+
+def _target(value: Any) -> str | None:
+    return None if value in (None, "-") else str(value)
+
+
+def _json_label_map(path: Path, text: str) -> dict[str, str | None]:
+    from corpus.jsonl import loads
+
+    try:
+        data = loads(text)
+    except ValueError as exc:
+        raise CorpusError(f"{path}: label map is not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise CorpusError(f'{path}: label map must be a JSON object {{"OURS": "GOLD" or null}}')
+    return {str(k): _target(v) for k, v in data.items()}
+
+
+def _lines_label_map(path: Path, text: str) -> dict[str, str | None]:
+    mapping: dict[str, str | None] = {}
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        sep = "\t" if "\t" in line else "="
+        if sep not in line:
+            raise CorpusError(f"{path}:{lineno}: expected 'OURS=GOLD' or 'OURS<TAB>GOLD', got {line!r}")
+        ours, gold = line.split(sep, 1)
+        mapping[ours.strip()] = _target(gold.strip())
+    return mapping
+
+
+def _inline_label_map(spec: str) -> dict[str, str | None]:
     mapping: dict[str, str | None] = {}
     for part in spec.split(","):
         if not part.strip():
@@ -199,8 +169,8 @@ def parse_label_map(spec: str | None) -> tuple[str | None, dict[str, str | None]
         ours, eq, gold = part.partition("=")
         if not eq or not ours.strip() or not gold.strip():
             raise CorpusError(f"label map entry {part!r} should be 'OURS=GOLD' (or 'OURS=-' to drop)")
-        mapping[ours.strip()] = None if gold.strip() == "-" else gold.strip()
-    return spec, mapping
+        mapping[ours.strip()] = _target(gold.strip())
+    return mapping
 
 
 def map_label(label: str, label_map: dict[str, str | None] | None) -> str | None:
@@ -223,37 +193,47 @@ def _fragments(value: Any) -> list[Span] | None:
     return out
 
 
-def _check_gold(obj: Any) -> str | None:
-    """A problem with one gold record, or None when it can be scored."""
-    if not isinstance(obj, dict) or not isinstance(obj.get("text"), str) or not isinstance(obj.get("id"), str):
-        return "not a gold document (needs string 'id' and 'text')"
-    n = len(obj["text"])
+def _in_text(n: int, s: Any, e: Any) -> bool:
+    return isinstance(s, int) and isinstance(e, int) and 0 <= s <= e <= n
 
-    def bad(s: Any, e: Any) -> bool:
-        return not (isinstance(s, int) and isinstance(e, int) and 0 <= s <= e <= n)
 
-    def out_of_text(s: Any, e: Any) -> bool:
-        return not (isinstance(s, int) and isinstance(e, int) and 0 <= s <= n and 0 <= e <= n)
-
+def _boundary_problem(obj: dict, n: int) -> str | None:
+    # Some converted corpora carry empty (even inverted) boundary spans for blank lines: ignored in scoring, so
+    # only each end must lie inside the text.
     for layer in ("paragraphs", "sentences"):
-        # Some converted corpora carry empty (even inverted) boundary spans for blank lines: ignored in scoring.
         for span in obj.get(layer) or ():
-            if not isinstance(span, list | tuple) or len(span) != 2 or out_of_text(*span):
+            if not isinstance(span, list | tuple) or len(span) != 2 or not all(_in_text(n, x, x) for x in span):
                 return f"{layer}: bad span {span!r} (text has {n} characters)"
+    return None
+
+
+def _span_problem(obj: dict, n: int) -> str | None:
     for layer in ("entities", "claims"):
         for span in obj.get(layer) or ():
-            if not isinstance(span, dict) or bad(span.get("start"), span.get("end")):
+            if not isinstance(span, dict) or not _in_text(n, span.get("start"), span.get("end")):
                 return f"{layer}: bad span {span!r} (text has {n} characters)"
             if layer == "entities" and not isinstance(span.get("label"), str):
                 return f"entities: span without a string label: {span!r}"
+    return None
+
+
+def _attribution_problem(obj: dict, n: int) -> str | None:
     for attribution in obj.get("attributions") or ():
         if not isinstance(attribution, dict):
             return f"attributions: not an object: {attribution!r}"
         for role in ROLES:
             frags = _fragments(attribution.get(role, []))
-            if frags is None or any(bad(s, e) for s, e in frags):
+            if frags is None or not all(_in_text(n, s, e) for s, e in frags):
                 return f"attributions: bad {role} fragments {attribution.get(role)!r}"
     return None
+
+
+def _check_gold(obj: Any) -> str | None:
+    """A problem with one gold record, or None when it can be scored."""
+    if not isinstance(obj, dict) or not isinstance(obj.get("text"), str) or not isinstance(obj.get("id"), str):
+        return "not a gold document (needs string 'id' and 'text')"
+    n = len(obj["text"])
+    return _boundary_problem(obj, n) or _span_problem(obj, n) or _attribution_problem(obj, n)
 
 
 def read_gold(
@@ -333,9 +313,10 @@ def predicted_claims(doc: dict) -> list[dict]:
 
 
 class Scores:
-    """Accumulates counts per layer over documents."""
+    """Accumulates counts per layer over documents, matching spans under each layer's rule."""
 
-    def __init__(self) -> None:
+    def __init__(self, rules: Mapping[str, MatchRule | str] | None = None) -> None:
+        self.rules = resolve_rules(rules)
         self.boundaries: dict[str, PRF] = {}
         self.entities_typed = PRF()
         self.entities_untyped = PRF()
@@ -348,38 +329,43 @@ class Scores:
         self.docs_with: Counter[str] = Counter()
 
     def add_boundaries(self, layer: str, text: str, gold: list, pred: list) -> None:
-        counts = _set_counts(boundary_ends(text, gold), boundary_ends(text, pred))
+        counts = set_counts(boundary_ends(text, gold), boundary_ends(text, pred))
         self.boundaries.setdefault(layer, PRF()).add(*counts)
 
     def add_entities(self, gold: list[dict], pred: list[dict]) -> None:
-        gold_typed = {(g["start"], g["end"], g["label"]) for g in gold}
-        pred_typed = {(p["start"], p["end"], p["label"]) for p in pred}
-        self.entities_typed.add(*_set_counts(gold_typed, pred_typed))
-        self.entities_untyped.add(*_set_counts({t[:2] for t in gold_typed}, {t[:2] for t in pred_typed}))
-        for label in sorted({t[2] for t in gold_typed | pred_typed}):
-            g = {t for t in gold_typed if t[2] == label}
-            p = {t for t in pred_typed if t[2] == label}
-            self.entities_by_label.setdefault(label, PRF()).add(*_set_counts(g, p))
+        rule = self.rules["entities"]
+        gold_typed = sorted({(g["start"], g["end"], g["label"]) for g in gold})
+        pred_typed = sorted({(p["start"], p["end"], p["label"]) for p in pred})
+        self.entities_typed.score(gold_typed, pred_typed, rule)
+        self.entities_untyped.score(sorted({t[:2] for t in gold_typed}), sorted({t[:2] for t in pred_typed}), rule)
+        for label, counts in per_label(gold_typed, pred_typed, rule).items():
+            self.entities_by_label.setdefault(label, PRF()).add(counts.tp, counts.fp, counts.fn)
 
     def add_attributions(self, gold: list[dict], pred: list[dict]) -> None:
         for role in ROLES:
             g = sorted({tuple(f) for a in gold for f in (a.get(role) or ()) if f[0] < f[1]})
             p = sorted({tuple(f) for a in pred for f in (a.get(role) or ()) if f[0] < f[1]})
-            tp = match_jaccard(g, p)
-            self.attr_span[role].add(tp, len(p) - tp, len(g) - tp)
-            self.attr_exact[role].add(*_set_counts(set(g), set(p)))
-            self.attr_char[role].add(*_set_counts(_chars(g), _chars(p)))
+            self.attr_span[role].score(g, p, self.rules["attributions"])
+            self.attr_exact[role].score(g, p, EXACT)
+            self.attr_char[role].add(*set_counts(_chars(g), _chars(p)))
 
     def add_claims(self, gold: list[dict], pred: list[dict]) -> None:
+        """Positive-class counts over the gold claims: a gold claim is predicted check-worthy when a check-worthy
+        prediction matches it under the claims rule (several gold claims may share one prediction)."""
+        rule = self.rules["claims"]
         positives = [(p["start"], p["end"]) for p in pred if p["checkworthy"]]
         matched_preds: set[int] = set()
         for claim in gold:
             span = (claim["start"], claim["end"])
-            hits = [i for i, p in enumerate(positives) if overlaps_half(span, p)]
+            hits = [i for i, p in enumerate(positives) if rule.accepts(span, p)]
             matched_preds.update(hits)
             predicted, actual = bool(hits), bool(claim.get("checkworthy"))
             self.claims.add(int(predicted and actual), int(predicted and not actual), int(actual and not predicted))
         self.claims_unmatched_predictions += len(positives) - len(matched_preds)
+
+    def matching(self) -> dict[str, str]:
+        """The rule of every span layer scored, for the report."""
+        return {layer: str(self.rules[layer]) for layer in SPAN_LAYERS if self.docs_with[layer]}
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -433,6 +419,51 @@ def _labellers_for(
     return build_labellers(backends, [layer for layer in LAYERS if layer in needed - skipped]), skipped
 
 
+def _predict(gold: dict, labellers: list, segmenter: Any) -> dict:
+    """The pipeline's document for one gold text: segmented, then pre-labelled by ``labellers`` in order."""
+    doc = new_document(gold["text"], origin=gold["id"])
+    doc["id"] = gold["id"]
+    segment_document(doc, segmenter)
+    for labeller in labellers:
+        doc = labeller(doc)
+    return doc
+
+
+def _score_document(
+    gold: dict, doc: dict, ran: set[str], scores: Scores, label_map: dict[str, str | None] | None
+) -> dict[str, Any]:
+    """Score one predicted document against its gold record; returns the predictions in the gold format."""
+    text = gold["text"]
+    pred: dict[str, Any] = {
+        "id": gold["id"],
+        "text": text,
+        "paragraphs": doc["paragraphs"],
+        "sentences": doc["sentences"],
+    }
+    for layer in ("paragraphs", "sentences"):
+        if layer in gold:
+            scores.docs_with[layer] += 1
+            scores.add_boundaries(layer, text, gold[layer], doc[layer])
+    if "entities" in ran:
+        pred["entities"] = predicted_entities(doc, label_map)
+    if "sources" in ran:
+        pred["attributions"] = predicted_attributions(doc)
+    if "claims" in ran:
+        pred["claims"] = predicted_claims(doc)
+    adders = {"entities": scores.add_entities, "attributions": scores.add_attributions, "claims": scores.add_claims}
+    for layer, add in adders.items():
+        if layer in pred and layer in gold:
+            scores.docs_with[layer] += 1
+            add(_gold_layer(gold, layer), pred[layer])
+    return pred
+
+
+def _gold_layer(gold: dict, layer: str) -> list[dict]:
+    if layer == "entities":  # only the fields scored: a gold span may carry more
+        return [{"start": g["start"], "end": g["end"], "label": g["label"]} for g in gold["entities"]]
+    return gold[layer]
+
+
 def evaluate(
     gold_path: str | Path,
     backends: dict[str, str] | None = None,
@@ -442,71 +473,37 @@ def evaluate(
     limit: int | None = None,
     report: Callable[[InputProblem], None] | None = None,
     segmenter: Any = None,
+    rules: Mapping[str, MatchRule | str] | None = None,
 ) -> dict[str, Any]:
     """Run segmentation and pre-labelling on every gold document and score them; returns the report dict.
 
     ``layers`` restricts which prelabel layers run (default: those the gold file can score). Layers whose
     labeller is not registered are skipped with a note. ``predictions_out`` receives the predictions in the
-    gold format (same ids and text; entity labels after the label map).
+    gold format (same ids and text; entity labels after the label map). ``rules`` (layer -> matching rule)
+    overrides :data:`DEFAULT_RULES`.
     """
     gold_docs = list(read_gold(gold_path, report=report, limit=limit))
     gold_layers = {layer for layer in GOLD_LAYERS for g in gold_docs if layer in g}
     notes: list[str] = []
     labellers, skipped = _labellers_for(gold_layers, backends, layers, notes)
     ran = {lab.layer for lab in labellers}
-    scores = Scores()
-    predictions: list[dict] = []
-    characters = 0
+    scores = Scores(rules)
     started = time.perf_counter()
-    for gold in gold_docs:
-        text = gold["text"]
-        characters += len(text)
-        doc = new_document(text, origin=gold["id"])
-        doc["id"] = gold["id"]
-        segment_document(doc, segmenter)
-        for labeller in labellers:
-            doc = labeller(doc)
-        pred: dict[str, Any] = {
-            "id": gold["id"],
-            "text": text,
-            "paragraphs": doc["paragraphs"],
-            "sentences": doc["sentences"],
-        }
-        for layer in ("paragraphs", "sentences"):
-            if layer in gold:
-                scores.docs_with[layer] += 1
-                scores.add_boundaries(layer, text, gold[layer], doc[layer])
-        if "entities" in ran:
-            pred["entities"] = predicted_entities(doc, label_map)
-            if "entities" in gold:
-                scores.docs_with["entities"] += 1
-                gold_entities = [{"start": g["start"], "end": g["end"], "label": g["label"]} for g in gold["entities"]]
-                scores.add_entities(gold_entities, pred["entities"])
-        if "sources" in ran:
-            pred["attributions"] = predicted_attributions(doc)
-            if "attributions" in gold:
-                scores.docs_with["attributions"] += 1
-                scores.add_attributions(gold["attributions"], pred["attributions"])
-        if "claims" in ran:
-            pred["claims"] = predicted_claims(doc)
-            if "claims" in gold:
-                scores.docs_with["claims"] += 1
-                scores.add_claims(gold["claims"], pred["claims"])
-        predictions.append(pred)
+    predictions = [_score_document(g, _predict(g, labellers, segmenter), ran, scores, label_map) for g in gold_docs]
     seconds = time.perf_counter() - started
     if predictions_out is not None:
         write_jsonl(predictions_out, predictions)
-    labeller_names = {lab.layer: f"{lab.name}@{lab.version}" for lab in labellers}
     for gold_layer, layer in PRELABEL_LAYER.items():
         if gold_layer in gold_layers and layer not in ran and layer not in skipped:
             notes.append(f"{gold_layer} in the gold file but the {layer} layer was not run")
     return {
         "gold": str(gold_path),
         "documents": len(gold_docs),
-        "characters": characters,
+        "characters": sum(len(g["text"]) for g in gold_docs),
         "seconds": round(seconds, 3),
-        "labellers": labeller_names,
-        "label_map": None if label_map is None else {k: v for k, v in label_map.items()},
+        "labellers": {lab.layer: f"{lab.name}@{lab.version}" for lab in labellers},
+        "label_map": None if label_map is None else dict(label_map),
+        "matching": scores.matching(),
         "scores": scores.as_dict(),
         "notes": notes,
     }

@@ -15,13 +15,12 @@ from corpus.evaluate import (
     CONLL_LABEL_MAP,
     boundary_ends,
     evaluate,
-    jaccard,
-    match_jaccard,
-    overlaps_half,
     parse_label_map,
+    parse_rules,
     predicted_attributions,
 )
 from corpus.prelabel import register
+from corpus.scoring import JACCARD_HALF, OVERLAP_HALF, MatchRule, count_matches, jaccard
 
 
 class _FixedLabeller:
@@ -146,14 +145,14 @@ def test_jaccard_and_matching_are_one_to_one():
     assert jaccard((0, 10), (0, 6)) == pytest.approx(0.6)
     assert jaccard((0, 4), (4, 8)) == 0.0
     # Two predictions over one gold fragment: only one may match.
-    assert match_jaccard([(0, 10)], [(0, 9), (1, 10)]) == 1
-    assert match_jaccard([(0, 10), (20, 30)], [(0, 6), (22, 30)]) == 2
-    assert match_jaccard([(0, 10)], [(0, 4)]) == 0
+    assert count_matches([(0, 10)], [(0, 9), (1, 10)], JACCARD_HALF) == 1
+    assert count_matches([(0, 10), (20, 30)], [(0, 6), (22, 30)], JACCARD_HALF) == 2
+    assert count_matches([(0, 10)], [(0, 4)], JACCARD_HALF) == 0
 
 
 def test_overlap_of_half_the_shorter_span():
-    assert overlaps_half((0, 100), (90, 110))  # 10 of the shorter 20
-    assert not overlaps_half((0, 100), (91, 111))
+    assert OVERLAP_HALF.accepts((0, 100), (90, 110))  # 10 of the shorter 20
+    assert not OVERLAP_HALF.accepts((0, 100), (91, 111))
 
 
 def test_label_maps(tmp_path: Path):
@@ -300,3 +299,27 @@ def test_cli_eval_json_and_table(tmp_path: Path):
     assert res.exit_code == 0 and "untyped" in res.stdout
     res = runner.invoke(app, ["eval", str(tmp_path / "missing.jsonl")])
     assert res.exit_code != 0
+
+
+def test_the_report_names_its_matching_rules_and_they_can_be_changed(tmp_path: Path):
+    gold = _write_gold(tmp_path, [_gold_doc()])
+    result = evaluate(gold, backends=BACKENDS, label_map=dict(CONLL_LABEL_MAP))
+    assert result["matching"] == {"entities": "exact", "attributions": "jaccard>=0.5", "claims": "overlap>=0.5"}
+    loose = evaluate(gold, backends=BACKENDS, label_map=dict(CONLL_LABEL_MAP), rules={"attributions": "exact"})
+    assert loose["matching"]["attributions"] == "exact"
+    assert loose["scores"]["attributions"]["content"]["span"]["tp"] == 0  # not exact, Jaccard 14/22
+    assert parse_rules(["entities=jaccard>=0.5"]) == {"entities": MatchRule("jaccard", 0.5)}
+    with pytest.raises(CorpusError, match="LAYER=RULE"):
+        parse_rules(["entities"])
+    with pytest.raises(CorpusError, match="no matching rule for 'tokens'"):
+        parse_rules(["tokens=exact"])
+
+
+def test_cli_eval_prints_the_rules(tmp_path: Path):
+    gold = _write_gold(tmp_path, [_gold_doc()])
+    args = ["eval", str(gold), "--backend", "test-fixed", "--backend", "sources=test-fixed"]
+    res = CliRunner().invoke(app, [*args, "--match", "attributions=overlap>=0.5"])
+    assert res.exit_code == 0, res.output
+    assert "matching rules: entities exact, attributions overlap>=0.5" in res.stdout
+    res = CliRunner().invoke(app, [*args, "--match", "entities=dice"])
+    assert res.exit_code == 2 and "matching rule 'dice'" in res.output
