@@ -276,11 +276,15 @@ def test_cached_punkt_decision_matches_nltk():
 
 
 def _slow_segment(text: str, nltk_punkt) -> tuple[list[list[int]], list[tuple[int, int]]]:
-    """Sentences and tokens the plain way: NLTK's span_tokenize on each line, ``tokenize`` on each sentence."""
-    from corpus.segment.core import _join_after_initials, _line_pieces, _trim
+    """Sentences and tokens the plain way: NLTK's span_tokenize on each line, ``tokenize`` on each sentence
+    (a first paragraph shaped like a headline is one sentence)."""
+    from corpus.segment.core import _join_after_initials, _line_pieces, _trim, is_headline
 
     sentences: list[list[int]] = []
-    for ps, pe in split_paragraphs(text):
+    for k, (ps, pe) in enumerate(split_paragraphs(text)):
+        if k == 0 and is_headline(text, ps, pe):
+            sentences.append([ps, pe])
+            continue
         for ls, le in _line_pieces(text, ps, pe):
             chunk = text[ls:le]
             pieces = []
