@@ -1,9 +1,10 @@
 """`corpus build`: every stage, end to end, from article files to tasks and a dataset folder.
 
-ingest (this process) -> exact and near duplicates -> shards -> segment + pre-label + render each format's
-tasks (this process or a pool of ``workers`` processes; datatrove's executor segments and pre-labels, then a
-pool of the same size renders the tasks) -> ``documents.jsonl`` and the task files, written as shards arrive
-(this process: unique Prodigy hashes, lines) -> validate -> dataset.
+ingest (this process) -> the stream stages (exact and near duplicates) -> shards -> the document stages
+(segment, entities, sources, claims: :mod:`corpus.pipeline`) + render each format's tasks (this process or a pool
+of ``workers`` processes; datatrove's executor runs the document stages, then a pool of the same size renders the
+tasks) -> ``documents.jsonl`` and the task files, written as shards arrive (this process: unique Prodigy hashes,
+lines); then the build's phases in order (:data:`PHASES`): tasks -> validate -> dataset -> commit.
 Everything is written into a staging folder and committed as one unit (:mod:`corpus.cache`), so a
 build killed at any point leaves the previous outputs intact; processed shards are cached under
 ``OUT/.cache/shards`` so ``resume=True`` continues an interrupted build, and a rerun with the same inputs,
@@ -15,7 +16,7 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -28,11 +29,11 @@ from corpus.pipeline import (
     ProcessorConfig,
     ShardResult,
     Stats,
-    drop_exact_duplicates,
-    flag_near_duplicates_stage,
+    ingest_stages,
     map_shards,
     quiet_gc,
     render_shard,
+    run_stages,
     shard_documents,
 )
 from corpus.prelabel.registry import DEFAULT_BACKENDS
@@ -42,6 +43,13 @@ TASK_FORMATS = ("prodigy", "labelstudio", "doccano")
 ENGINES = ("local", "datatrove")
 DOCUMENTS = "documents.jsonl"
 MANIFEST_PROBLEMS = 10_000  # problems kept in the manifest, replayed by a no-op rerun
+# The phases after the documents phase, in order; validate and dataset can be switched off.
+PHASES = ("tasks", "validate", "dataset", "commit")
+
+Advance = Callable[[int], None]
+# Progress is the caller's: ``progress(description, total)`` is a context giving ``advance(n)`` (total None: a
+# phase that cannot count). The command line draws a bar; the library never imports it.
+Progress = Callable[[str, int | None], AbstractContextManager[Advance]]
 
 
 @dataclass
@@ -57,65 +65,92 @@ class BuildResult:
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase (documents, tasks, validate, …)
 
 
-def run_build(
-    inputs: Iterable[str | Path],
-    out: str | Path,
-    report: Callable[[InputProblem], None],
-    backends: dict[str, str] | None = None,
-    unit: str = "paragraph",
-    formats: Iterable[str] | None = None,
-    workers: int = 1,
-    engine: str = "local",
-    resume: bool = False,
-    dataset: bool = True,
-    progress: bool = True,
-    drop_near_duplicates: bool = False,
-    near_duplicate_threshold: float | None = None,
-    force: bool = False,
-    allow_outside: bool = False,
-    validate: bool = True,
-) -> BuildResult:
-    """Build ``out/documents.jsonl``, ``out/tasks/<format>/…`` and ``out/dataset/`` from ``inputs``.
+@dataclass(frozen=True)
+class BuildOptions:
+    """What a build was asked for (everything but its inputs and output folder), checked on creation."""
 
-    ``workers`` processes run segmentation and pre-labelling (same bytes as one); ``engine="datatrove"`` runs
-    them as datatrove pipeline steps instead. ``resume`` reuses shards a previous (possibly interrupted)
-    build finished. ``force`` rebuilds even when inputs, configuration and code are unchanged.
-    ``validate=False`` skips checking the outputs against the schemas (``corpus validate`` can do it later).
-    ``allow_outside`` lets ``out`` lie outside the working folder (``corpus.safety.check_output_dir``).
-    """
-    started = time.perf_counter()
-    out = Path(out)
-    inputs = [Path(p) for p in inputs]
-    formats = tuple(formats or TASK_FORMATS)
-    unknown = [f for f in formats if f not in TASK_FORMATS]
-    if unknown:
-        raise CorpusError(f"unknown task format(s) {', '.join(unknown)} (choose from {', '.join(TASK_FORMATS)})")
-    if engine not in ENGINES:
-        raise CorpusError(f"unknown engine '{engine}' (available: {', '.join(ENGINES)})")
-    if workers < 1:
-        raise CorpusError(f"--workers must be at least 1 (got {workers})")
-    if engine == "datatrove":
-        from corpus.engines import require_datatrove
+    backends: dict[str, str] | None = None
+    unit: str = "paragraph"
+    formats: tuple[str, ...] = TASK_FORMATS
+    workers: int = 1
+    engine: str = "local"
+    resume: bool = False
+    dataset: bool = True
+    drop_near_duplicates: bool = False
+    near_duplicate_threshold: float | None = None
+    force: bool = False
+    allow_outside: bool = False
+    validate: bool = True
 
-        require_datatrove()
-    _check_output_dir(out, allow_outside, inputs)
+    def __post_init__(self) -> None:
+        unknown = [f for f in self.formats if f not in TASK_FORMATS]
+        if unknown:
+            raise CorpusError(f"unknown task format(s) {', '.join(unknown)} (choose from {', '.join(TASK_FORMATS)})")
+        if self.engine not in ENGINES:
+            raise CorpusError(f"unknown engine '{self.engine}' (available: {', '.join(ENGINES)})")
+        if self.workers < 1:
+            raise CorpusError(f"--workers must be at least 1 (got {self.workers})")
+        if self.engine == "datatrove":
+            from corpus.engines import require_datatrove
 
-    config = ProcessorConfig(backends=tuple(sorted({**DEFAULT_BACKENDS, **(backends or {})}.items())))
+            require_datatrove()
+
+    def phases(self) -> tuple[str, ...]:
+        off = {"validate": not self.validate, "dataset": not self.dataset}
+        return tuple(phase for phase in PHASES if not off.get(phase))
+
+
+@dataclass
+class _Plan:
+    """The document stages and the keys of a build: shards depend on the processing settings and stage versions
+    only (a new task unit reuses them all); the build as a whole depends on every setting."""
+
+    config: ProcessorConfig
+    processor: DocumentProcessor
+    settings: dict
+    shard_key: str
+    config_key: str
+
+
+def _plan(opts: BuildOptions) -> _Plan:
+    config = ProcessorConfig(backends=tuple(sorted({**DEFAULT_BACKENDS, **(opts.backends or {})}.items())))
     processor = DocumentProcessor(config)  # fails early, with a clear message, on an unknown backend
     settings = {
         "processing": config.describe(),
         "versions": processor.versions(),
-        "unit": unit,
-        "formats": list(formats),
-        "dataset": dataset,
-        "validate": validate,
-        "drop_near_duplicates": drop_near_duplicates,
-        "near_duplicate_threshold": near_duplicate_threshold,
+        "unit": opts.unit,
+        "formats": list(opts.formats),
+        "dataset": opts.dataset,
+        "validate": opts.validate,
+        "drop_near_duplicates": opts.drop_near_duplicates,
+        "near_duplicate_threshold": opts.near_duplicate_threshold,
     }
-    # Shards depend on the processing settings and labeller versions only (a new task unit reuses them all);
-    # the build as a whole depends on every setting.
     shard_key = cache_mod.config_fingerprint({"processing": settings["processing"], "versions": settings["versions"]})
-    config_key = cache_mod.config_fingerprint(settings)
+    return _Plan(config, processor, settings, shard_key, cache_mod.config_fingerprint(settings))
+
+
+def run_build(
+    inputs: Iterable[str | Path],
+    out: str | Path,
+    report: Callable[[InputProblem], None],
+    progress: Progress | None = None,
+    **options,
+) -> BuildResult:
+    """Build ``out/documents.jsonl``, ``out/tasks/<format>/…`` and ``out/dataset/`` from ``inputs``.
+
+    ``options`` are :class:`BuildOptions`' fields. ``workers`` processes run the document stages (same bytes as
+    one); ``engine="datatrove"`` runs them as datatrove pipeline steps instead. ``resume`` reuses shards a
+    previous (possibly interrupted) build finished. ``force`` rebuilds even when inputs, configuration and code
+    are unchanged. ``validate=False`` skips checking the outputs against the schemas (``corpus validate`` can do
+    it later). ``allow_outside`` lets ``out`` lie outside the working folder (``corpus.safety.check_output_dir``).
+    ``progress`` shows each phase's progress (see :data:`Progress`); None shows nothing.
+    """
+    started = time.perf_counter()
+    out = Path(out)
+    inputs = [Path(p) for p in inputs]
+    opts = BuildOptions(**{**options, "formats": tuple(options.get("formats") or TASK_FORMATS)})
+    _check_output_dir(out, opts.allow_outside, inputs)
+    plan = _plan(opts)
 
     out.mkdir(parents=True, exist_ok=True)
     with cache_mod.build_lock(out):
@@ -124,48 +159,38 @@ def run_build(
             report(InputProblem(str(out), note, severity="warning"))
         from corpus.ingest.readers import iter_input_files
 
-        files = list(iter_input_files(inputs, lambda problem: None))
-        inputs_key, estimate = cache_mod.hash_inputs(files)
-        build_key = cache_mod.digest(config_key, inputs_key)
-
+        inputs_key, estimate = cache_mod.hash_inputs(list(iter_input_files(inputs, lambda problem: None)))
+        build_key = cache_mod.digest(plan.config_key, inputs_key)
         manifest = cache_mod.read_manifest(out)
-        if not force and manifest and manifest.get("build") == build_key and cache_mod.outputs_intact(out, manifest):
+        if (
+            not opts.force
+            and manifest
+            and manifest.get("build") == build_key
+            and cache_mod.outputs_intact(out, manifest)
+        ):
             return _up_to_date(out, manifest, report, started)
-
-        staging = cache_mod.new_staging(out)
-        try:
-            # The manifest's copy of the problems waits on disk, not in a list: thousands of small objects kept
-            # for the whole build would pin memory pages the shards' short-lived objects share (peak RSS grew
-            # with the number of near duplicates).
-            with quiet_gc(), RecordFile() as problems:
-                result = _build_into(
-                    staging,
-                    out,
-                    inputs,
-                    report,
-                    processor,
-                    config,
-                    shard_key,
-                    unit,
-                    formats,
-                    workers,
-                    engine,
-                    resume,
-                    dataset,
-                    progress,
-                    drop_near_duplicates,
-                    near_duplicate_threshold,
-                    estimate,
-                    build_key,
-                    settings,
-                    validate,
-                    problems,
-                )
-        finally:
-            if staging.exists() and not (out / cache_mod.CACHE_DIR / cache_mod.JOURNAL).exists():
-                shutil.rmtree(staging, ignore_errors=True)  # failed or empty build: old outputs stay as they were
+        result = _build_staged(_Build(out, inputs, report, opts, plan, progress or _no_progress), build_key, estimate)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _build_staged(build: _Build, build_key: str, estimate: int) -> BuildResult:
+    staging = build.staging = cache_mod.new_staging(build.out)
+    try:
+        # The manifest's copy of the problems waits on disk, not in a list: thousands of small objects kept for
+        # the whole build would pin memory pages the shards' short-lived objects share (peak RSS grew with the
+        # number of near duplicates).
+        with quiet_gc(), RecordFile() as problems:
+            build.problems = problems
+            return build.run(build_key, estimate)
+    finally:
+        if staging.exists() and not (build.out / cache_mod.CACHE_DIR / cache_mod.JOURNAL).exists():
+            shutil.rmtree(staging, ignore_errors=True)  # failed or empty build: old outputs stay as they were
+
+
+@contextmanager
+def _no_progress(description: str, total: int | None) -> Iterator[Advance]:
+    yield lambda n: None
 
 
 def _check_output_dir(out: Path, allow_outside: bool, inputs: list[Path]) -> None:
@@ -188,174 +213,172 @@ def _up_to_date(out: Path, manifest: dict, report: Callable[[InputProblem], None
     return result
 
 
-def _build_into(
-    staging: Path,
-    out: Path,
-    inputs: list[Path],
-    report: Callable[[InputProblem], None],
-    processor: DocumentProcessor,
-    config: ProcessorConfig,
-    shard_key: str,
-    unit: str,
-    formats: tuple[str, ...],
-    workers: int,
-    engine: str,
-    resume: bool,
-    dataset: bool,
-    progress: bool,
-    drop_near: bool,
-    near_threshold: float | None,
-    estimate: int,
-    build_key: str,
-    settings: dict,
-    validate: bool,
-    problems: RecordFile,
-) -> BuildResult:
-    from corpus.ingest import read_documents
+class _Build:
+    """One build into a staging folder: the documents phase, then :data:`PHASES` in order."""
 
-    def relay(problem: InputProblem) -> None:
+    staging: Path
+    problems: RecordFile
+
+    def __init__(
+        self,
+        out: Path,
+        inputs: list[Path],
+        report: Callable[[InputProblem], None],
+        opts: BuildOptions,
+        plan: _Plan,
+        progress: Progress,
+    ) -> None:
+        self.out, self.inputs, self.report, self.opts, self.plan, self.progress = (
+            out,
+            inputs,
+            report,
+            opts,
+            plan,
+            progress,
+        )
+        self.stats = Stats()
+        self.result = BuildResult(self.stats)
+        self.shard_cache = cache_mod.ShardCache(out / cache_mod.CACHE_DIR / "shards")
+        self.keys: list[str] = []
+        self.entries: list[str] = []
+
+    def relay(self, problem: InputProblem) -> None:
         """Name final paths, not staging ones, and keep problems for the manifest (replayed on no-op reruns)."""
-        if str(staging) in problem.path:
-            problem.path = problem.path.replace(str(staging), str(out))
-        if len(problems) < MANIFEST_PROBLEMS:
-            problems.append(orjson.dumps(asdict(problem)))
-        report(problem)
+        if str(self.staging) in problem.path:
+            problem.path = problem.path.replace(str(self.staging), str(self.out))
+        if len(self.problems) < MANIFEST_PROBLEMS:
+            self.problems.append(orjson.dumps(asdict(problem)))
+        self.report(problem)
 
-    stats = Stats()
-    result = BuildResult(stats)
-    shard_cache = cache_mod.ShardCache(out / cache_mod.CACHE_DIR / "shards")
-    docs = drop_exact_duplicates(read_documents(inputs, relay), relay, stats)
-    docs = flag_near_duplicates_stage(docs, relay, drop=drop_near, threshold=near_threshold, stats=stats)
-    keys: list[str] = []
+    def run(self, build_key: str, estimate: int) -> BuildResult:
+        self.build_key = build_key
+        clock = time.perf_counter()
+        # Workers render every document's tasks right after pre-labelling (corpus.tasks.render_document); this
+        # process only makes Prodigy hashes unique and writes lines, as shards arrive: the tasks phase runs in
+        # parallel and overlaps the documents phase.
+        self.task_writers = _TaskFiles(self.staging / "tasks", self.opts.formats)
+        try:
+            self._documents(estimate)
+            clock = self._lap("documents", clock)
+            if self.stats.documents == 0:
+                return self.result  # nothing readable: keep whatever a previous build left
+            for phase in self.opts.phases():
+                getattr(self, f"_{phase}")()
+                clock = self._lap(phase, clock)
+        finally:
+            self.task_writers.abort()
+        return self.result
 
-    def keyed_shards() -> Iterator[tuple[str, list[dict] | ShardResult]]:
+    def _lap(self, phase: str, clock: float) -> float:
+        now = time.perf_counter()
+        self.result.timings[phase] = now - clock
+        return now
+
+    # --- the documents phase ------------------------------------------------------------------------------
+
+    def _documents(self, estimate: int) -> None:
+        """Ingest, the stream stages, then the document stages shard by shard; documents and tasks written as
+        shards arrive, in input order."""
+        from corpus.ingest import read_documents
+
+        stages = ingest_stages(
+            self.relay, self.stats, self.opts.drop_near_duplicates, self.opts.near_duplicate_threshold
+        )
+        docs = run_stages(stages, read_documents(self.inputs, self.relay))
+        results = self._processed(self._keyed_shards(docs))
+        try:
+            with self.progress("build", estimate or None) as advance, open(self.staging / DOCUMENTS, "wb") as fh:
+                for key, shard in results:
+                    self._write_shard(key, shard, fh)
+                    advance(shard.stats["documents"] + shard.stats["failed"])
+        finally:
+            results.close()  # stops the worker pool now, also when the build is interrupted
+        self.result.shards = len(self.keys)
+
+    def _keyed_shards(self, docs: Iterable[dict]) -> Iterator[tuple[str, list[dict] | ShardResult]]:
         from corpus.jsonl import dumps
 
         for shard in shard_documents(docs):
-            key = cache_mod.digest(shard_key, *(dumps(d) for d in shard))
-            keys.append(key)
-            hit = shard_cache.get(key) if resume else None
-            if hit is not None:
-                path, info = hit
-                result.cached_shards += 1
-                yield key, ShardResult(path.read_bytes(), info["stats"], info["problems"], cached=True)
-            else:
+            key = cache_mod.digest(self.plan.shard_key, *(dumps(d) for d in shard))
+            self.keys.append(key)
+            hit = self.shard_cache.get(key) if self.opts.resume else None
+            if hit is None:
                 yield key, shard
+                continue
+            path, info = hit
+            self.result.cached_shards += 1
+            yield key, ShardResult(path.read_bytes(), info["stats"], info["problems"], cached=True)
 
-    clock = time.perf_counter()
-
-    def lap(phase: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        result.timings[phase] = now - clock
-        clock = now
-
-    documents_path = staging / DOCUMENTS
-    # Workers render every document's tasks right after pre-labelling (corpus.tasks.render_document); this
-    # process only makes Prodigy hashes unique and writes lines, as shards arrive: the tasks phase runs in
-    # parallel and overlaps the documents phase.
-    render = (formats, unit)
-    task_writers = _TaskFiles(staging / "tasks", formats)
-    try:
-        if engine == "datatrove":
+    def _processed(self, shards: Iterator[tuple[str, list[dict] | ShardResult]]) -> Iterator[tuple[str, ShardResult]]:
+        opts, plan = self.opts, self.plan
+        render = (opts.formats, opts.unit)
+        if opts.engine == "datatrove":
             from corpus.engines.datatrove import map_shards_datatrove
 
-            work_dir = out / cache_mod.CACHE_DIR / "datatrove"
-            results = map_shards_datatrove(keyed_shards(), config, workers, work_dir, resume=resume)
-            # datatrove segments and pre-labels; the tasks are rendered by a pool of the same size as shards
-            # come back (in this process with one worker).
-            results = map_shards(results, config, workers, processor=processor, render=render)
-        else:
-            results = map_shards(keyed_shards(), config, workers, processor=processor, render=render)
-    except BaseException:
-        task_writers.abort()
-        raise
-    bar = _progress(progress, estimate)
-    try:
-        with bar as advance, open(documents_path, "wb") as fh:
-            for key, shard in results:
-                if not shard.cached:
-                    shard_cache.put(key, shard.data, {"stats": shard.stats, "problems": shard.problems})
-                fh.write(shard.data)
-                if shard.tasks is None:  # an engine that does not render (datatrove): render here
-                    render_shard(shard, render)
-                task_writers.add(shard.tasks)
-                shard.tasks = None
-                stats.merge(shard.stats)
-                for problem in shard.problems:
-                    relay(InputProblem(**problem))
-                advance(shard.stats["documents"] + shard.stats["failed"])
-        result.shards = len(keys)
-        lap("documents")
-        if stats.documents == 0:
-            return result  # nothing readable: keep whatever a previous build left
+            work_dir = self.out / cache_mod.CACHE_DIR / "datatrove"
+            shards = map_shards_datatrove(shards, plan.config, opts.workers, work_dir, resume=opts.resume)
+            # datatrove runs the document stages; the tasks are rendered by a pool of the same size as shards come
+            # back (in this process with one worker).
+        return map_shards(shards, plan.config, opts.workers, processor=plan.processor, render=render)
 
-        entries = [DOCUMENTS, "tasks"]
-        with _progress(progress, 0, "tasks"):
-            outcomes = _finish_tasks(task_writers)
-    finally:
-        results.close()  # stops the worker pool now, also when the build is interrupted
-        task_writers.abort()
-    written = _report_outcomes(outcomes, relay)
-    result.outputs.append(str(out / DOCUMENTS))
-    result.outputs.extend(str(out / Path(p).relative_to(staging)) for p in written)
-    lap("tasks")
+    def _write_shard(self, key: str, shard: ShardResult, fh) -> None:
+        if not shard.cached:
+            self.shard_cache.put(key, shard.data, {"stats": shard.stats, "problems": shard.problems})
+        fh.write(shard.data)
+        if shard.tasks is None:  # an engine that does not render: render here
+            render_shard(shard, (self.opts.formats, self.opts.unit))
+        self.task_writers.add(shard.tasks)
+        shard.tasks = None
+        self.stats.merge(shard.stats)
+        for problem in shard.problems:
+            self.relay(InputProblem(**problem))
 
-    if validate:
+    # --- the phases after it ------------------------------------------------------------------------------
+
+    def _tasks(self) -> None:
+        with self.progress("tasks", None):
+            outcomes = self.task_writers.close()
+        written = _report_outcomes(outcomes, self.relay)
+        self.entries += [DOCUMENTS, "tasks"]
+        self.result.outputs.append(str(self.out / DOCUMENTS))
+        self.result.outputs.extend(str(self.out / Path(p).relative_to(self.staging)) for p in written)
+
+    def _validate(self) -> None:
         from corpus.validate import validate_paths
 
-        with _progress(progress, 0, "validate"):
-            invalid = validate_paths([documents_path, *sorted((staging / "tasks" / "prodigy").glob("*.jsonl"))])
+        prodigy = sorted((self.staging / "tasks" / "prodigy").glob("*.jsonl"))
+        with self.progress("validate", None):
+            invalid = validate_paths([self.staging / DOCUMENTS, *prodigy])
         for problem in invalid:
-            relay(problem)
-        result.invalid = sum(1 for p in invalid if p.severity == "error")
-        lap("validate")
+            self.relay(problem)
+        self.result.invalid = sum(1 for p in invalid if p.severity == "error")
 
-    if dataset:
+    def _dataset(self) -> None:
         from corpus.publish import build_dataset
 
-        options = {}
-        if progress:
-            from corpus.cli.common import track
+        build_dataset(self.staging / DOCUMENTS, self.staging / "dataset", report=self.relay, progress=self._tracked)
+        self.entries.append("dataset")
+        self.result.outputs.append(str(self.out / "dataset"))
 
-            options["progress"] = lambda records: track(records, "dataset", total=stats.documents)
-        build_dataset(documents_path, staging / "dataset", report=relay, **options)
-        entries.append("dataset")
-        result.outputs.append(str(out / "dataset"))
-        lap("dataset")
+    def _tracked(self, records: Iterable) -> Iterator:
+        with self.progress("dataset", self.stats.documents) as advance:
+            for record in records:
+                yield record
+                advance(1)
 
-    manifest = {
-        "build": build_key,
-        "settings": settings,
-        "entries": entries,
-        "stats": stats.to_dict(),
-        "invalid": result.invalid,
-        "shards": keys,
-        "problems": [orjson.loads(problems[i]) for i in range(len(problems))],
-    }
-    result.rewritten = cache_mod.commit(out, staging, entries, manifest)
-    shard_cache.prune(set(keys))
-    shutil.rmtree(out / cache_mod.CACHE_DIR / "datatrove", ignore_errors=True)
-    lap("commit")
-    return result
-
-
-def _progress(enabled: bool, total: int, description: str = "build"):
-    """A context giving ``advance(n)``: a rich bar with rate and ETA when stderr is a terminal (a spinner with
-    the elapsed time when ``total`` is 0: a phase that cannot count its progress)."""
-    if not enabled:
-        return nullcontext(lambda n: None)
-    from contextlib import contextmanager
-
-    from corpus.cli.common import progress_bar
-
-    @contextmanager
-    def bar():
-        with progress_bar(total or None, description, enabled=True) as prog:
-            task_id = prog.task_ids[0]
-            yield lambda n: prog.advance(task_id, n)
-
-    return bar()
+    def _commit(self) -> None:
+        manifest = {
+            "build": self.build_key,
+            "settings": self.plan.settings,
+            "entries": self.entries,
+            "stats": self.stats.to_dict(),
+            "invalid": self.result.invalid,
+            "shards": self.keys,
+            "problems": [orjson.loads(self.problems[i]) for i in range(len(self.problems))],
+        }
+        self.result.rewritten = cache_mod.commit(self.out, self.staging, self.entries, manifest)
+        self.shard_cache.prune(set(self.keys))
+        shutil.rmtree(self.out / cache_mod.CACHE_DIR / "datatrove", ignore_errors=True)
 
 
 class _TaskFiles:
@@ -395,11 +418,6 @@ class _TaskFiles:
             self.open = False
             for writer in self.writers.values():
                 writer.abort()
-
-
-def _finish_tasks(task_writers: _TaskFiles) -> list[tuple[list[str], list[dict]]]:
-    """Publish the task files (inside the staging folder); outcomes in format order."""
-    return task_writers.close()
 
 
 def _report_outcomes(outcomes: list[tuple[list[str], list[dict]]], report: Callable[[InputProblem], None]) -> list[str]:

@@ -59,7 +59,7 @@ def child(feed: str, out: str, options: dict) -> None:
 
     started, cpu_started = time.perf_counter(), time.process_time()
     reporter = Reporter(echo=None)
-    result = run_build([feed], out, reporter, progress=False, allow_outside=True, force=True, **options)
+    result = run_build([feed], out, reporter, allow_outside=True, force=True, **options)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss

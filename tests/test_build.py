@@ -146,7 +146,7 @@ def build(inputs, out: Path, **kwargs) -> tuple:
     kwargs.setdefault("backends", TEST_BACKENDS)
     kwargs.setdefault("formats", ["prodigy"])
     kwargs.setdefault("dataset", False)
-    kwargs.setdefault("progress", False)
+    kwargs.setdefault("progress", None)
     kwargs.setdefault("allow_outside", True)
     inputs = inputs if isinstance(inputs, list) else [inputs]
     return run_build(inputs, out, reporter, **kwargs), reporter

@@ -90,7 +90,7 @@ def test_a_killed_build_leaves_the_old_outputs_intact(tmp_path, monkeypatch, whe
         if where == "processing":
             count_processed(m, kill_after=6)
         elif where == "tasks":
-            m.setattr("corpus.build._finish_tasks", _interrupt)
+            m.setattr("corpus.build._TaskFiles.close", _interrupt)
         else:
             m.setattr("corpus.cache._apply_journal", _interrupt)
         with pytest.raises(KeyboardInterrupt):

@@ -27,11 +27,7 @@ COMMAND_MODULES = (
 )
 
 for _module in COMMAND_MODULES:
-    try:
-        importlib.import_module(_module)
-    except ModuleNotFoundError as _exc:  # a command group still being written during development
-        if _exc.name != _module:
-            raise
+    importlib.import_module(_module)
 
 
 def main() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -148,6 +148,15 @@ def progress_bar(total: int | None, description: str, enabled: bool = True) -> I
     with progress:
         progress.add_task(description, total=total)
         yield progress
+
+
+@contextmanager
+def phase_progress(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    """A progress callback for the library (``corpus.build.Progress``): a bar giving ``advance(n)`` (a spinner
+    with the elapsed time when ``total`` is None)."""
+    with progress_bar(total, description, enabled=True) as progress:
+        task_id = progress.task_ids[0]
+        yield lambda n: progress.advance(task_id, n)
 
 
 def track(items: Iterable, description: str, total: int | None = None, enabled: bool = True) -> Iterator:

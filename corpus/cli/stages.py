@@ -17,11 +17,12 @@ from corpus.cli.common import (
     finish,
     make_reporter,
     output_path,
+    phase_progress,
     track,
 )
 from corpus.errors import EXIT_FAILED
 from corpus.jsonl import write_jsonl
-from corpus.pipeline import Stats, drop_exact_duplicates, read_document_records
+from corpus.pipeline import Stats, read_document_records
 from corpus.prelabel import parse_backends
 
 DropNearDuplicatesOpt = Annotated[
@@ -141,7 +142,7 @@ def build(
         resume=resume,
         dataset=not no_dataset,
         report=reporter,
-        progress=not quiet,
+        progress=None if quiet else phase_progress,
         drop_near_duplicates=drop_near_duplicates,
         near_duplicate_threshold=near_duplicate_threshold,
         force=force,
@@ -187,16 +188,14 @@ def ingest(
     Duplicates are reported, not errors.
     """
     from corpus.ingest import read_documents
-    from corpus.pipeline import flag_near_duplicates_stage
+    from corpus.pipeline import ingest_stages, run_stages
 
     output_path(out, "file", allow_outside, inputs)
     reporter = make_reporter()
     stats = Stats()
     started = time.perf_counter()
-    docs = drop_exact_duplicates(
-        read_documents(inputs, reporter, strip_boilerplate=not keep_boilerplate, max_chars=max_chars), reporter, stats
-    )
-    docs = flag_near_duplicates_stage(docs, reporter, drop=drop_near_duplicates, stats=stats)
+    articles = read_documents(inputs, reporter, strip_boilerplate=not keep_boilerplate, max_chars=max_chars)
+    docs = run_stages(ingest_stages(reporter, stats, drop_near=drop_near_duplicates), articles)
 
     def counted():
         for doc in track(docs, "ingest"):
