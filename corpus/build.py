@@ -24,6 +24,7 @@ import orjson
 
 from corpus import cache as cache_mod
 from corpus.errors import CorpusError, InputProblem
+from corpus.formats import FORMAT_NAMES
 from corpus.pipeline import (
     DocumentProcessor,
     ProcessorConfig,
@@ -39,7 +40,7 @@ from corpus.pipeline import (
 from corpus.prelabel.registry import DEFAULT_BACKENDS
 from corpus.spill import RecordFile
 
-TASK_FORMATS = ("prodigy", "labelstudio", "doccano")
+TASK_FORMATS = FORMAT_NAMES  # every tool format (corpus.formats), the default set
 ENGINES = ("local", "datatrove")
 DOCUMENTS = "documents.jsonl"
 MANIFEST_PROBLEMS = 10_000  # problems kept in the manifest, replayed by a no-op rerun

@@ -21,6 +21,7 @@ from corpus.cli.common import (
     track,
 )
 from corpus.errors import EXIT_FAILED
+from corpus.formats import FORMAT_NAMES
 from corpus.jsonl import write_jsonl
 from corpus.pipeline import Stats, read_document_records
 from corpus.prelabel import parse_backends
@@ -74,7 +75,7 @@ def build(
     formats: Annotated[
         list[str] | None,
         typer.Option(
-            "--format", "-f", help="Task formats to write (prodigy, labelstudio, doccano). Repeatable; default: all."
+            "--format", "-f", help=f"Task formats to write ({', '.join(FORMAT_NAMES)}). Repeatable; default: all."
         ),
     ] = None,
     workers: Annotated[
