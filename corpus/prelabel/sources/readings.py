@@ -11,6 +11,7 @@ from corpus.prelabel.sources.words import (
     ADDRESSEE_CUES,
     AUX,
     BOUNDARY,
+    CLAUSE_WORDS,
     DETERMINERS,
     END_PUNCT,
     INITIAL_DOT,
@@ -43,6 +44,8 @@ _NOT_CONTENT_AFTER_COMMA = frozenset(["and", "but", "who", "which", "according",
 _COMMA_TAIL_OPENERS = frozenset(["with", "without", "in", "at", "on", "before", "after", "during"])
 _SUBJECT_DETERMINERS = frozenset(["the", "several", "two", "three", "many", "some"])
 _CORRESPONDENT_NOUNS = frozenset(["correspondent", "reporter", "newspaper", "paper"])
+# Words that cannot sit inside a source standing between a quotation and its cue.
+_NOT_IN_SOURCE = (CLAUSE_WORDS | END_PUNCT | QUOTES | {",", ";", ":", "(", ")"}) - {"and"}
 _SOURCE_FIRST_END = frozenset([",", ";", ":", "—", "–", "--"]) | END_PUNCT | QUOTES  # brackets stay inside
 
 
@@ -55,25 +58,26 @@ class _Attribution:
 
 
 def _read_cue(
-    r: _Reader, cue: Cue, gstart: int, cue_end: int, lo: int, hi: int, prior: Range | None
+    r: _Reader, cue: Cue, head: int, gstart: int, cue_end: int, lo: int, hi: int, prior: Range | None
 ) -> _Attribution | None:
-    """The attribution of the cue group ``gstart..cue_end`` in the sentence ``lo..hi``, if any. ``prior`` is the
-    source of an earlier attribution of this sentence (the subject of ", adding …")."""
+    """The attribution of the cue group ``gstart..cue_end`` (its verb at ``head``: "referring" in "referring
+    to") in the sentence ``lo..hi``, if any. ``prior`` is the source of an earlier attribution of this sentence
+    (the subject of ", adding …")."""
     low = r.low
-    word = low[cue_end]
+    word = low[head]
     before = gstart - 1
     # ", adding that …" / ", saying …": the source is the subject of the main clause
     if word.endswith("ing") and before >= lo and low[before] == ",":
-        return _cue_then_content(r, gstart, cue_end, hi, prior or _clause_subject(r, lo, before))
+        return _cue_then_content(r, gstart, cue_end, hi, prior or _clause_subject(r, lo, before), word)
     # passive with its agent — "The plan was criticized by economists", "As reported by the Times, …"
     if cue_end + 1 <= hi and low[cue_end + 1] == "by" and word.endswith(("ed", "en", "wn")):
         got = _passive(r, gstart, cue_end, lo, hi)
         if got is not None:
             return got
-    got = _postposed_source(r, cue, gstart, cue_end, lo, hi)
+    got = _postposed_source(r, cue, word, gstart, cue_end, lo, hi)
     if got is not None:
         return got
-    source = r.source_left(gstart, lo)
+    source = _source_after_quote(r, r.source_left(gstart, lo), lo)
     got = _postposed_cue(r, source, gstart, cue_end, lo, hi)
     if got is not None:
         return got
@@ -82,25 +86,28 @@ def _read_cue(
         source = prior or _clause_subject(r, lo, before)  # "Jane Doe left the hall and said …"
     if cue.kind != "speech" and source is None:
         return None
-    return _cue_then_content(r, gstart, cue_end, hi, source)
+    return _cue_then_content(r, gstart, cue_end, hi, source, word)
 
 
-def _cue_then_content(r: _Reader, gstart: int, cue_end: int, hi: int, source: Range | None) -> _Attribution | None:
-    content = _content_right(r, cue_end + 1, hi, r.low[cue_end])
+def _cue_then_content(
+    r: _Reader, gstart: int, cue_end: int, hi: int, source: Range | None, word: str
+) -> _Attribution | None:
+    content = _content_right(r, cue_end + 1, hi, word)
     if content is None:
         return None
     return _Attribution(cue=(gstart, cue_end), source=source, contents=[content])
 
 
-def _postposed_source(r: _Reader, cue: Cue, gstart: int, cue_end: int, lo: int, hi: int) -> _Attribution | None:
-    """CONTENT, CUE SOURCE — '“…,” said Jane Doe.'"""
+def _postposed_source(
+    r: _Reader, cue: Cue, word: str, gstart: int, cue_end: int, lo: int, hi: int
+) -> _Attribution | None:
+    """CONTENT, CUE SOURCE — '“…,” said Jane Doe.', '“…,” remembers Jane Doe.' (after a quotation any cue)"""
     low = r.low
-    word = low[cue_end]
     before, after = gstart - 1, cue_end + 1
     if not (
         before >= lo
         and (low[before] == "," or low[before] in QUOTES)
-        and cue.kind == "speech"
+        and (cue.kind == "speech" or _quote_ends_at(r, before, lo))
         and not word.endswith("ing")
         and after <= hi
         and low[after] != "that"
@@ -132,12 +139,36 @@ def _postposed_cue(
     if not (low[pre] == "," or low[pre] in QUOTES or low[pre] in ("?", "!")):
         return None
     extra = _post_tail(r, cue_end + 1, hi)
+    if extra is None and not _quote_ends_at(r, pre, lo):
+        return None  # "…, officials say the plan …": the cue opens its own content
     if extra is None:
-        return None
+        extra = []  # '“…,” the merchant said as he poured …': after a quotation the tail is not its content
     content = _content_left(r, pre, lo)
     if content is None:
         return None
     return _Attribution(cue=(gstart, cue_end), source=source, contents=[content, *extra])
+
+
+def _quote_ends_at(r: _Reader, k: int, lo: int) -> bool:
+    """Whether a quotation closes at token ``k`` or right before the comma at ``k`` ('“…”' / '“…,”' / '"…",')."""
+    if r.low[k] == "," and k - 1 >= lo:
+        k -= 1
+    q = r.quote_of[k] if r.low[k] in QUOTES else None
+    return q is not None and q[1] == k
+
+
+def _source_after_quote(r: _Reader, source: Range | None, lo: int) -> Range | None:
+    """'“…,” chairman and chief executive Jane Doe said': a source read leftwards stops at "and"; between a
+    quotation and the cue the whole short stretch is the source when it holds no clause."""
+    if source is None or source[0] - 1 < lo:
+        return source
+    low = r.low
+    p = source[0] - 1
+    while p >= lo and source[1] - p <= 12 and low[p] not in _NOT_IN_SOURCE and low[p] not in r._cue_single:
+        p -= 1
+    if p == source[0] - 1 or p < lo or not (low[p] in QUOTES or low[p] == ","):
+        return source
+    return (p + 1, source[1]) if _quote_ends_at(r, p, lo) else source
 
 
 def _clause_subject(r: _Reader, lo: int, limit: int) -> Range | None:

@@ -88,7 +88,7 @@ class _Scan:
         prior = out[-1].source if out and out[-1].source is not None else None
         if prior is not None and (prior[0] < lo or prior[1] >= gstart):
             prior = None  # only an earlier source of this same sentence can be the subject of ", adding …"
-        att = _read_cue(r, cue, gstart, cue_end, lo, hi, prior)
+        att = _read_cue(r, cue, i, gstart, cue_end, lo, hi, prior)
         if att is not None:
             out.append(att)
             self.used_until = max(cue_end, att.source[1] if att.source and att.source[0] > cue_end else cue_end)
