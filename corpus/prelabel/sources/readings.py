@@ -160,7 +160,7 @@ def _quote_ends_at(r: _Reader, k: int, lo: int) -> bool:
 def _source_after_quote(r: _Reader, source: Range | None, lo: int) -> Range | None:
     """'“…,” chairman and chief executive Jane Doe said': a source read leftwards stops at "and"; between a
     quotation and the cue the whole short stretch is the source when it holds no clause."""
-    if source is None or source[0] - 1 < lo:
+    if source is None or source[0] - 1 < lo or r.low[source[0] - 1] != "and":
         return source
     low = r.low
     p = source[0] - 1
