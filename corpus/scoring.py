@@ -56,6 +56,14 @@ class MatchRule:
     def __str__(self) -> str:
         return "exact" if self.kind == "exact" else f"{self.kind}>={self.threshold:g}"
 
+    def describe(self) -> str:
+        """The rule in words, for prose (a data card)."""
+        if self.kind == "exact":
+            return "identical offsets"
+        if self.kind == "jaccard":
+            return f"character Jaccard ≥ {self.threshold:g}"
+        return f"overlap of at least {self.threshold:g} of the shorter span"
+
     def similarity(self, a: Span, b: Span) -> float:
         """How well two spans' offsets agree under this rule (1.0 for identical offsets, 0.0 when disjoint)."""
         if self.kind == "exact":

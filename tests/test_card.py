@@ -311,7 +311,9 @@ def test_gold_card_reports_agreement_and_annotators(tmp_path):
     assert "| rules@1, entities | 20 | 16 | 0.800 | 1.000 | 0.889 |" in text
     assert "2 annotators contributed" in text and "`adjudicator:kim`" in text
     # Pre-label quality measured against the gold: every "Two" CARDINAL pre-label was removed.
-    assert "| entities | 0.800 | 1.000 | 0.889 | 20 | 16 |" in text
+    assert "| entities | `exact` | 0.800 | 1.000 | 0.889 | 20 | 16 |" in text
+    # The card names the matching rule of every layer (the same names `corpus eval` and agreement.json use).
+    assert "entities `exact` (identical offsets); claims `jaccard>=0.5` (character Jaccard ≥ 0.5)" in text
     for placeholder in PLACEHOLDERS:
         assert placeholder not in text
 

@@ -33,9 +33,9 @@ from corpus import __version__
 from corpus.document import CHECKWORTHY_OPTIONS, ENTITY_LABELS, SOURCE_KINDS
 from corpus.publish.dataset import (
     BIO_NAMES,
-    CLAIM_SOURCE_OVERLAP,
+    CLAIM_SOURCE_RULE,
     DEFAULT_CONFIG,
-    PRELABEL_MATCH_JACCARD,
+    PRELABEL_RULES,
     WAR_TERMS,
     SplitFiles,
     Stats,
@@ -43,6 +43,7 @@ from corpus.publish.dataset import (
 from corpus.publish.hub import check_repo_id
 from corpus.publish.licences import STATUS_EXPLANATIONS, STATUSES
 from corpus.publish.splits import HASH_SALT
+from corpus.scoring import PRF
 
 MARKER = "corpus:generated"
 BEGIN = "<!-- corpus:generated:begin {} {} -->"
@@ -452,7 +453,8 @@ FIELD_DOCS = {
         "entity_ids": "entity span ids inside the claim (see `entities.spans.id`)",
         "evidence": "what drove the pre-labeller's score (numbers, entities, factual verbs, hedges…)",
         "labeller": "who made the span (`name@version`, or `gold@policy`)",
-        "prelabel_id": "matching pre-label claim (character Jaccard ≥ 0.5), if any",
+        "prelabel_id": f"matching pre-label claim (`{PRELABEL_RULES['claims']}`: "
+        f"{PRELABEL_RULES['claims'].describe()}), if any",
         "prelabel_checkworthy": "the pre-label's check-worthiness",
         "prelabel_score": "the pre-label's score",
     },
@@ -466,7 +468,8 @@ FIELD_DOCS = {
         "correspondent": "the article's own reporter is the source",
         "claim_ids": "`claims.id` of the claims inside the content",
         "labeller": "who made the content span",
-        "prelabel_id": "matching pre-label attribution (content Jaccard ≥ 0.5), if any",
+        "prelabel_id": f"matching pre-label attribution (`{PRELABEL_RULES['sources']}` on the content extent: "
+        f"{PRELABEL_RULES['sources'].describe()}), if any",
         "prelabel_source": "its SOURCE fragments",
         "prelabel_cue": "its CUE fragments",
         "prelabel_content": "its CONTENT fragments",
@@ -606,8 +609,8 @@ def _label_counts_part(inp: CardInputs, splits: list[str]) -> list[str]:
         parts += [
             "",
             f"{_n(st.claims_linked)} of {_n(n_claims)} claims ({_pct(st.claims_linked, n_claims)}) lie "
-            f"inside an attribution's content (overlap of at least {CLAIM_SOURCE_OVERLAP:g} of the shorter "
-            f"span) and link to it; {_n(st.correspondent)} attributions have the correspondent as source.",
+            f"inside an attribution's content ({CLAIM_SOURCE_RULE.describe()}) and link to it; "
+            f"{_n(st.correspondent)} attributions have the correspondent as source.",
         ]
     return parts
 
@@ -736,6 +739,10 @@ def _guidelines(inp: CardInputs) -> str:
     )
 
 
+def _prf_cells(counts: PRF) -> list[float | int]:
+    return [round(counts.precision, 4), round(counts.recall, 4), round(counts.f1, 4), counts.predicted, counts.gold]
+
+
 def _annotation(inp: CardInputs) -> str:
     st = inp.stats
     lines = []
@@ -766,12 +773,17 @@ def _annotation(inp: CardInputs) -> str:
             "",
             "#### Pre-label quality against this dataset's gold",
             "",
-            "Measured while building: entities count as matched on identical offsets and label; claims and "
-            f"source roles when character Jaccard ≥ {PRELABEL_MATCH_JACCARD:g} (one-to-one).",
+            "Measured while building: each pre-label is matched one-to-one to a gold span of the same label "
+            "under the layer's matching rule (`corpus.scoring`): "
+            + "; ".join(f"{layer} `{rule}` ({rule.describe()})" for layer, rule in PRELABEL_RULES.items())
+            + ".",
             "",
             _table(
-                ["layer", "precision", "recall", "F1", "pre-labels", "gold"],
-                [[layer, *pr.as_dict().values()] for layer, pr in sorted(st.prelabel_quality.items())],
+                ["layer", "rule", "precision", "recall", "F1", "pre-labels", "gold"],
+                [
+                    [layer, Md(f"`{PRELABEL_RULES[layer.split()[0]]}`"), *_prf_cells(pr)]
+                    for layer, pr in sorted(st.prelabel_quality.items())
+                ],
             ),
         ]
     if inp.quality:

@@ -40,15 +40,18 @@ from corpus.document import (
 )
 from corpus.offsets import TokenIndex
 from corpus.publish.licences import STATUSES
+from corpus.scoring import EXACT, JACCARD_HALF, OVERLAP_HALF, PRF, MatchRule, best_match, count_matches, overlap
 
 CONFIGS = ("documents", "entities", "claims", "sources")
 DEFAULT_CONFIG = "documents"
 BIO_NAMES = ("O", *(f"{prefix}-{label}" for label in ENTITY_LABELS for prefix in ("B", "I")))
 _BIO_INDEX = {name: i for i, name in enumerate(BIO_NAMES)}
 
-# Matching rules shared by claim<->source links and gold<->pre-label comparison.
-CLAIM_SOURCE_OVERLAP = 0.5  # a claim belongs to an attribution when they overlap by half the shorter span
-PRELABEL_MATCH_JACCARD = 0.5  # a pre-label matches a gold span when character Jaccard >= 0.5
+# A claim belongs to an attribution when their offsets match under this rule (half the shorter span overlaps).
+CLAIM_SOURCE_RULE = OVERLAP_HALF
+# How a pre-label matches a gold span, per layer, in gold builds (the card's pre-label quality and the
+# `prelabel_*` columns); the card names them.
+PRELABEL_RULES: dict[str, MatchRule] = {"entities": EXACT, "claims": JACCARD_HALF, "sources": JACCARD_HALF}
 
 
 # --------------------------------------------------------------------------------------------- features
@@ -215,15 +218,6 @@ def _score(span: dict) -> float | None:
 def _attrs(span: dict) -> dict:
     attrs = span.get("attrs")
     return attrs if isinstance(attrs, dict) else {}
-
-
-def overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
-    return max(0, min(a[1], b[1]) - max(a[0], b[0]))
-
-
-def jaccard(a: tuple[int, int], b: tuple[int, int]) -> float:
-    inter = overlap(a, b)
-    return inter / (max(a[1], b[1]) - min(a[0], b[0])) if inter else 0.0
 
 
 # --------------------------------------------------------------------------------------------- entities
@@ -453,11 +447,6 @@ def _explicit_links(span: dict) -> list[str]:
     return out
 
 
-def _overlaps_enough(a: tuple[int, int], b: tuple[int, int]) -> bool:
-    shorter = min(a[1] - a[0], b[1] - b[0])
-    return shorter > 0 and overlap(a, b) >= CLAIM_SOURCE_OVERLAP * shorter
-
-
 class _ContentIndex:
     """The attributions whose content overlaps a claim enough, found among the fragments near the claim (not by
     testing every attribution for every claim, which made one huge article quadratic); same answer, same order."""
@@ -474,53 +463,7 @@ class _ContentIndex:
         """Indices of the groups with a content fragment overlapping ``extent`` enough, in group order."""
         lo = bisect_left(self.starts, extent[0] - self._NEAR)
         near = self.short[lo : bisect_left(self.starts, extent[1])]
-        return sorted({n for s, e, n in (*near, *self.long) if _overlaps_enough(extent, (s, e))})
-
-
-# --------------------------------------------------------------------------------------------- gold vs pre-labels
-def match_one_to_one(
-    pred: list[tuple[int, int, str]], gold: list[tuple[int, int, str]], min_jaccard: float
-) -> list[tuple[int, int]]:
-    """Greedy one-to-one matching (best Jaccard first) of same-label spans; returns (pred_i, gold_j) pairs."""
-    candidates = []
-    for i, p in enumerate(pred):
-        for j, g in enumerate(gold):
-            if p[2] == g[2]:
-                score = jaccard(p[:2], g[:2])
-                if score >= min_jaccard and score > 0:
-                    candidates.append((-score, i, j))
-    candidates.sort()
-    used_p, used_g, pairs = set(), set(), []
-    for _neg, i, j in candidates:
-        if i not in used_p and j not in used_g:
-            used_p.add(i)
-            used_g.add(j)
-            pairs.append((i, j))
-    return pairs
-
-
-@dataclass
-class PRCounter:
-    """True positives, predictions and gold counts -> precision, recall, F1."""
-
-    tp: int = 0
-    pred: int = 0
-    gold: int = 0
-
-    def add(self, tp: int, pred: int, gold: int) -> None:
-        self.tp, self.pred, self.gold = self.tp + tp, self.pred + pred, self.gold + gold
-
-    def as_dict(self) -> dict:
-        p = self.tp / self.pred if self.pred else 0.0
-        r = self.tp / self.gold if self.gold else 0.0
-        f = 2 * p * r / (p + r) if p + r else 0.0
-        return {
-            "precision": round(p, 4),
-            "recall": round(r, 4),
-            "f1": round(f, 4),
-            "pre-labels": self.pred,
-            "gold": self.gold,
-        }
+        return sorted({n for s, e, n in (*near, *self.long) if CLAIM_SOURCE_RULE.accepts(extent, (s, e))})
 
 
 # --------------------------------------------------------------------------------------------- statistics
@@ -561,7 +504,7 @@ class Stats:
     duplicates: int = 0
     annotators: Counter = field(default_factory=Counter)  # gold: annotator -> documents
     policies: Counter = field(default_factory=Counter)  # gold: merge policy -> documents
-    prelabel_quality: dict = field(default_factory=dict)  # layer/role -> PRCounter (gold mode)
+    prelabel_quality: dict = field(default_factory=dict)  # layer/role -> PRF (gold mode)
 
     def count_row(self, config: str, split: str) -> None:
         self.rows.setdefault(config, Counter())[split] += 1
@@ -696,11 +639,7 @@ class RowBuilder:
         if self.gold:
             pre_entities = [s for s in pre_spans if s["layer"] == "entities"]
             pre_layout = layout_entities(index, pre_entities, doc["id"])
-            key = lambda s: (s["start"], s["end"], s["label"])  # noqa: E731
-            pairs = match_one_to_one([key(s) for s in pre_entities], [key(s) for s in entity_spans], 1.0)
-            st.prelabel_quality.setdefault("entities", PRCounter()).add(
-                len(pairs), len(pre_entities), len(entity_spans)
-            )
+            self._quality("entities", "entities", entity_spans, pre_entities)
         text, tokens, rows = doc["text"], doc["tokens"], []
         for k, (s, e) in enumerate(doc["sentences"]):
             t0, t1 = index.sentence_tokens[k]
@@ -727,6 +666,12 @@ class RowBuilder:
         return rows
 
     # -- claims and sources
+    def _quality(self, name: str, layer: str, gold: list[dict], pre: list[dict]) -> None:
+        """Count how the pre-labels ``pre`` match the gold spans under the layer's rule (gold builds)."""
+        keys = [[(s["start"], s["end"], s["label"]) for s in spans] for spans in (gold, pre)]
+        counts = self.stats.prelabel_quality.setdefault(name, PRF())
+        counts.add_matches(count_matches(keys[0], keys[1], PRELABEL_RULES[layer]), len(pre), len(gold))
+
     def _claim_and_source_rows(
         self,
         doc_id: str,
@@ -737,129 +682,170 @@ class RowBuilder:
         pre_relations: list[dict],
         split: str,
     ) -> tuple[list[dict], list[dict]]:
-        st = self.stats
         claims = sorted((s for s in spans if s["layer"] == "claims"), key=lambda s: (s["start"], s["end"], s["id"]))
         group_ids = [f"{doc_id}:{g['content'][0]['id']}" for g in groups]
-        extents = [_content_extent(g) for g in groups]
-        member_of = {
+        claims_of_group: dict[str, list[str]] = {gid: [] for gid in group_ids}
+        links = _ClaimLinks(groups, group_ids, claims_of_group)
+        pre_claims = [s for s in pre_spans if s["layer"] == "claims"]
+        entities = _EntitiesInside(entity_spans, doc_id)
+        claim_rows = [self._claim_row(doc_id, claim, links, entities, pre_claims, split) for claim in claims]
+        if self.gold:
+            self._claim_quality(claims, pre_claims)
+        pre_groups = attributions(pre_spans, pre_relations) if self.gold else []
+        pre_entities = [s for s in pre_spans if s["layer"] == "entities"]
+        source_rows = [
+            self._source_row(doc_id, group, gid, claims_of_group[gid], entity_spans, pre_groups, pre_entities, split)
+            for group, gid in zip(groups, group_ids, strict=True)
+        ]
+        if self.gold:
+            self._sources_quality(spans, pre_spans)
+        return claim_rows, source_rows
+
+    def _sources_quality(self, spans: list[dict], pre_spans: list[dict]) -> None:
+        for role in ("SOURCE", "CUE", "CONTENT"):
+            gold = [s for s in spans if s["layer"] == "sources" and s["label"] == role]
+            pre = [s for s in pre_spans if s["layer"] == "sources" and s["label"] == role]
+            self._quality(f"sources {role}", "sources", gold, pre)
+
+    def _claim_row(
+        self,
+        doc_id: str,
+        claim: dict,
+        links: _ClaimLinks,
+        entities: _EntitiesInside,
+        pre_claims: list[dict],
+        split: str,
+    ) -> dict:
+        cid = f"{doc_id}:{claim['id']}"
+        linked = links.link(claim, cid)
+        self.stats.claims_linked += bool(linked)
+        cw = checkworthy_of(claim, self.checkworthy_threshold)
+        self.stats.checkworthy.setdefault(split, Counter())[CHECKWORTHY_OPTIONS[cw] if cw >= 0 else "unlabelled"] += 1
+        row = {
+            "id": cid,
+            "doc_id": doc_id,
+            "text": claim.get("text", ""),
+            "start": claim["start"],
+            "end": claim["end"],
+            "checkworthy": cw,
+            "score": _score(claim),
+            "source_ids": linked,
+            "entity_ids": entities.inside(claim["start"], claim["end"]),
+            "evidence": evidence_of(claim),
+            "labeller": claim.get("labeller"),
+        }
+        if self.gold:
+            extent = (claim["start"], claim["end"])
+            best = best_match(extent, [(p["start"], p["end"]) for p in pre_claims], PRELABEL_RULES["claims"])
+            pre = pre_claims[best] if best is not None else None
+            row |= {
+                "prelabel_id": f"{doc_id}:{pre['id']}" if pre else None,
+                "prelabel_checkworthy": checkworthy_of(pre, self.checkworthy_threshold) if pre else -1,
+                "prelabel_score": _score(pre) if pre else None,
+            }
+        return row
+
+    def _claim_quality(self, claims: list[dict], pre_claims: list[dict]) -> None:
+        as_claim = [dict(s, label="CLAIM") for s in claims]
+        pre_as_claim = [dict(s, label="CLAIM") for s in pre_claims]
+        self._quality("claims", "claims", as_claim, pre_as_claim)
+        # Positive class as in the CheckThat! scoring: check-worthy pre-labels against check-worthy gold.
+        yes = CHECKWORTHY_OPTIONS.index("CHECKWORTHY")
+        gold_cw = [s for s in as_claim if checkworthy_of(s, self.checkworthy_threshold) == yes]
+        pred_cw = [s for s in pre_as_claim if checkworthy_of(s, self.checkworthy_threshold) == yes]
+        self._quality("claims CHECKWORTHY", "claims", gold_cw, pred_cw)
+
+    def _source_row(
+        self,
+        doc_id: str,
+        group: dict,
+        gid: str,
+        claim_ids: list[str],
+        entity_spans: list[dict],
+        pre_groups: list[dict],
+        pre_entities: list[dict],
+        split: str,
+    ) -> dict:
+        st = self.stats
+        kind = source_kind(group, entity_spans)
+        st.source_kinds.setdefault(split, Counter())[SOURCE_KINDS[kind] if kind >= 0 else "unknown"] += 1
+        correspondent = is_correspondent(group)
+        st.correspondent += correspondent
+        row = {
+            "id": gid,
+            "doc_id": doc_id,
+            "source": _fragments(group["source"], doc_id),
+            "cue": _fragments(group["cue"], doc_id),
+            "content": _fragments(group["content"], doc_id),
+            "source_kind": kind,
+            "correspondent": correspondent,
+            "claim_ids": claim_ids,
+            "labeller": group["content"][0].get("labeller"),
+        }
+        if self.gold:
+            pre_extents = [_content_extent(g) for g in pre_groups]
+            best = best_match(_content_extent(group), pre_extents, PRELABEL_RULES["sources"])
+            row |= _prelabel_attribution(pre_groups[best] if best is not None else None, pre_entities, doc_id)
+        return row
+
+
+def _prelabel_attribution(pre: dict | None, pre_entities: list[dict], doc_id: str) -> dict:
+    """The ``prelabel_*`` columns of a sources row: the matching pre-label attribution, or empty ones."""
+    if pre is None:
+        return {
+            "prelabel_id": None,
+            "prelabel_source": [],
+            "prelabel_cue": [],
+            "prelabel_content": [],
+            "prelabel_source_kind": -1,
+        }
+    return {
+        "prelabel_id": f"{doc_id}:{pre['content'][0]['id']}",
+        "prelabel_source": _fragments(pre["source"], doc_id),
+        "prelabel_cue": _fragments(pre["cue"], doc_id),
+        "prelabel_content": _fragments(pre["content"], doc_id),
+        "prelabel_source_kind": source_kind(pre, pre_entities),
+    }
+
+
+class _ClaimLinks:
+    """Which attributions a claim belongs to: those whose content overlaps it enough, plus its explicit links;
+    records the claim under each of them (``claims_of_group``)."""
+
+    def __init__(self, groups: list[dict], group_ids: list[str], claims_of_group: dict[str, list[str]]):
+        self.group_ids, self.claims_of_group = group_ids, claims_of_group
+        self.contents = _ContentIndex(groups)
+        self.member_of = {
             s["id"]: gid
             for g, gid in zip(groups, group_ids, strict=True)
             for role in ("source", "cue", "content")
             for s in g[role]
         }
-        claim_ids = [f"{doc_id}:{c['id']}" for c in claims]
-        claims_of_group: dict[str, list[str]] = {gid: [] for gid in group_ids}
-        claim_rows = []
-        entities_in_order = sorted(entity_spans, key=lambda e: (e["start"], e["id"]))
-        pre_claims = [s for s in pre_spans if s["layer"] == "claims"]
-        cw_counts = st.checkworthy.setdefault(split, Counter())
-        contents = _ContentIndex(groups)
-        group_position = {gid: n for n, gid in reversed(list(enumerate(group_ids)))}  # list.index, in O(1)
-        entity_starts = [e["start"] for e in entities_in_order]
-        for claim, cid in zip(claims, claim_ids, strict=True):
-            extent = (claim["start"], claim["end"])
-            linked = [group_ids[n] for n in contents.groups_of(extent)]
-            for ref in _explicit_links(claim):
-                gid = member_of.get(ref) or (ref if ref in claims_of_group else None)
-                if gid and gid not in linked:
-                    linked.append(gid)
-            linked.sort(key=group_position.__getitem__)
-            for gid in linked:
-                claims_of_group[gid].append(cid)
-            st.claims_linked += bool(linked)
-            cw = checkworthy_of(claim, self.checkworthy_threshold)
-            cw_counts[CHECKWORTHY_OPTIONS[cw] if cw >= 0 else "unlabelled"] += 1
-            row = {
-                "id": cid,
-                "doc_id": doc_id,
-                "text": claim.get("text", ""),
-                "start": claim["start"],
-                "end": claim["end"],
-                "checkworthy": cw,
-                "score": _score(claim),
-                "source_ids": linked,
-                "entity_ids": [  # entities starting inside the claim (bisection), then those ending inside it
-                    f"{doc_id}:{e['id']}"
-                    for e in entities_in_order[
-                        bisect_left(entity_starts, claim["start"]) : bisect_right(entity_starts, claim["end"])
-                    ]
-                    if e["end"] <= claim["end"]
-                ],
-                "evidence": evidence_of(claim),
-                "labeller": claim.get("labeller"),
-            }
-            if self.gold:
-                best = _best_match(extent, [(p["start"], p["end"]) for p in pre_claims])
-                pre = pre_claims[best] if best is not None else None
-                row |= {
-                    "prelabel_id": f"{doc_id}:{pre['id']}" if pre else None,
-                    "prelabel_checkworthy": checkworthy_of(pre, self.checkworthy_threshold) if pre else -1,
-                    "prelabel_score": _score(pre) if pre else None,
-                }
-            claim_rows.append(row)
-        if self.gold:
-            key = lambda s: (s["start"], s["end"], "CLAIM")  # noqa: E731
-            pairs = match_one_to_one([key(s) for s in pre_claims], [key(s) for s in claims], PRELABEL_MATCH_JACCARD)
-            st.prelabel_quality.setdefault("claims", PRCounter()).add(len(pairs), len(pre_claims), len(claims))
-            # Positive class as in the CheckThat! scoring: check-worthy pre-labels against check-worthy gold.
-            yes = CHECKWORTHY_OPTIONS.index("CHECKWORTHY")
-            pred_cw = [key(s) for s in pre_claims if checkworthy_of(s, self.checkworthy_threshold) == yes]
-            gold_cw = [key(s) for s in claims if checkworthy_of(s, self.checkworthy_threshold) == yes]
-            pairs = match_one_to_one(pred_cw, gold_cw, PRELABEL_MATCH_JACCARD)
-            st.prelabel_quality.setdefault("claims CHECKWORTHY", PRCounter()).add(
-                len(pairs), len(pred_cw), len(gold_cw)
-            )
+        self.position = {gid: n for n, gid in reversed(list(enumerate(group_ids)))}  # list.index, in O(1)
 
-        pre_groups = attributions(pre_spans, pre_relations) if self.gold else []
-        pre_extents = [_content_extent(g) for g in pre_groups]
-        kinds = st.source_kinds.setdefault(split, Counter())
-        source_rows = []
-        for group, gid, ext in zip(groups, group_ids, extents, strict=True):
-            kind = source_kind(group, entity_spans)
-            kinds[SOURCE_KINDS[kind] if kind >= 0 else "unknown"] += 1
-            correspondent = is_correspondent(group)
-            st.correspondent += correspondent
-            row = {
-                "id": gid,
-                "doc_id": doc_id,
-                "source": _fragments(group["source"], doc_id),
-                "cue": _fragments(group["cue"], doc_id),
-                "content": _fragments(group["content"], doc_id),
-                "source_kind": kind,
-                "correspondent": correspondent,
-                "claim_ids": claims_of_group[gid],
-                "labeller": group["content"][0].get("labeller"),
-            }
-            if self.gold:
-                best = _best_match(ext, pre_extents)
-                pre = pre_groups[best] if best is not None else None
-                pre_entities = [s for s in pre_spans if s["layer"] == "entities"]
-                row |= {
-                    "prelabel_id": f"{doc_id}:{pre['content'][0]['id']}" if pre else None,
-                    "prelabel_source": _fragments(pre["source"], doc_id) if pre else [],
-                    "prelabel_cue": _fragments(pre["cue"], doc_id) if pre else [],
-                    "prelabel_content": _fragments(pre["content"], doc_id) if pre else [],
-                    "prelabel_source_kind": source_kind(pre, pre_entities) if pre else -1,
-                }
-            source_rows.append(row)
-        if self.gold:
-            for role in ("SOURCE", "CUE", "CONTENT"):
-                pred = [
-                    (s["start"], s["end"], role) for s in pre_spans if s["layer"] == "sources" and s["label"] == role
-                ]
-                gold = [(s["start"], s["end"], role) for s in spans if s["layer"] == "sources" and s["label"] == role]
-                pairs = match_one_to_one(pred, gold, PRELABEL_MATCH_JACCARD)
-                st.prelabel_quality.setdefault(f"sources {role}", PRCounter()).add(len(pairs), len(pred), len(gold))
-        return claim_rows, source_rows
+    def link(self, claim: dict, cid: str) -> list[str]:
+        linked = [self.group_ids[n] for n in self.contents.groups_of((claim["start"], claim["end"]))]
+        for ref in _explicit_links(claim):
+            gid = self.member_of.get(ref) or (ref if ref in self.claims_of_group else None)
+            if gid and gid not in linked:
+                linked.append(gid)
+        linked.sort(key=self.position.__getitem__)
+        for gid in linked:
+            self.claims_of_group[gid].append(cid)
+        return linked
 
 
-def _best_match(extent: tuple[int, int], candidates: list[tuple[int, int]]) -> int | None:
-    best, best_score = None, PRELABEL_MATCH_JACCARD
-    for i, cand in enumerate(candidates):
-        score = jaccard(extent, cand)
-        if score >= best_score and (best is None or score > best_score):
-            best, best_score = i, score
-    return best
+class _EntitiesInside:
+    """Entity span ids inside a stretch of text: those starting in it (bisection), then those ending in it."""
+
+    def __init__(self, entity_spans: list[dict], doc_id: str):
+        self.entities = sorted(entity_spans, key=lambda e: (e["start"], e["id"]))
+        self.starts = [e["start"] for e in self.entities]
+        self.doc_id = doc_id
+
+    def inside(self, start: int, end: int) -> list[str]:
+        lo, hi = bisect_left(self.starts, start), bisect_right(self.starts, end)
+        return [f"{self.doc_id}:{e['id']}" for e in self.entities[lo:hi] if e["end"] <= end]
 
 
 def _opt_str(value) -> str | None:
