@@ -1,7 +1,8 @@
 """Build segmentation + every pre-label layer over the seed and the evaluation sets, and diff the outputs.
 
 A refactoring of the segmenter or the labellers must not change a byte of their output. This script runs the
-default pipeline (segment, then entities -> sources -> claims with the default backends) over ``seeds/`` (read and
+build's document stages (``corpus.pipeline``: segment, then entities -> sources -> claims with the default
+backends, each labeller through its batch hook) over ``seeds/`` (read and
 normalised as ``corpus ingest`` does) and over every ``../shared/eval/*.jsonl`` set (the gold text as it is, as
 ``corpus eval`` does), and records one SHA-256 per set and part (segmentation, each layer's spans and relations,
 the labeller versions, the whole document records). The sets are read at run time, never copied.
@@ -24,8 +25,7 @@ from corpus.document import LAYERS, new_document
 from corpus.evaluate import read_gold
 from corpus.ingest.readers import read_documents
 from corpus.jsonl import dumps
-from corpus.prelabel import build_labellers
-from corpus.segment.core import default_segmenter, segment_document
+from corpus.pipeline import ProcessorConfig, document_stages, run_stages
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"
@@ -54,17 +54,20 @@ def layer_record(doc: dict, layer: str) -> bytes:
     return dumps({"id": doc["id"], "spans": spans, "relations": relations})
 
 
-def digest_set(docs: Iterable[dict], labellers: list) -> dict[str, str]:
-    """SHA-256 per part over every document of one set, in order."""
+def digest_set(docs: Iterable[dict], stages: list) -> dict[str, str]:
+    """SHA-256 per part over every document of one set, in order, through the build's document stages."""
     hashes = {part: hashlib.sha256() for part in PARTS}
-    segmenter = default_segmenter()
-    for doc in docs:
-        segment_document(doc, segmenter)
-        hashes["segmentation"].update(
-            dumps({k: doc[k] for k in ("id", "text", "paragraphs", "sentences", "tokens")}) + b"\n"
-        )
-        for labeller in labellers:
-            doc = labeller(doc)
+    segment, *labellers = stages
+
+    def segmented(stream: Iterable[dict]) -> Iterator[dict]:
+        # each document as it leaves the segment stage, before a labeller sees it
+        for doc in stream:
+            hashes["segmentation"].update(
+                dumps({k: doc[k] for k in ("id", "text", "paragraphs", "sentences", "tokens")}) + b"\n"
+            )
+            yield doc
+
+    for doc in run_stages(labellers, segmented(segment.run(docs))):
         for layer in LAYERS:
             hashes[layer].update(layer_record(doc, layer) + b"\n")
         hashes["labellers"].update(dumps(doc["labellers"]) + b"\n")
@@ -85,11 +88,11 @@ def sets(names: list[str] | None) -> dict[str, Iterator[dict]]:
 
 
 def build(names: list[str] | None) -> dict[str, dict[str, str]]:
-    labellers = build_labellers()
+    stages = document_stages(ProcessorConfig())  # segment, entities, sources, claims with the default backends
     result: dict[str, dict[str, str]] = {}
     for name, docs in sets(names).items():
         started = time.perf_counter()
-        result[name] = digest_set(docs, labellers)
+        result[name] = digest_set(docs, stages)
         print(f"{name}: {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return result
 
