@@ -438,7 +438,7 @@ def test_cli_writes_tasks_and_explains_errors(tmp_path):
 
 
 def test_hash_collisions_are_resalted_unique_per_file_and_deterministic(tmp_path, monkeypatch):
-    import corpus.tasks.prodigy as prodigy
+    import corpus.formats.prodigy.tasks as prodigy
 
     monkeypatch.setattr(prodigy, "task_hash_of", lambda *args, **kwargs: 7)  # force every task onto one hash
     files, stats, problems = export(tmp_path)
@@ -454,7 +454,7 @@ def test_hash_collisions_are_resalted_unique_per_file_and_deterministic(tmp_path
 
 
 def test_input_hash_collisions_keep_one_hash_per_unit(tmp_path, monkeypatch):
-    import corpus.tasks.prodigy as prodigy
+    import corpus.formats.prodigy.tasks as prodigy
 
     monkeypatch.setattr(prodigy, "input_hash", lambda *args, **kwargs: 11)
     files, stats, _ = export(tmp_path)
@@ -578,8 +578,8 @@ def test_render_then_write_equals_write_tasks_and_survives_pickling(tmp_path):
     """The split export (workers render, one writer claims hashes) gives write_tasks' bytes, every format."""
     import pickle
 
+    from corpus.formats.prodigy.tasks import unit_tasks
     from corpus.tasks import FORMATS, TaskStats, open_task_writer, render_document
-    from corpus.tasks.prodigy import unit_tasks
     from corpus.tasks.units import document_units
 
     for fmt in FORMATS:
@@ -621,7 +621,7 @@ def test_an_aborted_writer_publishes_nothing(tmp_path):
 def test_choice_tasks_declare_single_choice_in_every_render_path(tmp_path):
     """The plain task (:func:`unit_tasks`) and the packed bytes agree, the schema accepts only the single style,
     and the setting does not enter the task hash (only what the annotator is asked counts)."""
-    from corpus.tasks.prodigy import unit_tasks
+    from corpus.formats.prodigy.tasks import unit_tasks
     from corpus.tasks.units import claim_sentence_units, document_units
     from corpus.validate import validate_task
 

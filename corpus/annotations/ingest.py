@@ -57,7 +57,7 @@ import orjson
 
 from corpus.document import CHECKWORTHY_OPTIONS, LABELS_BY_LAYER, RELATION_LABELS
 from corpus.errors import InputError, InputProblem
-from corpus.jsonl import read_jsonl, write_jsonl
+from corpus.jsonl import iter_json_array, read_jsonl, write_jsonl
 from corpus.offsets import TokenIndex, from_utf16
 
 Report = Callable[[InputProblem], None]
@@ -200,60 +200,6 @@ def _safe_array(path: Path) -> Iterator[tuple[int, Any]]:
         yield from iter_json_array(path)
     except InputError:
         return
-
-
-def iter_json_array(path: Path) -> Iterator[tuple[int, Any]]:
-    """Yield ``(line_number, element)`` for each element of a top-level JSON array, so errors can name lines.
-
-    A file that is not UTF-8, not a JSON array, or broken part way raises :class:`InputError` (after the
-    elements before the break).
-    """
-    try:
-        text = path.read_text("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(InputProblem(str(path), f"not UTF-8 text ({exc.reason} at byte {exc.start})")) from None
-    pos = text.find("[")
-    if pos < 0 or text[:pos].strip():
-        raise InputError(InputProblem(str(path), "not a JSON array (expected '[' at the start)", line=1))
-    yield from _array_elements(path, text, pos + 1)
-
-
-def _array_elements(path: Path, text: str, pos: int) -> Iterator[tuple[int, Any]]:
-    decoder = json.JSONDecoder()
-    n = len(text)
-
-    def skip_ws(i: int) -> int:
-        while i < n and text[i] in " \t\r\n":
-            i += 1
-        return i
-
-    pos = skip_ws(pos)
-    if pos < n and text[pos] == "]":
-        return
-    line, counted_to = 1, 0  # lines counted incrementally: a count from 0 per element is quadratic
-
-    def line_at(i: int) -> int:
-        nonlocal line, counted_to
-        line += text.count("\n", counted_to, i)
-        counted_to = i
-        return line
-
-    while pos < n:
-        line = line_at(pos)
-        try:
-            obj, pos = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:  # named by the line its element starts on: the rest is unread from there
-            where = f" at line {exc.lineno}" if exc.lineno != line else ""
-            raise InputError(InputProblem(str(path), f"malformed JSON ({exc.msg}{where})", line=line)) from None
-        yield line, obj
-        pos = skip_ws(pos)
-        if pos < n and text[pos] == ",":
-            pos = skip_ws(pos + 1)
-        elif pos < n and text[pos] == "]":
-            return
-        else:
-            raise InputError(InputProblem(str(path), "malformed JSON array (expected ',' or ']')", line=line_at(pos)))
-    raise InputError(InputProblem(str(path), "malformed JSON array (no closing ']': truncated?)", line=line_at(n)))
 
 
 @dataclass

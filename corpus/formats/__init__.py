@@ -9,8 +9,13 @@ Each tool is one package (``corpus.formats.prodigy``, ``.labelstudio``, ``.docca
 ``check(record, kind, config)``
     the structural checks `corpus validate` runs on a task record of one of :attr:`ToolFormat.kinds` once
     its schema passed (a list of :class:`corpus.records.Finding`);
-``records(item, mapper, emitted, sink, annotator)``
-    the normalised annotation records of one exported item (`corpus annotations ingest`).
+``kind_of_record(record)``, ``file_context(path, report)``, ``task_meta(task, kind)``
+    for `corpus validate`: the kind of a task file told by its first record (a file under another name), what
+    its records are checked against (Label Studio: the ``config.xml`` beside it), and ``(meta, text)`` of a
+    task (its document reference);
+``is_export(item)``, ``records(item, mapper, emitted, sink, annotator)``, ``task_keys(path, report)``
+    for `corpus annotations ingest`: whether one exported item is the tool's, the normalised annotation records
+    of such an item, and the keys of the tasks a task file holds (``--tasks``: only annotations on those count).
 
 The CLI (``--format`` choices and help), the build, `corpus validate` and `corpus annotations ingest` all read
 this table, so a tool is added here and in its package, nowhere else. The packages are imported on first use:
@@ -38,7 +43,11 @@ class ToolFormat:
     label_kinds: Mapping[str, str]  # label file name -> validate kind (a small JSON file checked whole)
     schemas: Mapping[str, str]  # validate kind -> schema file in schemas/
     help: str  # the `corpus tasks --help` paragraph (lines after the first are indented by the CLI)
-    module: str  # the package holding render / Writer / check / records
+    module: str  # the package holding render / Writer / check / records (see the module docstring)
+    meta_key: str = "meta"  # the task field naming its document (doc_id, offset): validate's problem lines
+    meta_fields: tuple[str, ...] = ("meta", "text")  # schema problems here make the document check pointless
+    json_array: bool = False  # task files are one JSON array (else one JSON record a line)
+    hashed: bool = False  # tasks carry a _task_hash that must be unique per file
 
     def package(self) -> ModuleType:
         return importlib.import_module(self.module)
@@ -93,6 +102,7 @@ claim's own sentence(s) whatever --unit says). Code-point offsets. _task_hash is
 per file (a 32-bit collision is re-hashed with a salt, deterministically).
 e.g. prodigy ner.manual NEWS blank:en DIR/ner.manual.jsonl --label PERSON,ORG,GPE""",
     module="corpus.formats.prodigy",
+    hashed=True,
 )
 
 LABELSTUDIO = ToolFormat(
@@ -106,6 +116,9 @@ LABELSTUDIO = ToolFormat(
     help="""tasks.json (data + predictions) and config.xml (paste it as the project's labeling
 config, then import tasks.json). Code-point offsets.""",
     module="corpus.formats.labelstudio",
+    meta_key="data",
+    meta_fields=("data", "meta", "text"),
+    json_array=True,
 )
 
 DOCCANO = ToolFormat(
@@ -127,6 +140,7 @@ Offsets in UTF-16 code units, as doccano counts by default (an emoji counts 2): 
 "count grapheme clusters" off. span-types.json / relation-types.json: every label, to
 import under Labels (Span / Relation tab) before the tasks.""",
     module="corpus.formats.doccano",
+    meta_fields=("data", "meta", "text"),
 )
 
 FORMATS: dict[str, ToolFormat] = {f.name: f for f in (PRODIGY, LABELSTUDIO, DOCCANO)}  # fixed order: CLI choices

@@ -18,13 +18,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import accumulate, pairwise, repeat
-from operator import eq, itemgetter, le, lt, sub
+from operator import eq, itemgetter, lt, sub
 
 import orjson
 
 from corpus.document import CHECKWORTHY_OPTIONS, LABELS_BY_LAYER, LAYERS, RELATION_LABELS
 from corpus.errors import InputProblem
-from corpus.offsets import TokenIndex
+from corpus.records import segments_problem, span_problem, token_offsets
 
 UNITS = ("paragraph", "sentence", "document")
 
@@ -205,89 +205,6 @@ def _base_segments(doc: dict, kind: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in doc.get(key) or ()]
 
 
-_START, _END = itemgetter("start"), itemgetter("end")
-
-
-def _ordered_offsets(starts: list, ends: list, text_len: int) -> bool:
-    """Fast check in C loops: plain ints, ``0 <= start < end <= next start``, the last end inside the text."""
-    return (
-        set(map(type, starts)) == {int}
-        and set(map(type, ends)) == {int}
-        and starts[0] >= 0
-        and ends[-1] <= text_len
-        and all(map(lt, starts, ends))
-        and all(map(le, ends, starts[1:]))
-    )
-
-
-def _token_offsets(tokens: list, text_len: int) -> tuple[list[int], list[int]] | str:
-    """``(starts, ends)`` of well-formed tokens, or what makes them unusable (hand-edited or truncated files)."""
-    if tokens and set(map(type, tokens)) == {dict}:
-        try:
-            starts, ends = list(map(_START, tokens)), list(map(_END, tokens))
-        except KeyError:
-            pass
-        else:
-            if _ordered_offsets(starts, ends, text_len):
-                return starts, ends
-    # Slow path: name the first bad token (or accept values the fast path is too strict for, e.g. bools).
-    previous_end = 0
-    for n, tok in enumerate(tokens):
-        if not isinstance(tok, dict) or not isinstance(tok.get("start"), int) or not isinstance(tok.get("end"), int):
-            return f"token {n} is not {{start, end}} integers"
-        if not previous_end <= tok["start"] < tok["end"] <= text_len:
-            return f"token {n} ({tok['start']}-{tok['end']}) is out of order or outside the text"
-        previous_end = tok["end"]
-    return [t["start"] for t in tokens], [t["end"] for t in tokens]
-
-
-def _segments_problem(doc: dict, kind: str) -> str | None:
-    """What makes a record's paragraphs or sentences unusable, or ``None``."""
-    if kind == "document":
-        return None
-    key = "paragraphs" if kind == "paragraph" else "sentences"
-    segments, text_len = doc.get(key) or (), len(doc["text"])
-    if (
-        segments
-        and set(map(type, segments)) == {list}
-        and set(map(len, segments)) == {2}
-        and _ordered_offsets([s for s, _ in segments], [e for _, e in segments], text_len)
-    ):
-        return None
-    previous_end = 0
-    for n, seg in enumerate(segments):
-        if not (isinstance(seg, list | tuple) and len(seg) == 2 and all(isinstance(x, int) for x in seg)):
-            return f"{key}[{n}] is not a [start, end] pair of integers"
-        if not previous_end <= seg[0] < seg[1] <= text_len:
-            return f"{key}[{n}] ({seg[0]}-{seg[1]}) is out of order or outside the text"
-        previous_end = seg[1]
-    return None
-
-
-def _structure_problem(doc: dict, tokens: list, kind: str) -> str | None:
-    """What makes a record's tokens or segments unusable (hand-edited or truncated files), or ``None``."""
-    offsets = _token_offsets(tokens, len(doc["text"]))
-    return offsets if isinstance(offsets, str) else _segments_problem(doc, kind)
-
-
-def _valid_span(span: dict, text_len: int, index: TokenIndex | DocTokens) -> str | None:
-    """Why a document span cannot be exported, or ``None`` when it can."""
-    if not isinstance(span, dict):
-        return "is not an object"
-    start, end = span.get("start"), span.get("end")
-    if not isinstance(start, int) or not isinstance(end, int) or not 0 <= start < end <= text_len:
-        return f"has offsets {start!r}-{end!r} outside the text"
-    if span.get("layer") not in LAYERS:
-        return f"has unknown layer {span.get('layer')!r}"
-    if span.get("label") not in LABELS_BY_LAYER[span["layer"]]:
-        return f"has label {span.get('label')!r} not in the {span['layer']} label set"
-    if not isinstance(span.get("id"), str):
-        return "has no string id"
-    if not index.on_boundaries(start, end):
-        return f"{start}-{end} is not on token boundaries"
-    return None
-
-
 _SPAN_FIELDS = tuple(map(itemgetter, ("start", "end", "layer", "label", "id")))
 _LAYER_LABELS = frozenset((layer, label) for layer, labels in LABELS_BY_LAYER.items() for label in labels)
 
@@ -388,8 +305,8 @@ def _prepared(
         return _skipped(
             doc, report, stats, f"document {doc_id} has no tokens (run `corpus segment` first)", warn=bool(text.strip())
         )
-    offsets = _token_offsets(tokens, len(text))
-    problem = offsets if isinstance(offsets, str) else _segments_problem(doc, kind)
+    offsets = token_offsets(tokens, len(text))
+    problem = offsets if isinstance(offsets, str) else segments_problem(doc, kind)
     if problem:
         field_name = "tokens" if "token" in problem else f"{kind}s"
         return _skipped(doc, report, stats, f"document {doc_id}: {problem}", field_name)
@@ -440,7 +357,7 @@ def _unit_spans(
     spans: dict[str, dict] = {}
     span_segments: dict[str, tuple[int, int]] = {}
     for span in doc.get("spans") or ():
-        problem = _valid_span(span, text_len, doc_tokens)
+        problem = span_problem(span, text_len, doc_tokens)
         first = last = None
         if problem is None:
             first, last = segment_of(span["start"]), segment_of(span["end"] - 1)
@@ -601,7 +518,7 @@ class _Capper:
     def _sentences(self, lo: int, hi: int) -> list[int]:
         """Token indices in ``(lo, hi)`` where a sentence starts (none when the sentences are unusable)."""
         if self._sentence_cuts is None:
-            usable = _segments_problem(self.doc, "sentence") is None
+            usable = segments_problem(self.doc, "sentence") is None
             sentences = (self.doc.get("sentences") or ()) if usable else ()
             starts = self.tokens.starts
             self._sentence_cuts = sorted({bisect_left(starts, s) for s, _ in sentences})
@@ -809,11 +726,11 @@ def claim_sentence_units(
     if not tokens or not sentences:
         return None
     if doc_tokens is None:
-        offsets = _token_offsets(tokens, len(doc["text"]))
+        offsets = token_offsets(tokens, len(doc["text"]))
         if isinstance(offsets, str):
             return None
         doc_tokens = DocTokens(doc["text"], *offsets)
-    if _segments_problem(doc, "sentence") is not None:
+    if segments_problem(doc, "sentence") is not None:
         return None
     sentence_starts = [s for s, _ in sentences]
 

@@ -1,18 +1,57 @@
-"""Label Studio: ``tasks.json`` (with predictions) + ``config.xml``, and its JSON exports."""
+"""Label Studio: ``tasks.json`` (with predictions) + ``config.xml``, and its JSON exports.
+
+:mod:`.tasks` writes the tasks, :mod:`.checks` is what `corpus validate` checks in them (against the labeling
+config), and the ingest half (``is_export``, ``records``, ``task_key``) reads annotations back.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from corpus.tasks.labelstudio import LabelStudioWriter as Writer
-from corpus.tasks.labelstudio import render_labelstudio as render
+from corpus.formats.labelstudio.checks import LabelConfig, check, parse_label_config
+from corpus.formats.labelstudio.tasks import LabelStudioWriter as Writer
+from corpus.formats.labelstudio.tasks import render_labelstudio as render
 
 
-def check(record: dict, kind: str, config: Any = None) -> list:
-    """Structural checks of one Label Studio task against the labeling config (default: the one we write)."""
-    from corpus.validate import _check_labelstudio, default_label_config
+def kind_of_record(record: dict) -> str | None:
+    """Label Studio task files are known by name (``tasks.json``) only."""
+    return None
 
-    return _check_labelstudio(record, config or default_label_config())
+
+def file_context(path: Path, report: Callable[..., None]) -> LabelConfig | None:
+    """The ``config.xml`` beside a ``tasks.json``, or ``None`` (the default config) when there is none."""
+    config_path = path.parent / "config.xml"
+    if not config_path.is_file():
+        return None
+    try:
+        return parse_label_config(config_path.read_text("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        report(
+            None,
+            f"{config_path.name} beside it is unusable ({exc}); checked against the default config",
+            severity="warning",
+        )
+        return None
+
+
+def task_meta(task: dict, kind: str) -> tuple[Any, Any]:
+    """``(data, text)``: Label Studio keeps the document reference and the text in ``data``."""
+    data = task.get("data")
+    return (data, data.get("text")) if isinstance(data, dict) else (None, None)
+
+
+def is_export(item: dict) -> bool:
+    """An exported task: its fields under ``data``."""
+    return isinstance(item.get("data"), dict)
+
+
+def task_key(task: dict) -> str | None:
+    """The key of a task in a ``tasks.json`` `corpus tasks` wrote."""
+    from corpus.annotations.ingest import labelstudio_task_key
+
+    return labelstudio_task_key(task["data"]) if isinstance(task.get("data"), dict) else None
 
 
 def records(item: Any, mapper: Any, emitted: set[str] | None, sink: Any, annotator: str) -> list[dict]:
@@ -22,4 +61,14 @@ def records(item: Any, mapper: Any, emitted: set[str] | None, sink: Any, annotat
     return list(labelstudio_records(item, mapper, emitted, sink))
 
 
-__all__ = ["Writer", "check", "records", "render"]
+__all__ = [
+    "Writer",
+    "check",
+    "file_context",
+    "is_export",
+    "kind_of_record",
+    "records",
+    "render",
+    "task_key",
+    "task_meta",
+]

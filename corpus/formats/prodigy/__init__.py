@@ -1,18 +1,51 @@
-"""Prodigy: ``ner.manual`` / ``spans.manual`` / ``rel.manual`` / ``choice`` task files and ``db-out`` exports."""
+"""Prodigy: ``ner.manual`` / ``spans.manual`` / ``rel.manual`` / ``choice`` task files and ``db-out`` exports.
+
+:mod:`.tasks` writes the tasks, :mod:`.checks` is what `corpus validate` checks in them, and the ingest half
+(``is_export``, ``records``, ``task_keys``) reads annotations back (see :mod:`corpus.formats`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from corpus.tasks.prodigy import ProdigyWriter as Writer
-from corpus.tasks.prodigy import render_prodigy as render
+from corpus.formats.prodigy.checks import check
+from corpus.formats.prodigy.tasks import ProdigyWriter as Writer
+from corpus.formats.prodigy.tasks import render_prodigy as render
+
+KINDS_BY_VIEW = {
+    "ner_manual": "ner.manual",
+    "spans_manual": "spans.manual",
+    "relations": "rel.manual",
+    "choice": "choice",
+}
+EXPORT_KEYS = ("_task_hash", "_input_hash", "answer", "_view_id")
 
 
-def check(record: dict, kind: str, config: Any = None) -> list:
-    """Structural checks of one Prodigy task of ``kind`` (its schema already passed)."""
-    from corpus.validate import _check_task
+def kind_of_record(record: dict) -> str | None:
+    """The task kind of a record by its ``_view_id`` (a task file under another name)."""
+    view = record.get("_view_id")
+    return KINDS_BY_VIEW.get(view) if isinstance(view, str) else None
 
-    return _check_task(record, kind)
+
+def file_context(path: Any, report: Callable[..., None]) -> None:
+    """Prodigy tasks are checked on their own."""
+    return None
+
+
+def task_meta(task: dict, kind: str) -> tuple[Any, Any]:
+    """``(meta, text)``: the task's document reference and its unit text."""
+    return task.get("meta"), task.get("text")
+
+
+def is_export(item: dict) -> bool:
+    """A ``db-out`` record: Prodigy's own keys (a Label Studio task keeps its fields under ``data``)."""
+    return not isinstance(item.get("data"), dict) and any(k in item for k in EXPORT_KEYS)
+
+
+def task_key(task: dict) -> str | None:
+    """The key of a task in a task file `corpus tasks` wrote (its ``_task_hash``)."""
+    return f"prodigy:{task['_task_hash']}" if "_task_hash" in task else None
 
 
 def records(item: Any, mapper: Any, emitted: set[str] | None, sink: Any, annotator: str) -> list[dict]:
@@ -25,4 +58,14 @@ def records(item: Any, mapper: Any, emitted: set[str] | None, sink: Any, annotat
     return [prodigy_record(item, mapper, emitted, sink)]
 
 
-__all__ = ["Writer", "check", "records", "render"]
+__all__ = [
+    "Writer",
+    "check",
+    "file_context",
+    "is_export",
+    "kind_of_record",
+    "records",
+    "render",
+    "task_key",
+    "task_meta",
+]

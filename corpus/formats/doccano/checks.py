@@ -1,0 +1,76 @@
+"""What `corpus validate` checks in a doccano task once its schema passed: UTF-16 offsets in range and on
+code-point boundaries, unique entity ids, relations between existing entities with the right labels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from corpus.document import RELATION_ENDS
+from corpus.offsets import utf16_offsets
+from corpus.records import MAX_FINDINGS_PER_RECORD, Finding
+
+RELATIONS, SPANS = "doccano.relations", "doccano.spans"
+
+
+def check(record: dict, kind: str, config: Any = None) -> list[Finding]:
+    """Problems of one ``doccano.relations`` or ``doccano.spans`` task (label files are checked by schema only)."""
+    if kind not in (RELATIONS, SPANS):
+        return []
+    out: list[Finding] = []
+    ids = _check_entries(record, kind, out)
+    if len(out) >= MAX_FINDINGS_PER_RECORD:
+        return out
+    if kind == RELATIONS:
+        for i, rel in enumerate(record["relations"]):
+            _check_relation(rel, f"relations[{i}]", ids, out)
+    return out
+
+
+def _entries(record: dict, kind: str) -> list[tuple[str, int, int, int | None, str]]:
+    """``(field, start, end, entity id, label)`` of each span of either form."""
+    if kind == RELATIONS:
+        return [
+            (f"entities[{i}]", e["start_offset"], e["end_offset"], e["id"], e["label"])
+            for i, e in enumerate(record["entities"])
+        ]
+    return [(f"label[{i}]", e[0], e[1], None, e[2]) for i, e in enumerate(record["label"])]
+
+
+def _check_entries(record: dict, kind: str, out: list[Finding]) -> dict[int, str]:
+    """Offsets of every span; returns entity id -> label (stops at the cap of findings)."""
+    table = utf16_offsets(record["text"])
+    boundaries, units = set(table), table[-1]
+    ids: dict[int, str] = {}
+    for where, s, e, ident, label in _entries(record, kind):
+        problem = _offset_problem(s, e, boundaries, units)
+        if problem:
+            out.append(Finding(where, problem))
+        if ident is not None:
+            if ident in ids:
+                out.append(Finding(f"{where}.id", f"duplicate entity id {ident}"))
+            ids[ident] = label
+        if len(out) >= MAX_FINDINGS_PER_RECORD:
+            break
+    return ids
+
+
+def _offset_problem(s: int, e: int, boundaries: set[int], units: int) -> str | None:
+    if not s < e <= units:
+        return f"[{s}, {e}) is empty or outside the text ({units} UTF-16 code units)"
+    if s not in boundaries or e not in boundaries:
+        return (
+            f"[{s}, {e}) splits a character outside the BMP (an offset inside a surrogate "
+            "pair; doccano offsets are UTF-16 code units)"
+        )
+    return None
+
+
+def _check_relation(rel: dict, where: str, ids: dict[int, str], out: list[Finding]) -> None:
+    ends = [ids.get(rel["from_id"]), ids.get(rel["to_id"])]
+    for end, got in zip(("from_id", "to_id"), ends, strict=True):
+        if got is None:
+            out.append(Finding(f"{where}.{end}", f"entity {rel[end]} does not exist"))
+    want = RELATION_ENDS.get(rel["type"])
+    if want and None not in ends and tuple(ends) != want:
+        message = f"{rel['type']} must go from {want[0]} to {want[1]}, not from {ends[0]} to {ends[1]}"
+        out.append(Finding(where, message))
