@@ -30,17 +30,24 @@ OPINION = "I think this is a wonderful and beautiful evening for all of us."
 QUESTION = "Will the government raise taxes next year?"
 
 
-def test_factual_numbers_outscore_opinion_and_questions():
+def test_factual_numbers_are_claims_opinion_and_questions_are_not():
+    spans = claims(f"{FACT} {OPINION} {QUESTION}")
+    assert list(spans) == [FACT]  # pure opinion and a question get no CLAIM span
+    fact = spans[FACT]
+    assert fact["score"] > 0.5 and fact["attrs"]["checkworthy"] is True
+    assert "numbers" in fact["attrs"]["evidence"] and "quantities" in fact["attrs"]["evidence"]
+    assert fact["attrs"]["source_id"] is None
+
+
+def test_factual_numbers_outscore_opinion_and_questions(monkeypatch):
+    monkeypatch.setattr("corpus.prelabel.claims.not_a_claim", lambda mask: False)  # score every sentence
     spans = claims(f"{FACT} {OPINION} {QUESTION}")
     fact, opinion, question = spans[FACT], spans[OPINION], spans[QUESTION]
     assert fact["score"] > 0.5 > opinion["score"]
     assert fact["score"] > question["score"]
-    assert fact["attrs"]["checkworthy"] is True and opinion["attrs"]["checkworthy"] is False
-    assert "numbers" in fact["attrs"]["evidence"] and "quantities" in fact["attrs"]["evidence"]
-    assert opinion["attrs"]["evidence"] == [] or "numbers" not in opinion["attrs"]["evidence"]
+    assert opinion["attrs"]["checkworthy"] is False
     for span in spans.values():
         assert 0.0 <= span["score"] <= 1.0
-        assert span["attrs"]["source_id"] is None
 
 
 def test_hedging_lowers_the_score_of_the_same_statement():
@@ -57,7 +64,7 @@ def test_threshold_argument_and_attribute_agree():
 
 
 def test_claim_inside_reported_speech_links_to_its_source():
-    text = "The health minister said that 1,200 new beds were added to hospitals in 2023. The weather was mild."
+    text = "The health minister said that 1,200 new beds were added to hospitals in 2023. It rained on 3 days."
     doc = segment_document(new_document(text, "test"))
     get_labeller("sources", "rules")(doc)
     get_labeller("claims", "rules")(doc)
@@ -67,7 +74,7 @@ def test_claim_inside_reported_speech_links_to_its_source():
         by_text["The health minister said that 1,200 new beds were added to hospitals in 2023."]["attrs"]["source_id"]
         == source["id"]
     )
-    assert by_text["The weather was mild."]["attrs"]["source_id"] is None
+    assert by_text["It rained on 3 days."]["attrs"]["source_id"] is None
 
 
 def test_spans_sit_on_tokens_and_rerun_replaces():
@@ -81,8 +88,8 @@ def test_spans_sit_on_tokens_and_rerun_replaces():
     assert [s["text"] for s in first] == ["Exports rose by 12 percent last year."]  # too short to be a claim
     starts = {t["start"] for t in doc["tokens"]}
     ends = {t["end"] for t in doc["tokens"]}
-    assert all(s["start"] in starts and s["end"] in ends and s["labeller"] == "rules@1" for s in first)
-    assert doc["labellers"]["claims"] == "rules@1"
+    assert all(s["start"] in starts and s["end"] in ends and s["labeller"] == "rules@2" for s in first)
+    assert doc["labellers"]["claims"] == "rules@2"
 
 
 def test_features_name_the_evidence():
@@ -101,7 +108,7 @@ def test_weights_file_is_generic():
 
 
 def test_evidence_lists_features_not_words_that_share_their_name():
-    text = "The harbour board reviewed the passenger numbers and the ferry timetable again."
+    text = "The Harbour Board reviewed the passenger numbers and the ferry timetable again."
     span = claims(text)[text]
     assert "numbers" not in span["attrs"]["evidence"]  # the word "numbers" is no count
     assert span["attrs"]["evidence"] == sorted(set(span["attrs"]["evidence"]))
@@ -110,7 +117,8 @@ def test_evidence_lists_features_not_words_that_share_their_name():
 # --- shortcuts of the labeller that must agree with the plain definitions ----------------------------------
 
 
-def test_labeller_evidence_and_score_agree_with_claim_features():
+def test_labeller_evidence_and_score_agree_with_claim_features(monkeypatch):
+    monkeypatch.setattr("corpus.prelabel.claims.not_a_claim", lambda mask: False)  # score questions and opinion too
     text = (
         "Unemployment fell from 7.8 percent to 4.1 percent in Ohio. I think we should maybe wait, don't you? "
         "Exports to France rose because the euro was weaker than last year. Prices will probably rise again. "

@@ -1,4 +1,9 @@
-"""Rules `claims` labeller: every sentence becomes a CLAIM span scored for check-worthiness.
+"""Rules `claims` labeller: a sentence with checkable content becomes a CLAIM span scored for check-worthiness.
+
+Not every sentence is a claim. No CLAIM span goes to a headline (the first paragraph, when it is the title or
+reads like one), a question, a sentence with nothing to check (no number, quantity, factual verb, comparison or
+causal statement, and no name unless it is opinion: "pure opinion"), or one the rules of
+``data/claims_not_claims.tsv`` call a byline, caption, greeting or page furniture.
 
 The score is a logistic model over two kinds of features:
 
@@ -25,11 +30,14 @@ from importlib import resources
 from itertools import accumulate, compress
 from operator import itemgetter
 
+import regex
+
 from corpus.errors import CorpusError
 from corpus.prelabel.base import Labeller, LayerWriter, Option, read_text_option
 from corpus.prelabel.lexicon import load_word_lists, lower_tokens
+from corpus.segment.core import is_headline
 
-VERSION = "1"
+VERSION = "2"
 
 
 _WORDS = load_word_lists("claims_words.tsv")  # read once, at import
@@ -147,6 +155,28 @@ _ENTITY_BITS = {
     for label in _NUMERIC | _MEASURES | _NAMES
 }
 _START, _END = itemgetter("start"), itemgetter("end")
+# A claim needs something to check: one of these, or a name in a sentence that is not opinion.
+_CHECKABLE = _NUMBERS | _QUANTITIES | _BIT["f=factual_verbs"] | _BIT["f=comparisons"] | _BIT["f=causal"]
+_OPINION_BIT = _BIT["f=opinion"]
+
+
+@lru_cache(maxsize=1)
+def not_claim_rules() -> regex.Pattern:
+    """The rules of ``data/claims_not_claims.tsv`` as one pattern; the group that matched names the rule."""
+    raw = resources.files("corpus.prelabel").joinpath("data/claims_not_claims.tsv").read_text("utf-8")
+    branches = []
+    for k, line in enumerate(raw.splitlines()):
+        if line.strip() and not line.startswith("#"):
+            name, _, expr = line.partition("\t")
+            branches.append(f"(?P<{name.strip()}_{k}>{expr.strip()})")
+    return regex.compile("|".join(branches), regex.IGNORECASE)
+
+
+def not_a_claim(mask: int) -> bool:
+    """Whether evidence bits say "no claim": a question, or nothing checkable (pure opinion, chat)."""
+    if mask & _QUESTION:
+        return True
+    return not mask & _CHECKABLE and (not mask & _NAMED or bool(mask & _OPINION_BIT))
 
 
 class RulesClaimLabeller(Labeller):
@@ -203,21 +233,45 @@ class RulesClaimLabeller(Labeller):
         entities = _EntityBits(spans)
         attributions = _Attributions(spans, doc.get("relations", ()))
         starts, ends, alnum, n = words.starts, words.ends, words.alnum, len(words.starts)
+        headline_end = _headline_end(doc)
+        furniture = not_claim_rules().fullmatch
         for start, end in doc.get("sentences") or []:
             first = bisect_left(starts, start)  # the whole tokens inside the sentence
             last = bisect_right(ends, end) - 1
-            if first >= n or last < first or alnum[last + 1] - alnum[first] < 3:
+            if first >= n or last < first or alnum[last + 1] - alnum[first] < 3 or end <= headline_end:
                 continue
             vocab = set(words.lows[first : last + 1])
             mask = words.mask(vocab, first, last) | entities.between(start, end)
-            score, positive = self._score(mask, vocab)
             span_start, span_end = starts[first], ends[last]
+            if not_a_claim(mask) or furniture(text, span_start, span_end):
+                continue
+            score, positive = self._score(mask, vocab)
             attrs = {
                 "checkworthy": score >= self.threshold,
                 "evidence": list(positive),
                 "source_id": attributions.source_of(span_start, span_end),
             }
             out.span("CLAIM", span_start, span_end, score, attrs)
+
+
+def _headline_end(doc: dict) -> int:
+    """Where the document's headline ends (0 without one): its first paragraph, when more follow, it holds one
+    sentence and it is the title, shaped like a headline, or written in title case."""
+    paragraphs, sentences = doc.get("paragraphs") or [], doc.get("sentences") or []
+    if len(paragraphs) < 2 or not sentences or sentences[0][1] < paragraphs[0][1]:
+        return 0
+    text, (start, end) = doc["text"], paragraphs[0]
+    title = " ".join((doc.get("title") or "").split())
+    return end if is_headline(text, start, end, title) or _title_case(text[start:end]) else 0
+
+
+_LONG_WORD = regex.compile(r"\p{L}{4,}")
+
+
+def _title_case(line: str) -> bool:
+    """Most words of four letters or more after the first are capitalised ("Port Reopens After Floods")."""
+    words = _LONG_WORD.findall(line)[1:]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.75 * len(words)
 
 
 class _TokenFacts:

@@ -1,0 +1,61 @@
+"""Not every sentence is a claim: headlines, bylines, captions, questions, pure opinion, greetings, furniture."""
+
+from __future__ import annotations
+
+import pytest
+
+from corpus.document import new_document, spans_of
+from corpus.prelabel import build_labellers
+from corpus.prelabel.claims import not_claim_rules
+from corpus.segment.core import segment_document
+
+HEADLINE = "Port Reopens After Floods Cost Halvern €4 Million"
+CLAIMS = [
+    "The river port of Halvern reopened on Monday after floods that the city council said cost 4 million euros.",
+    "Thanks to the new flood wall, 40 homes stayed dry, the mayor said.",
+    "By Friday, the port had handled 120 barges.",
+    "Share prices of the port operator fell 3 percent on Monday.",
+    "Dock workers in Halvern blamed the operator for the delays.",
+]
+NOT_CLAIMS = [
+    "By Mara Lindqvist and Jonas Beck, Valley Post",
+    "Updated: 19 January 2020",
+    "Photo: Barges wait on the river near the old quay.",
+    "Why did the water rise so fast?",
+    "Good evening and welcome to our live coverage.",
+    "What a wonderful, beautiful town this is.",
+    "I think we should all be proud of them.",
+    "Copyright 2020 Valley Post Media",
+]
+
+
+def _claims(text: str, title: str | None = None) -> list[str]:
+    doc = segment_document(new_document(text, "test", title=title))
+    for labeller in build_labellers():
+        doc = labeller(doc)
+    return [s["text"] for s in spans_of(doc, "claims")]
+
+
+def test_only_checkable_sentences_of_an_article_are_claims():
+    paragraphs = [HEADLINE, NOT_CLAIMS[0], NOT_CLAIMS[1], CLAIMS[0], NOT_CLAIMS[2], *NOT_CLAIMS[3:], *CLAIMS[1:]]
+    assert _claims("\n\n".join(paragraphs), title=HEADLINE) == CLAIMS
+
+
+@pytest.mark.parametrize("headline", [HEADLINE, "Port Reopens After Floods Cost Halvern Millions."])
+def test_the_headline_is_no_claim_without_a_title_too(headline):
+    assert _claims(f"{headline}\n\n{CLAIMS[0]}") == [CLAIMS[0]]
+
+
+def test_a_one_paragraph_statement_is_never_a_headline():
+    statement = "Unemployment Fell To 4 Percent In Ohio Under The Last Governor."
+    assert _claims(statement) == [statement]
+    # a first paragraph of prose is no headline either
+    assert _claims(f"{CLAIMS[0]}\n\n{CLAIMS[1]}") == CLAIMS[:2]
+
+
+def test_rules_keep_sentences_that_only_start_like_furniture():
+    match = not_claim_rules().fullmatch
+    for sentence in (*CLAIMS, "Thank you for cutting taxes by 20 percent.", "Copyright claims rose 12 percent."):
+        assert match(sentence) is None, sentence
+    for sentence in (*NOT_CLAIMS[:3], NOT_CLAIMS[4], NOT_CLAIMS[-1], "(Photo: Jonas Beck)", "Read more: floods"):
+        assert match(sentence) is not None, sentence
