@@ -10,9 +10,11 @@ from rich.markup import escape
 
 from corpus.cli.common import AllowOutsideOpt, app, console, console_err, make_reporter, output_path
 from corpus.errors import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL
+from corpus.formats import FORMATS
 
 annotations_app = typer.Typer(
-    help="Annotations back in: ingest Prodigy / Label Studio / doccano exports, merge annotators into gold.",
+    help=f"Annotations back in: ingest {' / '.join(t.title for t in FORMATS.values())} exports, merge annotators "
+    "into gold.",
     no_args_is_help=True,
 )
 app.add_typer(annotations_app, name="annotations")
@@ -27,8 +29,7 @@ def ingest_command(
     exports: Annotated[
         list[Path],
         typer.Argument(
-            help="Prodigy db-out JSONL, Label Studio JSON exports and/or "
-            "doccano JSONL exports (format told by content).",
+            help=f"{', '.join(f'{t.title} {t.exports}' for t in FORMATS.values())} (format told by content).",
             exists=True,
             dir_okay=False,
         ),

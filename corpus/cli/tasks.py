@@ -10,27 +10,24 @@ import typer
 
 from corpus.cli.common import WRITES, AllowOutsideOpt, app, console_err, fail, finish, make_reporter, output_path, track
 from corpus.errors import EXIT_FAILED
+from corpus.formats import FORMAT_NAMES, FORMATS
 
-TASKS_HELP = """Write annotation tasks for a labelling tool from pre-labelled documents (JSONL).
+TASKS_HELP = (
+    """Write annotation tasks for a labelling tool from pre-labelled documents (JSONL).
 
 One task per unit (paragraph, sentence or whole document); a unit is widened over several sentences or
 paragraphs rather than cut through a span or an attribution. Each task records doc_id, unit, unit_index
 and offset, so document offset = offset + task offset.
 
 \b
-prodigy      ner.manual.jsonl (entities), spans.manual.jsonl (claims + sources, overlapping),
-             rel.manual.jsonl (sources + ATTRIBUTION/CUE relations, head/child = token index of the
-             span's last token), choice.jsonl (check-worthiness per CLAIM, always shown in the
-             claim's own sentence(s) whatever --unit says). Code-point offsets. _task_hash is unique
-             per file (a 32-bit collision is re-hashed with a salt, deterministically).
-             e.g. prodigy ner.manual NEWS blank:en DIR/ner.manual.jsonl --label PERSON,ORG,GPE
-labelstudio  tasks.json (data + predictions) and config.xml (paste it as the project's labeling
-             config, then import tasks.json). Code-point offsets.
-doccano      relations.jsonl (entities + relations) and spans.jsonl (label: \\[\\[start, end, label]]).
-             Offsets in UTF-16 code units, as doccano counts by default (an emoji counts 2): keep
-             "count grapheme clusters" off. span-types.json / relation-types.json: every label, to
-             import under Labels (Span / Relation tab) before the tasks.
 """
+    + "\n".join(
+        f"{name:<13}{line}" if i == 0 else f"{'':13}{line}"
+        for name, tool in FORMATS.items()
+        for i, line in enumerate(tool.help.splitlines())
+    )
+    + "\n"
+)
 
 
 @app.command(help=TASKS_HELP, **WRITES)
@@ -41,7 +38,9 @@ def tasks(
             help="Pre-labelled documents JSONL (from `corpus prelabel` or `corpus build`: data/documents.jsonl)."
         ),
     ],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="prodigy, labelstudio or doccano.")] = "prodigy",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help=f"{', '.join(FORMAT_NAMES[:-1])} or {FORMAT_NAMES[-1]}.")
+    ] = "prodigy",
     unit: Annotated[
         str,
         typer.Option(
@@ -65,10 +64,10 @@ def tasks(
     allow_outside: AllowOutsideOpt = False,
 ) -> None:
     from corpus.pipeline import read_document_records
-    from corpus.tasks import FORMATS, ORDERS, UNITS, TaskStats, write_tasks
+    from corpus.tasks import ORDERS, UNITS, TaskStats, write_tasks
 
     if fmt not in FORMATS:
-        fail(f"unknown format '{fmt}' (choose from {', '.join(FORMATS)})")
+        fail(f"unknown format '{fmt}' (choose from {', '.join(FORMAT_NAMES)})")
     if unit not in UNITS:
         fail(f"unknown unit '{unit}' (choose from {', '.join(UNITS)})")
     if order not in ORDERS:

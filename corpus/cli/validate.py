@@ -9,19 +9,20 @@ import typer
 
 from corpus.cli.common import app, console_err
 from corpus.errors import EXIT_FAILED
+from corpus.formats import FORMATS
+
+PATHS_HELP = (
+    "documents.jsonl, the task files of "
+    + ", ".join(f"{tool.title} ({', '.join([*tool.kinds, *tool.label_kinds])})" for tool in FORMATS.values())
+    + ", annotations.jsonl, or folders (every known file inside, recursively)."
+)
 
 
 @app.command()
 def validate(
     paths: Annotated[
         list[Path],
-        typer.Argument(
-            help="documents.jsonl, Prodigy task files (ner.manual.jsonl, "
-            "spans.manual.jsonl, rel.manual.jsonl, choice.jsonl), Label Studio "
-            "tasks.json, doccano relations.jsonl / spans.jsonl, "
-            "annotations.jsonl, or folders (every known file inside, "
-            "recursively)."
-        ),
+        typer.Argument(help=PATHS_HELP),
     ],
     max_problems: Annotated[int, typer.Option(help="Problems listed per file (all are counted).")] = 100,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary line.")] = False,

@@ -43,6 +43,7 @@ class ToolFormat:
     label_kinds: Mapping[str, str]  # label file name -> validate kind (a small JSON file checked whole)
     schemas: Mapping[str, str]  # validate kind -> schema file in schemas/
     help: str  # the `corpus tasks --help` paragraph (lines after the first are indented by the CLI)
+    exports: str  # what its annotation exports are, for help texts ("db-out JSONL")
     module: str  # the package holding render / Writer / check / records (see the module docstring)
     meta_key: str = "meta"  # the task field naming its document (doc_id, offset): validate's problem lines
     meta_fields: tuple[str, ...] = ("meta", "text")  # schema problems here make the document check pointless
@@ -101,6 +102,7 @@ span's last token), choice.jsonl (check-worthiness per CLAIM, always shown in th
 claim's own sentence(s) whatever --unit says). Code-point offsets. _task_hash is unique
 per file (a 32-bit collision is re-hashed with a salt, deterministically).
 e.g. prodigy ner.manual NEWS blank:en DIR/ner.manual.jsonl --label PERSON,ORG,GPE""",
+    exports="db-out JSONL",
     module="corpus.formats.prodigy",
     hashed=True,
 )
@@ -115,6 +117,7 @@ LABELSTUDIO = ToolFormat(
     schemas=_frozen({"labelstudio": "labelstudio-task.schema.json"}),
     help="""tasks.json (data + predictions) and config.xml (paste it as the project's labeling
 config, then import tasks.json). Code-point offsets.""",
+    exports="JSON exports",
     module="corpus.formats.labelstudio",
     meta_key="data",
     meta_fields=("data", "meta", "text"),
@@ -139,6 +142,7 @@ DOCCANO = ToolFormat(
 Offsets in UTF-16 code units, as doccano counts by default (an emoji counts 2): keep
 "count grapheme clusters" off. span-types.json / relation-types.json: every label, to
 import under Labels (Span / Relation tab) before the tasks.""",
+    exports="JSONL or JSON exports",
     module="corpus.formats.doccano",
     meta_fields=("data", "meta", "text"),
 )
