@@ -50,15 +50,11 @@ _NUMBER_WORDS = _WORDS["number_words"]
 _QUANTITY_WORDS = _WORDS["quantity_words"]
 _FACTUAL_VERBS = _WORDS["factual_verbs"]
 _COMPARISONS = _WORDS["comparisons"]
-_CAUSAL = frozenset(
-    ["because", "caused", "causes", "cause", "led", "result", "resulted", "due", "therefore", "thanks", "consequence"]
-)
+_CAUSAL = _WORDS["causal"]
 _OPINION = _WORDS["opinion"]
-_HEDGING = frozenset(
-    ["maybe", "perhaps", "might", "may", "could", "possibly", "probably", "likely", "seems", "seem", "apparently"]
-)
-_PREDICTION = frozenset(["will", "gonna", "going", "'ll", "’ll", "would"])
-_FIRST_PERSON = frozenset(["i", "i'm", "i’m", "me", "my", "we", "we're", "we’re", "us", "our", "you", "your"])
+_HEDGING = _WORDS["hedging"]
+_PREDICTION = _WORDS["prediction"]
+_FIRST_PERSON = _WORDS["first_person"]
 
 
 _NUMERIC = frozenset({"CARDINAL", "PERCENT", "MONEY", "QUANTITY"})
@@ -75,7 +71,7 @@ _LEXICAL_EVIDENCE = (
 )
 
 
-_I_FORMS = frozenset({"i", "i'm", "i’m"})
+_I_FORMS = _WORDS["i_forms"]  # "I", "I'm": capitalised, yet no name
 
 
 def _evidence(
