@@ -1,173 +1,18 @@
 """`corpus build` end to end: per-document stages, summary, near duplicates, bad articles, CLI options.
 
-The helpers at the top (articles the tests write, small deterministic labellers registered under the name
-``test``) are shared with test_parallel.py, test_resume.py and test_datatrove.py. Worker processes are
-forked, so they inherit these registrations.
+The helpers (articles the tests write, small deterministic labellers registered under the name ``test``) live
+in conftest.py, shared with test_parallel.py, test_resume.py and test_datatrove.py.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import random
 from pathlib import Path
 
-import orjson
 import pytest
+from conftest import TEST_BACKENDS, build, make_article, output_bytes, read_records, write_articles, write_feed
 from typer.testing import CliRunner
 
-from corpus.build import run_build
-from corpus.document import add_span, clear_layer
 from corpus.errors import CorpusError
-from corpus.prelabel.registry import _REGISTRY, register
-from corpus.report import Reporter
-
-# --- shared helpers ---------------------------------------------------------------------------------------
-
-TEST_BACKENDS = {"entities": "test", "sources": "test", "claims": "test"}
-FIRST = ["Maria", "Jonas", "Aisha", "Pedro", "Lena", "Tomasz", "Ines", "Oskar"]
-LAST = ["Keller", "Novak", "Okafor", "Silva", "Brandt", "Haddad", "Moreau", "Lindqvist"]
-PLACES = ["Lisbon", "Gdansk", "Accra", "Toulouse", "Uppsala", "Bremen"]
-TOPICS = ["the harbour budget", "a new tram line", "school meals", "the flood barrier", "rent controls"]
-
-
-def make_article(i: int, seed: int = 0) -> str:
-    """A small, varied news article (title line, blank lines, quotes, numbers), made up from word lists."""
-    rng = random.Random(i * 7919 + seed)
-    name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
-    place, topic = rng.choice(PLACES), rng.choice(TOPICS)
-    n = rng.randint(2, 400)
-    paragraphs = [
-        f"Council debates {topic} in {place} (report {i})",
-        f"Officials in {place} met on Tuesday to discuss {topic}. {name} said the plan would cost {n} million "
-        f"euros. \u201cWe cannot wait any longer,\u201d {name.split()[0]} told reporters.",
-        f"The opposition said {rng.randint(3, 90)} percent of residents disagreed. Dr. {rng.choice(LAST)} "
-        f"of the U.S. embassy declined to comment on article {i}.",
-    ]
-    for _ in range(rng.randint(0, 3)):
-        paragraphs.append(
-            f"In {rng.choice(PLACES)}, {rng.choice(FIRST)} {rng.choice(LAST)} said {n + i} people "
-            f"had signed a petition about {rng.choice(TOPICS)}."
-        )
-    return "\n\n".join(paragraphs) + "\n"
-
-
-def write_articles(folder: Path, n: int, seed: int = 0) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for i in range(n):
-        (folder / f"article_{i:04d}.txt").write_text(make_article(i, seed), encoding="utf-8")
-    return folder
-
-
-def write_feed(path: Path, n: int, seed: int = 0) -> Path:
-    """The same kind of articles as one JSONL feed (one article per line, with metadata)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as fh:
-        for i in range(n):
-            fh.write(
-                orjson.dumps(
-                    {
-                        "text": make_article(i, seed),
-                        "title": f"Report {i}",
-                        "url": f"https://news.example/{i}",
-                        "publisher": "Example News",
-                    }
-                )
-                + b"\n"
-            )
-    return path
-
-
-class _TokenLabeller:
-    """Base for the test labellers: deterministic rules over the segmenter's tokens."""
-
-    name = "test"
-    version = "1"
-    layer = ""
-
-    def __call__(self, doc: dict) -> dict:
-        clear_layer(doc, self.layer)
-        self.label(doc)
-        doc["labellers"][self.layer] = f"{self.name}@{self.version}"
-        return doc
-
-    def label(self, doc: dict) -> None:
-        raise NotImplementedError
-
-
-class CapitalisedNames(_TokenLabeller):
-    """PERSON for runs of two or more capitalised tokens; GPE for a place from the list."""
-
-    layer = "entities"
-
-    def label(self, doc: dict) -> None:
-        text, tokens, run = doc["text"], doc["tokens"], []
-        if "EXPLODE" in text:
-            raise ValueError("the test labeller refuses this article")
-        for tok in [*tokens, None]:
-            word = text[tok["start"] : tok["end"]] if tok else ""
-            if word[:1].isupper() and word.isalpha():
-                run.append(tok)
-                continue
-            if len(run) >= 2:
-                add_span(doc, "entities", "PERSON", run[0]["start"], run[-1]["end"], "test@1", 0.9)
-            elif len(run) == 1 and text[run[0]["start"] : run[0]["end"]] in PLACES:
-                add_span(doc, "entities", "GPE", run[0]["start"], run[0]["end"], "test@1", 0.8)
-            run = []
-
-
-class SaidCues(_TokenLabeller):
-    layer = "sources"
-
-    def label(self, doc: dict) -> None:
-        text = doc["text"]
-        for tok in doc["tokens"]:
-            if text[tok["start"] : tok["end"]] in ("said", "told"):
-                add_span(doc, "sources", "CUE", tok["start"], tok["end"], "test@1", 0.7)
-
-
-class NumberClaims(_TokenLabeller):
-    layer = "claims"
-
-    def label(self, doc: dict) -> None:
-        text = doc["text"]
-        for start, end in doc["sentences"]:
-            if any(ch.isdigit() for ch in text[start:end]):
-                add_span(doc, "claims", "CLAIM", start, end, "test@1", 0.6, attrs={"checkworthy": 0.6})
-
-
-for _layer, _cls in (("entities", CapitalisedNames), ("sources", SaidCues), ("claims", NumberClaims)):
-    if (_layer, "test") not in _REGISTRY:
-        register(_layer, "test")(lambda arg=None, _cls=_cls: _cls())
-
-
-def build(inputs, out: Path, **kwargs) -> tuple:
-    """run_build with the test labellers, no progress bar and (by default) Prodigy tasks and no dataset."""
-    reporter = Reporter(echo=None)
-    kwargs.setdefault("backends", TEST_BACKENDS)
-    kwargs.setdefault("formats", ["prodigy"])
-    kwargs.setdefault("dataset", False)
-    kwargs.setdefault("progress", None)
-    kwargs.setdefault("allow_outside", True)
-    inputs = inputs if isinstance(inputs, list) else [inputs]
-    return run_build(inputs, out, reporter, **kwargs), reporter
-
-
-def read_records(path: Path) -> list[dict]:
-    return [orjson.loads(line) for line in path.read_bytes().splitlines()]
-
-
-def output_bytes(out: Path) -> dict[str, bytes]:
-    """Every visible output file under OUT (the cache and staging folders are hidden)."""
-    return {
-        p.relative_to(out).as_posix(): p.read_bytes()
-        for p in sorted(out.rglob("*"))
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(out).parts)
-    }
-
-
-def rules_labellers_installed() -> bool:
-    return all(importlib.util.find_spec(f"corpus.prelabel.{m}") for m in ("entities", "sources", "claims"))
-
 
 # --- tests ------------------------------------------------------------------------------------------------
 
@@ -209,8 +54,6 @@ def test_exact_and_near_duplicates_reported_and_near_ones_optionally_dropped(tmp
     messages = [p.message for p in reporter.problems]
     assert any("exact duplicate" in m for m in messages)
     assert result.stats.duplicates == 1
-    if importlib.util.find_spec("corpus.ingest.dedup") is None:
-        pytest.skip("near-duplicate detection (corpus.ingest.dedup) not installed")
     assert any("near duplicate" in m and m.endswith("kept") for m in messages)
     assert result.stats.documents == 5
     dropped, reporter = build(src, tmp_path / "out2", drop_near_duplicates=True)
@@ -329,9 +172,6 @@ def test_segment_and_prelabel_commands_give_the_same_bytes_with_workers(tmp_path
 
 
 def test_full_build_with_all_formats_and_dataset(tmp_path):
-    for module in ("corpus.tasks", "corpus.publish.dataset", "corpus.validate"):
-        if importlib.util.find_spec(module) is None:
-            pytest.skip(f"{module} not installed")
     src = write_articles(tmp_path / "in", 8)
     result, reporter = build(src, tmp_path / "out", formats=None, dataset=True)
     out = tmp_path / "out"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 import pytest
-from test_build import build, output_bytes, read_records, write_articles, write_feed
+from conftest import build, output_bytes, read_records, write_articles, write_feed
 
 from corpus.errors import CorpusError
 
@@ -40,9 +40,9 @@ def test_local_executor_gives_the_same_bytes_as_the_plain_build(tmp_path, datatr
 
 def test_datatrove_steps_compose_with_datatrove_filters(tmp_path, datatrove):
     """Our steps are ordinary datatrove steps: a datatrove filter can run between reader and segmenter."""
+    from conftest import TEST_BACKENDS
     from datatrove.executor.local import LocalPipelineExecutor
     from datatrove.pipeline.filters import LambdaFilter
-    from test_build import TEST_BACKENDS
 
     from corpus.document import new_document
     from corpus.engines.datatrove import (

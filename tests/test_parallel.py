@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_build import build, output_bytes, rules_labellers_installed, write_articles, write_feed
+from conftest import build, output_bytes, write_articles, write_feed
 
 from corpus.pipeline import WINDOW_PER_WORKER, ProcessorConfig, ShardResult, map_shards, shard_documents
 from corpus.segment.core import segment_document
@@ -88,7 +88,6 @@ def test_shards_have_content_defined_boundaries():
     assert [[d["id"] for d in s] for s in shards[1:]] == [[d["id"] for d in s] for s in later[1:]]
 
 
-@pytest.mark.skipif(not rules_labellers_installed(), reason="the rules labellers are not installed yet")
 def test_rules_labellers_give_the_same_bytes_with_two_workers(tmp_path, small_shards):
     src = write_articles(tmp_path / "in", 24)
     one, _ = build(src, tmp_path / "one", backends=None)

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from test_build import build, output_bytes, write_articles
+from conftest import build, output_bytes, write_articles
 
 import corpus.cache
 from corpus.cache import build_lock
@@ -175,7 +175,7 @@ def test_resume_after_an_edit_recomputes_only_the_changed_shard(tmp_path, monkey
 
 
 def test_labeller_versions_are_part_of_the_cache_key_and_task_settings_are_not(tmp_path, monkeypatch):
-    from test_build import SaidCues
+    from conftest import SaidCues
 
     src = write_articles(tmp_path / "in", 8)
     out = tmp_path / "out"
