@@ -1,4 +1,4 @@
-"""The code base stays `ruff` clean (rules in pyproject.toml)."""
+"""The code base stays `ruff` clean and `ruff format`ted (rules and line length in pyproject.toml)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,21 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+PATHS = ["corpus", "tests", "scripts"]
 
 
-def test_ruff_clean():
+def _ruff(*args: str) -> subprocess.CompletedProcess:
     ruff = shutil.which("ruff")
     if ruff is None:
         pytest.skip("ruff is not installed (pip install -e '.[test]')")
-    result = subprocess.run([ruff, "check", "corpus", "tests", "scripts"], cwd=ROOT, capture_output=True, text=True)
+    return subprocess.run([ruff, *args, *PATHS], cwd=ROOT, capture_output=True, text=True)
+
+
+def test_ruff_clean():
+    result = _ruff("check")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_formatted():
+    result = _ruff("format", "--check")
+    assert result.returncode == 0, "run `ruff format` on:\n" + result.stdout + result.stderr
