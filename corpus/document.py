@@ -34,7 +34,14 @@ LABELS_BY_LAYER = {"entities": ENTITY_LABELS, "sources": SOURCE_LABELS, "claims"
 RELATION_LABELS = ("ATTRIBUTION", "CUE")
 # The span labels each relation joins: head -> child.
 RELATION_ENDS = {"ATTRIBUTION": ("SOURCE", "CONTENT"), "CUE": ("CUE", "CONTENT")}
-SOURCE_KINDS = ("named_person", "named_organisation", "unnamed_group", "anonymous")
+SOURCE_KINDS = (
+    "named_person",
+    "named_organisation",
+    "unnamed_group",
+    "anonymous",
+    "unnamed_person",
+    "unnamed_organisation",
+)
 CHECKWORTHY_OPTIONS = ("CHECKWORTHY", "NOT_CHECKWORTHY")
 
 META_FIELDS = ("title", "source_url", "publisher", "published", "licence")

@@ -36,6 +36,7 @@ from corpus.prelabel.sources.kinds import is_correspondent, source_kind
 from corpus.prelabel.sources.nesting import _content_holders, _open_content_holders, _resolve_nested
 from corpus.prelabel.sources.reader import _Reader
 from corpus.prelabel.sources.readings import _Attribution
+from corpus.prelabel.sources.refer import Antecedents
 from corpus.prelabel.sources.scan import scan_attributions
 
 __all__ = [
@@ -86,7 +87,9 @@ class RulesSourceLabeller(Labeller):
         if not doc.get("tokens"):
             return
         r, atts = read_attributions(doc, self.cues)
-        entities = sorted([(s["start"], s["end"], s["label"]) for s in doc["spans"] if s["layer"] == "entities"])
+        entity_spans = [s for s in doc["spans"] if s["layer"] == "entities"]
+        antecedents = Antecedents(r, entity_spans)
+        entities = sorted([(s["start"], s["end"], s["label"]) for s in entity_spans])
         entity_starts = [es for es, _, _ in entities]
         longest = max([ee - es for es, ee, _ in entities], default=0)
         starts, ends = r.starts, r.ends
@@ -99,7 +102,11 @@ class RulesSourceLabeller(Labeller):
                 labels = [lab for _, ee, lab in near if ee > s]
                 kind = source_kind(r, att.source[0], att.source[1], labels)
                 correspondent = is_correspondent(r, att.source[0], att.source[1], att.in_quote)
-                source_span = out.span("SOURCE", s, e, 0.7, {"kind": kind, "correspondent": correspondent})
+                attrs = {"kind": kind, "correspondent": correspondent}
+                refers_to = antecedents.find(att.source[0], att.source[1], kind)
+                if refers_to is not None:
+                    attrs["refers_to"] = refers_to
+                source_span = out.span("SOURCE", s, e, 0.7, attrs)
             for a, b in att.contents:
                 content = out.span("CONTENT", starts[a], ends[b], 0.6)
                 out.relation("CUE", cue_span["id"], content["id"])

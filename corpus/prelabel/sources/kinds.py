@@ -7,12 +7,16 @@ from collections.abc import Iterator
 from corpus.prelabel.sources.reader import _Reader
 from corpus.prelabel.sources.words import (
     ANONYMOUS,
+    ANONYMOUS_HEADS,
     CORRESPONDENT,
     DETERMINERS,
     GROUP_PRONOUNS,
+    HEAD_ENDERS,
     ORG_WORDS,
+    PARTY_WORDS,
     PERSON_PRONOUNS,
     PRONOUN_SOURCES,
+    ROLE_NOUNS,
     SOURCE_GROUP_WORDS,
     is_plural,
 )
@@ -31,6 +35,8 @@ def source_kind(r: _Reader, a: int, b: int, entity_labels: list[str]) -> str:
         return "named_person"
     if any(lab in ("ORG", "GPE") for lab in entity_labels):
         return "named_organisation"
+    if "NORP" in entity_labels and is_plural(low[-1]):  # "Democrats said", "Ukrainians fear"
+        return "named_organisation" if low[-1] in PARTY_WORDS else "unnamed_group"
     named = _named_kinds(r, a, b)
     if "person" in named:
         return "named_person"
@@ -80,22 +86,37 @@ def _run_kind(r: _Reader, run: list[int], words: list[str], low: list[str]) -> s
     if len(run_words) == 1:
         w = run_words[0]
         # a word the article also writes in lower case is a common word, not a name
-        if w in SOURCE_GROUP_WORDS or w in DETERMINERS or r.seen_as_written(w):
+        if w in SOURCE_GROUP_WORDS or w in ANONYMOUS_HEADS or w in ROLE_NOUNS or w in DETERMINERS:
+            return None  # a common noun opening the sentence: "Sources say", "Officials said"
+        if r.seen_as_written(w):
             return None
         if run[-1] + 1 < len(words) and words[run[-1] + 1][:1].islower():
             return None  # a modifier, not a name: "Ukrainian military source", "Western officials"
-    if any(w in ORG_WORDS for w in run_words) or any(words[y].isupper() and len(words[y]) > 1 for y in run):
+    if any(w in ORG_WORDS or w in PARTY_WORDS for w in run_words) or any(
+        words[y].isupper() and len(words[y]) > 1 for y in run
+    ):
         return "org"
     return "person"
 
 
 def _descriptor_kind(low: list[str]) -> str:
-    """A source with no name: a group ("officials", "the ministry's staff") or one unnamed person."""
-    head = low[-1].rstrip(",")
-    group = head in SOURCE_GROUP_WORDS or is_plural(head)
-    if group and not any(w in ("a", "an", "one") for w in low[:2]):
+    """A source with no name: an anonymous one ("a senior official", "sources"), a group ("officials", "the
+    ministry's staff"), an organisation described ("the company") or one person described ("the merchant")."""
+    head = head_word(low)
+    if head in ANONYMOUS_HEADS:
+        return "anonymous"
+    indefinite = any(w in ("a", "an", "one") for w in low[:2])
+    if (head in SOURCE_GROUP_WORDS or is_plural(head)) and not indefinite:
         return "unnamed_group"
-    return "anonymous"
+    if head in ORG_WORDS:
+        return "unnamed_organisation"
+    return "unnamed_person"
+
+
+def head_word(low: list[str]) -> str:
+    """The head noun of a source phrase: the word before its first comma, relative pronoun or preposition."""
+    end = next((t for t in range(1, len(low)) if low[t] in HEAD_ENDERS), len(low))
+    return low[end - 1].rstrip(",")
 
 
 def is_correspondent(r: _Reader, a: int, b: int, in_quote: bool) -> bool:

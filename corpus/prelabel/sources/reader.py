@@ -40,6 +40,9 @@ _NP_JOINERS = frozenset(["’s", "'s", "-", "&", "of", "/"])
 _CLAUSE_OPENERS = frozenset(["and", "but", "as", "while", "after", "before", "when", "because"])
 _NP_RIGHT_STOPS = END_PUNCT | QUOTES | {";", ":", "—", "–", "--"}
 _CONTENT_EDGES = frozenset([",", ":", ";", "—", "–", "--"])
+_SOURCE_PREPOSITIONS = frozenset(["in", "from", "at", "to", "for", "among", "on", "with"])
+# Tokens after which a noun phrase opens a clause (its subject can be a source).
+_CLAUSE_STARTS = BOUNDARY | END_PUNCT | {"that", "and", "but", "while", "because", "although", "though", "when", "if"}
 _STOP, _JOIN, _WORD = 0, 1, 2  # what a step leftwards through a noun phrase met
 
 
@@ -224,7 +227,23 @@ class _Reader:
             if p >= lo and self.low[p] == "(":
                 head = self.np_left(p - 1, lo)
                 return (head[0], k) if head else None
-        return self.np_left(k, lo)
+        return self._over_prepositions(self.np_left(k, lo), lo)
+
+    def _over_prepositions(self, np: tuple[int, int] | None, lo: int) -> tuple[int, int] | None:
+        """ "Voters in Iowa say", "the senator from Vermont said", "Six in 10 say": a noun phrase read leftwards
+        stops at a preposition; when the phrase before it opens the clause, the whole stretch is the source (a
+        place or a number alone is not one)."""
+        whole = np
+        for _ in range(3):
+            if whole is None or whole[0] - 2 < lo or self.low[whole[0] - 1] not in _SOURCE_PREPOSITIONS:
+                break
+            head = self.np_left(whole[0] - 2, lo)
+            if head is None or self.low[head[0]] in PRONOUN_SOURCES:
+                break
+            whole = (head[0], whole[1])
+            if head[0] == lo or self.low[head[0] - 1] in _CLAUSE_STARTS:
+                return whole
+        return np
 
     def _skip_time(self, k: int, lo: int) -> int | None:
         """ "Jane Doe on Tuesday said", "the party now says": the token before a time adverbial that sits

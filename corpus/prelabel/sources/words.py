@@ -63,5 +63,12 @@ NOT_BEFORE_VERB = DETERMINERS | _WORDS["not_before_verb"]
 THAT_OR_STOP = frozenset({"that", ",", ";", "."}) | QUOTES
 
 
+ANONYMOUS_HEADS = _WORDS["anonymous_heads"]
+PARTY_WORDS = _WORDS["party_words"]
+HEAD_ENDERS = _WORDS["head_enders"]
+PERSON_PRONOUNS_BACK = _WORDS["person_pronouns_back"]
+ORG_PRONOUNS_BACK = _WORDS["org_pronouns_back"]
+
+
 def is_plural(word: str) -> bool:
     return word.endswith("s") and not word.endswith(("ss", "us", "is", "’s", "'s"))
