@@ -49,6 +49,7 @@ class ToolFormat:
     meta_fields: tuple[str, ...] = ("meta", "text")  # schema problems here make the document check pointless
     json_array: bool = False  # task files are one JSON array (else one JSON record a line)
     hashed: bool = False  # tasks carry a _task_hash that must be unique per file
+    export_forms: tuple[str, ...] = ("lines",)  # its exports: JSON "lines" and/or one JSON "array"
 
     def package(self) -> ModuleType:
         return importlib.import_module(self.module)
@@ -122,6 +123,7 @@ config, then import tasks.json). Code-point offsets.""",
     meta_key="data",
     meta_fields=("data", "meta", "text"),
     json_array=True,
+    export_forms=("array",),
 )
 
 DOCCANO = ToolFormat(
@@ -145,6 +147,7 @@ import under Labels (Span / Relation tab) before the tasks.""",
     exports="JSONL or JSON exports",
     module="corpus.formats.doccano",
     meta_fields=("data", "meta", "text"),
+    export_forms=("lines", "array"),
 )
 
 FORMATS: dict[str, ToolFormat] = {f.name: f for f in (PRODIGY, LABELSTUDIO, DOCCANO)}  # fixed order: CLI choices
@@ -157,6 +160,17 @@ def tool_format(name: str) -> ToolFormat:
         return FORMATS[name]
     except KeyError:
         raise KeyError(f"unknown task format {name!r} (choose from {', '.join(FORMAT_NAMES)})") from None
+
+
+def export_format(form: str, first: Any) -> str:
+    """The tool an export file of ``form`` (``lines`` / ``array``) is from, told by its first record: the tool
+    that record looks like when it exports that form, else the first tool that does (Prodigy, Label Studio)."""
+    from corpus.formats.exports import record_format
+
+    found = record_format(first)
+    if found is not None and form in FORMATS[found].export_forms:
+        return found
+    return next(tool.name for tool in FORMATS.values() if form in tool.export_forms)
 
 
 def format_of_kind(kind: str) -> ToolFormat | None:

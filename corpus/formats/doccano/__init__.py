@@ -10,9 +10,9 @@ from collections.abc import Callable
 from typing import Any
 
 from corpus.formats.doccano.checks import RELATIONS, SPANS, check
+from corpus.formats.doccano.ingest import is_export, records, task_key
 from corpus.formats.doccano.tasks import DoccanoWriter as Writer
 from corpus.formats.doccano.tasks import render_doccano as render
-from corpus.formats.prodigy import is_export as _is_prodigy_export
 
 
 def kind_of_record(record: dict) -> str | None:
@@ -33,28 +33,6 @@ def task_meta(task: dict, kind: str) -> tuple[Any, Any]:
     """``(meta, text)``: ``meta`` nested as `corpus tasks` writes it, or flattened into the record by doccano."""
     meta = task.get("meta")
     return (meta if isinstance(meta, dict) else task), task.get("text")
-
-
-def is_export(item: dict) -> bool:
-    """An exported example: text plus ``entities`` or ``label``, and none of Label Studio's or Prodigy's keys."""
-    if isinstance(item.get("data"), dict) or _is_prodigy_export(item):
-        return False
-    text = item.get("text") or item.get("data")
-    return isinstance(text, str) and (isinstance(item.get("entities"), list) or isinstance(item.get("label"), list))
-
-
-def task_key(task: dict) -> str | None:
-    """The key of a task in a task file `corpus tasks` wrote."""
-    from corpus.annotations.ingest import doccano_task_key
-
-    return doccano_task_key(task) if is_export(task) else None
-
-
-def records(item: Any, mapper: Any, emitted: set[str] | None, sink: Any, annotator: str) -> list[dict]:
-    """The annotation record of one exported example (doccano names no annotator: ``annotator`` is used)."""
-    from corpus.annotations.ingest import doccano_record
-
-    return [doccano_record(item, mapper, emitted, annotator, sink)]
 
 
 __all__ = [

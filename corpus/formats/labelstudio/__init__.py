@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from corpus.formats.labelstudio.checks import LabelConfig, check, parse_label_config
+from corpus.formats.labelstudio.ingest import is_export, records, task_key
 from corpus.formats.labelstudio.tasks import LabelStudioWriter as Writer
 from corpus.formats.labelstudio.tasks import render_labelstudio as render
 
@@ -40,25 +41,6 @@ def task_meta(task: dict, kind: str) -> tuple[Any, Any]:
     """``(data, text)``: Label Studio keeps the document reference and the text in ``data``."""
     data = task.get("data")
     return (data, data.get("text")) if isinstance(data, dict) else (None, None)
-
-
-def is_export(item: dict) -> bool:
-    """An exported task: its fields under ``data``."""
-    return isinstance(item.get("data"), dict)
-
-
-def task_key(task: dict) -> str | None:
-    """The key of a task in a ``tasks.json`` `corpus tasks` wrote."""
-    from corpus.annotations.ingest import labelstudio_task_key
-
-    return labelstudio_task_key(task["data"]) if isinstance(task.get("data"), dict) else None
-
-
-def records(item: Any, mapper: Any, emitted: set[str] | None, sink: Any, annotator: str) -> list[dict]:
-    """One record per annotation of one exported task."""
-    from corpus.annotations.ingest import labelstudio_records
-
-    return list(labelstudio_records(item, mapper, emitted, sink))
 
 
 __all__ = [

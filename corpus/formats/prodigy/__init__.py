@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from corpus.formats.prodigy.checks import check
+from corpus.formats.prodigy.ingest import is_export, records, task_key
 from corpus.formats.prodigy.tasks import ProdigyWriter as Writer
 from corpus.formats.prodigy.tasks import render_prodigy as render
 
@@ -19,7 +20,6 @@ KINDS_BY_VIEW = {
     "relations": "rel.manual",
     "choice": "choice",
 }
-EXPORT_KEYS = ("_task_hash", "_input_hash", "answer", "_view_id")
 
 
 def kind_of_record(record: dict) -> str | None:
@@ -36,26 +36,6 @@ def file_context(path: Any, report: Callable[..., None]) -> None:
 def task_meta(task: dict, kind: str) -> tuple[Any, Any]:
     """``(meta, text)``: the task's document reference and its unit text."""
     return task.get("meta"), task.get("text")
-
-
-def is_export(item: dict) -> bool:
-    """A ``db-out`` record: Prodigy's own keys (a Label Studio task keeps its fields under ``data``)."""
-    return not isinstance(item.get("data"), dict) and any(k in item for k in EXPORT_KEYS)
-
-
-def task_key(task: dict) -> str | None:
-    """The key of a task in a task file `corpus tasks` wrote (its ``_task_hash``)."""
-    return f"prodigy:{task['_task_hash']}" if "_task_hash" in task else None
-
-
-def records(item: Any, mapper: Any, emitted: set[str] | None, sink: Any, annotator: str) -> list[dict]:
-    """The annotation record of one ``db-out`` line."""
-    from corpus.annotations.ingest import Rejected, prodigy_record, record_format
-
-    found = record_format(item)
-    if found not in (None, "prodigy"):
-        raise Rejected(f"a {found} record in a Prodigy db-out file")
-    return [prodigy_record(item, mapper, emitted, sink)]
 
 
 __all__ = [
