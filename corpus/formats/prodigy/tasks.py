@@ -194,19 +194,7 @@ def render_prodigy(doc: dict, unit: str, report: Report | None = None, stats: Ta
     stats = stats if stats is not None else TaskStats()
     where = str(doc.get("origin") or doc.get("id"))
     units = document_units(doc, unit, report, stats)
-    choice_units: dict[str, Unit] | None = {}
-    if units:
-        in_units = set().union(*(u.layers for u in units))
-        claims = [
-            s
-            for s in doc.get("spans") or ()
-            if isinstance(s, dict)
-            and s.get("layer") == "claims"
-            and isinstance(s.get("id"), str)
-            and s["id"] in in_units
-        ]
-        if claims:
-            choice_units = claim_sentence_units(doc, claims, units[0].doc_tokens)
+    choice_units = _choice_units(doc, units)
     if choice_units is None and report:
         report(
             InputProblem(
@@ -216,88 +204,118 @@ def render_prodigy(doc: dict, unit: str, report: Report | None = None, stats: Ta
             )
         )
     dropped_entities: list[int] = []
-    shared_tokens: dict[int, tuple[int, int]] = {}  # id(token JSON) -> where it is packed (units share them)
 
     def non_overlapping(spans: list[dict]) -> tuple[list[dict], list[dict]]:
         kept, dropped = _non_overlapping(spans)
         dropped_entities.append(len(dropped))
         return kept, dropped
 
-    # Everything a worker sends back is packed into one byte string and one integer array (pickling then copies
-    # two buffers instead of ~100 small objects a unit): a task is 12 integers pointing into the pieces.
-    pieces: list[bytes] = []
-    size = 0
-
-    def put(data: bytes) -> tuple[int, int]:
-        nonlocal size
-        pieces.append(data)
-        size += len(data)
-        return size - len(data), size
-
-    rows = array("q")
-    units_out: list[tuple[tuple, int]] = []  # (unit key, plain input hash) per unit shown
-    unit_numbers: dict[int, int] = {}  # id(unit shown) -> its index in units_out
-    heads: dict[tuple[int, int], tuple] = {}
+    packer = _Packer()
     for u in units:
         dropped_entities.clear()
         questions = _unit_questions(u, choice_units, non_overlapping)
-        dropped = dropped_entities[0]
-        if dropped:
-            stats.overlapping_entities += dropped
-            if report:
-                report(
-                    InputProblem(
-                        where,
-                        f"document {u.doc_id}: {dropped} overlapping entity span(s) left "
-                        f"out of {NER_FILE} ({unit} {u.index}); they stay in the document",
-                        severity="warning",
-                    )
-                )
+        if dropped_entities[0]:
+            _count_overlaps(u, unit, dropped_entities[0], where, report, stats)
         for name, tasks in questions.items():
-            file_index = FILE_INDEX[name]
-            for shown, view, spans, relations, meta, options, accept in tasks:
-                unit_no = unit_numbers.get(id(shown))
-                if unit_no is None:
-                    unit_no = unit_numbers[id(shown)] = len(units_out)
-                    units_out.append(
-                        (
-                            (shown.doc_id, shown.kind, shown.start, len(shown.text)),
-                            input_hash(shown.doc_id, shown.kind, shown.start, shown.text),
-                        )
-                    )
-                plain_input = units_out[unit_no][1]
-                question = task_question(view, spans, relations or (), _OPTION_IDS if options else [])
-                # The task's JSON up to its hashes, in three parts: the head (text, meta) and the tokens are
-                # the same for every view of a unit, so they are packed once.
-                shared = heads.get((id(shown), id(meta)))
-                if shared is None:
-                    head = b'{"text":%s,"meta":%s,"tokens":' % (orjson.dumps(shown.text), orjson.dumps(meta))
-                    tokens_json = shown.tokens_json
-                    tokens_at = shared_tokens.get(id(tokens_json))
-                    if tokens_at is None:
-                        tokens_at = shared_tokens[id(tokens_json)] = put(tokens_json)
-                    shared = heads[(id(shown), id(meta))] = (put(head), tokens_at, shown, meta, tokens_json)
-                rest: dict = {"spans": spans}
-                if relations is not None:
-                    rest["relations"] = relations
-                if options is not None:
-                    rest["options"] = _OPTIONS_JSON
-                    rest["accept"] = accept or []
-                    rest["config"] = CHOICE_CONFIG
-                tail = put(b",%s," % orjson.dumps(rest)[1:-1])
-                rows.extend(
-                    (
-                        file_index,
-                        unit_no,
-                        *shared[0],
-                        *shared[1],
-                        *tail,
-                        *put(question),
-                        task_hash_of(plain_input, question),
-                        _VIEW_NUMBER[view],
-                    )
-                )
-    return PackedTasks(b"".join(pieces), rows, units_out)
+            for question in tasks:
+                packer.add(FILE_INDEX[name], *question)
+    return packer.packed()
+
+
+def _choice_units(doc: dict, units: list[Unit]) -> dict[str, Unit] | None:
+    """Each exported claim's own sentence unit (``{}``: no claim; ``None``: the sentences are unusable)."""
+    if not units:
+        return {}
+    in_units = set().union(*(u.layers for u in units))
+    claims = [
+        s
+        for s in doc.get("spans") or ()
+        if isinstance(s, dict) and s.get("layer") == "claims" and isinstance(s.get("id"), str) and s["id"] in in_units
+    ]
+    return claim_sentence_units(doc, claims, units[0].doc_tokens) if claims else {}
+
+
+def _count_overlaps(u: Unit, unit: str, dropped: int, where: str, report: Report | None, stats: TaskStats) -> None:
+    stats.overlapping_entities += dropped
+    if report:
+        report(
+            InputProblem(
+                where,
+                f"document {u.doc_id}: {dropped} overlapping entity span(s) left "
+                f"out of {NER_FILE} ({unit} {u.index}); they stay in the document",
+                severity="warning",
+            )
+        )
+
+
+class _Packer:
+    """Packs a document's tasks into one byte string and one integer array (pickling then copies two buffers
+    instead of ~100 small objects a unit): a task is 12 integers pointing into the pieces (see PackedTasks)."""
+
+    def __init__(self) -> None:
+        self.pieces: list[bytes] = []
+        self.size = 0
+        self.rows = array("q")
+        self.units: list[tuple[tuple, int]] = []  # (unit key, plain input hash) per unit shown
+        self.unit_numbers: dict[int, int] = {}  # id(unit shown) -> its index in units
+        # (id(unit), id(meta)) -> (head at, tokens at, and the objects whose ids are keys: kept alive)
+        self.heads: dict[tuple[int, int], tuple] = {}
+        self.shared_tokens: dict[int, tuple[int, int]] = {}  # id(token JSON) -> where it is packed
+
+    def put(self, data: bytes) -> tuple[int, int]:
+        self.pieces.append(data)
+        self.size += len(data)
+        return self.size - len(data), self.size
+
+    def unit_number(self, shown: Unit) -> int:
+        unit_no = self.unit_numbers.get(id(shown))
+        if unit_no is None:
+            unit_no = self.unit_numbers[id(shown)] = len(self.units)
+            key = (shown.doc_id, shown.kind, shown.start, len(shown.text))
+            self.units.append((key, input_hash(shown.doc_id, shown.kind, shown.start, shown.text)))
+        return unit_no
+
+    def head(self, shown: Unit, meta: dict) -> tuple:
+        """Where the task's head (text, meta) and tokens are: the same for every view of a unit, packed once."""
+        shared = self.heads.get((id(shown), id(meta)))
+        if shared is None:
+            head = b'{"text":%s,"meta":%s,"tokens":' % (orjson.dumps(shown.text), orjson.dumps(meta))
+            tokens_json = shown.tokens_json
+            tokens_at = self.shared_tokens.get(id(tokens_json))
+            if tokens_at is None:
+                tokens_at = self.shared_tokens[id(tokens_json)] = self.put(tokens_json)
+            shared = self.heads[(id(shown), id(meta))] = (self.put(head), tokens_at, shown, meta, tokens_json)
+        return shared
+
+    def add(
+        self,
+        file_index: int,
+        shown: Unit,
+        view: str,
+        spans: list[dict],
+        relations: list[dict] | None,
+        meta: dict,
+        options: list[dict] | None,
+        accept: list[str] | None,
+    ) -> None:
+        unit_no = self.unit_number(shown)
+        question = task_question(view, spans, relations or (), _OPTION_IDS if options else [])
+        shared = self.head(shown, meta)
+        rest: dict = {"spans": spans}
+        if relations is not None:
+            rest["relations"] = relations
+        if options is not None:
+            rest["options"] = _OPTIONS_JSON
+            rest["accept"] = accept or []
+            rest["config"] = CHOICE_CONFIG
+        tail = self.put(b",%s," % orjson.dumps(rest)[1:-1])
+        task_hash_ = task_hash_of(self.units[unit_no][1], question)
+        self.rows.extend(
+            (file_index, unit_no, *shared[0], *shared[1], *tail, *self.put(question), task_hash_, _VIEW_NUMBER[view])
+        )
+
+    def packed(self) -> PackedTasks:
+        return PackedTasks(b"".join(self.pieces), self.rows, self.units)
 
 
 class ProdigyWriter:
