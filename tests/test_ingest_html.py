@@ -180,3 +180,26 @@ def test_page_furniture_is_stripped_and_nothing_of_it_is_labelled(tmp_path):
         doc = labeller(doc)
     assert doc["spans"], "the article itself is still pre-labelled"
     assert all(s["end"] <= len(doc["text"]) for s in doc["spans"])
+
+
+def test_credits_run_into_captions_and_dateline_furniture_are_stripped(tmp_path):
+    text = (
+        "Updated: 19 January 2020, 10:30 CET\n"
+        "Barges wait on the swollen river near Halvern on Sunday. Photo: Jonas Beck/Agency\n"
+        "Rescue teams reached the village on Monday. (Jane Doe/AFP via Getty Images)\n"
+        "The council said the rate of repairs was 3:1 in favour of the old town.\n"
+        "Published in 2019 by the ministry, the flood plan listed 40 weak points.\n"
+    )
+    (doc,), _ = _read(tmp_path, "captions.txt", text)
+    assert doc["text"].split("\n") == [
+        "Barges wait on the swollen river near Halvern on Sunday.",
+        "Rescue teams reached the village on Monday.",
+        "The council said the rate of repairs was 3:1 in favour of the old town.",
+        "Published in 2019 by the ministry, the flood plan listed 40 weak points.",
+    ]
+    removed = [(s["line"], s["rule"], s["text"]) for s in doc["ingest"]["stripped"]]
+    assert removed == [
+        (1, "updated", "Updated: 19 January 2020, 10:30 CET"),
+        (2, "photo_credit", "Photo: Jonas Beck/Agency"),
+        (3, "agency_credit", "(Jane Doe/AFP via Getty Images)"),
+    ]

@@ -168,7 +168,7 @@ def choose_body(extracted: str, page: PageMeta, title: str | None) -> tuple[str,
         return extracted, None
     parts = [title] if title else []
     lead = page.lead
-    if lead and _squash(lead)[:80] not in _squash(body[: 2 * len(lead) + 80]):
+    if lead and lead != title and _squash(lead)[:80] not in _squash(body[: 2 * len(lead) + 80]):
         parts.append(lead)  # the standfirst, unless the body opens with it
     return "\n\n".join([*parts, body]), "json-ld:articleBody"
 

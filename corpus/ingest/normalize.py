@@ -36,6 +36,18 @@ def boilerplate_rules() -> tuple[BoilerplateRule, ...]:
     return tuple(rules)
 
 
+@lru_cache(maxsize=1)
+def boilerplate_tail_rules() -> tuple[BoilerplateRule, ...]:
+    """Rules from ``corpus/ingest/data/boilerplate_tails.tsv``: name, then an expression that ends a line."""
+    raw = resources.files("corpus.ingest").joinpath("data/boilerplate_tails.tsv").read_text("utf-8")
+    rules = []
+    for line in raw.splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, expr = line.partition("\t")
+            rules.append(BoilerplateRule(name.strip(), regex.compile(expr.strip(), regex.IGNORECASE)))
+    return tuple(rules)
+
+
 def normalize_text(raw: str) -> tuple[str, dict[str, int]]:
     """NFC, ``\\n`` newlines, no stray control/zero-width/bidi characters, tabs as spaces, tidy blank lines.
 
@@ -72,9 +84,21 @@ def strip_boilerplate(text: str) -> tuple[str, list[dict]]:
             if rule is not None:
                 stripped.append({"line": lineno, "text": candidate, "rule": rule.name})
                 continue
-        kept.append(line)
+        kept.append(_strip_tail(line, lineno, stripped))
     cleaned = _MANY_BLANKS.sub("\n\n", "\n".join(kept)).strip()
     return cleaned, stripped
+
+
+def _strip_tail(line: str, lineno: int, stripped: list[dict]) -> str:
+    """The line without a credit run into its end ("… on Sunday. Photo: Jane Doe/Agency"), recorded."""
+    if len(line) < 12 or ("/" not in line and ":" not in line):  # every tail rule holds one of them
+        return line
+    for rule in boilerplate_tail_rules():
+        m = rule.pattern.search(line, max(0, len(line) - _MAX_BOILERPLATE_LINE))
+        if m is not None and m.start() > 0:
+            stripped.append({"line": lineno, "text": m.group().strip(), "rule": rule.name})
+            return line[: m.start()].rstrip()
+    return line
 
 
 def clean_text(raw: str, strip: bool = True) -> tuple[str, list[dict], dict[str, int]]:
