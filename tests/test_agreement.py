@@ -11,6 +11,7 @@ from corpus.annotations.agreement import (
     pairwise_span_agreement,
     span_f1,
 )
+from corpus.scoring import MatchRule
 
 
 def test_krippendorff_alpha_nominal_reference_example():
@@ -93,3 +94,14 @@ def test_pairwise_agreement_only_counts_text_both_annotated():
     assert pairs["bob", "cy"]["f1"] == 1.0
     assert result["micro_f1"] == pytest.approx(2 * 2 / (3 + 2), abs=1e-4)
     assert result["mean_f1"] == pytest.approx((2 / 3 + 1) / 2, abs=1e-4)
+
+
+def test_pairwise_agreement_names_its_matching_rule_and_can_match_loosely():
+    spans = {"ann": {"d1": {(0, 10, "ORG"), (20, 24, "GPE")}}, "bob": {"d1": {(0, 8, "ORG"), (20, 24, "LOC")}}}
+    regions = {"ann": {"d1": [(0, 30)]}, "bob": {"d1": [(0, 30)]}}
+    exact = pairwise_span_agreement(spans, regions)
+    assert exact["match"] == "exact" and exact["pairs"][0]["matches"] == 0
+    loose = pairwise_span_agreement(spans, regions, MatchRule.parse("jaccard>=0.5"))
+    # "ORG" 0-8 inside 0-10 (Jaccard 0.8) now matches; a different label never does.
+    assert loose["match"] == "jaccard>=0.5" and loose["pairs"][0]["matches"] == 1
+    assert loose["micro_f1"] == 0.5

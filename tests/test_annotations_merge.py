@@ -26,6 +26,7 @@ from corpus.annotations import MergeState, Policy, build_report, ingest_exports,
 from corpus.cli import app
 from corpus.errors import CorpusError
 from corpus.jsonl import write_jsonl
+from corpus.scoring import MatchRule
 
 
 @pytest.fixture()
@@ -110,6 +111,23 @@ def test_prelabel_acceptance_against_gold(tmp_path, doc):
     # Pre-labels: PERSON, ORG, GPE Kyiv, GPE Łódź (all kept); gold adds CARDINAL 200.
     assert (row["labeller"], row["prelabels"], row["gold"], row["matched"]) == ("rules@1", 4, 5, 4)
     assert (row["precision"], row["recall"], row["f1"]) == (1.0, 0.8, pytest.approx(0.8889, abs=1e-4))
+
+
+def test_report_names_the_matching_rule_and_a_looser_rule_accepts_near_misses(tmp_path, doc):
+    _, report = merge(tmp_path, doc, entity_answers(doc))
+    assert report["match"] == "exact" and report["agreement"]["entities"]["match"] == "exact"
+    text = doc["text"]
+    start, end = find(text, "Acme cut")  # the pre-label is "Acme": Jaccard 4/8
+    widened = answer(prodigy_task(doc, 0, "entities"), doc, "alice", [(start, end, "ORG")])
+    export = tmp_path / "db-out.jsonl"
+    write_jsonl(export, [widened])
+    records, _ = ingest_exports([export], {doc["id"]: doc}, lambda p: None)
+    for rule, matched in (("exact", 0), ("jaccard>=0.5", 1)):
+        state = MergeState(Policy(), match=MatchRule.parse(rule))
+        list(merge_documents([doc], records, Policy(), lambda p: None, state))
+        report = build_report(state)
+        (row,) = [r for r in report["acceptance"] if r["layer"] == "entities"]
+        assert report["match"] == rule and row["matched"] == matched
 
 
 def test_pairwise_entity_agreement(tmp_path, doc):

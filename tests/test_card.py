@@ -284,6 +284,7 @@ def test_gold_card_reports_agreement_and_annotators(tmp_path):
     write_jsonl(tmp_path / "gold.jsonl", gold)
     agreement = {
         "policy": "majority",
+        "match": "exact",
         "agreement": {
             "entities": {"pairs": [{"a": "kim", "b": "lee", "documents": 4, "f1": 0.875}], "micro_f1": 0.875},
             "checkworthy": {"items": 8, "cohen_kappa": 0.6, "krippendorff_alpha": 0.61},
@@ -314,6 +315,7 @@ def test_gold_card_reports_agreement_and_annotators(tmp_path):
     assert "| entities | `exact` | 0.800 | 1.000 | 0.889 | 20 | 16 |" in text
     # The card names the matching rule of every layer (the same names `corpus eval` and agreement.json use).
     assert "entities `exact` (identical offsets); claims `jaccard>=0.5` (character Jaccard ≥ 0.5)" in text
+    assert "annotators accepted, spans matched under the rule `exact` (identical offsets)." in text
     for placeholder in PLACEHOLDERS:
         assert placeholder not in text
 

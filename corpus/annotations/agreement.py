@@ -2,8 +2,9 @@
 
 Implemented from the definitions (a few lines each) rather than pulling a dependency for them:
 
-- span F1 between annotators A and B over the same text: ``2 |A ∩ B| / (|A| + |B|)`` on exact
-  ``(start, end, label)`` (symmetric, so neither annotator is "gold").
+- span F1 between annotators A and B over the same text: ``2 |A ∩ B| / (|A| + |B|)``, where ``A ∩ B`` are the
+  one-to-one matches of ``(start, end, label)`` keys under a named matching rule of :mod:`corpus.scoring`
+  (``exact`` by default; symmetric, so neither annotator is "gold").
 - Cohen's kappa (two raters, every item rated by both): ``(p_o - p_e) / (1 - p_e)`` with ``p_e`` from each
   rater's own label distribution.
 - Krippendorff's alpha, nominal metric, any number of raters, missing ratings allowed:
@@ -18,6 +19,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from itertools import combinations
+
+from corpus.scoring import EXACT, MatchRule, count_matches
 
 
 def span_f1(a: Iterable[Hashable], b: Iterable[Hashable]) -> tuple[float | None, int, int, int]:
@@ -64,49 +67,61 @@ def krippendorff_alpha_nominal(units: Iterable[Sequence[Hashable]]) -> float | N
 
 
 def pairwise_span_agreement(
-    spans: Mapping[str, Mapping[Hashable, set]], regions: Mapping[str, Mapping[Hashable, list[tuple[int, int]]]]
+    spans: Mapping[str, Mapping[Hashable, set]],
+    regions: Mapping[str, Mapping[Hashable, list[tuple[int, int]]]],
+    rule: MatchRule = EXACT,
 ) -> dict:
-    """Pairwise span F1 between annotators on the text both of them annotated.
+    """Pairwise span F1 between annotators on the text both of them annotated, spans matched under ``rule``.
 
     ``spans[annotator][doc_id]`` is a set of ``(start, end, label, ...)`` keys; ``regions[annotator][doc_id]``
-    the ``(start, end)`` stretches of that document the annotator covered. Returns ``{"pairs": [...],
-    "micro_f1", "mean_f1"}`` where micro pools the matches of every pair.
+    the ``(start, end)`` stretches of that document the annotator covered. Returns ``{"match": rule name,
+    "pairs": [...], "micro_f1", "mean_f1"}`` where micro pools the matches of every pair.
     """
-    rows = []
-    pooled_matches = pooled_total = 0
-    for a, b in combinations(sorted(spans.keys() | regions.keys()), 2):
-        docs = regions.get(a, {}).keys() & regions.get(b, {}).keys()
-        in_a: set = set()
-        in_b: set = set()
-        shared_docs = 0
-        for doc_id in docs:
-            shared = intersect(regions[a][doc_id], regions[b][doc_id])
-            if not shared:
-                continue
-            shared_docs += 1
-            in_a |= {(doc_id, k) for k in spans.get(a, {}).get(doc_id, ()) if inside(k[0], k[1], shared)}
-            in_b |= {(doc_id, k) for k in spans.get(b, {}).get(doc_id, ()) if inside(k[0], k[1], shared)}
-        if not shared_docs:
-            continue
-        f1, matches, n_a, n_b = span_f1(in_a, in_b)
-        pooled_matches += matches
-        pooled_total += n_a + n_b
-        rows.append(
-            {
-                "a": a,
-                "b": b,
-                "documents": shared_docs,
-                "a_spans": n_a,
-                "b_spans": n_b,
-                "matches": matches,
-                "f1": _round(f1),
-            }
-        )
+    rows = [
+        row
+        for a, b in combinations(sorted(spans.keys() | regions.keys()), 2)
+        if (row := _pair_agreement(a, b, spans, regions, rule)) is not None
+    ]
+    pooled_matches = sum(r["matches"] for r in rows)
+    pooled_total = sum(r["a_spans"] + r["b_spans"] for r in rows)
     defined = [r["f1"] for r in rows if r["f1"] is not None]
     return {
+        "match": str(rule),
         "pairs": rows,
         "micro_f1": _round(2 * pooled_matches / pooled_total) if pooled_total else None,
         "mean_f1": _round(sum(defined) / len(defined)) if defined else None,
+    }
+
+
+def _pair_agreement(
+    a: str,
+    b: str,
+    spans: Mapping[str, Mapping[Hashable, set]],
+    regions: Mapping[str, Mapping[Hashable, list[tuple[int, int]]]],
+    rule: MatchRule,
+) -> dict | None:
+    """One pair's row, or ``None`` when the two never covered the same text."""
+    shared_docs = matches = n_a = n_b = 0
+    for doc_id in regions.get(a, {}).keys() & regions.get(b, {}).keys():
+        shared = intersect(regions[a][doc_id], regions[b][doc_id])
+        if not shared:
+            continue
+        shared_docs += 1
+        in_a = sorted(k for k in spans.get(a, {}).get(doc_id, ()) if inside(k[0], k[1], shared))
+        in_b = sorted(k for k in spans.get(b, {}).get(doc_id, ()) if inside(k[0], k[1], shared))
+        matches += count_matches(in_a, in_b, rule)
+        n_a, n_b = n_a + len(in_a), n_b + len(in_b)
+    if not shared_docs:
+        return None
+    f1 = 2 * matches / (n_a + n_b) if n_a + n_b else None
+    return {
+        "a": a,
+        "b": b,
+        "documents": shared_docs,
+        "a_spans": n_a,
+        "b_spans": n_b,
+        "matches": matches,
+        "f1": _round(f1),
     }
 
 

@@ -25,12 +25,12 @@ identical pre-label span), the pre-labels kept under ``prelabel_spans``/``prelab
 
 Report (``agreement.json``), every number computed from the inputs::
 
-    {"policy": "majority", "annotators": ["alice", "bob"],
+    {"policy": "majority", "match": "exact", "annotators": ["alice", "bob"],
      "documents": {"total": 12, "annotated": 10},
      "records": {"accept": 40, "reject": 1, "ignore": 2, "unknown_document": 0},
      "agreement": {
-        "entities" | "sources" | "claims" | "relations": {"pairs": [{"a", "b", "documents", "a_spans", "b_spans",
-            "matches", "f1"}], "micro_f1": 0.91, "mean_f1": 0.9},
+        "entities" | "sources" | "claims" | "relations": {"match": "exact", "pairs": [{"a", "b", "documents",
+            "a_spans", "b_spans", "matches", "f1"}], "micro_f1": 0.91, "mean_f1": 0.9},
         "checkworthy": {"annotators", "items", "items_rated_twice", "cohen_kappa" (exactly 2 annotators),
             "pairs": [{"a", "b", "items", "observed", "kappa"}], "krippendorff_alpha"}},
      "acceptance": [{"labeller": "rules@1", "layer": "entities", "prelabels", "gold", "matched",
@@ -40,9 +40,10 @@ Report (``agreement.json``), every number computed from the inputs::
               "adjudicated": 5, "dropped_relations": 0, "orphan_choices": 0},
      "ties": {"count": 2, "examples": [{"doc_id", "layer", "start", "end", "label", "text", "votes", "voters"}]}}
 
-Pairwise F1 counts exact ``(start, end, label)`` matches on the text both annotators covered; acceptance counts a
-pre-label as accepted when the gold has the identical span (relation: same label and identical ends), inside
-the text annotators covered for that layer. The check-worthiness prediction of a pre-labelled claim is what its
+Spans match under one named rule of :mod:`corpus.scoring` (``MergeState.match``, ``exact`` by default), which
+the report names (``match``): pairwise F1 counts one-to-one matches of ``(start, end, label)`` on the text both
+annotators covered; acceptance counts a pre-label as accepted when it matches a gold span (a relation: same label
+and identical ends, its offsets being the extent of both ends), inside the text annotators covered for that layer. The check-worthiness prediction of a pre-labelled claim is what its
 task pre-selected: ``attrs.checkworthy`` (boolean or option name); claims without one are not counted.
 """
 
@@ -52,11 +53,13 @@ import copy
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from corpus.annotations.agreement import inside, label_agreement, pairwise_span_agreement
 from corpus.annotations.ingest import CHECKWORTHY_LAYER
 from corpus.document import CHECKWORTHY_OPTIONS, LAYERS, add_relation, add_span
 from corpus.errors import CorpusError, InputProblem
+from corpus.scoring import EXACT, MatchRule, count_matches
 
 Report = Callable[[InputProblem], None]
 SpanKey = tuple[int, int, str]  # start, end, label
@@ -102,6 +105,8 @@ class MergeState:
     """Everything accumulated over the documents for the report."""
 
     policy: Policy
+    # How spans match between annotators (agreement) and between pre-labels and gold (acceptance).
+    match: MatchRule = EXACT
     annotators: set[str] = field(default_factory=set)
     documents_total: int = 0
     documents_annotated: int = 0
@@ -201,50 +206,46 @@ def _misfit(rec: dict, text: str) -> str | None:
     return None
 
 
-def _merge_document(doc: dict, records: list[dict], policy: Policy, state: MergeState) -> dict:
-    doc_id = doc["id"]
-    regions: dict[str, dict[str, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
-    marked: dict[str, dict[SpanKey, set[str]]] = defaultdict(lambda: defaultdict(set))
-    rel_marked: dict[tuple, set[str]] = defaultdict(set)
-    latest_choice: dict[tuple[int, int], dict[str, tuple]] = defaultdict(dict)
-    annotators = sorted({r["annotator"] for r in records})
-    state.annotators.update(annotators)
+@dataclass
+class _Votes:
+    """What the accepted answers on one document say, before any decision."""
 
-    for rec in records:
+    # layer -> annotator -> the task stretches they covered for it
+    regions: dict[str, dict[str, list[tuple[int, int]]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(list))
+    )
+    marked: dict[str, dict[SpanKey, set[str]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(set)))
+    rel_marked: dict[tuple, set[str]] = field(default_factory=lambda: defaultdict(set))
+    # (start, end) -> annotator -> ((timestamp, key), option): each annotator's latest check-worthiness answer
+    latest_choice: dict[tuple[int, int], dict[str, tuple]] = field(default_factory=lambda: defaultdict(dict))
+
+    def add(self, rec: dict, records: list[dict]) -> None:
         who, task = rec["annotator"], rec["task"]
         layers = _effective_layers(rec, records)
+        shows_relations = "sources" in layers and rec.get("view") not in VIEWS_WITHOUT_RELATIONS
         for layer in layers:
             if layer in LAYERS:
-                regions[layer][who].append((task["start"], task["end"]))
-        if "sources" in layers and rec.get("view") not in VIEWS_WITHOUT_RELATIONS:
-            regions[RELATIONS][who].append((task["start"], task["end"]))
+                self.regions[layer][who].append((task["start"], task["end"]))
+        if shows_relations:
+            self.regions[RELATIONS][who].append((task["start"], task["end"]))
         spans = {s["id"]: s for s in rec["spans"] if s["layer"] in rec["layers"]}
         for span in spans.values():
             if span["layer"] in layers:
-                marked[span["layer"]][(span["start"], span["end"], span["label"])].add(who)
-        if "sources" in layers and rec.get("view") not in VIEWS_WITHOUT_RELATIONS:
+                self.marked[span["layer"]][_key(span)].add(who)
+        if shows_relations:
             for rel in rec["relations"]:
                 head, child = spans.get(rel["head"]), spans.get(rel["child"])
                 if head and child:
-                    rel_marked[(rel["label"], _key(head), _key(child))].add(who)
+                    self.rel_marked[(rel["label"], _key(head), _key(child))].add(who)
         for choice in rec["choices"]:
             when = (str(rec.get("timestamp") or ""), rec["key"])
-            old = latest_choice[(choice["start"], choice["end"])].get(who)
+            old = self.latest_choice[(choice["start"], choice["end"])].get(who)
             if old is None or when > old[0]:
-                latest_choice[(choice["start"], choice["end"])][who] = (when, choice["label"])
+                self.latest_choice[(choice["start"], choice["end"])][who] = (when, choice["label"])
 
-    for layer, by_who in regions.items():
-        for who, stretches in by_who.items():
-            state.agree_regions[layer][who][doc_id] = stretches
-            state.agree_spans[layer][who][doc_id] = {k for k, whos in marked[layer].items() if who in whos}
-    for who, stretches in regions.get(RELATIONS, {}).items():
-        state.agree_regions["relations"][who][doc_id] = stretches
-        state.agree_spans["relations"][who][doc_id] = {
-            (min(h[0], c[0]), max(h[1], c[1]), label, h, c) for (label, h, c), whos in rel_marked.items() if who in whos
-        }
-
-    def decide(start: int, end: int, layer: str, markers: set[str]) -> _Decision:
-        voters = {who for who, stretches in regions[layer].items() if inside(start, end, stretches)} | markers
+    def decide(self, start: int, end: int, layer: str, markers: set[str], policy: Policy) -> _Decision:
+        """Keep, drop or tie one candidate among the annotators covering it (an adjudicator decides alone)."""
+        voters = {who for who, stretches in self.regions[layer].items() if inside(start, end, stretches)} | markers
         judges = {who for who in voters if policy.is_adjudicator(who)}
         if judges:
             return _Decision(bool(judges & markers), len(markers & voters), len(voters), True)
@@ -252,56 +253,101 @@ def _merge_document(doc: dict, records: list[dict], policy: Policy, state: Merge
         keep = True if 2 * votes > len(voters) else None if 2 * votes == len(voters) else False
         return _Decision(keep, votes, len(voters), False)
 
-    text = doc["text"]
+
+def _tie_example(
+    doc: dict, layer: str, start: int, end: int, label: Any, votes: Any, voters: int, text: str | None = None
+) -> dict:
+    return {
+        "doc_id": doc["id"],
+        "layer": layer,
+        "start": start,
+        "end": end,
+        "label": label,
+        "text": doc["text"][start:end] if text is None else text,
+        "votes": votes,
+        "voters": voters,
+    }
+
+
+def _merge_document(doc: dict, records: list[dict], policy: Policy, state: MergeState) -> dict:
+    votes = _Votes()
+    for rec in records:
+        votes.add(rec, records)
+    state.annotators.update(r["annotator"] for r in records)
+    _record_agreement_inputs(doc["id"], votes, state)
+    gold = _decide_spans(doc, votes, policy, state)
+    checkworthy = _decide_checkworthy(doc, votes, policy, state)
+    _add_choice_claims(gold, checkworthy, votes, state)
+    out, gold_ids = _gold_record(doc, gold, checkworthy, policy, state)
+    _add_gold_relations(doc, out, votes, gold_ids, policy, state)
+    coverage = {layer: _union(votes.regions[layer].values()) for layer in LAYERS if votes.regions.get(layer)}
+    _count_acceptance(doc, out, coverage, checkworthy, state)
+    out["labellers"] = {
+        **{k: v for k, v in doc.get("labellers", {}).items() if k not in coverage},
+        **{layer: policy.labeller for layer in coverage},
+    }
+    out["annotation"] = {
+        "annotators": sorted({r["annotator"] for r in records}),
+        "policy": str(policy),
+        "coverage": coverage,
+        "prelabellers": dict(doc.get("labellers", {})),
+    }
+    return out
+
+
+def _record_agreement_inputs(doc_id: str, votes: _Votes, state: MergeState) -> None:
+    for layer, by_who in votes.regions.items():
+        if layer == RELATIONS:
+            continue
+        for who, stretches in by_who.items():
+            state.agree_regions[layer][who][doc_id] = stretches
+            state.agree_spans[layer][who][doc_id] = {k for k, whos in votes.marked[layer].items() if who in whos}
+    for who, stretches in votes.regions.get(RELATIONS, {}).items():
+        state.agree_regions[RELATIONS][who][doc_id] = stretches
+        state.agree_spans[RELATIONS][who][doc_id] = {
+            (min(h[0], c[0]), max(h[1], c[1]), label, h, c)
+            for (label, h, c), whos in votes.rel_marked.items()
+            if who in whos
+        }
+
+
+def _decide_spans(doc: dict, votes: _Votes, policy: Policy, state: MergeState) -> dict[str, dict[SpanKey, float]]:
+    """Gold spans per layer with their share of the votes; ties are reported and left out."""
     gold: dict[str, dict[SpanKey, float]] = {layer: {} for layer in LAYERS}
     for layer in LAYERS:
-        for key in sorted(marked[layer]):
-            d = decide(key[0], key[1], layer, marked[layer][key])
+        for key in sorted(votes.marked[layer]):
+            d = votes.decide(key[0], key[1], layer, votes.marked[layer][key], policy)
             state.adjudicated += d.adjudicated
             if d.keep:
                 gold[layer][key] = d.votes / d.voters
             elif d.keep is None:
-                state.tie(
-                    {
-                        "doc_id": doc_id,
-                        "layer": layer,
-                        "start": key[0],
-                        "end": key[1],
-                        "label": key[2],
-                        "text": text[key[0] : key[1]],
-                        "votes": d.votes,
-                        "voters": d.voters,
-                    }
-                )
+                state.tie(_tie_example(doc, layer, key[0], key[1], key[2], d.votes, d.voters))
+    return gold
 
+
+def _decide_checkworthy(doc: dict, votes: _Votes, policy: Policy, state: MergeState) -> dict[tuple[int, int], str]:
+    """One check-worthiness option per judged claim: the adjudicator's, else the majority's (ties left out)."""
     checkworthy: dict[tuple[int, int], str] = {}
-    for (start, end), by_who in sorted(latest_choice.items()):
-        votes = {who: label for who, (_when, label) in by_who.items()}
-        state.checkworthy_votes[(doc_id, start, end)] = votes
-        judges = sorted(who for who in votes if policy.is_adjudicator(who))
+    for (start, end), by_who in sorted(votes.latest_choice.items()):
+        options = {who: label for who, (_when, label) in by_who.items()}
+        state.checkworthy_votes[(doc["id"], start, end)] = options
+        judges = sorted(who for who in options if policy.is_adjudicator(who))
         if judges:
-            checkworthy[(start, end)] = votes[judges[-1]]
+            checkworthy[(start, end)] = options[judges[-1]]
             state.adjudicated += 1
             continue
-        counts = Counter(votes.values()).most_common()
+        counts = Counter(options.values()).most_common()
         if len(counts) > 1 and counts[0][1] == counts[1][1]:
-            state.tie(
-                {
-                    "doc_id": doc_id,
-                    "layer": CHECKWORTHY_LAYER,
-                    "start": start,
-                    "end": end,
-                    "label": None,
-                    "text": text[start:end],
-                    "votes": dict(sorted(Counter(votes.values()).items())),
-                    "voters": len(votes),
-                }
-            )
+            tally = dict(sorted(Counter(options.values()).items()))
+            state.tie(_tie_example(doc, CHECKWORTHY_LAYER, start, end, None, tally, len(options)))
             continue
         checkworthy[(start, end)] = counts[0][0]
+    return checkworthy
 
-    # A claim judged only through choice tasks, where nobody annotated claim spans, is a gold claim itself.
-    claim_regions = [r for stretches in regions.get("claims", {}).values() for r in stretches]
+
+def _add_choice_claims(gold: dict, checkworthy: dict[tuple[int, int], str], votes: _Votes, state: MergeState) -> None:
+    """A claim judged only through choice tasks, where nobody annotated claim spans, is a gold claim itself."""
+    claim_regions = [r for stretches in votes.regions.get("claims", {}).values() for r in stretches]
     gold_claim_offsets = {(k[0], k[1]) for k in gold["claims"]}
     for start, end in checkworthy:
         if (start, end) in gold_claim_offsets:
@@ -311,6 +357,11 @@ def _merge_document(doc: dict, records: list[dict], policy: Policy, state: Merge
         else:
             gold["claims"][(start, end, "CLAIM")] = 1.0
 
+
+def _gold_record(
+    doc: dict, gold: dict, checkworthy: dict[tuple[int, int], str], policy: Policy, state: MergeState
+) -> tuple[dict, dict[tuple[str, SpanKey], str]]:
+    """The gold document (pre-labels moved to ``prelabel_*``) and the gold span id of every decided span."""
     out = copy.copy(doc)
     out["prelabel_spans"] = doc.get("spans", [])
     out["prelabel_relations"] = doc.get("relations", [])
@@ -325,29 +376,27 @@ def _merge_document(doc: dict, records: list[dict], policy: Policy, state: Merge
             gold_ids[(layer, key)] = span["id"]
             if pre is not None:
                 pending_attrs.append((span, pre.get("attrs") or {}))
-            if layer == "claims" and (key[0], key[1]) in checkworthy:
-                span["attrs"]["checkworthy"] = checkworthy[(key[0], key[1])] == "CHECKWORTHY"
-                state.gold_checkworthy[checkworthy[(key[0], key[1])]] += 1
+            option = checkworthy.get((key[0], key[1])) if layer == "claims" else None
+            if option is not None:
+                span["attrs"]["checkworthy"] = option == "CHECKWORTHY"
+                state.gold_checkworthy[option] += 1
             state.gold_spans[layer] += 1
     _copy_prelabel_attrs(pending_attrs, out["prelabel_spans"], gold_ids)
+    return out, gold_ids
 
-    for label, head, child in sorted(rel_marked):
+
+def _add_gold_relations(
+    doc: dict, out: dict, votes: _Votes, gold_ids: dict[tuple[str, SpanKey], str], policy: Policy, state: MergeState
+) -> None:
+    """Relations kept by the vote whose both ends are gold spans; the others are counted as dropped."""
+    text = doc["text"]
+    for label, head, child in sorted(votes.rel_marked):
         start, end = min(head[0], child[0]), max(head[1], child[1])
-        d = decide(start, end, RELATIONS, rel_marked[(label, head, child)])
+        d = votes.decide(start, end, RELATIONS, votes.rel_marked[(label, head, child)], policy)
         state.adjudicated += d.adjudicated
         if d.keep is None:
-            state.tie(
-                {
-                    "doc_id": doc_id,
-                    "layer": "relations",
-                    "start": start,
-                    "end": end,
-                    "label": label,
-                    "text": f"{text[head[0] : head[1]]} -> {text[child[0] : child[1]]}",
-                    "votes": d.votes,
-                    "voters": d.voters,
-                }
-            )
+            shown = f"{text[head[0] : head[1]]} -> {text[child[0] : child[1]]}"
+            state.tie(_tie_example(doc, RELATIONS, start, end, label, d.votes, d.voters, text=shown))
         if not d.keep:
             continue
         head_id, child_id = gold_ids.get(("sources", head)), gold_ids.get(("sources", child))
@@ -356,20 +405,6 @@ def _merge_document(doc: dict, records: list[dict], policy: Policy, state: Merge
             continue
         add_relation(out, label, head_id, child_id, policy.labeller)
         state.gold_relations += 1
-
-    coverage = {layer: _union(regions[layer].values()) for layer in LAYERS if regions.get(layer)}
-    _count_acceptance(doc, out, coverage, checkworthy, state)
-    out["labellers"] = {
-        **{k: v for k, v in doc.get("labellers", {}).items() if k not in coverage},
-        **{layer: policy.labeller for layer in coverage},
-    }
-    out["annotation"] = {
-        "annotators": annotators,
-        "policy": str(policy),
-        "coverage": coverage,
-        "prelabellers": dict(doc.get("labellers", {})),
-    }
-    return out
 
 
 # Views that show sources spans but no relations: their annotators did not decide any relation, so they neither
@@ -456,52 +491,66 @@ def _count_acceptance(
     checkworthy: dict[tuple[int, int], str],
     state: MergeState,
 ) -> None:
-    pre_spans = doc.get("spans", [])
-    pre_by_id = {s["id"]: s for s in pre_spans}
-    gold_by_id = {s["id"]: s for s in gold_doc["spans"]}
+    """How many pre-labels (spans, relations, check-worthiness) the gold kept, inside the covered text."""
     for layer in LAYERS:
         stretches = [tuple(r) for r in coverage.get(layer, ())]
-        if not stretches:
-            continue
-        gold_keys = {
-            _key(s) for s in gold_doc["spans"] if s["layer"] == layer and inside(s["start"], s["end"], stretches)
-        }
-        by_labeller: dict[str, set[SpanKey]] = defaultdict(set)
-        for span in pre_spans:
-            if span["layer"] == layer and inside(span["start"], span["end"], stretches):
-                by_labeller[span.get("labeller") or "unknown"].add(_key(span))
-        labellers = set(by_labeller) | ({doc["labellers"][layer]} if doc.get("labellers", {}).get(layer) else set())
-        for labeller in labellers:
-            counts = state.acceptance[(labeller, layer)]
-            counts["prelabels"] += len(by_labeller[labeller])
-            counts["gold"] += len(gold_keys)
-            counts["matched"] += len(by_labeller[labeller] & gold_keys)
-
+        if stretches:
+            _count_span_acceptance(doc, gold_doc, layer, stretches, state)
     stretches = [tuple(r) for r in coverage.get("sources", ())]
     if stretches:
+        _count_relation_acceptance(doc, gold_doc, stretches, state)
+    _count_checkworthy_acceptance(doc, checkworthy, state)
 
-        def rel_key(rel: dict, spans: dict) -> tuple | None:
-            head, child = spans.get(rel["head"]), spans.get(rel["child"])
-            if head is None or child is None:
-                return None
-            if not (inside(head["start"], head["end"], stretches) and inside(child["start"], child["end"], stretches)):
-                return None
-            return rel["label"], _key(head), _key(child)
 
-        gold_rels = {k for r in gold_doc["relations"] if (k := rel_key(r, gold_by_id))}
-        by_labeller = defaultdict(set)
-        for rel in doc.get("relations", []):
-            k = rel_key(rel, pre_by_id)
-            if k:
-                by_labeller[rel.get("labeller") or "unknown"].add(k)
-        labeller = doc.get("labellers", {}).get("sources")
-        for name in set(by_labeller) | ({labeller} if labeller else set()):
-            counts = state.acceptance[(name, "relations")]
-            counts["prelabels"] += len(by_labeller[name])
-            counts["gold"] += len(gold_rels)
-            counts["matched"] += len(by_labeller[name] & gold_rels)
+def _add_acceptance(
+    state: MergeState, layer: str, by_labeller: dict[str, set], default: str | None, gold_keys: set
+) -> None:
+    """Add each labeller's matches with the gold (the document's own labeller counts even with no pre-label)."""
+    gold = sorted(gold_keys)
+    for labeller in set(by_labeller) | ({default} if default else set()):
+        counts = state.acceptance[(labeller, layer)]
+        predicted = sorted(by_labeller.get(labeller, ()))
+        counts["prelabels"] += len(predicted)
+        counts["gold"] += len(gold)
+        counts["matched"] += count_matches(gold, predicted, state.match)
 
-    for span in pre_spans:
+
+def _count_span_acceptance(
+    doc: dict, gold_doc: dict, layer: str, stretches: list[tuple[int, int]], state: MergeState
+) -> None:
+    def covered(span: dict) -> bool:
+        return span["layer"] == layer and inside(span["start"], span["end"], stretches)
+
+    gold_keys = {_key(s) for s in gold_doc["spans"] if covered(s)}
+    by_labeller: dict[str, set[SpanKey]] = defaultdict(set)
+    for span in filter(covered, doc.get("spans", [])):
+        by_labeller[span.get("labeller") or "unknown"].add(_key(span))
+    _add_acceptance(state, layer, by_labeller, doc.get("labellers", {}).get(layer), gold_keys)
+
+
+def _count_relation_acceptance(doc: dict, gold_doc: dict, stretches: list[tuple[int, int]], state: MergeState) -> None:
+    def rel_key(rel: dict, spans: dict) -> tuple | None:
+        head, child = spans.get(rel["head"]), spans.get(rel["child"])
+        if head is None or child is None:
+            return None
+        if not (inside(head["start"], head["end"], stretches) and inside(child["start"], child["end"], stretches)):
+            return None
+        # Offsets first (the extent of both ends), so a matching rule can compare relations like spans.
+        return min(head["start"], child["start"]), max(head["end"], child["end"]), rel["label"], _key(head), _key(child)
+
+    gold_by_id = {s["id"]: s for s in gold_doc["spans"]}
+    pre_by_id = {s["id"]: s for s in doc.get("spans", [])}
+    gold_rels = {k for r in gold_doc["relations"] if (k := rel_key(r, gold_by_id))}
+    by_labeller: dict[str, set[tuple]] = defaultdict(set)
+    for rel in doc.get("relations", []):
+        k = rel_key(rel, pre_by_id)
+        if k:
+            by_labeller[rel.get("labeller") or "unknown"].add(k)
+    _add_acceptance(state, RELATIONS, by_labeller, doc.get("labellers", {}).get("sources"), gold_rels)
+
+
+def _count_checkworthy_acceptance(doc: dict, checkworthy: dict[tuple[int, int], str], state: MergeState) -> None:
+    for span in doc.get("spans", []):
         if span["layer"] != "claims" or (span["start"], span["end"]) not in checkworthy:
             continue
         predicted = _predicted_checkworthy(span)
@@ -530,7 +579,9 @@ def build_report(state: MergeState) -> dict:
     agreement: dict = {}
     for layer in (*LAYERS, "relations"):
         if state.agree_regions.get(layer):
-            agreement[layer] = pairwise_span_agreement(state.agree_spans[layer], state.agree_regions[layer])
+            agreement[layer] = pairwise_span_agreement(
+                state.agree_spans[layer], state.agree_regions[layer], state.match
+            )
     if state.checkworthy_votes:
         agreement[CHECKWORTHY_LAYER] = label_agreement(state.checkworthy_votes)
     layer_order = {name: i for i, name in enumerate((*LAYERS, "relations", CHECKWORTHY_LAYER))}
@@ -566,6 +617,7 @@ def build_report(state: MergeState) -> dict:
             )
     return {
         "policy": str(state.policy),
+        "match": str(state.match),
         "annotators": sorted(state.annotators),
         "documents": {"total": state.documents_total, "annotated": state.documents_annotated},
         "records": {k: state.answers.get(k, 0) for k in ("accept", "reject", "ignore", "unknown_document")},

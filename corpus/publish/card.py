@@ -31,6 +31,7 @@ from huggingface_hub import DatasetCardData
 
 from corpus import __version__
 from corpus.document import CHECKWORTHY_OPTIONS, ENTITY_LABELS, SOURCE_KINDS
+from corpus.errors import CorpusError
 from corpus.publish.dataset import (
     BIO_NAMES,
     CLAIM_SOURCE_RULE,
@@ -43,7 +44,7 @@ from corpus.publish.dataset import (
 from corpus.publish.hub import check_repo_id
 from corpus.publish.licences import STATUS_EXPLANATIONS, STATUSES
 from corpus.publish.splits import HASH_SALT
-from corpus.scoring import PRF
+from corpus.scoring import PRF, MatchRule
 
 MARKER = "corpus:generated"
 BEGIN = "<!-- corpus:generated:begin {} {} -->"
@@ -80,6 +81,8 @@ KIND_DEFINITIONS = {
     "named_organisation": 'a named organisation, government, agency or outlet ("the Ministry of Defence")',
     "unnamed_group": 'an unidentified collective ("Western officials", "analysts", "residents")',
     "anonymous": 'a single unidentified individual ("one senior official", "a military source")',
+    "unnamed_person": 'one person described, not named ("the Berlin wine merchant", "a local teacher")',
+    "unnamed_organisation": 'an organisation described, not named ("the company", "the ministry")',
 }
 _SIZE_CATEGORIES = (
     (1_000, "n<1K"),
@@ -739,6 +742,17 @@ def _guidelines(inp: CardInputs) -> str:
     )
 
 
+def _agreement_rule(agreement: dict) -> str:
+    """Which matching rule the agreement report used, in words (reports written before rules were named: none)."""
+    if not isinstance(agreement.get("match"), str):
+        return ""
+    try:
+        rule = MatchRule.parse(agreement["match"])
+    except CorpusError:
+        return ""
+    return f", spans matched under the rule `{rule}` ({rule.describe()})"
+
+
 def _prf_cells(counts: PRF) -> list[float | int]:
     return [round(counts.precision, 4), round(counts.recall, 4), round(counts.f1, 4), counts.predicted, counts.gold]
 
@@ -807,7 +821,9 @@ def _annotation(inp: CardInputs) -> str:
             "#### Inter-annotator agreement and pre-label acceptance",
             "",
             "From the annotation round (`corpus annotations`): pairwise span F1 per layer, Cohen's kappa / "
-            "Krippendorff's alpha for check-worthiness, and how many pre-labels annotators accepted.",
+            "Krippendorff's alpha for check-worthiness, and how many pre-labels annotators accepted"
+            + _agreement_rule(inp.agreement)
+            + ".",
             "",
             _render_report(inp.agreement),
         ]

@@ -337,7 +337,8 @@ def orphan_source_spans(spans: list[dict], groups: list[dict]) -> int:
     return sum(1 for s in spans if s["layer"] == "sources" and s["id"] not in grouped)
 
 
-_KIND_ALIASES = {k.replace("_", " "): k for k in SOURCE_KINDS} | {
+# Older or other tools' spellings of a kind; a kind's own name (with spaces) always wins over them.
+_KIND_ALIASES = {
     "person": "named_person",
     "organisation": "named_organisation",
     "organization": "named_organisation",
@@ -346,7 +347,7 @@ _KIND_ALIASES = {k.replace("_", " "): k for k in SOURCE_KINDS} | {
     "group": "unnamed_group",
     "anonymous source": "anonymous",
     "unnamed person": "anonymous",
-}
+} | {k.replace("_", " "): k for k in SOURCE_KINDS}
 _ORG_LIKE = {"ORG", "GPE", "NORP", "FAC"}
 
 
