@@ -161,10 +161,10 @@ def render_text(doc: dict, groups: dict[str, int]) -> str:
 
 
 def _segment(piece: str, covering: list[dict], groups: dict[str, int]) -> str:
+    """A stretch covered by ``covering``: styled by its innermost entity, its attribution group and its claims."""
     classes: list[str] = []
     style: list[str] = []
     attrs: list[str] = []
-    titles: list[str] = []
     entities = [s for s in covering if s["layer"] == "entities"]
     if entities:
         inner = min(entities, key=lambda s: s["end"] - s["start"])
@@ -172,36 +172,48 @@ def _segment(piece: str, covering: list[dict], groups: dict[str, int]) -> str:
         style.append(f"background-color:{ENTITY_COLOURS.get(inner['label'], '#e9ecef')}")
     sources = [s for s in covering if s["layer"] == "sources"]
     if sources:
-        for span in sources:
-            cls = _ROLE_CLASS.get(span["label"])
-            if cls and cls not in classes:
-                classes.append(cls)
-        inner = min(sources, key=lambda s: s["end"] - s["start"])
-        group = groups.get(inner["id"], 0)
+        group = _source_classes(sources, groups, classes)
         style.append(_group_style(group))
         attrs.append(f'data-g="{group}"')
-    claims = [s for s in covering if s["layer"] == "claims"]
-    if claims:
-        classes.append("clm")
-        decided = [_checkworthy(s) for s in claims]
-        if any(d is True for d in decided):
-            classes.append("cw")
-        elif all(d is None for d in decided):
-            classes.append("undecided")
-    for span in sorted(covering, key=lambda s: (s["start"], -s["end"], s["layer"])):
-        extra = f" {groups[span['id']] + 1}" if span["id"] in groups else ""
-        titles.append(
-            f"{span['label']}{extra} [{span['id']}] {span.get('labeller', '')} score {span.get('score', '')}".rstrip()
-        )
+    classes += _claim_classes([s for s in covering if s["layer"] == "claims"])
     ids = " ".join(s["id"] for s in covering)
     parts = [
         f'class="{" ".join(classes)}"',
         f'style="{";".join(style)}"',
         f'data-ids="{esc(ids)}"',
         *attrs,
-        f'title="{esc(" | ".join(titles))}"',
+        f'title="{esc(_titles(covering, groups))}"',
     ]
     return f"<span {' '.join(parts)}>{piece}</span>"
+
+
+def _source_classes(sources: list[dict], groups: dict[str, int], classes: list[str]) -> int:
+    """Adds the role classes of ``sources`` to ``classes``; returns the attribution group of the innermost one."""
+    for span in sources:
+        cls = _ROLE_CLASS.get(span["label"])
+        if cls and cls not in classes:
+            classes.append(cls)
+    inner = min(sources, key=lambda s: s["end"] - s["start"])
+    return groups.get(inner["id"], 0)
+
+
+def _claim_classes(claims: list[dict]) -> list[str]:
+    if not claims:
+        return []
+    decided = [_checkworthy(s) for s in claims]
+    if any(d is True for d in decided):
+        return ["clm", "cw"]
+    return ["clm", "undecided"] if all(d is None for d in decided) else ["clm"]
+
+
+def _titles(covering: list[dict], groups: dict[str, int]) -> str:
+    titles = []
+    for span in sorted(covering, key=lambda s: (s["start"], -s["end"], s["layer"])):
+        extra = f" {groups[span['id']] + 1}" if span["id"] in groups else ""
+        titles.append(
+            f"{span['label']}{extra} [{span['id']}] {span.get('labeller', '')} score {span.get('score', '')}".rstrip()
+        )
+    return " | ".join(titles)
 
 
 def _tag(span: dict, groups: dict[str, int]) -> str:
@@ -335,40 +347,49 @@ def write_preview(
     pages: list[tuple[Path, list[tuple[str, str, dict[str, int]]]]] = []
     batches = _batches(docs, per_page)
     batch = next(batches, None)
-    number = 0
     while batch is not None:
-        number += 1
         following = next(batches, None)  # one batch ahead, so a page knows whether a next page exists
-        nav = ['<a href="index.html">index</a>']
-        if number > 1:
-            nav.append(f'<a href="{page_name(number - 1)}">previous</a>')
-        if following is not None:
-            nav.append(f'<a href="{page_name(number + 1)}">next</a>')
-        nav.append(f"page {number}")
-        body = _legend() + "".join(render_document(doc) for doc in batch)
-        path = out_dir / page_name(number)
-        with atomic_writer(path) as fh:
-            fh.write(_page(f"corpus preview — page {number}", body, " ".join(nav)).encode("utf-8"))
-        summary = []
-        for doc in batch:
-            counts = {layer: sum(1 for s in doc.get("spans", ()) if s["layer"] == layer) for layer in LAYERS}
-            summary.append((doc["id"], doc.get("title") or doc.get("origin") or doc["id"], counts))
-            stats.documents += 1
-            for layer, n in counts.items():
-                stats.spans[layer] += n
-            stats.relations += len(doc.get("relations", ()))
-        pages.append((path, summary))
+        path = _write_page(out_dir, len(pages) + 1, batch, following is not None)
+        pages.append((path, [_count(doc, stats) for doc in batch]))
         batch = following
     stats.pages = len(pages)
-    rows = []
-    for path, summary in pages:
-        for doc_id, title, counts in summary:
-            rows.append(
-                f'<tr><td><a href="{path.name}#doc-{esc(doc_id)}">{esc(title)}</a></td>'
-                f"<td><code>{esc(doc_id)}</code></td>"
-                + "".join(f"<td>{counts[layer]}</td>" for layer in LAYERS)
-                + "</tr>"
-            )
+    index = out_dir / "index.html"
+    with atomic_writer(index) as fh:
+        fh.write(_page("corpus preview", _index_body(pages, stats), '<a href="index.html">index</a>').encode("utf-8"))
+    return [index, *(p for p, _ in pages)]
+
+
+def _write_page(out_dir: Path, number: int, batch: list[dict], has_next: bool) -> Path:
+    nav = ['<a href="index.html">index</a>']
+    if number > 1:
+        nav.append(f'<a href="{page_name(number - 1)}">previous</a>')
+    if has_next:
+        nav.append(f'<a href="{page_name(number + 1)}">next</a>')
+    nav.append(f"page {number}")
+    body = _legend() + "".join(render_document(doc) for doc in batch)
+    path = out_dir / page_name(number)
+    with atomic_writer(path) as fh:
+        fh.write(_page(f"corpus preview — page {number}", body, " ".join(nav)).encode("utf-8"))
+    return path
+
+
+def _count(doc: dict, stats: PreviewStats) -> tuple[str, str, dict[str, int]]:
+    """``(id, title, spans per layer)`` of a document for the index; counted into ``stats``."""
+    counts = {layer: sum(1 for s in doc.get("spans", ()) if s["layer"] == layer) for layer in LAYERS}
+    stats.documents += 1
+    for layer, n in counts.items():
+        stats.spans[layer] += n
+    stats.relations += len(doc.get("relations", ()))
+    return doc["id"], doc.get("title") or doc.get("origin") or doc["id"], counts
+
+
+def _index_body(pages: list[tuple[Path, list[tuple[str, str, dict[str, int]]]]], stats: PreviewStats) -> str:
+    rows = [
+        f'<tr><td><a href="{path.name}#doc-{esc(doc_id)}">{esc(title)}</a></td>'
+        f"<td><code>{esc(doc_id)}</code></td>" + "".join(f"<td>{counts[layer]}</td>" for layer in LAYERS) + "</tr>"
+        for path, summary in pages
+        for doc_id, title, counts in summary
+    ]
     table = (
         "<table><tr><th>document</th><th>id</th>"
         + "".join(f"<th>{layer}</th>" for layer in LAYERS)
@@ -377,13 +398,9 @@ def write_preview(
         + "</table>"
     )
     links = " ".join(f'<a href="{p.name}">{i}</a>' for i, (p, _) in enumerate(pages, start=1))
-    body = (
+    return (
         f"<h1>corpus preview</h1><p>{stats.documents} documents on {stats.pages} pages: {links}</p>"
         f"<p>spans: "
         + ", ".join(f"{n} {layer}" for layer, n in stats.spans.items())
         + f", {stats.relations} relations</p>{table}"
     )
-    index = out_dir / "index.html"
-    with atomic_writer(index) as fh:
-        fh.write(_page("corpus preview", body, '<a href="index.html">index</a>').encode("utf-8"))
-    return [index, *(p for p, _ in pages)]
