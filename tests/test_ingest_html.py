@@ -203,3 +203,33 @@ def test_credits_run_into_captions_and_dateline_furniture_are_stripped(tmp_path)
         (2, "photo_credit", "Photo: Jonas Beck/Agency"),
         (3, "agency_credit", "(Jane Doe/AFP via Getty Images)"),
     ]
+
+
+FURNITURE_LINES = [
+    "Follow Jane Roe on Twitter @janeroe.",
+    "Follow @valleypost or #floodwatch.",
+    "Sign up for e-mail alerts whenever Jane Roe files a story.",
+    "For more, sign up for the Morning Tide newsletter.",
+    "Want this in your inbox? Sign up by entering your email below.",
+    "(Reporting by Jane Roe in Halvern; Additional reporting by John Doe; Editing by Ann Smith.)",
+    "Jonas Beck via Getty Images.",
+    "Jonas Beck / Reuters.",
+    "Getty.",
+    "Facebook/Halvern Rowing Club.",
+    "TWITTER.",
+    "This story has been updated with comments from the council.",
+    "Share and comment below.",
+]
+KEPT_LINES = [
+    "The mayor will follow the advice of the engineers on Monday.",
+    "Share prices of the port operator fell 3 percent.",
+    "Getty Images bought the photo agency in 2019, the company said.",
+    "Residents were told to sign up for text alerts from the city.",
+    "The story of the flood has been told many times.",
+]
+
+
+def test_more_furniture_lines_are_stripped_and_prose_is_kept(tmp_path):
+    (doc,), _ = _read(tmp_path, "lines.txt", "\n".join([KEPT_LINES[0], *FURNITURE_LINES, *KEPT_LINES[1:]]) + "\n")
+    assert doc["text"].split("\n") == KEPT_LINES
+    assert len(doc["ingest"]["stripped"]) == len(FURNITURE_LINES)
