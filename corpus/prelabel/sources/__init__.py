@@ -32,7 +32,7 @@ from bisect import bisect_left
 
 from corpus.prelabel.base import Labeller, LayerWriter, Option, read_text_option
 from corpus.prelabel.sources.cues import Cue, Cues, cue_lexicon, cue_triggers, load_cues
-from corpus.prelabel.sources.kinds import is_correspondent, source_kind
+from corpus.prelabel.sources.kinds import is_correspondent, plausible_source, source_kind
 from corpus.prelabel.sources.nesting import _content_holders, _open_content_holders, _resolve_nested
 from corpus.prelabel.sources.reader import _Reader
 from corpus.prelabel.sources.readings import _Attribution
@@ -53,12 +53,14 @@ __all__ = [
 ]
 
 VERSION = "2"
+_TIME_LABELS = frozenset(["DATE", "TIME"])  # entity labels that are never a source
 
 
 def read_attributions(doc: dict, cues: Cues) -> tuple[_Reader, list[_Attribution]]:
     """All attributions of a segmented document, as token ranges (with the reader that found them)."""
     r = _Reader(doc, cues)
-    atts = scan_attributions(r)
+    times = sorted((s["start"], s["end"]) for s in doc.get("spans") or () if s.get("label") in _TIME_LABELS)
+    atts = [att for att in scan_attributions(r) if att.source is None or plausible_source(r, *att.source, times)]
     # cues come in position order, so the nesting pass can sweep the contents instead of looking each one up
     in_order = all(x.cue[0] <= y.cue[0] for x, y in zip(atts, atts[1:], strict=False))
     holding = _open_content_holders(atts) if in_order else _content_holders(atts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterator
 
 from corpus.prelabel.sources.reader import _Reader
@@ -18,6 +19,8 @@ from corpus.prelabel.sources.words import (
     PRONOUN_SOURCES,
     ROLE_NOUNS,
     SOURCE_GROUP_WORDS,
+    TIME_OPENERS,
+    TIME_WORDS,
     is_plural,
 )
 
@@ -125,3 +128,16 @@ def is_correspondent(r: _Reader, a: int, b: int, in_quote: bool) -> bool:
     if CORRESPONDENT.search(phrase):
         return True
     return not in_quote and phrase in ("i", "we")
+
+
+def plausible_source(r: _Reader, a: int, b: int, times: list[tuple[int, int]]) -> bool:
+    """Whether tokens ``a..b`` can be a source: not a date or time ("Last Tuesday said"), not bare digits
+    ("2013 denouncing"). ``times``: the (start, end) of the document's DATE and TIME entity spans, sorted."""
+    words = [k for k in range(a, b + 1) if r.low[k] not in DETERMINERS and r.low[k] not in TIME_OPENERS]
+    if not words:
+        return True
+    if all(r.low[k].isdigit() or r.low[k] in TIME_WORDS for k in words):
+        return False
+    start, end = r.starts[words[0]], r.ends[words[-1]]
+    at = bisect_right(times, (start, end + 1))
+    return not any(s <= start and end <= e for s, e in times[max(0, at - 8) : at])

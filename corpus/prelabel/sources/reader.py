@@ -221,13 +221,22 @@ class _Reader:
         if self.low[k] == ",":
             return self._source_before_comma(k, lo)
         if self.low[k] == ")":
-            p = k - 1
-            while p >= lo and self.low[p] != "(" and k - p < 12:
-                p -= 1
-            if p >= lo and self.low[p] == "(":
-                head = self.np_left(p - 1, lo)
-                return (head[0], k) if head else None
+            got = self._bracketed(k, lo)
+            if got is not None or self._open_bracket(k, lo) is not None:
+                return got
         return self._over_prepositions(self.np_left(k, lo), lo)
+
+    def _open_bracket(self, k: int, lo: int) -> int | None:
+        p = k - 1
+        while p >= lo and self.low[p] != "(" and k - p < 12:
+            p -= 1
+        return p if p >= lo and self.low[p] == "(" else None
+
+    def _bracketed(self, k: int, lo: int) -> tuple[int, int] | None:
+        """A noun phrase with a bracket after it ending at ``k``: "Rep. Jane Doe (D-Texas)"."""
+        p = self._open_bracket(k, lo)
+        head = self.np_left(p - 1, lo) if p is not None else None
+        return (head[0], k) if head else None
 
     def _over_prepositions(self, np: tuple[int, int] | None, lo: int) -> tuple[int, int] | None:
         """ "Voters in Iowa say", "the senator from Vermont said", "Six in 10 say": a noun phrase read leftwards
@@ -264,7 +273,7 @@ class _Reader:
             p -= 1
         if p < lo or self.low[p] != ",":
             return None
-        head = self.np_left(p - 1, lo)
+        head = self._bracketed(p - 1, lo) if self.low[p - 1] == ")" else self.np_left(p - 1, lo)
         whole = self.subject_with_appositives(lo, k)
         if whole is not None and (head is None or whole[0] < head[0]):
             return whole

@@ -32,6 +32,7 @@ from corpus.prelabel.sources.words import (
     TAIL_WORDS,
     THAT_OR_STOP,
     TITLES,
+    TOGGLE_QUOTES,
     is_plural,
 )
 
@@ -278,6 +279,9 @@ def _post_tail(r: _Reader, a: int, hi: int) -> list[Range] | None:
     if a > b:
         return []
     if low[a] != ",":
+        comma = next((k for k in range(a + 1, min(b, a + 8)) if low[k] == "," and _opens_quote(r, k + 1)), None)
+        if comma is not None:  # '“…,” Jane Doe told the paper on Monday, “…”': the quotation goes on
+            return _comma_tail(r, comma, b, hi)
         return [] if _short_tail(r, a, b) else None
     return _comma_tail(r, a, b, hi)
 
@@ -312,14 +316,42 @@ def _content_right(r: _Reader, a: int, hi: int, word: str) -> Range | None:
         return None
     low = r.low
     a = _that_at(r, a, hi)
+    if low[a] != "that":
+        a = _quote_after_comma(r, a, hi)
     if low[a] != "that" and word in ADDRESSEE_CUES:
         a = _past_addressee(r, a, hi)
     if a <= hi and low[a] == ":":
+        if a == hi:
+            return _quote_after_colon(r, a)  # 'Jane Doe said:' ending a paragraph, the quotation below it
         a += 1
     content = r.strip_content(a, _end_before_adding(r, a, hi))
     if content is None:
         return None
     return (content[0], r.quote_extend_right(content[0], content[1]))
+
+
+def _opens_quote(r: _Reader, k: int) -> bool:
+    q = r.quote_of[k] if k < len(r.quote_of) else None
+    return q is not None and q[0] == k
+
+
+def _quote_after_comma(r: _Reader, a: int, hi: int) -> int:
+    """ "told his radio audience on Monday, “…”": the content is the quotation after a short stretch."""
+    for k in range(a, min(hi, a + 9)):
+        if r.low[k] == ",":
+            return k + 1 if _opens_quote(r, k + 1) else a
+        if r.low[k] in QUOTES or r.low[k] in END_PUNCT:
+            return a
+    return a
+
+
+def _quote_after_colon(r: _Reader, colon: int) -> Range | None:
+    """The quotation that opens the paragraph after one ending in a colon ('Jane Doe said:¶“…”')."""
+    k = colon + 1
+    if k >= len(r.low) or r.para_of_sent[r.sent_of[k]] == r.para_of_sent[r.sent_of[colon]]:
+        return None
+    q = r.quote_of[k]
+    return q if q is not None and q[0] == k else None
 
 
 def _that_at(r: _Reader, a: int, hi: int) -> int:
@@ -359,12 +391,16 @@ def _end_before_adding(r: _Reader, a: int, hi: int) -> int:
 
 
 def _continuation_quotes(r: _Reader, att: _Attribution) -> None:
-    """Quoted sentences right after an attributed quote, with no cue of their own, continue its content."""
+    """Quoted sentences right after an attributed quote, with no cue of their own, continue its content; so do
+    the paragraphs after it that open with such a quotation (news gives a long quote a paragraph each)."""
     last = max(map(SECOND, att.contents))
     para = r.para_of_sent[r.sent_of[last]]
     si = r.sent_of[last] + 1
-    while si < len(r.sent_bounds) and r.para_of_sent[si] == para:
+    while si < len(r.sent_bounds):
         a, b = r.sent_bounds[si]
+        if r.para_of_sent[si] != para and not _new_quote_paragraph(r, att, si, para):
+            break
+        para = r.para_of_sent[si]
         if a > b or a <= last:
             si += 1
             continue
@@ -376,6 +412,16 @@ def _continuation_quotes(r: _Reader, att: _Attribution) -> None:
         si = r.sent_of[close] + 1
 
 
+def _new_quote_paragraph(r: _Reader, att: _Attribution, si: int, para: int) -> bool:
+    """Whether sentence ``si`` opens the paragraph right after ``para`` and may continue the quotation that
+    ended it (the attribution's last content is a quotation)."""
+    if r.para_of_sent[si] != para + 1 or r.para_of_sent[si - 1] != para:
+        return False
+    end = max(map(SECOND, att.contents))
+    q = r.quote_of[end]
+    return q is not None and q[1] == end
+
+
 def _continuing_quote(r: _Reader, a: int, b: int) -> int | None:
     """The closing mark of a quotation that opens the sentence ``a..b`` and carries no attribution of its own."""
     q = r.quote_of[a]
@@ -384,8 +430,8 @@ def _continuing_quote(r: _Reader, a: int, b: int) -> int | None:
     close = q[1]
     if close + 1 <= b and r.low[close + 1] not in END_PUNCT:
         return None  # the quotation carries its own attribution
-    if any(w in r._cue_single for w in r.low[a : close + 1] if w in ("said", "says")):
-        return None
+    if r.low[a] in TOGGLE_QUOTES and any(w in ("said", "says") for w in r.low[a : close + 1]):
+        return None  # straight quotes may pair across an attribution ('"A," he said, "B."' miscounted)
     return close
 
 
