@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -82,6 +83,8 @@ class BuildOptions:
     force: bool = False
     allow_outside: bool = False
     validate: bool = True
+    executor: str = "local"  # the datatrove engine's executor (corpus.engines.executors): local, ray, slurm
+    executor_options: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         unknown = [f for f in self.formats if f not in TASK_FORMATS]
@@ -93,8 +96,12 @@ class BuildOptions:
             raise CorpusError(f"--workers must be at least 1 (got {self.workers})")
         if self.engine == "datatrove":
             from corpus.engines import require_datatrove
+            from corpus.engines.executors import check_executor
 
             require_datatrove()
+            check_executor(self.executor, self.executor_options)
+        elif self.executor != "local":
+            raise CorpusError(f"--executor {self.executor} runs datatrove's executors: add --engine datatrove")
 
     def phases(self) -> tuple[str, ...]:
         off = {"validate": not self.validate, "dataset": not self.dataset}
@@ -317,7 +324,15 @@ class _Build:
             from corpus.engines.datatrove import map_shards_datatrove
 
             work_dir = self.out / cache_mod.CACHE_DIR / "datatrove"
-            shards = map_shards_datatrove(shards, plan.config, opts.workers, work_dir, resume=opts.resume)
+            shards = map_shards_datatrove(
+                shards,
+                plan.config,
+                opts.workers,
+                work_dir,
+                resume=opts.resume,
+                executor=opts.executor,
+                executor_options=opts.executor_options,
+            )
             # datatrove runs the document stages; the tasks are rendered by a pool of the same size as shards come
             # back (in this process with one worker).
         return map_shards(shards, plan.config, opts.workers, processor=plan.processor, render=render)

@@ -94,6 +94,20 @@ def build(
             "'datatrove' (HF datatrove steps; needs the 'datatrove' extra)."
         ),
     ] = "local",
+    executor: Annotated[
+        str,
+        typer.Option(
+            help="With --engine datatrove: datatrove's executor, 'local' (this machine), 'ray' (the Ray cluster "
+            "RAY_ADDRESS or `ray start` gives, else a local one; needs the 'ray' extra) or 'slurm' (sbatch)."
+        ),
+    ] = "local",
+    executor_option: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--executor-option",
+            help="KEY=VALUE passed to the executor (e.g. partition=cpu, time=02:00:00, mem_per_cpu_gb=1). Repeatable.",
+        ),
+    ] = None,
     resume: Annotated[
         bool, typer.Option(help="Continue an interrupted build: reuse shards already processed (cached in OUT/.cache).")
     ] = False,
@@ -129,6 +143,7 @@ def build(
     others are built (exit code 3). Duplicates are reported, not errors.
     """
     from corpus.build import run_build
+    from corpus.engines.executors import parse_executor_options
 
     output_path(out, "dir", allow_outside, inputs or [Path("seeds")])
     reporter = make_reporter(quiet=False)
@@ -140,6 +155,8 @@ def build(
         formats=formats or None,
         workers=workers,
         engine=engine,
+        executor=executor,
+        executor_options=parse_executor_options(executor_option or []),
         resume=resume,
         dataset=not no_dataset,
         report=reporter,

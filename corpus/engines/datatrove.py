@@ -3,16 +3,15 @@
 Pipeline: :class:`CorpusShardReader` (our ingested records, one input file per shard) -> one
 :class:`CorpusStageStep` per document stage of the build's list (segment, entities, sources, claims) ->
 datatrove's ``JsonlWriter`` (one output file per shard, named by the shard index carried in the document
-metadata). Each datatrove ``Document`` carries
-our full record in ``metadata["corpus_record"]`` (``Document.text`` is the same string), so any datatrove
-filter can sit between our steps. The parent process ingests and shards the articles, runs the executor,
-then concatenates the per-shard outputs in shard order: ``documents.jsonl`` has the same bytes as a plain
-build, whatever the number of tasks or workers.
+metadata). Each datatrove ``Document`` carries our full record in ``metadata["corpus_record"]``
+(``Document.text`` is the same string), so any datatrove filter can sit between our steps. The parent process
+ingests and shards the articles, runs the executor, then concatenates the per-shard outputs in shard order:
+``documents.jsonl`` has the same bytes as a plain build, whatever the number of tasks or workers.
 
-Locally :func:`map_shards_datatrove` uses ``LocalPipelineExecutor`` (``tasks = workers``, fork start method).
-On a cluster, build the same pipeline with :func:`build_pipeline` and hand it to another executor; the input
-and output folders must then be on storage every node sees (a shared filesystem or an fsspec URL such as
-``s3://bucket/corpus/``)::
+The executor is chosen with ``corpus build --engine datatrove --executor local|ray|slurm`` (options with
+``--executor-option KEY=VALUE``; see :mod:`corpus.engines.executors`): locally ``LocalPipelineExecutor``
+(``tasks = workers``, fork start method), on a cluster datatrove's Ray or Slurm executor, with the output folder
+on storage every node sees. The pipeline can also be handed to any executor from Python::
 
     from datatrove.executor.slurm import SlurmPipelineExecutor
     from corpus.engines.datatrove import build_pipeline
@@ -24,11 +23,6 @@ and output folders must then be on storage every node sees (a shared filesystem 
         time="02:00:00", partition="cpu", cpus_per_task=1, mem_per_cpu_gb=2,
         logging_dir="/shared/run/logs", job_name="corpus-prelabel",
     ).run()
-
-    # Ray (pip install 'datatrove[ray]'; connect with ray.init(address="auto") first):
-    from datatrove.executor.ray import RayPipelineExecutor
-    RayPipelineExecutor(pipeline=build_pipeline(...), tasks=500, workers=64,
-                        logging_dir="/shared/run/logs").run()
 
 Write the input shards with :func:`write_input_shards` (or run ``corpus build --engine datatrove`` once with
 ``--workers 1`` to see the layout under ``OUT/.cache/datatrove/``), and assemble ``documents.jsonl`` by
@@ -49,6 +43,7 @@ import orjson
 
 from corpus.cache import digest
 from corpus.engines import require_datatrove
+from corpus.engines.executors import run_executor
 from corpus.errors import CorpusError
 from corpus.jsonl import dumps
 from corpus.pipeline import Failed, ProcessorConfig, ShardResult, Stats, document_stages, run_isolated
@@ -56,7 +51,6 @@ from corpus.pipeline import Failed, ProcessorConfig, ShardResult, Stats, documen
 require_datatrove()
 
 from datatrove.data import Document, DocumentsPipeline  # noqa: E402 - after the friendly check above
-from datatrove.executor.local import LocalPipelineExecutor  # noqa: E402
 from datatrove.pipeline.base import PipelineStep  # noqa: E402
 from datatrove.pipeline.writers.jsonl import JsonlWriter  # noqa: E402
 
@@ -186,8 +180,11 @@ def map_shards_datatrove(
     workers: int,
     work_dir: Path,
     resume: bool = False,
+    executor: str = "local",
+    executor_options: dict[str, Any] | None = None,
 ) -> Iterator[tuple[str, ShardResult]]:
-    """Like :func:`corpus.pipeline.map_shards`, with datatrove's ``LocalPipelineExecutor`` doing the work.
+    """Like :func:`corpus.pipeline.map_shards`, with a datatrove executor doing the work
+    (:mod:`corpus.engines.executors`: ``local``, ``ray`` or ``slurm``).
 
     Shards already done (cached results) pass through; the others are written to an input folder and
     processed by ``workers`` tasks, all during this call; the returned iterator reads them back in shard order.
@@ -219,7 +216,8 @@ def map_shards_datatrove(
             shutil.rmtree(input_dir)
         run_dir.mkdir(parents=True, exist_ok=True)
         (staging / "input").rename(input_dir)
-        _run_executor(input_dir, run_dir / "output", run_dir / "logs", config, workers, pending)
+        logs = run_dir / "logs"
+        _run_executor(input_dir, run_dir / "output", logs, config, workers, pending, executor, executor_options)
         output_dir = run_dir / "output"
     return _assemble(order, staging, output_dir, run_dir)
 
@@ -243,7 +241,14 @@ def _assemble(
 
 
 def _run_executor(
-    input_dir: Path, output_dir: Path, logs: Path, config: ProcessorConfig, workers: int, shards: int
+    input_dir: Path,
+    output_dir: Path,
+    logs: Path,
+    config: ProcessorConfig,
+    workers: int,
+    shards: int,
+    executor: str = "local",
+    options: dict[str, Any] | None = None,
 ) -> None:
     tasks = max(1, min(workers, shards))
     logs.mkdir(parents=True, exist_ok=True)
@@ -256,20 +261,15 @@ def _run_executor(
             setup_default_logger()  # loguru keeps the stream it was given: hand it the log file
             # Built here so that its warnings go to the log too (one file per shard name, never per rank:
             # datatrove warns that ranks could overwrite each other, which shard names rule out).
-            executor = LocalPipelineExecutor(
-                pipeline=build_pipeline(str(input_dir), str(output_dir), config),
-                tasks=tasks,
-                workers=tasks,
-                logging_dir=str(logs),
-                start_method="fork",  # workers inherit registered labellers and start fast, like our own pool
-                skip_completed=True,  # a fresh run folder has no completions; a resumed one skips finished tasks
-            )
-            executor.run()
+            pipeline = build_pipeline(str(input_dir), str(output_dir), config)
+            done = run_executor(executor, pipeline, tasks, logs, options)
+    except CorpusError:
+        raise
     except Exception as exc:
         raise CorpusError(f"datatrove engine failed ({type(exc).__name__}: {exc}); task logs in {logs}") from None
     finally:
         setup_default_logger()  # back to the real stderr, not the closed log file
-    failed = [rank for rank in range(tasks) if not executor.is_rank_completed(rank)]
+    failed = [rank for rank in range(tasks) if not done.is_rank_completed(rank)]
     if failed:
         raise CorpusError(f"datatrove engine: task(s) {failed} did not complete; task logs in {logs}")
 
