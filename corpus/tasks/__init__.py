@@ -1,6 +1,7 @@
 """Annotation tasks for labelling tools, built from segmented, pre-labelled document records.
 
-:func:`write_tasks` streams documents once and writes one format's files into ``out_dir``:
+:func:`write_tasks` streams documents once and writes one format's files into ``out_dir``; each format is a
+package of :mod:`corpus.formats` (render, writer, checks, ingest), found through its table:
 
 ============  ========================================================================  =========================
 format        files                                                                     offsets
@@ -28,7 +29,9 @@ order, so reruns are byte-identical. The default, ``order="document"``, streams 
 Export is split in two so that it scales with worker processes: :func:`render_document` (picklable in and
 out, run by the build's workers right after pre-labelling) does the per-document work -- units, tasks, JSON
 encoding, plain hashes -- and :func:`open_task_writer` (one per format, in the parent) only makes Prodigy
-hashes unique, in document order, and writes lines. :func:`write_tasks` is the two in one process; the bytes
+hashes unique, in document order, and writes lines. What every format shares stays here: units
+(:mod:`corpus.tasks.units`), hashes (:mod:`corpus.tasks.hashing`), label colours (:mod:`corpus.tasks.labelset`)
+and the ordering of task files. :func:`write_tasks` is the two in one process; the bytes
 are the same either way.
 """
 
@@ -44,6 +47,7 @@ import orjson
 
 from corpus.errors import CorpusError, InputProblem
 from corpus.formats import FORMAT_NAMES as FORMATS
+from corpus.formats import FORMATS as FORMATS_TABLE
 from corpus.formats import tool_format
 from corpus.tasks.units import UNITS, Report, TaskStats
 
@@ -171,7 +175,8 @@ def _reorder(src: Path, dst: Path, table: dict[str, list[tuple[int, int, float]]
     """Copy ``src`` to ``dst`` (atomically), its tasks sorted by :func:`_unit_score`, ties in document order."""
     from corpus.jsonl import atomic_writer
 
-    json_list = src.name == "tasks.json"  # Label Studio: "[", one task a line (",\n" between), "]"
+    # A JSON-array task file (Label Studio): "[", one task a line (",\n" between), "]"
+    json_list = any(tool.json_array and src.name in tool.kinds for tool in FORMATS_TABLE.values())
     if not (json_list or src.suffix == ".jsonl"):
         with atomic_writer(dst) as out:
             out.write(src.read_bytes())
