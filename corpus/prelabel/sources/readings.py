@@ -31,6 +31,8 @@ from corpus.prelabel.sources.words import (
     SENTENCE_ADVERBS,
     TAIL_WORDS,
     THAT_OR_STOP,
+    TIME_OPENERS,
+    TIME_WORDS,
     TITLES,
     TOGGLE_QUOTES,
     is_plural,
@@ -85,9 +87,15 @@ def _read_cue(
     # SOURCE CUE CONTENT
     if source is None and before >= lo and low[before] == "and":
         source = prior or _clause_subject(r, lo, before)  # "Jane Doe left the hall and said …"
-    if cue.kind != "speech" and source is None:
+    if source is None and (cue.kind != "speech" or _time_subject(r, lo, gstart)):
         return None
     return _cue_then_content(r, gstart, cue_end, hi, source, word)
+
+
+def _time_subject(r: _Reader, lo: int, gstart: int) -> bool:
+    """ "Last Tuesday said …": only a date or a number stands where the source should be."""
+    words = r.low[lo:gstart]
+    return bool(words) and all(w in TIME_WORDS or w in TIME_OPENERS or w.isdigit() or w == "," for w in words)
 
 
 def _cue_then_content(

@@ -1,0 +1,150 @@
+"""The rules `sources` labeller on real-news shapes (issue 14), with articles written for these tests."""
+
+from __future__ import annotations
+
+from corpus.document import SOURCE_KINDS, add_span, new_document
+from corpus.prelabel.registry import get_labeller
+from corpus.segment.core import segment_document
+
+
+def label(text: str, entities: list[tuple[str, str]] = ()) -> dict:
+    """The sources layer over ``text`` with these entity spans (each at the first occurrence after the last)."""
+    doc = segment_document(new_document(text, "test"))
+    at = 0
+    for surface, lab in entities:
+        start = text.index(surface, at)
+        add_span(doc, "entities", lab, start, start + len(surface), "test@1")
+        at = start + len(surface)
+    return get_labeller("sources", "rules")(doc)
+
+
+def attributions(doc: dict) -> list[dict]:
+    """One dict per CONTENT span: its text, the cue text and the source span (or None)."""
+    by_id = {s["id"]: s for s in doc["spans"]}
+    out = []
+    for content in (s for s in doc["spans"] if s["label"] == "CONTENT"):
+        heads = {r["label"]: by_id[r["head"]] for r in doc["relations"] if r["child"] == content["id"]}
+        out.append({"content": content["text"], "cue": heads["CUE"]["text"], "source": heads.get("ATTRIBUTION")})
+    return out
+
+
+def only(doc: dict) -> dict:
+    atts = attributions(doc)
+    assert len(atts) == 1, atts
+    return atts[0]
+
+
+def entity_id(doc: dict, text: str) -> str:
+    return next(s["id"] for s in doc["spans"] if s["layer"] == "entities" and s["text"] == text)
+
+
+def test_postposed_speakers_after_a_quotation():
+    says = only(label("“We have never sold this much cider in one winter,” Brandauer says."))
+    assert (says["source"]["text"], says["cue"]) == ("Brandauer", "says")
+    assert says["content"] == "“We have never sold this much cider in one winter,”"
+    remembers = only(label("“It was the coldest night of the decade,” remembers Maren Tollefsen."))
+    assert (remembers["source"]["text"], remembers["cue"]) == ("Maren Tollefsen", "remembers")
+    assert remembers["content"].startswith("“It was the coldest")
+    chairman = only(label('"The merger will create value for everyone," chairman and chief executive Olaf Brink said.'))
+    assert chairman["source"]["text"] == "chairman and chief executive Olaf Brink"
+    assert chairman["content"] == '"The merger will create value for everyone,"'
+
+
+def test_after_a_quotation_the_tail_of_the_cue_is_not_content():
+    merchant = only(
+        label("“Nobody wants the cheap stuff any more,” the merchant said as he poured a glass for a guest.")
+    )
+    assert merchant["content"] == "“Nobody wants the cheap stuff any more,”"
+    assert merchant["source"]["text"] == "the merchant"
+    doc = label("“Prices have doubled since the spring,” Tollefsen said on Sunday, referring to imported bottles.")
+    said = next(a for a in attributions(doc) if a["cue"] == "said")
+    assert said["content"] == "“Prices have doubled since the spring,”"
+
+
+def test_a_date_or_a_number_is_not_a_source():
+    doc = label("Last Tuesday said the report was wrong. In the year 2013 denounced the plan loudly.")
+    assert all(a["source"] is None or a["source"]["text"] not in ("Last Tuesday", "2013") for a in attributions(doc))
+    doc = label("Last Tuesday said the report was wrong.", entities=[("Last Tuesday", "DATE")])
+    assert attributions(doc) == []
+
+
+def test_a_phrase_before_a_preposition_joins_the_source():
+    assert only(label("Voters in Ohio say the economy matters most."))["source"]["text"] == "Voters in Ohio"
+    assert only(label("Six in 10 say the economy matters most."))["source"]["text"] == "Six in 10"
+
+
+def test_source_kinds_of_organisations_parties_and_descriptions():
+    assert {"unnamed_person", "unnamed_organisation"} <= set(SOURCE_KINDS)
+    cases = [
+        ("Nordvik Holdings said on Monday that profits fell.", [("Nordvik Holdings", "ORG")], "named_organisation"),
+        ("Democrats said the bill would fail.", [("Democrats", "NORP")], "named_organisation"),
+        ("Greens said the bill would fail.", [], "named_organisation"),
+        ("The wine merchant said the harvest was late.", [], "unnamed_person"),
+        ("The company said that demand had fallen.", [], "unnamed_organisation"),
+        ("Sources say the deal is off.", [], "anonymous"),
+        ("A senior official said the talks had stalled.", [], "anonymous"),
+        ("Economists at the bank said the rates would rise.", [], "unnamed_group"),
+    ]
+    for text, entities, kind in cases:
+        assert only(label(text, entities))["source"]["attrs"]["kind"] == kind, text
+
+
+def test_pronoun_and_descriptor_sources_refer_to_the_named_entity():
+    text = (
+        "Martin Holloway, the Berlin wine merchant, opened his shop in 1998. “Prices have doubled,” he said. "
+        "“Nobody wants the cheap stuff,” the merchant said.\n\n"
+        "Kestrel Foods reported a loss on Monday. The company said that demand had fallen. It said it would cut jobs."
+    )
+    doc = label(text, [("Martin Holloway", "PERSON"), ("Berlin", "GPE"), ("Kestrel Foods", "ORG")])
+    refs = {a["source"]["text"]: a["source"]["attrs"].get("refers_to") for a in attributions(doc) if a["source"]}
+    person, org = entity_id(doc, "Martin Holloway"), entity_id(doc, "Kestrel Foods")
+    assert refs["he"] == person and refs["the merchant"] == person
+    assert refs["The company"] == org and refs["It"] == org
+
+
+def test_a_short_form_refers_to_the_full_name():
+    text = "Ada Lindqvist chairs the panel. Lindqvist spoke first. “We are ready,” she said."
+    doc = label(text, [("Ada Lindqvist", "PERSON"), ("Lindqvist", "PERSON")])
+    she = next(a for a in attributions(doc) if a["source"]["text"] == "she")
+    assert she["source"]["attrs"]["refers_to"] == entity_id(doc, "Ada Lindqvist")
+
+
+def test_no_reference_without_a_named_entity_before():
+    doc = label("“We are ready,” she said.")
+    assert "refers_to" not in only(doc)["source"]["attrs"]
+
+
+def test_quotation_paragraph_after_a_colon_is_the_content():
+    doc = label("Reporter Jane Roe says:\n\n“The roads were blocked off by military vehicles all night.”")
+    a = only(doc)
+    assert a["source"]["text"] == "Reporter Jane Roe"
+    assert a["content"] == "“The roads were blocked off by military vehicles all night.”"
+
+
+def test_quotation_paragraphs_continue_the_quote_before_them():
+    text = (
+        "“He is the most consistent candidate we have had,” Viguerie tells the paper.\n\n"
+        "“He checks all our boxes. He unites the party.”\n\n"
+        "“Nobody else can do that,” Bozell adds."
+    )
+    atts = attributions(label(text))
+    tells = [a["content"] for a in atts if a["cue"] == "tells"]
+    assert tells == [
+        "“He is the most consistent candidate we have had,”",
+        "“He checks all our boxes. He unites the party.”",
+    ]
+    assert [a["content"] for a in atts if a["cue"] == "adds"] == ["“Nobody else can do that,”"]
+
+
+def test_a_second_quotation_after_the_tail_and_the_addressee():
+    text = "“It was never about hacking,” Doe told the radio audience on Wednesday, “but about trust in the vote.”"
+    contents = [a["content"] for a in attributions(label(text))]
+    assert contents == ["“It was never about hacking,”", "“but about trust in the vote.”"]
+    a = only(label("Doe told his radio audience on Monday, “The campaign has sent out its marching orders.”"))
+    assert a["content"] == "“The campaign has sent out its marching orders.”"
+
+
+def test_bracketed_affiliation_before_an_appositive():
+    text = "“They would just go and get them,” Rep. Jim Norland (R-Ohio), a panel member, said in an interview."
+    a = only(label(text))
+    assert a["source"]["text"] == "Rep. Jim Norland (R-Ohio), a panel member,"
