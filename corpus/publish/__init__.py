@@ -14,6 +14,7 @@ import json
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -56,32 +57,216 @@ def _document_ids(path: Path) -> set[str]:
 
 
 def _structure_problem(doc: dict) -> str | None:
-    """Why the record's segmentation cannot be used (offsets are checked, not trusted), or ``None``."""
-    n = len(doc["text"])
-    for key in ("paragraphs", "sentences"):
-        for item in doc[key]:
-            if not (
-                isinstance(item, list | tuple)
-                and len(item) == 2
-                and all(isinstance(x, int) for x in item)
-                and 0 <= item[0] <= item[1] <= n
-            ):
-                return f"[{key}] {item!r} is not a [start, end] pair inside the text"
-    previous_end = 0
-    for token in doc["tokens"]:
-        if not (
-            isinstance(token, dict)
-            and isinstance(token.get("start"), int)
-            and isinstance(token.get("end"), int)
-            and previous_end <= token["start"] < token["end"] <= n
-        ):
-            return f"[tokens] {token!r} is not a token inside the text after the previous one"
-        previous_end = token["end"]
-    return None
+    """Why the record's tokens, paragraphs or sentences cannot be used (checked by :mod:`corpus.records`)."""
+    from corpus.records import segments_problem, structure_problem
+
+    return structure_problem(doc, doc["tokens"], "paragraph") or segments_problem(doc, "sentence")
 
 
 def _needs_segmentation(doc: dict) -> bool:
     return bool(doc["text"].strip()) and not (doc.get("tokens") and doc.get("sentences"))
+
+
+@dataclass
+class _Settings:
+    """The options of :func:`build_dataset`, read and checked before anything is written."""
+
+    documents_path: Path
+    out_dir: Path
+    gold_path: Path | None
+    agreement: dict | None
+    quality: list[tuple[str, dict | None]]
+    ratios: dict[str, float]
+    group_by: str | None
+    threshold: float
+    options: dict[str, Any]
+
+    @classmethod
+    def read(cls, documents_path: str | Path, out_dir: str | Path, options: dict[str, Any]) -> _Settings:
+        from corpus.publish.splits import parse_ratios
+
+        documents_path = Path(documents_path)
+        if not documents_path.is_file():
+            raise CorpusError(f"{documents_path}: documents file not found")
+        gold_path = Path(options["gold"]) if options.get("gold") else None
+        if gold_path is not None and not gold_path.is_file():
+            raise CorpusError(f"{gold_path}: gold file not found")
+        quality_paths = options.get("quality") or []
+        if isinstance(quality_paths, str | Path):
+            quality_paths = [quality_paths]
+        return cls(
+            documents_path=documents_path,
+            out_dir=Path(out_dir),
+            gold_path=gold_path,
+            agreement=load_json_report(options.get("agreement"), "agreement"),
+            quality=[(Path(p).name, load_json_report(p, "quality report")) for p in quality_paths],
+            ratios=parse_ratios(options.get("split_ratios")),
+            group_by=options.get("group_by") or None,
+            threshold=float(options.get("checkworthy_threshold", 0.5)),
+            options=options,
+        )
+
+    @property
+    def gold(self) -> bool:
+        return self.gold_path is not None
+
+    @property
+    def source_path(self) -> Path:
+        return self.gold_path or self.documents_path
+
+
+class _Build:
+    """One run of :func:`build_dataset`: the documents go in one by one, rows stream to the config writers."""
+
+    def __init__(self, settings: _Settings, staging: Path, report: Callable[[InputProblem], None]):
+        from corpus.publish.dataset import CONFIGS, ConfigWriter, RowBuilder, Stats, config_features
+        from corpus.publish.licences import LicenceMix
+        from corpus.publish.splits import SplitAssigner
+
+        self.settings, self.report = settings, report
+        self.problems = {"errors": 0, "warnings": 0}
+        self.features = config_features(gold=settings.gold)
+        self.stats = Stats(split_names=tuple(settings.ratios))
+        self.builder = RowBuilder(self.stats, gold=settings.gold, checkworthy_threshold=settings.threshold)
+        self.assigner = SplitAssigner(settings.ratios, settings.group_by)
+        self.mix = LicenceMix()
+        self.unannotated: set[str] = _document_ids(settings.documents_path) if settings.gold else set()
+        self.not_in_documents = 0
+        self.seen: set[str] = set()
+        options = settings.options
+        self.writers = {
+            name: ConfigWriter(
+                staging,
+                name,
+                self.features[name],
+                batch_rows=int(options.get("batch_rows", 1000)),
+                shard_bytes=int(options.get("shard_bytes", 256 << 20)),
+            )
+            for name in CONFIGS
+        }
+
+    def emit(self, problem: InputProblem) -> None:
+        self.problems["errors" if problem.severity == "error" else "warnings"] += 1
+        self.report(problem)
+
+    def warn(self, where: Path | str, message: str) -> None:
+        self.emit(InputProblem(str(where), message, severity="warning"))
+
+    def add(self, lineno: int, doc: dict) -> None:
+        """Turn one document record into rows (or report why it is skipped)."""
+        from corpus.publish.licences import STATUSES
+
+        where = str(self.settings.source_path)
+
+        def problem(message: str, _line: int = lineno) -> None:
+            self.emit(InputProblem(where, message, line=_line, severity="error"))
+
+        if doc["id"] in self.seen:
+            self.emit(
+                InputProblem(
+                    where, f"document id {doc['id']} repeats an earlier line; skipped", line=lineno, severity="warning"
+                )
+            )
+            self.stats.duplicates += 1
+            return
+        self.seen.add(doc["id"])
+        if self.settings.gold:
+            self._note_gold(doc["id"])
+        bad = _structure_problem(doc)
+        if bad:
+            problem(f"{bad}; document skipped")
+            return
+        if _needs_segmentation(doc):
+            from corpus.segment.core import segment_document
+
+            segment_document(doc)
+            self.stats.segmented_now += 1
+        split = self.assigner.split_of(doc)
+        licence = self.mix.add(doc["id"], doc.get("licence"))
+        rows = self.builder.rows(doc, split, STATUSES.index(licence.status), problem)
+        for config, config_rows in rows.items():
+            self.writers[config].add(split, config_rows)
+
+    def _note_gold(self, doc_id: str) -> None:
+        if doc_id in self.unannotated:
+            self.unannotated.discard(doc_id)
+        else:
+            self.not_in_documents += 1
+
+    def finish(self) -> tuple[dict, list[str]]:
+        """Close the writers; the non-empty configs (config -> split -> files) and the splits in order."""
+        from corpus.publish.dataset import CONFIGS
+
+        files = {name: writer.close() for name, writer in self.writers.items()}
+        if sum(self.stats.documents.values()) == 0:
+            raise CorpusError(f"{self.settings.source_path}: no usable document records; no dataset written")
+        # Configs and splits with no rows are left out: `datasets` cannot load an empty split.
+        split_order = [s for s in self.settings.ratios if self.stats.documents[s]]
+        configs = {
+            name: {s: files[name][s] for s in split_order if s in files[name] and files[name][s].rows}
+            for name in CONFIGS
+        }
+        return {name: splits for name, splits in configs.items() if splits}, split_order
+
+    def warnings(self) -> str | None:
+        """The warnings about the whole run; returns the licence gate's message (``None``: a push is allowed)."""
+        from corpus.publish.licences import gate_message
+
+        source, stats, assigner = self.settings.source_path, self.stats, self.assigner
+        if stats.segmented_now:
+            self.warn(
+                source,
+                f"{stats.segmented_now} documents had no tokens or sentences and were "
+                "segmented now (run `corpus segment` to keep segmentation in documents.jsonl)",
+            )
+        if assigner.group_by and assigner.ungrouped:
+            self.warn(
+                source,
+                f"{assigner.ungrouped} documents have no '{assigner.group_by}' value; each forms its own split group",
+            )
+        if self.settings.gold and self.unannotated:
+            self.warn(
+                self.settings.documents_path,
+                f"{len(self.unannotated)} documents have no gold annotations and are not in the dataset",
+            )
+        gate = gate_message(self.mix.to_dict())
+        if gate:
+            self.warn(
+                source, gate.replace("refusing to push", "local build only; a push would be refused").split(". Fix")[0]
+            )
+        return gate
+
+    def card_text(self, configs: dict) -> str:
+        """The card, keeping the hand edits of an existing one."""
+        from corpus.publish.card import CardInputs, merge_card, render_card
+
+        settings, options = self.settings, self.settings.options
+        inputs = CardInputs(
+            stats=self.stats,
+            configs=configs,
+            features=self.features,
+            licences=self.mix.to_dict(),
+            ratios=settings.ratios,
+            group_by=self.assigner.group_by,
+            gold=settings.gold,
+            quality=settings.quality,
+            agreement=settings.agreement,
+            repo=options.get("repo"),
+            pretty_name=options.get("pretty_name"),
+            language=options.get("language") or "en",
+            checkworthy_threshold=settings.threshold,
+            unannotated=len(self.unannotated),
+            not_in_documents=self.not_in_documents,
+            near_duplicates=self.assigner.near_duplicates,
+            folder=settings.out_dir.name,
+        )
+        card_text = render_card(inputs)
+        # A hand-edited card survives rebuilds: the folder's own README, or one named by a caller that builds
+        # into a staging folder (corpus build).
+        existing = Path(options.get("card_base") or settings.out_dir / "README.md")
+        if existing.is_file():
+            card_text = merge_card(card_text, existing.read_text("utf-8"))
+        return card_text
 
 
 def build_dataset(
@@ -102,201 +287,48 @@ def build_dataset(
     - ``progress``: wraps the document iterator (a progress bar);
     - ``card_base``: an existing README.md whose hand edits to keep (default: ``out_dir/README.md``).
     """
-    from corpus.publish.card import CardInputs, merge_card, render_card
-    from corpus.publish.dataset import CONFIGS, ConfigWriter, RowBuilder, Stats, config_features
-    from corpus.publish.licences import STATUSES, LicenceMix, gate_message
-    from corpus.publish.splits import SplitAssigner, parse_ratios
+    from corpus.publish.dataset import CONFIGS
     from corpus.report import Reporter
 
-    report = report or Reporter(echo=None)
-    problems = {"errors": 0, "warnings": 0}
-
-    def emit(problem: InputProblem) -> None:
-        problems["errors" if problem.severity == "error" else "warnings"] += 1
-        report(problem)
-
-    documents_path, out_dir = Path(documents_path), Path(out_dir)
-    if not documents_path.is_file():
-        raise CorpusError(f"{documents_path}: documents file not found")
-    gold_path = Path(options["gold"]) if options.get("gold") else None
-    if gold_path is not None and not gold_path.is_file():
-        raise CorpusError(f"{gold_path}: gold file not found")
-    agreement = load_json_report(options.get("agreement"), "agreement")
-    quality_paths = options.get("quality") or []
-    if isinstance(quality_paths, str | Path):
-        quality_paths = [quality_paths]
-    quality = [(Path(p).name, load_json_report(p, "quality report")) for p in quality_paths]
-    ratios = parse_ratios(options.get("split_ratios"))
-    assigner = SplitAssigner(ratios, options.get("group_by") or None)
-    threshold = float(options.get("checkworthy_threshold", 0.5))
-    gold = gold_path is not None
-    features = config_features(gold=gold)
-
-    stats = Stats(split_names=tuple(ratios))
-    builder = RowBuilder(stats, gold=gold, checkworthy_threshold=threshold)
-    mix = LicenceMix()
-    unannotated: set[str] = _document_ids(documents_path) if gold else set()
-    not_in_documents = 0
-    source_path = gold_path or documents_path
-
+    settings = _Settings.read(documents_path, out_dir, options)
+    out_dir = settings.out_dir
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
     try:
-        writers = {
-            name: ConfigWriter(
-                staging,
-                name,
-                features[name],
-                batch_rows=int(options.get("batch_rows", 1000)),
-                shard_bytes=int(options.get("shard_bytes", 256 << 20)),
-            )
-            for name in CONFIGS
-        }
-        seen: set[str] = set()
-        records = _records(source_path, emit)
+        run = _Build(settings, staging, report or Reporter(echo=None))
+        records = _records(settings.source_path, run.emit)
         if options.get("progress"):
             records = options["progress"](records)
         for lineno, doc in records:
-            where = str(source_path)
-
-            def problem(message: str, _line: int = lineno, _where: str = where) -> None:
-                emit(InputProblem(_where, message, line=_line, severity="error"))
-
-            if doc["id"] in seen:
-                emit(
-                    InputProblem(
-                        where,
-                        f"document id {doc['id']} repeats an earlier line; skipped",
-                        line=lineno,
-                        severity="warning",
-                    )
-                )
-                stats.duplicates += 1
-                continue
-            seen.add(doc["id"])
-            if gold:
-                if doc["id"] in unannotated:
-                    unannotated.discard(doc["id"])
-                else:
-                    not_in_documents += 1
-            for key in ("paragraphs", "sentences", "tokens", "spans", "relations"):
-                if not isinstance(doc.get(key), list):
-                    doc[key] = []
-            bad = _structure_problem(doc)
-            if bad:
-                problem(f"{bad}; document skipped")
-                continue
-            if _needs_segmentation(doc):
-                from corpus.segment.core import segment_document
-
-                segment_document(doc)
-                stats.segmented_now += 1
-            split = assigner.split_of(doc)
-            licence = mix.add(doc["id"], doc.get("licence"))
-            rows = builder.rows(doc, split, STATUSES.index(licence.status), problem)
-            for config, config_rows in rows.items():
-                writers[config].add(split, config_rows)
-        files = {name: writer.close() for name, writer in writers.items()}
-        n_documents = sum(stats.documents.values())
-        if n_documents == 0:
-            raise CorpusError(f"{source_path}: no usable document records; no dataset written")
-
-        # Configs and splits with no rows are left out: `datasets` cannot load an empty split.
-        split_order = [s for s in ratios if stats.documents[s]]
-        configs = {
-            name: {s: files[name][s] for s in split_order if s in files[name] and files[name][s].rows}
-            for name in CONFIGS
-        }
-        configs = {name: splits for name, splits in configs.items() if splits}
-
-        if stats.segmented_now:
-            emit(
-                InputProblem(
-                    str(source_path),
-                    f"{stats.segmented_now} documents had no tokens or sentences and were "
-                    "segmented now (run `corpus segment` to keep segmentation in documents.jsonl)",
-                    severity="warning",
-                )
-            )
-        if assigner.group_by and assigner.ungrouped:
-            emit(
-                InputProblem(
-                    str(source_path),
-                    f"{assigner.ungrouped} documents have no '{assigner.group_by}' "
-                    "value; each forms its own split group",
-                    severity="warning",
-                )
-            )
-        if gold and unannotated:
-            emit(
-                InputProblem(
-                    str(documents_path),
-                    f"{len(unannotated)} documents have no gold annotations and are not in the dataset",
-                    severity="warning",
-                )
-            )
-        licences = mix.to_dict()
-        gate = gate_message(licences)
-        if gate:
-            emit(
-                InputProblem(
-                    str(source_path),
-                    gate.replace("refusing to push", "local build only; a push would be refused").split(". Fix")[0],
-                    severity="warning",
-                )
-            )
-
-        inputs = CardInputs(
-            stats=stats,
-            configs=configs,
-            features=features,
-            licences=licences,
-            ratios=ratios,
-            group_by=assigner.group_by,
-            gold=gold,
-            quality=quality,
-            agreement=agreement,
-            repo=options.get("repo"),
-            pretty_name=options.get("pretty_name"),
-            language=options.get("language") or "en",
-            checkworthy_threshold=threshold,
-            unannotated=len(unannotated),
-            not_in_documents=not_in_documents,
-            near_duplicates=assigner.near_duplicates,
-            folder=out_dir.name,
-        )
-        card_text = render_card(inputs)
-        # A hand-edited card survives rebuilds: the folder's own README, or one named by a caller that builds
-        # into a staging folder (corpus build).
-        existing = Path(options.get("card_base") or out_dir / "README.md")
-        if existing.is_file():
-            card_text = merge_card(card_text, existing.read_text("utf-8"))
-        (staging / "README.md").write_text(card_text, "utf-8")
+            run.add(lineno, doc)
+        configs, split_order = run.finish()
+        gate = run.warnings()
+        (staging / "README.md").write_text(run.card_text(configs), "utf-8")
         _install(staging, out_dir, CONFIGS)
     finally:
         with contextlib.suppress(FileNotFoundError):
             shutil.rmtree(staging)
-
     stray = out_dir / f"{out_dir.name}.py"
     if stray.exists():
-        emit(
-            InputProblem(
-                str(stray), "a loading script beside the data makes `load_dataset` fail; remove it", severity="warning"
-            )
-        )
+        run.warn(stray, "a loading script beside the data makes `load_dataset` fail; remove it")
+    return _summary(run, configs, split_order, gate)
+
+
+def _summary(run: _Build, configs: dict, split_order: list[str], gate: str | None) -> dict:
+    stats = run.stats
     return {
-        "out_dir": str(out_dir),
-        "documents": n_documents,
+        "out_dir": str(run.settings.out_dir),
+        "documents": sum(stats.documents.values()),
         "splits": {s: stats.documents[s] for s in split_order},
         "configs": {name: {s: f.rows for s, f in splits.items()} for name, splits in configs.items()},
         "default_config": "documents",
         "files": ["README.md", *(rel for splits in configs.values() for f in splits.values() for rel in f.files)],
-        "licences": licences,
+        "licences": run.mix.to_dict(),
         "push_allowed": gate is None,
-        "gold": gold,
-        "unannotated": len(unannotated),
-        "errors": problems["errors"],
-        "warnings": problems["warnings"],
+        "gold": run.settings.gold,
+        "unannotated": len(run.unannotated),
+        "errors": run.problems["errors"],
+        "warnings": run.problems["warnings"],
     }
 
 

@@ -32,7 +32,6 @@ from datasets import ClassLabel, Features, List, Value
 from corpus.document import (
     CHECKWORTHY_OPTIONS,
     ENTITY_LABELS,
-    LABELS_BY_LAYER,
     LAYERS,
     RELATION_LABELS,
     SOURCE_KINDS,
@@ -40,6 +39,7 @@ from corpus.document import (
 )
 from corpus.offsets import TokenIndex
 from corpus.publish.licences import STATUSES
+from corpus.records import span_problem
 from corpus.scoring import EXACT, JACCARD_HALF, OVERLAP_HALF, PRF, MatchRule, best_match, count_matches, overlap
 
 CONFIGS = ("documents", "entities", "claims", "sources")
@@ -181,32 +181,19 @@ def config_features(gold: bool = False) -> dict[str, Features]:
 
 # --------------------------------------------------------------------------------------------- span checks
 def clean_spans(doc: dict, spans: list, where: Callable[[str], None] | None, key: str = "spans") -> list[dict]:
-    """Spans whose offsets, text and label are valid; each bad one is reported (one line) and left out."""
+    """Spans that :mod:`corpus.records` finds usable and whose ``text`` (when given) is the document's text at
+    their offsets; each other one is reported (one line) and left out."""
     text, n = doc["text"], len(doc["text"])
     good = []
     for span in spans or ():
-        problem = None
-        if not isinstance(span, dict):
-            problem = "span is not an object"
-        elif span.get("layer") not in LABELS_BY_LAYER:
-            problem = f"span {span.get('id')}: unknown layer {span.get('layer')!r}"
-        elif span.get("label") not in LABELS_BY_LAYER[span["layer"]]:
-            problem = f"span {span.get('id')}: label {span.get('label')!r} not in the {span['layer']} label set"
-        elif not (
-            isinstance(span.get("start"), int)
-            and isinstance(span.get("end"), int)
-            and 0 <= span["start"] < span["end"] <= n
-        ):
-            problem = f"span {span.get('id')}: offsets {span.get('start')}-{span.get('end')} outside the text"
-        elif "text" in span and span["text"] != text[span["start"] : span["end"]]:
-            problem = f"span {span.get('id')}: text {span['text']!r} differs from the document text at its offsets"
-        elif not isinstance(span.get("id"), str):
-            problem = "span without a string id"
-        if problem:
-            if where:
-                where(f"[{key}] {problem}; span left out")
-            continue
-        good.append(span)
+        problem = span_problem(span, n)
+        if problem is None and "text" in span and span["text"] != text[span["start"] : span["end"]]:
+            problem = f"text {span['text']!r} differs from the document text at its offsets"
+        if problem is None:
+            good.append(span)
+        elif where:
+            name = f"span {span.get('id')}" if isinstance(span, dict) else "span"
+            where(f"[{key}] {name} {problem}; span left out")
     return good
 
 
