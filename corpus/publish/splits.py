@@ -27,35 +27,41 @@ def parse_ratios(spec: str | dict[str, float] | None) -> dict[str, float]:
     """``"0.8,0.1,0.1"`` (train, validation, test), ``"0.9,0.1"`` (train, test) or ``"train=0.7,dev=0.3"``."""
     if spec is None or spec == "":
         return dict(DEFAULT_RATIOS)
-    if isinstance(spec, dict):
-        pairs = list(spec.items())
-    else:
-        items = [item.strip() for item in str(spec).split(",") if item.strip()]
-        if items and all("=" in item for item in items):
-            pairs = [tuple(part.strip() for part in item.split("=", 1)) for item in items]
-        elif any("=" in item for item in items):
-            raise CorpusError(f"split ratios '{spec}': give all names (train=0.8,test=0.2) or none (0.8,0.2)")
-        elif len(items) in _POSITIONAL_NAMES:
-            pairs = list(zip(_POSITIONAL_NAMES[len(items)], items, strict=True))
-        else:
-            raise CorpusError(f"split ratios '{spec}': give 1 to 3 numbers (train,validation,test) or name=ratio pairs")
+    pairs = list(spec.items()) if isinstance(spec, dict) else _ratio_pairs(str(spec))
     ratios: dict[str, float] = {}
     for name, value in pairs:
         if not SPLIT_NAME.match(str(name)):
             raise CorpusError(f"split name '{name}' is not allowed: use letters, digits and underscores only")
         if name in ratios:
             raise CorpusError(f"split name '{name}' given twice")
-        try:
-            ratio = float(value)
-        except ValueError:
-            raise CorpusError(f"split ratio '{value}' for '{name}' is not a number") from None
-        if not 0.0 <= ratio <= 1.0:
-            raise CorpusError(f"split ratio {ratio} for '{name}' must be between 0 and 1")
-        ratios[str(name)] = ratio
+        ratios[str(name)] = _ratio(name, value)
     total = sum(ratios.values())
     if abs(total - 1.0) > 1e-6:
         raise CorpusError(f"split ratios must add up to 1 (got {total:g} from '{spec}')")
     return {name: ratio for name, ratio in ratios.items() if ratio > 0}
+
+
+def _ratio_pairs(spec: str) -> list[tuple]:
+    """``(name, ratio text)`` pairs of a ratio string: all named, or all positional."""
+    items = [item.strip() for item in spec.split(",") if item.strip()]
+    if items and all("=" in item for item in items):
+        return [tuple(part.strip() for part in item.split("=", 1)) for item in items]
+    if any("=" in item for item in items):
+        raise CorpusError(f"split ratios '{spec}': give all names (train=0.8,test=0.2) or none (0.8,0.2)")
+    if len(items) not in _POSITIONAL_NAMES:
+        raise CorpusError(f"split ratios '{spec}': give 1 to 3 numbers (train,validation,test) or name=ratio pairs")
+    return list(zip(_POSITIONAL_NAMES[len(items)], items, strict=True))
+
+
+def _ratio(name: object, value: object) -> float:
+    """One split's ratio, checked: a number in [0, 1]."""
+    try:
+        ratio = float(value)  # type: ignore[arg-type]
+    except ValueError:
+        raise CorpusError(f"split ratio '{value}' for '{name}' is not a number") from None
+    if not 0.0 <= ratio <= 1.0:
+        raise CorpusError(f"split ratio {ratio} for '{name}' must be between 0 and 1")
+    return ratio
 
 
 def unit_interval(key: str) -> float:
