@@ -107,7 +107,9 @@ def _settle(r: _Reader, att: _Attribution, other: _Attribution) -> bool:
 def _cut_before(r: _Reader, att: _Attribution, frag: Range) -> tuple[int | None, int]:
     """(where the outer content ``frag`` stops before ``att``, its last token), or (None, 0) when no boundary
     separates them."""
-    start = att.source[0] if att.source is not None and att.source[0] < att.cue[0] else att.cue[0]
+    # a source borrowed from the clause before ("X praised …, and said …") stands outside the content
+    source = att.source
+    start = source[0] if source is not None and frag[0] < source[0] < att.cue[0] else att.cue[0]
     cut = next((k for k in range(max(frag[0] + 1, start - 2), start) if r.low[k] in CLAUSE_BOUNDARY), None)
     if cut is not None:
         return cut, cut - 1
