@@ -148,3 +148,11 @@ def test_bracketed_affiliation_before_an_appositive():
     text = "“They would just go and get them,” Rep. Jim Norland (R-Ohio), a panel member, said in an interview."
     a = only(label(text))
     assert a["source"]["text"] == "Rep. Jim Norland (R-Ohio), a panel member,"
+
+
+def test_a_second_cue_joined_by_and_ends_the_first_content():
+    atts = attributions(label("Wilson praised the budget plan and said the senator can bring change to the city."))
+    praised = next(a for a in atts if a["cue"] == "praised")
+    said = next(a for a in atts if a["cue"] == "said")
+    assert praised["content"] == "the budget plan"
+    assert (said["source"]["text"], said["content"]) == ("Wilson", "the senator can bring change to the city")
