@@ -9,6 +9,7 @@ from itertools import compress, count
 import regex
 
 from corpus.prelabel.base import Labeller, LayerWriter, Option, read_text_option
+from corpus.prelabel.entities.compounds import HyphenWords, trim_edges
 from corpus.prelabel.entities.facts import (
     CAPITAL,
     CAPITAL_NOT_UPPER,
@@ -35,9 +36,11 @@ from corpus.prelabel.entities.resolve import DocumentRules
 from corpus.prelabel.entities.scan import _drop_overlaps, _Scan, _sentence_token_ranges
 from corpus.prelabel.entities.words import CLAUSE_OPENERS, CURRENCY_SIGNS, EVERYDAY_CAPS, NUMBER_WORDS, NUMERIC_STARTS
 
-VERSION = "2"  # 2: context typing, demonym compounds, title appositives, dates (outputs changed)
+VERSION = "3"  # 3: hyphenated words whole, organisations, works of art, document consistency (outputs changed)
 
 _LETTER = regex.compile(r"\p{L}")
+# Mathematical alphanumeric symbols, enclosed (circled, parenthesised, squared) letters and digits.
+_STYLED = regex.compile(r"[\U0001D400-\U0001D7FF\u2460-\u24FF\U0001F100-\U0001F1FF]")
 
 
 class RulesEntityLabeller(NumericRules, NameRules, DocumentRules, Labeller):
@@ -119,8 +122,10 @@ class RulesEntityLabeller(NumericRules, NameRules, DocumentRules, Labeller):
             if hot_here:
                 scan.sentence(a, b, mode, hot_here)
         self._resolve(scan.candidates, words, lowers)
-        out = [(tokens[f]["start"], tokens[la]["end"], lab, 0.9) for f, la, lab in scan.numeric]
-        out += [(tokens[c.first]["start"], tokens[c.last]["end"], c.label, c.score) for c in scan.candidates if c.label]
+        spans = [(f, la, lab, 0.9) for f, la, lab in scan.numeric]
+        spans += [(c.first, c.last, c.label, c.score) for c in scan.candidates if c.label]
+        spans = trim_edges(HyphenWords(words, lowers, tokens, self.is_common).apply(spans), words)
+        out = [(tokens[f]["start"], tokens[la]["end"], lab, score) for f, la, lab, score in spans]
         out.sort()
         return _drop_overlaps(out)
 
@@ -153,6 +158,10 @@ class RulesEntityLabeller(NumericRules, NameRules, DocumentRules, Labeller):
     def _word_facts(self, w: str) -> int:
         """The bits of what the labeller asks of a token's text alone (see `LETTER` ... `LEXICON_NAME`)."""
         lex, lw, first = self.lex, w.lower(), w[0]
+        if _STYLED.search(w):
+            # Mathematical bold or script letters, circled letters: decoration (a social-media post's heading),
+            # never a name or a number.
+            return LETTER * (_LETTER.search(w) is not None) | LONG * (len(w) > 1)
         letter, common, capital = _LETTER.search(w) is not None, self.is_common(lw), first.isupper()
         facts = (
             LETTER * letter

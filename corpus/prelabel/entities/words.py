@@ -31,6 +31,10 @@ UNITS = _NUMERIC["unit"]
 UNIT_PREFIXES = _NUMERIC["unit_prefix"]
 UNITS_LOWER_ONLY = _NUMERIC["unit_lower"]
 TIME_WORDS = _NUMERIC["time_word"]
+FRACTIONS = _NUMERIC["fraction"]
+COMPOUND_DATE = _NUMERIC["compound_date"]
+COMPOUND_TIME = _NUMERIC["compound_time"]
+NOT_A_COUNT = _NUMERIC["not_a_count"]
 # A year is not a date when a unit or currency follows it ("2000 km", "1500 euros").
 YEAR_BLOCKERS = UNITS | CURRENCY_WORDS
 # A number phrase continues over these between number words ("forty-two", "one hundred and five").
@@ -53,3 +57,5 @@ POSSESSIVES = _NAMES["possessive"]
 EVERYDAY_CAPS = _NAMES["everyday_caps"]
 CLAUSE_OPENERS = _NAMES["clause_opener"]
 OPENERS = _NAMES["opener"]
+HYPHENS = _NAMES["hyphen"]
+EDGE_SYMBOLS = _NAMES["edge_symbol"]

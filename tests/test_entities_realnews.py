@@ -1,0 +1,78 @@
+"""The rules entity labeller on the patterns of real news pages (issue 14), with articles written for these tests."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from corpus.document import new_document
+from corpus.prelabel import get_labeller
+from corpus.segment import segment_document
+
+DASHES = frozenset("-‐‑‒–—―|")
+
+
+def _spans(text: str) -> list[tuple[str, str]]:
+    doc = get_labeller("entities", "rules")(segment_document(new_document(text, origin="test")))
+    return [(s["text"], s["label"]) for s in doc["spans"]]
+
+
+def _labels(text: str) -> dict[str, str]:
+    return dict(_spans(text))
+
+
+def _hyphen_pieces(text: str) -> list[str]:
+    doc = get_labeller("entities", "rules")(segment_document(new_document(text, origin="test")))
+
+    def joined(i: int, j: int) -> bool:
+        return 0 <= j < len(text) and 0 <= i < len(text) and text[i] == "-" and text[j].isalnum()
+
+    return [s["text"] for s in doc["spans"] if joined(s["start"] - 1, s["start"] - 2) or joined(s["end"], s["end"] + 1)]
+
+
+HYPHENS = (
+    "Workers on zero-hours contracts make up two-thirds of the staff, the 2011-12 accounts show. "
+    "The Saudi-led coalition and a Richmond-based charity met anti-NATO protesters. "
+    "A 40-year-old driver signed a four-year deal worth $12-an-hour, and a 30-second advert ran on a two-way "
+    "radio. Senator Dana Whitlock (D-Mo.) and former Secretary-General Ban Ki-moon spoke about the first-ever "
+    "10-mile race. "
+    "The score was 5-5 after the African-American museum opened.\n"
+)
+
+
+def test_no_entity_is_a_piece_of_a_hyphenated_word():
+    assert _hyphen_pieces(HYPHENS) == []
+
+
+def test_hyphenated_words_are_typed_whole_or_not_at_all():
+    found = _labels(HYPHENS)
+    assert found["two-thirds"] == "CARDINAL"
+    assert found["2011-12"] == "DATE"
+    assert found["40-year-old"] == "DATE" and found["four-year"] == "DATE"
+    assert found["30-second"] == "TIME" and found["10-mile"] == "QUANTITY"
+    assert found["$12-an-hour"] == "MONEY"
+    assert found["Saudi-led"] == "NORP" and found["Richmond-based"] == "NORP" and found["anti-NATO"] == "NORP"
+    assert found["African-American"] == "NORP"
+    assert found["Ban Ki-moon"] == "PERSON"
+    for piece in ("zero", "zero-hours", "two", "two-way", "Mo", "Mo.", "D-Mo.", "first", "first-ever", "12", "5"):
+        assert piece not in found
+
+
+def test_no_span_starts_or_ends_with_a_dash_pipe_or_emoji():
+    text = (
+        "Breaking | Ministers meet in Lisbon 🇵🇹 today\n\n"
+        "— Carla Mendes, Lisbon 🎉 Porto —\n\n"
+        "The talks ‖ in Porto | ended on Friday 📷 as Carla Mendes left.\n"
+    )
+    spans = _spans(text)
+    assert spans
+    for span, _ in spans:
+        for ch in (span[0], span[-1]):
+            assert ch not in DASHES and not (unicodedata.category(ch) == "So" and ord(ch) >= 0x2190)
+
+
+def test_mathematical_bold_and_circled_letters_are_not_names():
+    bold = "".join(chr(0x1D400 + ord(c) - ord("A")) for c in "BREAKING")
+    text = f"{bold} Ⓝⓔⓦⓢ: Carla Mendes arrived in Lisbon on Friday with 𝟏𝟐 aides.\n"
+    found = _labels(text)
+    assert found.get("Carla Mendes") == "PERSON" and found.get("Lisbon") == "GPE"
+    assert not any(ord(ch) >= 0x2460 for span in found for ch in span)
