@@ -163,7 +163,9 @@ def test_dataset_info_features_and_counts_match_the_files(card):
     names = ner["list"]["class_label"]["names"]
     assert [names[str(i)] if str(i) in names else names[i] for i in range(len(names))] == list(BIO_NAMES)
     cw = next(f for f in infos["claims"]["features"] if f["name"] == "checkworthy")
-    assert list(cw["dtype"]["class_label"]["names"].values()) == list(CHECKWORTHY_OPTIONS)
+    # The positive class is 1 (issue 14), whatever order annotation tools show the options in.
+    assert list(cw["dtype"]["class_label"]["names"].values()) == ["NOT_CHECKWORTHY", "CHECKWORTHY"]
+    assert set(CHECKWORTHY_OPTIONS) == {"NOT_CHECKWORTHY", "CHECKWORTHY"}
     kind = next(f for f in infos["sources"]["features"] if f["name"] == "source_kind")
     assert list(kind["dtype"]["class_label"]["names"].values()) == list(SOURCE_KINDS)
     for name, info in infos.items():
@@ -482,3 +484,29 @@ def test_card_metadata_stays_yaml_and_repo_ids_are_checked(card, tmp_path):
     assert set(loaded.data.to_dict()["license"]) == {"cc-by-4.0", "cc-by-sa-4.0", "unknown"}
     with pytest.raises(CorpusError, match="ORG/NAME"):
         build_dataset(card["root"] / "docs.jsonl", tmp_path / "ds2", repo="org/name\n# injected")
+
+
+def test_card_states_the_checkworthy_rule_the_data_follows(tmp_path: Path):
+    """Issue 14: claims the labeller decided keep its decision whatever the build threshold; only undecided
+    claims are labelled from their score, and the card says so with the scores where the decisions change."""
+    text = "Prices rose 3 percent. The mayor resigned. It was a sad day. Nobody knows why."
+    doc = new_document(text, "cw.txt", licence="CC0")
+    segment_document(doc)
+    for phrase, score, decision in (
+        ("Prices rose 3 percent.", 0.31, True),  # below 0.5, yet check-worthy: the labeller's threshold is lower
+        ("The mayor resigned.", 0.29, True),
+        ("It was a sad day.", 0.12, False),
+        ("Nobody knows why.", 0.7, None),  # no decision recorded: the build's threshold decides
+    ):
+        start = text.index(phrase)
+        attrs = {} if decision is None else {"checkworthy": decision}
+        add_span(doc, "claims", "CLAIM", start, start + len(phrase), "rules@1", score, attrs)
+    write_jsonl(tmp_path / "docs.jsonl", [doc])
+    build_dataset(tmp_path / "docs.jsonl", tmp_path / "ds", split_ratios="1")
+    card = (tmp_path / "ds" / "README.md").read_text("utf-8")
+    rows = pq.read_table(tmp_path / "ds" / "claims").to_pylist()
+    assert [r["checkworthy"] for r in sorted(rows, key=lambda r: r["start"])] == [1, 1, 0, 1]  # positive class 1
+    assert "positive class at 1: 0 `NOT_CHECKWORTHY`, 1 `CHECKWORTHY`" in card
+    assert "not 0.5. Only a claim without a recorded decision is labelled here from its score" in card
+    assert "| `rules@1` | 3 | 1 | 0 | 0.2900 | 0.1200 |" in card
+    assert "a score ≥ 0.5 counts as" not in card  # the old statement the data did not follow

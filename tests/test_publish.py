@@ -11,7 +11,7 @@ import huggingface_hub
 import pyarrow.parquet as pq
 import pytest
 
-from corpus.document import CHECKWORTHY_OPTIONS, ENTITY_LABELS, SOURCE_KINDS, add_relation, add_span, new_document
+from corpus.document import ENTITY_LABELS, SOURCE_KINDS, add_relation, add_span, new_document
 from corpus.errors import CorpusError
 from corpus.jsonl import read_jsonl, write_jsonl
 from corpus.publish import build_dataset
@@ -206,7 +206,7 @@ def test_classlabel_features_survive(built):
     ner = loaded["entities"]["train"].features["ner_tags"].feature
     assert isinstance(ner, datasets.ClassLabel) and ner.names == list(BIO_NAMES)
     assert ner.names[0] == "O" and {f"B-{lab}" for lab in ENTITY_LABELS} <= set(ner.names)
-    assert loaded["claims"]["train"].features["checkworthy"].names == list(CHECKWORTHY_OPTIONS)
+    assert loaded["claims"]["train"].features["checkworthy"].names == ["NOT_CHECKWORTHY", "CHECKWORTHY"]
     assert loaded["sources"]["train"].features["source_kind"].names == list(SOURCE_KINDS)
     assert isinstance(loaded["documents"]["train"].features["licence_status"], datasets.ClassLabel)
     # The parquet files carry the features too, for readers that ignore the card.
@@ -440,9 +440,9 @@ def test_gold_mode_builds_from_gold_and_keeps_prelabels(tmp_path):
     assert any(names.index("B-CARDINAL") in r["prelabel_ner_tags"] for r in all_rows)
     claims = load_offline(tmp_path / "ds", "claims", cache)
     claim_rows = [r for ds in claims.values() for r in ds]
-    assert all(r["checkworthy"] == CHECKWORTHY_OPTIONS.index("NOT_CHECKWORTHY") for r in claim_rows)
+    assert all(r["checkworthy"] == 0 for r in claim_rows)  # NOT_CHECKWORTHY
     assert all(r["prelabel_id"] == r["id"] for r in claim_rows)  # same offsets -> matched pre-label
-    assert any(r["prelabel_checkworthy"] == CHECKWORTHY_OPTIONS.index("CHECKWORTHY") for r in claim_rows)
+    assert any(r["prelabel_checkworthy"] == 1 for r in claim_rows)  # CHECKWORTHY
     sources = load_offline(tmp_path / "ds", "sources", cache)
     offsets = lambda frags: [(f["start"], f["end"]) for f in frags]  # noqa: E731
     assert all(offsets(r["prelabel_content"]) == offsets(r["content"]) for ds in sources.values() for r in ds)

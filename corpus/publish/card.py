@@ -450,7 +450,7 @@ FIELD_DOCS = {
         "text": "claim text",
         "start": "start offset",
         "end": "end offset",
-        "checkworthy": "check-worthiness label (-1: none given)",
+        "checkworthy": "check-worthiness label: 1 `CHECKWORTHY`, 0 `NOT_CHECKWORTHY`, -1 none given",
         "score": "pre-labeller's check-worthiness score in [0, 1] (gold: share of annotators who marked the span)",
         "source_ids": "`sources.id` of the attributions whose content contains the claim",
         "entity_ids": "entity span ids inside the claim (see `entities.spans.id`)",
@@ -458,7 +458,7 @@ FIELD_DOCS = {
         "labeller": "who made the span (`name@version`, or `gold@policy`)",
         "prelabel_id": f"matching pre-label claim (`{PRELABEL_RULES['claims']}`: "
         f"{PRELABEL_RULES['claims'].describe()}), if any",
-        "prelabel_checkworthy": "the pre-label's check-worthiness",
+        "prelabel_checkworthy": "the pre-label's check-worthiness (1 `CHECKWORTHY`, 0 `NOT_CHECKWORTHY`, -1 none)",
         "prelabel_score": "the pre-label's score",
     },
     "sources": {
@@ -600,6 +600,7 @@ def _label_counts_part(inp: CardInputs, splits: list[str]) -> list[str]:
         _count_table(
             "checkworthy", [*CHECKWORTHY_OPTIONS, "unlabelled"], st.checkworthy, splits, "No claims in this build."
         ),
+        *_checkworthy_rule_part(inp),
         "",
         "Attributions per source kind and split:",
         "",
@@ -616,6 +617,44 @@ def _label_counts_part(inp: CardInputs, splits: list[str]) -> list[str]:
             f"{_n(st.correspondent)} attributions have the correspondent as source.",
         ]
     return parts
+
+
+def _score_text(value: float | None) -> str:
+    return "–" if value is None else f"{value:.4f}"
+
+
+def _checkworthy_rule_part(inp: CardInputs) -> list[str]:
+    """What "check-worthy" means in this build's data: who decided each claim's label, and by which rule."""
+    rules = inp.stats.checkworthy_rules
+    if not rules:
+        return []
+    threshold = f"{inp.checkworthy_threshold:g}"
+    return [
+        "",
+        "The `checkworthy` label (a `ClassLabel` with the positive class at 1: 0 `NOT_CHECKWORTHY`, "
+        "1 `CHECKWORTHY`, -1 none) is the decision recorded on the claim span (`attrs.checkworthy`) by its "
+        "labeller or, in a gold build, by the annotators. The rules pre-labeller records `CHECKWORTHY` when its "
+        "score reaches its own threshold, the one fitted with its weights (`--backend claims=rules:threshold=…` "
+        f"changes it), not {threshold}. Only a claim without a recorded decision is labelled here from its score: "
+        f"`CHECKWORTHY` when the score is ≥ {threshold} (the build's `checkworthy_threshold`). Per labeller, how "
+        "the labels were decided and the scores where recorded decisions change (the labeller's threshold lies "
+        "between them):",
+        "",
+        _table(
+            [
+                "labeller",
+                "recorded decision",
+                f"score ≥ {threshold}",
+                "unlabelled",
+                "lowest CHECKWORTHY score",
+                "highest NOT_CHECKWORTHY score",
+            ],  # fmt: skip
+            [
+                [code(name), r.recorded, r.by_score, r.unlabelled, _score_text(r.lowest_yes), _score_text(r.highest_no)]
+                for name, r in sorted(rules.items())
+            ],
+        ),
+    ]
 
 
 def _collection(inp: CardInputs) -> str:
@@ -720,8 +759,8 @@ def _guidelines(inp: CardInputs) -> str:
             "- `NOT_CHECKWORTHY`: opinions and value judgements, predictions and plans, questions, hedged "
             'speculation ("may", "could"), common knowledge, and statements that cannot be verified.',
             "",
-            f"The pre-labeller's `score` is its confidence that a claim is check-worthy; without a recorded decision "
-            f"a score ≥ {inp.checkworthy_threshold:g} counts as `CHECKWORTHY`.",
+            "The pre-labeller's `score` is its confidence that a claim is check-worthy; how each claim's "
+            "`checkworthy` label was decided is stated under *Label counts*.",
             "",
             "**Sources** (layer `sources`; PolNeAR conventions). For every statement the article attributes to "
             "someone, mark three roles and link them:",
@@ -960,7 +999,7 @@ def _more(inp: CardInputs) -> str:
         f"- Built by `corpus publish` ({__version__}) with split ratios "
         + ", ".join(f"{s}={r:g}" for s, r in inp.ratios.items())
         + (f", grouped by {code(inp.group_by)}" if inp.group_by else "")
-        + f", check-worthiness threshold {inp.checkworthy_threshold:g}"
+        + f", score threshold {inp.checkworthy_threshold:g} for claims without a recorded check-worthiness decision"
         + (", from gold annotations" if inp.gold else ", from machine pre-labels")
         + ".",
         "- Parquet files carry the `datasets` features in their schema metadata and the YAML above "

@@ -30,7 +30,6 @@ import pyarrow.parquet as pq
 from datasets import ClassLabel, Features, List, Value
 
 from corpus.document import (
-    CHECKWORTHY_OPTIONS,
     ENTITY_LABELS,
     LAYERS,
     RELATION_LABELS,
@@ -52,6 +51,11 @@ CLAIM_SOURCE_RULE = OVERLAP_HALF
 # How a pre-label matches a gold span, per layer, in gold builds (the card's pre-label quality and the
 # `prelabel_*` columns); the card names them.
 PRELABEL_RULES: dict[str, MatchRule] = {"entities": EXACT, "claims": JACCARD_HALF, "sources": JACCARD_HALF}
+
+
+# The checkworthy ClassLabel: the positive class is 1 (`corpus.document.CHECKWORTHY_OPTIONS` lists the options in
+# the order annotation tools show them, positive first).
+CHECKWORTHY_CLASSES = ("NOT_CHECKWORTHY", "CHECKWORTHY")
 
 
 # --------------------------------------------------------------------------------------------- features
@@ -99,7 +103,7 @@ def _any_span() -> dict:
 
 def config_features(gold: bool = False) -> dict[str, Features]:
     """The ``datasets`` features of each config (``gold`` adds the pre-label comparison columns)."""
-    checkworthy = ClassLabel(names=list(CHECKWORTHY_OPTIONS))
+    checkworthy = ClassLabel(names=list(CHECKWORTHY_CLASSES))
     kinds = ClassLabel(names=list(SOURCE_KINDS))
     documents = {
         "id": Value("string"),
@@ -385,21 +389,54 @@ def _content_extent(group: dict) -> tuple[int, int]:
 
 
 # --------------------------------------------------------------------------------------------- claims
-def checkworthy_of(span: dict, threshold: float) -> int:
-    """ClassLabel index: the labeller's or annotator's decision, else the score against ``threshold``."""
+def checkworthy_decision(span: dict, threshold: float) -> tuple[int, str]:
+    """``(ClassLabel index, how it was decided)``: ``recorded`` when the labeller or the annotators recorded a
+    decision in the span's attributes, ``score`` when the score was compared with ``threshold`` (nothing was
+    recorded), ``none`` (-1) when neither is there."""
     attrs = _attrs(span)
     for key in ("checkworthy", "check_worthy", "label", "choice"):
         value = attrs.get(key)
+        if isinstance(value, list) and value and isinstance(value[0], str):
+            value = value[0]
         if isinstance(value, bool):
-            return CHECKWORTHY_OPTIONS.index("CHECKWORTHY" if value else "NOT_CHECKWORTHY")
-        if isinstance(value, str) and value.upper() in CHECKWORTHY_OPTIONS:
-            return CHECKWORTHY_OPTIONS.index(value.upper())
-        if isinstance(value, list) and value and isinstance(value[0], str) and value[0].upper() in CHECKWORTHY_OPTIONS:
-            return CHECKWORTHY_OPTIONS.index(value[0].upper())
+            return CHECKWORTHY_CLASSES.index("CHECKWORTHY" if value else "NOT_CHECKWORTHY"), "recorded"
+        if isinstance(value, str) and value.upper() in CHECKWORTHY_CLASSES:
+            return CHECKWORTHY_CLASSES.index(value.upper()), "recorded"
     score = _score(span)
     if score is None:
-        return -1
-    return CHECKWORTHY_OPTIONS.index("CHECKWORTHY" if score >= threshold else "NOT_CHECKWORTHY")
+        return -1, "none"
+    return CHECKWORTHY_CLASSES.index("CHECKWORTHY" if score >= threshold else "NOT_CHECKWORTHY"), "score"
+
+
+def checkworthy_of(span: dict, threshold: float) -> int:
+    """ClassLabel index: the labeller's or annotator's decision, else the score against ``threshold``."""
+    return checkworthy_decision(span, threshold)[0]
+
+
+@dataclass
+class CheckworthyRule:
+    """How one labeller's claims got their ``checkworthy`` label, counted for the card."""
+
+    recorded: int = 0  # decided by the labeller (or the annotators)
+    by_score: int = 0  # no decision recorded: score >= the build's threshold
+    unlabelled: int = 0
+    lowest_yes: float | None = None  # lowest score among recorded CHECKWORTHY decisions
+    highest_no: float | None = None  # highest score among recorded NOT_CHECKWORTHY decisions
+
+    def add(self, index: int, how: str, score: float | None) -> None:
+        if how == "none":
+            self.unlabelled += 1
+            return
+        if how == "score":
+            self.by_score += 1
+            return
+        self.recorded += 1
+        if score is None:
+            return
+        if index == CHECKWORTHY_CLASSES.index("CHECKWORTHY"):
+            self.lowest_yes = score if self.lowest_yes is None else min(self.lowest_yes, score)
+        else:
+            self.highest_no = score if self.highest_no is None else max(self.highest_no, score)
 
 
 def evidence_of(span: dict) -> list[str]:
@@ -471,6 +508,7 @@ class Stats:
     rows: dict = field(default_factory=dict)  # config -> Counter(split -> rows)
     entity_labels: dict = field(default_factory=dict)  # split -> Counter(label)
     checkworthy: dict = field(default_factory=dict)  # split -> Counter(label name)
+    checkworthy_rules: dict = field(default_factory=dict)  # claim labeller -> CheckworthyRule
     source_kinds: dict = field(default_factory=dict)  # split -> Counter(kind name)
     correspondent: int = 0
     claims_linked: int = 0
@@ -707,8 +745,10 @@ class RowBuilder:
         cid = f"{doc_id}:{claim['id']}"
         linked = links.link(claim, cid)
         self.stats.claims_linked += bool(linked)
-        cw = checkworthy_of(claim, self.checkworthy_threshold)
-        self.stats.checkworthy.setdefault(split, Counter())[CHECKWORTHY_OPTIONS[cw] if cw >= 0 else "unlabelled"] += 1
+        cw, how = checkworthy_decision(claim, self.checkworthy_threshold)
+        self.stats.checkworthy.setdefault(split, Counter())[CHECKWORTHY_CLASSES[cw] if cw >= 0 else "unlabelled"] += 1
+        rule = self.stats.checkworthy_rules.setdefault(str(claim.get("labeller") or "unknown"), CheckworthyRule())
+        rule.add(cw, how, _score(claim))
         row = {
             "id": cid,
             "doc_id": doc_id,
@@ -738,7 +778,7 @@ class RowBuilder:
         pre_as_claim = [dict(s, label="CLAIM") for s in pre_claims]
         self._quality("claims", "claims", as_claim, pre_as_claim)
         # Positive class as in the CheckThat! scoring: check-worthy pre-labels against check-worthy gold.
-        yes = CHECKWORTHY_OPTIONS.index("CHECKWORTHY")
+        yes = CHECKWORTHY_CLASSES.index("CHECKWORTHY")
         gold_cw = [s for s in as_claim if checkworthy_of(s, self.checkworthy_threshold) == yes]
         pred_cw = [s for s in pre_as_claim if checkworthy_of(s, self.checkworthy_threshold) == yes]
         self._quality("claims CHECKWORTHY", "claims", gold_cw, pred_cw)
