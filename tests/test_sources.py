@@ -210,9 +210,11 @@ def test_interview_turn_letters_are_not_speakers():
 
 def test_post_posed_cue_with_manner_tail_keeps_the_left_source():
     doc = label("“We are proud of the harvest,” the cooperative said in a statement.")
-    a = find(doc, "said")
+    a = find(doc, "said in a statement")  # PolNeAR counts the medium in the cue two times in three
     assert a["source"]["text"] == "the cooperative"
     assert a["content"] == "“We are proud of the harvest,”"
+    doc = label("“We are proud of the harvest,” the cooperative said on its website.")
+    assert find(doc, "said")["content"] == "“We are proud of the harvest,”"
 
 
 def test_one_named_poll_is_a_source_but_standing_in_the_polls_is_not():

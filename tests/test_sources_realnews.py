@@ -156,3 +156,13 @@ def test_a_second_cue_joined_by_and_ends_the_first_content():
     said = next(a for a in atts if a["cue"] == "said")
     assert praised["content"] == "the budget plan"
     assert (said["source"]["text"], said["content"]) == ("Wilson", "the senator can bring change to the city")
+
+
+def test_particles_days_and_media_join_the_cue():
+    cues = [
+        a["cue"]
+        for a in attributions(label("The mayor talked about the budget. The mayor said Tuesday that it passed."))
+    ]
+    assert cues == ["talked about", "said Tuesday"]
+    a = only(label("The cooperative said in a written statement that the harvest was late."))
+    assert (a["cue"], a["content"]) == ("said in a written statement", "that the harvest was late")

@@ -350,9 +350,6 @@ class _Reader:
         j = i
         while j - 1 >= lo and (self.low[j - 1] in AUX or (self.low[j - 1].endswith("ly") and len(self.low[j - 1]) > 4)):
             j -= 1
-        # the group must not swallow a pronoun source ("it's said") — keep 's/'ve attached only after a word
-        while j < i and self.low[j] in ("'s", "’s", "'d", "’d", "'ve", "’ve"):
-            j += 1
         return j, i
 
     def strip_content(self, a: int, b: int) -> tuple[int, int] | None:

@@ -13,6 +13,7 @@ from corpus.prelabel.sources.readings import (
     _read_cue,
     _verb_like,
 )
+from corpus.prelabel.sources.words import CUE_DAY_TAILS, CUE_PARTICLES, MEDIUM_NOUNS
 
 
 class _Scan:
@@ -83,6 +84,7 @@ class _Scan:
             cue_end = i + 2  # "was quoted as saying"
         if cue.lemma in ("call", "point") and cue_end + 1 <= hi and low[cue_end + 1] in ("for", "on", "out"):
             cue_end += 1  # particles that belong to the cue
+        cue_end = _cue_tail(r, cue_end, hi)
         gstart, _ = r.cue_group(i, lo)
         out = self.out
         prior = out[-1].source if out and out[-1].source is not None else None
@@ -94,6 +96,23 @@ class _Scan:
             self.used_until = max(cue_end, att.source[1] if att.source and att.source[0] > cue_end else cue_end)
             _continuation_quotes(r, att)
         self.next_i = cue_end + 1
+
+
+def _cue_tail(r: _Reader, cue_end: int, hi: int) -> int:
+    """The cue's last token once a particle ("talked about"), a bare day ("said Tuesday") or the medium ("said in
+    a statement") right after it joins it, as PolNeAR marks them."""
+    low = r.low
+    k = cue_end + 1
+    if k > hi:
+        return cue_end
+    if (low[k] in CUE_PARTICLES and low[cue_end] not in CUE_PARTICLES) or low[k] in CUE_DAY_TAILS:
+        return k
+    if low[k] == "in" and k + 2 <= hi and low[k + 1] in ("a", "an"):
+        if low[k + 2] in MEDIUM_NOUNS:
+            return k + 2
+        if k + 3 <= hi and low[k + 3] in MEDIUM_NOUNS:
+            return k + 3  # "in a written statement"
+    return cue_end
 
 
 def scan_attributions(r: _Reader) -> list[_Attribution]:

@@ -64,6 +64,9 @@ THAT_OR_STOP = frozenset({"that", ",", ";", "."}) | QUOTES
 
 
 ANONYMOUS_HEADS = _WORDS["anonymous_heads"]
+CUE_PARTICLES = _WORDS["cue_particles"]
+CUE_DAY_TAILS = _WORDS["cue_day_tails"]
+MEDIUM_NOUNS = _WORDS["medium_nouns"]
 PARTY_WORDS = _WORDS["party_words"]
 HEAD_ENDERS = _WORDS["head_enders"]
 PERSON_PRONOUNS_BACK = _WORDS["person_pronouns_back"]
