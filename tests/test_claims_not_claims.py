@@ -6,7 +6,7 @@ import pytest
 
 from corpus.document import new_document, spans_of
 from corpus.prelabel import build_labellers
-from corpus.prelabel.claims import not_claim_rules
+from corpus.prelabel.claims import is_furniture
 from corpus.segment.core import segment_document
 
 HEADLINE = "Port Reopens After Floods Cost Halvern €4 Million"
@@ -26,6 +26,7 @@ NOT_CLAIMS = [
     "What a wonderful, beautiful town this is.",
     "I think we should all be proud of them.",
     "Copyright 2020 Valley Post Media",
+    "Follow Jane Roe on Twitter @janeroe.",  # a line corpus ingest strips, in text that did not go through it
 ]
 
 
@@ -54,7 +55,9 @@ def test_a_one_paragraph_statement_is_never_a_headline():
 
 
 def test_rules_keep_sentences_that_only_start_like_furniture():
-    match = not_claim_rules().fullmatch
+    def match(sentence: str) -> bool | None:
+        return is_furniture(sentence, 0, len(sentence)) or None
+
     for sentence in (*CLAIMS, "Thank you for cutting taxes by 20 percent.", "Copyright claims rose 12 percent."):
         assert match(sentence) is None, sentence
     for sentence in (*NOT_CLAIMS[:3], NOT_CLAIMS[4], NOT_CLAIMS[-1], "(Photo: Jonas Beck)", "Read more: floods"):

@@ -3,7 +3,8 @@
 Not every sentence is a claim. No CLAIM span goes to a headline (the first paragraph, when it is the title or
 reads like one), a question, a sentence with nothing to check (no number, quantity, factual verb, comparison or
 causal statement, and no name unless it is opinion: "pure opinion"), or one the rules of
-``data/claims_not_claims.tsv`` call a byline, caption, greeting or page furniture.
+``data/claims_not_claims.tsv`` call a byline, caption, greeting or page furniture (as are the lines ``corpus
+ingest`` strips, for text that did not go through it).
 
 The score is a logistic model over two kinds of features:
 
@@ -33,6 +34,7 @@ from operator import itemgetter
 import regex
 
 from corpus.errors import CorpusError
+from corpus.ingest.normalize import boilerplate_rules
 from corpus.prelabel.base import Labeller, LayerWriter, Option, read_text_option
 from corpus.prelabel.lexicon import load_word_lists, lower_tokens
 from corpus.segment.core import is_headline
@@ -157,15 +159,33 @@ _OPINION_BIT = _BIT["f=opinion"]
 
 
 @lru_cache(maxsize=1)
-def not_claim_rules() -> regex.Pattern:
-    """The rules of ``data/claims_not_claims.tsv`` as one pattern; the group that matched names the rule."""
+def not_claim_rules() -> tuple[regex.Pattern, ...]:
+    """The rules of ``data/claims_not_claims.tsv``, then the whole-line rules of ``corpus ingest``'s boilerplate.
+
+    Kept apart, not joined into one alternation: alone, a rule fails fast on the literal it requires, and the
+    joined pattern was tens of times slower per sentence."""
     raw = resources.files("corpus.prelabel").joinpath("data/claims_not_claims.tsv").read_text("utf-8")
-    branches = []
-    for k, line in enumerate(raw.splitlines()):
+    rules = []
+    for line in raw.splitlines():
         if line.strip() and not line.startswith("#"):
-            name, _, expr = line.partition("\t")
-            branches.append(f"(?P<{name.strip()}_{k}>{expr.strip()})")
-    return regex.compile("|".join(branches), regex.IGNORECASE)
+            rules.append(regex.compile(line.partition("\t")[2].strip(), regex.IGNORECASE))
+    return (*rules, *(rule.pattern for rule in boilerplate_rules()))
+
+
+_MAX_FURNITURE_CHARS = 300  # furniture is short; longer sentences are not matched against the rules at all
+
+
+_LINE_END = regex.compile(r"[ \t]*(?:\n|\Z)")
+
+
+def is_furniture(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is a byline, caption, greeting or page furniture: a rule of
+    ``data/claims_not_claims.tsv``, or a line ``corpus ingest`` strips (for text that did not go through it).
+    Furniture ends its line (a caption's credit too), so only sentences that end one are matched: the rules are
+    many and most sentences are not the last of their line."""
+    if end - start > _MAX_FURNITURE_CHARS or _LINE_END.match(text, end) is None:
+        return False
+    return any(rule.fullmatch(text, start, end) for rule in not_claim_rules())
 
 
 def not_a_claim(mask: int) -> bool:
@@ -230,7 +250,6 @@ class RulesClaimLabeller(Labeller):
         attributions = _Attributions(spans, doc.get("relations", ()))
         starts, ends, alnum, n = words.starts, words.ends, words.alnum, len(words.starts)
         headline_end = _headline_end(doc)
-        furniture = not_claim_rules().fullmatch
         for start, end in doc.get("sentences") or []:
             first = bisect_left(starts, start)  # the whole tokens inside the sentence
             last = bisect_right(ends, end) - 1
@@ -239,7 +258,7 @@ class RulesClaimLabeller(Labeller):
             vocab = set(words.lows[first : last + 1])
             mask = words.mask(vocab, first, last) | entities.between(start, end)
             span_start, span_end = starts[first], ends[last]
-            if not_a_claim(mask) or furniture(text, span_start, span_end):
+            if not_a_claim(mask) or is_furniture(text, span_start, span_end):
                 continue
             score, positive = self._score(mask, vocab)
             attrs = {
