@@ -7,9 +7,16 @@ repeated 1x, 4x and 10x (each copy gets its own closing line, so copies are dist
 near-duplicate detector sees them, as it would a syndicated feed). Public tools only: ``time.perf_counter``,
 ``resource.getrusage`` (peak RSS of each build, run in its own process), ``cProfile`` (``--profile``).
 
+    python scripts/bench_speed.py --default       # the default `corpus build` first (1x, 10x, 2 runs), then the rest
+    python scripts/bench_speed.py --default-only --default-scales 1 2 --runs 3   # only that row, trimmed
     python scripts/bench_speed.py                 # 1x, 4x, 10x, workers 1 and 2, spaCy when installed
     python scripts/bench_speed.py --scales 1 4 --no-spacy
     python scripts/bench_speed.py --profile       # + the 30 hottest functions of the per-stage pass
+
+The default row runs exactly `corpus build` (the command itself, no flags) in a folder whose ``seeds/`` holds
+the feed: three tool formats, validation and the dataset; each figure is a range over ``--runs`` runs, the
+machine's free capacity (cores minus load average) is noted before each run, and 1x -> 10x gives the marginal
+throughput with start-up excluded (issue 15).
 
 Prints a markdown table. Targets (issue 7): rules pipeline end to end >= 1 MB/s on one core and >= 20x the
 spaCy sm pipeline; peak RSS < 300 MB and flat from 1x to 10x; 2 workers >= 1.7x one worker.
@@ -249,9 +256,245 @@ def per_document_speedup(feed: Path, work: Path, workers: int) -> tuple[float, f
     return out[0], out[1]
 
 
-def main() -> None:
+# --- the default build: exactly `corpus build`, no flags ------------------------------------------------------
+
+
+def child_cli(workdir: str) -> None:
+    """Run the `corpus build` command itself, no arguments, in ``workdir`` (articles in ``seeds/``, output in
+    ``data/``); print this process's peak RSS (the default build runs in one process)."""
+    from corpus.cli import main as corpus_main
+
+    os.chdir(workdir)
+    sys.argv = ["corpus", "build"]
+    code = 0
+    try:
+        corpus_main()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"exit": code, "rss_mb": peak}), file=sys.__stdout__)
+
+
+def default_build(texts: list[str], scale: int, work: Path) -> dict:
+    """One default build of ``scale`` copies: wall seconds (interpreter start and imports included), peak RSS."""
+    import shutil
+
+    shutil.rmtree(work, ignore_errors=True)
+    (work / "seeds").mkdir(parents=True)
+    size = write_feed(texts, scale, work / "seeds" / "feed.jsonl")
+    cmd = [sys.executable, __file__, "--child-cli", str(work)]
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    lines = proc.stdout.strip().splitlines()
+    if not lines or json.loads(lines[-1])["exit"] not in (0, 3):
+        raise SystemExit(f"default build failed:\n{proc.stderr[-3000:]}")
+    documents = (work / "data" / "documents.jsonl").read_bytes().count(b"\n")
+    return {"seconds": seconds, "mb": size / 1e6, "documents": documents, **json.loads(lines[-1])}
+
+
+def spread(values: list[float], fmt: str) -> str:
+    """A figure over runs: ``low–high`` (one value when the runs agree to the format's precision)."""
+    low, high = format(min(values), fmt), format(max(values), fmt)
+    return low if low == high else f"{low}–{high}"
+
+
+def free_capacity() -> str:
+    """The machine's free parallel capacity now: cores minus the 1-minute load average."""
+    cores, load = os.cpu_count() or 1, os.getloadavg()[0]
+    return f"load average {load:.2f} on {cores} cores: {max(0.0, cores - load):.2f} cores free"
+
+
+class Bench:
+    """The table being made: rows, notes, and what later sections compare with."""
+
+    def __init__(self, args: argparse.Namespace, texts: list[str], tmp: Path) -> None:
+        self.args, self.texts, self.tmp = args, texts, tmp
+        self.rows: list[tuple[str, ...]] = []
+        self.notes: list[str] = []
+        self.e2e: dict[tuple[int, int], dict] = {}
+        self.default: dict[int, list[dict]] = {}
+        self.prof = None
+        self.n_docs, self.mb = len(texts), sum(len(t.encode("utf-8")) for t in texts) / 1e6
+
+    def feed(self, scale: int) -> tuple[Path, float]:
+        path = self.tmp / f"feed{scale}.jsonl"
+        return path, write_feed(self.texts, scale, path) / 1e6
+
+
+def default_section(bench: Bench) -> None:
+    """The default `corpus build` at each scale, ``--runs`` times: ranges over runs; marginal throughput."""
+    args = bench.args
+    for scale in args.default_scales:
+        runs = []
+        for run in range(args.runs):
+            bench.notes.append(f"default build {scale}x, run {run + 1}: before it, {free_capacity()}")
+            runs.append(default_build(bench.texts, scale, bench.tmp / "default"))
+        bench.default[scale] = runs
+        bench.rows.append(
+            (
+                "**default `corpus build` (no flags: 3 formats, validate, dataset)**",
+                f"{scale}x",
+                "1",
+                spread([r["mb"] / r["seconds"] for r in runs], ".2f"),
+                spread([r["documents"] / r["seconds"] for r in runs], ",.0f"),
+                spread([r["seconds"] for r in runs], ".1f"),
+                spread([r["rss_mb"] for r in runs], ".0f"),
+            )
+        )
+    _marginal_note(bench)
+
+
+def _marginal_note(bench: Bench) -> None:
+    """Throughput between the smallest and largest default builds: start-up (interpreter, imports, labellers)
+    cancels out."""
+    scales = sorted(bench.default)
+    if len(scales) < 2:
+        return
+    lo, hi = scales[0], scales[-1]
+    pairs = [(a, b) for a in bench.default[lo] for b in bench.default[hi] if b["seconds"] > a["seconds"]]
+    if pairs:
+        rates = [(b["mb"] - a["mb"]) / (b["seconds"] - a["seconds"]) for a, b in pairs]
+        bench.notes.append(
+            f"default build, marginal throughput {lo}x -> {hi}x (start-up excluded): {spread(rates, '.2f')} MB/s"
+        )
+
+
+def stage_section(bench: Bench) -> None:
+    """Per-stage throughput, one core, 1x (and a profiled second pass with ``--profile``)."""
+    feed1, _ = bench.feed(1)
+    seconds, n_docs, size = stage_pass(feed1, bench.tmp)
+    if bench.args.profile:  # a second pass: the profiler slows everything down, so not the timed one
+        import cProfile
+
+        bench.prof = cProfile.Profile()
+        bench.prof.enable()
+        stage_pass(feed1, bench.tmp)
+        bench.prof.disable()
+    bench.n_docs, bench.mb = n_docs, size / 1e6
+    for stage, s in seconds.items():
+        bench.rows.append((f"stage: {stage}", "1x", "1", f"{bench.mb / s:.2f}", f"{n_docs / s:,.0f}", f"{s:.2f}", ""))
+    total = sum(s for k, s in seconds.items() if k != "JSON decode")
+    bench.rows.append(
+        (
+            "stages total (in process)",
+            "1x",
+            "1",
+            f"{bench.mb / total:.2f}",
+            f"{n_docs / total:,.0f}",
+            f"{total:.2f}",
+            "",
+        )
+    )
+
+
+def speedup_section(bench: Bench) -> None:
+    """Segment + pre-label only, 1 worker vs the most workers asked for."""
+    args = bench.args
+    capacity = parallel_capacity()
+    bench.notes.append(
+        f"parallel capacity of the machine during this run (CPU loop, 2 processes vs 1): "
+        f"{capacity:.2f}x (other jobs share the CPUs; 2.0 = two idle cores)"
+    )
+    w = max(args.workers)
+    if w <= 1:
+        return
+    feed, mb = bench.feed(args.speedup_scale)
+    one, many = per_document_speedup(feed, bench.tmp, w)
+    for workers, s in ((1, one), (w, many)):
+        what = "segment + pre-label only (process_documents)"
+        bench.rows.append((what, f"{args.speedup_scale}x", str(workers), f"{mb / s:.2f}", "", f"{s:.1f}", ""))
+    bench.notes.append(f"{w} workers vs 1, segment + pre-label ({args.speedup_scale}x): {one / many:.2f}x")
+
+
+def e2e_section(bench: Bench) -> None:
+    """End to end: corpus build -f prodigy --no-dataset --no-validate, each build in its own process."""
+    args = bench.args
+    for scale in args.scales:
+        feed, mb = bench.feed(scale)
+        for workers in args.workers:
+            if workers > 1 and scale != args.speedup_scale and scale != max(args.scales):
+                continue
+            r = run_child(feed, bench.tmp / f"out{scale}-{workers}", workers)
+            bench.e2e[(scale, workers)] = r
+            rss = f"{r['rss_mb']:.0f}" + (f" (+{r['worker_rss_mb']:.0f}/worker)" if workers > 1 else "")
+            what = "end to end: build -f prodigy --no-dataset --no-validate"
+            bench.rows.append(
+                (what, f"{scale}x", str(workers), f"{mb / r['seconds']:.2f}", f"{r['documents'] / r['seconds']:,.0f}")
+                + (f"{r['seconds']:.1f}", rss)
+            )
+            if workers == 1:  # on a shared machine wall time includes waiting for the CPU; this does not
+                bench.notes.append(
+                    f"end to end {scale}x, one worker: {r['cpu_seconds']:.1f} s of CPU "
+                    f"({mb / r['cpu_seconds']:.2f} MB per CPU second); the whole process "
+                    f"(interpreter start, imports, build) {r['wall']:.1f} s wall"
+                )
+    _e2e_notes(bench)
+
+
+def _e2e_notes(bench: Bench) -> None:
+    sc, e2e = bench.args.speedup_scale, bench.e2e
+    if (sc, 1) in e2e and (sc, 2) in e2e:
+        bench.notes.append(
+            f"2 workers vs 1, end to end ({sc}x): {e2e[(sc, 1)]['seconds'] / e2e[(sc, 2)]['seconds']:.2f}x"
+        )
+    rss = [(s, e2e[(s, 1)]["rss_mb"]) for s in bench.args.scales if (s, 1) in e2e]
+    if rss:
+        bench.notes.append("peak RSS, one worker, " + ", ".join(f"{s}x: {m:.0f} MB" for s, m in rss))
+
+
+def datatrove_section(bench: Bench) -> None:
+    feed, mb = bench.feed(bench.args.speedup_scale)
+    r = run_child(feed, bench.tmp / "out-dt", 2, engine="datatrove")
+    bench.rows.append(
+        ("end to end, --engine datatrove", f"{bench.args.speedup_scale}x", "2", f"{mb / r['seconds']:.2f}")
+        + (f"{r['documents'] / r['seconds']:,.0f}", f"{r['seconds']:.1f}", f"{r['rss_mb']:.0f}")
+    )
+
+
+def full_section(bench: Bench) -> None:
+    feed1, mb1 = bench.feed(1)
+    r = run_child(feed1, bench.tmp / "out-full", 1, formats="prodigy,labelstudio,doccano", dataset=True, validate=True)
+    bench.rows.append(
+        ("end to end: full build (3 formats, validate, dataset)", "1x", "1", f"{mb1 / r['seconds']:.2f}")
+        + (f"{r['documents'] / r['seconds']:,.0f}", f"{r['seconds']:.1f}", f"{r['rss_mb']:.0f}")
+    )
+    phases = ", ".join(f"{k} {v:.1f}s" for k, v in r["timings"].items())
+    bench.notes.append(f"full build phases (1x, one worker): {phases}")
+
+
+def spacy_section(bench: Bench) -> None:
+    args = bench.args
+    result = spacy_pass(bench.texts, args.spacy_limit)
+    if not result:
+        bench.notes.append("spaCy en_core_web_sm not installed: no comparison")
+        return
+    s, n, size, load = result
+    spacy_rate = size / 1e6 / s
+    label = "1x" if not args.spacy_limit else f"{n} docs"
+    bench.rows.append(
+        ("spaCy en_core_web_sm (nlp.pipe, full pipeline)", label, "1", f"{spacy_rate:.3f}", f"{n / s:,.1f}")
+        + (f"{s:.1f}", "")
+    )
+    for scale, runs in bench.default.items():
+        rates = [r["mb"] / r["seconds"] / spacy_rate for r in runs]
+        bench.notes.append(f"default build {scale}x vs spaCy sm's nlp.pipe rate: {spread(rates, '.1f')}x")
+    one = bench.e2e.get((1, 1))
+    if one:  # our build time includes building the labellers: count spaCy's model load too
+        with_load = (bench.mb / one["seconds"]) / (size / 1e6 / (s + load))
+        bench.notes.append(
+            f"rules end to end vs spaCy sm, 1x, one core, both counting their model/labeller "
+            f"loading (spacy.load {load:.1f} s): {with_load:.1f}x"
+        )
+
+
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
+    parser.add_argument("--default", action="store_true", help="first row: exactly `corpus build`, no flags")
+    parser.add_argument("--default-only", action="store_true", help="only the default build (and spaCy) rows")
+    parser.add_argument("--default-scales", type=int, nargs="+", default=[1, 10], help="corpus sizes, default build")
+    parser.add_argument("--runs", type=int, default=2, help="runs of each default build (figures are ranges)")
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 4, 10])
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--speedup-scale", type=int, default=4, help="corpus size for the workers comparison")
@@ -261,200 +504,55 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile the per-stage pass")
     parser.add_argument("--no-full", action="store_true", help="skip the full build (validation + dataset)")
     args = parser.parse_args()
-    if not args.source.exists():
-        print(f"skipped: {args.source} not found (the benchmark reads the shared evaluation data)")
-        return
-    texts = load_texts(args.source)
-    rows: list[tuple[str, ...]] = []
-    notes: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="corpus-bench-") as tmp:
-        tmp_dir = Path(tmp)
-        feed1 = tmp_dir / "feed1.jsonl"
-        mb1 = write_feed(texts, 1, feed1) / 1e6
+    args.default = args.default or args.default_only
+    return args
 
-        # Per-stage throughput, one core, 1x.
-        seconds, n_docs, size = stage_pass(feed1, tmp_dir)
-        if args.profile:  # a second pass: the profiler slows everything down, so not the timed one
-            import cProfile
-            import pstats
 
-            prof = cProfile.Profile()
-            prof.enable()
-            stage_pass(feed1, tmp_dir)
-            prof.disable()
-        mb = size / 1e6
-        for stage, s in seconds.items():
-            rows.append((f"stage: {stage}", "1x", "1", f"{mb / s:.2f}", f"{n_docs / s:,.0f}", f"{s:.2f}", ""))
-        rules_s = sum(s for k, s in seconds.items() if k != "JSON decode")
-        rows.append(
-            (
-                "stages total (in process)",
-                "1x",
-                "1",
-                f"{mb / rules_s:.2f}",
-                f"{n_docs / rules_s:,.0f}",
-                f"{rules_s:.2f}",
-                "",
-            )
-        )
+def sections(args: argparse.Namespace) -> list:
+    """The table's sections, in order: the default build first."""
+    chosen = [default_section] if args.default else []
+    if not args.default_only:
+        chosen += [stage_section, speedup_section, e2e_section]
+        chosen += [datatrove_section] if args.datatrove else []
+        chosen += [] if args.no_full else [full_section]
+    return chosen + ([] if args.no_spacy else [spacy_section])
 
-        capacity = parallel_capacity()
-        notes.append(
-            f"parallel capacity of the machine during this run (CPU loop, 2 processes vs 1): "
-            f"{capacity:.2f}x (other jobs share the CPUs; 2.0 = two idle cores)"
-        )
-        if max(args.workers) > 1:
-            w = max(args.workers)
-            speedup_feed = tmp_dir / f"feed{args.speedup_scale}.jsonl"
-            mb_s = write_feed(texts, args.speedup_scale, speedup_feed) / 1e6
-            one, many = per_document_speedup(speedup_feed, tmp_dir, w)
-            rows.append(
-                (
-                    "segment + pre-label only (process_documents)",
-                    f"{args.speedup_scale}x",
-                    "1",
-                    f"{mb_s / one:.2f}",
-                    "",
-                    f"{one:.1f}",
-                    "",
-                )
-            )
-            rows.append(
-                (
-                    "segment + pre-label only (process_documents)",
-                    f"{args.speedup_scale}x",
-                    str(w),
-                    f"{mb_s / many:.2f}",
-                    "",
-                    f"{many:.1f}",
-                    "",
-                )
-            )
-            notes.append(f"{w} workers vs 1, segment + pre-label ({args.speedup_scale}x): {one / many:.2f}x")
 
-        # End to end: corpus build -f prodigy --no-dataset, each in its own process.
-        e2e: dict[tuple[int, int], dict] = {}
-        for scale in args.scales:
-            feed = tmp_dir / f"feed{scale}.jsonl"
-            mb_scale = write_feed(texts, scale, feed) / 1e6
-            for workers in args.workers:
-                if workers > 1 and scale not in (args.speedup_scale,) and scale != max(args.scales):
-                    continue
-                r = run_child(feed, tmp_dir / f"out{scale}-{workers}", workers)
-                e2e[(scale, workers)] = r
-                rss = f"{r['rss_mb']:.0f}" + (f" (+{r['worker_rss_mb']:.0f}/worker)" if workers > 1 else "")
-                rows.append(
-                    (
-                        "end to end: build -f prodigy --no-dataset --no-validate",
-                        f"{scale}x",
-                        str(workers),
-                        f"{mb_scale / r['seconds']:.2f}",
-                        f"{r['documents'] / r['seconds']:,.0f}",
-                        f"{r['seconds']:.1f}",
-                        rss,
-                    )
-                )
-                if workers == 1:  # on a shared machine wall time includes waiting for the CPU; this does not
-                    notes.append(
-                        f"end to end {scale}x, one worker: {r['cpu_seconds']:.1f} s of CPU "
-                        f"({mb_scale / r['cpu_seconds']:.2f} MB per CPU second); the whole process "
-                        f"(interpreter start, imports, build) {r['wall']:.1f} s wall"
-                    )
-        if args.datatrove:
-            feed = tmp_dir / f"feed{args.speedup_scale}.jsonl"
-            mb_scale = write_feed(texts, args.speedup_scale, feed) / 1e6
-            r = run_child(feed, tmp_dir / "out-dt", 2, engine="datatrove")
-            rows.append(
-                (
-                    "end to end, --engine datatrove",
-                    f"{args.speedup_scale}x",
-                    "2",
-                    f"{mb_scale / r['seconds']:.2f}",
-                    f"{r['documents'] / r['seconds']:,.0f}",
-                    f"{r['seconds']:.1f}",
-                    f"{r['rss_mb']:.0f}",
-                )
-            )
-        if not args.no_full:
-            r = run_child(
-                feed1, tmp_dir / "out-full", 1, formats="prodigy,labelstudio,doccano", dataset=True, validate=True
-            )
-            rows.append(
-                (
-                    "end to end: full build (3 formats, validate, dataset)",
-                    "1x",
-                    "1",
-                    f"{mb1 / r['seconds']:.2f}",
-                    f"{r['documents'] / r['seconds']:,.0f}",
-                    f"{r['seconds']:.1f}",
-                    f"{r['rss_mb']:.0f}",
-                )
-            )
-            phases = ", ".join(f"{k} {v:.1f}s" for k, v in r["timings"].items())
-            notes.append(f"full build phases (1x, one worker): {phases}")
-
-        spacy_result = None if args.no_spacy else spacy_pass(texts, args.spacy_limit)
-        if spacy_result:
-            s, n, size, load = spacy_result
-            rows.append(
-                (
-                    "spaCy en_core_web_sm (nlp.pipe, full pipeline)",
-                    "1x" if not args.spacy_limit else f"{n} docs",
-                    "1",
-                    f"{size / 1e6 / s:.3f}",
-                    f"{n / s:,.1f}",
-                    f"{s:.1f}",
-                    "",
-                )
-            )
-            spacy_rate = size / 1e6 / s
-            one = e2e.get((1, 1))
-            if one:  # our build time includes building the labellers: count spaCy's model load too
-                with_load = (mb1 / one["seconds"]) / (size / 1e6 / (s + load))
-                notes.append(
-                    f"rules end to end vs spaCy sm, 1x, one core, both counting their model/labeller "
-                    f"loading (spacy.load {load:.1f} s): {with_load:.1f}x"
-                )
-            largest = max((k for k in e2e if k[1] == 1), default=None)
-            if largest:
-                scale = largest[0]
-                rate = write_feed(texts, scale, tmp_dir / "size-only.jsonl") / 1e6 / e2e[largest]["seconds"]
-                notes.append(
-                    f"rules end to end at {scale}x ({rate:.2f} MB/s) vs spaCy sm's nlp.pipe rate "
-                    f"({spacy_rate:.3f} MB/s, loading not counted): {rate / spacy_rate:.1f}x"
-                )
-        elif not args.no_spacy:
-            notes.append("spaCy en_core_web_sm not installed: no comparison")
-        sc = args.speedup_scale
-        if (sc, 1) in e2e and (sc, 2) in e2e:
-            notes.append(
-                f"2 workers vs 1, end to end ({sc}x): {e2e[(sc, 1)]['seconds'] / e2e[(sc, 2)]['seconds']:.2f}x"
-            )
-        rss = [e2e[(s, 1)]["rss_mb"] for s in args.scales if (s, 1) in e2e]
-        if rss:
-            notes.append(
-                "peak RSS, one worker, "
-                + ", ".join(f"{s}x: {m:.0f} MB" for s, m in zip(args.scales, rss, strict=False))
-            )
-
+def print_table(bench: Bench) -> None:
     print(
-        f"corpus speed, {n_docs} articles ({mb:.2f} MB of text) per 1x, {os.cpu_count()} CPUs, "
-        f"load average {os.getloadavg()[0]:.2f}\n"
+        f"corpus speed, {bench.n_docs} articles ({bench.mb:.2f} MB of text) per 1x, {os.cpu_count()} CPUs; "
+        f"at the end: {free_capacity()}\n"
     )
     print("| what | corpus | workers | MB/s | docs/s | seconds | peak RSS MB |")
     print("|---|---|---|---|---|---|---|")
-    for row in rows:
+    for row in bench.rows:
         print("| " + " | ".join(row) + " |")
     print()
-    for note in notes:
+    for note in bench.notes:
         print(f"- {note}")
-    if args.profile:
+    if bench.prof is not None:
+        import pstats
+
         print("\nHottest functions of the per-stage pass (cProfile, by own time):\n")
-        pstats.Stats(prof, stream=sys.stdout).sort_stats("tottime").print_stats(30)
+        pstats.Stats(bench.prof, stream=sys.stdout).sort_stats("tottime").print_stats(30)
+
+
+def main() -> None:
+    args = parse_args()
+    if not args.source.exists():
+        print(f"skipped: {args.source} not found (the benchmark reads the shared evaluation data)")
+        return
+    with tempfile.TemporaryDirectory(prefix="corpus-bench-") as tmp:
+        bench = Bench(args, load_texts(args.source), Path(tmp))
+        for section in sections(args):
+            section(bench)
+    print_table(bench)
 
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         child(sys.argv[2], sys.argv[3], json.loads(sys.argv[4]))
+    elif len(sys.argv) > 1 and sys.argv[1] == "--child-cli":
+        child_cli(sys.argv[2])
     else:
         main()
