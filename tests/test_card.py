@@ -510,3 +510,24 @@ def test_card_states_the_checkworthy_rule_the_data_follows(tmp_path: Path):
     assert "not 0.5. Only a claim without a recorded decision is labelled here from its score" in card
     assert "| `rules@1` | 3 | 1 | 0 | 0.2900 | 0.1200 |" in card
     assert "a score ≥ 0.5 counts as" not in card  # the old statement the data did not follow
+
+
+def test_card_prose_comes_from_the_template_and_values_are_not_placeholders(tmp_path: Path):
+    from corpus.publish.card import _PLACEHOLDER, SECTIONS, card_template
+
+    template = card_template()
+    named = [m.group(2) for m in _PLACEHOLDER.finditer(template) if m.group(2)]
+    assert sorted(named) == sorted(SECTIONS) and len(named) == len(set(named))  # every section once
+    assert "## Glossary" in template and "### Out-of-Scope Use" in template
+    write_jsonl(tmp_path / "docs.jsonl", [article(0, "CC-BY-4.0")])
+    build_dataset(tmp_path / "docs.jsonl", tmp_path / "ds", pretty_name="News {{block:summary}} set")
+    card = (tmp_path / "ds" / "README.md").read_text("utf-8")
+    assert "# Dataset Card for News {{block:summary}} set" in card  # put in once, never expanded
+    assert card.count("corpus:generated:begin summary") == 1
+
+
+def test_war_terms_are_a_data_file_in_order():
+    from corpus.publish.dataset import WAR_TERMS, load_terms
+
+    assert WAR_TERMS[:3] == ("war", "wars", "warfare") and "front line" in WAR_TERMS
+    assert load_terms("war_terms.tsv", "no such class") == ()

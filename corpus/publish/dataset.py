@@ -23,6 +23,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 import pyarrow as pa
@@ -36,6 +37,7 @@ from corpus.document import (
     SOURCE_KINDS,
     attribution_components,
 )
+from corpus.errors import CorpusError
 from corpus.offsets import TokenIndex
 from corpus.publish.licences import STATUSES
 from corpus.records import span_problem
@@ -492,9 +494,22 @@ class _ContentIndex:
 
 
 # --------------------------------------------------------------------------------------------- statistics
-WAR_TERMS = ("war", "wars", "warfare", "invasion", "troops", "missile", "missiles", "drone", "drones",
-             "shelling", "airstrike", "airstrikes", "frontline", "front line", "killed", "casualties",
-             "wounded", "ceasefire", "offensive", "artillery")  # fmt: skip
+def load_terms(filename: str, name: str) -> tuple[str, ...]:
+    """The terms of class ``name`` in ``corpus/publish/data/FILENAME`` (``CLASS<TAB>term`` lines), in file order."""
+    text = resources.files("corpus.publish").joinpath(f"data/{filename}").read_text("utf-8")
+    terms = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        label, tab, term = line.partition("\t")
+        if not tab or not term.strip():
+            raise CorpusError(f"{filename}:{lineno}: expected CLASS<TAB>term")
+        if label.strip() == name:
+            terms.append(term.strip())
+    return tuple(terms)
+
+
+WAR_TERMS = load_terms("war_terms.tsv", "war")
 
 
 @dataclass
