@@ -3,7 +3,7 @@
 Core checks (a failure means `corpus build` cannot work): Python version, core libraries, the project's
 Punkt parameters, the tokenizer, the JSON Schemas, the labeller registry and a writable output folder.
 Optional checks (a miss only disables a feature): spaCy and its installed pipelines, Label Studio,
-datatrove, a Chromium browser. Every check runs offline and never downloads anything.
+datatrove, ray, a Chromium browser. Every check runs offline and never downloads anything.
 """
 
 from __future__ import annotations
@@ -231,6 +231,18 @@ def check_datatrove() -> Check:
     return Check("datatrove", OK, _version("datatrove"), core=False)
 
 
+def check_ray() -> Check:
+    if importlib.util.find_spec("ray") is None:
+        return Check(
+            "ray",
+            WARN,
+            "not installed: `--engine datatrove --executor ray` is unavailable",
+            'python -m pip install -e ".[ray]"',
+            core=False,
+        )
+    return Check("ray", OK, _version("ray"), core=False)
+
+
 def check_chromium() -> Check:
     found = next((path for name in CHROMIUM_NAMES if (path := shutil.which(name))), None)
     if found is None:
@@ -258,6 +270,7 @@ def run_checks(out: str | Path = "data") -> list[Check]:
         ("spacy", False, check_spacy),
         ("label-studio", False, check_label_studio),
         ("datatrove", False, check_datatrove),
+        ("ray", False, check_ray),
         ("chromium", False, check_chromium),
     ]
     results = []

@@ -16,7 +16,7 @@ from corpus.cli import app
 runner = CliRunner()
 
 CORE = ["python", "core libraries", "punkt parameters", "tokenizer", "schemas", "labellers"]
-OPTIONAL = ["spacy", "label-studio", "datatrove", "chromium"]
+OPTIONAL = ["spacy", "label-studio", "datatrove", "ray", "chromium"]
 
 
 def by_name(checks: list[doctor.Check]) -> dict[str, doctor.Check]:
@@ -114,7 +114,7 @@ def test_a_check_that_crashes_is_reported_not_raised(tmp_path, monkeypatch):
 
 def test_missing_optional_backends_warn_with_install_hints(tmp_path, monkeypatch, labellers_ok):
     real_find_spec = importlib.util.find_spec
-    hidden = {"spacy", "label_studio", "datatrove"}
+    hidden = {"spacy", "label_studio", "datatrove", "ray"}
     monkeypatch.setattr(
         importlib.util, "find_spec", lambda name, *a: None if name in hidden else real_find_spec(name, *a)
     )
@@ -126,8 +126,9 @@ def test_missing_optional_backends_warn_with_install_hints(tmp_path, monkeypatch
     assert "warn spacy: not installed" in out and 'pip install -e ".[spacy]"' in out
     assert "warn label-studio: not installed" in out and "scripts/labelstudio_roundtrip.sh" in out
     assert "warn datatrove: not installed" in out and 'pip install -e ".[datatrove]"' in out
+    assert "warn ray: not installed" in out and 'pip install -e ".[ray]"' in out
     assert "warn chromium: no Chromium" in out
-    assert "core ready; 4 optional items missing" in out
+    assert "core ready; 5 optional items missing" in out
 
 
 def test_spacy_pipelines_are_listed(monkeypatch):

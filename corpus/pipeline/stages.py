@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from corpus.document import LAYERS
 from corpus.errors import CorpusError, InputProblem
-from corpus.prelabel import get_labeller
+from corpus.prelabel import get_labeller, pipe
 from corpus.segment.core import Segmenter, default_segmenter, segment_document
 
 if TYPE_CHECKING:
@@ -72,8 +72,7 @@ class LabelStage:
         self.version = f"{labeller.name}@{labeller.version}"
 
     def run(self, docs: Iterable[dict]) -> Iterator[dict]:
-        batch = getattr(self.labeller, "label_batch", None)
-        yield from batch(docs) if batch is not None else map(self.labeller, docs)
+        yield from pipe([self.labeller], docs)
 
 
 def _segment(config: ProcessorConfig) -> Stage:
