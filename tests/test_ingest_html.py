@@ -218,6 +218,7 @@ FURNITURE_LINES = [
     "Facebook/Halvern Rowing Club.",
     "TWITTER.",
     "This story has been updated with comments from the council.",
+    "This post was updated with a statement from the operator.",
     "Share and comment below.",
 ]
 KEPT_LINES = [
