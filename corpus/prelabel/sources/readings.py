@@ -15,6 +15,7 @@ from corpus.prelabel.sources.words import (
     DETERMINERS,
     END_PUNCT,
     INITIAL_DOT,
+    IRREGULAR_PAST,
     NOT_BEFORE_VERB,
     NOUNISH_FORMS,
     NP_STOP,
@@ -49,6 +50,7 @@ _SUBJECT_DETERMINERS = frozenset(["the", "several", "two", "three", "many", "som
 _CORRESPONDENT_NOUNS = frozenset(["correspondent", "reporter", "newspaper", "paper"])
 # Words that cannot sit inside a source standing between a quotation and its cue.
 _NOT_IN_SOURCE = (CLAUSE_WORDS | END_PUNCT | QUOTES | {",", ";", ":", "(", ")"}) - {"and"}
+_BE = frozenset(["is", "are", "was", "were", "be", "been", "am", "’s", "'s", "’re", "'re"])
 _SOURCE_FIRST_END = frozenset([",", ";", ":", "—", "–", "--"]) | END_PUNCT | QUOTES  # brackets stay inside
 
 
@@ -69,8 +71,8 @@ def _read_cue(
     low = r.low
     word = low[head]
     before = gstart - 1
-    # ", adding that …" / ", saying …": the source is the subject of the main clause
-    if word.endswith("ing") and before >= lo and low[before] == ",":
+    # ", adding that …" / ", saying …": the source is the subject of the main clause ("X, is saying" is not)
+    if word.endswith("ing") and before >= lo and low[before] == "," and not _BE.intersection(low[gstart:head]):
         return _cue_then_content(r, gstart, cue_end, hi, prior or _clause_subject(r, lo, before), word)
     # passive with its agent — "The plan was criticized by economists", "As reported by the Times, …"
     if cue_end + 1 <= hi and low[cue_end + 1] == "by" and word.endswith(("ed", "en", "wn")):
@@ -190,6 +192,15 @@ def _clause_subject(r: _Reader, lo: int, limit: int) -> Range | None:
     low = r.low
     if low[a] in PRONOUN_SUBJECTS:
         return (a, a)
+    if low[a].endswith("ing"):  # "Speaking in Salem, New Hampshire, Jane Doe went after …": after the opener
+        starts = [c + 1 for c in range(a + 1, limit - 1) if low[c] == ","]
+        return next(filter(None, (_name_subject(r, b, limit) for b in starts)), None)
+    return _name_subject(r, a, limit) or _phrase_subject(r, a, limit)
+
+
+def _name_subject(r: _Reader, a: int, limit: int) -> Range | None:
+    """A name opening the clause at ``a`` ("Jane Doe", "the Sanders campaign") before a lower-case word."""
+    low = r.low
     b = a + 1 if low[a] in _SUBJECT_DETERMINERS else a
     # a capitalised word that the article also writes in lower case is a common word ("With", "As", "State")
     if b >= limit or not r.is_cap(b) or (low[b] not in TITLES and r.seen_as_written(low[b])):
@@ -201,6 +212,28 @@ def _clause_subject(r: _Reader, lo: int, limit: int) -> Range | None:
     if not w[:1].isalpha() or (w in NP_STOP and w not in AUX) or r.is_cap(b):
         return None
     return (a, b - 1)
+
+
+def _phrase_subject(r: _Reader, a: int, limit: int) -> Range | None:
+    """A short noun phrase opening the clause and followed by a verb ("The billionaire businessman began …",
+    "Hillary Clinton's right-hand woman rallied …"): no parser, so the verb is an auxiliary, a cue, an -ed form
+    or a listed irregular past."""
+    low = r.low
+    b = a + 1 if low[a] in DETERMINERS else a
+    while b < limit and b - a <= 8 and not _verb_form(r, b):
+        if low[b] in NP_STOP or low[b] in BOUNDARY or low[b] in END_PUNCT or low[b] in RELATIVE:
+            return None
+        b += 1
+    if b >= limit or b - a > 8 or b == a or low[b - 1] in DETERMINERS:
+        return None
+    return (a, b - 1)
+
+
+def _verb_form(r: _Reader, k: int) -> bool:
+    w = r.low[k]
+    if w in AUX or w in IRREGULAR_PAST or w in r._cue_single:
+        return True
+    return w.endswith("ed") and len(w) > 4 and not r.is_cap(k)
 
 
 def _subject_start(r: _Reader, lo: int, limit: int) -> int | None:
