@@ -30,7 +30,7 @@ from typing import Any
 from corpus.document import ENTITY_LABELS, LAYERS, attribution_components, new_document, spans_of
 from corpus.errors import CorpusError, InputProblem
 from corpus.jsonl import read_jsonl, write_jsonl
-from corpus.scoring import EXACT, JACCARD_HALF, OVERLAP_HALF, PRF, MatchRule, per_label, set_counts
+from corpus.scoring import EXACT, JACCARD_HALF, OVERLAP_HALF, PRF, MatchRule, per_label, rules_over, set_counts
 from corpus.segment import segment_document
 
 # OntoNotes (our labels) -> CoNLL-2003; numeric and date labels have no CoNLL counterpart and are dropped.
@@ -61,25 +61,16 @@ DEFAULT_RULES: dict[str, MatchRule] = {"entities": EXACT, "attributions": JACCAR
 Span = tuple[int, int]
 
 
-def resolve_rules(rules: Mapping[str, MatchRule | str] | None) -> dict[str, MatchRule]:
-    """The default rules with ``rules`` (layer -> rule or its name) laid over them."""
-    out = dict(DEFAULT_RULES)
-    for layer, rule in (rules or {}).items():
-        if layer not in DEFAULT_RULES:
-            raise CorpusError(f"no matching rule for {layer!r}: layers are {', '.join(SPAN_LAYERS)}")
-        out[layer] = MatchRule.parse(rule)
-    return out
+def resolve_rules(rules: Mapping[str, MatchRule | str] | Iterable[str] | None) -> dict[str, MatchRule]:
+    """:data:`DEFAULT_RULES` with ``rules`` (layer -> rule or its name, or ``LAYER=RULE`` strings) laid over them."""
+    return rules_over(DEFAULT_RULES, rules)
 
 
 def parse_rules(specs: Iterable[str]) -> dict[str, MatchRule]:
-    """``["entities=jaccard>=0.5", "claims=exact"]`` -> layer -> rule."""
-    out: dict[str, MatchRule] = {}
-    for spec in specs:
-        layer, eq, rule = spec.partition("=")
-        if not eq or not rule.strip():
-            raise CorpusError(f"--match {spec!r}: use LAYER=RULE, e.g. 'entities=jaccard>=0.5'")
-        out[layer.strip()] = resolve_rules({layer.strip(): rule.strip()})[layer.strip()]
-    return out
+    """``["entities=jaccard>=0.5", "claims=exact"]`` -> layer -> rule (only the layers given)."""
+    specs = list(specs)
+    rules = resolve_rules(specs)
+    return {layer: rules[layer] for layer in dict.fromkeys(spec.partition("=")[0].strip() for spec in specs)}
 
 
 # --------------------------------------------------------------------------------------------- metrics

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,6 +83,27 @@ class MatchRule:
 EXACT = MatchRule()
 JACCARD_HALF = MatchRule("jaccard", 0.5)
 OVERLAP_HALF = MatchRule("overlap", 0.5)
+
+
+def rules_over(
+    defaults: Mapping[str, MatchRule], rules: Mapping[str, MatchRule | str] | Iterable[str] | None
+) -> dict[str, MatchRule]:
+    """``defaults`` (layer -> rule) with ``rules`` laid over them: a mapping layer -> rule (or its name), or
+    ``LAYER=RULE`` strings as command lines give them (``entities=jaccard>=0.5``)."""
+    out = dict(defaults)
+    pairs = rules.items() if isinstance(rules, Mapping) else (_layer_rule(spec) for spec in rules or ())
+    for layer, rule in pairs:
+        if layer not in defaults:
+            raise CorpusError(f"no matching rule for {layer!r}: layers are {', '.join(defaults)}")
+        out[layer] = MatchRule.parse(rule)
+    return out
+
+
+def _layer_rule(spec: str) -> tuple[str, str]:
+    layer, eq, rule = spec.partition("=")
+    if not eq or not layer.strip() or not rule.strip():
+        raise CorpusError(f"matching rule {spec!r}: use LAYER=RULE, e.g. 'entities=jaccard>=0.5'")
+    return layer.strip(), rule.strip()
 
 
 def overlap(a: Span, b: Span) -> int:

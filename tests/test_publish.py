@@ -510,3 +510,33 @@ def test_claim_links_to_the_source_its_labeller_named(tmp_path):
     assert [c["source_ids"] for c in claims] == [[], [expected]]  # in text order: "Separately" first
     assert claims[0]["id"] == f"{doc['id']}:{unlinked['id']}"
     assert sources[0]["claim_ids"] == [next(c["id"] for c in claims if c["source_ids"])]
+
+
+def test_gold_build_matching_rules_can_be_chosen_and_the_card_names_them(tmp_path):
+    docs = make_corpus(2)
+    gold = []
+    for doc in docs:
+        g = copy.deepcopy(doc)
+        g["prelabel_spans"], g["prelabel_relations"] = doc["spans"], doc["relations"]
+        for s in g["spans"]:
+            s["labeller"] = "gold@majority"
+            if s["layer"] == "entities" and s["end"] - s["start"] > 2:
+                s["end"] -= 1  # annotators trimmed every longer entity by a character
+                s["text"] = g["text"][s["start"] : s["end"]]
+        gold.append(g)
+    write_jsonl(tmp_path / "docs.jsonl", docs)
+    write_jsonl(tmp_path / "gold.jsonl", gold)
+
+    def entity_row(match: list[str]) -> str:
+        out = tmp_path / f"ds{len(match)}"
+        build_dataset(tmp_path / "docs.jsonl", out, gold=tmp_path / "gold.jsonl", match=match)
+        card = (out / "README.md").read_text("utf-8")
+        return next(
+            line for line in card.splitlines() if line.startswith(("| entities | `exact`", "| entities | `jac"))
+        )
+
+    exact, loose = entity_row([]), entity_row(["entities=jaccard>=0.5"])
+    assert exact.startswith("| entities | `exact` |") and loose.startswith("| entities | `jaccard>=0.5` |")
+    assert exact.split("|")[5] != loose.split("|")[5]  # F1: trimmed spans match only under the looser rule
+    with pytest.raises(CorpusError, match="no matching rule for 'tokens'"):
+        build_dataset(tmp_path / "docs.jsonl", tmp_path / "bad", match=["tokens=exact"])

@@ -66,6 +66,15 @@ def publish(
     pretty_name: Annotated[str | None, typer.Option(help="Human-readable dataset name for the card.")] = None,
     language: Annotated[str, typer.Option(help="ISO 639 code of the articles' language.")] = "en",
     commit_message: Annotated[str | None, typer.Option(help="Hub commit message (default: counts).")] = None,
+    match: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--match",
+            help="Gold builds: how a pre-label matches a gold span for the card's pre-label quality and the "
+            "prelabel_* columns, LAYER=RULE (entities, claims, sources; rules: exact, jaccard>=T, overlap>=T). "
+            "Defaults: entities=exact, claims=jaccard>=0.5, sources=jaccard>=0.5. Repeatable.",
+        ),
+    ] = None,
     allow_outside: AllowOutsideOpt = False,
 ) -> None:
     """Write a Hugging Face dataset folder and data card; push it to the Hub with --repo.
@@ -75,22 +84,19 @@ def publish(
     --allow-unknown-licence) or when input lines had errors (the dataset is still written: exit code 3).
     """
     output_path(out, "dir", allow_outside)
+    options = {
+        "gold": gold,
+        "agreement": agreement,
+        "quality": quality or [],
+        "split_ratios": split_ratios,
+        "group_by": group_by,
+        "repo": repo,
+        "pretty_name": pretty_name,
+        "language": language,
+        "match": match or [],
+    }
     try:
-        _publish(
-            documents,
-            out,
-            repo,
-            private,
-            gold,
-            agreement,
-            quality or [],
-            split_ratios,
-            group_by,
-            allow_unknown_licence,
-            pretty_name,
-            language,
-            commit_message,
-        )
+        _publish(documents, out, repo, private, allow_unknown_licence, commit_message, options)
     except CorpusError as exc:  # one line, also under typer's test runner (main() is not in the way there)
         fail(str(exc))
 
@@ -100,15 +106,9 @@ def _publish(
     out: Path,
     repo: str | None,
     private: bool,
-    gold: Path | None,
-    agreement: Path | None,
-    quality: list[Path],
-    split_ratios: str,
-    group_by: str | None,
     allow_unknown_licence: bool,
-    pretty_name: str | None,
-    language: str,
     commit_message: str | None,
+    options: dict,
 ) -> None:
     from corpus.publish import build_dataset
     from corpus.publish.hub import check_licence_gate, check_repo_id, default_commit_message, push_folder
@@ -117,35 +117,9 @@ def _publish(
         check_repo_id(repo)
     reporter = make_reporter()
     summary = build_dataset(
-        documents,
-        out,
-        report=reporter,
-        gold=gold,
-        agreement=agreement,
-        quality=quality,
-        split_ratios=split_ratios,
-        group_by=group_by,
-        repo=repo,
-        pretty_name=pretty_name,
-        language=language,
-        progress=lambda records: track(records, "publish"),
+        documents, out, report=reporter, progress=lambda records: track(records, "publish"), **options
     )
-    splits = list(summary["splits"])
-    table = Table(title=f"{out} — {summary['documents']:,} documents" + (" (gold)" if summary["gold"] else ""))
-    table.add_column("config")
-    for split in splits:
-        table.add_column(split, justify="right")
-    for name, counts in summary["configs"].items():
-        table.add_row(
-            name + (" (default)" if name == summary["default_config"] else ""),
-            *[f"{counts.get(s, 0):,}" for s in splits],
-        )
-    console.print(table)
-    mix = summary["licences"]["by_status"]
-    console_err.print(
-        "licences: " + ", ".join(f"{n:,} {status.replace('_', '-')}" for status, n in mix.items() if n), highlight=False
-    )
-    console_err.print(f"  wrote {out}/README.md and {len(summary['files']) - 1} parquet files", highlight=False)
+    _print_summary(out, summary)
     if summary["errors"]:
         console_err.print(
             f"[bold red]{summary['errors']} input problems[/] (see above): fix them before a push", highlight=False
@@ -162,3 +136,23 @@ def _publish(
         f"{result['card']}): {result['url']}",
         highlight=False,
     )
+
+
+def _print_summary(out: Path, summary: dict) -> None:
+    """Rows per config and split (stdout), the licence mix and the files written (stderr)."""
+    splits = list(summary["splits"])
+    table = Table(title=f"{out} — {summary['documents']:,} documents" + (" (gold)" if summary["gold"] else ""))
+    table.add_column("config")
+    for split in splits:
+        table.add_column(split, justify="right")
+    for name, counts in summary["configs"].items():
+        table.add_row(
+            name + (" (default)" if name == summary["default_config"] else ""),
+            *[f"{counts.get(s, 0):,}" for s in splits],
+        )
+    console.print(table)
+    mix = summary["licences"]["by_status"]
+    console_err.print(
+        "licences: " + ", ".join(f"{n:,} {status.replace('_', '-')}" for status, n in mix.items() if n), highlight=False
+    )
+    console_err.print(f"  wrote {out}/README.md and {len(summary['files']) - 1} parquet files", highlight=False)

@@ -16,9 +16,12 @@ import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from corpus.errors import CorpusError, InputProblem
+
+if TYPE_CHECKING:
+    from corpus.scoring import MatchRule
 
 __all__ = ["build_dataset", "load_json_report"]
 
@@ -79,11 +82,14 @@ class _Settings:
     ratios: dict[str, float]
     group_by: str | None
     threshold: float
+    rules: dict[str, MatchRule]
     options: dict[str, Any]
 
     @classmethod
     def read(cls, documents_path: str | Path, out_dir: str | Path, options: dict[str, Any]) -> _Settings:
+        from corpus.publish.dataset import PRELABEL_RULES
         from corpus.publish.splits import parse_ratios
+        from corpus.scoring import rules_over
 
         documents_path = Path(documents_path)
         if not documents_path.is_file():
@@ -103,6 +109,7 @@ class _Settings:
             ratios=parse_ratios(options.get("split_ratios")),
             group_by=options.get("group_by") or None,
             threshold=float(options.get("checkworthy_threshold", 0.5)),
+            rules=rules_over(PRELABEL_RULES, options.get("match")),
             options=options,
         )
 
@@ -127,7 +134,9 @@ class _Build:
         self.problems = {"errors": 0, "warnings": 0}
         self.features = config_features(gold=settings.gold)
         self.stats = Stats(split_names=tuple(settings.ratios))
-        self.builder = RowBuilder(self.stats, gold=settings.gold, checkworthy_threshold=settings.threshold)
+        self.builder = RowBuilder(
+            self.stats, gold=settings.gold, checkworthy_threshold=settings.threshold, rules=settings.rules
+        )
         self.assigner = SplitAssigner(settings.ratios, settings.group_by)
         self.mix = LicenceMix()
         self.unannotated: set[str] = _document_ids(settings.documents_path) if settings.gold else set()
@@ -259,6 +268,7 @@ class _Build:
             not_in_documents=self.not_in_documents,
             near_duplicates=self.assigner.near_duplicates,
             folder=settings.out_dir.name,
+            prelabel_rules=settings.rules,
         )
         card_text = render_card(inputs)
         # A hand-edited card survives rebuilds: the folder's own README, or one named by a caller that builds
@@ -283,6 +293,8 @@ def build_dataset(
     - ``split_ratios``: "0.8,0.1,0.1" or a dict; ``group_by``: a document field keeping related articles in
       one split;
     - ``repo`` ("org/name", for links and the citation), ``pretty_name``, ``language`` (default "en");
+    - ``match``: matching rules of gold builds' pre-label quality, layer -> rule or ``LAYER=RULE`` strings
+      (defaults: :data:`corpus.publish.dataset.PRELABEL_RULES`);
     - ``checkworthy_threshold`` (0.5), ``batch_rows`` (1000 rows per parquet row group), ``shard_bytes``;
     - ``progress``: wraps the document iterator (a progress bar);
     - ``card_base``: an existing README.md whose hand edits to keep (default: ``out_dir/README.md``).

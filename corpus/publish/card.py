@@ -118,6 +118,7 @@ class CardInputs:
     not_in_documents: int = 0
     near_duplicates: int = 0
     folder: str = "dataset"
+    prelabel_rules: dict[str, MatchRule] = field(default_factory=lambda: dict(PRELABEL_RULES))
 
     def __post_init__(self) -> None:
         if self.repo:  # written into the card's links and citation as is
@@ -460,8 +461,7 @@ FIELD_DOCS = {
         "entity_ids": "entity span ids inside the claim (see `entities.spans.id`)",
         "evidence": "what drove the pre-labeller's score (numbers, entities, factual verbs, hedges…)",
         "labeller": "who made the span (`name@version`, or `gold@policy`)",
-        "prelabel_id": f"matching pre-label claim (`{PRELABEL_RULES['claims']}`: "
-        f"{PRELABEL_RULES['claims'].describe()}), if any",
+        "prelabel_id": "matching pre-label claim ({claims_rule}), if any",
         "prelabel_checkworthy": "the pre-label's check-worthiness (1 `CHECKWORTHY`, 0 `NOT_CHECKWORTHY`, -1 none)",
         "prelabel_score": "the pre-label's score",
     },
@@ -475,8 +475,7 @@ FIELD_DOCS = {
         "correspondent": "the article's own reporter is the source",
         "claim_ids": "`claims.id` of the claims inside the content",
         "labeller": "who made the content span",
-        "prelabel_id": f"matching pre-label attribution (`{PRELABEL_RULES['sources']}` on the content extent: "
-        f"{PRELABEL_RULES['sources'].describe()}), if any",
+        "prelabel_id": "matching pre-label attribution ({sources_rule} on the content extent), if any",
         "prelabel_source": "its SOURCE fragments",
         "prelabel_cue": "its CUE fragments",
         "prelabel_content": "its CONTENT fragments",
@@ -503,6 +502,14 @@ def _structure(inp: CardInputs) -> str:
     ]
     parts += _configs_part(inp, splits) + _splits_part(inp, splits) + _label_counts_part(inp, splits)
     return "\n".join(parts)
+
+
+def _field_doc(inp: CardInputs, config: str, name: str) -> str:
+    """A column's meaning; the ``prelabel_id`` ones name the build's matching rule."""
+    doc = FIELD_DOCS[config].get(name, "")
+    if name != "prelabel_id":
+        return doc
+    return doc.format(**{f"{layer}_rule": f"`{r}`: {r.describe()}" for layer, r in inp.prelabel_rules.items()})
 
 
 def _configs_part(inp: CardInputs, splits: list[str]) -> list[str]:
@@ -542,7 +549,7 @@ def _configs_part(inp: CardInputs, splits: list[str]) -> list[str]:
             "",
             _table(
                 ["field", "type", "meaning"],
-                [[code(k), _feature_type(v), Md(FIELD_DOCS[name].get(k, ""))] for k, v in feats.items()],
+                [[code(k), _feature_type(v), Md(_field_doc(inp, name, k))] for k, v in feats.items()],
             ),
         ]
     return parts
@@ -832,13 +839,13 @@ def _annotation(inp: CardInputs) -> str:
             "",
             "Measured while building: each pre-label is matched one-to-one to a gold span of the same label "
             "under the layer's matching rule (`corpus.scoring`): "
-            + "; ".join(f"{layer} `{rule}` ({rule.describe()})" for layer, rule in PRELABEL_RULES.items())
+            + "; ".join(f"{layer} `{rule}` ({rule.describe()})" for layer, rule in inp.prelabel_rules.items())
             + ".",
             "",
             _table(
                 ["layer", "rule", "precision", "recall", "F1", "pre-labels", "gold"],
                 [
-                    [layer, Md(f"`{PRELABEL_RULES[layer.split()[0]]}`"), *_prf_cells(pr)]
+                    [layer, Md(f"`{inp.prelabel_rules[layer.split()[0]]}`"), *_prf_cells(pr)]
                     for layer, pr in sorted(st.prelabel_quality.items())
                 ],
             ),

@@ -51,7 +51,7 @@ _BIO_INDEX = {name: i for i, name in enumerate(BIO_NAMES)}
 # A claim belongs to an attribution when their offsets match under this rule (half the shorter span overlaps).
 CLAIM_SOURCE_RULE = OVERLAP_HALF
 # How a pre-label matches a gold span, per layer, in gold builds (the card's pre-label quality and the
-# `prelabel_*` columns); the card names them.
+# `prelabel_*` columns); the card names them; `corpus publish --match LAYER=RULE` changes one.
 PRELABEL_RULES: dict[str, MatchRule] = {"entities": EXACT, "claims": JACCARD_HALF, "sources": JACCARD_HALF}
 
 
@@ -566,6 +566,7 @@ class RowBuilder:
     stats: Stats
     gold: bool = False
     checkworthy_threshold: float = 0.5
+    rules: dict[str, MatchRule] = field(default_factory=lambda: dict(PRELABEL_RULES))  # gold vs pre-label
 
     def rows(self, doc: dict, split: str, licence_status: int, problem: Callable[[str], None]) -> dict[str, list[dict]]:
         doc_id = doc["id"]
@@ -711,7 +712,7 @@ class RowBuilder:
         """Count how the pre-labels ``pre`` match the gold spans under the layer's rule (gold builds)."""
         keys = [[(s["start"], s["end"], s["label"]) for s in spans] for spans in (gold, pre)]
         counts = self.stats.prelabel_quality.setdefault(name, PRF())
-        counts.add_matches(count_matches(keys[0], keys[1], PRELABEL_RULES[layer]), len(pre), len(gold))
+        counts.add_matches(count_matches(keys[0], keys[1], self.rules[layer]), len(pre), len(gold))
 
     def _claim_and_source_rows(
         self,
@@ -779,7 +780,7 @@ class RowBuilder:
         }
         if self.gold:
             extent = (claim["start"], claim["end"])
-            best = best_match(extent, [(p["start"], p["end"]) for p in pre_claims], PRELABEL_RULES["claims"])
+            best = best_match(extent, [(p["start"], p["end"]) for p in pre_claims], self.rules["claims"])
             pre = pre_claims[best] if best is not None else None
             row |= {
                 "prelabel_id": f"{doc_id}:{pre['id']}" if pre else None,
@@ -827,7 +828,7 @@ class RowBuilder:
         }
         if self.gold:
             pre_extents = [_content_extent(g) for g in pre_groups]
-            best = best_match(_content_extent(group), pre_extents, PRELABEL_RULES["sources"])
+            best = best_match(_content_extent(group), pre_extents, self.rules["sources"])
             row |= _prelabel_attribution(pre_groups[best] if best is not None else None, pre_entities, doc_id)
         return row
 
