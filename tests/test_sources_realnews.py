@@ -166,3 +166,9 @@ def test_particles_days_and_media_join_the_cue():
     assert cues == ["talked about", "said Tuesday"]
     a = only(label("The cooperative said in a written statement that the harvest was late."))
     assert (a["cue"], a["content"]) == ("said in a written statement", "that the harvest was late")
+
+
+def test_raising_verbs_have_no_source():
+    a = only(label("The mayor is expected to announce the budget on Friday."))
+    assert (a["cue"], a["source"]) == ("is expected", None)
+    assert only(label("The plan seems to have failed."))["source"] is None

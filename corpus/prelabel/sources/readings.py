@@ -30,6 +30,7 @@ from corpus.prelabel.sources.words import (
     SCENE_OPENERS,
     SECOND,
     SENTENCE_ADVERBS,
+    SOURCELESS_CUES,
     TAIL_WORDS,
     THAT_OR_STOP,
     TIME_OPENERS,
@@ -71,6 +72,8 @@ def _read_cue(
     low = r.low
     word = low[head]
     before = gstart - 1
+    if word in SOURCELESS_CUES and (word != "expected" or _BE.intersection(low[gstart:head])):
+        return _cue_then_content(r, gstart, cue_end, hi, None, word)  # "X is expected to …": no source
     # ", adding that …" / ", saying …": the source is the subject of the main clause ("X, is saying" is not)
     if word.endswith("ing") and before >= lo and low[before] == "," and not _BE.intersection(low[gstart:head]):
         return _cue_then_content(r, gstart, cue_end, hi, prior or _clause_subject(r, lo, before), word)

@@ -66,6 +66,7 @@ THAT_OR_STOP = frozenset({"that", ",", ";", "."}) | QUOTES
 ANONYMOUS_HEADS = _WORDS["anonymous_heads"]
 CUE_PARTICLES = _WORDS["cue_particles"]
 IRREGULAR_PAST = _WORDS["irregular_past"]
+SOURCELESS_CUES = _WORDS["sourceless_cues"]
 CUE_DAY_TAILS = _WORDS["cue_day_tails"]
 MEDIUM_NOUNS = _WORDS["medium_nouns"]
 PARTY_WORDS = _WORDS["party_words"]
