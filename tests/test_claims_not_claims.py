@@ -42,7 +42,15 @@ def test_only_checkable_sentences_of_an_article_are_claims():
     assert _claims("\n\n".join(paragraphs), title=HEADLINE) == CLAIMS
 
 
-@pytest.mark.parametrize("headline", [HEADLINE, "Port Reopens After Floods Cost Halvern Millions."])
+@pytest.mark.parametrize(
+    "headline",
+    [
+        HEADLINE,
+        "Port Reopens After Floods Cost Halvern Millions.",
+        "Halvern port reopens after floods cost the city 4 million euros.",  # short, in sentence case
+        "Floods close Halvern port; \nCouncil says repairs will cost 4 million euros",  # with a subheading
+    ],
+)
 def test_the_headline_is_no_claim_without_a_title_too(headline):
     assert _claims(f"{headline}\n\n{CLAIMS[0]}") == [CLAIMS[0]]
 

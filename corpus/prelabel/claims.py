@@ -270,14 +270,27 @@ class RulesClaimLabeller(Labeller):
 
 
 def _headline_end(doc: dict) -> int:
-    """Where the document's headline ends (0 without one): its first paragraph, when more follow, it holds one
-    sentence and it is the title, shaped like a headline, or written in title case."""
+    """Where the document's headline ends (0 without one): its first paragraph, when more follow and it is the
+    title, shaped like a headline or in title case (one sentence), or headline-short: every line of at most
+    ``_HEADLINE_WORDS`` words, at most two lines (a headline and its subheading) — a lead paragraph is longer."""
     paragraphs, sentences = doc.get("paragraphs") or [], doc.get("sentences") or []
-    if len(paragraphs) < 2 or not sentences or sentences[0][1] < paragraphs[0][1]:
+    if len(paragraphs) < 2 or not sentences:
         return 0
     text, (start, end) = doc["text"], paragraphs[0]
+    if _headline_short(text[start:end]):
+        return end
+    if sentences[0][1] < end:
+        return 0
     title = " ".join((doc.get("title") or "").split())
     return end if is_headline(text, start, end, title) or _title_case(text[start:end]) else 0
+
+
+def _headline_short(paragraph: str) -> bool:
+    lines = paragraph.split("\n")
+    return len(lines) <= 2 and all(len(line.split()) <= _HEADLINE_WORDS for line in lines)
+
+
+_HEADLINE_WORDS = 15
 
 
 _LONG_WORD = regex.compile(r"\p{L}{4,}")
