@@ -277,6 +277,8 @@ def _headline_end(doc: dict) -> int:
     if len(paragraphs) < 2 or not sentences:
         return 0
     text, (start, end) = doc["text"], paragraphs[0]
+    if end - start > _MAX_HEADLINE_CHARS:
+        return 0  # a headline is short; never split a long first paragraph (a scraped article on one line)
     if _headline_short(text[start:end]):
         return end
     if sentences[0][1] < end:
@@ -291,6 +293,7 @@ def _headline_short(paragraph: str) -> bool:
 
 
 _HEADLINE_WORDS = 15
+_MAX_HEADLINE_CHARS = 300
 
 
 _LONG_WORD = regex.compile(r"\p{L}{4,}")
