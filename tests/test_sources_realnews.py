@@ -172,3 +172,11 @@ def test_raising_verbs_have_no_source():
     a = only(label("The mayor is expected to announce the budget on Friday."))
     assert (a["cue"], a["source"]) == ("is expected", None)
     assert only(label("The plan seems to have failed."))["source"] is None
+
+
+def test_a_passive_without_its_agent_has_no_source():
+    a = only(label("It was revealed in March that the minister had used a private account."))
+    assert (a["cue"], a["source"]) == ("was revealed", None)
+    a = only(label("The plan was criticized by economists."))
+    assert a["source"]["text"] == "economists"
+    assert only(label("He's said that the plan will fail."))["source"]["text"] == "He"

@@ -52,6 +52,7 @@ _CORRESPONDENT_NOUNS = frozenset(["correspondent", "reporter", "newspaper", "pap
 # Words that cannot sit inside a source standing between a quotation and its cue.
 _NOT_IN_SOURCE = (CLAUSE_WORDS | END_PUNCT | QUOTES | {",", ";", ":", "(", ")"}) - {"and"}
 _BE = frozenset(["is", "are", "was", "were", "be", "been", "am", "’s", "'s", "’re", "'re"])
+_PASSIVE_BE = _BE - {"’s", "'s"}
 _SOURCE_FIRST_END = frozenset([",", ";", ":", "—", "–", "--"]) | END_PUNCT | QUOTES  # brackets stay inside
 
 
@@ -72,8 +73,8 @@ def _read_cue(
     low = r.low
     word = low[head]
     before = gstart - 1
-    if word in SOURCELESS_CUES and (word != "expected" or _BE.intersection(low[gstart:head])):
-        return _cue_then_content(r, gstart, cue_end, hi, None, word)  # "X is expected to …": no source
+    if _sourceless(r, word, gstart, head, hi):
+        return _cue_then_content(r, gstart, cue_end, hi, None, word)
     # ", adding that …" / ", saying …": the source is the subject of the main clause ("X, is saying" is not)
     if word.endswith("ing") and before >= lo and low[before] == "," and not _BE.intersection(low[gstart:head]):
         return _cue_then_content(r, gstart, cue_end, hi, prior or _clause_subject(r, lo, before), word)
@@ -101,6 +102,17 @@ def _time_subject(r: _Reader, lo: int, gstart: int) -> bool:
     """ "Last Tuesday said …": only a date or a number stands where the source should be."""
     words = r.low[lo:gstart]
     return bool(words) and all(w in TIME_WORDS or w in TIME_OPENERS or w.isdigit() or w == "," for w in words)
+
+
+def _sourceless(r: _Reader, word: str, gstart: int, head: int, hi: int) -> bool:
+    """A raising verb ("X is expected to …", "it appears that …") or a passive without its agent ("it was
+    revealed that …", "X was asked about …"): the subject is not who speaks, and PolNeAR marks no source."""
+    low = r.low
+    passive = bool(_PASSIVE_BE.intersection(low[gstart:head]))  # not "'s": "he's said" is "has said"
+    if word in SOURCELESS_CUES:
+        return word != "expected" or passive
+    participle = word.endswith(("ed", "en", "wn")) or word in IRREGULAR_PAST
+    return passive and participle and word != "quoted" and not (head + 1 <= hi and low[head + 1] == "by")
 
 
 def _cue_then_content(
@@ -485,9 +497,14 @@ def _verb_like(r: _Reader, i: int, lo: int, cue: Cue) -> bool:
         return True
     if i - 1 < lo:
         return not r.is_cap(i) or cue.kind == "speech"
-    if r.low[i - 1] in NOT_BEFORE_VERB:
+    if r.low[i - 1] in NOT_BEFORE_VERB and not _contracted_subject(r, i, lo):
         return False
     return r.low[i] not in NOUNISH_FORMS or _nounish_verb_like(r, i, lo)
+
+
+def _contracted_subject(r: _Reader, i: int, lo: int) -> bool:
+    """ "He's said", "it's been reported": "'s" after a pronoun is "has" or "is", not a possessive."""
+    return r.low[i - 1] in ("’s", "'s") and i - 2 >= lo and r.low[i - 2] in PRONOUN_SUBJECTS
 
 
 def _nounish_verb_like(r: _Reader, i: int, lo: int) -> bool:
