@@ -29,10 +29,14 @@ _BLANK_LINE = regex.compile(r"\n[ \t]*\n\s*")
 _LINE = regex.compile(r"\n")
 
 
-def _word_list(name: str) -> frozenset[str]:
-    """A one-word-a-line list from ``corpus/segment/data`` (``#`` comments and blank lines skipped)."""
+def _word_lines(name: str) -> tuple[str, ...]:
+    """A one-word-a-line list from ``corpus/segment/data``, in file order (``#`` comments and blank lines skipped)."""
     text = resources.files("corpus.segment").joinpath(f"data/{name}").read_text("utf-8")
-    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#"))
+    return tuple(line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#"))
+
+
+def _word_list(name: str) -> frozenset[str]:
+    return frozenset(_word_lines(name))
 
 
 # Words that start sentences far more often than they follow an abbreviation inside one
@@ -49,13 +53,14 @@ _FIRST_WORD = regex.compile(r"[\"'“‘(\[]*(\p{L}[\p{L}\p{M}'’-]*)")
 # ("Thursday, May 7, 2015 On Tuesday, ..."), which scraped news runs into the next sentence.
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+_CAPTION = rf"(?:{'|'.join(map(regex.escape, _word_lines('caption_labels.txt')))})s?:\s"  # data/caption_labels.txt
 _LINE_BREAK = regex.compile(
     r"[ \t]*\n\s*(?=[^\p{Ll}\s])"
-    r"|(?<=\p{L})[ \t]+(?=(?:Image|Photo|Picture|Photograph|Caption|Credit)s?:\s)",
+    rf"|(?<=\p{{L}})[ \t]+(?={_CAPTION})",
 )
 # Cheap pre-checks: a paragraph with no line break and no caption label has no split from _LINE_BREAK (its
 # lookbehind at every space is the costly part of the scan).
-_CAPTION_LABEL = regex.compile(r"(?:Image|Photo|Picture|Photograph|Caption|Credit)s?:\s")
+_CAPTION_LABEL = regex.compile(_CAPTION)
 # The dateline rule, matched forwards from a line start; group 1 is the split (the whitespace before the text).
 # Its splits never touch those of _LINE_BREAK (they follow a year's digit and hold no line break).
 _DATELINE = regex.compile(
