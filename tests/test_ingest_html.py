@@ -234,3 +234,13 @@ def test_more_furniture_lines_are_stripped_and_prose_is_kept(tmp_path):
     (doc,), _ = _read(tmp_path, "lines.txt", "\n".join([KEPT_LINES[0], *FURNITURE_LINES, *KEPT_LINES[1:]]) + "\n")
     assert doc["text"].split("\n") == KEPT_LINES
     assert len(doc["ingest"]["stripped"]) == len(FURNITURE_LINES)
+
+
+def test_no_date_is_guessed_from_a_copyright_line(tmp_path):
+    (doc,), _ = _read(tmp_path, "council.html", FURNITURE_PAGE)
+    assert doc["published"] is None and "published_from" not in doc["ingest"]
+    dated = FURNITURE_PAGE.replace(
+        "<head>", '<head><link rel="canonical" href="https://valley.example/2021/03/04/wall">'
+    )
+    (doc,), _ = _read(tmp_path, "council.html", dated)
+    assert (doc["published"], doc["ingest"]["published_from"]) == ("2021-03-04", "trafilatura")  # from the address

@@ -25,6 +25,9 @@ from corpus.errors import InputProblem
 
 Report = Callable[[InputProblem], None]
 
+# htmldate (through trafilatura) without its extensive search, which turns "Copyright 2024" into 2024-01-01: the
+# page's markup and address only. Its original (first published) date, not the last modification.
+_DATE_SEARCH = {"extensive_search": False, "original_date": True}
 # Extracted text shorter than this share of the JSON-LD articleBody is taken as a fragment (a caption, a teaser).
 BODY_RATIO = 0.5
 _MAX_JSONLD_DEPTH = 6  # @graph, lists and mainEntity nest a few levels; deeper is not an article's metadata
@@ -270,6 +273,7 @@ def extract_html(html: str, path: str, report: Report, line: int | None = None) 
             include_comments=False,
             include_tables=False,
             favor_precision=True,
+            date_extraction_params=_DATE_SEARCH,
         )
     except Exception as exc:  # noqa: BLE001 - a third-party parser on hostile markup: report, keep going
         report(InputProblem(path, f"could not parse the HTML ({type(exc).__name__}); skipped", line=line))
