@@ -13,7 +13,7 @@ from corpus.prelabel.sources.readings import (
     _read_cue,
     _verb_like,
 )
-from corpus.prelabel.sources.words import CUE_DAY_TAILS, CUE_PARTICLES, MEDIUM_NOUNS
+from corpus.prelabel.sources.words import CUE_DAY_TAILS, CUE_PARTICLES, MEDIUM_NOUNS, TO_PARTICLE_CUES
 
 
 class _Scan:
@@ -106,6 +106,8 @@ def _cue_tail(r: _Reader, cue_end: int, hi: int) -> int:
     if k > hi:
         return cue_end
     if (low[k] in CUE_PARTICLES and low[cue_end] not in CUE_PARTICLES) or low[k] in CUE_DAY_TAILS:
+        return k
+    if low[k] == "to" and low[cue_end] in TO_PARTICLE_CUES:
         return k
     if low[k] == "in" and k + 2 <= hi and low[k + 1] in ("a", "an"):
         if low[k + 2] in MEDIUM_NOUNS:

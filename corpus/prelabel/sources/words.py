@@ -65,6 +65,7 @@ THAT_OR_STOP = frozenset({"that", ",", ";", "."}) | QUOTES
 
 ANONYMOUS_HEADS = _WORDS["anonymous_heads"]
 CUE_PARTICLES = _WORDS["cue_particles"]
+TO_PARTICLE_CUES = _WORDS["to_particle_cues"]
 IRREGULAR_PAST = _WORDS["irregular_past"]
 SOURCELESS_CUES = _WORDS["sourceless_cues"]
 CUE_DAY_TAILS = _WORDS["cue_day_tails"]
