@@ -162,8 +162,8 @@ _OPINION_BIT = _BIT["f=opinion"]
 def not_claim_rules() -> tuple[regex.Pattern, ...]:
     """The rules of ``data/claims_not_claims.tsv``, then the whole-line rules of ``corpus ingest``'s boilerplate.
 
-    Kept apart, not joined into one alternation: alone, a rule fails fast on the literal it requires, and the
-    joined pattern was tens of times slower per sentence."""
+    Kept apart, not joined into one alternation: alone, a rule fails fast on the literal it requires, which a
+    joined pattern cannot do."""
     raw = resources.files("corpus.prelabel").joinpath("data/claims_not_claims.tsv").read_text("utf-8")
     rules = []
     for line in raw.splitlines():
@@ -387,7 +387,7 @@ class _Attributions:
 def _source_for(attributed: list[tuple[int, int, str]], first: int, start: int, end: int) -> str | None:
     """The SOURCE id of the attribution whose content covers most of ``[start, end)`` (at least half)."""
     best, best_overlap = None, 0
-    for k in range(first, len(attributed)):  # not a slice: copying the rest of the list was quadratic
+    for k in range(first, len(attributed)):  # not a slice: copying the rest of the list per span is quadratic
         cs, ce, source_id = attributed[k]
         if cs >= end:
             break

@@ -82,8 +82,7 @@ def _alternation(words: Iterable[str]) -> str:
     """A regex alternation of ``words`` shaped as a trie, longest match first.
 
     It matches exactly what ``"|".join(sorted(words, key=len, reverse=True))`` matches, but the engine tests one
-    character per step instead of every word at every position (the flat form of the abbreviation list was
-    half the tokenizer's time).
+    character per step instead of every word at every position.
     """
     trie: dict = {}
     for word in words:
@@ -109,7 +108,7 @@ def _token_pattern_source(letter: str, lnm: str, with_email: bool) -> str:
     # the url, e-mail, abbreviation, initialism and number branches cannot match and ``word`` would match the
     # same letters, so the tokens are the same, found in one step.
     # Every branch starts on a non-space character, so the leading ``(?=\S)`` only makes the scan skip spaces
-    # without trying each branch there (a third of the tokenizer's time). ``plain`` and ``email`` are possessive
+    # without trying each branch there. ``plain`` and ``email`` are possessive
     # (``++``): giving letters back can never satisfy what follows them (a non-letter, an "@").
     abbrev_alt = _alternation({a.lower() for a in abbreviations()})
     email = r"|(?P<email>[\w.+-]++@[\w-]+(?:\.[\w-]+)+)" if with_email else ""
