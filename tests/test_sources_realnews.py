@@ -180,3 +180,8 @@ def test_a_passive_without_its_agent_has_no_source():
     a = only(label("The plan was criticized by economists."))
     assert a["source"]["text"] == "economists"
     assert only(label("He's said that the plan will fail."))["source"]["text"] == "He"
+
+
+def test_a_quotation_opened_inside_the_content_runs_to_its_close():
+    a = only(label("He says Obama “knows the law well. Still, he targets the most careful of drivers.”"))
+    assert a["content"] == "Obama “knows the law well. Still, he targets the most careful of drivers.”"

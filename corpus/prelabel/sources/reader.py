@@ -377,9 +377,12 @@ class _Reader:
         return (a, b) if a <= b else None
 
     def quote_extend_right(self, a: int, b: int) -> int:
-        """When a content opens a quotation that closes in a later sentence, run to the closing mark (an
-        unclosed one stops at the sentence: running to the paragraph's end is too greedy)."""
+        """When a content opens a quotation, or ends inside one it opened, that closes in a later sentence, run to
+        the closing mark (an unclosed one stops at the sentence: running to the paragraph's end is too greedy)."""
         q = self.quote_of[a] if a < len(self.quote_of) else None
         if q and q[0] == a and q[1] > b:
             return q[1]
+        q = self.quote_of[b] if a <= b < len(self.quote_of) else None
+        if q and q[0] > a and q[1] > b:
+            return q[1]  # 'He says Obama “knows … . Still, …”': a quotation opened inside the content runs on
         return b

@@ -586,7 +586,7 @@ def _source_first(r: _Reader, i: int, cue_end: int, lo: int, hi: int, src_a: int
         contents = [r.strip_content(lo, i - 1)]
         if after <= hi and low[after] == ",":
             contents.append(r.strip_content(after + 1, hi))
-    contents = [c for c in contents if c]
+    contents = [(c[0], r.quote_extend_right(*c)) for c in contents if c]
     if not contents:
         return None
     return _Attribution(cue=(i, cue_end), source=source, contents=contents)
