@@ -733,10 +733,9 @@ class RowBuilder:
         claim_rows = [self._claim_row(doc_id, claim, links, entities, pre_claims, split) for claim in claims]
         if self.gold:
             self._claim_quality(claims, pre_claims)
-        pre_groups = attributions(pre_spans, pre_relations) if self.gold else []
-        pre_entities = [s for s in pre_spans if s["layer"] == "entities"]
+        pre = _PreAttributions(pre_spans, pre_relations) if self.gold else None
         source_rows = [
-            self._source_row(doc_id, group, gid, claims_of_group[gid], entity_spans, pre_groups, pre_entities, split)
+            self._source_row(doc_id, group, gid, claims_of_group[gid], entity_spans, pre, split)
             for group, gid in zip(groups, group_ids, strict=True)
         ]
         if self.gold:
@@ -806,8 +805,7 @@ class RowBuilder:
         gid: str,
         claim_ids: list[str],
         entity_spans: list[dict],
-        pre_groups: list[dict],
-        pre_entities: list[dict],
+        pre: _PreAttributions | None,
         split: str,
     ) -> dict:
         st = self.stats
@@ -826,11 +824,19 @@ class RowBuilder:
             "claim_ids": claim_ids,
             "labeller": group["content"][0].get("labeller"),
         }
-        if self.gold:
-            pre_extents = [_content_extent(g) for g in pre_groups]
-            best = best_match(_content_extent(group), pre_extents, self.rules["sources"])
-            row |= _prelabel_attribution(pre_groups[best] if best is not None else None, pre_entities, doc_id)
+        if pre is not None:
+            best = best_match(_content_extent(group), pre.extents, self.rules["sources"])
+            row |= _prelabel_attribution(pre.groups[best] if best is not None else None, pre.entities, doc_id)
         return row
+
+
+class _PreAttributions:
+    """A gold document's pre-label attributions, their content extents and the pre-label entities."""
+
+    def __init__(self, pre_spans: list[dict], pre_relations: list[dict]):
+        self.groups = attributions(pre_spans, pre_relations)
+        self.extents = [_content_extent(g) for g in self.groups]
+        self.entities = [s for s in pre_spans if s["layer"] == "entities"]
 
 
 def _prelabel_attribution(pre: dict | None, pre_entities: list[dict], doc_id: str) -> dict:
