@@ -244,3 +244,17 @@ def test_no_date_is_guessed_from_a_copyright_line(tmp_path):
     )
     (doc,), _ = _read(tmp_path, "council.html", dated)
     assert (doc["published"], doc["ingest"]["published_from"]) == ("2021-03-04", "trafilatura")  # from the address
+
+
+def test_article_object_inside_a_web_page_main_entity(tmp_path):
+    jsonld = {
+        "@context": "https://schema.org",
+        "@type": "WebPage",
+        "mainEntity": {"@type": "ReportageNewsArticle", "articleBody": BODY, "datePublished": ["2020-02-01"]},
+    }
+    html = _page("<title>Port shut</title>", "<main><p>Barges wait on the river.</p></main>").replace(
+        "</head>", f'<script type="application/LD+JSON; charset=utf-8">{json.dumps(jsonld)}</script></head>'
+    )
+    (doc,), _ = _read(tmp_path, "entity.html", html)
+    assert doc["ingest"]["body_from"] == "json-ld:articleBody" and "Mara Lindqvist" in doc["text"]
+    assert (doc["published"], doc["ingest"]["published_from"]) == ("2020-02-01", "json-ld:datePublished")

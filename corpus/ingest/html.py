@@ -101,7 +101,7 @@ def page_meta(tree: Any) -> PageMeta:
 
 def _jsonld_objects(tree: Any) -> Iterator[dict]:
     """Every object in the page's ``application/ld+json`` scripts (lists and ``@graph`` flattened)."""
-    for script in tree.xpath('//script[@type="application/ld+json"]'):
+    for script in tree.xpath('//script[contains(translate(@type, "LDJSON", "ldjson"), "ld+json")]'):
         try:
             data = json.loads(script.text or "")
         except (ValueError, RecursionError):
