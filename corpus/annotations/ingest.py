@@ -49,13 +49,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import orjson
 
 from corpus.errors import InputError, InputProblem
-from corpus.formats import FORMATS, export_format
+from corpus.formats import FORMATS, ToolFormat, export_format
 from corpus.formats.exports import (  # noqa: F401  (CHECKWORTHY_LAYER, record_format: imported from here too)
     ANSWERS,
     CHECKWORTHY_LAYER,
@@ -194,16 +193,16 @@ def emitted_task_keys(tasks_dir: str | Path, report: Report) -> set[str]:
     keys: set[str] = set()
     root = Path(tasks_dir)
     files = sorted(p for p in root.rglob("*") if p.suffix in (".jsonl", ".json") and p.is_file())
-    line_tools = [tool.package() for tool in FORMATS.values() if not tool.json_array]
+    line_tools = [tool for tool in FORMATS.values() if not tool.json_array]
     for path in files:
         if path.suffix == ".json" and FORMATS[detect_format(path)].json_array:
-            keys.update(_array_task_keys(path, FORMATS[detect_format(path)].package(), report))
+            keys.update(_array_task_keys(path, FORMATS[detect_format(path)], report))
         elif path.suffix == ".jsonl":
             keys.update(_line_task_keys(path, line_tools, report))
     return keys
 
 
-def _line_task_keys(path: Path, tools: list[ModuleType], report: Report) -> Iterator[str]:
+def _line_task_keys(path: Path, tools: list[ToolFormat], report: Report) -> Iterator[str]:
     """The key of each task line, by the first tool that knows it (a Prodigy hash, else a doccano unit)."""
     for _line, task in read_jsonl(path, on_problem=report):
         if isinstance(task, dict):
@@ -212,7 +211,7 @@ def _line_task_keys(path: Path, tools: list[ModuleType], report: Report) -> Iter
                 yield key
 
 
-def _array_task_keys(path: Path, tool: ModuleType, report: Report) -> Iterator[str]:
+def _array_task_keys(path: Path, tool: ToolFormat, report: Report) -> Iterator[str]:
     try:
         for _line, task in iter_json_array(path):
             key = tool.task_key(task) if isinstance(task, dict) else None

@@ -27,6 +27,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from types import MappingProxyType, ModuleType
 from typing import Any
 
@@ -52,7 +53,7 @@ class ToolFormat:
     export_forms: tuple[str, ...] = ("lines",)  # its exports: JSON "lines" and/or one JSON "array"
 
     def package(self) -> ModuleType:
-        return importlib.import_module(self.module)
+        return _package(self.module)
 
     @property
     def render(self) -> Callable[..., list[tuple]]:
@@ -69,6 +70,31 @@ class ToolFormat:
     @property
     def records(self) -> Callable[..., list[dict]]:
         return self.package().records
+
+    @property
+    def kind_of_record(self) -> Callable[[dict], str | None]:
+        return self.package().kind_of_record
+
+    @property
+    def file_context(self) -> Callable[..., Any]:
+        return self.package().file_context
+
+    @property
+    def task_meta(self) -> Callable[[dict, str], tuple[Any, Any]]:
+        return self.package().task_meta
+
+    @property
+    def is_export(self) -> Callable[[dict], bool]:
+        return self.package().is_export
+
+    @property
+    def task_key(self) -> Callable[[dict], str | None]:
+        return self.package().task_key
+
+
+@cache  # called per record by validate and ingest: importlib's lookup costs more than this cache's
+def _package(module: str) -> ModuleType:
+    return importlib.import_module(module)
 
 
 def _frozen(pairs: dict[str, str]) -> Mapping[str, str]:

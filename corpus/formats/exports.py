@@ -84,7 +84,7 @@ def record_format(item: Any) -> str | None:
     """The tool a single exported record comes from, by its keys (``None``: not an annotation record)."""
     if not isinstance(item, dict):
         return None
-    return next((tool.name for tool in FORMATS.values() if tool.package().is_export(item)), None)
+    return next((tool.name for tool in FORMATS.values() if tool.is_export(item)), None)
 
 
 # ------------------------------------------------------------------------------------------- mapping

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from corpus.formats import format_of_kind
@@ -12,6 +13,7 @@ from corpus.validate.annotations import annotation_findings
 from corpus.validate.schemas import ANNOTATIONS, DOCUMENTS, guarded, shape_findings
 
 
+@cache  # resolved once per kind: findings() runs once per record
 def _semantic_check(kind: str) -> Callable[[Any, str, Any], list[Finding]]:
     if kind == DOCUMENTS:
         return lambda record, _kind, _config: document_findings(record)

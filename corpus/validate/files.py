@@ -88,7 +88,7 @@ def kind_of_record(first: Any) -> str | None:
     is_task = isinstance(first.get("_view_id"), str)  # a Prodigy task may carry every field of a document
     if not is_task and all(key in first for key in ("id", "text", "tokens", "spans")):
         return DOCUMENTS
-    return next(filter(None, (tool.package().kind_of_record(first) for tool in FORMATS.values())), None)
+    return next(filter(None, (tool.kind_of_record(first) for tool in FORMATS.values())), None)
 
 
 def _first_record(path: Path) -> Any:
@@ -275,7 +275,7 @@ def _check_task_ref(ref: _TaskRef, store: _DocumentStore, report: Report, doc_fi
 
 def _task_ref(task: dict, tool: ToolFormat, kind: str, lineno: int, file_index: int) -> _TaskRef | None:
     """What ``task`` says about its document, or ``None`` when it names no document with an offset."""
-    meta, text = tool.package().task_meta(task, kind)
+    meta, text = tool.task_meta(task, kind)
     if not (
         isinstance(meta, dict)
         and isinstance(text, str)
@@ -421,7 +421,7 @@ def _validate_tasks_file(
 ) -> None:
     """Task files of a tool, or annotations.jsonl: each record, unique hashes, and (``check``) its document."""
     tool = format_of_kind(kind)
-    config = tool.package().file_context(path, report) if tool else None
+    config = tool.file_context(path, report) if tool else None
     items = _iter_array(path, report) if tool and tool.json_array else _iter_lines(path, report)
     hashes = _FirstLines()
     for lineno, task in items:

@@ -20,6 +20,8 @@ import corpus
 from corpus.errors import CorpusError
 from corpus.formats import FORMATS
 from corpus.records import Finding, printable, short
+from corpus.validate.fastpath import fast_check
+from corpus.validate.views import schema_view
 
 # Installed packages carry the schemas as corpus/schemas (copied in by setup.py); a source checkout and an
 # editable install read the top-level schemas/ beside the package.
@@ -162,9 +164,6 @@ def _name_missing(finding: Finding, names: list[str]) -> None:
 
 def shape_findings(record: Any, kind: str) -> list[Finding]:
     """What the schema says is wrong with ``record`` (types, required fields), or nothing."""
-    from corpus.validate.fastpath import fast_check
-    from corpus.validate.views import schema_view
-
     if not isinstance(record, dict):
         return [Finding(None, f"expected a JSON object, got {json_type(record)}")]
     check = fast_check(kind)

@@ -37,30 +37,31 @@ def check(task: dict, kind: str, config: Any = None) -> list[Finding]:
     return out
 
 
-def _token_problem(i: int, tok: dict, text: str, prev_end: int) -> Finding | None:
+def _token_findings(i: int, tok: dict, text: str, prev_end: int) -> list[Finding]:
+    """What is wrong with token ``i`` (its id, then its range, order or text)."""
+    out = [] if tok["id"] == i else [Finding(f"tokens[{i}].id", f"is {tok['id']}, expected its index {i}")]
     s, e = tok["start"], tok["end"]
     if not s < e <= len(text):
-        return Finding(f"tokens[{i}]", outside(s, e, len(text)))
-    if s < prev_end:
-        return Finding(f"tokens[{i}]", f"[{s}, {e}) overlaps or precedes the previous token")
-    if text[s:e] != tok["text"]:
-        return Finding(f"tokens[{i}].text", text_mismatch(tok["text"], text, s, e))
-    return None
+        out.append(Finding(f"tokens[{i}]", outside(s, e, len(text))))
+    elif s < prev_end:
+        out.append(Finding(f"tokens[{i}]", f"[{s}, {e}) overlaps or precedes the previous token"))
+    elif text[s:e] != tok["text"]:
+        out.append(Finding(f"tokens[{i}].text", text_mismatch(tok["text"], text, s, e)))
+    return out
 
 
 def _tokens_ok(text: str, tokens: list[dict], out: list[Finding]) -> bool:
     """Token ids, ranges, order and texts; False (with at most the cap of findings) when any is wrong."""
     ok = True
+    n = len(text)
     prev_end = 0
     for i, tok in enumerate(tokens):
-        if tok["id"] != i:
-            out.append(Finding(f"tokens[{i}].id", f"is {tok['id']}, expected its index {i}"))
+        s, e = tok["start"], tok["end"]
+        # one test per token on the common path (millions of tokens): the findings only for a bad one
+        if tok["id"] != i or not prev_end <= s < e <= n or text[s:e] != tok["text"]:
+            out += _token_findings(i, tok, text, prev_end)
             ok = False
-        problem = _token_problem(i, tok, text, prev_end)
-        if problem is not None:
-            out.append(problem)
-            ok = False
-        prev_end = max(prev_end, tok["end"])
+        prev_end = max(prev_end, e)
         if len(out) >= MAX_FINDINGS_PER_RECORD:
             return False
     return ok
