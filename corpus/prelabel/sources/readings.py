@@ -407,7 +407,22 @@ def _quote_after_colon(r: _Reader, colon: int) -> Range | None:
     if k >= len(r.low) or r.para_of_sent[r.sent_of[k]] == r.para_of_sent[r.sent_of[colon]]:
         return None
     q = r.quote_of[k]
-    return q if q is not None and q[0] == k else None
+    if q is not None and q[0] == k:
+        return q
+    return _open_quote_paragraph(r, k)
+
+
+def _open_quote_paragraph(r: _Reader, k: int) -> Range | None:
+    """A paragraph opening at ``k`` with a quote mark that does not close in it: news leaves the closing mark
+    off every paragraph of a long quotation but the last, so the whole paragraph is quoted."""
+    if r.low[k] not in QUOTES or r.quote_of[k] is not None:
+        return None
+    si = r.sent_of[k]
+    para = r.para_of_sent[si]
+    last = si
+    while last + 1 < len(r.sent_bounds) and r.para_of_sent[last + 1] == para:
+        last += 1
+    return r.strip_content(k, r.sent_bounds[last][1])
 
 
 def _that_at(r: _Reader, a: int, hi: int) -> int:
@@ -580,7 +595,7 @@ def _source_first(r: _Reader, i: int, cue_end: int, lo: int, hi: int, src_a: int
     src_b -= 1
     source = (src_a, src_b) if src_a <= src_b and src_b - src_a <= 15 else None
     after = src_b + 1
-    if i == lo or i - 1 == lo or (i - 1 >= lo and low[i - 1] in QUOTES):
+    if i == lo or i - 1 == lo or (i - 1 >= lo and _opens_quote(r, i - 1)):
         contents = [r.strip_content(after, hi)]
     else:
         contents = [r.strip_content(lo, i - 1)]
