@@ -543,10 +543,11 @@ def _nounish_verb_like(r: _Reader, i: int, lo: int) -> bool:
 
 
 def _colon_speaker(r: _Reader, i: int, lo: int, hi: int) -> _Attribution | None:
-    """Interview and headline style: "Q: …", "Jane Doe: …" at the start of a paragraph."""
+    """Interview and headline style: "Q: …", "Jane Doe: …" at the start of a paragraph; inside a sentence, a
+    name before a colon and a quotation ("… surprise pollster Jane Doe: “…”")."""
     si = r.sent_of[i]
     if lo != r.sent_bounds[si][0] or (si > 0 and r.para_of_sent[si - 1] == r.para_of_sent[si]):
-        return None
+        return _name_colon_quote(r, i, lo)
     if i - lo > 4 or i == lo or not all(r.is_cap(k) or r.low[k] in (".", "-") for k in range(lo, i)):
         return None
     if i - lo == 1 and len(r.word(lo)) == 1:
@@ -560,6 +561,17 @@ def _colon_speaker(r: _Reader, i: int, lo: int, hi: int) -> _Attribution | None:
     if content is None:
         return None
     return _Attribution(cue=(i, i), source=(lo, i - 1), contents=[content])
+
+
+def _name_colon_quote(r: _Reader, i: int, lo: int) -> _Attribution | None:
+    """ "… doesn't surprise pollster Jane Doe: “…”": a capitalised name ends at the colon, a quotation opens
+    after it; the colon is the cue (PolNeAR's convention)."""
+    if i + 1 >= len(r.low) or not _opens_quote(r, i + 1) or i - 1 < lo or not r.is_cap(i - 1):
+        return None
+    source = r.np_left(i - 1, lo)
+    if source is None or not r.is_cap(source[0]) and not r.is_cap(source[0] + 1):
+        return None
+    return _Attribution(cue=(i, i), source=source, contents=[r.quote_of[i + 1]])
 
 
 def _in_poll(r: _Reader, i: int, lo: int, hi: int) -> _Attribution | None:
