@@ -36,6 +36,15 @@ def boilerplate_rules() -> tuple[BoilerplateRule, ...]:
     return tuple(rules)
 
 
+def boilerplate_rule_at(text: str, start: int, end: int, max_chars: int = _MAX_BOILERPLATE_LINE) -> str | None:
+    """The name of the whole-line boilerplate rule ``text[start:end]`` matches (``None``: none does, or it is
+    longer than ``max_chars``). For labellers given text that did not go through ``corpus ingest``: a sentence
+    that is such a line is page furniture, and nothing in it should be labelled."""
+    if end - start > max_chars:
+        return None
+    return next((r.name for r in boilerplate_rules() if r.pattern.fullmatch(text, start, end)), None)
+
+
 @lru_cache(maxsize=1)
 def boilerplate_tail_rules() -> tuple[BoilerplateRule, ...]:
     """Rules from ``corpus/ingest/data/boilerplate_tails.tsv``: name, then an expression that ends a line."""

@@ -34,7 +34,7 @@ from operator import itemgetter
 import regex
 
 from corpus.errors import CorpusError
-from corpus.ingest.normalize import boilerplate_rules
+from corpus.ingest.normalize import boilerplate_rule_at
 from corpus.prelabel.base import Labeller, LayerWriter, Option, read_text_option
 from corpus.prelabel.lexicon import load_word_lists, lower_tokens
 from corpus.segment.core import is_headline
@@ -160,7 +160,7 @@ _OPINION_BIT = _BIT["f=opinion"]
 
 @lru_cache(maxsize=1)
 def not_claim_rules() -> tuple[regex.Pattern, ...]:
-    """The rules of ``data/claims_not_claims.tsv``, then the whole-line rules of ``corpus ingest``'s boilerplate.
+    """The rules of ``data/claims_not_claims.tsv``.
 
     Kept apart, not joined into one alternation: alone, a rule fails fast on the literal it requires, which a
     joined pattern cannot do."""
@@ -169,7 +169,7 @@ def not_claim_rules() -> tuple[regex.Pattern, ...]:
     for line in raw.splitlines():
         if line.strip() and not line.startswith("#"):
             rules.append(regex.compile(line.partition("\t")[2].strip(), regex.IGNORECASE))
-    return (*rules, *(rule.pattern for rule in boilerplate_rules()))
+    return tuple(rules)
 
 
 _MAX_FURNITURE_CHARS = 300  # furniture is short; longer sentences are not matched against the rules at all
@@ -185,7 +185,9 @@ def is_furniture(text: str, start: int, end: int) -> bool:
     many and most sentences are not the last of their line."""
     if end - start > _MAX_FURNITURE_CHARS or _LINE_END.match(text, end) is None:
         return False
-    return any(rule.fullmatch(text, start, end) for rule in not_claim_rules())
+    if any(rule.fullmatch(text, start, end) for rule in not_claim_rules()):
+        return True
+    return boilerplate_rule_at(text, start, end, _MAX_FURNITURE_CHARS) is not None
 
 
 def not_a_claim(mask: int) -> bool:
