@@ -185,3 +185,10 @@ def test_a_passive_without_its_agent_has_no_source():
 def test_a_quotation_opened_inside_the_content_runs_to_its_close():
     a = only(label("He says Obama “knows the law well. Still, he targets the most careful of drivers.”"))
     assert a["content"] == "Obama “knows the law well. Still, he targets the most careful of drivers.”"
+
+
+def test_a_clause_after_said_is_content_not_a_postposed_source():
+    text = "John Archer, a delegate who backs the governor and has for years, said he is proud of the campaign."
+    a = only(label(text))
+    assert a["content"] == "he is proud of the campaign"
+    assert a["source"]["text"].startswith("John Archer")

@@ -148,10 +148,23 @@ def _postposed_source(
         source[1] + 1 > hi or low[source[1] + 1] in END_PUNCT or low[source[1] + 1] in (",", ":")
     ):
         return None
+    if _holds_clause(r, source):
+        return None  # "X, who …, said he is proud of …": what follows is the content, not a post-posed source
     content = _content_left(r, before, lo)
     if content is None:
         return None
     return _Attribution(cue=(gstart, cue_end), source=source, contents=[content])
+
+
+def _holds_clause(r: _Reader, source: Range) -> bool:
+    """Whether a stretch read as a post-posed source is a clause: it opens with a subject pronoun and goes on,
+    or a verb stands before its first comma ("he is proud of …", "contractors eventually built …")."""
+    a, b = source
+    low = r.low
+    if low[a] in PRONOUN_SUBJECTS and b > a:
+        return True
+    end = next((k for k in range(a, b + 1) if low[k] == ","), b + 1)
+    return any(low[k] in CLAUSE_WORDS or _verb_form(r, k) for k in range(a + 1, end))
 
 
 def _postposed_cue(
