@@ -258,3 +258,13 @@ def test_article_object_inside_a_web_page_main_entity(tmp_path):
     (doc,), _ = _read(tmp_path, "entity.html", html)
     assert doc["ingest"]["body_from"] == "json-ld:articleBody" and "Mara Lindqvist" in doc["text"]
     assert (doc["published"], doc["ingest"]["published_from"]) == ("2020-02-01", "json-ld:datePublished")
+
+
+def test_labellers_can_ask_whether_a_sentence_is_a_boilerplate_line():
+    from corpus.ingest.normalize import boilerplate_rule_at
+
+    text = "The port reopened on Monday. Follow @valleypost on Twitter for updates."
+    start = text.index("Follow")
+    assert boilerplate_rule_at(text, start, len(text)) == "follow"
+    assert boilerplate_rule_at(text, 0, start - 1) is None
+    assert boilerplate_rule_at(text, start, len(text), max_chars=10) is None
