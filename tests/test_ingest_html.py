@@ -145,6 +145,7 @@ def test_site_suffixes_are_stripped_conservatively():
         "Biden - Putin summit ends without a deal": "Biden - Putin summit ends without a deal",
         "Port reopens - but barges stay put": "Port reopens - but barges stay put",
         "Floods | Analysis": "Floods | Analysis",  # never a one-word title
+        "Rain | Wind | Snow: the week ahead": "Rain | Wind | Snow: the week ahead",  # a suffix is short
     }
     for title, expected in cases.items():
         assert clean_title(title, page, url) == expected, title

@@ -223,7 +223,8 @@ def _is_suffix(head: str, sep: str, tail: str, names: set[str], host: set[str]) 
     if squashed in names or squashed in host or (len(words) <= 3 and _squash(words[0]) in host):
         return True
     # Generic, conservative: a pipe rarely sits inside a headline, and a site name is short and capitalised.
-    return sep.strip() == "|" and len(words) <= 4 and len(tail) <= 40 and tail[:1].isupper()
+    short = len(words) <= 4 and len(tail) <= 40 and 2 * len(tail) < len(head)
+    return sep.strip() == "|" and short and tail[:1].isupper()
 
 
 def _host_labels(url: str | None) -> set[str]:
