@@ -17,6 +17,7 @@ from corpus.validate import FILE_NAMES, SCHEMA_DIR, SCHEMA_FILES, detect_kind, v
 
 runner = CliRunner()
 TOOL_API = (
+    "fine_arrays",
     "render",
     "Writer",
     "check",

@@ -191,3 +191,19 @@ def test_validate_checks_the_label_files_it_finds(tmp_path):
     lines = [str(p) for p in validate_files([folder]).problems]
     assert any("span-types.json:1: [[0].backgroundColor] expected string" in line for line in lines)
     assert any("relation-types.json:1:" in line and "not valid JSON" in line for line in lines)
+
+
+def test_a_label_that_is_an_object_or_a_list_is_one_problem_not_a_crash(tmp_path):
+    from corpus.validate import validate_task
+
+    base = {"text": "Acme cut jobs.", "meta": {"doc_id": "0" * 16, "offset": 0}}
+    entities = {**base, "entities": [{"id": 1, "start_offset": 0, "end_offset": 4, "label": {"x": 1}}], "relations": []}
+    assert any("entities[0].label" in p for p in validate_task(entities, "doccano.relations"))
+    related = {
+        **base,
+        "entities": [{"id": 1, "start_offset": 0, "end_offset": 4, "label": "ORG"}],
+        "relations": [{"id": 1, "from_id": 1, "to_id": 1, "type": ["CUE"]}],
+    }
+    assert any("relations[0].type" in p for p in validate_task(related, "doccano.relations"))
+    spans = {**base, "label": [[0, 4, ["ORG"]]]}
+    assert any("label[0][2]" in p for p in validate_task(spans, "doccano.spans"))

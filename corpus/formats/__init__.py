@@ -9,10 +9,11 @@ Each tool is one package (``corpus.formats.prodigy``, ``.labelstudio``, ``.docca
 ``check(record, kind, config)``
     the structural checks `corpus validate` runs on a task record of one of :attr:`ToolFormat.kinds` once
     its schema passed (a list of :class:`corpus.records.Finding`);
-``kind_of_record(record)``, ``file_context(path, report)``, ``task_meta(task, kind)``
+``kind_of_record(record)``, ``file_context(path, report)``, ``task_meta(task, kind)``, ``fine_arrays(record, kind)``
     for `corpus validate`: the kind of a task file told by its first record (a file under another name), what
-    its records are checked against (Label Studio: the ``config.xml`` beside it), and ``(meta, text)`` of a
-    task (its document reference);
+    its records are checked against (Label Studio: the ``config.xml`` beside it), ``(meta, text)`` of a task
+    (its document reference), and the arrays of a record the schema would accept (emptied, so that jsonschema,
+    naming the problems of a rejected record, skips them);
 ``is_export(item)``, ``records(item, mapper, emitted, sink, annotator)``, ``task_keys(path, report)``
     for `corpus annotations ingest`: whether one exported item is the tool's, the normalised annotation records
     of such an item, and the keys of the tasks a task file holds (``--tasks``: only annotations on those count).
@@ -70,6 +71,10 @@ class ToolFormat:
     @property
     def records(self) -> Callable[..., list[dict]]:
         return self.package().records
+
+    @property
+    def fine_arrays(self) -> Callable[[dict, str], dict]:
+        return self.package().fine_arrays
 
     @property
     def kind_of_record(self) -> Callable[[dict], str | None]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from corpus.formats.doccano.checks import RELATIONS, SPANS, check
+from corpus.formats.doccano.checks import RELATIONS, SPANS, check, fine_arrays
 from corpus.formats.doccano.ingest import is_export, records, task_key
 from corpus.formats.doccano.tasks import DoccanoWriter as Writer
 from corpus.formats.doccano.tasks import render_doccano as render
@@ -38,6 +38,7 @@ def task_meta(task: dict, kind: str) -> tuple[Any, Any]:
 __all__ = [
     "Writer",
     "check",
+    "fine_arrays",
     "file_context",
     "is_export",
     "kind_of_record",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from corpus.document import RELATION_ENDS
+from corpus.formats.shapes import ALL_LABELS, RELATION_LABELS, is_count
 from corpus.offsets import utf16_offsets
 from corpus.records import MAX_FINDINGS_PER_RECORD, Finding
 
@@ -74,3 +75,52 @@ def _check_relation(rel: dict, where: str, ids: dict[int, str], out: list[Findin
     if want and None not in ends and tuple(ends) != want:
         message = f"{rel['type']} must go from {want[0]} to {want[1]}, not from {ends[0]} to {ends[1]}"
         out.append(Finding(where, message))
+
+
+# ------------------------------------------------------------------ fast shape checks (spare jsonschema)
+
+
+def _is_label(value: Any, allowed: frozenset[str]) -> bool:
+    return type(value) is str and value in allowed  # a list or an object is no label (and not hashable)
+
+
+def _entities_match_schema(entities: Any) -> bool:
+    return type(entities) is list and all(
+        type(e) is dict
+        and type(e.get("id")) is int
+        and is_count(e.get("start_offset"))
+        and is_count(e.get("end_offset"))
+        and _is_label(e.get("label"), ALL_LABELS)
+        for e in entities
+    )
+
+
+def _doccano_relations_match_schema(relations: Any) -> bool:
+    return type(relations) is list and all(
+        type(r) is dict
+        and type(r.get("from_id")) is int
+        and type(r.get("to_id")) is int
+        and _is_label(r.get("type"), RELATION_LABELS)
+        and type(r.get("id", 0)) is int
+        for r in relations
+    )
+
+
+def _doccano_labels_match_schema(labels: Any) -> bool:
+    return type(labels) is list and all(
+        type(x) is list and len(x) == 3 and is_count(x[0]) and is_count(x[1]) and _is_label(x[2], ALL_LABELS)
+        for x in labels
+    )
+
+
+def fine_arrays(record: dict, kind: str) -> dict:
+    """The entity, relation and label arrays that match the schema, emptied: jsonschema skips them."""
+    fast: dict[str, Any] = {}
+    if kind == RELATIONS:
+        if _entities_match_schema(record.get("entities")):
+            fast["entities"] = []
+        if _doccano_relations_match_schema(record.get("relations")):
+            fast["relations"] = []
+    elif kind == SPANS and _doccano_labels_match_schema(record.get("label")):
+        fast["label"] = []
+    return fast

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from corpus.formats.labelstudio.checks import LabelConfig, check, parse_label_config
+from corpus.formats.labelstudio.checks import LabelConfig, check, fine_arrays, parse_label_config
 from corpus.formats.labelstudio.ingest import is_export, records, task_key
 from corpus.formats.labelstudio.tasks import LabelStudioWriter as Writer
 from corpus.formats.labelstudio.tasks import render_labelstudio as render
@@ -46,6 +46,7 @@ def task_meta(task: dict, kind: str) -> tuple[Any, Any]:
 __all__ = [
     "Writer",
     "check",
+    "fine_arrays",
     "file_context",
     "is_export",
     "kind_of_record",

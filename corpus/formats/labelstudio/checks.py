@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from corpus.document import CLAIM_LABELS, RELATION_ENDS
+from corpus.formats.shapes import ALL_LABELS, OPTIONS, RELATION_LABELS, is_count, is_label_list, is_name
 from corpus.records import MAX_FINDINGS_PER_RECORD, Finding, outside, text_mismatch
 
 
@@ -129,3 +131,76 @@ def _check_choice(res: dict, where: str, regions: dict[str, str], config: LabelC
     elif regions[res["id"]] not in CLAIM_LABELS:
         message = f"check-worthiness on a {regions[res['id']]} region (only claims are judged)"
         out.append(Finding(f"{where}.id", message))
+
+
+# ------------------------------------------------------------------ fast shape checks (spare jsonschema)
+
+_DIRECTIONS = ("right", "left", "bi")
+
+
+def _relation_result(res: dict) -> bool:
+    return (
+        is_name(res.get("from_id"))
+        and is_name(res.get("to_id"))
+        and res.get("direction", "right") in _DIRECTIONS
+        and is_label_list(res.get("labels"), RELATION_LABELS, 0)
+    )
+
+
+def _labels_value(value: dict, score: Any) -> bool:
+    return (
+        is_count(value.get("start"))
+        and is_count(value.get("end"))
+        and type(value.get("text")) is str
+        and is_label_list(value.get("labels"), ALL_LABELS)
+        and type(score) in (int, float)
+        and 0 <= score <= 1
+    )
+
+
+def _choices_value(value: dict) -> bool:
+    return (
+        is_label_list(value.get("choices"), OPTIONS)
+        and len(value["choices"]) == 1
+        and all(is_count(value[k]) for k in ("start", "end") if k in value)
+        and type(value.get("text", "")) is str
+    )
+
+
+def _region_fields(res: dict) -> bool:
+    return (
+        type(res.get("value")) is dict
+        and is_name(res.get("id"))
+        and type(res.get("from_name")) is str
+        and type(res.get("to_name")) is str
+    )
+
+
+def result_matches_schema(res: Any) -> bool:
+    """One Label Studio result item against ``labelstudio-task.schema.json`` ``$defs``."""
+    if type(res) is not dict or type(res.get("type")) is not str:
+        return False
+    kind = res["type"]
+    if kind == "relation":
+        return _relation_result(res)
+    if not _region_fields(res):
+        return False
+    if kind == "labels":
+        return _labels_value(res["value"], res.get("score", 0))
+    return kind == "choices" and _choices_value(res["value"])
+
+
+def _predictions_view(predictions: list) -> list:
+    return [
+        {**p, "result": []}
+        if type(p) is dict and type(p.get("result")) is list and all(map(result_matches_schema, p["result"]))
+        else p
+        for p in predictions
+    ]
+
+
+def fine_arrays(task: dict, kind: str) -> dict:
+    """Predictions whose results all match the schema, with those results emptied: jsonschema skips them."""
+    if type(task.get("predictions")) is list:
+        return {"predictions": _predictions_view(task["predictions"])}
+    return {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from corpus.formats.prodigy.checks import check
+from corpus.formats.prodigy.checks import check, fine_arrays
 from corpus.formats.prodigy.ingest import is_export, records, task_key
 from corpus.formats.prodigy.tasks import ProdigyWriter as Writer
 from corpus.formats.prodigy.tasks import render_prodigy as render
@@ -41,6 +41,7 @@ def task_meta(task: dict, kind: str) -> tuple[Any, Any]:
 __all__ = [
     "Writer",
     "check",
+    "fine_arrays",
     "file_context",
     "is_export",
     "kind_of_record",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from corpus.document import CHECKWORTHY_OPTIONS, RELATION_ENDS
+from corpus.formats.shapes import is_count, is_name
 from corpus.records import MAX_FINDINGS_PER_RECORD, Finding, check_tiling, outside, short, text_mismatch
 
 NER, REL, CHOICE = "ner.manual", "rel.manual", "choice"
@@ -146,3 +147,23 @@ def _check_options(task: dict, out: list[Finding]) -> None:
     for answer in task["accept"]:
         if answer not in option_ids:
             out.append(Finding("accept", f"{answer!r} is not an option id"))
+
+
+# ------------------------------------------------------------------ fast shape checks (spare jsonschema)
+
+
+def task_token_matches_schema(t: Any) -> bool:
+    return (
+        type(t) is dict
+        and is_name(t.get("text"))
+        and is_count(t.get("start"))
+        and is_count(t.get("end"))
+        and is_count(t.get("id"))
+        and type(t.get("ws")) is bool
+    )
+
+
+def fine_arrays(task: dict, kind: str) -> dict:
+    """The tokens, emptied when every one matches the schema: jsonschema skips them."""
+    tokens = task.get("tokens")
+    return {"tokens": []} if type(tokens) is list and all(map(task_token_matches_schema, tokens)) else {}
