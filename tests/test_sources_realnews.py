@@ -192,3 +192,14 @@ def test_a_clause_after_said_is_content_not_a_postposed_source():
     a = only(label(text))
     assert a["content"] == "he is proud of it"
     assert a["source"] is None or a["source"]["text"].startswith("John Archer")
+
+
+def test_a_quotation_left_in_no_content_joins_the_speaker_of_its_paragraph():
+    text = "“Go back to your own studio,” Trump barked, and a guard walked the reporter out. Later “this is not a place for you people” was heard."
+    atts = attributions(label(text))
+    assert {a["content"] for a in atts if a["cue"] == "barked"} == {
+        "“Go back to your own studio,”",
+        "“this is not a place for you people”",
+    }
+    short = attributions(label("The mayor said the plan works. The “Big Dig” was a success."))
+    assert [a["content"] for a in short] == ["the plan works"]  # a short quotation is often a name

@@ -33,7 +33,12 @@ from bisect import bisect_left
 from corpus.prelabel.base import Labeller, LayerWriter, Option, read_text_option
 from corpus.prelabel.sources.cues import Cue, Cues, cue_lexicon, cue_triggers, load_cues
 from corpus.prelabel.sources.kinds import is_correspondent, plausible_source, source_kind
-from corpus.prelabel.sources.nesting import _content_holders, _open_content_holders, _resolve_nested
+from corpus.prelabel.sources.nesting import (
+    _content_holders,
+    _open_content_holders,
+    _resolve_nested,
+    attach_orphan_quotes,
+)
 from corpus.prelabel.sources.reader import _Reader
 from corpus.prelabel.sources.readings import _Attribution
 from corpus.prelabel.sources.refer import Antecedents
@@ -64,7 +69,9 @@ def read_attributions(doc: dict, cues: Cues) -> tuple[_Reader, list[_Attribution
     # cues come in position order, so the nesting pass can sweep the contents instead of looking each one up
     in_order = all(x.cue[0] <= y.cue[0] for x, y in zip(atts, atts[1:], strict=False))
     holding = _open_content_holders(atts) if in_order else _content_holders(atts)
-    return r, _resolve_nested(r, atts, holding)
+    atts = _resolve_nested(r, atts, holding)
+    attach_orphan_quotes(r, atts)
+    return r, atts
 
 
 class RulesSourceLabeller(Labeller):

@@ -118,3 +118,31 @@ def _cut_before(r: _Reader, att: _Attribution, frag: Range) -> tuple[int | None,
         cut = start - 3
         return cut, (cut if r.low[cut] in QUOTES else cut - 1)
     return None, 0
+
+
+MIN_QUOTE_WORDS = 4  # shorter quotations are often names, titles or scare quotes
+
+
+def attach_orphan_quotes(r: _Reader, atts: list[_Attribution]) -> None:
+    """A quotation of a paragraph that holds an attribution, left in no content, is that speaker's words too:
+    it joins the content of the attribution nearest before it in the paragraph (else the first after it)."""
+    if not atts or not r.quotes:
+        return
+    taken = _covered(len(r.low), atts)  # tokens of a content, a cue or a source
+    for att in atts:
+        for a, b in (att.cue, *([att.source] if att.source else ())):
+            taken[a : b + 1] = b"\x01" * (b + 1 - a)
+    by_para: dict[int, list[_Attribution]] = {}
+    for att in atts:
+        by_para.setdefault(r.para_of_sent[r.sent_of[att.cue[0]]], []).append(att)
+    for a, b in r.quotes:
+        here = by_para.get(r.para_of_sent[r.sent_of[a]])
+        if not here or _words(r, a, b) < MIN_QUOTE_WORDS or any(taken[a : b + 1]):
+            continue
+        before = [att for att in here if att.cue[0] < a]
+        owner = before[-1] if before else here[0]
+        owner.contents = sorted([*owner.contents, (a, b)])
+
+
+def _words(r: _Reader, a: int, b: int) -> int:
+    return sum(w[:1].isalnum() for w in r.low[a + 1 : b])

@@ -64,6 +64,7 @@ class _Reader:
         scanned = list(compress(range(len(toks)), map(cues.scanned.__contains__, low)))
         marks = [k for k in scanned if low[k] in MARKS]
         self._mark_initials(marks)
+        self.quotes: list[tuple[int, int]] = []  # every closed quotation (open, close), in order
         self.quote_of = self._quote_regions([k for k in marks if low[k] in QUOTES])
         triggers = cues.triggers
         self.cue_candidates = [k for k in scanned if low[k] in triggers]  # only tokens that can start a cue
@@ -161,6 +162,7 @@ class _Reader:
                 open_at = i
             elif (w in CLOSE_QUOTES or w in TOGGLE_QUOTES) and open_at is not None:
                 region[open_at : i + 1] = [(open_at, i)] * (i + 1 - open_at)
+                self.quotes.append((open_at, i))
                 open_at = None
         return region
 
