@@ -203,3 +203,10 @@ def test_a_quotation_left_in_no_content_joins_the_speaker_of_its_paragraph():
     }
     short = attributions(label("The mayor said the plan works. The “Big Dig” was a success."))
     assert [a["content"] for a in short] == ["the plan works"]  # a short quotation is often a name
+
+
+def test_a_quotation_paragraph_after_the_speaker_paragraph_is_theirs():
+    text = "The senator said the vote was close.\n\n“We will not give up on this bill, not this year.”"
+    atts = attributions(label(text))
+    assert [a["content"] for a in atts] == ["the vote was close", "“We will not give up on this bill, not this year.”"]
+    assert {a["cue"] for a in atts} == {"said"}

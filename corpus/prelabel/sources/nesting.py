@@ -136,12 +136,20 @@ def attach_orphan_quotes(r: _Reader, atts: list[_Attribution]) -> None:
     for att in atts:
         by_para.setdefault(r.para_of_sent[r.sent_of[att.cue[0]]], []).append(att)
     for a, b in r.quotes:
-        here = by_para.get(r.para_of_sent[r.sent_of[a]])
+        para = r.para_of_sent[r.sent_of[a]]
+        here = by_para.get(para)
+        if not here and _opens_paragraph(r, a):
+            here = by_para.get(para - 1, [])[-1:]  # a paragraph that is a quotation, after the speaker's one
         if not here or _words(r, a, b) < MIN_QUOTE_WORDS or any(taken[a : b + 1]):
             continue
         before = [att for att in here if att.cue[0] < a]
         owner = before[-1] if before else here[0]
         owner.contents = sorted([*owner.contents, (a, b)])
+
+
+def _opens_paragraph(r: _Reader, k: int) -> bool:
+    si = r.sent_of[k]
+    return r.sent_bounds[si][0] == k and (si == 0 or r.para_of_sent[si - 1] != r.para_of_sent[si])
 
 
 def _words(r: _Reader, a: int, b: int) -> int:
