@@ -210,3 +210,10 @@ def test_a_quotation_paragraph_after_the_speaker_paragraph_is_theirs():
     atts = attributions(label(text))
     assert [a["content"] for a in atts] == ["the vote was close", "“We will not give up on this bill, not this year.”"]
     assert {a["cue"] for a in atts} == {"said"}
+
+
+def test_an_appositive_with_a_relative_clause_stays_in_the_source():
+    text = "Tom Fenwick, the head of a watchdog group that has sued the agency twice, said the damage is done."
+    a = only(label(text))
+    assert a["source"]["text"] == "Tom Fenwick, the head of a watchdog group that has sued the agency twice,"
+    assert a["content"] == "the damage is done"

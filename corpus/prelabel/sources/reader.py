@@ -43,6 +43,8 @@ _CONTENT_EDGES = frozenset([",", ":", ";", "—", "–", "--"])
 _SOURCE_PREPOSITIONS = frozenset(["in", "from", "at", "to", "for", "among", "on", "with"])
 # Tokens after which a noun phrase opens a clause (its subject can be a source).
 _CLAUSE_STARTS = BOUNDARY | END_PUNCT | {"that", "and", "but", "while", "because", "although", "though", "when", "if"}
+# Never inside a subject with appositives (brackets are: "Rep. Jane Doe (D-Texas), a member of …,").
+_NOT_IN_SUBJECT = QUOTES | END_PUNCT | (BRACKETS - {"(", ")"})
 _STOP, _JOIN, _WORD = 0, 1, 2  # what a step leftwards through a noun phrase met
 
 
@@ -274,7 +276,7 @@ class _Reader:
         out two times in three)."""
         p = self._appositive_comma(k, lo)
         if p is None:
-            return None
+            return self.subject_with_appositives(lo, k)  # "Jane Doe, a senator who has met him twice, said"
         head = self._bracketed(p - 1, lo) if self.low[p - 1] == ")" else self.np_left(p - 1, lo)
         whole = self.subject_with_appositives(lo, k)
         if whole is not None and (head is None or whole[0] < head[0]):
@@ -297,20 +299,26 @@ class _Reader:
 
     def subject_with_appositives(self, lo: int, k: int) -> tuple[int, int] | None:
         """ "Jane Doe, a lawyer from Austin, Texas, said": everything from the sentence start to the comma before
-        the cue is one subject when it holds no clause (no verb-like word, quotation or cue) and opens like a name.
+        the cue is one subject when it opens like a name and holds no clause of its own: no quotation, and no
+        verb-like word or cue except inside a relative clause of an appositive ("Jane Doe, a senator who has met
+        him twice, said": PolNeAR keeps the relative clause in the source more often than not).
         """
         a = lo
         while a < k and self.low[a] in SENTENCE_ADVERBS:
             a += 1
-        if k - a > 35 or k - a < 3 or not self.is_cap(a):
+        if k - a > 40 or k - a < 3 or not self.is_cap(a):
             return None
         low = self.low
         commas = 0
+        relative = False
         for t in range(a, k):
             w = low[t]
             if w == ",":
                 commas += 1
-            elif w in CLAUSE_WORDS or w in QUOTES or w in END_PUNCT or w in self._cue_single or w in BRACKETS:
+                relative = False
+            elif w in RELATIVE and commas:
+                relative = True
+            elif w in _NOT_IN_SUBJECT or (not relative and (w in CLAUSE_WORDS or w in self._cue_single)):
                 return None
         return (a, k) if commas >= 1 else None
 

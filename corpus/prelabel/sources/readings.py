@@ -158,12 +158,13 @@ def _postposed_source(
 
 def _holds_clause(r: _Reader, source: Range) -> bool:
     """Whether a stretch read as a post-posed source is a clause: it opens with a subject pronoun and goes on,
-    or a verb stands before its first comma ("he is proud of …", "contractors eventually built …")."""
+    or a verb stands before its first comma or relative pronoun ("he is proud of …", "contractors eventually
+    built …"; not "one source who identified …")."""
     a, b = source
     low = r.low
     if low[a] in PRONOUN_SUBJECTS and b > a:
         return True
-    end = next((k for k in range(a, b + 1) if low[k] == ","), b + 1)
+    end = next((k for k in range(a, b + 1) if low[k] == "," or low[k] in RELATIVE), b + 1)
     return any(low[k] in CLAUSE_WORDS or _verb_form(r, k) for k in range(a + 1, end))
 
 
