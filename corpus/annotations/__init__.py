@@ -1,7 +1,8 @@
 """Annotations back in: ingest tool exports, merge annotators into gold, measure agreement and acceptance.
 
-- :mod:`corpus.annotations.ingest`: Prodigy ``db-out`` JSONL, Label Studio JSON and doccano exports -> normalised
-  annotation records with document offsets (``annotations.jsonl``).
+- :mod:`corpus.annotations.ingest`: the exports of every tool of :data:`corpus.formats.FORMATS` (Prodigy
+  ``db-out`` JSONL, Label Studio JSON, doccano) -> normalised annotation records with document offsets
+  (``annotations.jsonl``); each tool's reading is its ``corpus.formats.<tool>.ingest``.
 - :mod:`corpus.annotations.merge`: annotators -> gold document records (``gold.jsonl``) and the agreement and
   pre-label acceptance report (``agreement.json``; keys documented there).
 - :mod:`corpus.annotations.agreement`: span F1, Cohen's kappa, Krippendorff's alpha.
