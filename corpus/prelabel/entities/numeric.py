@@ -46,6 +46,8 @@ _CLOCK = regex.compile(r"\d{1,2}(?:[:.]\d\d)?")
 _COLON_TIME = regex.compile(r"\d{1,2}:\d\d")
 _DAY_YEAR_OR_WORD = regex.compile(r"\d{1,4}|\p{Lu}\p{Ll}+")
 
+# Words that start an expression by themselves (number words aside): they never lead to a number phrase.
+_WORD_STARTS = NUMERIC_STARTS - NUMBER_WORDS
 Found = tuple[int, str]  # the expression's last token, its label
 
 
@@ -60,23 +62,11 @@ class NumericRules:
         """``(last_token, label)`` of a numeric or date expression starting at token ``i`` of a sentence ending
         before ``b``."""
         w, lw = words[i], lowers[i]
-        if not (w[0].isdigit() or w[0] in CURRENCY_SIGNS or lw in NUMERIC_STARTS):
+        if lw in _WORD_STARTS:
+            return self._word_expression(words, lowers, i, b)
+        if not (w[0].isdigit() or w[0] in CURRENCY_SIGNS or lw in NUMBER_WORDS):
             return None
-        if _month_start(words, lw, i, b):
-            return self._month(words, lowers, i, b)
-        if lw in WEEKDAYS and w[0].isupper():
-            return _part_of_day(lowers, self._extend_date(words, lowers, i, b), b, "DATE")
-        if lw in RELATIVE_DAYS:
-            return _part_of_day(lowers, i, b, "TIME" if lw == "tonight" else "DATE")
-        if lw in DATE_LEADS:
-            found = _date_lead(words, lowers, i, b)
-            if found is not None:
-                return found
-        if lw in ORDINAL_WORDS:
-            if w[0].isupper() and i + 1 < b and words[i + 1][:1].isupper() and lowers[i + 1] in self._law:
-                return None  # "Fifth Amendment": part of a name
-            return i, "ORDINAL"
-        is_num = bool(_NUMBER.fullmatch(w))
+        is_num = _NUMBER.fullmatch(w) is not None
         if not is_num and lw not in NUMBER_WORDS:
             return None
         if is_num:
@@ -84,6 +74,23 @@ class NumericRules:
             if found is not None:
                 return found
         return self._number(words, lowers, i, b, is_num)
+
+    def _word_expression(self, words: list[str], lowers: list[str], i: int, b: int) -> Found | None:
+        """An expression starting with a month, a weekday, a relative day, a date lead or an ordinal word."""
+        w, lw = words[i], lowers[i]
+        if _month_start(words, lw, i, b):
+            return self._month(words, lowers, i, b)
+        if lw in WEEKDAYS and w[0].isupper():
+            return _part_of_day(lowers, self._extend_date(words, lowers, i, b), b, "DATE")
+        if lw in RELATIVE_DAYS:
+            return _part_of_day(lowers, i, b, "TIME" if lw == "tonight" else "DATE")
+        if lw in DATE_LEADS:
+            return _date_lead(words, lowers, i, b)
+        if lw in ORDINAL_WORDS:
+            if w[0].isupper() and i + 1 < b and words[i + 1][:1].isupper() and lowers[i + 1] in self._law:
+                return None  # "Fifth Amendment": part of a name
+            return i, "ORDINAL"
+        return None
 
     def _month(self, words: list[str], lowers: list[str], i: int, b: int) -> Found | None:
         """A date from a month name: "March 3, 2021", "Jan. 5"; "may" only where it is plainly the month."""

@@ -6,12 +6,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from operator import itemgetter
 
-from corpus.prelabel.entities.facts import _is_acronym
+import regex
+
+from corpus.prelabel.entities.facts import _is_acronym, _is_plural_acronym
 from corpus.prelabel.entities.gazetteers import Lexicon
 from corpus.prelabel.entities.names import Candidate
 from corpus.prelabel.entities.words import CONNECTORS, NAME_PARTICLES, POSSESSIVES
 
-WEAK_GPE = "GPE?"  # a context vote for a place that one mention alone does not settle
+WEAK_GPE = "GPE?"
+_PHRASE_LENGTHS = (1, 2, 3, 4, 5)
+_APOSTROPHES = regex.compile(r"['’]")  # a context vote for a place that one mention alone does not settle
 
 
 class DocumentRules:
@@ -26,12 +30,20 @@ class DocumentRules:
     _place_prev: frozenset[str]
     _place_next: frozenset[str]
     _person_next: frozenset[str]
+    _org_before: frozenset[tuple[str, ...]]
+    _org_after: frozenset[tuple[str, ...]]
+    _org_before_ends: frozenset[str]
+    _org_after_starts: frozenset[str]
+    _org_after_heads: frozenset[tuple[str, ...]]
+    _org_before_tails: frozenset[tuple[str, ...]]
     is_common: Callable[[str], bool]
 
     def _resolve(self, candidates: list[Candidate], words: list[str], lowers: list[str]) -> None:
         """Type names without evidence from the same name, or a person's surname, elsewhere in the document, then
         from what surrounds their mentions ("near X", "the X", "an X spokesman"), else a default."""
+        self._organisations_by_context(candidates, lowers)
         by_key, surnames = _strong_labels(candidates, lowers)
+        self._short_forms(candidates, lowers, surnames)
         unresolved: list[Candidate] = []
         context: dict[str, dict[str, int]] = {}  # key -> votes of its mentions' contexts
         for c in candidates:
@@ -56,6 +68,63 @@ class DocumentRules:
                 c.label = self._default_label(words, lowers, c)
         self._towns_as_people(candidates, lowers, surnames)
 
+    def _organisations_by_context(self, candidates: list[Candidate], lowers: list[str]) -> None:
+        """A name with an organisation's context anywhere in the document ("shares of X", "X said in a statement",
+        "X, the company") is an organisation in every mention a title, an honorific or a gazetteer does not type."""
+        keys = {
+            c.key for c in candidates if self._org_before_name(lowers, c.first) or self._org_after_name(lowers, c.last)
+        }
+        if not keys:
+            return
+        minor = self.lex.minor_places
+        for c in candidates:
+            if c.key in keys and (
+                c.label is None
+                or (c.label in ("PERSON", "ORG") and c.score <= 0.75)
+                or (c.label == "GPE" and c.first == c.last and (c.key,) in minor)
+            ):
+                c.label, c.score, c.strong = "ORG", 0.75, True
+
+    def _org_before_name(self, lowers: list[str], first: int) -> bool:
+        """An ``org_before`` phrase ends just before token ``first``; its last one or two words are tested first
+        (most names follow "of" or "in", few follow "shares of")."""
+        k = first - 1
+        if k < 0 or lowers[k] not in self._org_before_ends:
+            return False
+        before = self._org_before
+        if (lowers[k],) in before:
+            return True
+        return (
+            k > 0
+            and (lowers[k - 1], lowers[k]) in self._org_before_tails
+            and any(tuple(lowers[max(first - n, 0) : first]) in before for n in _PHRASE_LENGTHS)
+        )
+
+    def _org_after_name(self, lowers: list[str], last: int) -> bool:
+        """An ``org_after`` phrase starts just after token ``last``."""
+        k = last + 1
+        if k >= len(lowers) or lowers[k] not in self._org_after_starts:
+            return False
+        after = self._org_after
+        if (lowers[k],) in after:
+            return True
+        return tuple(lowers[k : k + 2]) in self._org_after_heads and any(
+            tuple(lowers[k : k + n]) in after for n in _PHRASE_LENGTHS
+        )
+
+    def _short_forms(self, candidates: list[Candidate], lowers: list[str], surnames: dict[str, str]) -> None:
+        """A one-word mention typed by a gazetteer that is the first or last word of the document's full person
+        name is that person ("Jordan" after "Michael Jordan"), unless it follows a place word ("in Jordan")."""
+        place_prev = self._place_prev
+        for c in candidates:
+            if (
+                c.first == c.last
+                and c.key in surnames
+                and c.label in ("GPE", "LOC", "ORG")
+                and not (c.first > 0 and lowers[c.first - 1] in place_prev)
+            ):
+                c.label, c.score = "PERSON", 0.7
+
     def _towns_as_people(self, candidates: list[Candidate], lowers: list[str], surnames: dict[str, str]) -> None:
         """A town named like the document's person is the person: "Obama" (a town in Japan) after "Barack Obama",
         "President Obama" or "Obama said" anywhere in the document."""
@@ -71,25 +140,25 @@ class DocumentRules:
                 c.label, c.score = "PERSON", 0.7
 
     def _context_label(self, words: list[str], lowers: list[str], c: Candidate) -> str | None:
-        """The type a name's neighbours suggest: "near X" a place, "the X" or "an X spokesman" an organisation."""
+        """The type a name's neighbours suggest: "near X" a place, "the X" or "an X spokesman" an organisation,
+        "X said" a person."""
         prev = lowers[c.first - 1] if c.first > 0 else ""
         nxt = lowers[c.last + 1] if c.last + 1 < len(lowers) else ""
-        single = c.first == c.last
-        if single and (lowers[c.first] in self._org_suffix or lowers[c.first] in self._org_head):
+        single, lw = c.first == c.last, lowers[c.first]
+        if single and (lw in self._org_suffix or lw in self._org_head):
             return "ORG"  # "Congress", "Parliament", "the Senate"
         if nxt in self._place_next:
             return "GPE"
+        return self._neighbour_label(lw, prev, nxt, single)
+
+    def _neighbour_label(self, lw: str, prev: str, nxt: str, single: bool) -> str | None:
         if single and prev in self._place_prev and nxt not in POSSESSIVES and nxt not in self._org_next:
             # "in Chelsea": a first name or surname needs a second such mention (WEAK_GPE) to be a place.
-            return WEAK_GPE if self._person_word(lowers[c.first]) else "GPE"
-        if (
-            nxt in self._org_next
-            or prev == "the"
-            or (single and prev in self._org_prev and not self._person_word(lowers[c.first]))
-        ):
+            return WEAK_GPE if self._person_word(lw) else "GPE"
+        if nxt in self._org_next or prev == "the" or (single and prev in self._org_prev and not self._person_word(lw)):
             return "ORG"  # "the Fed", "a Pirelli spokesman", "told Interfax"
-        if single and nxt in self._person_next and (lowers[c.first],) in self.lex.minor_places:
-            return "PERSON"
+        if single and (nxt in self._person_next or prev in self._person_next):
+            return "PERSON"  # "O'Rourke said", "said Kreuzberg": a speaker no name list knows
         return None
 
     def _person_word(self, lw: str) -> bool:
@@ -118,14 +187,15 @@ class DocumentRules:
         return "ORG"
 
     def _default_single(self, w: str, lw: str) -> str | None:
+        """A one-word name with no evidence and no telling context: a person only when a census list knows it
+        ("O'Neill" as "oneill"); an acronym or camel-case word is an organisation; any other capitalised word
+        (a product, a coined word, a surname no list knows) gets no label rather than a guess."""
         lex = self.lex
-        if lw in lex.last_names or lw in lex.first_names:
+        if lw in lex.last_names or lw in lex.first_names or _APOSTROPHES.sub("", lw) in lex.last_names:
             return "PERSON"
-        if _is_acronym(w):
+        if _is_acronym(w) and not _is_plural_acronym(w):
             return "ORG"
-        # A capitalised everyday word with no other evidence ("Javelins", "Finance" before "Minister") is a
-        # product, a title part or emphasis far more often than a person.
-        return None if self.is_common(lw) else "PERSON"
+        return None
 
 
 def _strong_labels(candidates: list[Candidate], lowers: list[str]) -> tuple[dict[str, str], dict[str, str]]:

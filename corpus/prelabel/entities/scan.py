@@ -211,13 +211,15 @@ class _Scan:
             i > 0 and prev in self.lex.titles,
             i > 0 and prev in HONORIFICS,
             i > 1 and prev == "," and lowers[i - 2] in lab._person_title,
+            # Which leading words the document writes capitalised mid-sentence (`_skip_clause_opening`).
+            opens_clause and tuple(map(self.cased_names.__contains__, lowers[i : j + 1])),
             *words[i : j + 1],
         )
         cache = lab._run_cache
         typed = cache.get(key)
         if typed is None:
             found: list[Candidate] = []
-            lab._split_run(words, lowers, self.info, i, j, sent_start, mode, found)
+            lab._split_run(words, lowers, self.info, i, j, sent_start, mode, found, self.cased_names)
             self.candidates += found
             if self.RUN_CACHE_LIMIT:
                 if len(cache) >= self.RUN_CACHE_LIMIT:
