@@ -12,6 +12,7 @@ import io
 import os
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
@@ -22,6 +23,7 @@ from corpus.errors import InputProblem
 from corpus.ingest.html import extract_html
 from corpus.ingest.metadata import FIELD_ALIASES, FrontMatterError, metadata_fields, split_front_matter
 from corpus.ingest.normalize import clean_text
+from corpus.ingest.parts import DEFAULT_PART_CHARS, part_bounds
 
 __all__ = ["FIELD_ALIASES", "SUPPORTED_SUFFIXES", "decode_bytes", "iter_input_files", "read_documents"]
 
@@ -250,31 +252,39 @@ def read_documents(
     strip_boilerplate: bool = True,
     max_chars: int = DEFAULT_MAX_ARTICLE_CHARS,
     max_files: int = DEFAULT_MAX_FILES,
+    part_chars: int = DEFAULT_PART_CHARS,
 ) -> Iterator[dict]:
-    """Yield one document per article found under ``paths``; problems go to ``report`` and are skipped."""
+    """Yield the documents of each article found under ``paths`` (one, or its parts when it is longer than
+    ``part_chars``: :mod:`corpus.ingest.parts`); problems go to ``report`` and are skipped."""
+    limits = _Limits(strip_boilerplate, max_chars, part_chars)
     for file in iter_input_files(paths, report, max_files):
         try:
             if file.suffix.lower() in JSONL_SUFFIXES:
-                yield from _read_jsonl(file, report, strip_boilerplate, max_chars)
+                yield from _read_jsonl(file, report, limits)
                 continue
             data = file.read_bytes()
         except OSError as exc:
             report(InputProblem(str(file), f"cannot read: {exc.strerror or exc}"))
             continue
-        doc = _read_article(file, data, report, strip_boilerplate, max_chars)
-        if doc is not None:
-            yield doc
+        yield from _read_article(file, data, report, limits)
 
 
-def _read_article(file: Path, data: bytes, report: Report, strip: bool, max_chars: int) -> dict | None:
+@dataclass(frozen=True)
+class _Limits:
+    strip: bool  # strip page furniture
+    max_chars: int  # longer articles are skipped
+    part_chars: int  # longer articles are cut into parts
+
+
+def _read_article(file: Path, data: bytes, report: Report, limits: _Limits) -> list[dict]:
     """One .txt, .md or .html article."""
     text, encoding = decode_bytes(data, str(file), report)
     if text is None:
-        return None
+        return []
     body = _article_body(file, text, report)
     if body is None:
-        return None
-    return _make(body[0], str(file), body[1], report, strip, max_chars, encoding, body[2])
+        return []
+    return _make(body[0], str(file), body[1], report, limits, encoding, body[2])
 
 
 def _article_body(file: Path, text: str, report: Report) -> tuple[str, dict, dict] | None:
@@ -313,40 +323,50 @@ def _make(
     origin: str,
     meta: dict,
     report: Report,
-    strip: bool,
-    max_chars: int,
+    limits: _Limits,
     encoding: str = "utf-8",
     notes: dict | None = None,
-) -> dict | None:
-    if len(raw) > max_chars:
-        report(
-            InputProblem(
-                origin,
-                f"article is {len(raw):,} characters, over the limit of {max_chars:,} (raise --max-chars); skipped",
-            )
-        )
-        return None
-    text, stripped, changes = clean_text(raw, strip=strip)
+) -> list[dict]:
+    if len(raw) > limits.max_chars:
+        message = f"article is {len(raw):,} characters, over the limit of {limits.max_chars:,} (raise --max-chars)"
+        report(InputProblem(origin, f"{message}; skipped"))
+        return []
+    text, stripped, changes = clean_text(raw, strip=limits.strip)
     if not text:
         report(InputProblem(origin, "empty article (no text after normalisation); skipped"))
-        return None
+        return []
     if "title" not in meta or not meta["title"]:
         meta["title"] = _guess_title(text)
     ingest = {"stripped": stripped, "normalised": changes, "encoding": encoding, **(notes or {})}
-    return new_document(text, origin, ingest=ingest, **{k: meta.get(k) for k in META_FIELDS})
+    fields = {k: meta.get(k) for k in META_FIELDS}
+    bounds = part_bounds(text, limits.part_chars)
+    if len(bounds) == 1:
+        return [new_document(text, origin, ingest=ingest, **fields)]
+    message = (
+        f"article is {len(text):,} characters: built as {len(bounds)} documents of at most "
+        f"{limits.part_chars:,} characters, cut at paragraph or sentence ends (see ingest.part)"
+    )
+    report(InputProblem(origin, message, severity="warning"))
+    return [_part(text, bound, (i, len(bounds)), origin, ingest, fields) for i, bound in enumerate(bounds, 1)]
+
+
+def _part(text: str, bound: tuple[int, int], place: tuple[int, int], origin: str, ingest: dict, fields: dict) -> dict:
+    """One part of a cut article; what ingest stripped or normalised is recorded once, on the first part."""
+    piece = text[bound[0] : bound[1]]
+    start = bound[0] + len(piece) - len(piece.lstrip())
+    notes = dict(ingest) if place[0] == 1 else {**ingest, "stripped": [], "normalised": {}}
+    notes["part"] = {"index": place[0], "of": place[1], "start": start}
+    return new_document(piece.strip(), origin, ingest=notes, **fields)
 
 
 # ------------------------------------------------------------------------------------------------- JSONL
-def _read_jsonl(file: Path, report: Report, strip: bool, max_chars: int) -> Iterator[dict]:
+def _read_jsonl(file: Path, report: Report, limits: _Limits) -> Iterator[dict]:
     path = str(file)
     with open(file, "rb") as fh:
         for lineno, line, encoding in _jsonl_lines(fh, path, report):
             record = _parse_record(line, path, lineno, report)
-            if record is None:
-                continue
-            doc = _record_document(record, path, lineno, encoding, report, strip, max_chars)
-            if doc is not None:
-                yield doc
+            if record is not None:
+                yield from _record_document(record, path, lineno, encoding, report, limits)
 
 
 def _jsonl_lines(fh: io.BufferedReader, path: str, report: Report) -> Iterator[tuple[int, bytes | str, str]]:
@@ -399,24 +419,24 @@ def _parse_record(line: bytes | str, path: str, lineno: int, report: Report) -> 
 
 
 def _record_document(
-    record: dict, path: str, lineno: int, encoding: str, report: Report, strip: bool, max_chars: int
-) -> dict | None:
+    record: dict, path: str, lineno: int, encoding: str, report: Report, limits: _Limits
+) -> list[dict]:
     text = record.get("text")
     html = record.get("html")
     notes: dict = {}
     if text is None and isinstance(html, str):
         text, html_meta, notes = extract_html(html, path, report, lineno)
         if not text:
-            return None  # reported
+            return []  # reported
         if any(record.get(alias) for alias in FIELD_ALIASES["published"]):
             notes.pop("published_from", None)  # the record's own date wins over the page's
         record = {**html_meta, **record}
     if not isinstance(text, str):
         what = "missing" if text is None else f"a {type(text).__name__}, not a string"
         report(InputProblem(path, f"field 'text' is {what}; line skipped", line=lineno, field="text"))
-        return None
+        return []
     meta = metadata_fields(record, _field_report(report, path, lineno))
-    return _make(text, f"{path}:{lineno}", meta, report, strip, max_chars, encoding, notes)
+    return _make(text, f"{path}:{lineno}", meta, report, limits, encoding, notes)
 
 
 # ---------------------------------------------------------------------------------------------- Markdown
