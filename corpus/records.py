@@ -7,8 +7,9 @@ Two depths of checking, for two kinds of caller:
   token boundaries, tokens tiling the text, sentences inside paragraphs, unique ids, relation ends that exist
   and have the right labels). Every command reading ``documents.jsonl`` runs the shape half before trusting a
   record (:func:`document_errors` with ``semantic=False``).
-- :func:`structure_problem` and :func:`span_problem`: the cheap "can I cut this record into units / export this
-  span" questions asked per document and per span by consumers that drop a bad span and keep its document.
+- :func:`structure_problem`, :func:`span_problem` and :func:`relation_usable`: the cheap "can I cut this record
+  into units / export this span / this relation" questions asked by consumers that drop a bad span or relation
+  and keep its document.
 
 :func:`with_record_defaults` fills the fields a record may leave out (a stage that has not run yet); a new record
 is made by :func:`corpus.document.new_document`.
@@ -16,7 +17,7 @@ is made by :func:`corpus.document.new_document`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 from operator import itemgetter, le, lt
 from pathlib import Path
@@ -324,6 +325,15 @@ def structure_problem(doc: dict, tokens: list, kind: str) -> str | None:
     """What makes a record's tokens or ``kind`` segments unusable (hand-edited or truncated files), or ``None``."""
     offsets = token_offsets(tokens, len(doc["text"]))
     return offsets if isinstance(offsets, str) else segments_problem(doc, kind)
+
+
+def relation_usable(rel: Any, span_ids: Container[str]) -> bool:
+    """A relation a consumer can use: an object with a known label whose head and child are among ``span_ids``
+    (the spans it kept)."""
+    if not isinstance(rel, dict) or rel.get("label") not in RELATION_ENDS:
+        return False
+    head, child = rel.get("head"), rel.get("child")
+    return isinstance(head, str) and isinstance(child, str) and head in span_ids and child in span_ids
 
 
 class Boundaries(Protocol):

@@ -10,6 +10,7 @@ from corpus.records import (
     Finding,
     document_errors,
     document_findings,
+    relation_usable,
     span_problem,
     structure_problem,
     with_record_defaults,
@@ -121,3 +122,13 @@ def test_record_defaults_fill_only_what_is_missing():
 def test_findings_are_one_line():
     finding = Finding("spans[0]\n.id", "bad\tvalue")
     assert str(finding) == "spans[0]\\n.id: bad\\tvalue"
+
+
+def test_relation_usable():
+    d = doc()
+    kept = {s["id"] for s in d["spans"]}
+    assert relation_usable(d["relations"][0], kept)
+    assert not relation_usable(d["relations"][0], kept - {d["relations"][0]["child"]})
+    assert not relation_usable({**d["relations"][0], "label": "QUOTES"}, kept)
+    assert not relation_usable({**d["relations"][0], "head": ["S0"]}, kept)  # not a crash either
+    assert not relation_usable("R0", kept)

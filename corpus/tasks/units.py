@@ -22,9 +22,9 @@ from operator import eq, itemgetter, lt, sub
 
 import orjson
 
-from corpus.document import CHECKWORTHY_OPTIONS, LABELS_BY_LAYER, LAYERS, RELATION_LABELS
+from corpus.document import CHECKWORTHY_OPTIONS, LABELS_BY_LAYER, LAYERS
 from corpus.errors import InputProblem
-from corpus.records import segments_problem, span_problem, token_offsets
+from corpus.records import relation_usable, segments_problem, span_problem, token_offsets
 
 UNITS = ("paragraph", "sentence", "document")
 
@@ -387,13 +387,7 @@ def _unit_relations(doc: dict, spans: dict[str, dict], report: Report | None, st
     """The document's relations whose label is known and whose ends were kept; the others reported and counted."""
     relations = []
     for rel in doc.get("relations") or ():
-        ok = (
-            isinstance(rel, dict)
-            and rel.get("head") in spans
-            and rel.get("child") in spans
-            and rel.get("label") in RELATION_LABELS
-        )
-        if not ok:
+        if not relation_usable(rel, spans):
             stats.skipped_relations += 1
             if report:
                 rid = rel.get("id") if isinstance(rel, dict) else None
