@@ -217,3 +217,9 @@ def test_an_appositive_with_a_relative_clause_stays_in_the_source():
     a = only(label(text))
     assert a["source"]["text"] == "Tom Fenwick, the head of a watchdog group that has sued the agency twice,"
     assert a["content"] == "the damage is done"
+
+
+def test_an_infinitive_reports_nothing_unless_it_opens_reported_speech():
+    assert attributions(label("He would have to tell Holder about the plan.")) == []
+    a = only(label("She went on television to declare that the race was over."))
+    assert (a["cue"], a["content"]) == ("declare", "that the race was over")
