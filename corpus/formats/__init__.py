@@ -14,13 +14,17 @@ Each tool is one package (``corpus.formats.prodigy``, ``.labelstudio``, ``.docca
     its records are checked against (Label Studio: the ``config.xml`` beside it), ``(meta, text)`` of a task
     (its document reference), and the arrays of a record the schema would accept (emptied, so that jsonschema,
     naming the problems of a rejected record, skips them);
-``is_export(item)``, ``records(item, mapper, emitted, sink, annotator)``, ``task_keys(path, report)``
+``is_export(item)``, ``records(item, mapper, emitted, sink, annotator)``, ``task_key(task)``
     for `corpus annotations ingest`: whether one exported item is the tool's, the normalised annotation records
-    of such an item, and the keys of the tasks a task file holds (``--tasks``: only annotations on those count).
+    of such an item (:mod:`corpus.formats.exports`), and the key of a task in a task file `corpus tasks` wrote
+    (``--tasks``: only annotations on those tasks count).
 
 The CLI (``--format`` choices and help), the build, `corpus validate` and `corpus annotations ingest` all read
-this table, so a tool is added here and in its package, nowhere else. The packages are imported on first use:
-``corpus.formats`` itself is cheap to import.
+this table, so a tool is added here and in its package, nowhere else: a :class:`ToolFormat` entry (its files,
+validate kinds and schemas in ``schemas/``) and a package exposing the names above (``tests/test_formats.py``
+checks both). What every tool shares stays outside the packages: units, hashes and task order in
+:mod:`corpus.tasks`, the mapping of annotations onto documents in :mod:`corpus.formats.exports`, record validity
+in :mod:`corpus.records`. The packages are imported on first use: ``corpus.formats`` itself is cheap to import.
 """
 
 from __future__ import annotations
