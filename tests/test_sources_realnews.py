@@ -195,7 +195,10 @@ def test_a_clause_after_said_is_content_not_a_postposed_source():
 
 
 def test_a_quotation_left_in_no_content_joins_the_speaker_of_its_paragraph():
-    text = "“Go back to your own studio,” Trump barked, and a guard walked the reporter out. Later “this is not a place for you people” was heard."
+    text = (
+        "“Go back to your own studio,” Trump barked, and a guard walked the reporter out. "
+        "Later “this is not a place for you people” was heard."
+    )
     atts = attributions(label(text))
     assert {a["content"] for a in atts if a["cue"] == "barked"} == {
         "“Go back to your own studio,”",
