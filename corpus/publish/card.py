@@ -28,9 +28,6 @@ from importlib import resources
 from typing import Any
 
 import yaml
-from datasets import ClassLabel, DatasetInfo, Features, LargeList, List, SplitDict, SplitInfo, Value
-from datasets.info import DatasetInfosDict
-from datasets.utils.metadata import MetadataConfigs
 from huggingface_hub import DatasetCardData
 
 from corpus import __version__
@@ -45,6 +42,7 @@ from corpus.publish.dataset import (
     SplitFiles,
     Stats,
 )
+from corpus.publish.features import ClassLabel, Feature, List, Value, configs_yaml, dataset_info_yaml
 from corpus.publish.hub import check_repo_id
 from corpus.publish.licences import STATUS_EXPLANATIONS, STATUSES
 from corpus.publish.splits import HASH_SALT
@@ -103,7 +101,7 @@ _SIZE_CATEGORIES = (
 class CardInputs:
     stats: Stats
     configs: dict[str, dict[str, SplitFiles]]  # config -> split -> files (only non-empty ones)
-    features: dict[str, Features]
+    features: dict[str, dict[str, Feature]]
     licences: dict
     ratios: dict[str, float]
     group_by: str | None = None
@@ -201,7 +199,7 @@ def _feature_type(feature: Any) -> str:
         names = feature.names
         shown = ", ".join(names if len(names) <= 6 else [*names[:4], "…", names[-1]])
         return f"ClassLabel ({len(names)}: {shown})"
-    if isinstance(feature, List | LargeList):
+    if isinstance(feature, List):
         return f"list of {_feature_type(feature.feature)}"
     if isinstance(feature, dict):
         return "{" + ", ".join(f"{k}: {_feature_type(v)}" for k, v in feature.items()) + "}"
@@ -325,22 +323,16 @@ def card_data(inp: CardInputs) -> DatasetCardData:
         "journalism",
     ]
     card = DatasetCardData(**data)
-    MetadataConfigs(
+    # The `configs` and `dataset_info` entries as `datasets` writes them (MetadataConfigs, DatasetInfosDict).
+    card["configs"] = configs_yaml(
         {
             name: ({"default": True} if name == DEFAULT_CONFIG else {})
             | {"data_files": [{"split": split, "path": f"{name}/{split}-*.parquet"} for split in splits]}
             for name, splits in inp.configs.items()
         }
-    ).to_dataset_card_data(card)
-    infos = {}
-    for name, splits in inp.configs.items():
-        split_dict = SplitDict(
-            {s: SplitInfo(name=s, num_bytes=f.num_bytes, num_examples=f.rows) for s, f in splits.items()}
-        )
-        infos[name] = DatasetInfo(
-            features=inp.features[name], splits=split_dict, dataset_size=sum(f.num_bytes for f in splits.values())
-        )
-    DatasetInfosDict(infos).to_dataset_card_data(card)
+    )
+    infos = dataset_info_yaml(inp.features, inp.configs)
+    card["dataset_info"] = infos[0] if len(infos) == 1 else infos
     return card
 
 

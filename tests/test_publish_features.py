@@ -1,0 +1,118 @@
+"""The configs' types are spelt without importing `datasets`, in exactly the forms `datasets` writes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from collections import Counter
+
+import pytest
+from conftest import documents, write_documents
+
+from corpus.publish.dataset import config_features
+from corpus.publish.features import ClassLabel, List, Value, arrow_schema, dataset_info_yaml, yaml_list
+
+datasets = pytest.importorskip("datasets")
+
+
+def _as_datasets(feature):
+    """The same type built with `datasets` itself."""
+    if isinstance(feature, Value):
+        return datasets.Value(feature.dtype)
+    if isinstance(feature, ClassLabel):
+        return datasets.ClassLabel(names=list(feature.names))
+    if isinstance(feature, List):
+        return datasets.List(_as_datasets(feature.feature))
+    return {name: _as_datasets(f) for name, f in feature.items()}
+
+
+@pytest.mark.parametrize("gold", [False, True])
+def test_schema_and_yaml_are_the_ones_datasets_writes(gold: bool) -> None:
+    for name, features in config_features(gold=gold).items():
+        theirs = datasets.Features(_as_datasets(features))
+        ours = arrow_schema(features)
+        assert ours.equals(theirs.arrow_schema, check_metadata=True), name
+        assert ours.metadata == theirs.arrow_schema.metadata, name
+        assert yaml_list(features) == theirs._to_yaml_list(), name
+        assert datasets.Features.from_arrow_schema(ours) == theirs, name
+
+
+def test_nested_types_not_used_by_the_configs_yet() -> None:
+    features = {
+        "labels": ClassLabel(["a", "b"]),
+        "nested": List(List(Value("int64"))),
+        "struct": {"flag": Value("bool"), "tags": List(ClassLabel(["x"]))},
+    }
+    theirs = datasets.Features(_as_datasets(features))
+    assert arrow_schema(features).equals(theirs.arrow_schema, check_metadata=True)
+    assert yaml_list(features) == theirs._to_yaml_list()
+
+
+@pytest.mark.parametrize("names", [["documents", "entities", "claims"], ["documents"]])
+def test_card_yaml_entries_are_the_ones_datasets_writes(names: list[str]) -> None:
+    from huggingface_hub import DatasetCardData
+
+    from corpus.publish.card import CardInputs, card_data
+    from corpus.publish.dataset import SplitFiles, Stats
+
+    features = config_features()
+    configs = {
+        name: {"train": SplitFiles(rows=3 + i, num_bytes=100 * i + 7), "test": SplitFiles(rows=1, num_bytes=9)}
+        for i, name in enumerate(names)
+    }
+    licences = {"by_licence": [{"hub_id": "cc-by-4.0", "articles": 2}]}
+    ours = card_data(
+        CardInputs(
+            stats=Stats(documents=Counter(train=2)),
+            configs=configs,
+            features=features,
+            licences=licences,
+            ratios={"train": 1.0},
+        )
+    )
+    # As the card was written before: datasets' own MetadataConfigs and DatasetInfosDict.
+    from datasets.info import DatasetInfosDict
+    from datasets.utils.metadata import MetadataConfigs
+
+    theirs = DatasetCardData()
+    MetadataConfigs(
+        {
+            name: ({"default": True} if name == "documents" else {})
+            | {"data_files": [{"split": s, "path": f"{name}/{s}-*.parquet"} for s in splits]}
+            for name, splits in configs.items()
+        }
+    ).to_dataset_card_data(theirs)
+    infos = {
+        name: datasets.DatasetInfo(
+            features=datasets.Features(_as_datasets(features[name])),
+            splits=datasets.SplitDict(
+                {s: datasets.SplitInfo(name=s, num_bytes=f.num_bytes, num_examples=f.rows) for s, f in splits.items()}
+            ),
+            dataset_size=sum(f.num_bytes for f in splits.values()),
+        )
+        for name, splits in configs.items()
+    }
+    DatasetInfosDict(infos).to_dataset_card_data(theirs)
+    assert ours.to_dict()["configs"] == theirs.to_dict()["configs"]
+    assert ours.to_dict()["dataset_info"] == theirs.to_dict()["dataset_info"]
+    assert ours.to_yaml().split("configs:")[1] == theirs.to_yaml().split("configs:")[1]
+    assert dataset_info_yaml(features, configs)[0]["config_name"] == sorted(names)[0]
+
+
+def test_publishing_does_not_import_datasets(tmp_path) -> None:
+    docs = write_documents(tmp_path, documents())
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from corpus.publish import build_dataset
+        summary = build_dataset({str(docs)!r}, {str(tmp_path / "dataset")!r}, split_ratios="1,0,0")
+        assert summary["documents"] == 2, summary
+        print("datasets" in sys.modules)
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "False"
+    loaded = datasets.load_dataset(str(tmp_path / "dataset"), "claims", split="train")
+    assert loaded.features["checkworthy"].names == ["NOT_CHECKWORTHY", "CHECKWORTHY"]
+    assert len(loaded) == 3
