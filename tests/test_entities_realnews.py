@@ -129,3 +129,37 @@ def test_a_short_form_after_a_full_name_takes_its_label():
     assert found["Michael Jordan"] == "PERSON" and found["Jordan"] == "PERSON"  # not the country
     spans = _spans("Michael Jordan flew to Amman. Talks in Jordan went well, Jordan said.\n")
     assert ("Jordan", "GPE") in spans and ("Jordan", "PERSON") in spans  # "in Jordan" is the place
+
+
+def test_titles_of_films_series_books_and_songs_are_works_of_art():
+    text = (
+        "Critics praised the film Parasite, and HBO's “Succession,” which won again on Sunday. "
+        "She reread her novel “Beloved” on the train and sang “Gone with the Wind” at the party, "
+        "then streamed *The Crown* with Dwayne “The Rock” Okafor. "
+        "“Thank You,” she said, and “Absolutely” was all he replied. "
+        "Fans of Gone with the Wind cheered in “Lisbon” as the “Ted Okafor” pins sold out.\n"
+    )
+    found = _labels(text)
+    assert found["Parasite"] == "WORK_OF_ART"  # after "the film"
+    assert found["Succession"] == "WORK_OF_ART"  # quoted, after a possessive, the comma left out
+    assert found["Beloved"] == "WORK_OF_ART" and found["Gone with the Wind"] == "WORK_OF_ART"
+    assert found["The Crown"] == "WORK_OF_ART"  # starred (Markdown italics)
+    assert found.get("The Rock") != "WORK_OF_ART"  # a nickname inside a name
+    assert "Thank You" not in found and "Absolutely" not in found  # speech
+    assert found["Lisbon"] == "GPE"  # a known place in quotes stays a place
+    assert found.get("Ted Okafor") == "PERSON"
+
+
+def test_multi_word_organisations_stay_whole():
+    text = (
+        "Members of the University and College Union walked out on Monday. "
+        "The Colleges Employers' Association said that it would not raise its offer to lecturers this year. "
+        "Officials at the Department of Health and Human Services agreed, but the Bank of England and Barclays "
+        "did not, and Oxford University and Cambridge University stayed silent.\n"
+    )
+    found = _labels(text)
+    assert found["University and College Union"] == "ORG"
+    assert found["Colleges Employers' Association"] == "ORG"
+    assert found["Department of Health and Human Services"] == "ORG"
+    assert found["Bank of England"] == "ORG" and found["Barclays"] == "ORG"  # two organisations
+    assert found["Oxford University"] == "ORG" and found["Cambridge University"] == "ORG"

@@ -35,6 +35,7 @@ from corpus.prelabel.entities.numeric import NumericRules
 from corpus.prelabel.entities.resolve import DocumentRules
 from corpus.prelabel.entities.scan import _drop_overlaps, _Scan, _sentence_token_ranges
 from corpus.prelabel.entities.words import CLAUSE_OPENERS, CURRENCY_SIGNS, EVERYDAY_CAPS, NUMBER_WORDS, NUMERIC_STARTS
+from corpus.prelabel.entities.works import WorkTitles
 
 VERSION = "3"  # 3: hyphenated words whole, organisations, works of art, document consistency (outputs changed)
 
@@ -79,6 +80,7 @@ class RulesEntityLabeller(NumericRules, NameRules, DocumentRules, Labeller):
         self._org_next, self._org_prev = lex.cls("org_next"), lex.cls("org_prev")
         self._person_next = lex.cls("person_context")
         self._for_heads = self._org_suffix | self._org_head | self._fac
+        self._org_words = self._org_suffix | self._org_head
         # Phrases around a name that make it an organisation ("shares of X", "X said in a statement").
         self._org_before = _phrases(lex.cls("org_before"))
         self._org_after = _phrases(lex.cls("org_after"))
@@ -131,8 +133,11 @@ class RulesEntityLabeller(NumericRules, NameRules, DocumentRules, Labeller):
             if hot_here:
                 scan.sentence(a, b, mode, hot_here)
         self._resolve(scan.candidates, words, lowers)
+        works = WorkTitles(self.lex, words, lowers, info, self.is_common).find(text, sent_ranges, scan.candidates)
         spans = [(f, la, lab, 0.9) for f, la, lab in scan.numeric]
         spans += [(c.first, c.last, c.label, c.score) for c in scan.candidates if c.label]
+        if works:
+            spans = _with_works(spans, works, lowers)
         spans = HyphenWords(words, lowers, tokens, self.is_common).apply(spans, info)
         out = [(tokens[f]["start"], tokens[la]["end"], lab, score) for f, la, lab, score in spans]
         out.sort()
@@ -193,3 +198,27 @@ class RulesEntityLabeller(NumericRules, NameRules, DocumentRules, Labeller):
 def _phrases(entries: frozenset[str]) -> frozenset[tuple[str, ...]]:
     """Word-list entries whose words are joined by "_", as token tuples."""
     return frozenset(tuple(entry.split("_")) for entry in entries)
+
+
+def _with_works(
+    spans: list[tuple[int, int, str, float]],
+    works: list[tuple[int, int]],
+    lowers: list[str],
+) -> list[tuple[int, int, str, float]]:
+    """The works as WORK_OF_ART spans in place of what overlaps them, and every other mention of a title of two
+    words or more typed as it (one string, one label), a person's name aside."""
+    covered = {t for f, la in works for t in range(f, la + 1)}
+    titles = {_key(lowers, f, la) for f, la in works if la > f}
+    out = [s for s in spans if s[0] not in covered and s[1] not in covered]
+    out = [
+        (f, la, "WORK_OF_ART", 0.7)
+        if la > f and lab != "PERSON" and _key(lowers, f, la) in titles
+        else (f, la, lab, sc)
+        for f, la, lab, sc in out
+    ]
+    out += [(f, la, "WORK_OF_ART", 0.75) for f, la in sorted(set(works))]
+    return out
+
+
+def _key(lowers: list[str], f: int, la: int) -> str:
+    return " ".join(lowers[f : la + 1])

@@ -17,7 +17,7 @@ from corpus.prelabel.entities.facts import (
     _starts_clause,
 )
 from corpus.prelabel.entities.gazetteers import Lexicon
-from corpus.prelabel.entities.words import CONNECTORS, HONORIFICS, PERSONAL_TITLES
+from corpus.prelabel.entities.words import CONNECTORS, HONORIFICS, PERSONAL_TITLES, PLURAL_POSSESSIVE
 
 Typed = tuple[str | None, float, bool]  # label, score, strong
 _UNTYPED: Typed = (None, 0.5, False)
@@ -90,11 +90,14 @@ class NameRules:
     ) -> int:
         """The run's first token past clause-initial everyday words ("The", "After", "Results"): not part of a name
         unless the document writes them capitalised mid-sentence ("Jordan said" after "Michael Jordan arrived")
-        or they begin a known multi-word name."""
+        or they begin a known multi-word name. In an organisation's name only the first word may be dropped
+        ("The Colleges Employers' Association"), and not a plural before its possessive ("Teachers' Union")."""
+        first, organisation = k, lowers[j] in self._org_suffix
         while (
             (k < j or (k == j and mode == NORMAL))
             and _starts_clause(words, info, k, sent_start)
             and lowers[k] not in cased
+            and not (organisation and (k > first or words[k + 1] in PLURAL_POSSESSIVE))
             and self._everyday(lowers, k, j)
             and not (mode == NORMAL and _is_acronym(words[k]))
         ):

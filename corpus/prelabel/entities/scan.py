@@ -22,7 +22,7 @@ from corpus.prelabel.entities.facts import (
     _starts_clause,
 )
 from corpus.prelabel.entities.names import Candidate
-from corpus.prelabel.entities.words import CONNECTORS, DATE_WORDS, HONORIFICS, WEAK_CONNECTORS
+from corpus.prelabel.entities.words import CONNECTORS, DATE_WORDS, HONORIFICS, PLURAL_POSSESSIVE, WEAK_CONNECTORS
 
 if TYPE_CHECKING:
     from corpus.prelabel.entities.labeller import RulesEntityLabeller
@@ -123,16 +123,17 @@ class _Scan:
                 # `_starts_clause`, answered at once when the token before has a letter or digit (the usual case).
                 opens = k == a or (not info[k - 1] & LETTER_OR_DIGIT and _starts_clause(words, info, k, a))
                 if gaz is not None or self.name_token(k, mode, True, a, opens):
-                    j = self.extend(k if gaz is None else gaz, b, mode, a)
+                    j = self.extend(k if gaz is None else gaz, b, mode, a, k)
                     self.run(k, j, a, mode, opens)
                     i = j + 1
 
-    def extend(self, j: int, b: int, mode: str, sent_start: int) -> int:
-        """Extend a run of name tokens from ``j`` over names, connectors, initials and hyphens."""
+    def extend(self, j: int, b: int, mode: str, sent_start: int, start: int) -> int:
+        """Extend a run of name tokens from ``j`` over names, connectors, initials and hyphens (the run starts at
+        ``start``)."""
         while j + 1 < b:
             if self.info[j + 1] & CAPITAL:
                 nxt = self._next_name(j + 1, b, mode, sent_start)
-            elif self._connects(j):
+            elif self._connects(j) or (self.lowers[j + 1] == "and" and self._organisation_goes_on(start, j, b)):
                 nxt = self._after_connector(j, b, mode, sent_start)
             else:
                 nxt = self._over_glue(j, b)
@@ -172,6 +173,23 @@ class _Scan:
             return k
         return None
 
+    def _organisation_goes_on(self, start: int, j: int, b: int) -> bool:
+        """ "and" inside an organisation's name: after a lone organisation word ("University and College Union") or
+        in "Department of X and Y" when what follows is no known name of its own ("Bank of England and Barclays"
+        is two)."""
+        lowers, org_words = self.lowers, self.lab._org_words
+        if j == start:
+            return lowers[j] in org_words
+        k = j + 2
+        return (
+            k < b
+            and lowers[start] in self.lab._org_head
+            and lowers[start + 1] in ("of", "for")
+            and self.info[k] & CAPITAL != 0
+            and not self.info[k] & GAZ_WORD
+            and lowers[k] not in self.lex.first_names
+        )
+
     def _over_glue(self, j: int, b: int) -> int | None:
         """An initial's dot ("J.") or a hyphen or ampersand glued to capitalised words ("Coca-Cola", "AT&T",
         "Chester-le-Street"); a token "glued" to the next has no space after it."""
@@ -179,6 +197,10 @@ class _Scan:
         nxt = words[j + 1]
         if nxt == "." and len(words[j]) == 1 and words[j].isupper() and not tokens[j]["ws"]:
             return j + 1  # the next capitalised word continues the run
+        if nxt in PLURAL_POSSESSIVE and not tokens[j]["ws"] and words[j][-1:] == "s" and j + 2 < b:
+            if self.lowers[j + 2] in self.lab._org_words and words[j + 2][:1].isupper():
+                return j + 2  # "Employers' Association", "Teachers’ Union"
+            return None
         if nxt in ("-", "&") and not tokens[j]["ws"] and not tokens[j + 1]["ws"] and j + 2 < b:
             k = j + 2
             lowers = self.lowers

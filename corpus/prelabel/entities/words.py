@@ -60,3 +60,5 @@ OPENERS = _NAMES["opener"]
 HYPHENS = _NAMES["hyphen"]
 EDGE_SYMBOLS = _NAMES["edge_symbol"]
 CAMEL_NAME_PREFIXES = _NAMES["camel_name_prefix"]
+# A plural possessive inside an organisation's name: "Employers' Association", "Teachers’ Union".
+PLURAL_POSSESSIVE = frozenset({"'", "’"})
