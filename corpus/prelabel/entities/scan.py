@@ -191,8 +191,8 @@ class _Scan:
         )
 
     def _over_glue(self, j: int, b: int) -> int | None:
-        """An initial's dot ("J.") or a hyphen or ampersand glued to capitalised words ("Coca-Cola", "AT&T",
-        "Chester-le-Street"); a token "glued" to the next has no space after it."""
+        """An initial's dot ("J."), a plural possessive inside an organisation's name or a hyphen or ampersand
+        glued to capitalised words; a token "glued" to the next has no space after it."""
         words, tokens = self.words, self.tokens
         nxt = words[j + 1]
         if nxt == "." and len(words[j]) == 1 and words[j].isupper() and not tokens[j]["ws"]:
@@ -202,20 +202,22 @@ class _Scan:
                 return j + 2  # "Employers' Association", "Teachers’ Union"
             return None
         if nxt in ("-", "&") and not tokens[j]["ws"] and not tokens[j + 1]["ws"] and j + 2 < b:
-            k = j + 2
-            lowers = self.lowers
-            while (
-                k + 1 < b
-                and lowers[k] in CONNECTORS
-                and not tokens[k]["ws"]
-                and words[k + 1] == "-"
-                and not tokens[k + 1]["ws"]
-                and k + 2 < b
-            ):
-                k += 2
-            if words[k][:1].isupper():
-                return k
+            return self._over_hyphens(j + 2, b)
         return None
+
+    def _over_hyphens(self, k: int, b: int) -> int | None:
+        """The capitalised word after a hyphen or ampersand at ``k - 1``, past inner connectors glued by hyphens:
+        "Coca-Cola", "AT&T", "Chester-le-Street"."""
+        words, lowers, tokens = self.words, self.lowers, self.tokens
+        while (
+            k + 2 < b
+            and lowers[k] in CONNECTORS
+            and not tokens[k]["ws"]
+            and words[k + 1] == "-"
+            and not tokens[k + 1]["ws"]
+        ):
+            k += 2
+        return k if words[k][:1].isupper() else None
 
     def run(self, i: int, j: int, sent_start: int, mode: str, opens_clause: bool) -> None:
         """Type the run of name tokens ``[i, j]`` (`RulesEntityLabeller._split_run`), once per distinct run.
