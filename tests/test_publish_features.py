@@ -10,6 +10,7 @@ from collections import Counter
 import pytest
 from conftest import documents, write_documents
 
+from corpus.publish import build_dataset
 from corpus.publish.dataset import config_features
 from corpus.publish.features import ClassLabel, List, Value, arrow_schema, dataset_info_yaml, yaml_list
 
@@ -116,3 +117,23 @@ def test_publishing_does_not_import_datasets(tmp_path) -> None:
     loaded = datasets.load_dataset(str(tmp_path / "dataset"), "claims", split="train")
     assert loaded.features["checkworthy"].names == ["NOT_CHECKWORTHY", "CHECKWORTHY"]
     assert len(loaded) == 3
+
+
+def test_trusted_documents_give_the_same_dataset(tmp_path) -> None:
+    """`corpus build` passes `trusted=True` for the documents it wrote itself: same bytes, a broken line reported."""
+    docs = write_documents(tmp_path, documents())
+    checked, trusted = tmp_path / "a" / "dataset", tmp_path / "b" / "dataset"
+    build_dataset(docs, checked)
+    build_dataset(docs, trusted, trusted=True)
+    files = sorted(p.relative_to(checked) for p in checked.rglob("*") if p.is_file())
+    assert len(files) > 4
+    assert [(checked / f).read_bytes() for f in files] == [(trusted / f).read_bytes() for f in files]
+    with docs.open("a", encoding="utf-8") as fh:
+        fh.write('{"not": "a document"}\n[1, 2]\n')
+    problems: list = []
+    summary = build_dataset(docs, tmp_path / "again", report=problems.append, trusted=True)
+    assert summary["documents"] == 2
+    assert [(p.line, p.severity) for p in problems if "not a document record" in p.message] == [
+        (3, "error"),
+        (4, "error"),
+    ]
