@@ -61,10 +61,15 @@ VERSION = "2"
 _TIME_LABELS = frozenset(["DATE", "TIME"])  # entity labels that are never a source
 
 
-def read_attributions(doc: dict, cues: Cues) -> tuple[_Reader, list[_Attribution]]:
-    """All attributions of a segmented document, as token ranges (with the reader that found them)."""
+def read_attributions(
+    doc: dict, cues: Cues, entity_spans: list[dict] | None = None
+) -> tuple[_Reader, list[_Attribution]]:
+    """All attributions of a segmented document, as token ranges (with the reader that found them).
+    ``entity_spans``: the document's entities-layer spans, when the caller has them at hand."""
     r = _Reader(doc, cues)
-    times = sorted((s["start"], s["end"]) for s in doc.get("spans") or () if s.get("label") in _TIME_LABELS)
+    if entity_spans is None:
+        entity_spans = [s for s in doc.get("spans") or () if s.get("layer") == "entities"]
+    times = sorted((s["start"], s["end"]) for s in entity_spans if s["label"] in _TIME_LABELS)
     atts = [att for att in scan_attributions(r) if att.source is None or plausible_source(r, *att.source, times)]
     # cues come in position order, so the nesting pass can sweep the contents instead of looking each one up
     in_order = all(x.cue[0] <= y.cue[0] for x, y in zip(atts, atts[1:], strict=False))
@@ -95,8 +100,8 @@ class RulesSourceLabeller(Labeller):
     def label(self, doc: dict, out: LayerWriter) -> None:
         if not doc.get("tokens"):
             return
-        r, atts = read_attributions(doc, self.cues)
         entity_spans = [s for s in doc["spans"] if s["layer"] == "entities"]
+        r, atts = read_attributions(doc, self.cues, entity_spans)
         antecedents = Antecedents(r, entity_spans)
         entities = sorted([(s["start"], s["end"], s["label"]) for s in entity_spans])
         entity_starts = [es for es, _, _ in entities]

@@ -133,6 +133,9 @@ def is_correspondent(r: _Reader, a: int, b: int, in_quote: bool) -> bool:
 def plausible_source(r: _Reader, a: int, b: int, times: list[tuple[int, int]]) -> bool:
     """Whether tokens ``a..b`` can be a source: not a date or time ("Last Tuesday said"), not bare digits
     ("2013 denouncing"). ``times``: the (start, end) of the document's DATE and TIME entity spans, sorted."""
+    last = r.low[b]
+    if not times and not last.isdigit() and last not in TIME_WORDS:
+        return True  # the usual case: no date in the document, a source not ending in one
     words = [k for k in range(a, b + 1) if r.low[k] not in DETERMINERS and r.low[k] not in TIME_OPENERS]
     if not words:
         return True

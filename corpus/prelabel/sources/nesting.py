@@ -125,13 +125,13 @@ MIN_QUOTE_WORDS = 4  # shorter quotations are often names, titles or scare quote
 
 def attach_orphan_quotes(r: _Reader, atts: list[_Attribution]) -> None:
     """A quotation of a paragraph that holds an attribution, left in no content, is that speaker's words too:
-    it joins the content of the attribution nearest before it in the paragraph (else the first after it)."""
+    it joins the content of the attribution nearest before it in the paragraph (else the first after it); a
+    paragraph that opens with such a quotation right after one with an attribution is that speaker's."""
     if not atts or not r.quotes:
         return
-    taken = _covered(len(r.low), atts)  # tokens of a content, a cue or a source
-    for att in atts:
-        for a, b in (att.cue, *([att.source] if att.source else ())):
-            taken[a : b + 1] = b"\x01" * (b + 1 - a)
+    taken = sorted(f for att in atts for f in (*att.contents, att.cue, *([att.source] if att.source else ())))
+    starts = [a for a, _ in taken]
+    reach = list(accumulate((b for _, b in taken), max))  # the furthest token the ranges so far reach
     by_para: dict[int, list[_Attribution]] = {}
     for att in atts:
         by_para.setdefault(r.para_of_sent[r.sent_of[att.cue[0]]], []).append(att)
@@ -139,9 +139,12 @@ def attach_orphan_quotes(r: _Reader, atts: list[_Attribution]) -> None:
         para = r.para_of_sent[r.sent_of[a]]
         here = by_para.get(para)
         if not here and _opens_paragraph(r, a):
-            here = by_para.get(para - 1, [])[-1:]  # a paragraph that is a quotation, after the speaker's one
-        if not here or _words(r, a, b) < MIN_QUOTE_WORDS or any(taken[a : b + 1]):
+            here = by_para.get(para - 1, [])[-1:]
+        if not here or _words(r, a, b) < MIN_QUOTE_WORDS:
             continue
+        k = bisect_right(starts, b)  # ranges starting at or before the quotation's end
+        if k and reach[k - 1] >= a:
+            continue  # some content, cue or source overlaps it
         before = [att for att in here if att.cue[0] < a]
         owner = before[-1] if before else here[0]
         owner.contents = sorted([*owner.contents, (a, b)])

@@ -76,7 +76,7 @@ def _read_cue(
     if _sourceless(r, word, gstart, head, hi):
         return _cue_then_content(r, gstart, cue_end, hi, None, word)
     # ", adding that …" / ", saying …": the source is the subject of the main clause ("X, is saying" is not)
-    if word.endswith("ing") and before >= lo and low[before] == "," and not _BE.intersection(low[gstart:head]):
+    if word.endswith("ing") and before >= lo and low[before] == "," and not any(w in _BE for w in low[gstart:head]):
         return _cue_then_content(r, gstart, cue_end, hi, prior or _clause_subject(r, lo, before), word)
     # passive with its agent — "The plan was criticized by economists", "As reported by the Times, …"
     if cue_end + 1 <= hi and low[cue_end + 1] == "by" and word.endswith(("ed", "en", "wn")):
@@ -108,7 +108,9 @@ def _sourceless(r: _Reader, word: str, gstart: int, head: int, hi: int) -> bool:
     """A raising verb ("X is expected to …", "it appears that …") or a passive without its agent ("it was
     revealed that …", "X was asked about …"): the subject is not who speaks, and PolNeAR marks no source."""
     low = r.low
-    passive = bool(_PASSIVE_BE.intersection(low[gstart:head]))  # not "'s": "he's said" is "has said"
+    if gstart == head:  # no auxiliary: neither passive nor "is expected"
+        return word in SOURCELESS_CUES and word != "expected"
+    passive = any(w in _PASSIVE_BE for w in low[gstart:head])  # not "'s": "he's said" is "has said"
     if word in SOURCELESS_CUES:
         return word != "expected" or passive
     participle = word.endswith(("ed", "en", "wn")) or word in IRREGULAR_PAST

@@ -30,11 +30,19 @@ class Antecedents:
 
     def __init__(self, r: _Reader, entities: list[dict]) -> None:
         self.r = r
-        self.people = _by_end([s for s in entities if s["label"] == "PERSON"])
-        self.orgs = _by_end([s for s in entities if s["label"] == "ORG"])
+        self.entities = entities
+        self.people: tuple[list[int], list[Entity]] = ([], [])
+        self.orgs: tuple[list[int], list[Entity]] = ([], [])
+        self.indexed = False  # built at the first pronoun or descriptor source: most sources are names
 
     def find(self, a: int, b: int, kind: str) -> str | None:
         """The span id the source at tokens ``a..b`` of kind ``kind`` refers to, when the text makes it clear."""
+        if kind in ("named_person", "named_organisation") and a < b:
+            return None  # a name, not a pronoun
+        if not self.indexed:
+            self.people = _by_end([s for s in self.entities if s["label"] == "PERSON"])
+            self.orgs = _by_end([s for s in self.entities if s["label"] == "ORG"])
+            self.indexed = True
         r = self.r
         start = r.starts[a]
         low = r.low[a : b + 1]
