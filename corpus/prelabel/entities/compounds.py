@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 import regex
 
-from corpus.prelabel.entities.facts import LETTER_OR_DIGIT
+from corpus.prelabel.entities.facts import EDGE, HYPHEN
 from corpus.prelabel.entities.words import (
     COMPOUND_DATE,
     COMPOUND_TIME,
@@ -46,6 +46,14 @@ _PICTOGRAPH = regex.compile(r"[\p{So}--[\x00-\u218F]]", regex.V1)
 _PICTOGRAPH_END = regex.compile(r"[\p{So}--[\x00-\u218F]]$", regex.V1)
 
 
+def needs_fixing(text: str, spans: list[TokenSpan], info: list[int]) -> bool:
+    """Whether `HyphenWords.apply` can change anything: the text has a hyphen (looked for at C speed: most
+    documents have none), or a span ends on an edge symbol."""
+    return any(map(text.__contains__, HYPHENS)) or any(
+        info[first] & EDGE or info[last] & EDGE for first, last, _, _ in spans
+    )
+
+
 class HyphenWords:
     """Grows or drops the spans of one document that touch a hyphen joined to a letter or digit."""
 
@@ -54,18 +62,17 @@ class HyphenWords:
 
     def apply(self, spans: list[TokenSpan], info: list[int]) -> list[TokenSpan]:
         """The spans grown to whole hyphenated words (or dropped), then without edge symbols (`trim_edges`)."""
-        words, n = self.words, len(self.words)
+        n = len(info)
         out = []
         for span in spans:
             first, last = span[0], span[1]
-            if (first > 0 and words[first - 1] in HYPHENS) or (last + 1 < n and words[last + 1] in HYPHENS):
+            if (first > 0 and info[first - 1] & HYPHEN) or (last + 1 < n and info[last + 1] & HYPHEN):
                 grown = self._whole(span)
                 if grown is None:
                     continue
                 span = grown
-            # A token with a letter or starting with a digit is never an edge symbol (the tokenizer splits those).
-            if not (info[span[0]] & LETTER_OR_DIGIT and info[span[1]] & LETTER_OR_DIGIT):
-                out += trim_edges([span], words)
+            if info[span[0]] & EDGE or info[span[1]] & EDGE:
+                out += trim_edges([span], info)
             else:
                 out.append(span)
         return out
@@ -163,18 +170,19 @@ def _unit_label(rest: list[str]) -> str | None:
     return None
 
 
-def trim_edges(spans: list[TokenSpan], words: list[str]) -> list[TokenSpan]:
+def trim_edges(spans: list[TokenSpan], info: list[int]) -> list[TokenSpan]:
     """Spans without a dash, pipe, bullet or pictograph at either end (trimmed off, or the span dropped)."""
     out = []
     for first, last, label, score in spans:
-        while first <= last and _edge_symbol(words[first]):
+        while first <= last and info[first] & EDGE:
             first += 1
-        while last >= first and _edge_symbol(words[last]):
+        while last >= first and info[last] & EDGE:
             last -= 1
         if first <= last:
             out.append((first, last, label, score))
     return out
 
 
-def _edge_symbol(word: str) -> bool:
+def is_edge_symbol(word: str) -> bool:
+    """A dash, a pipe, a bullet, or a token starting or ending with a pictograph (an emoji, a flag)."""
     return word in EDGE_SYMBOLS or _PICTOGRAPH.match(word) is not None or _PICTOGRAPH_END.search(word) is not None

@@ -27,10 +27,12 @@ NUMERIC = 64  # a numeric expression may start here (`_numeric_at`'s first test)
 NAMEISH = 128  # `_Scan.name_token`'s first test: capitalised with a letter, not an everyday capital ("OK", "TV")
 GAZ_WORD = 256  # the word alone is a known place or group
 LEXICON_NAME = 512  # `_Scan.name_token`'s lexicon test (headlines, clause starts) short of the document's cased names
+EDGE = 1024  # a dash, pipe, bullet or pictograph: never an entity's first or last token
+HYPHEN = 2048  # a hyphen, which may join the parts of a hyphenated word
 HOT = CAPITAL | NUMERIC  # a name or a numeric expression may start here
 LETTER_OR_DIGIT = LETTER | DIGIT  # a token `_starts_clause` does not look past
 CAPITAL_NOT_UPPER = CAPITAL | UPPER  # ``facts & CAPITAL_NOT_UPPER == CAPITAL``: capitalised, not all capitals
-_FACT_VALUES = 1024
+_FACT_VALUES = 4096
 
 
 def _mode_counts(facts: int) -> int:

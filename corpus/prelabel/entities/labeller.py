@@ -9,14 +9,16 @@ from itertools import compress, count
 import regex
 
 from corpus.prelabel.base import Labeller, LayerWriter, Option, read_text_option
-from corpus.prelabel.entities.compounds import HyphenWords
+from corpus.prelabel.entities.compounds import HyphenWords, is_edge_symbol, needs_fixing
 from corpus.prelabel.entities.facts import (
     CAPITAL,
     CAPITAL_NOT_UPPER,
     COMMON,
     DIGIT,
+    EDGE,
     GAZ_WORD,
     HOT,
+    HYPHEN,
     LETTER,
     LETTER_OR_DIGIT,
     LEXICON_NAME,
@@ -34,8 +36,15 @@ from corpus.prelabel.entities.names import NameRules
 from corpus.prelabel.entities.numeric import NumericRules
 from corpus.prelabel.entities.resolve import DocumentRules
 from corpus.prelabel.entities.scan import _drop_overlaps, _Scan, _sentence_token_ranges
-from corpus.prelabel.entities.words import CLAUSE_OPENERS, CURRENCY_SIGNS, EVERYDAY_CAPS, NUMBER_WORDS, NUMERIC_STARTS
-from corpus.prelabel.entities.works import WorkTitles
+from corpus.prelabel.entities.words import (
+    CLAUSE_OPENERS,
+    CURRENCY_SIGNS,
+    EVERYDAY_CAPS,
+    HYPHENS,
+    NUMBER_WORDS,
+    NUMERIC_STARTS,
+)
+from corpus.prelabel.entities.works import WorkTitles, WorkWords
 
 VERSION = "3"  # 3: hyphenated words whole, organisations, works of art, document consistency (outputs changed)
 
@@ -81,6 +90,7 @@ class RulesEntityLabeller(NumericRules, NameRules, DocumentRules, Labeller):
         self._person_next = lex.cls("person_context")
         self._for_heads = self._org_suffix | self._org_head | self._fac
         self._org_words = self._org_suffix | self._org_head
+        self._work_words = WorkWords.of(lex)
         # Phrases around a name that make it an organisation ("shares of X", "X said in a statement").
         self._org_before = _phrases(lex.cls("org_before"))
         self._org_after = _phrases(lex.cls("org_after"))
@@ -133,12 +143,14 @@ class RulesEntityLabeller(NumericRules, NameRules, DocumentRules, Labeller):
             if hot_here:
                 scan.sentence(a, b, mode, hot_here)
         self._resolve(scan.candidates, words, lowers)
-        works = WorkTitles(self.lex, words, lowers, info, self.is_common).find(text, sent_ranges, scan.candidates)
+        titles = WorkTitles(self.lex, self._work_words, words, lowers, info, self.is_common)
+        works = titles.find(text, sent_ranges, scan.candidates)
         spans = [(f, la, lab, 0.9) for f, la, lab in scan.numeric]
         spans += [(c.first, c.last, c.label, c.score) for c in scan.candidates if c.label]
         if works:
             spans = _with_works(spans, works, lowers)
-        spans = HyphenWords(words, lowers, tokens, self.is_common).apply(spans, info)
+        if needs_fixing(text, spans, info):
+            spans = HyphenWords(words, lowers, tokens, self.is_common).apply(spans, info)
         out = [(tokens[f]["start"], tokens[la]["end"], lab, score) for f, la, lab, score in spans]
         out.sort()
         return _drop_overlaps(out)
@@ -185,6 +197,8 @@ class RulesEntityLabeller(NumericRules, NameRules, DocumentRules, Labeller):
         )
         if first.isdigit() or first in CURRENCY_SIGNS or lw in NUMERIC_STARTS:
             facts |= NUMERIC
+        if not letter and not first.isdigit():
+            facts |= EDGE * is_edge_symbol(w) | HYPHEN * (w in HYPHENS)
         if capital and letter and w not in EVERYDAY_CAPS:
             facts |= NAMEISH  # the bits below are read only after this one
             gazetteer = (lw,) in lex.places or (lw,) in lex.norp

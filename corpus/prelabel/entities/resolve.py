@@ -71,8 +71,13 @@ class DocumentRules:
     def _organisations_by_context(self, candidates: list[Candidate], lowers: list[str]) -> None:
         """A name with an organisation's context anywhere in the document ("shares of X", "X said in a statement",
         "X, the company") is an organisation in every mention a title, an honorific or a gazetteer does not type."""
+        ends, starts, n = self._org_before_ends, self._org_after_starts, len(lowers)
+        # The neighbours are tested inline first: most names have no organisation phrase around them.
         keys = {
-            c.key for c in candidates if self._org_before_name(lowers, c.first) or self._org_after_name(lowers, c.last)
+            c.key
+            for c in candidates
+            if (c.first > 0 and lowers[c.first - 1] in ends and self._org_before_name(lowers, c.first))
+            or (c.last + 1 < n and lowers[c.last + 1] in starts and self._org_after_name(lowers, c.last))
         }
         if not keys:
             return

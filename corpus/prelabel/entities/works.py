@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from itertools import compress, count
+from typing import NamedTuple
 
 from corpus.prelabel.entities.facts import CAPITAL, DIGIT, LETTER
 from corpus.prelabel.entities.gazetteers import Lexicon
@@ -21,8 +22,20 @@ from corpus.prelabel.entities.words import POSSESSIVES
 MAX_TITLE = 8
 # Opening marks and the closing marks that end them; straight quotes, asterisks and underscores close themselves.
 CLOSERS = {"“": "”", '"': '"', "‘": "’", "*": "*", "_": "_", "«": "»", "``": "''"}
-_QUOTE_CHARS = '“"‘*_«`'
 _TRAILING = frozenset({",", "."})  # US style puts these inside the closing quote: “Succession,”
+
+
+class WorkWords(NamedTuple):
+    """The word classes titles are found with (``data/entities_words.tsv``), looked up once per labeller."""
+
+    cues: frozenset[str]  # work nouns: "film", "novel"
+    title_words: frozenset[str]  # lower-case words inside a title: "of", "the"
+    reporting: frozenset[str]  # "said", "told": a quotation before them is speech
+    law: frozenset[str]  # "Act", "Amendment": a quoted law stays a law
+
+    @classmethod
+    def of(cls, lex: Lexicon) -> WorkWords:
+        return cls(lex.cls("work_cue"), lex.cls("title_word"), lex.cls("person_context"), lex.cls("law"))
 
 
 class WorkTitles:
@@ -31,18 +44,24 @@ class WorkTitles:
     def __init__(
         self,
         lex: Lexicon,
+        classes: WorkWords,
         words: list[str],
         lowers: list[str],
         info: list[int],
         is_common: Callable[[str], bool],
     ) -> None:
         self.lex, self.words, self.lowers, self.info, self.is_common = lex, words, lowers, info, is_common
-        self.cues, self.title_words = lex.cls("work_cue"), lex.cls("title_word")
-        self.reporting, self.law = lex.cls("person_context"), lex.cls("law")
+        self.cues, self.title_words, self.reporting, self.law = classes
 
     def find(self, text: str, sent_ranges: list[tuple[int, int]], candidates: list[Candidate]) -> list[tuple[int, int]]:
-        works = [(c.first, c.last) for c in candidates if self._after_cue(c.first)]
-        if any(ch in text for ch in _QUOTE_CHARS):
+        lowers, cues = self.lowers, self.cues
+        works = [
+            (c.first, c.last)
+            for c in candidates
+            if c.first > 0
+            and (lowers[c.first - 1] in cues or (lowers[c.first - 1] in CLOSERS and self._after_cue(c.first)))
+        ]
+        if any(map(text.__contains__, CLOSERS)):
             # A person's name in quotes is a name (“Ted Cruz” pins), not a title.
             people = {(c.first, c.last) for c in candidates if c.label == "PERSON"}
             works += [title for title in self._quoted(sent_ranges) if title not in people]
