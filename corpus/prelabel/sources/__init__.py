@@ -57,7 +57,7 @@ __all__ = [
     "source_kind",
 ]
 
-VERSION = "2"
+VERSION = "3"  # 3: issue 14 real-news rules, kinds unnamed_person/unnamed_organisation, refers_to (outputs changed)
 _TIME_LABELS = frozenset(["DATE", "TIME"])  # entity labels that are never a source
 
 
