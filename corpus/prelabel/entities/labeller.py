@@ -94,6 +94,8 @@ class RulesEntityLabeller(NumericRules, NameRules, DocumentRules, Labeller):
         # Phrases around a name that make it an organisation ("shares of X", "X said in a statement").
         self._org_before = _phrases(lex.cls("org_before"))
         self._org_after = _phrases(lex.cls("org_after"))
+        self._org_after_weak = _phrases(lex.cls("org_after_weak"))
+        self._org_before_weak = _phrases(lex.cls("org_before_weak"))
         # Their words next to the name, to test a candidate's neighbours before building any phrase.
         self._org_before_ends = frozenset(p[-1] for p in self._org_before)
         self._org_after_starts = frozenset(p[0] for p in self._org_after)

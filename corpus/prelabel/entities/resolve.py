@@ -36,6 +36,8 @@ class DocumentRules:
     _org_after_starts: frozenset[str]
     _org_after_heads: frozenset[tuple[str, ...]]
     _org_before_tails: frozenset[tuple[str, ...]]
+    _org_after_weak: frozenset[tuple[str, ...]]
+    _org_before_weak: frozenset[tuple[str, ...]]
     is_common: Callable[[str], bool]
 
     def _resolve(self, candidates: list[Candidate], words: list[str], lowers: list[str]) -> None:
@@ -43,7 +45,7 @@ class DocumentRules:
         from what surrounds their mentions ("near X", "the X", "an X spokesman"), else a default."""
         self._organisations_by_context(candidates, lowers)
         by_key, surnames = _strong_labels(candidates, lowers)
-        self._short_forms(candidates, lowers, surnames)
+        self._short_forms(candidates, lowers)
         unresolved: list[Candidate] = []
         context: dict[str, dict[str, int]] = {}  # key -> votes of its mentions' contexts
         for c in candidates:
@@ -79,6 +81,11 @@ class DocumentRules:
             if (c.first > 0 and lowers[c.first - 1] in ends and self._org_before_name(lowers, c.first))
             or (c.last + 1 < n and lowers[c.last + 1] in starts and self._org_after_name(lowers, c.last))
         }
+        # "X said in a statement": an organisation unless anything in the document makes X a person.
+        weak = self._weak_org_keys(candidates, lowers)
+        if weak:
+            weak -= {c.key for c in candidates if c.label == "PERSON"}
+            keys |= weak
         if not keys:
             return
         minor = self.lex.minor_places
@@ -105,6 +112,21 @@ class DocumentRules:
             and any(tuple(lowers[max(first - n, 0) : first]) in before for n in _PHRASE_LENGTHS)
         )
 
+    def _weak_org_keys(self, candidates: list[Candidate], lowers: list[str]) -> set[str]:
+        """Names after an ``org_before_weak`` or before an ``org_after_weak`` phrase."""
+        after, before = self._org_after_weak, self._org_before_weak
+        starts, ends, n = {p[0] for p in after}, {p[-1] for p in before}, len(lowers)
+        return {
+            c.key
+            for c in candidates
+            if (c.last + 1 < n and lowers[c.last + 1] in starts and self._phrase_after(lowers, c.last, after))
+            or (c.first > 0 and lowers[c.first - 1] in ends and _phrase_before(lowers, c.first, before))
+        }
+
+    @staticmethod
+    def _phrase_after(lowers: list[str], last: int, phrases: frozenset[tuple[str, ...]]) -> bool:
+        return any(tuple(lowers[last + 1 : last + 1 + n]) in phrases for n in _PHRASE_LENGTHS)
+
     def _org_after_name(self, lowers: list[str], last: int) -> bool:
         """An ``org_after`` phrase starts just after token ``last``."""
         k = last + 1
@@ -117,10 +139,19 @@ class DocumentRules:
             tuple(lowers[k : k + n]) in after for n in _PHRASE_LENGTHS
         )
 
-    def _short_forms(self, candidates: list[Candidate], lowers: list[str], surnames: dict[str, str]) -> None:
-        """A one-word mention typed by a gazetteer that is the first or last word of the document's full person
-        name is that person ("Jordan" after "Michael Jordan"), unless it follows a place word ("in Jordan")."""
-        place_prev = self._place_prev
+    def _short_forms(self, candidates: list[Candidate], lowers: list[str]) -> None:
+        """A one-word mention typed by a gazetteer that is the last word of the document's full person name is that
+        person ("Jordan" after "Michael Jordan"), unless it follows a place word ("in Jordan")."""
+        place_prev, first_names = self._place_prev, self.lex.first_names
+        # The last words of full names that start with a known first name ("Michael Jordan", "Martin Scorsese").
+        surnames = {
+            lowers[c.last]
+            for c in candidates
+            if c.strong
+            and c.label == "PERSON"
+            and _full_name(lowers, c, first_names)
+            and not self.is_common(lowers[c.first])
+        }
         for c in candidates:
             if (
                 c.first == c.last
@@ -201,6 +232,20 @@ class DocumentRules:
         if _is_acronym(w) and not _is_plural_acronym(w):
             return "ORG"
         return None
+
+
+def _phrase_before(lowers: list[str], first: int, phrases: frozenset[tuple[str, ...]]) -> bool:
+    return any(tuple(lowers[max(first - n, 0) : first]) in phrases for n in _PHRASE_LENGTHS)
+
+
+def _full_name(lowers: list[str], c: Candidate, first_names: frozenset[str]) -> bool:
+    """Two or three words starting with a known first name, no connector between ("Michael Jordan", not "Cruz of
+    Texas")."""
+    return (
+        0 < c.last - c.first <= 2
+        and lowers[c.first] in first_names
+        and not any(lowers[k] in CONNECTORS for k in range(c.first + 1, c.last))
+    )
 
 
 def _strong_labels(candidates: list[Candidate], lowers: list[str]) -> tuple[dict[str, str], dict[str, str]]:
