@@ -168,7 +168,7 @@ def test_multi_word_organisations_stay_whole():
 def test_phrases_people_share_with_organisations_do_not_make_a_person_an_organisation():
     found = _labels(
         "A spokeswoman for Hillary Clinton said on Monday that Hillary Clinton would attend. "
-        "Anna Keller said in a statement that she agreed. Velmora said in a statement that it would pay.\n"
+        "Later, Anna Keller said in a statement that she agreed. Velmora said in a statement that it would pay.\n"
     )
     assert found["Hillary Clinton"] == "PERSON" and found["Anna Keller"] == "PERSON"
     assert found["Velmora"] == "ORG"
