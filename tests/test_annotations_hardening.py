@@ -1,7 +1,7 @@
 """Annotators' work is never dropped: one bad item rejects that item only, every rejected item is kept in the
 rejects file with its reason, malformed exports never abort a run, and merge checks what it is given.
 
-Every test writes its own documents and exports (helpers from ``test_annotations_ingest``).
+Every test writes its own documents and exports (helpers from ``conftest.py``).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
-from test_annotations_ingest import (
+from conftest import (
     _unit,
     answer,
     doccano_export_line,

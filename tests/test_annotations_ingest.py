@@ -1,286 +1,40 @@
 """`corpus annotations ingest`: Prodigy db-out and Label Studio exports mapped back onto documents.
 
 The tests write their own articles (emoji, ZWJ sequences, flags, a combining mark NFC cannot compose, CRLF input)
-and their own task/export files following the task contract of `corpus tasks`.
+and their own task/export files following the task contract of `corpus tasks` (helpers in ``conftest.py``).
 """
 
 from __future__ import annotations
 
 import json
-import zlib
 from pathlib import Path
 
 import pytest
+from conftest import (
+    SECOND_ARTICLE,
+    _unit,
+    _utf16,
+    answer,
+    doccano_export_line,
+    find,
+    labelstudio_task,
+    ls_annotation,
+    make_document,
+    prodigy_choice_task,
+    prodigy_task,
+    write_documents,
+)
 from typer.testing import CliRunner
 
 from corpus.annotations import ingest_exports, load_documents
 from corpus.annotations.ingest import emitted_task_keys
 from corpus.cli import app
-from corpus.document import add_relation, add_span, new_document
+from corpus.document import add_span, new_document
 from corpus.errors import InputProblem
 from corpus.ingest.normalize import clean_text
 from corpus.jsonl import write_jsonl
 from corpus.segment.core import segment_document
-
-# CRLF input; "x\u0301" has no precomposed form, so the combining mark survives NFC; emoji are astral.
-RAW_ARTICLE = (
-    "Zoë Ma\u0301x\u0301well 👩🏽\u200d🚀 said Acme cut 200 jobs in Kyiv 🇺🇦.\r\n\r\n"
-    "Officials told reporters that prices rose 5% in Łódź 😀 last week.\r\n"
-)
-SECOND_ARTICLE = "Rain fell on Tuesday.\n\nNobody said anything about Oslo."
-
-
-def find(text: str, needle: str, start: int = 0) -> tuple[int, int]:
-    s = text.index(needle, start)
-    return s, s + len(needle)
-
-
-def make_document(raw: str = RAW_ARTICLE) -> dict:
-    """A segmented document with pre-labels in every layer (as a labeller would write them)."""
-    text, _, _ = clean_text(raw)
-    doc = segment_document(new_document(text, "test"))
-    if "Zoë" not in text:
-        return doc
-    add_span(doc, "entities", "PERSON", *find(text, "Zoë Máx\u0301well"), "rules@1", 0.9)
-    add_span(doc, "entities", "ORG", *find(text, "Acme"), "rules@1", 0.8)
-    add_span(doc, "entities", "GPE", *find(text, "Kyiv"), "rules@1", 0.8)
-    add_span(doc, "entities", "GPE", *find(text, "Łódź"), "rules@1", 0.8)
-    src = add_span(doc, "sources", "SOURCE", *find(text, "Zoë Máx\u0301well"), "rules@1", 0.9, {"kind": "named_person"})
-    cue = add_span(doc, "sources", "CUE", *find(text, "said"), "rules@1", 0.9)
-    content = add_span(doc, "sources", "CONTENT", *find(text, "Acme cut 200 jobs in Kyiv"), "rules@1", 0.7)
-    add_relation(doc, "ATTRIBUTION", src["id"], content["id"], "rules@1")
-    add_relation(doc, "CUE", cue["id"], content["id"], "rules@1")
-    add_span(
-        doc,
-        "claims",
-        "CLAIM",
-        *find(text, "Acme cut 200 jobs in Kyiv"),
-        "rules@1",
-        0.8,
-        {"checkworthy": True, "source": src["id"]},
-    )
-    add_span(doc, "claims", "CLAIM", *find(text, "prices rose 5% in Łódź"), "rules@1", 0.3, {"checkworthy": False})
-    doc["labellers"] = {"entities": "rules@1", "sources": "rules@1", "claims": "rules@1"}
-    return doc
-
-
-def write_documents(tmp_path: Path, docs: list[dict]) -> Path:
-    path = tmp_path / "documents.jsonl"
-    write_jsonl(path, docs)
-    return path
-
-
-# ------------------------------------------------------------------- tasks and exports, as the tools write them
-
-VIEW_OF_LAYER = {"entities": "ner_manual", "claims": "spans_manual", "sources": "relations"}
-
-
-def _unit(doc: dict, unit_index: int) -> tuple[int, int, list[dict]]:
-    start, end = doc["paragraphs"][unit_index]
-    tokens = [t for t in doc["tokens"] if start <= t["start"] and t["end"] <= end]
-    return start, end, tokens
-
-
-def _rel_span(doc: dict, unit_index: int, start: int, end: int, label: str) -> dict:
-    """A Prodigy span (unit-relative code points, inclusive token_end) for document offsets."""
-    offset, _, tokens = _unit(doc, unit_index)
-    first = next(i for i, t in enumerate(tokens) if t["start"] == start)
-    last = next(i for i, t in enumerate(tokens) if t["end"] == end)
-    return {"start": start - offset, "end": end - offset, "token_start": first, "token_end": last, "label": label}
-
-
-def prodigy_task(doc: dict, unit_index: int, layer: str, view: str | None = None) -> dict:
-    """A Prodigy task for one paragraph and one layer, following the `corpus tasks` contract."""
-    offset, end, tokens = _unit(doc, unit_index)
-    text = doc["text"][offset:end]
-    view = view or VIEW_OF_LAYER[layer]
-    spans = [
-        {
-            **_rel_span(doc, unit_index, s["start"], s["end"], s["label"]),
-            "id": s["id"],
-            "score": s["score"],
-            "labeller": s["labeller"],
-        }
-        for s in doc["spans"]
-        if s["layer"] == layer and offset <= s["start"] and s["end"] <= end
-    ]
-    task = {
-        "text": text,
-        "tokens": [
-            {
-                "text": doc["text"][t["start"] : t["end"]],
-                "start": t["start"] - offset,
-                "end": t["end"] - offset,
-                "id": i,
-                "ws": t["ws"],
-            }
-            for i, t in enumerate(tokens)
-        ],
-        "spans": spans,
-        "meta": {"doc_id": doc["id"], "unit": "paragraph", "unit_index": unit_index, "offset": offset},
-        "_view_id": view,
-    }
-    if view == "relations":
-        by_id = {s["id"]: s for s in spans}
-        task["relations"] = [
-            _prodigy_relation(r["label"], by_id[r["head"]], by_id[r["child"]])
-            for r in doc["relations"]
-            if r["head"] in by_id and r["child"] in by_id
-        ]
-    task["_input_hash"] = zlib.crc32(f"{doc['id']}|{offset}|{text}".encode())
-    task["_task_hash"] = zlib.crc32(json.dumps([task["_input_hash"], view, spans]).encode())
-    return task
-
-
-def prodigy_choice_task(doc: dict, claim_id: str) -> dict:
-    claim = next(s for s in doc["spans"] if s["id"] == claim_id)
-    unit_index = next(i for i, (s, e) in enumerate(doc["paragraphs"]) if s <= claim["start"] and claim["end"] <= e)
-    task = prodigy_task(doc, unit_index, "claims", view="choice")
-    task["spans"] = [s for s in task["spans"] if s["id"] == claim_id]
-    task["options"] = [
-        {"id": "CHECKWORTHY", "text": "Check-worthy"},
-        {"id": "NOT_CHECKWORTHY", "text": "Not check-worthy"},
-    ]
-    task["accept"] = ["CHECKWORTHY"] if claim["attrs"].get("checkworthy") else []
-    task["meta"].update({"span_id": claim_id, "score": claim["score"]})
-    task["_task_hash"] = zlib.crc32(json.dumps([task["_input_hash"], "choice", claim_id]).encode())
-    return task
-
-
-def _prodigy_relation(label: str, head: dict, child: dict) -> dict:
-    strip = ("start", "end", "token_start", "token_end", "label")
-    return {
-        "head": head["token_end"],
-        "child": child["token_end"],
-        "label": label,
-        "head_span": {k: head[k] for k in strip},
-        "child_span": {k: child[k] for k in strip},
-    }
-
-
-def answer(
-    task: dict,
-    doc: dict,
-    annotator: str,
-    spans: list[tuple[int, int, str]] | None = None,
-    relations: list[tuple[str, tuple, tuple]] = (),
-    decision: str = "accept",
-    timestamp: int = 1700000000,
-    accept: list[str] | None = None,
-) -> dict:
-    """A Prodigy db-out line: the task as the annotator left it (spans given in document offsets)."""
-    line = json.loads(json.dumps(task))
-    unit_index = task["meta"]["unit_index"]
-    if spans is not None:
-        line["spans"] = [_rel_span(doc, unit_index, *s) for s in spans]
-        if task["_view_id"] == "relations":
-            line["relations"] = [
-                _prodigy_relation(label, _rel_span(doc, unit_index, *h), _rel_span(doc, unit_index, *c))
-                for label, h, c in relations
-            ]
-    if accept is not None:
-        line["accept"] = accept
-    line.update(
-        {
-            "answer": decision,
-            "_timestamp": timestamp,
-            "_annotator_id": f"news-{annotator}",
-            "_session_id": f"news-{annotator}",
-        }
-    )
-    return line
-
-
-def labelstudio_task(doc: dict, unit_index: int, task_id: int) -> dict:
-    offset, end, _ = _unit(doc, unit_index)
-    return {
-        "id": task_id,
-        "data": {
-            "text": doc["text"][offset:end],
-            "doc_id": doc["id"],
-            "unit": "paragraph",
-            "unit_index": unit_index,
-            "offset": offset,
-        },
-        "annotations": [],
-        "predictions": [],
-    }
-
-
-def ls_annotation(
-    doc: dict,
-    task: dict,
-    user: int,
-    regions: list[tuple[int, int, str]],
-    relations: list[tuple[int, int, str]] = (),
-    choice: str | None = None,
-    region_choices: list[tuple[int, str]] = (),
-    cancelled: bool = False,
-    updated: str = "2024-05-01T10:00:00.000000Z",
-    utf16: bool = False,
-) -> dict:
-    """A Label Studio annotation (regions given in document offsets; code points unless ``utf16``)."""
-    offset, text = task["data"]["offset"], task["data"]["text"]
-
-    def unit_offset(i: int) -> int:
-        rel = i - offset
-        return len(text[:rel].encode("utf-16-le")) // 2 if utf16 else rel
-
-    result = []
-    for n, (s, e, label) in enumerate(regions):
-        result.append(
-            {
-                "id": f"r{user}_{n}",
-                "from_name": "label",
-                "to_name": "text",
-                "type": "labels",
-                "value": {"start": unit_offset(s), "end": unit_offset(e), "text": doc["text"][s:e], "labels": [label]},
-            }
-        )
-    for head, child, label in relations:
-        result.append(
-            {
-                "from_id": f"r{user}_{head}",
-                "to_id": f"r{user}_{child}",
-                "type": "relation",
-                "direction": "right",
-                "labels": [label],
-            }
-        )
-    for n, option in region_choices:  # per-region choice: shares the claim region's id, as Label Studio does
-        region = result[n]
-        result.append(
-            {
-                "id": region["id"],
-                "from_name": "checkworthy",
-                "to_name": "text",
-                "type": "choices",
-                "value": {**{k: region["value"][k] for k in ("start", "end", "text")}, "choices": [option]},
-            }
-        )
-    if choice:  # task-level choice
-        result.append(
-            {
-                "id": f"c{user}",
-                "from_name": "checkworthy",
-                "to_name": "text",
-                "type": "choices",
-                "value": {"choices": [choice]},
-            }
-        )
-    return {
-        "id": user * 100 + task["id"],
-        "completed_by": user,
-        "result": result,
-        "was_cancelled": cancelled,
-        "ground_truth": False,
-        "created_at": updated,
-        "updated_at": updated,
-        "lead_time": 12.5,
-    }
-
-
-# ------------------------------------------------------------------------------------------------- tests
+from corpus.tasks import write_tasks
 
 
 @pytest.fixture()
@@ -566,10 +320,6 @@ def test_ingest_cli_reports_rejections_without_traceback(tmp_path, doc):
 
 
 def _exported(doc: dict, tmp_path: Path, fmt: str) -> list[Path]:
-    tasks_module = pytest.importorskip("corpus.tasks")
-    write_tasks = getattr(tasks_module, "write_tasks", None)
-    if write_tasks is None:
-        pytest.skip("corpus.tasks.write_tasks is not written yet")
     return [Path(p) for p in write_tasks([doc], tmp_path / "tasks", fmt, "paragraph")]
 
 
@@ -694,46 +444,6 @@ def test_choice_tasks_at_sentence_unit_map_back_to_the_claim(tmp_path, doc):
 
 
 # ------------------------------------------------------------------------------------------------- doccano
-
-
-def _utf16(text: str, i: int) -> int:
-    return len(text[:i].encode("utf-16-le")) // 2
-
-
-def doccano_export_line(
-    doc: dict,
-    unit_index: int,
-    spans: list[tuple[int, int, str]],
-    relations: list[tuple[int, int, str]] = (),
-    example_id: int = 41,
-) -> dict:
-    """What doccano exports for one example of a relation project: DB ids, meta flattened, UTF-16 offsets."""
-    offset, end, _ = _unit(doc, unit_index)
-    text = doc["text"][offset:end]
-    entities = [
-        {
-            "id": 9000 + n,
-            "label": label,
-            "start_offset": _utf16(text, s - offset),
-            "end_offset": _utf16(text, e - offset),
-        }
-        for n, (s, e, label) in enumerate(spans)
-    ]
-    rels = [
-        {"id": 700 + n, "from_id": 9000 + h, "to_id": 9000 + c, "type": label}
-        for n, (h, c, label) in enumerate(relations)
-    ]
-    return {
-        "id": example_id,
-        "text": text,
-        "doc_id": doc["id"],
-        "unit": "paragraph",
-        "unit_index": unit_index,
-        "offset": offset,
-        "entities": entities,
-        "relations": rels,
-        "Comments": [],
-    }
 
 
 def test_doccano_relation_export_utf16_offsets_map_back_to_code_points(tmp_path, doc):

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
-from test_annotations_ingest import (
+from conftest import (
     answer,
     find,
     labelstudio_task,

@@ -29,7 +29,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from test_tasks_prodigy import documents
+from conftest import documents
 
 from corpus.document import new_document
 from corpus.tasks import TaskStats, write_tasks

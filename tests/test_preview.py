@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from test_annotations_ingest import find, make_document, write_documents
+from conftest import find, make_document, write_documents
 from typer.testing import CliRunner
 
 from corpus.cli import app

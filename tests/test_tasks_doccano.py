@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from test_tasks_prodigy import documents
+from conftest import documents
 
 from corpus.document import add_relation, add_span, new_document
 from corpus.segment.core import segment_document

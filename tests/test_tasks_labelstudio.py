@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
-from test_tasks_prodigy import LABELLER, SHARED_PARAGRAPH, documents
+from conftest import LABELLER, SHARED_PARAGRAPH, documents
 
 from corpus.document import CHECKWORTHY_OPTIONS, CLAIM_LABELS, ENTITY_LABELS, RELATION_LABELS, SOURCE_LABELS
 from corpus.tasks import TaskStats, write_tasks

@@ -7,77 +7,16 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import LABELLER, SHARED_PARAGRAPH, _at, article_document, documents, other_document
 from typer.testing import CliRunner
 
 from corpus.cli import app
 from corpus.document import add_relation, add_span, new_document
 from corpus.errors import CorpusError
-from corpus.ingest.normalize import normalize_text
 from corpus.jsonl import write_jsonl
 from corpus.segment.core import segment_document
 from corpus.tasks import TaskStats, write_tasks
 from corpus.tasks.hashing import input_hash
-
-LABELLER = "rules@1"
-
-# CRLF input with an emoji ZWJ sequence, an emoji with a variation selector, a flag (two astral code points),
-# a combining mark that NFC cannot compose (x + U+0304) and one it can (e + U+0308), curly quotes, and a quote
-# that runs over two sentences.
-RAW_ARTICLE = (
-    "Jane Doe 👩\u200d💻 said Acme cut 200 jobs.\r\n\r\n"
-    "“We will rebuild 🏗\ufe0f. It takes time,” said Zoe\u0308 Tx\u0304o, the mayor of Montréal.\r\n\r\n"
-    "Officials said nothing. Prices rose 5% in 2023 🇺🇦.\r\n"
-)
-SHARED_PARAGRAPH = "Officials said nothing. Prices rose 5% in 2023 🇺🇦."
-
-
-def _at(text: str, needle: str, nth: int = 0) -> tuple[int, int]:
-    start = -1
-    for _ in range(nth + 1):
-        start = text.index(needle, start + 1)
-    return start, start + len(needle)
-
-
-def article_document() -> dict:
-    """A segmented, pre-labelled document built from CRLF input, with every layer and both relation kinds."""
-    text, _ = normalize_text(RAW_ARTICLE)
-    doc = segment_document(new_document(text, "tests/article.txt"))
-    doc["labellers"] = {"entities": LABELLER, "sources": LABELLER, "claims": LABELLER}
-    t = doc["text"]
-    add_span(doc, "entities", "PERSON", *_at(t, "Jane Doe"), LABELLER, 0.91)
-    add_span(doc, "entities", "ORG", *_at(t, "Acme"), LABELLER, 0.8)
-    add_span(doc, "entities", "CARDINAL", *_at(t, "200"), LABELLER, 0.7)
-    add_span(doc, "entities", "PERSON", *_at(t, "Zoë Tx\u0304o"), LABELLER, 0.85)
-    add_span(doc, "entities", "ORG", *_at(t, "mayor of Montréal"), LABELLER, 0.4)  # overlaps the GPE below
-    add_span(doc, "entities", "GPE", *_at(t, "Montréal"), LABELLER, 0.9)
-    add_span(doc, "entities", "DATE", *_at(t, "2023"), LABELLER, 0.95)
-    s0 = add_span(doc, "sources", "SOURCE", *_at(t, "Jane Doe"), LABELLER, 0.9, {"kind": "named_person"})
-    s1 = add_span(doc, "sources", "CUE", *_at(t, "said"), LABELLER, 0.9)
-    s2 = add_span(doc, "sources", "CONTENT", *_at(t, "Acme cut 200 jobs"), LABELLER, 0.8)
-    add_relation(doc, "ATTRIBUTION", s0["id"], s2["id"], LABELLER)
-    add_relation(doc, "CUE", s1["id"], s2["id"], LABELLER)
-    # A quote over two sentences: at sentence unit the unit must widen, never cut it.
-    s3 = add_span(doc, "sources", "CONTENT", *_at(t, "We will rebuild 🏗\ufe0f. It takes time"), LABELLER, 0.7)
-    s4 = add_span(doc, "sources", "CUE", *_at(t, "said", 1), LABELLER, 0.9)
-    s5 = add_span(doc, "sources", "SOURCE", *_at(t, "Zoë Tx\u0304o"), LABELLER, 0.9, {"kind": "named_person"})
-    add_relation(doc, "ATTRIBUTION", s5["id"], s3["id"], LABELLER)
-    add_relation(doc, "CUE", s4["id"], s3["id"], LABELLER)
-    add_span(doc, "claims", "CLAIM", *_at(t, "Acme cut 200 jobs"), LABELLER, 0.82, {"checkworthy": True})
-    add_span(doc, "claims", "CLAIM", *_at(t, "Prices rose 5% in 2023 🇺🇦"), LABELLER, 0.6, {"checkworthy": False})
-    add_span(doc, "claims", "CLAIM", *_at(t, "Officials said nothing"), LABELLER, 0.3)  # undecided
-    return doc
-
-
-def other_document() -> dict:
-    """A second document that repeats one paragraph of the first word for word."""
-    text = f"Acme denied it.\n\n{SHARED_PARAGRAPH}"
-    doc = segment_document(new_document(text, "tests/other.txt"))
-    add_span(doc, "entities", "ORG", 0, 4, LABELLER, 0.8)
-    return doc
-
-
-def documents() -> list[dict]:
-    return [article_document(), other_document()]
 
 
 def read(path: Path) -> list[dict]:
