@@ -1,15 +1,20 @@
-"""Document records between stages: what a run counted (:class:`Stats`) and records read back from JSON Lines."""
+"""Document records between stages: what a run counted (:class:`Stats`) and records read back from JSON Lines.
+
+Whether a record is well formed, and the defaults of the fields it may leave out, are :mod:`corpus.records`'
+(:func:`~corpus.records.document_errors`, :data:`~corpus.records.RECORD_DEFAULTS`,
+:func:`~corpus.records.with_record_defaults`); this module only reads records with them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 from corpus.document import LAYERS
 from corpus.errors import InputProblem
 from corpus.jsonl import read_jsonl
+from corpus.records import RECORD_DEFAULTS, document_errors, with_record_defaults
 
 
 @dataclass
@@ -50,30 +55,16 @@ class Stats:
         return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
 
-# Fields a document record may leave out (a stage that has not run yet, hand-written input): filled before the
-# record is checked. A field that is present must have the schema's shape.
-_RECORD_DEFAULTS: dict[str, Callable[[], Any]] = {
-    **{key: list for key in ("paragraphs", "sentences", "tokens", "spans", "relations")},
-    "labellers": dict,
-    "ingest": dict,
-    **{key: lambda: None for key in ("title", "source_url", "publisher", "published", "licence")},
-}
-
-
-def with_record_defaults(obj: dict, origin: str) -> dict:
-    """``obj`` with the fields it left out filled in (``origin``: where it was read)."""
-    for key, default in _RECORD_DEFAULTS.items():
-        if key not in obj:
-            obj[key] = default()
-    obj.setdefault("origin", origin)
-    return obj
+# The fields task rendering reads from a record: a record rendered straight from a shard (cached, or made by another
+# engine) may have left them out. Only these are filled, so the record written next to its tasks is unchanged.
+_TASK_FIELDS = ("paragraphs", "sentences", "tokens", "spans", "relations", "labellers")
 
 
 def task_record(doc: dict) -> dict:
-    """``doc`` with the defaults :func:`read_document_records` gives a record read back from JSON Lines."""
-    for key in ("paragraphs", "sentences", "tokens", "spans", "relations"):
-        doc.setdefault(key, [])
-    doc.setdefault("labellers", {})
+    """``doc`` with the fields task rendering reads filled in, with the defaults of :data:`RECORD_DEFAULTS`."""
+    for key in _TASK_FIELDS:
+        if key not in doc:
+            doc[key] = RECORD_DEFAULTS[key]()
     return doc
 
 
@@ -91,8 +82,6 @@ def read_numbered_document_records(
     path: str | Path, report: Callable[[InputProblem], None]
 ) -> Iterator[tuple[int, dict]]:
     """:func:`read_document_records` with each record's line number."""
-    from corpus.validate import document_errors
-
     for lineno, obj in read_jsonl(path, on_problem=report):
         if isinstance(obj, dict):
             obj = with_record_defaults(obj, f"{path}:{lineno}")
