@@ -17,6 +17,8 @@ changes them) and the report's ``matching`` field names the rule of every layer 
   check-worthy when a predicted check-worthy claim overlaps it by at least half of the shorter span.
 
 The gold text is used unchanged (no cleaning), so predicted offsets are directly comparable with gold ones.
+Predictions come from the build's document stages (:func:`corpus.pipeline.document_stages`: segment, then one
+stage per layer) run over the whole gold stream, so a labeller batches here as it does in `corpus build`.
 """
 
 from __future__ import annotations
@@ -25,13 +27,16 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from corpus.document import ENTITY_LABELS, LAYERS, attribution_components, new_document, spans_of
 from corpus.errors import CorpusError, InputProblem
 from corpus.jsonl import read_jsonl, write_jsonl
+from corpus.pipeline.stages import Stage, run_stages
 from corpus.scoring import EXACT, JACCARD_HALF, OVERLAP_HALF, PRF, MatchRule, per_label, rules_over, set_counts
-from corpus.segment import segment_document
+
+if TYPE_CHECKING:
+    from corpus.segment.core import Segmenter
 
 # OntoNotes (our labels) -> CoNLL-2003; numeric and date labels have no CoNLL counterpart and are dropped.
 CONLL_LABEL_MAP: dict[str, str | None] = {label: None for label in ENTITY_LABELS} | {
@@ -389,11 +394,18 @@ class Scores:
 # ------------------------------------------------------------------------------------------------- run
 
 
-def _labellers_for(
-    gold_layers: set[str], backends: dict[str, str] | None, layers: Iterable[str] | None, notes: list[str]
-) -> tuple[list, set[str]]:
-    """Labellers needed to predict the gold layers (with the layers they depend on), and the layers skipped."""
-    from corpus.prelabel import available, build_labellers
+def _stages_for(
+    gold_layers: set[str],
+    backends: dict[str, str] | None,
+    layers: Iterable[str] | None,
+    segmenter: Segmenter | None,
+    notes: list[str],
+) -> tuple[list[Stage], set[str]]:
+    """The document stages that predict the gold layers, built as a build builds them (segment, then one
+    :class:`~corpus.pipeline.LabelStage` per layer needed, with the layers it depends on), and the layers
+    skipped because no labeller is registered for them."""
+    from corpus.pipeline import ProcessorConfig, document_stages
+    from corpus.prelabel import available
 
     wanted_layers = set(layers) if layers is not None else set(LAYERS)
     needed: set[str] = set()
@@ -407,17 +419,20 @@ def _labellers_for(
         if layer in needed and not registered.get(layer):
             skipped.add(layer)
             notes.append(f"no {layer} labeller is registered yet; {layer} not predicted")
-    return build_labellers(backends, [layer for layer in LAYERS if layer in needed - skipped]), skipped
+    config = ProcessorConfig(
+        stages=("segment", *(layer for layer in LAYERS if layer in needed - skipped)),
+        backends=tuple(sorted((backends or {}).items())),
+        segmenter=segmenter,
+    )
+    return document_stages(config), skipped
 
 
-def _predict(gold: dict, labellers: list, segmenter: Any) -> dict:
-    """The pipeline's document for one gold text: segmented, then pre-labelled by ``labellers`` in order."""
-    doc = new_document(gold["text"], origin=gold["id"])
-    doc["id"] = gold["id"]
-    segment_document(doc, segmenter)
-    for labeller in labellers:
-        doc = labeller(doc)
-    return doc
+def _new_documents(gold_docs: Iterable[dict]) -> Iterator[dict]:
+    """A new document record per gold text, keeping the gold id (the text is used unchanged)."""
+    for gold in gold_docs:
+        doc = new_document(gold["text"], origin=gold["id"])
+        doc["id"] = gold["id"]
+        yield doc
 
 
 def _score_document(
@@ -463,7 +478,7 @@ def evaluate(
     layers: Iterable[str] | None = None,
     limit: int | None = None,
     report: Callable[[InputProblem], None] | None = None,
-    segmenter: Any = None,
+    segmenter: Segmenter | None = None,
     rules: Mapping[str, MatchRule | str] | None = None,
 ) -> dict[str, Any]:
     """Run segmentation and pre-labelling on every gold document and score them; returns the report dict.
@@ -476,11 +491,16 @@ def evaluate(
     gold_docs = list(read_gold(gold_path, report=report, limit=limit))
     gold_layers = {layer for layer in GOLD_LAYERS for g in gold_docs if layer in g}
     notes: list[str] = []
-    labellers, skipped = _labellers_for(gold_layers, backends, layers, notes)
-    ran = {lab.layer for lab in labellers}
+    stages, skipped = _stages_for(gold_layers, backends, layers, segmenter, notes)
+    labellers = {stage.name: stage.version for stage in stages if stage.name in LAYERS}  # layer -> NAME@VERSION
+    ran = set(labellers)
     scores = Scores(rules)
     started = time.perf_counter()
-    predictions = [_score_document(g, _predict(g, labellers, segmenter), ran, scores, label_map) for g in gold_docs]
+    # The stages run over the whole stream, as in a build, so a labeller with a batch hook batches here too.
+    predicted = run_stages(stages, _new_documents(gold_docs))
+    predictions = [
+        _score_document(gold, doc, ran, scores, label_map) for gold, doc in zip(gold_docs, predicted, strict=True)
+    ]
     seconds = time.perf_counter() - started
     if predictions_out is not None:
         write_jsonl(predictions_out, predictions)
@@ -492,7 +512,7 @@ def evaluate(
         "documents": len(gold_docs),
         "characters": sum(len(g["text"]) for g in gold_docs),
         "seconds": round(seconds, 3),
-        "labellers": {lab.layer: f"{lab.name}@{lab.version}" for lab in labellers},
+        "labellers": labellers,
         "label_map": None if label_map is None else dict(label_map),
         "matching": scores.matching(),
         "scores": scores.as_dict(),
