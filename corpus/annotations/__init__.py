@@ -24,6 +24,7 @@ from corpus.annotations.ingest import (
 )
 from corpus.annotations.merge import MergeState, Policy, build_report, merge_documents
 from corpus.report import Reporter
+from corpus.scoring import EXACT, MatchRule
 
 __all__ = [
     "IngestStats",
@@ -66,16 +67,27 @@ def ingest_annotations(
 
 
 def merge_annotations(
-    annotations: Path, documents: Path, policy: Policy, out: Path, report_path: Path | None, report: Reporter
+    annotations: Path,
+    documents: Path,
+    policy: Policy,
+    out: Path,
+    report_path: Path | None,
+    report: Reporter,
+    match: MatchRule | str = EXACT,
 ) -> dict:
-    """Write gold documents to ``out`` and the agreement/acceptance report to ``report_path``; return it."""
+    """Write gold documents to ``out`` and the agreement/acceptance report to ``report_path``; return it.
+
+    ``match`` (a :class:`~corpus.scoring.MatchRule` or its name: ``exact``, ``jaccard>=T``, ``overlap>=T``) is
+    when two spans are the same, for annotator agreement and pre-label acceptance; the report names it.
+    """
     import orjson
 
     from corpus.jsonl import atomic_writer, write_jsonl
     from corpus.pipeline import read_document_records
 
+    rule = MatchRule.parse(match)  # a mistyped rule fails before anything is read
     records, lines = read_checked_annotations(annotations, report)
-    state = MergeState(policy)
+    state = MergeState(policy, match=rule)
     gold = merge_documents(
         read_document_records(documents, report), records, policy, report, state, source=(str(annotations), lines)
     )

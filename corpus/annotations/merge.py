@@ -40,10 +40,11 @@ Report (``agreement.json``), every number computed from the inputs::
               "adjudicated": 5, "dropped_relations": 0, "orphan_choices": 0},
      "ties": {"count": 2, "examples": [{"doc_id", "layer", "start", "end", "label", "text", "votes", "voters"}]}}
 
-Spans match under one named rule of :mod:`corpus.scoring` (``MergeState.match``, ``exact`` by default), which
-the report names (``match``): pairwise F1 counts one-to-one matches of ``(start, end, label)`` on the text both
-annotators covered; acceptance counts a pre-label as accepted when it matches a gold span (a relation: same label
-and identical ends, its offsets being the extent of both ends), inside the text annotators covered for that layer.
+Spans match under one named rule of :mod:`corpus.scoring` (``MergeState.match``: ``exact`` by default,
+``corpus annotations merge --match RULE``), which the report names (``match``): pairwise F1 counts one-to-one
+matches of ``(start, end, label)`` on the text both annotators covered; acceptance counts a pre-label as accepted
+when it matches a gold span (a relation: same label and identical ends, its offsets being the extent of both
+ends), inside the text annotators covered for that layer.
 The check-worthiness prediction of a pre-labelled claim is what its task pre-selected: ``attrs.checkworthy``
 (boolean or option name); claims without one are not counted.
 """

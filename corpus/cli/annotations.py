@@ -111,16 +111,27 @@ def merge_command(
     report_path: Annotated[
         Path | None, typer.Option("--report", help="Agreement and pre-label acceptance JSON.")
     ] = Path("data/agreement.json"),
+    match: Annotated[
+        str,
+        typer.Option(
+            "--match",
+            help="When two spans are the same, for agreement and pre-label acceptance: 'exact', 'jaccard>=T' "
+            "or 'overlap>=T' (0 < T <= 1). The report names it.",
+        ),
+    ] = "exact",
     allow_outside: AllowOutsideOpt = False,
 ) -> None:
     """Combine annotators per document and layer; report agreement and how many pre-labels were kept."""
     from corpus.annotations import Policy, merge_annotations
+    from corpus.scoring import MatchRule
 
+    # Options are checked before any file is read or written: a mistyped rule is one line, not a half run.
+    merge_policy, match_rule = Policy.parse(policy), MatchRule.parse(match)
     output_path(out, "file", allow_outside)
     if report_path is not None:
         output_path(report_path, "file", allow_outside)
     reporter = make_reporter()
-    summary = merge_annotations(annotations, documents, Policy.parse(policy), out, report_path, reporter)
+    summary = merge_annotations(annotations, documents, merge_policy, out, report_path, reporter, match_rule)
     _render(summary)
     console_err.print(f"  wrote {out}" + (f", {report_path}" if report_path else ""), highlight=False)
     raise typer.Exit(_exit_code(reporter.errors > 0, summary["documents"]["annotated"] > 0))
