@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -93,6 +94,23 @@ def _claims(arg: str | None = None):
 BACKENDS = {"entities": "test-fixed", "sources": "test-fixed", "claims": "test-fixed"}
 
 
+class _BatchingLabeller(_FixedLabeller):
+    """The fixed entities, through a batch hook that takes the whole stream before yielding (as a model would)."""
+
+    batches: list[int] = []  # documents per call of label_batch, over every instance
+
+    def label_batch(self, docs: Iterable[dict]) -> Iterator[dict]:
+        batch = list(docs)
+        _BatchingLabeller.batches.append(len(batch))
+        for doc in batch:
+            yield self(doc)
+
+
+@register("entities", "test-batched")
+def _batched(arg: str | None = None):
+    return _BatchingLabeller("entities", _entities().items)
+
+
 def _write_gold(tmp_path: Path, docs: list[dict]) -> Path:
     path = tmp_path / "gold.jsonl"
     path.write_text("".join(json.dumps(d) + "\n" for d in docs), encoding="utf-8")
@@ -168,6 +186,17 @@ def test_label_maps(tmp_path: Path):
     with pytest.raises(CorpusError, match="neither a built-in map"):
         parse_label_map("nonsense")
     assert CONLL_LABEL_MAP["FAC"] == "LOC"
+
+
+def test_labellers_run_as_build_stages_so_a_batch_hook_sees_the_whole_stream(tmp_path: Path):
+    docs = [{**_gold_doc(), "id": f"t/{i}"} for i in range(3)]
+    gold = _write_gold(tmp_path, docs)
+    one_at_a_time = evaluate(gold, backends=BACKENDS, layers=["entities"])
+    _BatchingLabeller.batches.clear()
+    batched = evaluate(gold, backends={**BACKENDS, "entities": "test-batched"}, layers=["entities"])
+    assert _BatchingLabeller.batches == [3]  # one call for the stream, as in `corpus build`, not one per document
+    assert batched["scores"] == one_at_a_time["scores"] and batched["documents"] == 3
+    assert batched["labellers"] == {"entities": "fixed@0"}
 
 
 def test_evaluate_scores_every_layer(tmp_path: Path):
