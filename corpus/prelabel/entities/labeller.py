@@ -96,6 +96,8 @@ class RulesEntityLabeller(NumericRules, NameRules, DocumentRules, Labeller):
         self._org_after = _phrases(lex.cls("org_after"))
         self._org_after_weak = _phrases(lex.cls("org_after_weak"))
         self._org_before_weak = _phrases(lex.cls("org_before_weak"))
+        self._org_after_weak_starts = frozenset(p[0] for p in self._org_after_weak)
+        self._org_before_weak_ends = frozenset(p[-1] for p in self._org_before_weak)
         # Their words next to the name, to test a candidate's neighbours before building any phrase.
         self._org_before_ends = frozenset(p[-1] for p in self._org_before)
         self._org_after_starts = frozenset(p[0] for p in self._org_after)

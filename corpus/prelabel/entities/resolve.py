@@ -38,6 +38,8 @@ class DocumentRules:
     _org_before_tails: frozenset[tuple[str, ...]]
     _org_after_weak: frozenset[tuple[str, ...]]
     _org_before_weak: frozenset[tuple[str, ...]]
+    _org_after_weak_starts: frozenset[str]
+    _org_before_weak_ends: frozenset[str]
     is_common: Callable[[str], bool]
 
     def _resolve(self, candidates: list[Candidate], words: list[str], lowers: list[str]) -> None:
@@ -115,7 +117,7 @@ class DocumentRules:
     def _weak_org_keys(self, candidates: list[Candidate], lowers: list[str]) -> set[str]:
         """Names after an ``org_before_weak`` or before an ``org_after_weak`` phrase."""
         after, before = self._org_after_weak, self._org_before_weak
-        starts, ends, n = {p[0] for p in after}, {p[-1] for p in before}, len(lowers)
+        starts, ends, n = self._org_after_weak_starts, self._org_before_weak_ends, len(lowers)
         return {
             c.key
             for c in candidates

@@ -10,6 +10,7 @@ titles). A name the gazetteers know (a place, a group, an organisation) and a la
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable
 from itertools import compress, count
 from typing import NamedTuple
@@ -22,6 +23,7 @@ from corpus.prelabel.entities.words import POSSESSIVES
 MAX_TITLE = 8
 # Opening marks and the closing marks that end them; straight quotes, asterisks and underscores close themselves.
 CLOSERS = {"“": "”", '"': '"', "‘": "’", "*": "*", "_": "_", "«": "»", "``": "''"}
+_NO_END = 1 << 62  # sorts a (start, end) probe after every sentence starting at the same token
 _TRAILING = frozenset({",", "."})  # US style puts these inside the closing quote: “Succession,”
 
 
@@ -76,19 +78,14 @@ class WorkTitles:
         return k >= 0 and lowers[k] in self.cues
 
     def _quoted(self, sent_ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
-        words = self.words
-        opens = list(compress(count(), map(CLOSERS.__contains__, words)))
+        """Titles at the document's opening marks, each looked at within its sentence (found by bisection)."""
         found: list[tuple[int, int]] = []
-        at = 0
-        for a, b in sent_ranges:
-            while at < len(opens) and opens[at] < a:
-                at += 1
-            while at < len(opens) and opens[at] < b:
-                k = opens[at]
-                title = self._title_at(k, a, b)
+        for k in compress(count(), map(CLOSERS.__contains__, self.words)):
+            s = bisect_right(sent_ranges, (k, _NO_END)) - 1
+            if s >= 0 and k < sent_ranges[s][1]:
+                title = self._title_at(k, *sent_ranges[s])
                 if title is not None:
                     found.append(title)
-                at += 1
         return found
 
     def _title_at(self, k: int, a: int, b: int) -> tuple[int, int] | None:
