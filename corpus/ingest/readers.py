@@ -266,7 +266,15 @@ def read_documents(
         except OSError as exc:
             report(InputProblem(str(file), f"cannot read: {exc.strerror or exc}"))
             continue
-        yield from _read_article(file, data, report, limits)
+        yield from _handed_over(_read_article(file, data, report, limits))
+
+
+def _handed_over(docs: list[dict]) -> Iterator[dict]:
+    """The documents one at a time, each dropped from the list as it goes: later stages grow a document in place
+    (tokens, spans), so a part kept here would hold a processed part in memory until the article's last."""
+    docs.reverse()
+    while docs:
+        yield docs.pop()
 
 
 @dataclass(frozen=True)
@@ -366,7 +374,7 @@ def _read_jsonl(file: Path, report: Report, limits: _Limits) -> Iterator[dict]:
         for lineno, line, encoding in _jsonl_lines(fh, path, report):
             record = _parse_record(line, path, lineno, report)
             if record is not None:
-                yield from _record_document(record, path, lineno, encoding, report, limits)
+                yield from _handed_over(_record_document(record, path, lineno, encoding, report, limits))
 
 
 def _jsonl_lines(fh: io.BufferedReader, path: str, report: Report) -> Iterator[tuple[int, bytes | str, str]]:
