@@ -46,12 +46,11 @@ _PICTOGRAPH = regex.compile(r"[\p{So}--[\x00-\u218F]]", regex.V1)
 _PICTOGRAPH_END = regex.compile(r"[\p{So}--[\x00-\u218F]]$", regex.V1)
 
 
-def needs_fixing(text: str, spans: list[TokenSpan], info: list[int]) -> bool:
-    """Whether `HyphenWords.apply` can change anything: the text has a hyphen (looked for at C speed: most
-    documents have none), or a span ends on an edge symbol."""
-    return any(map(text.__contains__, HYPHENS)) or any(
-        info[first] & EDGE or info[last] & EDGE for first, last, _, _ in spans
-    )
+def needs_fixing(text: str) -> bool:
+    """Whether `HyphenWords.apply` can change anything: the text has a hyphen (looked for at C speed; most
+    documents have none). Spans are built to start and end on words, numbers or signs, so edge symbols are only
+    a safety net for grown words."""
+    return any(map(text.__contains__, HYPHENS))
 
 
 class HyphenWords:

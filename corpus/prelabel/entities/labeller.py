@@ -153,7 +153,7 @@ class RulesEntityLabeller(NumericRules, NameRules, DocumentRules, Labeller):
         spans += [(c.first, c.last, c.label, c.score) for c in scan.candidates if c.label]
         if works:
             spans = _with_works(spans, works, lowers)
-        if needs_fixing(text, spans, info):
+        if needs_fixing(text):
             spans = HyphenWords(words, lowers, tokens, self.is_common).apply(spans, info)
         out = [(tokens[f]["start"], tokens[la]["end"], lab, score) for f, la, lab, score in spans]
         out.sort()

@@ -94,9 +94,12 @@ class WorkTitles:
         if k == a or words[k - 1] == ":":
             return None  # a quotation opening the sentence or after a colon is speech
         closer = CLOSERS[words[k]]
-        end = next((m for m in range(k + 1, min(k + MAX_TITLE + 3, b)) if words[m] == closer), None)
-        if end is None or end == k + 1:
-            return None
+        if k + 1 >= b or words[k + 1] == closer:
+            return None  # nothing between the marks
+        try:
+            end = words.index(closer, k + 2, min(k + MAX_TITLE + 3, b))
+        except ValueError:
+            return None  # no closing mark near enough
         last = end - 1
         if words[last] in _TRAILING:
             last -= 1
