@@ -26,6 +26,7 @@ import orjson
 from corpus import cache as cache_mod
 from corpus.errors import CorpusError, InputProblem
 from corpus.formats import FORMAT_NAMES
+from corpus.ingest.parts import DEFAULT_PART_CHARS
 from corpus.pipeline import (
     DocumentProcessor,
     ProcessorConfig,
@@ -80,6 +81,7 @@ class BuildOptions:
     dataset: bool = True
     drop_near_duplicates: bool = False
     near_duplicate_threshold: float | None = None
+    part_chars: int = DEFAULT_PART_CHARS  # longer articles are built as parts (corpus.ingest.parts)
     force: bool = False
     allow_outside: bool = False
     validate: bool = True
@@ -132,6 +134,7 @@ def _plan(opts: BuildOptions) -> _Plan:
         "validate": opts.validate,
         "drop_near_duplicates": opts.drop_near_duplicates,
         "near_duplicate_threshold": opts.near_duplicate_threshold,
+        "part_chars": opts.part_chars,
     }
     shard_key = cache_mod.config_fingerprint({"processing": settings["processing"], "versions": settings["versions"]})
     return _Plan(config, processor, settings, shard_key, cache_mod.config_fingerprint(settings))
@@ -292,7 +295,7 @@ class _Build:
         stages = ingest_stages(
             self.relay, self.stats, self.opts.drop_near_duplicates, self.opts.near_duplicate_threshold
         )
-        docs = run_stages(stages, read_documents(self.inputs, self.relay))
+        docs = run_stages(stages, read_documents(self.inputs, self.relay, part_chars=self.opts.part_chars))
         results = self._processed(self._keyed_shards(docs))
         try:
             with self.progress("build", estimate or None) as advance, open(self.staging / DOCUMENTS, "wb") as fh:

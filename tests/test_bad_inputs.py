@@ -443,3 +443,19 @@ def test_outputs_are_readable_by_others_under_the_usual_umask(tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "out.jsonl").stat().st_mode) == 0o644
+
+
+def test_part_chars_option_cuts_long_articles_in_build_and_ingest(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    text = " ".join(f"Officials in district {i} counted {i * 3} new homes on Monday." for i in range(60))
+    (folder / "long.txt").write_text(text, encoding="utf-8")
+    code, output, docs = ingest(folder, tmp_path / "parts.jsonl", "--part-chars", "1000")
+    assert code == EXIT_OK and len(docs) >= -(-len(text) // 1000) and all(len(d["text"]) <= 1000 for d in docs)
+    assert "characters: built as" in output
+    code, output, docs = ingest(folder, tmp_path / "whole.jsonl", "--part-chars", "0")
+    assert code == EXIT_OK and [d["text"] for d in docs] == [text]
+    result = CliRunner().invoke(app, ["build", str(folder), "-o", "out", "--part-chars", "1000", "-q", "-f", "prodigy"])
+    assert result.exit_code == EXIT_OK, result.output
+    built = [orjson.loads(line) for line in Path("out/documents.jsonl").read_bytes().splitlines()]
+    assert [d["ingest"]["part"]["index"] for d in built] == list(range(1, len(built) + 1)) and len(built) > 1

@@ -22,6 +22,7 @@ from corpus.cli.common import (
 )
 from corpus.errors import EXIT_FAILED
 from corpus.formats import FORMAT_NAMES
+from corpus.ingest.parts import DEFAULT_PART_CHARS
 from corpus.jsonl import write_jsonl
 from corpus.pipeline import Stats, read_document_records
 from corpus.prelabel import parse_backends
@@ -30,6 +31,15 @@ DropNearDuplicatesOpt = Annotated[
     bool,
     typer.Option(
         "--drop-near-duplicates", help="Skip near-duplicate articles (MinHash) instead of only reporting them."
+    ),
+]
+PartCharsOpt = Annotated[
+    int,
+    typer.Option(
+        "--part-chars",
+        help="An article longer than this many characters is built as several documents, cut at paragraph or "
+        "sentence ends (each records its place in ingest.part); 0 never cuts. Bounds a build's memory.",
+        min=0,
     ),
 ]
 BackendOpt = Annotated[
@@ -113,6 +123,7 @@ def build(
     ] = False,
     force: Annotated[bool, typer.Option(help="Rebuild even when inputs, settings and code are unchanged.")] = False,
     drop_near_duplicates: DropNearDuplicatesOpt = False,
+    part_chars: PartCharsOpt = DEFAULT_PART_CHARS,
     near_duplicate_threshold: Annotated[
         float | None,
         typer.Option(
@@ -163,6 +174,7 @@ def build(
         progress=None if quiet else phase_progress,
         drop_near_duplicates=drop_near_duplicates,
         near_duplicate_threshold=near_duplicate_threshold,
+        part_chars=part_chars,
         force=force,
         allow_outside=allow_outside,
         validate=not no_validate,
@@ -197,6 +209,7 @@ def ingest(
     out: Annotated[Path, typer.Option("--out", "-o", help="Documents JSONL to write.")] = Path("data/ingested.jsonl"),
     keep_boilerplate: Annotated[bool, typer.Option(help="Do not strip page boilerplate lines.")] = False,
     max_chars: Annotated[int, typer.Option(help="Largest article accepted, in characters.")] = 20_000_000,
+    part_chars: PartCharsOpt = DEFAULT_PART_CHARS,
     drop_near_duplicates: DropNearDuplicatesOpt = False,
     allow_outside: AllowOutsideOpt = False,
 ) -> None:
@@ -212,7 +225,9 @@ def ingest(
     reporter = make_reporter()
     stats = Stats()
     started = time.perf_counter()
-    articles = read_documents(inputs, reporter, strip_boilerplate=not keep_boilerplate, max_chars=max_chars)
+    articles = read_documents(
+        inputs, reporter, strip_boilerplate=not keep_boilerplate, max_chars=max_chars, part_chars=part_chars
+    )
     docs = run_stages(ingest_stages(reporter, stats, drop_near=drop_near_duplicates), articles)
 
     def counted():
