@@ -70,28 +70,47 @@ def _read_cue(
     """The attribution of the cue group ``gstart..cue_end`` (its verb at ``head``: "referring" in "referring
     to") in the sentence ``lo..hi``, if any. ``prior`` is the source of an earlier attribution of this sentence
     (the subject of ", adding …")."""
-    low = r.low
-    word = low[head]
-    before = gstart - 1
+    word = r.low[head]
     if _sourceless(r, word, gstart, head, hi):
         return _cue_then_content(r, gstart, cue_end, hi, None, word)
     # ", adding that …" / ", saying …": the source is the subject of the main clause ("X, is saying" is not)
-    if word.endswith("ing") and before >= lo and low[before] == "," and not any(w in _BE for w in low[gstart:head]):
-        return _cue_then_content(r, gstart, cue_end, hi, prior or _clause_subject(r, lo, before), word)
+    if _adding_clause(r, word, gstart, head, lo):
+        return _cue_then_content(r, gstart, cue_end, hi, prior or _clause_subject(r, lo, gstart - 1), word)
+    got = _agent_or_postposed_source(r, cue, word, gstart, cue_end, lo, hi)
+    if got is not None:
+        return got
+    return _source_before_cue(r, cue, word, gstart, cue_end, lo, hi, prior)
+
+
+def _adding_clause(r: _Reader, word: str, gstart: int, head: int, lo: int) -> bool:
+    """Whether the cue is an -ing form after a comma (", adding that …") with no form of "be" in its group."""
+    before = gstart - 1
+    low = r.low
+    return word.endswith("ing") and before >= lo and low[before] == "," and not any(w in _BE for w in low[gstart:head])
+
+
+def _agent_or_postposed_source(
+    r: _Reader, cue: Cue, word: str, gstart: int, cue_end: int, lo: int, hi: int
+) -> _Attribution | None:
+    """The readings whose source follows the cue: a passive with its agent, then "CONTENT, CUE SOURCE"."""
     # passive with its agent — "The plan was criticized by economists", "As reported by the Times, …"
-    if cue_end + 1 <= hi and low[cue_end + 1] == "by" and word.endswith(("ed", "en", "wn")):
+    if cue_end + 1 <= hi and r.low[cue_end + 1] == "by" and word.endswith(("ed", "en", "wn")):
         got = _passive(r, gstart, cue_end, lo, hi)
         if got is not None:
             return got
-    got = _postposed_source(r, cue, word, gstart, cue_end, lo, hi)
-    if got is not None:
-        return got
+    return _postposed_source(r, cue, word, gstart, cue_end, lo, hi)
+
+
+def _source_before_cue(
+    r: _Reader, cue: Cue, word: str, gstart: int, cue_end: int, lo: int, hi: int, prior: Range | None
+) -> _Attribution | None:
+    """The readings whose source precedes the cue: "CONTENT, SOURCE CUE", then "SOURCE CUE CONTENT"."""
     source = _source_after_quote(r, r.source_left(gstart, lo), lo)
     got = _postposed_cue(r, source, gstart, cue_end, lo, hi)
     if got is not None:
         return got
-    # SOURCE CUE CONTENT
-    if source is None and before >= lo and low[before] == "and":
+    before = gstart - 1
+    if source is None and before >= lo and r.low[before] == "and":
         source = prior or _clause_subject(r, lo, before)  # "Jane Doe left the hall and said …"
     if source is None and (cue.kind != "speech" or _time_subject(r, lo, gstart)):
         return None
@@ -130,9 +149,23 @@ def _postposed_source(
     r: _Reader, cue: Cue, word: str, gstart: int, cue_end: int, lo: int, hi: int
 ) -> _Attribution | None:
     """CONTENT, CUE SOURCE — '“…,” said Jane Doe.', '“…,” remembers Jane Doe.' (after a quotation any cue)"""
+    if not _may_postpose(r, cue, word, gstart, cue_end, lo, hi):
+        return None
+    source = _postposed_np(r, cue_end + 1, hi)
+    if source is None or _holds_clause(r, source):
+        return None  # "X, who …, said he is proud of …": what follows is the content, not a post-posed source
+    content = _content_left(r, gstart - 1, lo)
+    if content is None:
+        return None
+    return _Attribution(cue=(gstart, cue_end), source=source, contents=[content])
+
+
+def _may_postpose(r: _Reader, cue: Cue, word: str, gstart: int, cue_end: int, lo: int, hi: int) -> bool:
+    """Whether the cue stands where a post-posed source may follow it: after a comma or quote mark (a speech cue,
+    or any cue right after a quotation), not an -ing form, not before "that", not after an appositive."""
     low = r.low
     before, after = gstart - 1, cue_end + 1
-    if not (
+    return (
         before >= lo
         and (low[before] == "," or low[before] in QUOTES)
         and (cue.kind == "speech" or _quote_ends_at(r, before, lo))
@@ -140,8 +173,12 @@ def _postposed_source(
         and after <= hi
         and low[after] != "that"
         and not (low[before] == "," and _appositive_subject(r, gstart, lo))
-    ):
-        return None
+    )
+
+
+def _postposed_np(r: _Reader, after: int, hi: int) -> Range | None:
+    """The noun phrase at ``after`` that ends the sentence or a comma/colon-delimited stretch, or None."""
+    low = r.low
     # a post-posed source opens like a noun phrase: '…,” said the mayor', not '…, said in a statement'
     if low[after] in NP_STOP or low[after].endswith("ly"):
         return None
@@ -150,12 +187,7 @@ def _postposed_source(
         source[1] + 1 > hi or low[source[1] + 1] in END_PUNCT or low[source[1] + 1] in (",", ":")
     ):
         return None
-    if _holds_clause(r, source):
-        return None  # "X, who …, said he is proud of …": what follows is the content, not a post-posed source
-    content = _content_left(r, before, lo)
-    if content is None:
-        return None
-    return _Attribution(cue=(gstart, cue_end), source=source, contents=[content])
+    return source
 
 
 def _holds_clause(r: _Reader, source: Range) -> bool:
@@ -297,25 +329,38 @@ def _passive(r: _Reader, gstart: int, cue_end: int, lo: int, hi: int) -> _Attrib
     """The agent after "by" is the source; the passive subject (or, after "As reported by X,", the rest of the
     sentence) is the content."""
     low = r.low
-    a = cue_end + 2
-    b = a
-    while b <= hi and b - a <= 15 and low[b] not in BOUNDARY and low[b] not in END_PUNCT:
-        b += 1
-    if b == a or b - a > 15:
+    source = _agent(r, cue_end + 2, hi)
+    if source is None:
         return None
-    source = (a, b - 1)
+    b = source[1] + 1
     if gstart - 1 >= lo and low[gstart - 1] == "as" and b <= hi and low[b] == ",":
         content = r.strip_content(b + 1, hi)
         if content is None:
             return None
         return _Attribution(cue=(gstart - 1, cue_end), source=source, contents=[content])
-    aux = next((k for k in range(gstart, cue_end) if low[k] in PASSIVE_AUX), None)
-    if aux is None:
-        return None
-    subject = r.np_left(aux - 1, lo) if aux - 1 >= lo else None
+    subject = _passive_subject(r, gstart, cue_end, lo)
     if subject is None:
         return None
     return _Attribution(cue=(gstart, cue_end), source=source, contents=[subject])
+
+
+def _agent(r: _Reader, a: int, hi: int) -> Range | None:
+    """The agent after "by" (starting at ``a``): up to 16 tokens before a boundary or the sentence's end."""
+    low = r.low
+    b = a
+    while b <= hi and b - a <= 15 and low[b] not in BOUNDARY and low[b] not in END_PUNCT:
+        b += 1
+    if b == a or b - a > 15:
+        return None
+    return (a, b - 1)
+
+
+def _passive_subject(r: _Reader, gstart: int, cue_end: int, lo: int) -> Range | None:
+    """The noun phrase before the passive auxiliary of the cue group ``gstart..cue_end``, if any."""
+    aux = next((k for k in range(gstart, cue_end) if r.low[k] in PASSIVE_AUX), None)
+    if aux is None:
+        return None
+    return r.np_left(aux - 1, lo) if aux - 1 >= lo else None
 
 
 def _appositive_subject(r: _Reader, gstart: int, lo: int) -> bool:
