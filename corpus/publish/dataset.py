@@ -257,8 +257,9 @@ class EntityLayout:
     snapped: int = 0  # spans off token boundaries, widened to whole tokens
 
 
-def layout_entities(index: SentenceIndex, spans: list[dict], doc_id: str) -> EntityLayout:
-    layout = EntityLayout([0] * len(index.tokens), {})
+def _place_spans(index: SentenceIndex, spans: list[dict], layout: EntityLayout) -> list[tuple]:
+    """``(token start, token end, sentence, span)`` of every span on tokens, cut at its sentence's end; the
+    spans on no token and those off token boundaries are counted in ``layout``."""
     placed = []
     for span in spans:
         rng = index.token_range(span["start"], span["end"])
@@ -269,35 +270,48 @@ def layout_entities(index: SentenceIndex, spans: list[dict], doc_id: str) -> Ent
         if not index.token_index.on_boundaries(span["start"], span["end"]):
             layout.snapped += 1
         t0, t1 = rng
-        s0, s1 = index.sentence_tokens[sent]
+        s1 = index.sentence_tokens[sent][1]
         if t1 > s1:
             layout.crossing += 1
             t1 = s1
         placed.append((t0, t1, sent, span))
+    return placed
+
+
+def _entity_span_row(span: dict, doc_id: str, t0: int, t1: int, s0: int) -> dict:
+    """One entity span as a row of its sentence, its token range relative to the sentence's first token."""
+    return {
+        "id": f"{doc_id}:{span['id']}",
+        "label": span["label"],
+        "start": span["start"],
+        "end": span["end"],
+        "text": span.get("text", ""),
+        "token_start": t0 - s0,
+        "token_end": t1 - s0,
+        "score": _score(span),
+        "labeller": span.get("labeller"),
+    }
+
+
+def _tag_bio(tags: list[int], t0: int, t1: int, label: str) -> None:
+    tags[t0] = _BIO_INDEX[f"B-{label}"]
+    for i in range(t0 + 1, t1):
+        tags[i] = _BIO_INDEX[f"I-{label}"]
+
+
+def layout_entities(index: SentenceIndex, spans: list[dict], doc_id: str) -> EntityLayout:
+    layout = EntityLayout([0] * len(index.tokens), {})
+    placed = _place_spans(index, spans, layout)
     # Longest first among spans starting at the same token, then left to right: BIO keeps the outer span.
     placed.sort(key=lambda p: (p[0], -(p[1] - p[0]), p[3]["start"], p[3]["id"]))
     taken_until = -1
     for t0, t1, sent, span in placed:
         s0 = index.sentence_tokens[sent][0]
-        layout.by_sentence.setdefault(sent, []).append(
-            {
-                "id": f"{doc_id}:{span['id']}",
-                "label": span["label"],
-                "start": span["start"],
-                "end": span["end"],
-                "text": span.get("text", ""),
-                "token_start": t0 - s0,
-                "token_end": t1 - s0,
-                "score": _score(span),
-                "labeller": span.get("labeller"),
-            }
-        )
+        layout.by_sentence.setdefault(sent, []).append(_entity_span_row(span, doc_id, t0, t1, s0))
         if t0 < taken_until:
             layout.not_in_bio += 1
             continue
-        layout.tags[t0] = _BIO_INDEX[f"B-{span['label']}"]
-        for i in range(t0 + 1, t1):
-            layout.tags[i] = _BIO_INDEX[f"I-{span['label']}"]
+        _tag_bio(layout.tags, t0, t1, span["label"])
         taken_until = t1
     for rows in layout.by_sentence.values():
         rows.sort(key=lambda r: (r["start"], -r["end"], r["id"]))
@@ -313,14 +327,14 @@ def attributions(spans: list[dict], relations: list[dict]) -> list[dict]:
         content = [s for s in members if s["label"] == "CONTENT"]
         if content:
             out.append(
-                {
-                    "content": content,
-                    "source": [s for s in members if s["label"] == "SOURCE"],
-                    "cue": [s for s in members if s["label"] == "CUE"],
-                }
+                {"content": content, "source": _with_label(members, "SOURCE"), "cue": _with_label(members, "CUE")}
             )
     out.sort(key=lambda a: (a["content"][0]["start"], a["content"][0]["end"], a["content"][0]["id"]))
     return out
+
+
+def _with_label(spans: list[dict], label: str) -> list[dict]:
+    return [s for s in spans if s["label"] == label]
 
 
 def orphan_source_spans(spans: list[dict], groups: list[dict]) -> int:
@@ -345,25 +359,36 @@ _ORG_LIKE = {"ORG", "GPE", "NORP", "FAC"}
 def source_kind(group: dict, entity_spans: list[dict]) -> int:
     """ClassLabel index of the attribution's source kind, -1 when nothing says it."""
     for span in (*group["source"], *group["content"]):
-        attrs = _attrs(span)
-        raw = attrs.get("kind", attrs.get("source_kind"))
-        if not isinstance(raw, str) or not raw.strip():
+        key = _kind_key(_attrs(span))
+        if key is None:
             continue
-        key = raw.strip().lower().replace("-", " ").replace("_", " ")
         kind = _KIND_ALIASES.get(key)
         if kind is None and key == "named":
-            # "named" without person/organisation: decide from the entity under the source span.
-            for src in group["source"]:
-                labels = {
-                    e["label"] for e in entity_spans if overlap((e["start"], e["end"]), (src["start"], src["end"]))
-                }
-                if "PERSON" in labels:
-                    kind = "named_person"
-                elif labels & _ORG_LIKE:
-                    kind = "named_organisation"
+            kind = _named_kind(group, entity_spans)
         if kind in SOURCE_KINDS:
             return SOURCE_KINDS.index(kind)
     return -1
+
+
+def _kind_key(attrs: dict) -> str | None:
+    """The recorded kind, lower case with spaces for hyphens and underscores; None when there is none."""
+    raw = attrs.get("kind", attrs.get("source_kind"))
+    if not isinstance(raw, str) or not raw.strip():
+        return None
+    return raw.strip().lower().replace("-", " ").replace("_", " ")
+
+
+def _named_kind(group: dict, entity_spans: list[dict]) -> str | None:
+    """ "named" without person/organisation: decide from the entity under the source span (the last source
+    span whose entities say either wins)."""
+    kind = None
+    for src in group["source"]:
+        labels = {e["label"] for e in entity_spans if overlap((e["start"], e["end"]), (src["start"], src["end"]))}
+        if "PERSON" in labels:
+            kind = "named_person"
+        elif labels & _ORG_LIKE:
+            kind = "named_organisation"
+    return kind
 
 
 def is_correspondent(group: dict) -> bool:
@@ -393,19 +418,27 @@ def checkworthy_decision(span: dict, threshold: float) -> tuple[int, str]:
     """``(ClassLabel index, how it was decided)``: ``recorded`` when the labeller or the annotators recorded a
     decision in the span's attributes, ``score`` when the score was compared with ``threshold`` (nothing was
     recorded), ``none`` (-1) when neither is there."""
-    attrs = _attrs(span)
+    recorded = _recorded_checkworthy(_attrs(span))
+    if recorded is not None:
+        return recorded, "recorded"
+    score = _score(span)
+    if score is None:
+        return -1, "none"
+    return CHECKWORTHY_CLASSES.index("CHECKWORTHY" if score >= threshold else "NOT_CHECKWORTHY"), "score"
+
+
+def _recorded_checkworthy(attrs: dict) -> int | None:
+    """The ClassLabel index of the first decision recorded in the attributes (a bool, a class name or a
+    one-choice list), None when there is none."""
     for key in ("checkworthy", "check_worthy", "label", "choice"):
         value = attrs.get(key)
         if isinstance(value, list) and value and isinstance(value[0], str):
             value = value[0]
         if isinstance(value, bool):
-            return CHECKWORTHY_CLASSES.index("CHECKWORTHY" if value else "NOT_CHECKWORTHY"), "recorded"
+            return CHECKWORTHY_CLASSES.index("CHECKWORTHY" if value else "NOT_CHECKWORTHY")
         if isinstance(value, str) and value.upper() in CHECKWORTHY_CLASSES:
-            return CHECKWORTHY_CLASSES.index(value.upper()), "recorded"
-    score = _score(span)
-    if score is None:
-        return -1, "none"
-    return CHECKWORTHY_CLASSES.index("CHECKWORTHY" if score >= threshold else "NOT_CHECKWORTHY"), "score"
+            return CHECKWORTHY_CLASSES.index(value.upper())
+    return None
 
 
 def checkworthy_of(span: dict, threshold: float) -> int:
@@ -441,8 +474,6 @@ class CheckworthyRule:
 
 def evidence_of(span: dict) -> list[str]:
     """The evidence a claim labeller recorded, as strings ("NUMBER: 200", "ORG: Acme", "factual verb")."""
-    import orjson
-
     raw = _attrs(span).get("evidence")
     if raw is None:
         return []
@@ -450,15 +481,19 @@ def evidence_of(span: dict) -> list[str]:
         return [f"{k}: {v}" for k, v in raw.items()]
     if not isinstance(raw, list):
         return [str(raw)]
-    out = []
-    for item in raw:
-        if isinstance(item, str):
-            out.append(item)
-        elif isinstance(item, dict) and "type" in item and "text" in item and len(item) <= 4:
-            out.append(f"{item['type']}: {item['text']}")
-        else:
-            out.append(orjson.dumps(item, option=orjson.OPT_SORT_KEYS).decode())
-    return out
+    return [_evidence_item(item) for item in raw]
+
+
+def _evidence_item(item: object) -> str:
+    """One evidence list item: a string as it is, a small ``{type, text}`` dict as "TYPE: text", anything else
+    as sorted-key JSON."""
+    import orjson
+
+    if isinstance(item, str):
+        return item
+    if isinstance(item, dict) and "type" in item and "text" in item and len(item) <= 4:
+        return f"{item['type']}: {item['text']}"
+    return orjson.dumps(item, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def _explicit_links(span: dict) -> list[str]:
@@ -569,6 +604,40 @@ class Stats:
 
 
 # --------------------------------------------------------------------------------------------- rows
+def _dict_items(items: list | None) -> list[dict]:
+    return [r for r in items or () if isinstance(r, dict)]
+
+
+def _sentence_row(
+    doc: dict,
+    k: int,
+    extent: tuple[int, int],
+    token_range: tuple[int, int],
+    layout: EntityLayout,
+    pre_layout: EntityLayout | None,
+) -> dict:
+    """The entities config's row of sentence ``k`` (with the pre-labels' tags and spans in gold builds)."""
+    text, (s, e), (t0, t1) = doc["text"], extent, token_range
+    sent_tokens = doc["tokens"][t0:t1]
+    row = {
+        "id": f"{doc['id']}:sent{k}",
+        "doc_id": doc["id"],
+        "sentence": k,
+        "start": s,
+        "end": e,
+        "text": text[s:e],
+        "tokens": [text[t["start"] : t["end"]] for t in sent_tokens],
+        "token_starts": [t["start"] for t in sent_tokens],
+        "token_ends": [t["end"] for t in sent_tokens],
+        "ner_tags": layout.tags[t0:t1],
+        "spans": layout.by_sentence.get(k, []),
+    }
+    if pre_layout is not None:
+        row["prelabel_ner_tags"] = pre_layout.tags[t0:t1]
+        row["prelabel_spans"] = pre_layout.by_sentence.get(k, [])
+    return row
+
+
 @dataclass
 class RowBuilder:
     """Turns one document record into the rows of every config, updating :class:`Stats`."""
@@ -580,13 +649,9 @@ class RowBuilder:
 
     def rows(self, doc: dict, split: str, licence_status: int, problem: Callable[[str], None]) -> dict[str, list[dict]]:
         doc_id = doc["id"]
-        spans = clean_spans(doc, doc.get("spans"), problem)
-        pre_spans = clean_spans(doc, doc.get("prelabel_spans"), problem, "prelabel_spans") if self.gold else []
-        self.stats.spans_dropped += len(doc.get("spans") or ()) - len(spans)
-        if self.gold:
-            self.stats.spans_dropped += len(doc.get("prelabel_spans") or ()) - len(pre_spans)
-        relations = [r for r in doc.get("relations") or () if isinstance(r, dict)]
-        pre_relations = [r for r in doc.get("prelabel_relations") or () if isinstance(r, dict)]
+        spans, pre_spans = self._clean_spans(doc, problem)
+        relations = _dict_items(doc.get("relations"))
+        pre_relations = _dict_items(doc.get("prelabel_relations"))
         self._count_document(doc, split)
 
         entity_spans = [s for s in spans if s["layer"] == "entities"]
@@ -600,10 +665,22 @@ class RowBuilder:
             doc_id, spans, entity_spans, groups, pre_spans, pre_relations, split
         )
         out["claims"], out["sources"] = claim_rows, source_rows
+        self._count_rows(out, split)
+        return out
+
+    def _clean_spans(self, doc: dict, problem: Callable[[str], None]) -> tuple[list[dict], list[dict]]:
+        """The usable spans and (gold builds) pre-label spans; the dropped ones are counted."""
+        spans = clean_spans(doc, doc.get("spans"), problem)
+        pre_spans = clean_spans(doc, doc.get("prelabel_spans"), problem, "prelabel_spans") if self.gold else []
+        self.stats.spans_dropped += len(doc.get("spans") or ()) - len(spans)
+        if self.gold:
+            self.stats.spans_dropped += len(doc.get("prelabel_spans") or ()) - len(pre_spans)
+        return spans, pre_spans
+
+    def _count_rows(self, out: dict[str, list[dict]], split: str) -> None:
         for config, rows in out.items():
             for _ in rows:
                 self.stats.count_row(config, split)
-        return out
 
     # -- documents
     def _count_document(self, doc: dict, split: str) -> None:
@@ -614,6 +691,17 @@ class RowBuilder:
         if doc.get("publisher"):
             st.publishers[doc["publisher"]] += 1
         st.add_published(doc.get("published"))
+        self._count_annotation(doc)
+        for stripped in (doc.get("ingest") or {}).get("stripped") or ():
+            if isinstance(stripped, dict):
+                st.stripped[str(stripped.get("rule") or "unnamed rule")] += 1
+        lowered = doc["text"].lower()
+        if any(_has_word(lowered, term) for term in WAR_TERMS):
+            st.war_documents += 1
+
+    def _count_annotation(self, doc: dict) -> None:
+        """Count the document's labellers, annotators and merge policy."""
+        st = self.stats
         annotation = doc.get("annotation") if isinstance(doc.get("annotation"), dict) else {}
         # Gold records keep the pre-labellers under annotation.prelabellers.
         labellers = annotation.get("prelabellers") or doc.get("labellers") or {}
@@ -623,12 +711,6 @@ class RowBuilder:
             st.annotators[str(annotator)] += 1
         if annotation.get("policy"):
             st.policies[str(annotation["policy"])] += 1
-        for stripped in (doc.get("ingest") or {}).get("stripped") or ():
-            if isinstance(stripped, dict):
-                st.stripped[str(stripped.get("rule") or "unnamed rule")] += 1
-        lowered = doc["text"].lower()
-        if any(_has_word(lowered, term) for term in WAR_TERMS):
-            st.war_documents += 1
 
     def _document_row(self, doc: dict, licence_status: int, pre_spans: list[dict], pre_relations: list[dict]) -> dict:
         labellers = doc.get("labellers") or {}
@@ -674,9 +756,23 @@ class RowBuilder:
 
     # -- entities
     def _entity_rows(self, doc: dict, entity_spans: list[dict], pre_spans: list[dict], split: str) -> list[dict]:
-        st = self.stats
         index = SentenceIndex(doc["tokens"], doc["sentences"])
         layout = layout_entities(index, entity_spans, doc["id"])
+        self._count_entities(layout, entity_spans, split)
+        pre_layout = None
+        if self.gold:
+            pre_entities = [s for s in pre_spans if s["layer"] == "entities"]
+            pre_layout = layout_entities(index, pre_entities, doc["id"])
+            self._quality("entities", "entities", entity_spans, pre_entities)
+        rows = []
+        for k, (s, e) in enumerate(doc["sentences"]):
+            t0, t1 = index.sentence_tokens[k]
+            if t1 > t0:
+                rows.append(_sentence_row(doc, k, (s, e), (t0, t1), layout, pre_layout))
+        return rows
+
+    def _count_entities(self, layout: EntityLayout, entity_spans: list[dict], split: str) -> None:
+        st = self.stats
         st.entities_not_in_bio += layout.not_in_bio
         st.entities_crossing += layout.crossing
         st.entities_unplaced += layout.unplaced
@@ -687,35 +783,6 @@ class RowBuilder:
             if span["label"] == "PERSON":
                 st.person_mentions += 1
                 st.person_names.add(" ".join(span.get("text", "").split()).lower())
-        pre_layout = None
-        if self.gold:
-            pre_entities = [s for s in pre_spans if s["layer"] == "entities"]
-            pre_layout = layout_entities(index, pre_entities, doc["id"])
-            self._quality("entities", "entities", entity_spans, pre_entities)
-        text, tokens, rows = doc["text"], doc["tokens"], []
-        for k, (s, e) in enumerate(doc["sentences"]):
-            t0, t1 = index.sentence_tokens[k]
-            if t1 <= t0:
-                continue
-            sent_tokens = tokens[t0:t1]
-            row = {
-                "id": f"{doc['id']}:sent{k}",
-                "doc_id": doc["id"],
-                "sentence": k,
-                "start": s,
-                "end": e,
-                "text": text[s:e],
-                "tokens": [text[t["start"] : t["end"]] for t in sent_tokens],
-                "token_starts": [t["start"] for t in sent_tokens],
-                "token_ends": [t["end"] for t in sent_tokens],
-                "ner_tags": layout.tags[t0:t1],
-                "spans": layout.by_sentence.get(k, []),
-            }
-            if pre_layout is not None:
-                row["prelabel_ner_tags"] = pre_layout.tags[t0:t1]
-                row["prelabel_spans"] = pre_layout.by_sentence.get(k, [])
-            rows.append(row)
-        return rows
 
     # -- claims and sources
     def _quality(self, name: str, layer: str, gold: list[dict], pre: list[dict]) -> None:
@@ -734,15 +801,10 @@ class RowBuilder:
         pre_relations: list[dict],
         split: str,
     ) -> tuple[list[dict], list[dict]]:
-        claims = sorted((s for s in spans if s["layer"] == "claims"), key=lambda s: (s["start"], s["end"], s["id"]))
         group_ids = [f"{doc_id}:{g['content'][0]['id']}" for g in groups]
         claims_of_group: dict[str, list[str]] = {gid: [] for gid in group_ids}
         links = _ClaimLinks(groups, group_ids, claims_of_group)
-        pre_claims = [s for s in pre_spans if s["layer"] == "claims"]
-        entities = _EntitiesInside(entity_spans, doc_id)
-        claim_rows = [self._claim_row(doc_id, claim, links, entities, pre_claims, split) for claim in claims]
-        if self.gold:
-            self._claim_quality(claims, pre_claims)
+        claim_rows = self._claim_rows(doc_id, spans, entity_spans, links, pre_spans, split)
         pre = _PreAttributions(pre_spans, pre_relations) if self.gold else None
         source_rows = [
             self._source_row(doc_id, group, gid, claims_of_group[gid], entity_spans, pre, split)
@@ -751,6 +813,24 @@ class RowBuilder:
         if self.gold:
             self._sources_quality(spans, pre_spans)
         return claim_rows, source_rows
+
+    def _claim_rows(
+        self,
+        doc_id: str,
+        spans: list[dict],
+        entity_spans: list[dict],
+        links: _ClaimLinks,
+        pre_spans: list[dict],
+        split: str,
+    ) -> list[dict]:
+        """The claims config's rows, in text order; linking them fills the attributions' claim lists."""
+        claims = sorted((s for s in spans if s["layer"] == "claims"), key=lambda s: (s["start"], s["end"], s["id"]))
+        pre_claims = [s for s in pre_spans if s["layer"] == "claims"]
+        entities = _EntitiesInside(entity_spans, doc_id)
+        claim_rows = [self._claim_row(doc_id, claim, links, entities, pre_claims, split) for claim in claims]
+        if self.gold:
+            self._claim_quality(claims, pre_claims)
+        return claim_rows
 
     def _sources_quality(self, spans: list[dict], pre_spans: list[dict]) -> None:
         for role in ("SOURCE", "CUE", "CONTENT"):
