@@ -86,20 +86,26 @@ def _capitalised_runs(words: list[str], low: list[str]) -> Iterator[list[int]]:
 
 def _run_kind(r: _Reader, run: list[int], words: list[str], low: list[str]) -> str | None:
     run_words = [low[x] for x in run if words[x][:1].isupper()]
-    if len(run_words) == 1:
-        w = run_words[0]
-        # a word the article also writes in lower case is a common word, not a name
-        if w in SOURCE_GROUP_WORDS or w in ANONYMOUS_HEADS or w in ROLE_NOUNS or w in DETERMINERS:
-            return None  # a common noun opening the sentence: "Sources say", "Officials said"
-        if r.seen_as_written(w):
-            return None
-        if run[-1] + 1 < len(words) and words[run[-1] + 1][:1].islower():
-            return None  # a modifier, not a name: "Ukrainian military source", "Western officials"
-    if any(w in ORG_WORDS or w in PARTY_WORDS for w in run_words) or any(
+    if len(run_words) == 1 and not _single_name(r, run, words, run_words[0]):
+        return None
+    return "org" if _org_run(run, words, run_words) else "person"
+
+
+def _org_run(run: list[int], words: list[str], run_words: list[str]) -> bool:
+    """Whether a name reads as an organisation: an organisation or party word, or an acronym ("NATO")."""
+    return any(w in ORG_WORDS or w in PARTY_WORDS for w in run_words) or any(
         words[y].isupper() and len(words[y]) > 1 for y in run
-    ):
-        return "org"
-    return "person"
+    )
+
+
+def _single_name(r: _Reader, run: list[int], words: list[str], w: str) -> bool:
+    """Whether a run with one capitalised word ``w`` (lower-cased) is a name rather than a common word."""
+    if w in SOURCE_GROUP_WORDS or w in ANONYMOUS_HEADS or w in ROLE_NOUNS or w in DETERMINERS:
+        return False  # a common noun opening the sentence: "Sources say", "Officials said"
+    if r.seen_as_written(w):
+        return False  # a word the article also writes in lower case is a common word, not a name
+    # a modifier, not a name: "Ukrainian military source", "Western officials"
+    return not (run[-1] + 1 < len(words) and words[run[-1] + 1][:1].islower())
 
 
 def _descriptor_kind(low: list[str]) -> str:

@@ -129,25 +129,50 @@ def attach_orphan_quotes(r: _Reader, atts: list[_Attribution]) -> None:
     paragraph that opens with such a quotation right after one with an attribution is that speaker's."""
     if not atts or not r.quotes:
         return
-    taken = sorted(f for att in atts for f in (*att.contents, att.cue, *([att.source] if att.source else ())))
-    starts = [a for a, _ in taken]
-    reach = list(accumulate((b for _, b in taken), max))  # the furthest token the ranges so far reach
-    by_para: dict[int, list[_Attribution]] = {}
-    for att in atts:
-        by_para.setdefault(r.para_of_sent[r.sent_of[att.cue[0]]], []).append(att)
+    starts, reach = _taken_reach(atts)
+    by_para = _by_paragraph(r, atts)
     for a, b in r.quotes:
-        para = r.para_of_sent[r.sent_of[a]]
-        here = by_para.get(para)
-        if not here and _opens_paragraph(r, a):
-            here = by_para.get(para - 1, [])[-1:]
+        here = _quote_speakers(r, by_para, a)
         if not here or _words(r, a, b) < MIN_QUOTE_WORDS:
             continue
-        k = bisect_right(starts, b)  # ranges starting at or before the quotation's end
-        if k and reach[k - 1] >= a:
+        if _overlaps_taken(starts, reach, a, b):
             continue  # some content, cue or source overlaps it
         before = [att for att in here if att.cue[0] < a]
         owner = before[-1] if before else here[0]
         owner.contents = sorted([*owner.contents, (a, b)])
+
+
+def _overlaps_taken(starts: list[int], reach: list[int], a: int, b: int) -> bool:
+    """Whether some range of ``_taken_reach`` overlaps ``a..b``."""
+    k = bisect_right(starts, b)  # ranges starting at or before the quotation's end
+    return bool(k) and reach[k - 1] >= a
+
+
+def _taken_reach(atts: list[_Attribution]) -> tuple[list[int], list[int]]:
+    """The starts of every content, cue and source range in order, and the furthest token the ranges up to each
+    reach: a quotation overlaps some range when one starting at or before its end reaches its start."""
+    taken = sorted(f for att in atts for f in (*att.contents, att.cue, *([att.source] if att.source else ())))
+    starts = [a for a, _ in taken]
+    reach = list(accumulate((b for _, b in taken), max))
+    return starts, reach
+
+
+def _by_paragraph(r: _Reader, atts: list[_Attribution]) -> dict[int, list[_Attribution]]:
+    """The attributions of each paragraph (by their cue), in order."""
+    by_para: dict[int, list[_Attribution]] = {}
+    for att in atts:
+        by_para.setdefault(r.para_of_sent[r.sent_of[att.cue[0]]], []).append(att)
+    return by_para
+
+
+def _quote_speakers(r: _Reader, by_para: dict[int, list[_Attribution]], a: int) -> list[_Attribution] | None:
+    """The attributions that may own the quotation opening at ``a``: those of its paragraph, else (when it opens
+    the paragraph) the last of the paragraph before."""
+    para = r.para_of_sent[r.sent_of[a]]
+    here = by_para.get(para)
+    if not here and _opens_paragraph(r, a):
+        here = by_para.get(para - 1, [])[-1:]
+    return here
 
 
 def _opens_paragraph(r: _Reader, k: int) -> bool:

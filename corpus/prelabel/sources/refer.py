@@ -39,21 +39,31 @@ class Antecedents:
         """The span id the source at tokens ``a..b`` of kind ``kind`` refers to, when the text makes it clear."""
         if kind in ("named_person", "named_organisation") and a < b:
             return None  # a name, not a pronoun
-        if not self.indexed:
-            self.people = _by_end([s for s in self.entities if s["label"] == "PERSON"])
-            self.orgs = _by_end([s for s in self.entities if s["label"] == "ORG"])
-            self.indexed = True
+        self._index()
         r = self.r
         start = r.starts[a]
         low = r.low[a : b + 1]
         if len(low) == 1 and low[0] in PERSON_PRONOUNS_BACK:
-            limit = r.ends[a - 2] if low[0] == "who" and a >= 2 else start - WINDOW
-            return self._full_name(_nearest(self.people, limit, start))
-        if (len(low) == 1 and low[0] in ORG_PRONOUNS_BACK) or (kind == "unnamed_organisation" and low[0] in _DEFINITE):
+            return self._person_pronoun(a, low[0])
+        if _org_reference(low, kind):
             return _id(_nearest(self.orgs, start - WINDOW, start))
         if kind == "unnamed_person" and low[0] in _DEFINITE and len(low) > 1:
             return self._full_name(self._described(head_word(low), a))
         return None
+
+    def _index(self) -> None:
+        """Index the PERSON and ORG spans by end offset, once: built at the first pronoun or descriptor source."""
+        if not self.indexed:
+            self.people = _by_end([s for s in self.entities if s["label"] == "PERSON"])
+            self.orgs = _by_end([s for s in self.entities if s["label"] == "ORG"])
+            self.indexed = True
+
+    def _person_pronoun(self, a: int, word: str) -> str | None:
+        """The PERSON a "he", "she" or "who" at token ``a`` refers to ("who" only right after the name)."""
+        r = self.r
+        start = r.starts[a]
+        limit = r.ends[a - 2] if word == "who" and a >= 2 else start - WINDOW
+        return self._full_name(_nearest(self.people, limit, start))
 
     def _described(self, head: str, a: int) -> Entity | None:
         """The PERSON of the latest sentence before token ``a`` that uses ``head`` ("…, the wine merchant, …")."""
@@ -78,6 +88,11 @@ class Antecedents:
             if len(entity[3]) > len(short) and entity[3].endswith(" " + short) and found[0] - entity[1] <= 4 * WINDOW:
                 return entity[2]
         return found[2]
+
+
+def _org_reference(low: list[str], kind: str) -> bool:
+    """Whether a source phrase points back to an organisation: "it", or "the company" (an unnamed one)."""
+    return (len(low) == 1 and low[0] in ORG_PRONOUNS_BACK) or (kind == "unnamed_organisation" and low[0] in _DEFINITE)
 
 
 def _by_end(spans: list[dict]) -> tuple[list[int], list[Entity]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from corpus.prelabel.sources.cues import Cue
 from corpus.prelabel.sources.reader import _Reader
 from corpus.prelabel.sources.readings import (
+    Range,
     _according,
     _Attribution,
     _colon_speaker,
@@ -83,25 +84,41 @@ class _Scan:
         self.next_i = i + 2
 
     def _verb_at(self, i: int, cue: Cue, cue_end: int, lo: int, hi: int) -> None:
-        r, low = self.r, self.r.low
-        if low[i] == "quoted" and i + 2 <= hi and low[i + 1] == "as" and low[i + 2] in ("saying", "telling"):
-            cue_end = i + 2  # "was quoted as saying"
-        if cue.lemma in ("call", "point") and cue_end + 1 <= hi and low[cue_end + 1] in ("for", "on", "out"):
-            cue_end += 1  # particles that belong to the cue
-        cue_end = _cue_tail(r, cue_end, hi)
+        r = self.r
+        cue_end = _cue_extent(r, i, cue, cue_end, hi)
         gstart, _ = r.cue_group(i, lo)
-        out = self.out
-        prior = out[-1].source if out and out[-1].source is not None else None
-        if prior is not None and (prior[0] < lo or prior[1] >= gstart):
-            prior = None  # only an earlier source of this same sentence can be the subject of ", adding …"
-        att = _read_cue(r, cue, i, gstart, cue_end, lo, hi, prior)
-        if att is not None and gstart > lo and low[gstart - 1] == "to" and not _reported(r, att):
+        att = _read_cue(r, cue, i, gstart, cue_end, lo, hi, self._prior_source(lo, gstart))
+        if att is not None and _bare_infinitive(r, att, gstart, lo):
             att = None  # "would have to tell Holder", "to discuss the crisis": an infinitive says nothing yet
         if att is not None:
-            out.append(att)
+            self.out.append(att)
             self.used_until = max(cue_end, att.source[1] if att.source and att.source[0] > cue_end else cue_end)
             _continuation_quotes(r, att)
         self.next_i = cue_end + 1
+
+    def _prior_source(self, lo: int, gstart: int) -> Range | None:
+        """The source of the last attribution when it lies in this sentence before the cue group at ``gstart``:
+        only that can be the subject of ", adding …"."""
+        out = self.out
+        prior = out[-1].source if out and out[-1].source is not None else None
+        if prior is not None and (prior[0] < lo or prior[1] >= gstart):
+            return None
+        return prior
+
+
+def _cue_extent(r: _Reader, i: int, cue: Cue, cue_end: int, hi: int) -> int:
+    """The cue's last token once "quoted as saying", a particle of "call for" / "point out" and a tail join it."""
+    low = r.low
+    if low[i] == "quoted" and i + 2 <= hi and low[i + 1] == "as" and low[i + 2] in ("saying", "telling"):
+        cue_end = i + 2  # "was quoted as saying"
+    if cue.lemma in ("call", "point") and cue_end + 1 <= hi and low[cue_end + 1] in ("for", "on", "out"):
+        cue_end += 1  # particles that belong to the cue
+    return _cue_tail(r, cue_end, hi)
+
+
+def _bare_infinitive(r: _Reader, att: _Attribution, gstart: int, lo: int) -> bool:
+    """Whether the cue group follows "to" and its content is not reported speech."""
+    return gstart > lo and r.low[gstart - 1] == "to" and not _reported(r, att)
 
 
 def _reported(r: _Reader, att: _Attribution) -> bool:
