@@ -269,14 +269,20 @@ def numeric_tables(data: Any, skip: tuple[str, ...] = ("examples", "seconds")) -
     return out
 
 
-def _render_report(report: dict) -> str:
-    parts = []
+def _report_context(report: dict) -> list[str]:
+    """The report's short string entries and its dicts of strings (settings, rules), one line each."""
     context = [f"{md(k)}: {md(v)}" for k, v in report.items() if isinstance(v, str) and len(v) < 200]
     context += [
         f"{md(k)}: " + ", ".join(f"{md(a)}={md(b)}" for a, b in v.items())
         for k, v in report.items()
         if isinstance(v, dict) and v and all(isinstance(b, str) for b in v.values())
     ]
+    return context
+
+
+def _render_report(report: dict) -> str:
+    parts = []
+    context = _report_context(report)
     if context:
         parts.append("\n".join(f"- {line}" for line in context))
     for title, header, rows in numeric_tables(report):
@@ -287,14 +293,7 @@ def _render_report(report: dict) -> str:
 # --------------------------------------------------------------------------------------------- YAML
 def card_data(inp: CardInputs) -> DatasetCardData:
     """The card's YAML metadata, as the Hub expects it."""
-    ids = [i for i in _licence_ids(inp)]
-    data: dict[str, Any] = {
-        "pretty_name": inp.name,
-        "language": [inp.language],
-        "license": ids[0] if len(ids) == 1 else ids,
-    }
-    if "other" in ids:
-        data["license_name"] = "per-article-licences"
+    data: dict[str, Any] = {"pretty_name": inp.name, "language": [inp.language]} | _licence_yaml(inp)
     data |= {
         "annotations_creators": ["expert-generated"] if inp.gold else ["machine-generated"],
         "language_creators": ["found"],
@@ -302,16 +301,7 @@ def card_data(inp: CardInputs) -> DatasetCardData:
         "size_categories": [size_category(max(sum(f.rows for f in s.values()) for s in inp.configs.values()))],
         "source_datasets": ["original"],
     }
-    task_categories, task_ids = [], []
-    if "entities" in inp.configs:
-        task_categories.append("token-classification")
-        task_ids.append("named-entity-recognition")
-    if "claims" in inp.configs:
-        task_categories.append("text-classification")
-        task_ids.append("fact-checking")
-    data["task_categories"] = task_categories or ["text-classification"]
-    if task_ids:
-        data["task_ids"] = task_ids
+    data |= _tasks_yaml(inp)
     data["tags"] = [
         "news",
         "named-entity-recognition",
@@ -326,14 +316,41 @@ def card_data(inp: CardInputs) -> DatasetCardData:
     # The `configs` and `dataset_info` entries as `datasets` writes them (MetadataConfigs, DatasetInfosDict).
     card["configs"] = configs_yaml(
         {
-            name: ({"default": True} if name == DEFAULT_CONFIG else {})
-            | {"data_files": [{"split": split, "path": f"{name}/{split}-*.parquet"} for split in splits]}
+            name: ({"default": True} if name == DEFAULT_CONFIG else {}) | {"data_files": _data_files(name, splits)}
             for name, splits in inp.configs.items()
         }
     )
     infos = dataset_info_yaml(inp.features, inp.configs)
     card["dataset_info"] = infos[0] if len(infos) == 1 else infos
     return card
+
+
+def _licence_yaml(inp: CardInputs) -> dict[str, Any]:
+    """``license`` (one id, or the list most articles first) and, with per-article licences, ``license_name``."""
+    ids = [i for i in _licence_ids(inp)]
+    data: dict[str, Any] = {"license": ids[0] if len(ids) == 1 else ids}
+    if "other" in ids:
+        data["license_name"] = "per-article-licences"
+    return data
+
+
+def _tasks_yaml(inp: CardInputs) -> dict[str, Any]:
+    """``task_categories`` and ``task_ids`` of the configs in this build."""
+    task_categories, task_ids = [], []
+    if "entities" in inp.configs:
+        task_categories.append("token-classification")
+        task_ids.append("named-entity-recognition")
+    if "claims" in inp.configs:
+        task_categories.append("text-classification")
+        task_ids.append("fact-checking")
+    data: dict[str, Any] = {"task_categories": task_categories or ["text-classification"]}
+    if task_ids:
+        data["task_ids"] = task_ids
+    return data
+
+
+def _data_files(name: str, splits) -> list[dict]:
+    return [{"split": split, "path": f"{name}/{split}-*.parquet"} for split in splits]
 
 
 def _licence_ids(inp: CardInputs) -> list[str]:
@@ -504,35 +521,25 @@ def _field_doc(inp: CardInputs, config: str, name: str) -> str:
     return doc.format(**{f"{layer}_rule": f"`{r}`: {r.describe()}" for layer, r in inp.prelabel_rules.items()})
 
 
+def _config_counts_row(inp: CardInputs, name: str, splits: list[str]) -> list:
+    """A config's unit, rows per split (0 when the split has none) and total."""
+    files = inp.configs[name]
+    return [
+        name,
+        CONFIG_UNITS[name],
+        *[files[s].rows if s in files else 0 for s in splits],
+        sum(f.rows for f in files.values()),
+    ]
+
+
 def _configs_part(inp: CardInputs, splits: list[str]) -> list[str]:
     parts = [
         "",
         "### Configs",
         "",
-        _table(
-            ["config", "unit", *splits, "total"],
-            [
-                [
-                    name,
-                    CONFIG_UNITS[name],
-                    *[inp.configs[name][s].rows if s in inp.configs[name] else 0 for s in splits],
-                    sum(f.rows for f in inp.configs[name].values()),
-                ]
-                for name in inp.configs
-            ],
-        ),
+        _table(["config", "unit", *splits, "total"], [_config_counts_row(inp, name, splits) for name in inp.configs]),
     ]
-    missing = [name for name in FIELD_DOCS if name not in inp.configs]
-    if missing:
-        parts += ["", "Left out because they have no rows in this build: " + ", ".join(f"`{m}`" for m in missing) + "."]
-    empty = [(name, s) for name in inp.configs for s in splits if s not in inp.configs[name]]
-    if empty:
-        parts += [
-            "",
-            "Splits without rows are left out of a config (`datasets` cannot load an empty split): "
-            + ", ".join(f"`{n}`/`{s}`" for n, s in empty)
-            + ".",
-        ]
+    parts += _left_out_notes(inp, splits)
     for name in inp.configs:
         feats = inp.features[name]
         parts += [
@@ -543,6 +550,23 @@ def _configs_part(inp: CardInputs, splits: list[str]) -> list[str]:
                 ["field", "type", "meaning"],
                 [[code(k), _feature_type(v), Md(_field_doc(inp, name, k))] for k, v in feats.items()],
             ),
+        ]
+    return parts
+
+
+def _left_out_notes(inp: CardInputs, splits: list[str]) -> list[str]:
+    """Notes on the configs and the splits of a config that have no rows, so are not in the dataset."""
+    parts: list[str] = []
+    missing = [name for name in FIELD_DOCS if name not in inp.configs]
+    if missing:
+        parts += ["", "Left out because they have no rows in this build: " + ", ".join(f"`{m}`" for m in missing) + "."]
+    empty = [(name, s) for name in inp.configs for s in splits if s not in inp.configs[name]]
+    if empty:
+        parts += [
+            "",
+            "Splits without rows are left out of a config (`datasets` cannot load an empty split): "
+            + ", ".join(f"`{n}`/`{s}`" for n, s in empty)
+            + ".",
         ]
     return parts
 
@@ -800,48 +824,67 @@ def _prf_cells(counts: PRF) -> list[float | int]:
 
 
 def _annotation(inp: CardInputs) -> str:
+    lines = [_annotation_intro(inp)]
+    lines += ["", "Pre-labellers (layer, `name@version`, documents):", "", _labellers_table(inp.stats)]
+    if inp.gold and inp.stats.prelabel_quality:
+        lines += _build_quality_part(inp)
+    lines += _eval_quality_part(inp)
+    lines += _agreement_part(inp)
+    return "\n".join(lines)
+
+
+def _annotation_intro(inp: CardInputs) -> str:
+    """Where the annotations come from: gold merged from annotators, or machine pre-labels only."""
     st = inp.stats
-    lines = []
     if inp.gold:
         policies = ", ".join(code(p) for p in sorted(st.policies)) or "not recorded"
-        lines.append(
+        return (
             "Pre-labels were produced by machine, turned into annotation tasks (Prodigy, Label Studio or doccano), "
             "corrected by annotators and merged into gold annotations "
             f"(merge policy: {policies}). The dataset's spans, labels and relations are the gold; the pre-labels "
             "are kept in `prelabel_*` columns for comparison."
         )
-    else:
-        lines.append(
-            "All annotations in this build are machine pre-labels, produced offline (no model downloads) by the "
-            "labellers below; nobody has reviewed them yet. They are meant as a starting point for annotators and "
-            "as silver training data."
-        )
-    lines += ["", "Pre-labellers (layer, `name@version`, documents):", ""]
+    return (
+        "All annotations in this build are machine pre-labels, produced offline (no model downloads) by the "
+        "labellers below; nobody has reviewed them yet. They are meant as a starting point for annotators and "
+        "as silver training data."
+    )
+
+
+def _labellers_table(st: Stats) -> str:
     rows = [
         [layer, code(name), n]
         for layer in sorted(st.labellers)
         for name, n in sorted(st.labellers[layer].items(), key=lambda kv: (-kv[1], kv[0]))
     ]
-    lines.append(_table(["layer", "labeller", "documents"], rows) if rows else "No labeller is recorded.")
+    return _table(["layer", "labeller", "documents"], rows) if rows else "No labeller is recorded."
 
-    if inp.gold and st.prelabel_quality:
-        lines += [
-            "",
-            "#### Pre-label quality against this dataset's gold",
-            "",
-            "Measured while building: each pre-label is matched one-to-one to a gold span of the same label "
-            "under the layer's matching rule (`corpus.scoring`): "
-            + "; ".join(f"{layer} `{rule}` ({rule.describe()})" for layer, rule in inp.prelabel_rules.items())
-            + ".",
-            "",
-            _table(
-                ["layer", "rule", "precision", "recall", "F1", "pre-labels", "gold"],
-                [
-                    [layer, Md(f"`{inp.prelabel_rules[layer.split()[0]]}`"), *_prf_cells(pr)]
-                    for layer, pr in sorted(st.prelabel_quality.items())
-                ],
-            ),
-        ]
+
+def _build_quality_part(inp: CardInputs) -> list[str]:
+    """Gold builds: how the pre-labels kept in the records match the gold, measured while building."""
+    st = inp.stats
+    return [
+        "",
+        "#### Pre-label quality against this dataset's gold",
+        "",
+        "Measured while building: each pre-label is matched one-to-one to a gold span of the same label "
+        "under the layer's matching rule (`corpus.scoring`): "
+        + "; ".join(f"{layer} `{rule}` ({rule.describe()})" for layer, rule in inp.prelabel_rules.items())
+        + ".",
+        "",
+        _table(
+            ["layer", "rule", "precision", "recall", "F1", "pre-labels", "gold"],
+            [
+                [layer, Md(f"`{inp.prelabel_rules[layer.split()[0]]}`"), *_prf_cells(pr)]
+                for layer, pr in sorted(st.prelabel_quality.items())
+            ],
+        ),
+    ]
+
+
+def _eval_quality_part(inp: CardInputs) -> list[str]:
+    """The `corpus eval` reports supplied with the build, or (pre-label builds) a note that there is none."""
+    lines: list[str] = []
     if inp.quality:
         lines += [
             "",
@@ -857,6 +900,11 @@ def _annotation(inp: CardInputs) -> str:
             "No measured quality report was supplied with this build (`corpus publish --quality "
             "report.json`, from `corpus eval --json`); treat the pre-labels as unverified.",
         ]
+    return lines
+
+
+def _agreement_part(inp: CardInputs) -> list[str]:
+    lines: list[str] = []
     if inp.agreement:
         lines += [
             "",
@@ -871,7 +919,7 @@ def _annotation(inp: CardInputs) -> str:
         ]
     elif inp.gold:
         lines += ["", "No agreement report was supplied with this build (`--agreement agreement.json`)."]
-    return "\n".join(lines)
+    return lines
 
 
 def _annotators(inp: CardInputs) -> str:
@@ -1114,6 +1162,29 @@ def generated_sections(body: str) -> list[tuple[int, int, str]]:
     return sections
 
 
+def _merged_body(new_body: str, old_body: str) -> str:
+    """``old_body`` with each generated block replaced by ``new_body``'s (kept when ``new_body`` has none),
+    a repeated block kept once."""
+    blocks = {name: new_body[start:end] for start, end, name in generated_sections(new_body)}
+    pieces, pos, seen = [], 0, set()
+    for start, end, name in generated_sections(old_body):
+        pieces.append(old_body[pos:start])
+        if name not in seen:
+            pieces.append(blocks.get(name, old_body[start:end]))
+        seen.add(name)
+        pos = end
+    return "".join([*pieces, old_body[pos:]])
+
+
+def _merged_meta(new_meta: dict, old_meta: dict) -> dict:
+    """Our YAML keys, then ``old_meta``'s keys we neither have nor generate (hand-added ones)."""
+    meta = dict(new_meta)
+    for key, value in old_meta.items():
+        if key not in meta and key not in GENERATED_KEYS:
+            meta[key] = value
+    return meta
+
+
 def merge_card(generated: str, existing: str) -> str:
     """Keep ``existing``'s body and extra YAML keys; take our YAML keys and generated blocks from ``generated``.
 
@@ -1125,18 +1196,7 @@ def merge_card(generated: str, existing: str) -> str:
     old_meta, old_body = split_card(existing)
     if not old_meta and not old_body.strip():
         return generated
-    blocks = {name: new_body[start:end] for start, end, name in generated_sections(new_body)}
-    pieces, pos, seen = [], 0, set()
-    for start, end, name in generated_sections(old_body):
-        pieces.append(old_body[pos:start])
-        if name not in seen:
-            pieces.append(blocks.get(name, old_body[start:end]))
-        seen.add(name)
-        pos = end
-    body = "".join([*pieces, old_body[pos:]])
-    meta = dict(new_meta)
-    for key, value in old_meta.items():
-        if key not in meta and key not in GENERATED_KEYS:
-            meta[key] = value
+    body = _merged_body(new_body, old_body)
+    meta = _merged_meta(new_meta, old_meta)
     yaml_text = DatasetCardData(**meta).to_yaml() if meta else ""
     return f"---\n{yaml_text}\n---\n{body if body.startswith(chr(10)) else chr(10) + body}"
