@@ -586,9 +586,7 @@ def _contracted_subject(r: _Reader, i: int, lo: int) -> bool:
 def _nounish_verb_like(r: _Reader, i: int, lo: int) -> bool:
     """A form often read as a noun ("remarks", "polls show") is a cue only right after a subject-like word."""
     low = r.low
-    k = i - 1
-    while k > lo and low[k] in AUX:
-        k -= 1
+    k = _past_auxiliaries(r, i - 1, lo)
     w = low[k]
     if w in PRONOUN_SOURCES or w in RELATIVE:
         return True
@@ -596,6 +594,20 @@ def _nounish_verb_like(r: _Reader, i: int, lo: int) -> bool:
         return False
     if k - 1 >= lo and low[k - 1] in ("’s", "'s"):
         return False  # "Zelenskyy's minerals offer": a noun compound
+    return _agreeing_subject(r, i, k, lo)
+
+
+def _past_auxiliaries(r: _Reader, k: int, lo: int) -> int:
+    """The first token at or before ``k`` (down to ``lo + 1``) that is not an auxiliary: the verb's subject."""
+    while k > lo and r.low[k] in AUX:
+        k -= 1
+    return k
+
+
+def _agreeing_subject(r: _Reader, i: int, k: int, lo: int) -> bool:
+    """Whether the word at ``k`` can be the subject of the verb form at ``i`` (a bare form needs a plural one)."""
+    low = r.low
+    w = low[k]
     if not low[i].endswith("s") or low[i].endswith("ss"):  # a bare verb needs a plural subject: "Republicans
         return is_plural(w)  # support", not "U.S. support"
     if r.is_cap(k):
@@ -609,19 +621,29 @@ def _colon_speaker(r: _Reader, i: int, lo: int, hi: int) -> _Attribution | None:
     si = r.sent_of[i]
     if lo != r.sent_bounds[si][0] or (si > 0 and r.para_of_sent[si - 1] == r.para_of_sent[si]):
         return _name_colon_quote(r, i, lo)
-    if i - lo > 4 or i == lo or not all(r.is_cap(k) or r.low[k] in (".", "-") for k in range(lo, i)):
+    if not _speaker_name(r, i, lo):
         return None
-    if i - lo == 1 and len(r.word(lo)) == 1:
-        return None  # "Q:" / "A:" mark interview turns, not a speaker
+    content = r.strip_content(i + 1, _paragraph_end(r, si, hi))
+    if content is None:
+        return None
+    return _Attribution(cue=(i, i), source=(lo, i - 1), contents=[content])
+
+
+def _speaker_name(r: _Reader, i: int, lo: int) -> bool:
+    """Whether ``lo..i-1`` before the colon at ``i`` is a short capitalised name ("Jane Doe:"), not "Q:"/"A:"."""
+    if i - lo > 4 or i == lo or not all(r.is_cap(k) or r.low[k] in (".", "-") for k in range(lo, i)):
+        return False
+    return not (i - lo == 1 and len(r.word(lo)) == 1)  # "Q:" / "A:" mark interview turns, not a speaker
+
+
+def _paragraph_end(r: _Reader, si: int, hi: int) -> int:
+    """The last token of the paragraph of sentence ``si`` (``hi``, that sentence's end, when it is the last)."""
     last = hi
     sj = si + 1
     while sj < len(r.sent_bounds) and r.para_of_sent[sj] == r.para_of_sent[si]:
         last = r.sent_bounds[sj][1]
         sj += 1
-    content = r.strip_content(i + 1, last)
-    if content is None:
-        return None
-    return _Attribution(cue=(i, i), source=(lo, i - 1), contents=[content])
+    return last
 
 
 def _name_colon_quote(r: _Reader, i: int, lo: int) -> _Attribution | None:
@@ -641,6 +663,17 @@ def _in_poll(r: _Reader, i: int, lo: int, hi: int) -> _Attribution | None:
     p = bisect_right(r.polls, i)
     if p == len(r.polls) or r.polls[p] > min(hi, i + 11):
         return None
+    k = _poll_word(r, i, hi)
+    if k is None:
+        return None
+    # "in a new CNN poll" reports one poll; "in the polls", "in national polls" is standing, not a source
+    if r.low[k].endswith("s") or not (r.low[i + 1] in ("a", "an") or r.is_cap(i + 1)):
+        return None
+    return _source_first(r, i, i, lo, hi, i + 1)
+
+
+def _poll_word(r: _Reader, i: int, hi: int) -> int | None:
+    """The poll word within ten tokens after "in" at ``i``, before any comma, stop or quote mark."""
     low = r.low
     k = i + 1
     while k <= hi and k - i <= 10 and low[k] not in POLL_WORDS:
@@ -649,10 +682,18 @@ def _in_poll(r: _Reader, i: int, lo: int, hi: int) -> _Attribution | None:
         k += 1
     if k > hi or low[k] not in POLL_WORDS:
         return None
-    # "in a new CNN poll" reports one poll; "in the polls", "in national polls" is standing, not a source
-    if low[k].endswith("s") or not (low[i + 1] in ("a", "an") or r.is_cap(i + 1)):
-        return None
-    return _source_first(r, i, i, lo, hi, i + 1)
+    return k
+
+
+def _source_first_contents(r: _Reader, i: int, lo: int, hi: int, after: int) -> list[Range | None]:
+    """The content of a cue at ``i`` that precedes its source (which ends before ``after``): what follows when
+    the cue opens the sentence or a quotation, else what precedes it and, after a comma, what follows too."""
+    if i == lo or i - 1 == lo or (i - 1 >= lo and _opens_quote(r, i - 1)):
+        return [r.strip_content(after, hi)]
+    contents = [r.strip_content(lo, i - 1)]
+    if after <= hi and r.low[after] == ",":
+        contents.append(r.strip_content(after + 1, hi))
+    return contents
 
 
 def _according(r: _Reader, i: int, lo: int, hi: int) -> _Attribution | None:
@@ -667,14 +708,7 @@ def _source_first(r: _Reader, i: int, cue_end: int, lo: int, hi: int, src_a: int
         src_b += 1
     src_b -= 1
     source = (src_a, src_b) if src_a <= src_b and src_b - src_a <= 15 else None
-    after = src_b + 1
-    if i == lo or i - 1 == lo or (i - 1 >= lo and _opens_quote(r, i - 1)):
-        contents = [r.strip_content(after, hi)]
-    else:
-        contents = [r.strip_content(lo, i - 1)]
-        if after <= hi and low[after] == ",":
-            contents.append(r.strip_content(after + 1, hi))
-    contents = [(c[0], r.quote_extend_right(*c)) for c in contents if c]
+    contents = [(c[0], r.quote_extend_right(*c)) for c in _source_first_contents(r, i, lo, hi, src_b + 1) if c]
     if not contents:
         return None
     return _Attribution(cue=(i, cue_end), source=source, contents=contents)
