@@ -134,6 +134,11 @@ class _Settings:
         return self.gold_path or self.documents_path
 
 
+def _splits_with_rows(files: dict, split_order: list[str]) -> dict:
+    """A config's files of the splits that have rows, in split order."""
+    return {s: files[s] for s in split_order if s in files and files[s].rows}
+
+
 class _Build:
     """One run of :func:`build_dataset`: the documents go in one by one, rows stream to the config writers."""
 
@@ -223,10 +228,7 @@ class _Build:
             raise CorpusError(f"{self.settings.source_path}: no usable document records; no dataset written")
         # Configs and splits with no rows are left out: `datasets` cannot load an empty split.
         split_order = [s for s in self.settings.ratios if self.stats.documents[s]]
-        configs = {
-            name: {s: files[name][s] for s in split_order if s in files[name] and files[name][s].rows}
-            for name in CONFIGS
-        }
+        configs = {name: _splits_with_rows(files[name], split_order) for name in CONFIGS}
         return {name: splits for name, splits in configs.items() if splits}, split_order
 
     def warnings(self) -> str | None:

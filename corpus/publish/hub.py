@@ -70,6 +70,28 @@ def _hub_error(action: str, repo_id: str, exc: Exception) -> CorpusError:
     return CorpusError(f"{action} {repo_id} failed: {type(exc).__name__}{': ' + detail if detail else ''}")
 
 
+def _create_repo(api: HubClient, repo_id: str, private: bool):
+    """Create the dataset repo if needed (made private when asked); its URL."""
+    try:
+        repo_url = api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
+        if private:  # create_repo leaves an existing public repo public: --private must not be silently ignored
+            api.update_repo_settings(repo_id, private=True, repo_type="dataset")
+    except Exception as exc:  # the Hub client raises many kinds (HTTP, offline mode, connection)
+        raise _hub_error("creating", repo_id, exc) from None
+    return repo_url
+
+
+def _remote_readme(api: HubClient, repo_id: str) -> str | None:
+    """The README.md on the Hub, None when the repo has none."""
+    try:
+        remote = None
+        if api.file_exists(repo_id, "README.md", repo_type="dataset"):
+            remote = Path(api.hf_hub_download(repo_id, "README.md", repo_type="dataset")).read_text("utf-8")
+    except Exception as exc:
+        raise _hub_error("reading README.md of", repo_id, exc) from None
+    return remote
+
+
 def push_folder(
     folder: str | Path,
     repo_id: str,
@@ -90,20 +112,10 @@ def push_folder(
     if not readme.is_file():
         raise CorpusError(f"{folder}: no README.md; build the dataset first (corpus publish DOCUMENTS -o {folder})")
     api = api or _client(token)
-    try:
-        repo_url = api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
-        if private:  # create_repo leaves an existing public repo public: --private must not be silently ignored
-            api.update_repo_settings(repo_id, private=True, repo_type="dataset")
-    except Exception as exc:  # the Hub client raises many kinds (HTTP, offline mode, connection)
-        raise _hub_error("creating", repo_id, exc) from None
+    repo_url = _create_repo(api, repo_id, private)
 
     card = "new"
-    try:
-        remote = None
-        if api.file_exists(repo_id, "README.md", repo_type="dataset"):
-            remote = Path(api.hf_hub_download(repo_id, "README.md", repo_type="dataset")).read_text("utf-8")
-    except Exception as exc:
-        raise _hub_error("reading README.md of", repo_id, exc) from None
+    remote = _remote_readme(api, repo_id)
     if remote is not None:
         merged = merge_card(readme.read_text("utf-8"), remote)
         with atomic_writer(readme) as fh:

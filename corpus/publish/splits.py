@@ -46,11 +46,16 @@ def _ratio_pairs(spec: str) -> list[tuple]:
     items = [item.strip() for item in spec.split(",") if item.strip()]
     if items and all("=" in item for item in items):
         return [tuple(part.strip() for part in item.split("=", 1)) for item in items]
+    _check_positional(spec, items)
+    return list(zip(_POSITIONAL_NAMES[len(items)], items, strict=True))
+
+
+def _check_positional(spec: str, items: list[str]) -> None:
+    """Positional ratios: none named, and 1 to 3 of them."""
     if any("=" in item for item in items):
         raise CorpusError(f"split ratios '{spec}': give all names (train=0.8,test=0.2) or none (0.8,0.2)")
     if len(items) not in _POSITIONAL_NAMES:
         raise CorpusError(f"split ratios '{spec}': give 1 to 3 numbers (train,validation,test) or name=ratio pairs")
-    return list(zip(_POSITIONAL_NAMES[len(items)], items, strict=True))
 
 
 def _ratio(name: object, value: object) -> float:
