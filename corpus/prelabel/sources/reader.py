@@ -45,6 +45,8 @@ _SOURCE_PREPOSITIONS = frozenset(["in", "from", "at", "to", "for", "among", "on"
 _CLAUSE_STARTS = BOUNDARY | END_PUNCT | {"that", "and", "but", "while", "because", "although", "though", "when", "if"}
 # Never inside a subject with appositives (brackets are: "Rep. Jane Doe (D-Texas), a member of …,").
 _NOT_IN_SUBJECT = QUOTES | END_PUNCT | (BRACKETS - {"(", ")"})
+# A word before which a noun phrase read leftwards stops (one set: one look-up per step).
+_NP_LEFT_STOPS = NP_STOP | BOUNDARY | END_PUNCT | PRONOUN_SOURCES | RELATIVE
 _STOP, _JOIN, _WORD = 0, 1, 2  # what a step leftwards through a noun phrase met
 
 
@@ -203,11 +205,15 @@ class _Reader:
             if j - 2 >= lo and low[j - 2] == "of":
                 return j - 2, _JOIN  # "one of the …": read on past "of"
             return j - 1, _STOP
-        if prev in _NP_JOINERS or (prev == "and" and self.is_cap(j) and j - 2 >= lo and self.is_cap(j - 2)):
+        if prev in _NP_JOINERS or (prev == "and" and self._joins_names(j, lo)):
             return j - 1, _JOIN
-        if prev in NP_STOP or prev in BOUNDARY or prev in END_PUNCT or prev in PRONOUN_SOURCES or prev in RELATIVE:
+        if prev in _NP_LEFT_STOPS:
             return j, _STOP
         return j - 1, _WORD
+
+    def _joins_names(self, j: int, lo: int) -> bool:
+        """Whether the "and" before ``j`` stands between two capitalised words ("Smith and Wesson")."""
+        return self.is_cap(j) and j - 2 >= lo and self.is_cap(j - 2)
 
     def _np_trim(self, j: int, k: int) -> tuple[int, int] | None:
         while j <= k and self.low[j] in ("of", "-", "’s", "'s", "/", "&"):
@@ -308,6 +314,11 @@ class _Reader:
             a += 1
         if k - a > 40 or k - a < 3 or not self.is_cap(a):
             return None
+        return (a, k) if self._appositive_commas(a, k) >= 1 else None
+
+    def _appositive_commas(self, a: int, k: int) -> int:
+        """The commas of the subject ``a..k-1`` (0 when it holds a quotation, a verb-like word or a cue outside a
+        relative clause of an appositive: no subject then)."""
         low = self.low
         commas = 0
         relative = False
@@ -319,8 +330,8 @@ class _Reader:
             elif w in RELATIVE and commas:
                 relative = True
             elif w in _NOT_IN_SUBJECT or (not relative and (w in CLAUSE_WORDS or w in self._cue_single)):
-                return None
-        return (a, k) if commas >= 1 else None
+                return 0
+        return commas
 
     def np_right(self, i: int, hi: int) -> tuple[int, int] | None:
         """Source after a post-posed cue: up to the sentence end, keeping an appositive and a relative clause
