@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from corpus.formats.exports import (
@@ -61,17 +61,26 @@ def _ls_annotator(ann: dict) -> str:
     """
     user = ann.get("completed_by")
     if isinstance(user, dict):
-        name = " ".join(str(user.get(k) or "").strip() for k in ("first_name", "last_name")).strip()
-        for candidate in (user.get("email"), user.get("username"), name, user.get("id")):
-            if candidate not in (None, "") and not isinstance(candidate, dict | list):
-                return str(candidate).strip()
-        return "anonymous"
+        return _user_object_name(user)
     created = ann.get("created_username")
     if isinstance(created, str) and created.strip(" ,"):
-        # "email@example.org, 3": the part before the id
-        head, _, tail = created.strip().rpartition(",")
-        return (head if head.strip() and tail.strip().isdigit() else created).strip()
+        return _created_username(created)
     return "anonymous" if user is None or isinstance(user, list) else str(user)
+
+
+def _user_object_name(user: dict) -> str:
+    """An expanded user object's email, user name, full name or id: the first one given."""
+    name = " ".join(str(user.get(k) or "").strip() for k in ("first_name", "last_name")).strip()
+    for candidate in (user.get("email"), user.get("username"), name, user.get("id")):
+        if candidate not in (None, "") and not isinstance(candidate, dict | list):
+            return str(candidate).strip()
+    return "anonymous"
+
+
+def _created_username(created: str) -> str:
+    """ "email@example.org, 3": the part before the id."""
+    head, _, tail = created.strip().rpartition(",")
+    return (head if head.strip() and tail.strip().isdigit() else created).strip()
 
 
 def labelstudio_records(
@@ -118,6 +127,32 @@ def _unknown_result(res: Any, annotator: str) -> Rejected:
 
 
 @dataclass
+class _Regions:
+    """An annotation's labelled regions: region id -> its spans, and the ids of the rejected regions."""
+
+    by_region: dict[str, list[dict]] = field(default_factory=dict)
+    bad: set[str] = field(default_factory=set)
+
+
+def _is_region(res: Any, kind: Any) -> bool:
+    """A labelled region: a labels result, or any result whose value carries labels."""
+    return isinstance(res, dict) and (
+        kind in ("labels", "hypertextlabels") or (isinstance(res.get("value"), dict) and "labels" in res["value"])
+    )
+
+
+def _relation_ends(link: dict, by_region: dict[str, list[dict]], bad_regions: set[str]) -> tuple[dict, dict]:
+    """The first span of the relation's from and to regions; rejected when either is missing or rejected."""
+    ends = (str(link.get("from_id")), str(link.get("to_id")))
+    if bad := [rid for rid in ends if rid in bad_regions]:
+        raise Rejected(f"relation {ends[0]!r} -> {ends[1]!r} is drawn to region {bad[0]!r}, which was rejected")
+    heads, children = by_region.get(ends[0]), by_region.get(ends[1])
+    if not heads or not children:
+        raise Rejected(f"relation {ends[0]!r} -> {ends[1]!r} points at a region that does not exist")
+    return heads[0], children[0]
+
+
+@dataclass
 class _LSUnit:
     """One Label Studio task's unit: turns each of its annotations into a record."""
 
@@ -136,39 +171,10 @@ class _LSUnit:
         answer = "ignore" if ann.get("was_cancelled") else "accept"
         results = list_field(ann, "result") if answer == "accept" else []
         builder = RecordBuilder()
-        by_region: dict[str, list[dict]] = {}
-        bad_regions: set[str] = set()
-        links, choice_results = [], []
-        for i, res in enumerate(results):
-            where = f"result[{i}]"
-            kind = res.get("type") if isinstance(res, dict) else None
-            if kind == "relation":
-                links.append((where, res))
-            elif kind == "choices":
-                choice_results.append((where, res))
-            elif isinstance(res, dict) and (
-                kind in ("labels", "hypertextlabels")
-                or (isinstance(res.get("value"), dict) and "labels" in res["value"])
-            ):
-                region = sink.attempt("region", res, lambda res=res: self.region(res), where)
-                rid = str(res.get("id"))
-                if region is None:
-                    bad_regions.add(rid)
-                    continue
-                by_region.setdefault(rid, []).extend(region)
-                for span in region:
-                    builder.add(span)
-            else:
-                sink.reject("result", res, _unknown_result(res, annotator), where)
-        for where, link in links:
-            sink.attempt(
-                "relation", link, lambda link=link: builder.relate(*self.relation(link, by_region, bad_regions)), where
-            )
-        choices = [
-            c
-            for where, res in choice_results
-            if (c := sink.attempt("choice", res, lambda res=res: self.choice(res, by_region, builder.spans), where))
-        ]
+        regions = _Regions()
+        links, choice_results = self._sort_results(results, annotator, sink, regions, builder)
+        self._relate(links, sink, regions, builder)
+        choices = self._choices(choice_results, sink, regions, builder)
         # A Label Studio task carries every label set at once: a completed annotation covers all span layers.
         layers = ["entities", "sources", "claims"] + ([CHECKWORTHY_LAYER] if choices else [])
         timestamp = ann.get("updated_at") or ann.get("created_at")
@@ -190,6 +196,59 @@ class _LSUnit:
             choices,
         )
 
+    def _sort_results(
+        self, results: list, annotator: str, sink: Sink, regions: _Regions, builder: RecordBuilder
+    ) -> tuple[list, list]:
+        """Add the labelled regions; the relations and choices, which refer to regions, are returned (with where
+        they are) for after every region is known."""
+        links, choice_results = [], []
+        for i, res in enumerate(results):
+            where = f"result[{i}]"
+            kind = res.get("type") if isinstance(res, dict) else None
+            if kind == "relation":
+                links.append((where, res))
+            elif kind == "choices":
+                choice_results.append((where, res))
+            elif _is_region(res, kind):
+                self._add_region(res, where, sink, regions, builder)
+            else:
+                sink.reject("result", res, _unknown_result(res, annotator), where)
+        return links, choice_results
+
+    def _relate(self, links: list, sink: Sink, regions: _Regions, builder: RecordBuilder) -> None:
+        """Add the relations, each between the first spans of its two regions."""
+        for where, link in links:
+            sink.attempt(
+                "relation",
+                link,
+                lambda link=link: builder.relate(*self.relation(link, regions.by_region, regions.bad)),
+                where,
+            )
+
+    def _choices(self, choice_results: list, sink: Sink, regions: _Regions, builder: RecordBuilder) -> list[dict]:
+        """The check-worthiness choices that were kept."""
+        return [
+            c
+            for where, res in choice_results
+            if (
+                c := sink.attempt(
+                    "choice", res, lambda res=res: self.choice(res, regions.by_region, builder.spans), where
+                )
+            )
+        ]
+
+    def _add_region(self, res: dict, where: str, sink: Sink, regions: _Regions, builder: RecordBuilder) -> None:
+        """Add a labelled region's spans to the record; a rejected region is remembered, so relations drawn to
+        it are rejected by name."""
+        region = sink.attempt("region", res, lambda res=res: self.region(res), where)
+        rid = str(res.get("id"))
+        if region is None:
+            regions.bad.add(rid)
+            return
+        regions.by_region.setdefault(rid, []).extend(region)
+        for span in region:
+            builder.add(span)
+
     def region(self, res: dict) -> list[dict]:
         value = res.get("value")
         labels = value.get("labels") if isinstance(value, dict) else None
@@ -203,13 +262,7 @@ class _LSUnit:
         ]
 
     def relation(self, link: dict, by_region: dict[str, list[dict]], bad_regions: set[str]) -> tuple[str, dict, dict]:
-        ends = (str(link.get("from_id")), str(link.get("to_id")))
-        if bad := [rid for rid in ends if rid in bad_regions]:
-            raise Rejected(f"relation {ends[0]!r} -> {ends[1]!r} is drawn to region {bad[0]!r}, which was rejected")
-        heads, children = by_region.get(ends[0]), by_region.get(ends[1])
-        if not heads or not children:
-            raise Rejected(f"relation {ends[0]!r} -> {ends[1]!r} points at a region that does not exist")
-        head, child = heads[0], children[0]
+        head, child = _relation_ends(link, by_region, bad_regions)
         if link.get("direction") == "left":
             head, child = child, head
         labels = link.get("labels")
