@@ -538,3 +538,13 @@ def doccano_export_line(
         "relations": rels,
         "Comments": [],
     }
+
+
+def attributions(doc: dict) -> list[dict]:
+    """One dict per CONTENT span: its text, the cue text and the source span (or None)."""
+    by_id = {s["id"]: s for s in doc["spans"]}
+    out = []
+    for content in (s for s in doc["spans"] if s["label"] == "CONTENT"):
+        heads = {r["label"]: by_id[r["head"]] for r in doc["relations"] if r["child"] == content["id"]}
+        out.append({"content": content["text"], "cue": heads["CUE"]["text"], "source": heads.get("ATTRIBUTION")})
+    return out

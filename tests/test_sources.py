@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import attributions
 
 from corpus.document import add_span, new_document, spans_of
 from corpus.prelabel.registry import get_labeller
@@ -20,16 +21,6 @@ def label(text: str, entities: list[tuple[str, str]] = ()) -> dict:
         start = text.index(surface)
         add_span(doc, "entities", lab, start, start + len(surface), "test@1")
     return get_labeller("sources", "rules")(doc)
-
-
-def attributions(doc: dict) -> list[dict]:
-    """One dict per CONTENT span: its text, the cue text and the source span (or None)."""
-    by_id = {s["id"]: s for s in doc["spans"]}
-    out = []
-    for content in (s for s in doc["spans"] if s["label"] == "CONTENT"):
-        heads = {r["label"]: by_id[r["head"]] for r in doc["relations"] if r["child"] == content["id"]}
-        out.append({"content": content["text"], "cue": heads["CUE"]["text"], "source": heads.get("ATTRIBUTION")})
-    return out
 
 
 def find(doc: dict, cue: str) -> dict:

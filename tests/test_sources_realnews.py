@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from conftest import attributions
+
 from corpus.document import SOURCE_KINDS, add_span, new_document
 from corpus.prelabel.registry import get_labeller
 from corpus.segment.core import segment_document
@@ -16,16 +18,6 @@ def label(text: str, entities: list[tuple[str, str]] = ()) -> dict:
         add_span(doc, "entities", lab, start, start + len(surface), "test@1")
         at = start + len(surface)
     return get_labeller("sources", "rules")(doc)
-
-
-def attributions(doc: dict) -> list[dict]:
-    """One dict per CONTENT span: its text, the cue text and the source span (or None)."""
-    by_id = {s["id"]: s for s in doc["spans"]}
-    out = []
-    for content in (s for s in doc["spans"] if s["label"] == "CONTENT"):
-        heads = {r["label"]: by_id[r["head"]] for r in doc["relations"] if r["child"] == content["id"]}
-        out.append({"content": content["text"], "cue": heads["CUE"]["text"], "source": heads.get("ATTRIBUTION")})
-    return out
 
 
 def only(doc: dict) -> dict:
