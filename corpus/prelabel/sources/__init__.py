@@ -34,6 +34,7 @@ from corpus.prelabel.base import Labeller, LayerWriter, Option, read_text_option
 from corpus.prelabel.sources.cues import Cue, Cues, cue_lexicon, cue_triggers, load_cues
 from corpus.prelabel.sources.kinds import is_correspondent, plausible_source, source_kind
 from corpus.prelabel.sources.nesting import (
+    Holding,
     _content_holders,
     _open_content_holders,
     _resolve_nested,
@@ -71,12 +72,16 @@ def read_attributions(
         entity_spans = [s for s in doc.get("spans") or () if s.get("layer") == "entities"]
     times = sorted((s["start"], s["end"]) for s in entity_spans if s["label"] in _TIME_LABELS)
     atts = [att for att in scan_attributions(r) if att.source is None or plausible_source(r, *att.source, times)]
-    # cues come in position order, so the nesting pass can sweep the contents instead of looking each one up
-    in_order = all(x.cue[0] <= y.cue[0] for x, y in zip(atts, atts[1:], strict=False))
-    holding = _open_content_holders(atts) if in_order else _content_holders(atts)
-    atts = _resolve_nested(r, atts, holding)
+    atts = _resolve_nested(r, atts, _holders(atts))
     attach_orphan_quotes(r, atts)
     return r, atts
+
+
+def _holders(atts: list[_Attribution]) -> Holding:
+    """The content-holder finder for the nesting pass: cues come in position order, so it can sweep the
+    contents instead of looking each one up (the look-up one is kept for any other order)."""
+    in_order = all(x.cue[0] <= y.cue[0] for x, y in zip(atts, atts[1:], strict=False))
+    return _open_content_holders(atts) if in_order else _content_holders(atts)
 
 
 class RulesSourceLabeller(Labeller):
@@ -112,17 +117,36 @@ class RulesSourceLabeller(Labeller):
             source_span = None
             if att.source is not None:
                 s, e = starts[att.source[0]], ends[att.source[1]]
-                near = entities[bisect_left(entity_starts, s - longest) : bisect_left(entity_starts, e)]
-                labels = [lab for _, ee, lab in near if ee > s]
-                kind = source_kind(r, att.source[0], att.source[1], labels)
-                correspondent = is_correspondent(r, att.source[0], att.source[1], att.in_quote)
-                attrs = {"kind": kind, "correspondent": correspondent}
-                refers_to = antecedents.find(att.source[0], att.source[1], kind)
-                if refers_to is not None:
-                    attrs["refers_to"] = refers_to
+                labels = _labels_over(entities, entity_starts, longest, s, e)
+                attrs = _source_attrs(r, att, labels, antecedents)
                 source_span = out.span("SOURCE", s, e, 0.7, attrs)
-            for a, b in att.contents:
-                content = out.span("CONTENT", starts[a], ends[b], 0.6)
-                out.relation("CUE", cue_span["id"], content["id"])
-                if source_span is not None:
-                    out.relation("ATTRIBUTION", source_span["id"], content["id"])
+            _write_contents(out, r, att, cue_span, source_span)
+
+
+def _source_attrs(r: _Reader, att: _Attribution, labels: list[str], antecedents: Antecedents) -> dict:
+    """A source span's attributes: its kind (``labels``: those of the entity spans it overlaps), whether it is
+    the article's correspondent, and the entity it refers back to, when known."""
+    a, b = att.source
+    kind = source_kind(r, a, b, labels)
+    attrs: dict = {"kind": kind, "correspondent": is_correspondent(r, a, b, att.in_quote)}
+    refers_to = antecedents.find(a, b, kind)
+    if refers_to is not None:
+        attrs["refers_to"] = refers_to
+    return attrs
+
+
+def _labels_over(
+    entities: list[tuple[int, int, str]], entity_starts: list[int], longest: int, s: int, e: int
+) -> list[str]:
+    """The labels of the entity spans (sorted, the longest ``longest`` characters) that overlap ``s..e``."""
+    near = entities[bisect_left(entity_starts, s - longest) : bisect_left(entity_starts, e)]
+    return [lab for _, ee, lab in near if ee > s]
+
+
+def _write_contents(out: LayerWriter, r: _Reader, att: _Attribution, cue_span: dict, source_span: dict | None) -> None:
+    """One CONTENT span per content fragment, linked to the cue (CUE) and to the source (ATTRIBUTION)."""
+    for a, b in att.contents:
+        content = out.span("CONTENT", r.starts[a], r.ends[b], 0.6)
+        out.relation("CUE", cue_span["id"], content["id"])
+        if source_span is not None:
+            out.relation("ATTRIBUTION", source_span["id"], content["id"])
