@@ -209,31 +209,35 @@ _SPAN_FIELDS = tuple(map(itemgetter, ("start", "end", "layer", "label", "id")))
 _LAYER_LABELS = frozenset((layer, label) for layer, labels in LABELS_BY_LAYER.items() for label in labels)
 
 
-def _checked_spans(
-    raw: list | tuple, text_len: int, doc_tokens: DocTokens, seg_starts: list[int], seg_ends: list[int]
-) -> tuple[dict[str, dict], dict[str, tuple[int, int]]] | None:
-    """Every span of a well-formed document checked at once in C loops (what :func:`_valid_span` and the segment
-    lookup check one span at a time): ``(spans by id, (first, last) segment by id)``, or ``None`` as soon as any
-    span is off in any way, for the caller's span-by-span pass to name it.
-    """
-    if not raw:
-        return {}, {}
+def _span_columns(raw: list | tuple, text_len: int) -> tuple[list[int], list[int], list[str]] | None:
+    """The spans' starts, ends and ids, when every span has every field of the right type, unique ids, offsets
+    in the text and a known layer and label; else ``None``."""
     try:  # KeyError: a field is missing; TypeError: not an object
         starts, ends, layers, labels, ids = (list(map(field, raw)) for field in _SPAN_FIELDS)
     except (KeyError, TypeError):
         return None
-    if not (
-        set(map(type, starts)) == {int} == set(map(type, ends))
-        and set(map(type, layers)) == {str}
-        and set(map(type, labels)) == {str}
-        and set(map(type, ids)) == {str}
-        and len(set(ids)) == len(ids)
-    ):
+    if not _typed_unique(starts, ends, layers, labels, ids):
         return None
     if min(starts) < 0 or max(ends) > text_len or not all(map(lt, starts, ends)):
         return None
     if not set(zip(layers, labels, strict=True)) <= _LAYER_LABELS:
         return None
+    return starts, ends, ids
+
+
+def _typed_unique(starts: list, ends: list, layers: list, labels: list, ids: list) -> bool:
+    """Integer offsets, string layers, labels and ids, and no id twice."""
+    return (
+        set(map(type, starts)) == {int} == set(map(type, ends))
+        and set(map(type, layers)) == {str}
+        and set(map(type, labels)) == {str}
+        and set(map(type, ids)) == {str}
+        and len(set(ids)) == len(ids)
+    )
+
+
+def _token_bounds(starts: list[int], ends: list[int], doc_tokens: DocTokens) -> tuple[list[int], list[int]] | None:
+    """The first and last token of every span, ``None`` when any span is off token boundaries."""
     first_tokens = list(map(bisect_left, repeat(doc_tokens.starts), starts))
     last_tokens = list(map(bisect_left, repeat(doc_tokens.ends), ends))
     try:  # on token boundaries: the token found by bisection starts (ends) exactly there
@@ -244,7 +248,14 @@ def _checked_spans(
             return None
     except IndexError:  # past the last token
         return None
-    # Segment of the first and of the last character: the last segment starting at or before it, if it holds it.
+    return first_tokens, last_tokens
+
+
+def _segment_bounds(
+    starts: list[int], ends: list[int], seg_starts: list[int], seg_ends: list[int]
+) -> tuple[list[int], list[int]] | None:
+    """Segment of every span's first and last character (the last segment starting at or before it, if it holds
+    it); ``None`` when any character is in no segment."""
     lasts_chars = list(map(sub, ends, repeat(1)))
     firsts = list(map(sub, map(bisect_right, repeat(seg_starts), starts), repeat(1)))
     lasts = list(map(sub, map(bisect_right, repeat(seg_starts), lasts_chars), repeat(1)))
@@ -253,6 +264,30 @@ def _checked_spans(
         and all(map(lt, lasts_chars, map(seg_ends.__getitem__, lasts)))
     ):
         return None
+    return firsts, lasts
+
+
+def _checked_spans(
+    raw: list | tuple, text_len: int, doc_tokens: DocTokens, seg_starts: list[int], seg_ends: list[int]
+) -> tuple[dict[str, dict], dict[str, tuple[int, int]]] | None:
+    """Every span of a well-formed document checked at once in C loops (what :func:`_valid_span` and the segment
+    lookup check one span at a time): ``(spans by id, (first, last) segment by id)``, or ``None`` as soon as any
+    span is off in any way, for the caller's span-by-span pass to name it.
+    """
+    if not raw:
+        return {}, {}
+    fields = _span_columns(raw, text_len)
+    if fields is None:
+        return None
+    starts, ends, ids = fields
+    tokens = _token_bounds(starts, ends, doc_tokens)
+    if tokens is None:
+        return None
+    first_tokens, last_tokens = tokens
+    segs = _segment_bounds(starts, ends, seg_starts, seg_ends)
+    if segs is None:
+        return None
+    firsts, lasts = segs
     # Every unit looks its spans up by id instead of bisecting again (see _make_unit).
     doc_tokens.span_tokens = dict(zip(ids, zip(first_tokens, last_tokens, strict=True), strict=True))
     return dict(zip(ids, raw, strict=True)), dict(zip(ids, zip(firsts, lasts, strict=True), strict=True))
@@ -361,26 +396,37 @@ def _unit_spans(
         first = last = None
         if problem is None:
             first, last = segment_of(span["start"]), segment_of(span["end"] - 1)
-            if first is None or last is None:
-                problem = f"{span['start']}-{span['end']} lies outside every {kind}"
-            elif span["id"] in spans:
-                problem = "repeats an id already used in this document"
+            problem = _placement_problem(span, first, last, kind, spans)
         if problem is not None:
-            stats.skipped_spans += 1
-            if report:
-                label = span.get("id") if isinstance(span, dict) else None
-                report(
-                    InputProblem(
-                        _where(doc),
-                        f"document {doc['id']}: span {label} {problem}; left out of the tasks",
-                        field="spans",
-                        severity="warning",
-                    )
-                )
+            _skip_span(doc, span, problem, report, stats)
             continue
         spans[span["id"]] = span
         span_segments[span["id"]] = (first, last)
     return spans, span_segments
+
+
+def _placement_problem(span: dict, first: int | None, last: int | None, kind: str, spans: dict) -> str | None:
+    """Why a well-formed span cannot be exported: an end outside every segment, or an id already kept."""
+    if first is None or last is None:
+        return f"{span['start']}-{span['end']} lies outside every {kind}"
+    if span["id"] in spans:
+        return "repeats an id already used in this document"
+    return None
+
+
+def _skip_span(doc: dict, span: object, problem: str, report: Report | None, stats: TaskStats) -> None:
+    """Count a span left out of the tasks and report why."""
+    stats.skipped_spans += 1
+    if report:
+        label = span.get("id") if isinstance(span, dict) else None
+        report(
+            InputProblem(
+                _where(doc),
+                f"document {doc['id']}: span {label} {problem}; left out of the tasks",
+                field="spans",
+                severity="warning",
+            )
+        )
 
 
 def _unit_relations(doc: dict, spans: dict[str, dict], report: Report | None, stats: TaskStats) -> list[dict]:
@@ -701,6 +747,31 @@ def _make_unit(
     )
 
 
+def _doc_tokens(doc: dict, tokens: list) -> DocTokens | None:
+    """The document's :class:`DocTokens`, ``None`` when its tokens are malformed."""
+    offsets = token_offsets(tokens, len(doc["text"]))
+    if isinstance(offsets, str):
+        return None
+    return DocTokens(doc["text"], *offsets)
+
+
+def _sentence_of(sentences: list, sentence_starts: list[int], char: int) -> int | None:
+    """Index of the sentence holding the character at ``char``."""
+    i = bisect_right(sentence_starts, char) - 1
+    return i if i >= 0 and sentences[i][0] <= char < sentences[i][1] else None
+
+
+def _claim_sentences(
+    claim: dict, sentences: list, sentence_starts: list[int], max_chars: int
+) -> tuple[int, int] | None:
+    """The first and last sentence of a claim; ``None`` when an end is in no sentence or they are too long."""
+    first = _sentence_of(sentences, sentence_starts, claim["start"])
+    last = _sentence_of(sentences, sentence_starts, claim["end"] - 1)
+    if first is None or last is None or sentences[last][1] - sentences[first][0] > max_chars:
+        return None
+    return first, last
+
+
 def claim_sentence_units(
     doc: dict, claims: Iterable[dict], doc_tokens: DocTokens | None = None, max_chars: int = MAX_UNIT_CHARS
 ) -> dict[str, Unit] | None:
@@ -720,23 +791,16 @@ def claim_sentence_units(
     if not tokens or not sentences:
         return None
     if doc_tokens is None:
-        offsets = token_offsets(tokens, len(doc["text"]))
-        if isinstance(offsets, str):
-            return None
-        doc_tokens = DocTokens(doc["text"], *offsets)
-    if segments_problem(doc, "sentence") is not None:
+        doc_tokens = _doc_tokens(doc, tokens)
+    if doc_tokens is None or segments_problem(doc, "sentence") is not None:
         return None
     sentence_starts = [s for s, _ in sentences]
-
-    def sentence_of(char: int) -> int | None:
-        i = bisect_right(sentence_starts, char) - 1
-        return i if i >= 0 and sentences[i][0] <= char < sentences[i][1] else None
-
     units: dict[str, Unit] = {}
     for claim in claims:
-        first, last = sentence_of(claim["start"]), sentence_of(claim["end"] - 1)
-        if first is None or last is None or sentences[last][1] - sentences[first][0] > max_chars:
+        extent = _claim_sentences(claim, sentences, sentence_starts, max_chars)
+        if extent is None:
             continue
+        first, last = extent
         unit = _make_unit(
             doc, "sentence", first, sentences[first][0], sentences[last][1], doc_tokens, [claim], [], last - first + 1
         )
