@@ -34,18 +34,27 @@ def source_kind(r: _Reader, a: int, b: int, entity_labels: list[str]) -> str:
         return _pronoun_kind(low[0])
     if ANONYMOUS.search(" ".join(low)):
         return "anonymous"
+    return _entity_kind(low, entity_labels) or _name_kind(_named_kinds(r, a, b)) or _descriptor_kind(low)
+
+
+def _entity_kind(low: list[str], entity_labels: list[str]) -> str | None:
+    """The kind the overlapping entity spans give: a person, an organisation or place, or a nationality group."""
     if "PERSON" in entity_labels:
         return "named_person"
     if any(lab in ("ORG", "GPE") for lab in entity_labels):
         return "named_organisation"
     if "NORP" in entity_labels and is_plural(low[-1]):  # "Democrats said", "Ukrainians fear"
         return "named_organisation" if low[-1] in PARTY_WORDS else "unnamed_group"
-    named = _named_kinds(r, a, b)
+    return None
+
+
+def _name_kind(named: set[str]) -> str | None:
+    """The kind the capitalised runs give (a person before an organisation), if any."""
     if "person" in named:
         return "named_person"
     if "org" in named:
         return "named_organisation"
-    return _descriptor_kind(low)
+    return None
 
 
 def _pronoun_kind(w: str) -> str:
@@ -142,11 +151,21 @@ def plausible_source(r: _Reader, a: int, b: int, times: list[tuple[int, int]]) -
     last = r.low[b]
     if not times and not last.isdigit() and last not in TIME_WORDS:
         return True  # the usual case: no date in the document, a source not ending in one
-    words = [k for k in range(a, b + 1) if r.low[k] not in DETERMINERS and r.low[k] not in TIME_OPENERS]
+    words = _past_openers(r, a, b)
     if not words:
         return True
     if all(r.low[k].isdigit() or r.low[k] in TIME_WORDS for k in words):
         return False
-    start, end = r.starts[words[0]], r.ends[words[-1]]
+    return not _inside_time(r.starts[words[0]], r.ends[words[-1]], times)
+
+
+def _past_openers(r: _Reader, a: int, b: int) -> list[int]:
+    """The tokens of ``a..b`` that are neither determiners nor time openers ("last", "on", …)."""
+    return [k for k in range(a, b + 1) if r.low[k] not in DETERMINERS and r.low[k] not in TIME_OPENERS]
+
+
+def _inside_time(start: int, end: int, times: list[tuple[int, int]]) -> bool:
+    """Whether ``start..end`` lies inside one of the DATE / TIME spans ``times`` (sorted; the last eight that
+    start at or before it are looked at)."""
     at = bisect_right(times, (start, end + 1))
-    return not any(s <= start and end <= e for s, e in times[max(0, at - 8) : at])
+    return any(s <= start and end <= e for s, e in times[max(0, at - 8) : at])

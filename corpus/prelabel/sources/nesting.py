@@ -92,16 +92,26 @@ def _settle(r: _Reader, att: _Attribution, other: _Attribution) -> bool:
     frag = next((f for f in other.contents if f[0] <= cue_a and cue_b <= f[1]), None)
     if frag is None:
         return True
-    other_a, other_b = other.cue
-    if any(a <= other_a and other_b <= b for a, b in att.contents):
+    if _holds_cue(att, other):
         return True  # each holds the other's cue
     cut, last = _cut_before(r, att, frag)
     if cut is None:
         return False
+    _trim_content(r, other, frag, cut, last)
+    return True
+
+
+def _holds_cue(att: _Attribution, other: _Attribution) -> bool:
+    """Whether some content fragment of ``att`` holds ``other``'s cue."""
+    other_a, other_b = other.cue
+    return any(a <= other_a and other_b <= b for a, b in att.contents)
+
+
+def _trim_content(r: _Reader, other: _Attribution, frag: Range, cut: int, last: int) -> None:
+    """Cut ``other``'s content fragment ``frag`` to end at ``last`` and drop its fragments from ``cut`` on."""
     trimmed = r.strip_content(frag[0], last)
     kept = [f for f in other.contents if f != frag and f[0] < cut]
     other.contents = sorted([*kept, trimmed]) if trimmed is not None else kept
-    return True
 
 
 def _cut_before(r: _Reader, att: _Attribution, frag: Range) -> tuple[int | None, int]:

@@ -138,12 +138,20 @@ def _cue_tail(r: _Reader, cue_end: int, hi: int) -> int:
         return k
     if low[k] == "to" and low[cue_end] in TO_PARTICLE_CUES:
         return k
-    if low[k] == "in" and k + 2 <= hi and low[k + 1] in ("a", "an"):
+    if low[k] == "in":
+        return _medium_end(r, k, hi) or cue_end
+    return cue_end
+
+
+def _medium_end(r: _Reader, k: int, hi: int) -> int | None:
+    """The last token of "in a statement" / "in a written statement" opening at ``k``, if that is what opens."""
+    low = r.low
+    if k + 2 <= hi and low[k + 1] in ("a", "an"):
         if low[k + 2] in MEDIUM_NOUNS:
             return k + 2
         if k + 3 <= hi and low[k + 3] in MEDIUM_NOUNS:
             return k + 3  # "in a written statement"
-    return cue_end
+    return None
 
 
 def scan_attributions(r: _Reader) -> list[_Attribution]:
