@@ -139,25 +139,34 @@ def _group_style(group: int) -> str:
     return f"--g:{strong};--gl:{light}"
 
 
+def _spans_in_text(spans, text_len: int) -> list[dict]:
+    """The spans with offsets in the text (others cannot be drawn)."""
+    return [s for s in spans if 0 <= s["start"] < s["end"] <= text_len]
+
+
 def render_text(doc: dict, groups: dict[str, int]) -> str:
     """The document text as HTML: one element per stretch covered by the same spans, tags after span ends."""
     text = doc["text"]
-    spans = [s for s in doc.get("spans", ()) if 0 <= s["start"] < s["end"] <= len(text)]
+    spans = _spans_in_text(doc.get("spans", ()), len(text))
     cuts = sorted({0, len(text), *(s["start"] for s in spans), *(s["end"] for s in spans)})
     ending: dict[int, list[dict]] = {}
     for span in spans:
         ending.setdefault(span["end"], []).append(span)
     out: list[str] = []
     for a, b in zip(cuts, cuts[1:], strict=False):
-        covering = [s for s in spans if s["start"] <= a and b <= s["end"]]
-        piece = esc(text[a:b])
-        if covering:
-            out.append(_segment(piece, covering, groups))
-        else:
-            out.append(piece)
+        out.append(_stretch(esc(text[a:b]), _covering(spans, a, b), groups))
         for span in sorted(ending.get(b, ()), key=lambda s: (-s["start"], s["layer"], s["label"])):
             out.append(_tag(span, groups))
     return "".join(out)
+
+
+def _covering(spans: list[dict], a: int, b: int) -> list[dict]:
+    return [s for s in spans if s["start"] <= a and b <= s["end"]]
+
+
+def _stretch(piece: str, covering: list[dict], groups: dict[str, int]) -> str:
+    """An escaped stretch of text: plain when no span covers it."""
+    return _segment(piece, covering, groups) if covering else piece
 
 
 def _segment(piece: str, covering: list[dict], groups: dict[str, int]) -> str:
@@ -231,25 +240,38 @@ def _tag(span: dict, groups: dict[str, int]) -> str:
     return f'<sup class="lab" aria-hidden="true">{esc(span["label"])}</sup>'
 
 
-def _attribution_table(doc: dict, groups: dict[str, int]) -> str:
+def _group_texts(doc: dict, groups: dict[str, int]) -> dict[int, dict[str, list[str]]]:
+    """Attribution group -> role -> the escaped texts of its spans, in text order."""
     by_group: dict[int, dict[str, list[str]]] = {}
     text = doc["text"]
     for span in sorted(doc.get("spans", ()), key=lambda s: (s["start"], s["end"])):
         if span["id"] in groups:
             role = by_group.setdefault(groups[span["id"]], {"SOURCE": [], "CUE": [], "CONTENT": []})
             role.setdefault(span["label"], []).append(esc(text[span["start"] : span["end"]]))
+    return by_group
+
+
+def _joined(texts: list[str]) -> str:
+    return "<br>".join(texts) or "—"
+
+
+def _attribution_row(group: int, roles: dict[str, list[str]], kind: str) -> str:
+    return (
+        f'<tr data-g="{group}" style="{_group_style(group)}"><td><span class="swatch"></span> '
+        f"{group + 1}</td><td>{_joined(roles['SOURCE'])}</td><td>{esc(kind)}</td>"
+        f"<td>{_joined(roles['CUE'])}</td><td>{_joined(roles['CONTENT'])}</td></tr>"
+    )
+
+
+def _attribution_table(doc: dict, groups: dict[str, int]) -> str:
+    by_group = _group_texts(doc, groups)
     if not by_group:
         return ""
     kinds = {s["id"]: (s.get("attrs") or {}).get("kind") for s in doc.get("spans", ()) if s["id"] in groups}
     rows = []
     for group in sorted(by_group):
-        roles = by_group[group]
         kind = next((k for sid, k in kinds.items() if groups[sid] == group and k), "")
-        rows.append(
-            f'<tr data-g="{group}" style="{_group_style(group)}"><td><span class="swatch"></span> '
-            f"{group + 1}</td><td>{'<br>'.join(roles['SOURCE']) or '—'}</td><td>{esc(kind)}</td>"
-            f"<td>{'<br>'.join(roles['CUE']) or '—'}</td><td>{'<br>'.join(roles['CONTENT']) or '—'}</td></tr>"
-        )
+        rows.append(_attribution_row(group, by_group[group], kind))
     return (
         '<table class="attributions"><tr><th>#</th><th>source</th><th>kind</th><th>cue</th><th>content</th>'
         "</tr>" + "".join(rows) + "</table>"
@@ -262,15 +284,15 @@ def _safe_url(url: object) -> str | None:
     return None
 
 
-def render_document(doc: dict) -> str:
-    groups = attribution_groups(doc)
+def _publication_meta(doc: dict) -> list[str]:
+    return [f"{key}: {esc(doc[key])}" for key in ("publisher", "published", "licence") if doc.get(key)]
+
+
+def _document_meta(doc: dict) -> list[str]:
+    """The line under a document's title: id, publication details, source link, span counts, labellers."""
     counts = {layer: sum(1 for s in doc.get("spans", ()) if s["layer"] == layer) for layer in LAYERS}
-    title = doc.get("title") or doc.get("origin") or doc["id"]
     url = _safe_url(doc.get("source_url"))
-    meta = [f"<code>{esc(doc['id'])}</code>"]
-    for key in ("publisher", "published", "licence"):
-        if doc.get(key):
-            meta.append(f"{key}: {esc(doc[key])}")
+    meta = [f"<code>{esc(doc['id'])}</code>", *_publication_meta(doc)]
     if url:
         meta.append(f'<a href="{esc(url)}" rel="noopener noreferrer nofollow">source</a>')
     meta.append(
@@ -279,6 +301,13 @@ def render_document(doc: dict) -> str:
     labellers = doc.get("labellers") or {}
     if labellers:
         meta.append("labellers: " + ", ".join(f"{esc(k)}={esc(v)}" for k, v in sorted(labellers.items())))
+    return meta
+
+
+def render_document(doc: dict) -> str:
+    groups = attribution_groups(doc)
+    title = doc.get("title") or doc.get("origin") or doc["id"]
+    meta = _document_meta(doc)
     return (
         f'<article id="doc-{esc(doc["id"])}"><h2>{esc(title)}</h2><div class="meta">{" · ".join(meta)}</div>'
         f'<div class="text">{render_text(doc, groups)}</div>{_attribution_table(doc, groups)}</article>'

@@ -755,6 +755,19 @@ def _doc_tokens(doc: dict, tokens: list) -> DocTokens | None:
     return DocTokens(doc["text"], *offsets)
 
 
+def _sentence_units_tokens(doc: dict, doc_tokens: DocTokens | None) -> DocTokens | None:
+    """The document's :class:`DocTokens` (``doc_tokens`` when given), ``None`` when its tokens or sentences are
+    missing or malformed."""
+    tokens = doc.get("tokens") or []
+    if not tokens or not doc.get("sentences"):
+        return None
+    if doc_tokens is None:
+        doc_tokens = _doc_tokens(doc, tokens)
+    if doc_tokens is None or segments_problem(doc, "sentence") is not None:
+        return None
+    return doc_tokens
+
+
 def _sentence_of(sentences: list, sentence_starts: list[int], char: int) -> int | None:
     """Index of the sentence holding the character at ``char``."""
     i = bisect_right(sentence_starts, char) - 1
@@ -786,14 +799,10 @@ def claim_sentence_units(
     ``claims`` are document spans already checked by :func:`document_units`; ``doc_tokens`` is the document's
     already-checked :class:`DocTokens` (``unit.doc_tokens`` of its units), built here when not given.
     """
-    tokens = doc.get("tokens") or []
-    sentences = doc.get("sentences") or []
-    if not tokens or not sentences:
-        return None
+    doc_tokens = _sentence_units_tokens(doc, doc_tokens)
     if doc_tokens is None:
-        doc_tokens = _doc_tokens(doc, tokens)
-    if doc_tokens is None or segments_problem(doc, "sentence") is not None:
         return None
+    sentences = doc["sentences"]
     sentence_starts = [s for s, _ in sentences]
     units: dict[str, Unit] = {}
     for claim in claims:
