@@ -163,13 +163,27 @@ def merge_documents(
         if not recs:
             continue
         seen.add(doc["id"])
-        recs = [rec for rec in recs if _fits_document(rec, doc, path, lines.get(rec["key"]), report)]
-        for rec in recs:
-            state.answers[rec["answer"]] += 1
-        accepted = [r for r in recs if r["answer"] == "accept"]
+        accepted = _accepted(doc, recs, state, path, lines, report)
         if accepted:
             state.documents_annotated += 1
             yield _merge_document(doc, accepted, policy, state)
+    _report_unknown_documents(by_doc, seen, state, path, report)
+
+
+def _accepted(
+    doc: dict, recs: list[dict], state: MergeState, path: str, lines: dict[str, int], report: Report
+) -> list[dict]:
+    """The document's accepted records that fit it; every answer that fits is counted."""
+    recs = [rec for rec in recs if _fits_document(rec, doc, path, lines.get(rec["key"]), report)]
+    for rec in recs:
+        state.answers[rec["answer"]] += 1
+    return [r for r in recs if r["answer"] == "accept"]
+
+
+def _report_unknown_documents(
+    by_doc: dict[str, list[dict]], seen: set[str], state: MergeState, path: str, report: Report
+) -> None:
+    """Count and report the records of documents that are not in the documents file."""
     for doc_id in sorted(by_doc.keys() - seen):
         state.answers["unknown_document"] += len(by_doc[doc_id])
         report(
@@ -225,20 +239,31 @@ class _Votes:
         who, task = rec["annotator"], rec["task"]
         layers = _effective_layers(rec, records)
         shows_relations = "sources" in layers and rec.get("view") not in VIEWS_WITHOUT_RELATIONS
-        for layer in layers:
-            if layer in LAYERS:
-                self.regions[layer][who].append((task["start"], task["end"]))
-        if shows_relations:
-            self.regions[RELATIONS][who].append((task["start"], task["end"]))
+        self._add_regions(who, (task["start"], task["end"]), layers, shows_relations)
         spans = {s["id"]: s for s in rec["spans"] if s["layer"] in rec["layers"]}
         for span in spans.values():
             if span["layer"] in layers:
                 self.marked[span["layer"]][_key(span)].add(who)
         if shows_relations:
-            for rel in rec["relations"]:
-                head, child = spans.get(rel["head"]), spans.get(rel["child"])
-                if head and child:
-                    self.rel_marked[(rel["label"], _key(head), _key(child))].add(who)
+            self._add_relations(who, rec["relations"], spans)
+        self._add_choices(who, rec)
+
+    def _add_regions(self, who: str, stretch: tuple[int, int], layers, shows_relations: bool) -> None:
+        """The task stretch counts as covered by ``who`` for each span layer shown (and relations, if shown)."""
+        for layer in layers:
+            if layer in LAYERS:
+                self.regions[layer][who].append(stretch)
+        if shows_relations:
+            self.regions[RELATIONS][who].append(stretch)
+
+    def _add_relations(self, who: str, relations: list[dict], spans: dict[str, dict]) -> None:
+        for rel in relations:
+            head, child = spans.get(rel["head"]), spans.get(rel["child"])
+            if head and child:
+                self.rel_marked[(rel["label"], _key(head), _key(child))].add(who)
+
+    def _add_choices(self, who: str, rec: dict) -> None:
+        """Keep each annotator's latest check-worthiness answer per stretch (by timestamp, then record key)."""
         for choice in rec["choices"]:
             when = (str(rec.get("timestamp") or ""), rec["key"])
             old = self.latest_choice[(choice["start"], choice["end"])].get(who)
