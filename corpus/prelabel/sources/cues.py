@@ -60,6 +60,17 @@ def cue_triggers() -> frozenset[str]:
     return load_cues().triggers
 
 
+def _add_forms(single: dict[str, Cue], double: dict[str, dict[str, Cue]], forms: list[str], cue: Cue) -> None:
+    """File each form of a cue under its first word: one-word forms in ``single``, longer ones in ``double``
+    (a form already filed keeps its first cue)."""
+    for form in forms:
+        words = form.replace("_", " ").split(" ")
+        if len(words) == 1:
+            single.setdefault(words[0], cue)
+        else:
+            double.setdefault(words[0], {}).setdefault(" ".join(words[1:]), cue)
+
+
 def _parse_cues(text: str) -> tuple[dict[str, Cue], dict[str, dict[str, Cue]]]:
     single: dict[str, Cue] = {}
     double: dict[str, dict[str, Cue]] = {}
@@ -69,12 +80,7 @@ def _parse_cues(text: str) -> tuple[dict[str, Cue], dict[str, dict[str, Cue]]]:
         parts = line.split("\t")
         lemma, kind = parts[0].strip(), parts[1].strip()
         forms = parts[2].split() if len(parts) > 2 and parts[2].strip() else []
-        for form in forms or _inflect(lemma):
-            words = form.replace("_", " ").split(" ")
-            if len(words) == 1:
-                single.setdefault(words[0], Cue(lemma, kind))
-            else:
-                double.setdefault(words[0], {}).setdefault(" ".join(words[1:]), Cue(lemma, kind))
+        _add_forms(single, double, forms or _inflect(lemma), Cue(lemma, kind))
         if forms and " " not in lemma:  # irregular verbs list their forms; add the base too
             single.setdefault(lemma, Cue(lemma, kind))
     for form in NEVER_CUES:

@@ -53,6 +53,7 @@ _CORRESPONDENT_NOUNS = frozenset(["correspondent", "reporter", "newspaper", "pap
 _NOT_IN_SOURCE = (CLAUSE_WORDS | END_PUNCT | QUOTES | {",", ";", ":", "(", ")"}) - {"and"}
 _BE = frozenset(["is", "are", "was", "were", "be", "been", "am", "’s", "'s", "’re", "'re"])
 _PASSIVE_BE = _BE - {"’s", "'s"}
+_NOT_IN_PHRASE = NP_STOP | BOUNDARY | END_PUNCT | RELATIVE  # ends a subject phrase before its verb
 _SOURCE_FIRST_END = frozenset([",", ";", ":", "—", "–", "--"]) | END_PUNCT | QUOTES  # brackets stay inside
 
 
@@ -237,12 +238,19 @@ def _source_after_quote(r: _Reader, source: Range | None, lo: int) -> Range | No
     if source is None or source[0] - 1 < lo or r.low[source[0] - 1] != "and":
         return source
     low = r.low
-    p = source[0] - 1
-    while p >= lo and source[1] - p <= 12 and low[p] not in _NOT_IN_SOURCE and low[p] not in r._cue_single:
-        p -= 1
+    p = _short_stretch_start(r, source, lo)
     if p == source[0] - 1 or p < lo or not (low[p] in QUOTES or low[p] == ","):
         return source
     return (p + 1, source[1]) if _quote_ends_at(r, p, lo) else source
+
+
+def _short_stretch_start(r: _Reader, source: Range, lo: int) -> int:
+    """The token before the stretch of at most 13 tokens ending the source that holds no clause word or cue."""
+    low = r.low
+    p = source[0] - 1
+    while p >= lo and source[1] - p <= 12 and low[p] not in _NOT_IN_SOURCE and low[p] not in r._cue_single:
+        p -= 1
+    return p
 
 
 def _clause_subject(r: _Reader, lo: int, limit: int) -> Range | None:
@@ -284,7 +292,7 @@ def _phrase_subject(r: _Reader, a: int, limit: int) -> Range | None:
     low = r.low
     b = a + 1 if low[a] in DETERMINERS else a
     while b < limit and b - a <= 8 and not _verb_form(r, b):
-        if low[b] in NP_STOP or low[b] in BOUNDARY or low[b] in END_PUNCT or low[b] in RELATIVE:
+        if low[b] in _NOT_IN_PHRASE:
             return None
         b += 1
     if b >= limit or b - a > 8 or b == a or low[b - 1] in DETERMINERS:
@@ -390,9 +398,7 @@ def _post_tail(r: _Reader, a: int, hi: int) -> list[Range] | None:
     sometimes; leaving it out matches more often); a tail after a comma that is a clause or quotation is the
     second half of a split content."""
     low = r.low
-    b = hi
-    while b >= a and (low[b] in END_PUNCT or (low[b] in QUOTES and r.quote_of[b] is None)):
-        b -= 1
+    b = _before_final_marks(r, a, hi)
     if a > b:
         return []
     if low[a] != ",":
@@ -401,6 +407,15 @@ def _post_tail(r: _Reader, a: int, hi: int) -> list[Range] | None:
             return _comma_tail(r, comma, b, hi)
         return [] if _short_tail(r, a, b) else None
     return _comma_tail(r, a, b, hi)
+
+
+def _before_final_marks(r: _Reader, a: int, hi: int) -> int:
+    """The last token of ``a..hi`` before its final stops and unpaired quote marks."""
+    low = r.low
+    b = hi
+    while b >= a and (low[b] in END_PUNCT or (low[b] in QUOTES and r.quote_of[b] is None)):
+        b -= 1
+    return b
 
 
 def _short_tail(r: _Reader, a: int, b: int) -> bool:
