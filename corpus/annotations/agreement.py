@@ -44,8 +44,8 @@ def cohen_kappa(pairs: Sequence[tuple[Hashable, Hashable]]) -> float | None:
     return (observed - expected) / (1 - expected)
 
 
-def krippendorff_alpha_nominal(units: Iterable[Sequence[Hashable]]) -> float | None:
-    """Krippendorff's alpha (nominal) over units, each the list of ratings it received (missing left out)."""
+def _coincidences(units: Iterable[Sequence[Hashable]]) -> Counter[tuple[Hashable, Hashable]]:
+    """The coincidence matrix: every ordered pair of ratings within a unit, weighted 1 / (ratings - 1)."""
     coincidence: Counter[tuple[Hashable, Hashable]] = Counter()
     for ratings in units:
         m = len(ratings)
@@ -53,6 +53,12 @@ def krippendorff_alpha_nominal(units: Iterable[Sequence[Hashable]]) -> float | N
             continue  # a unit rated once carries no information about agreement
         for i, j in ((i, j) for i in range(m) for j in range(m) if i != j):
             coincidence[ratings[i], ratings[j]] += 1 / (m - 1)
+    return coincidence
+
+
+def krippendorff_alpha_nominal(units: Iterable[Sequence[Hashable]]) -> float | None:
+    """Krippendorff's alpha (nominal) over units, each the list of ratings it received (missing left out)."""
+    coincidence = _coincidences(units)
     marginals: Counter[Hashable] = Counter()
     for (c, _k), weight in coincidence.items():
         marginals[c] += weight
@@ -125,6 +131,26 @@ def _pair_agreement(
     }
 
 
+def _label_pair(a: str, b: str, votes: Mapping[Hashable, Mapping[str, Hashable]]) -> dict | None:
+    """One pair's observed agreement and kappa over the items both rated; ``None`` when there are none."""
+    both = [(by[a], by[b]) for by in votes.values() if a in by and b in by]
+    if not both:
+        return None
+    agree = sum(1 for x, y in both if x == y)
+    return {
+        "a": a,
+        "b": b,
+        "items": len(both),
+        "observed": _round(agree / len(both)),
+        "kappa": _round(cohen_kappa(both)),
+    }
+
+
+def _two_rater_kappa(annotators: list, pairs: list[dict]) -> float | None:
+    """Cohen's kappa itself, when exactly two annotators took part (and rated an item in common)."""
+    return pairs[0]["kappa"] if len(annotators) == 2 and pairs else None
+
+
 def label_agreement(votes: Mapping[Hashable, Mapping[str, Hashable]]) -> dict:
     """Agreement on one label per item (check-worthiness): ``votes[item][annotator] = label``.
 
@@ -132,27 +158,14 @@ def label_agreement(votes: Mapping[Hashable, Mapping[str, Hashable]]) -> dict:
     two annotators took part, and Krippendorff's alpha (nominal) over every item rated at least twice.
     """
     annotators = sorted({a for by in votes.values() for a in by})
-    pairs = []
-    for a, b in combinations(annotators, 2):
-        both = [(by[a], by[b]) for by in votes.values() if a in by and b in by]
-        if both:
-            agree = sum(1 for x, y in both if x == y)
-            pairs.append(
-                {
-                    "a": a,
-                    "b": b,
-                    "items": len(both),
-                    "observed": _round(agree / len(both)),
-                    "kappa": _round(cohen_kappa(both)),
-                }
-            )
+    pairs = [row for a, b in combinations(annotators, 2) if (row := _label_pair(a, b, votes)) is not None]
     units = [[by[a] for a in sorted(by)] for by in votes.values()]
     rated_twice = sum(1 for u in units if len(u) >= 2)
     return {
         "annotators": len(annotators),
         "items": len(votes),
         "items_rated_twice": rated_twice,
-        "cohen_kappa": pairs[0]["kappa"] if len(annotators) == 2 and pairs else None,
+        "cohen_kappa": _two_rater_kappa(annotators, pairs),
         "pairs": pairs,
         "krippendorff_alpha": _round(krippendorff_alpha_nominal(units)),
     }
