@@ -394,6 +394,17 @@ class Scores:
 # ------------------------------------------------------------------------------------------------- run
 
 
+def _needed_layers(gold_layers: set[str], layers: Iterable[str] | None) -> set[str]:
+    """The prelabel layers to run for the gold layers asked for, with the layers each one uses (sources use
+    entities; claims use both)."""
+    wanted_layers = set(layers) if layers is not None else set(LAYERS)
+    needed: set[str] = set()
+    for gold_layer, layer in PRELABEL_LAYER.items():
+        if gold_layer in gold_layers and layer in wanted_layers:
+            needed.update(LAYERS[: LAYERS.index(layer) + 1])
+    return needed
+
+
 def _stages_for(
     gold_layers: set[str],
     backends: dict[str, str] | None,
@@ -407,12 +418,7 @@ def _stages_for(
     from corpus.pipeline import ProcessorConfig, document_stages
     from corpus.prelabel import available
 
-    wanted_layers = set(layers) if layers is not None else set(LAYERS)
-    needed: set[str] = set()
-    for gold_layer, layer in PRELABEL_LAYER.items():
-        if gold_layer in gold_layers and layer in wanted_layers:
-            # A layer may use the layers before it (sources use entities; claims use both).
-            needed.update(LAYERS[: LAYERS.index(layer) + 1])
+    needed = _needed_layers(gold_layers, layers)
     registered = available()
     skipped = set()
     for layer in LAYERS:
@@ -470,6 +476,15 @@ def _gold_layer(gold: dict, layer: str) -> list[dict]:
     return gold[layer]
 
 
+def _not_run_notes(gold_layers: set[str], ran: set[str], skipped: set[str]) -> list[str]:
+    """Notes for the gold layers whose prelabel layer neither ran nor was skipped for want of a labeller."""
+    return [
+        f"{gold_layer} in the gold file but the {layer} layer was not run"
+        for gold_layer, layer in PRELABEL_LAYER.items()
+        if gold_layer in gold_layers and layer not in ran and layer not in skipped
+    ]
+
+
 def evaluate(
     gold_path: str | Path,
     backends: dict[str, str] | None = None,
@@ -504,9 +519,7 @@ def evaluate(
     seconds = time.perf_counter() - started
     if predictions_out is not None:
         write_jsonl(predictions_out, predictions)
-    for gold_layer, layer in PRELABEL_LAYER.items():
-        if gold_layer in gold_layers and layer not in ran and layer not in skipped:
-            notes.append(f"{gold_layer} in the gold file but the {layer} layer was not run")
+    notes += _not_run_notes(gold_layers, ran, skipped)
     return {
         "gold": str(gold_path),
         "documents": len(gold_docs),
