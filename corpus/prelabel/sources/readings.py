@@ -207,12 +207,9 @@ def _postposed_cue(
     r: _Reader, source: Range | None, gstart: int, cue_end: int, lo: int, hi: int
 ) -> _Attribution | None:
     """CONTENT, SOURCE CUE — '“…,” she said.' / 'The plan failed, officials say.'"""
-    if source is None or source[0] - 1 < lo or source[1] - source[0] > 12:
+    if not _after_content(r, source, lo):
         return None
-    low = r.low
     pre = source[0] - 1
-    if not (low[pre] == "," or low[pre] in QUOTES or low[pre] in ("?", "!")):
-        return None
     extra = _post_tail(r, cue_end + 1, hi)
     if extra is None and not _quote_ends_at(r, pre, lo):
         return None  # "…, officials say the plan …": the cue opens its own content
@@ -222,6 +219,14 @@ def _postposed_cue(
     if content is None:
         return None
     return _Attribution(cue=(gstart, cue_end), source=source, contents=[content, *extra])
+
+
+def _after_content(r: _Reader, source: Range | None, lo: int) -> bool:
+    """Whether a short source (at most 13 tokens) follows a comma, quote mark, "?" or "!" in the sentence."""
+    if source is None or source[0] - 1 < lo or source[1] - source[0] > 12:
+        return False
+    w = r.low[source[0] - 1]
+    return w == "," or w in QUOTES or w in ("?", "!")
 
 
 def _quote_ends_at(r: _Reader, k: int, lo: int) -> bool:
@@ -277,12 +282,16 @@ def _name_subject(r: _Reader, a: int, limit: int) -> Range | None:
     if b >= limit or not r.is_cap(b) or (low[b] not in TITLES and r.seen_as_written(low[b])):
         return None
     b = _name_end(r, b, limit)
-    if b is None:
-        return None
-    w = low[b] if b < limit else ""
-    if not w[:1].isalpha() or (w in NP_STOP and w not in AUX) or r.is_cap(b):
+    if b is None or not _verb_like_next(r, b, limit):
         return None
     return (a, b - 1)
+
+
+def _verb_like_next(r: _Reader, b: int, limit: int) -> bool:
+    """Whether the word at ``b`` after a name can go on its clause: a lower-case word, not a stop word (an
+    auxiliary is fine)."""
+    w = r.low[b] if b < limit else ""
+    return not (not w[:1].isalpha() or (w in NP_STOP and w not in AUX) or r.is_cap(b))
 
 
 def _phrase_subject(r: _Reader, a: int, limit: int) -> Range | None:
