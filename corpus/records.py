@@ -279,15 +279,30 @@ def ordered_offsets(starts: list, ends: list, text_len: int) -> bool:
 
 def token_offsets(tokens: list, text_len: int) -> tuple[list[int], list[int]] | str:
     """``(starts, ends)`` of well-formed tokens, or what makes them unusable (hand-edited or truncated files)."""
+    fast = _fast_token_offsets(tokens, text_len)
+    if fast is not None:
+        return fast
+    # Slow path: name the first bad token (or accept values the fast path is too strict for, e.g. bools).
+    problem = _token_problem(tokens, text_len)
+    if problem is not None:
+        return problem
+    return [t["start"] for t in tokens], [t["end"] for t in tokens]
+
+
+def _fast_token_offsets(tokens: list, text_len: int) -> tuple[list[int], list[int]] | None:
+    """``(starts, ends)`` checked in C loops, or ``None`` when anything is off (for the slow path to name it)."""
     if tokens and set(map(type, tokens)) == {dict}:
         try:
             starts, ends = list(map(_START, tokens)), list(map(_END, tokens))
         except KeyError:
-            pass
-        else:
-            if ordered_offsets(starts, ends, text_len):
-                return starts, ends
-    # Slow path: name the first bad token (or accept values the fast path is too strict for, e.g. bools).
+            return None
+        if ordered_offsets(starts, ends, text_len):
+            return starts, ends
+    return None
+
+
+def _token_problem(tokens: list, text_len: int) -> str | None:
+    """The first token that is not ``{start, end}`` integers in order inside the text."""
     previous_end = 0
     for n, tok in enumerate(tokens):
         if not isinstance(tok, dict) or not isinstance(tok.get("start"), int) or not isinstance(tok.get("end"), int):
@@ -295,7 +310,7 @@ def token_offsets(tokens: list, text_len: int) -> tuple[list[int], list[int]] | 
         if not previous_end <= tok["start"] < tok["end"] <= text_len:
             return f"token {n} ({tok['start']}-{tok['end']}) is out of order or outside the text"
         previous_end = tok["end"]
-    return [t["start"] for t in tokens], [t["end"] for t in tokens]
+    return None
 
 
 def segments_problem(doc: dict, kind: str) -> str | None:
@@ -304,21 +319,30 @@ def segments_problem(doc: dict, kind: str) -> str | None:
         return None
     key = "paragraphs" if kind == "paragraph" else "sentences"
     segments, text_len = doc.get(key) or (), len(doc["text"])
-    if (
-        segments
-        and set(map(type, segments)) == {list}
-        and set(map(len, segments)) == {2}
-        and ordered_offsets([s for s, _ in segments], [e for _, e in segments], text_len)
-    ):
+    if _segments_ok_fast(segments, text_len):
         return None
     previous_end = 0
     for n, seg in enumerate(segments):
-        if not (isinstance(seg, list | tuple) and len(seg) == 2 and all(isinstance(x, int) for x in seg)):
+        if not _int_pair(seg):
             return f"{key}[{n}] is not a [start, end] pair of integers"
         if not previous_end <= seg[0] < seg[1] <= text_len:
             return f"{key}[{n}] ({seg[0]}-{seg[1]}) is out of order or outside the text"
         previous_end = seg[1]
     return None
+
+
+def _segments_ok_fast(segments, text_len: int) -> bool:
+    """Well-formed segments checked in C loops (``False`` may still be fine: the slow path decides)."""
+    return bool(
+        segments
+        and set(map(type, segments)) == {list}
+        and set(map(len, segments)) == {2}
+        and ordered_offsets([s for s, _ in segments], [e for _, e in segments], text_len)
+    )
+
+
+def _int_pair(seg: Any) -> bool:
+    return isinstance(seg, list | tuple) and len(seg) == 2 and all(isinstance(x, int) for x in seg)
 
 
 def structure_problem(doc: dict, tokens: list, kind: str) -> str | None:
