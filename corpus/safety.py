@@ -47,9 +47,8 @@ def check_output_dir(
     return out
 
 
-def safe_member_path(folder: str | Path, name: str) -> Path:
-    """``folder / name`` for a name that comes from an input (archive member, record field), refusing absolute
-    names, drive letters, ``..`` components, NULs and anything that would resolve outside ``folder``."""
+def _check_member_name(folder: str | Path, name: str) -> None:
+    """Refuse an empty name, a NUL, an absolute name (POSIX or Windows, with or without a drive) and ``..``."""
     if not name or "\x00" in name:
         raise CorpusError(f"unsafe name {name!r}: empty or contains a NUL byte")
     posix, windows = PurePosixPath(name), PureWindowsPath(name)
@@ -57,6 +56,12 @@ def safe_member_path(folder: str | Path, name: str) -> Path:
         raise CorpusError(f"unsafe name {name!r}: absolute paths are not allowed")
     if ".." in posix.parts or ".." in windows.parts:
         raise CorpusError(f"unsafe name {name!r}: '..' would leave {folder}")
+
+
+def safe_member_path(folder: str | Path, name: str) -> Path:
+    """``folder / name`` for a name that comes from an input (archive member, record field), refusing absolute
+    names, drive letters, ``..`` components, NULs and anything that would resolve outside ``folder``."""
+    _check_member_name(folder, name)
     base = Path(folder).resolve()
     target = (base / name).resolve()
     if not _inside(target, base) or target == base:
@@ -86,13 +91,22 @@ def check_output_path(
         raise ValueError(f"kind must be 'dir' or 'file', not {kind!r}")
     what = "output folder" if kind == "dir" else "output file"
     out = check_output_dir(path, allow_outside=allow_outside, root=root, inputs=inputs, what=what)
+    _check_output_kind(out, kind)
+    _check_writable(out, _nearest_existing(out if kind == "dir" else out.parent))
+    return out
+
+
+def _check_output_kind(out: Path, kind: str) -> None:
+    """Refuse a file where a folder is expected, and the reverse."""
     if kind == "dir" and out.exists() and not out.is_dir():
         raise CorpusError(f"output folder {out} is an existing file; choose a folder")
     if kind == "file" and out.is_dir():
         raise CorpusError(f"output file {out} is an existing folder; name a file")
-    existing = _nearest_existing(out if kind == "dir" else out.parent)
+
+
+def _check_writable(out: Path, existing: Path) -> None:
+    """``existing``, the nearest existing folder above ``out``, must be a writable folder."""
     if not existing.is_dir():
         raise CorpusError(f"cannot write {out}: {existing} is a file, not a folder")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise CorpusError(f"cannot write {out}: folder {existing} is not writable")
-    return out

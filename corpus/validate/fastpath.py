@@ -146,6 +146,13 @@ class _SchemaCompiler:
 
     def emit_values(self, schema: dict, v: str, ind: str, only: str | None) -> list[str]:
         """``enum`` / ``const`` (strings), numeric bounds, ``minLength`` and ``pattern``."""
+        out = self.emit_enum(schema, v, ind)
+        out += self.emit_bounds(schema, v, ind, only)
+        out += self.emit_string(schema, v, ind, only)
+        return out
+
+    def emit_enum(self, schema: dict, v: str, ind: str) -> list[str]:
+        """``enum`` and ``const``, of strings only."""
         out = []
         for key in ("enum", "const"):
             if key in schema:
@@ -154,10 +161,20 @@ class _SchemaCompiler:
                     raise _Unsupported(f"non-string {key}")  # strings compare by ==; others need JSON equality
                 allowed = self.constant(frozenset(values))
                 out.append(f"{ind}if not (isinstance({v}, str) and {v} in {allowed}): return False")
+        return out
+
+    def emit_bounds(self, schema: dict, v: str, ind: str, only: str | None) -> list[str]:
+        """``minimum`` and ``maximum`` (tested on numbers only, unless the type is already known)."""
         number = "" if only in ("integer", "number") else f"_is_number({v}) and "
-        for key, op in (("minimum", "<"), ("maximum", ">")):
-            if key in schema:
-                out.append(f"{ind}if {number}{v} {op} {self.constant(schema[key])}: return False")
+        return [
+            f"{ind}if {number}{v} {op} {self.constant(schema[key])}: return False"
+            for key, op in (("minimum", "<"), ("maximum", ">"))
+            if key in schema
+        ]
+
+    def emit_string(self, schema: dict, v: str, ind: str, only: str | None) -> list[str]:
+        """``minLength`` and ``pattern`` (tested on strings only, unless the type is already known)."""
+        out = []
         string = "" if only == "string" else f"isinstance({v}, str) and "
         if "minLength" in schema:
             out.append(f"{ind}if {string}len({v}) < {int(schema['minLength'])}: return False")
@@ -238,25 +255,42 @@ class _SchemaCompiler:
             return []
         inner = ind if is_array else ind + "    "
         out = [] if is_array else [f"{ind}if isinstance({v}, list):"]
-        if "minItems" in schema:
-            out.append(f"{inner}if len({v}) < {int(schema['minItems'])}: return False")
-        if "maxItems" in schema:
-            out.append(f"{inner}if len({v}) > {int(schema['maxItems'])}: return False")
-        if schema.get("uniqueItems"):
-            out.append(f"{inner}if not _unique({v}): return False")
+        out += _array_sizes(schema, v, inner)
         prefix = schema.get("prefixItems", [])
+        out += self.emit_prefix_items(prefix, v, inner, refs)
+        if "items" in schema:
+            out += self.emit_items(schema["items"], len(prefix), v, inner, refs)
+        return out if len(out) > (0 if is_array else 1) else []
+
+    def emit_prefix_items(self, prefix: list, v: str, inner: str, refs: tuple[str, ...]) -> list[str]:
+        out = []
         for i, sub in enumerate(prefix):
             x = self.fresh("v")
             lines = self.emit(sub, x, inner + "    ", refs)
             if lines:
                 out += [f"{inner}if len({v}) > {i}:", f"{inner}    {x} = {v}[{i}]", *lines]
-        if "items" in schema:
-            x = self.fresh("v")
-            lines = self.emit(schema["items"], x, inner + "    ", refs)
-            if lines:
-                rest = f"{v}[{len(prefix)}:]" if prefix else v
-                out += [f"{inner}for {x} in {rest}:", *lines]
-        return out if len(out) > (0 if is_array else 1) else []
+        return out
+
+    def emit_items(self, items: Any, n_prefix: int, v: str, inner: str, refs: tuple[str, ...]) -> list[str]:
+        """``items``: every item after the ``prefixItems``."""
+        x = self.fresh("v")
+        lines = self.emit(items, x, inner + "    ", refs)
+        if not lines:
+            return []
+        rest = f"{v}[{n_prefix}:]" if n_prefix else v
+        return [f"{inner}for {x} in {rest}:", *lines]
+
+
+def _array_sizes(schema: dict, v: str, inner: str) -> list[str]:
+    """``minItems``, ``maxItems`` and ``uniqueItems``."""
+    out = []
+    if "minItems" in schema:
+        out.append(f"{inner}if len({v}) < {int(schema['minItems'])}: return False")
+    if "maxItems" in schema:
+        out.append(f"{inner}if len({v}) > {int(schema['maxItems'])}: return False")
+    if schema.get("uniqueItems"):
+        out.append(f"{inner}if not _unique({v}): return False")
+    return out
 
 
 @cache

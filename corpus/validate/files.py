@@ -426,17 +426,31 @@ def _validate_tasks_file(
     hashes = _FirstLines()
     for lineno, task in items:
         summary.records += 1
-        found = findings(task, kind, config)
-        for f in found:
-            report(f.field, f.message, lineno, f.severity)
+        found = _reported_findings(task, kind, config, lineno, report)
         if tool is None or not isinstance(task, dict):
             continue  # annotations: no hash, no document reference to check
         if tool.hashed:
             _check_hash(task, lineno, hashes, report)
-        if check is not None and not any(f.field and f.field.startswith(tool.meta_fields) for f in found):
-            ref = _task_ref(task, tool, kind, lineno, file_index)
-            if ref is not None:
-                check(ref)
+        if check is not None and not _meta_findings(found, tool):
+            _check_ref(_task_ref(task, tool, kind, lineno, file_index), check)
+
+
+def _reported_findings(task: Any, kind: str, config: Any, lineno: int, report: Report) -> list:
+    """The record's schema and content findings, each reported."""
+    found = findings(task, kind, config)
+    for f in found:
+        report(f.field, f.message, lineno, f.severity)
+    return found
+
+
+def _check_ref(ref: Any, check: Callable) -> None:
+    if ref is not None:
+        check(ref)
+
+
+def _meta_findings(found: list, tool: Any) -> bool:
+    """Whether a finding is about the task's document reference (then the reference is not followed)."""
+    return any(f.field and f.field.startswith(tool.meta_fields) for f in found)
 
 
 def _check_hash(task: dict, lineno: int, hashes: _FirstLines, report: Report) -> None:
