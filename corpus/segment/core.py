@@ -302,6 +302,19 @@ def _split_on(text: str, pattern: regex.Pattern) -> list[tuple[int, int]]:
 
 def _line_pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """The paragraph ``text[start:end]`` cut at the line-break, caption and dateline rules, trimmed."""
+    cuts = _line_cuts(text, start, end)
+    if not cuts:
+        return [(start, end)]  # paragraphs come trimmed
+    pieces, pos = [], start
+    for s, e in cuts:
+        pieces.append((pos, s))
+        pos = e
+    pieces.append((pos, end))
+    return [p for p in (_trim(text, s, e) for s, e in pieces) if p[0] < p[1]]
+
+
+def _line_cuts(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The stretches to cut the paragraph at: line breaks (when there is one, or a caption label), datelines."""
     cuts: list[tuple[int, int]] = []
     # A caption label holds a colon: a cheap test before the search.
     if text.find("\n", start, end) >= 0 or (
@@ -312,14 +325,7 @@ def _line_pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
     datelines = [m.span(1) for m in _DATELINE.finditer(text, start, end)] if text.find("day", start, end) >= 0 else []
     if datelines:
         cuts = sorted(cuts + datelines)
-    if not cuts:
-        return [(start, end)]  # paragraphs come trimmed
-    pieces, pos = [], start
-    for s, e in cuts:
-        pieces.append((pos, s))
-        pos = e
-    pieces.append((pos, end))
-    return [p for p in (_trim(text, s, e) for s, e in pieces) if p[0] < p[1]]
+    return cuts
 
 
 def _join_after_initials(text: str, pieces: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -331,14 +337,22 @@ def _join_after_initials(text: str, pieces: list[tuple[int, int]]) -> list[tuple
             if pe - ps <= 4 and _LIST_MARKER.fullmatch(text, ps, pe):  # a marker is 2 to 4 characters long
                 out[-1] = (ps, e)
                 continue
-            # Initials end in a capital and a period: test that cheaply before the search over the sentence.
-            if text[pe - 1] == "." and _CAPITAL_PERIOD.match(text, pe - 2, pe) and _INITIALS_END.search(text, ps, pe):
-                first = _FIRST_WORD.match(text, s, e)
-                if first and first.group(1)[0].isupper() and first.group(1).lower() not in SENTENCE_STARTERS:
-                    out[-1] = (ps, e)
-                    continue
+            if _ends_in_initials(text, ps, pe) and _starts_with_name(text, s, e):
+                out[-1] = (ps, e)
+                continue
         out.append((s, e))
     return out
+
+
+def _ends_in_initials(text: str, ps: int, pe: int) -> bool:
+    # Initials end in a capital and a period: test that cheaply before the search over the sentence.
+    return bool(text[pe - 1] == "." and _CAPITAL_PERIOD.match(text, pe - 2, pe) and _INITIALS_END.search(text, ps, pe))
+
+
+def _starts_with_name(text: str, s: int, e: int) -> bool:
+    """The piece starts with a capitalised word that does not usually start sentences."""
+    first = _FIRST_WORD.match(text, s, e)
+    return bool(first and first.group(1)[0].isupper() and first.group(1).lower() not in SENTENCE_STARTERS)
 
 
 def _trim(text: str, s: int, e: int) -> tuple[int, int]:
@@ -354,6 +368,28 @@ def _untimed(pattern: Any) -> regex.Pattern | re.Pattern:  # an nltk.redos.Timed
     if isinstance(pattern, (regex.Pattern, re.Pattern)):
         return pattern
     return regex.compile(pattern.pattern, pattern.flags)
+
+
+def _break_after(candidate: Any) -> tuple[int, int]:
+    """``(end of the sentence, start of the next)`` at a candidate found to break (its ``next_tok`` is -1 when
+    the candidate is followed by punctuation: the next sentence starts right after it)."""
+    next_start = candidate.start("next_tok")
+    return candidate.end(), next_start if next_start >= 0 else candidate.end()
+
+
+def _slices(text: str, breaks: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
+    """NLTK's ``_slices_from_text``: a sentence ends after each break's candidate; the next starts at the next
+    word; the last one ends before trailing whitespace (NLTK: ``len(text.rstrip())``)."""
+    slices: list[tuple[int, int]] = []
+    last = start
+    for sentence_end, next_start in breaks:
+        slices.append((last, sentence_end))
+        last = next_start
+    stop = end
+    while stop > start and text[stop - 1].isspace():
+        stop -= 1
+    slices.append((last, stop))
+    return slices
 
 
 class _PunktLanguageVars(PunktLanguageVars):
@@ -448,6 +484,13 @@ class _CachingPunkt(PunktSentenceTokenizer):
         next candidate's is skipped, as in NLTK. ``tests/test_segment.py`` checks this against NLTK's own.
         """
         end = len(text) if end is None else end
+        breaks = self._breaks(text, start, end)
+        slices = _slices(text, breaks, start, end)
+        return self._realigned(text, slices)
+
+    def _breaks(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
+        """NLTK's ``_match_potential_end_contexts`` and break decisions: ``(end of a sentence, start of the
+        next)`` for each break."""
         contains_sentbreak = self.text_contains_sentbreak
         whitespace = _PUNKT_WHITESPACE
         breaks: list[tuple[int, int]] = []  # (end of a sentence, start of the next) for each break
@@ -468,23 +511,15 @@ class _CachingPunkt(PunktSentenceTokenizer):
                 and word_end <= after_space
                 and contains_sentbreak(text[word_start : previous.end("after_tok")])
             ):
-                next_start = previous.start("next_tok")  # -1 when the candidate is followed by punctuation
-                breaks.append((previous.end(), next_start if next_start >= 0 else previous.end()))
+                breaks.append(_break_after(previous))
             previous, word_start, word_end = match, after_space, match_start
         if previous is not None and contains_sentbreak(text[word_start : previous.end("after_tok")]):
-            next_start = previous.start("next_tok")
-            breaks.append((previous.end(), next_start if next_start >= 0 else previous.end()))
-        # _slices_from_text: a sentence ends after each break's candidate; the next starts at the next word.
-        slices: list[tuple[int, int]] = []
-        last = start
-        for sentence_end, next_start in breaks:
-            slices.append((last, sentence_end))
-            last = next_start
-        stop = end  # the last sentence ends before trailing whitespace (NLTK: ``len(text.rstrip())``)
-        while stop > start and text[stop - 1].isspace():
-            stop -= 1
-        slices.append((last, stop))
-        # _realign_boundaries: closing punctuation opening a sentence ('"', ")") moves to the one before.
+            breaks.append(_break_after(previous))
+        return breaks
+
+    def _realigned(self, text: str, slices: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """NLTK's ``_realign_boundaries``: closing punctuation opening a sentence ('"', ")") moves to the one
+        before; empty sentences are dropped."""
         realign_re = self._lang_vars.re_boundary_realignment
         spans: list[tuple[int, int]] = []
         realign = 0
