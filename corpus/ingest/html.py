@@ -86,8 +86,7 @@ def page_meta(tree: Any) -> PageMeta:
     """The JSON-LD article object, publisher and site names, and ``<meta>`` values of a parsed page."""
     page = PageMeta()
     for node in _jsonld_objects(tree):
-        types = node.get("@type")
-        types = {types} if isinstance(types, str) else {t for t in types if isinstance(t, str)} if types else set()
+        types = _types(node.get("@type"))
         if not page.article and types & _rules().article_types:
             page.article = node
             page.site_names += _names(node.get("publisher"))
@@ -97,6 +96,11 @@ def page_meta(tree: Any) -> PageMeta:
     page.title = _SPACES.sub(" ", tree.findtext(".//title") or "").strip()
     page.site_names += [page.meta[k] for k in ("og:site_name", "application-name") if page.meta.get(k)]
     return page
+
+
+def _types(types: Any) -> set[str]:
+    """A JSON-LD ``@type`` (a string or a list) as a set of strings."""
+    return {types} if isinstance(types, str) else {t for t in types if isinstance(t, str)} if types else set()
 
 
 def _jsonld_objects(tree: Any) -> Iterator[dict]:
@@ -218,13 +222,18 @@ def _is_suffix(head: str, sep: str, tail: str, names: set[str], host: set[str]) 
         return False  # never leave a one-word title
     if _rules().date_suffix.fullmatch(tail):
         return True
-    squashed = _squash(tail)
     words = tail.split()
-    if squashed in names or squashed in host or (len(words) <= 3 and _squash(words[0]) in host):
+    if _names_site(tail, words, names, host):
         return True
     # Generic, conservative: a pipe rarely sits inside a headline, and a site name is short and capitalised.
     short = len(words) <= 4 and len(tail) <= 40 and 2 * len(tail) < len(head)
     return sep.strip() == "|" and short and tail[:1].isupper()
+
+
+def _names_site(tail: str, words: list[str], names: set[str], host: set[str]) -> bool:
+    """The title's tail is a site name the page gives, or its host name (or starts with it, in a short tail)."""
+    squashed = _squash(tail)
+    return squashed in names or squashed in host or (len(words) <= 3 and _squash(words[0]) in host)
 
 
 def _host_labels(url: str | None) -> set[str]:
@@ -263,19 +272,8 @@ def _date_part(value: str) -> str:
 def extract_html(html: str, path: str, report: Report, line: int | None = None) -> tuple[str, dict, dict]:
     """``(text, raw metadata, ingest notes)`` of a page; ``("", {}, {})`` (reported) when it has no article text.
     The notes say where the body and the published date came from when that is not trafilatura's own."""
-    import trafilatura
-
     try:
-        tree = trafilatura.load_html(html)
-        page = page_meta(tree) if tree is not None else PageMeta()
-        extracted = trafilatura.bare_extraction(
-            tree if tree is not None else html,
-            with_metadata=True,
-            include_comments=False,
-            include_tables=False,
-            favor_precision=True,
-            date_extraction_params=_DATE_SEARCH,
-        )
+        page, extracted = _parse(html)
     except Exception as exc:  # noqa: BLE001 - a third-party parser on hostile markup: report, keep going
         report(InputProblem(path, f"could not parse the HTML ({type(exc).__name__}); skipped", line=line))
         return "", {}, {}
@@ -285,13 +283,36 @@ def extract_html(html: str, path: str, report: Report, line: int | None = None) 
     if not text:
         report(InputProblem(path, "no article text found in the HTML; skipped", line=line))
         return "", {}, {}
-    date, date_from = published_date(page)
-    if date is None and found.date:
-        date, date_from = found.date, "trafilatura"
+    date, date_from = _published(page, found)
     meta = {"title": title, "source_url": found.url, "publisher": found.sitename, "published": date}
     meta["licence"] = found.licence
     notes = {"body_from": body_from, "published_from": date_from}
     return text, {k: v for k, v in meta.items() if v}, {k: v for k, v in notes.items() if v}
+
+
+def _parse(html: str) -> tuple[PageMeta, Any]:
+    """The page's metadata and trafilatura's extraction (raises what the parsers raise)."""
+    import trafilatura
+
+    tree = trafilatura.load_html(html)
+    page = page_meta(tree) if tree is not None else PageMeta()
+    extracted = trafilatura.bare_extraction(
+        tree if tree is not None else html,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        favor_precision=True,
+        date_extraction_params=_DATE_SEARCH,
+    )
+    return page, extracted
+
+
+def _published(page: PageMeta, found: _Found) -> tuple[str | None, str | None]:
+    """The configured fields' published date, else trafilatura's; and where it came from."""
+    date, date_from = published_date(page)
+    if date is None and found.date:
+        date, date_from = found.date, "trafilatura"
+    return date, date_from
 
 
 @dataclass(frozen=True)
