@@ -80,6 +80,17 @@ def _evidence(
     vocab: set[str], has_digit: bool, has_name: bool, n_alpha: int, last_two: list[str], entity_labels: frozenset[str]
 ) -> list[str]:
     """The evidence feature names (``f=…``) of one claim candidate, from facts computed by the caller."""
+    feats = _entity_evidence(vocab, has_digit, has_name, entity_labels)
+    feats += [name for name, lexicon in _LEXICAL_EVIDENCE if not vocab.isdisjoint(lexicon)]
+    if "?" in last_two:
+        feats.append("f=question")
+    if n_alpha < 6:
+        feats.append("f=short")
+    return sorted(feats)
+
+
+def _entity_evidence(vocab: set[str], has_digit: bool, has_name: bool, entity_labels: frozenset[str]) -> list[str]:
+    """Numbers, quantities and names, from the words or from the entity labels inside the candidate."""
     feats = []
     if has_digit or not vocab.isdisjoint(_NUMBER_WORDS) or entity_labels & _NUMERIC:
         feats.append("f=numbers")
@@ -88,14 +99,7 @@ def _evidence(
     # a capitalised word not opening the sentence and not "I" is taken as a name when no entity layer exists
     if has_name or entity_labels & _NAMES:
         feats.append("f=named_entities")
-    for name, lexicon in _LEXICAL_EVIDENCE:
-        if not vocab.isdisjoint(lexicon):
-            feats.append(name)
-    if "?" in last_two:
-        feats.append("f=question")
-    if n_alpha < 6:
-        feats.append("f=short")
-    return sorted(feats)
+    return feats
 
 
 def claim_features(words: list[str], capitalised: list[bool], entity_labels: frozenset[str] = frozenset()) -> list[str]:
@@ -283,10 +287,16 @@ def _headline_end(doc: dict) -> int:
         return 0  # a headline is short; never split a long first paragraph (a scraped article on one line)
     if _headline_short(text[start:end]):
         return end
+    return end if _one_sentence_headline(doc, sentences, start, end) else 0
+
+
+def _one_sentence_headline(doc: dict, sentences: list, start: int, end: int) -> bool:
+    """The first paragraph is one sentence and the title, shaped like a headline, or in title case."""
     if sentences[0][1] < end:
-        return 0
+        return False
+    text = doc["text"]
     title = " ".join((doc.get("title") or "").split())
-    return end if is_headline(text, start, end, title) or _title_case(text[start:end]) else 0
+    return is_headline(text, start, end, title) or _title_case(text[start:end])
 
 
 def _headline_short(paragraph: str) -> bool:
