@@ -291,40 +291,13 @@ def test_predicted_attributions_group_by_cue():
 def test_cli_eval_json_and_table(tmp_path: Path):
     gold = _write_gold(tmp_path, [_gold_doc()])
     runner = CliRunner()
-    res = runner.invoke(
-        app,
-        [
-            "eval",
-            str(gold),
-            "--label-map",
-            "conll",
-            "--backend",
-            "test-fixed",
-            "--backend",
-            "sources=test-fixed",
-            "--backend",
-            "claims=test-fixed",
-            "--json",
-        ],
-    )
+    args = ["eval", str(gold), "--label-map", "conll"]
+    args += ["--backend", "test-fixed", "--backend", "sources=test-fixed", "--backend", "claims=test-fixed"]
+    res = runner.invoke(app, [*args, "--json"])
     assert res.exit_code == 0, res.output
     report = json.loads(res.stdout.strip().splitlines()[-1])
     assert report["scores"]["entities"]["typed"]["tp"] == 1
-    res = runner.invoke(
-        app,
-        [
-            "eval",
-            str(gold),
-            "--label-map",
-            "conll",
-            "--backend",
-            "test-fixed",
-            "--backend",
-            "sources=test-fixed",
-            "--backend",
-            "claims=test-fixed",
-        ],
-    )
+    res = runner.invoke(app, args)
     assert res.exit_code == 0 and "untyped" in res.stdout
     res = runner.invoke(app, ["eval", str(tmp_path / "missing.jsonl")])
     assert res.exit_code != 0
