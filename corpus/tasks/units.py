@@ -417,16 +417,15 @@ def _placement_problem(span: dict, first: int | None, last: int | None, kind: st
 def _skip_span(doc: dict, span: object, problem: str, report: Report | None, stats: TaskStats) -> None:
     """Count a span left out of the tasks and report why."""
     stats.skipped_spans += 1
+    label = span.get("id") if isinstance(span, dict) else None
+    _left_out(doc, f"span {label} {problem}", "spans", report)
+
+
+def _left_out(doc: dict, what: str, field: str, report: Report | None) -> None:
+    """One warning line for a record of the document left out of the tasks (the document itself is kept)."""
     if report:
-        label = span.get("id") if isinstance(span, dict) else None
-        report(
-            InputProblem(
-                _where(doc),
-                f"document {doc['id']}: span {label} {problem}; left out of the tasks",
-                field="spans",
-                severity="warning",
-            )
-        )
+        message = f"document {doc['id']}: {what}; left out of the tasks"
+        report(InputProblem(_where(doc), message, field=field, severity="warning"))
 
 
 def _unit_relations(doc: dict, spans: dict[str, dict], report: Report | None, stats: TaskStats) -> list[dict]:
@@ -435,17 +434,9 @@ def _unit_relations(doc: dict, spans: dict[str, dict], report: Report | None, st
     for rel in doc.get("relations") or ():
         if not relation_usable(rel, spans):
             stats.skipped_relations += 1
-            if report:
-                rid = rel.get("id") if isinstance(rel, dict) else None
-                report(
-                    InputProblem(
-                        _where(doc),
-                        f"document {doc['id']}: relation {rid} has an unknown label or an "
-                        "end that is missing or was left out; left out of the tasks",
-                        field="relations",
-                        severity="warning",
-                    )
-                )
+            rid = rel.get("id") if isinstance(rel, dict) else None
+            problem = "has an unknown label or an end that is missing or was left out"
+            _left_out(doc, f"relation {rid} {problem}", "relations", report)
             continue
         relations.append(rel)
     return relations
