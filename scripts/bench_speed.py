@@ -9,6 +9,7 @@ near-duplicate detector sees them, as it would a syndicated feed). Public tools 
 
     python scripts/bench_speed.py --default       # the default `corpus build` first (1x, 10x, 2 runs), then the rest
     python scripts/bench_speed.py --default-only --default-scales 1 2 --runs 3   # only that row, trimmed
+    python scripts/bench_speed.py --default-only --default-workers            # no `corpus build -w 2` row
     python scripts/bench_speed.py                 # 1x, 4x, 10x, workers 1 and 2, spaCy when installed
     python scripts/bench_speed.py --scales 1 4 --no-spacy
     python scripts/bench_speed.py --profile       # + the 30 hottest functions of the per-stage pass
@@ -16,7 +17,8 @@ near-duplicate detector sees them, as it would a syndicated feed). Public tools 
 The default row runs exactly `corpus build` (the command itself, no flags) in a folder whose ``seeds/`` holds
 the feed: three tool formats, validation and the dataset; each figure is a range over ``--runs`` runs, the
 machine's free capacity (cores minus load average) is noted before each run, and 1x -> 10x gives the marginal
-throughput with start-up excluded (issue 15).
+throughput with start-up excluded (issue 15). A second row runs `corpus build -w 2` on the largest corpus and
+gives its speed-up over the no-flags build.
 
 Prints a markdown table. Targets (issue 7): rules pipeline end to end >= 1 MB/s on one core and >= 20x the
 spaCy sm pipeline; peak RSS < 300 MB and flat from 1x to 10x; 2 workers >= 1.7x one worker.
@@ -259,30 +261,33 @@ def per_document_speedup(feed: Path, work: Path, workers: int) -> tuple[float, f
 # --- the default build: exactly `corpus build`, no flags ------------------------------------------------------
 
 
-def child_cli(workdir: str) -> None:
-    """Run the `corpus build` command itself, no arguments, in ``workdir`` (articles in ``seeds/``, output in
-    ``data/``); print this process's peak RSS (the default build runs in one process)."""
+def child_cli(workdir: str, extra: list[str]) -> None:
+    """Run the `corpus build` command itself in ``workdir`` (articles in ``seeds/``, output in ``data/``), with no
+    arguments but ``extra`` (``-w 2`` for the workers row); print this process's peak RSS and its largest
+    worker's."""
     from corpus.cli import main as corpus_main
 
     os.chdir(workdir)
-    sys.argv = ["corpus", "build"]
+    sys.argv = ["corpus", "build", *extra]
     code = 0
     try:
         corpus_main()
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"exit": code, "rss_mb": peak}), file=sys.__stdout__)
+    worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(json.dumps({"exit": code, "rss_mb": peak, "worker_rss_mb": worker}), file=sys.__stdout__)
 
 
-def default_build(texts: list[str], scale: int, work: Path) -> dict:
-    """One default build of ``scale`` copies: wall seconds (interpreter start and imports included), peak RSS."""
+def default_build(texts: list[str], scale: int, work: Path, workers: int = 1) -> dict:
+    """One default build of ``scale`` copies (``workers`` > 1: `corpus build -w N`, otherwise no flags at all):
+    wall seconds (interpreter start and imports included), peak RSS."""
     import shutil
 
     shutil.rmtree(work, ignore_errors=True)
     (work / "seeds").mkdir(parents=True)
     size = write_feed(texts, scale, work / "seeds" / "feed.jsonl")
-    cmd = [sys.executable, __file__, "--child-cli", str(work)]
+    cmd = [sys.executable, __file__, "--child-cli", str(work), *(["-w", str(workers)] if workers > 1 else [])]
     started = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
@@ -343,6 +348,33 @@ def default_section(bench: Bench) -> None:
             )
         )
     _marginal_note(bench)
+    for workers in args.default_workers:
+        _default_workers_row(bench, workers)
+
+
+def _default_workers_row(bench: Bench, workers: int) -> None:
+    """`corpus build -w N` at the largest default scale (labelled as such: it is not the no-flags command), and
+    its speed-up over the no-flags build of the same corpus."""
+    scale = max(bench.args.default_scales)
+    runs = []
+    for run in range(bench.args.runs):
+        bench.notes.append(f"`corpus build -w {workers}` {scale}x, run {run + 1}: before it, {free_capacity()}")
+        runs.append(default_build(bench.texts, scale, bench.tmp / "default", workers))
+    bench.rows.append(
+        (
+            f"`corpus build -w {workers}` (the default build, {workers} workers)",
+            f"{scale}x",
+            str(workers),
+            spread([r["mb"] / r["seconds"] for r in runs], ".2f"),
+            spread([r["documents"] / r["seconds"] for r in runs], ",.0f"),
+            spread([r["seconds"] for r in runs], ".1f"),
+            spread([r["rss_mb"] for r in runs], ".0f") + f" (+ {spread([r['worker_rss_mb'] for r in runs], '.0f')}"
+            " a worker)",
+        )
+    )
+    one = [r["seconds"] for r in bench.default[scale]]
+    speedups = [a / b["seconds"] for a in one for b in runs]
+    bench.notes.append(f"default build {scale}x, {workers} workers against 1: {spread(speedups, '.2f')}x")
 
 
 def _marginal_note(bench: Bench) -> None:
@@ -499,6 +531,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--default-only", action="store_true", help="only the default build (and spaCy) rows")
     parser.add_argument("--default-scales", type=int, nargs="+", default=[1, 10], help="corpus sizes, default build")
     parser.add_argument("--runs", type=int, default=2, help="runs of each default build (figures are ranges)")
+    parser.add_argument(
+        "--default-workers", type=int, nargs="*", default=[2], help="also `corpus build -w N` (none: skip)"
+    )
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 4, 10])
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--speedup-scale", type=int, default=4, help="corpus size for the workers comparison")
@@ -557,6 +592,6 @@ if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         child(sys.argv[2], sys.argv[3], json.loads(sys.argv[4]))
     elif len(sys.argv) > 1 and sys.argv[1] == "--child-cli":
-        child_cli(sys.argv[2])
+        child_cli(sys.argv[2], sys.argv[3:])
     else:
         main()
