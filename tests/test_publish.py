@@ -540,3 +540,44 @@ def test_gold_build_matching_rules_can_be_chosen_and_the_card_names_them(tmp_pat
     assert exact.split("|")[5] != loose.split("|")[5]  # F1: trimmed spans match only under the looser rule
     with pytest.raises(CorpusError, match="no matching rule for 'tokens'"):
         build_dataset(tmp_path / "docs.jsonl", tmp_path / "bad", match=["tokens=exact"])
+
+
+def _ordered(value):
+    """A value with every mapping's key order made visible (the card's tables follow insertion order)."""
+    if isinstance(value, dict):
+        return [(k, _ordered(v)) for k, v in value.items()]
+    if isinstance(value, set):
+        return sorted(value)
+    if hasattr(value, "__dataclass_fields__"):
+        return _ordered(vars(value))
+    if hasattr(value, "__slots__"):
+        return [(k, getattr(value, k)) for k in value.__slots__]
+    return value
+
+
+@pytest.mark.parametrize("gold", [False, True])
+def test_document_rows_merged_in_order_equal_counting_in_the_parent(gold: bool):
+    """The worker hook: rows of one document computed alone, split assigned and stats merged afterwards, give
+    the parent's rows and the same statistics, key order included."""
+    from corpus.publish.dataset import RowBuilder, Stats, document_rows
+    from corpus.publish.licences import STATUSES
+
+    docs = make_corpus(12)
+    for doc in docs[:2]:  # claims without a score: counted as unlabelled
+        doc["spans"] = [dict(s, score=None) if s["layer"] == "claims" else s for s in doc["spans"]]
+    if gold:
+        for doc in docs:
+            doc["prelabel_spans"], doc["prelabel_relations"] = copy.deepcopy(doc["spans"]), doc["relations"]
+            doc["spans"] = [s for s in doc["spans"] if s["label"] != "CARDINAL"]
+    assigner = SplitAssigner(parse_ratios(None))
+    direct, merged = Stats(), Stats()
+    builder = RowBuilder(direct, gold=gold, checkworthy_threshold=0.6)
+    for doc in docs:
+        split, status = assigner.split_of(doc), STATUSES.index(classify_licence(doc.get("licence")).status)
+        one = document_rows(copy.deepcopy(doc), status, gold=gold, checkworthy_threshold=0.6)
+        problems: list[str] = []
+        assert one.columns == builder.rows(copy.deepcopy(doc), split, status, problems.append)
+        assert one.problems == problems
+        merged.merge(one.stats, split)
+    assert len({s for counts in direct.rows.values() for s in counts}) > 1  # the test covers several splits
+    assert _ordered(merged) == _ordered(direct)

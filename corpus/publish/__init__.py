@@ -46,13 +46,15 @@ def _records(path: Path, report: Callable[[InputProblem], None], trusted: bool =
     # Records `corpus validate` would reject are reported with its lines and skipped (one owner of validity).
     # A file this run's own pipeline just wrote (`trusted`) is records in shape by construction: the shape check
     # was a third of the dataset phase of `corpus build`, so it is skipped there; lines are still parsed safely.
-    from corpus.pipeline import read_numbered_document_records
-
     if not trusted:
+        from corpus.pipeline import read_numbered_document_records
+
         yield from read_numbered_document_records(path, report)
         return
+    # corpus.records, not corpus.pipeline: the pipeline package imports the segmenter and the labellers (~85 MB
+    # and ~1 s in a `corpus publish` process) and only its reader of untrusted records is needed here.
     from corpus.jsonl import read_jsonl
-    from corpus.pipeline.records import with_record_defaults
+    from corpus.records import with_record_defaults
 
     for lineno, obj in read_jsonl(path, on_problem=report):
         if isinstance(obj, dict) and isinstance(obj.get("id"), str) and isinstance(obj.get("text"), str):
@@ -210,8 +212,8 @@ class _Build:
         split = self.assigner.split_of(doc)
         licence = self.mix.add(doc["id"], doc.get("licence"))
         rows = self.builder.rows(doc, split, STATUSES.index(licence.status), problem)
-        for config, config_rows in rows.items():
-            self.writers[config].add(split, config_rows)
+        for config, columns in rows.items():
+            self.writers[config].add(split, columns)
 
     def _note_gold(self, doc_id: str) -> None:
         if doc_id in self.unannotated:

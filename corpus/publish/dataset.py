@@ -38,6 +38,7 @@ from corpus.document import (
 )
 from corpus.errors import CorpusError
 from corpus.offsets import TokenIndex
+from corpus.publish.arrow import column_array
 from corpus.publish.features import ClassLabel, Feature, List, Value, arrow_schema
 from corpus.publish.licences import STATUSES
 from corpus.records import span_problem
@@ -471,6 +472,16 @@ class CheckworthyRule:
         else:
             self.highest_no = score if self.highest_no is None else max(self.highest_no, score)
 
+    def merge(self, other: CheckworthyRule) -> None:
+        """Add the counts of ``other`` (another document's or shard's claims of the same labeller)."""
+        self.recorded += other.recorded
+        self.by_score += other.by_score
+        self.unlabelled += other.unlabelled
+        if other.lowest_yes is not None:
+            self.lowest_yes = other.lowest_yes if self.lowest_yes is None else min(self.lowest_yes, other.lowest_yes)
+        if other.highest_no is not None:
+            self.highest_no = other.highest_no if self.highest_no is None else max(self.highest_no, other.highest_no)
+
 
 def evidence_of(span: dict) -> list[str]:
     """The evidence a claim labeller recorded, as strings ("NUMBER: 200", "ORG: Acme", "factual verb")."""
@@ -602,40 +613,132 @@ class Stats:
         self.published_min = day if self.published_min is None else min(self.published_min, day)
         self.published_max = day if self.published_max is None else max(self.published_max, day)
 
+    def merge(self, other: Stats, split: str | None = None) -> None:
+        """Add the counts of ``other`` (a document's or a shard's), as if its documents had been counted here
+        after this object's; ``split`` files all of ``other``'s per-split counts under that split (a worker that
+        counted a document before the parent assigned its split). New keys keep ``other``'s order, so merging the
+        documents' stats in document order gives the card the same tables as counting them here."""
+
+        def where(key: str) -> str:
+            return key if split is None else split
+
+        for name in _SPLIT_COUNTS:
+            mine = getattr(self, name)
+            for key, n in getattr(other, name).items():
+                mine[where(key)] += n
+        for name in _SPLIT_TABLES:
+            mine = getattr(self, name)
+            for key, counts in getattr(other, name).items():
+                mine.setdefault(where(key), Counter()).update(counts)
+        for config, counts in other.rows.items():
+            mine = self.rows.setdefault(config, Counter())
+            for key, n in counts.items():
+                mine[where(key)] += n
+        self._merge_totals(other)
+
+    def _merge_totals(self, other: Stats) -> None:
+        """The counts that do not depend on the split."""
+        for name in _TOTALS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name in ("publishers", "stripped", "annotators", "policies"):
+            getattr(self, name).update(getattr(other, name))
+        for layer, counts in other.labellers.items():
+            self.labellers.setdefault(layer, Counter()).update(counts)
+        for labeller, rule in other.checkworthy_rules.items():
+            self.checkworthy_rules.setdefault(labeller, CheckworthyRule()).merge(rule)
+        for name, prf in other.prelabel_quality.items():
+            self.prelabel_quality.setdefault(name, PRF()).add(prf.tp, prf.fp, prf.fn)
+        self.person_names |= other.person_names
+        for day in (other.published_min, other.published_max):
+            self.add_published(day)
+
+
+# The fields of :class:`Stats` by how :meth:`Stats.merge` adds them.
+_SPLIT_COUNTS = ("documents", "characters", "tokens")  # split -> n
+_SPLIT_TABLES = ("entity_labels", "checkworthy", "source_kinds")  # split -> Counter(name)
+_TOTALS = (
+    "correspondent",
+    "claims_linked",
+    "person_mentions",
+    "war_documents",
+    "spans_dropped",
+    "entities_not_in_bio",
+    "entities_crossing",
+    "entities_unplaced",
+    "entities_snapped",
+    "orphan_source_spans",
+    "segmented_now",
+    "duplicates",
+)
+
 
 # --------------------------------------------------------------------------------------------- rows
 def _dict_items(items: list | None) -> list[dict]:
     return [r for r in items or () if isinstance(r, dict)]
 
 
-def _sentence_row(
-    doc: dict,
-    k: int,
-    extent: tuple[int, int],
-    token_range: tuple[int, int],
-    layout: EntityLayout,
-    pre_layout: EntityLayout | None,
-) -> dict:
-    """The entities config's row of sentence ``k`` (with the pre-labels' tags and spans in gold builds)."""
-    text, (s, e), (t0, t1) = doc["text"], extent, token_range
-    sent_tokens = doc["tokens"][t0:t1]
-    row = {
-        "id": f"{doc['id']}:sent{k}",
-        "doc_id": doc["id"],
-        "sentence": k,
-        "start": s,
-        "end": e,
-        "text": text[s:e],
-        "tokens": [text[t["start"] : t["end"]] for t in sent_tokens],
-        "token_starts": [t["start"] for t in sent_tokens],
-        "token_ends": [t["end"] for t in sent_tokens],
-        "ner_tags": layout.tags[t0:t1],
-        "spans": layout.by_sentence.get(k, []),
+def _columns(rows: list[dict]) -> Columns:
+    """Rows (dicts with the same keys) as columns."""
+    return {key: [row[key] for row in rows] for key in rows[0]} if rows else {}
+
+
+def _entity_columns(doc: dict, index: SentenceIndex, layout: EntityLayout, pre_layout: EntityLayout | None) -> Columns:
+    """The entities config's rows of one document, one per sentence with tokens, built column by column (the
+    token texts are cut once for the whole document); gold builds add the pre-labels' tags and spans."""
+    text, doc_id, sentences = doc["text"], doc["id"], doc["sentences"]
+    starts, ends = index.token_index.starts, index.token_index.ends
+    words = [text[s:e] for s, e in zip(starts, ends, strict=True)]
+    kept = [(k, t0, t1) for k, (t0, t1) in enumerate(index.sentence_tokens) if t1 > t0]
+    columns: Columns = {
+        "id": [f"{doc_id}:sent{k}" for k, _, _ in kept],
+        "doc_id": [doc_id] * len(kept),
+        "sentence": [k for k, _, _ in kept],
+        "start": [sentences[k][0] for k, _, _ in kept],
+        "end": [sentences[k][1] for k, _, _ in kept],
+        "text": [text[sentences[k][0] : sentences[k][1]] for k, _, _ in kept],
+        "tokens": [words[t0:t1] for _, t0, t1 in kept],
+        "token_starts": [starts[t0:t1] for _, t0, t1 in kept],
+        "token_ends": [ends[t0:t1] for _, t0, t1 in kept],
+        "ner_tags": [layout.tags[t0:t1] for _, t0, t1 in kept],
+        "spans": [layout.by_sentence.get(k, []) for k, _, _ in kept],
     }
     if pre_layout is not None:
-        row["prelabel_ner_tags"] = pre_layout.tags[t0:t1]
-        row["prelabel_spans"] = pre_layout.by_sentence.get(k, [])
-    return row
+        columns["prelabel_ner_tags"] = [pre_layout.tags[t0:t1] for _, t0, t1 in kept]
+        columns["prelabel_spans"] = [pre_layout.by_sentence.get(k, []) for k, _, _ in kept]
+    return columns
+
+
+@dataclass
+class DocumentRows:
+    """One document's rows of every config and its counts: what a worker hands the parent (all picklable)."""
+
+    columns: dict[str, Columns]  # config -> the document's rows as columns (empty dict: no rows)
+    stats: Stats  # the document's counts, per-split ones under the split it was given
+    problems: list[str]  # the spans left out and why, to report with the document's line
+
+
+def document_rows(
+    doc: dict,
+    licence_status: int,
+    split: str = "",
+    *,
+    gold: bool = False,
+    checkworthy_threshold: float = 0.5,
+    rules: dict[str, MatchRule] | None = None,
+) -> DocumentRows:
+    """ONE document record (in shape, segmented) -> its rows of every config and its own :class:`Stats`.
+
+    Nothing here depends on other documents, so it runs where the document is (a build worker's shard); the
+    parent assigns the split (``Stats.merge(doc_rows.stats, split)``), reports ``problems``, and hands
+    ``columns[config]`` to its :class:`ConfigWriter` of that split, in document order.
+    ``licence_status`` is the index in :data:`~corpus.publish.licences.STATUSES` of the document's licence
+    (``classify_licence(doc.get("licence")).status``)."""
+    stats, problems = Stats(), []
+    builder = RowBuilder(stats, gold=gold, checkworthy_threshold=checkworthy_threshold)
+    if rules is not None:
+        builder.rules = rules
+    columns = builder.rows(doc, split, licence_status, problems.append)
+    return DocumentRows(columns, stats, problems)
 
 
 @dataclass
@@ -647,7 +750,8 @@ class RowBuilder:
     checkworthy_threshold: float = 0.5
     rules: dict[str, MatchRule] = field(default_factory=lambda: dict(PRELABEL_RULES))  # gold vs pre-label
 
-    def rows(self, doc: dict, split: str, licence_status: int, problem: Callable[[str], None]) -> dict[str, list[dict]]:
+    def rows(self, doc: dict, split: str, licence_status: int, problem: Callable[[str], None]) -> dict[str, Columns]:
+        """The document's rows of every config, as columns (:data:`Columns`); counts it in :attr:`stats`."""
         doc_id = doc["id"]
         spans, pre_spans = self._clean_spans(doc, problem)
         relations = _dict_items(doc.get("relations"))
@@ -658,13 +762,13 @@ class RowBuilder:
         groups = attributions(spans, relations)
         self.stats.orphan_source_spans += orphan_source_spans(spans, groups)
         out = {
-            "documents": [self._document_row(doc, licence_status, pre_spans, pre_relations)],
+            "documents": _columns([self._document_row(doc, licence_status, pre_spans, pre_relations)]),
             "entities": self._entity_rows(doc, entity_spans, pre_spans, split),
         }
         claim_rows, source_rows = self._claim_and_source_rows(
             doc_id, spans, entity_spans, groups, pre_spans, pre_relations, split
         )
-        out["claims"], out["sources"] = claim_rows, source_rows
+        out["claims"], out["sources"] = _columns(claim_rows), _columns(source_rows)
         self._count_rows(out, split)
         return out
 
@@ -677,10 +781,10 @@ class RowBuilder:
             self.stats.spans_dropped += len(doc.get("prelabel_spans") or ()) - len(pre_spans)
         return spans, pre_spans
 
-    def _count_rows(self, out: dict[str, list[dict]], split: str) -> None:
-        for config, rows in out.items():
-            for _ in rows:
-                self.stats.count_row(config, split)
+    def _count_rows(self, out: dict[str, Columns], split: str) -> None:
+        for config, columns in out.items():
+            if columns and columns["id"]:
+                self.stats.rows.setdefault(config, Counter())[split] += len(columns["id"])
 
     # -- documents
     def _count_document(self, doc: dict, split: str) -> None:
@@ -755,7 +859,7 @@ class RowBuilder:
         return row
 
     # -- entities
-    def _entity_rows(self, doc: dict, entity_spans: list[dict], pre_spans: list[dict], split: str) -> list[dict]:
+    def _entity_rows(self, doc: dict, entity_spans: list[dict], pre_spans: list[dict], split: str) -> Columns:
         index = SentenceIndex(doc["tokens"], doc["sentences"])
         layout = layout_entities(index, entity_spans, doc["id"])
         self._count_entities(layout, entity_spans, split)
@@ -764,12 +868,7 @@ class RowBuilder:
             pre_entities = [s for s in pre_spans if s["layer"] == "entities"]
             pre_layout = layout_entities(index, pre_entities, doc["id"])
             self._quality("entities", "entities", entity_spans, pre_entities)
-        rows = []
-        for k, (s, e) in enumerate(doc["sentences"]):
-            t0, t1 = index.sentence_tokens[k]
-            if t1 > t0:
-                rows.append(_sentence_row(doc, k, (s, e), (t0, t1), layout, pre_layout))
-        return rows
+        return _entity_columns(doc, index, layout, pre_layout)
 
     def _count_entities(self, layout: EntityLayout, entity_spans: list[dict], split: str) -> None:
         st = self.stats
@@ -1012,6 +1111,11 @@ if "write_page_index" in _params:
     _WRITER_OPTIONS["write_page_index"] = True
 
 
+# A chunk of rows as columns: column name -> one value per row (all the same length); nested values (lists,
+# structs) are plain lists and dicts. What :func:`document_rows` returns per config and ConfigWriter buffers.
+Columns = dict[str, list]
+
+
 @dataclass
 class SplitFiles:
     rows: int = 0
@@ -1031,8 +1135,9 @@ def _memory_pool() -> pa.MemoryPool:
 class ConfigWriter:
     """Streams one config's rows into ``<root>/<config>/<split>-NNNNN-of-MMMMM.parquet`` in bounded batches.
 
-    Rows are buffered per split and flushed as one row group when the buffer holds ``batch_rows`` rows or about
-    ``batch_bytes`` of text; a shard is closed after ``shard_bytes`` (uncompressed) and the next one opened.
+    Rows arrive as columns (:data:`Columns`) and are buffered per split as columns (no dict per row); a batch is
+    flushed as one row group when the buffer holds ``batch_rows`` rows or about ``batch_bytes`` of text; a shard
+    is closed after ``shard_bytes`` (uncompressed) and the next one opened.
     """
 
     def __init__(
@@ -1048,39 +1153,59 @@ class ConfigWriter:
         self.schema = arrow_schema(features)  # carries the `datasets` features (ClassLabel) in its metadata
         self.batch_rows, self.batch_bytes, self.shard_bytes = batch_rows, batch_bytes, shard_bytes
         self._pool = _memory_pool()
-        self._row_type = pa.struct(list(self.schema))
-        self._buffers: dict[str, list[dict]] = {}
+        self._buffers: dict[str, Columns] = {}
+        self._buffer_rows: Counter = Counter()
         self._buffer_bytes: Counter = Counter()
         self._writers: dict[str, tuple[pq.ParquetWriter, int]] = {}  # split -> (writer, bytes in shard)
         self.splits: dict[str, SplitFiles] = {}
 
-    def add(self, split: str, rows: list[dict]) -> None:
-        buffer = self._buffers.setdefault(split, [])
-        size = self._buffer_bytes[split]
-        sizes = [64 + len(row.get("text") or "") * 2 for row in rows]
-        if len(buffer) + len(rows) < self.batch_rows and size + sum(sizes) < self.batch_bytes:
-            buffer.extend(rows)  # no flush falls inside these rows: skip the row-by-row checks
-            self._buffer_bytes[split] = size + sum(sizes)
+    def add(self, split: str, columns: Columns) -> None:
+        """Buffer one chunk of rows (a column -> values dict, as :func:`document_rows` gives them)."""
+        n = len(next(iter(columns.values()))) if columns else 0
+        if not n:
             return
-        for row, row_size in zip(rows, sizes, strict=True):
-            buffer.append(row)
-            size += row_size
-            if len(buffer) >= self.batch_rows or size >= self.batch_bytes:
+        texts = columns.get("text")
+        sizes = [64] * n if texts is None else [64 + len(t or "") * 2 for t in texts]
+        rows, size = self._buffer_rows[split], self._buffer_bytes[split]
+        if rows + n < self.batch_rows and size + sum(sizes) < self.batch_bytes:
+            self._extend(split, columns, 0, n)  # no flush falls inside these rows: skip the row-by-row checks
+            self._buffer_rows[split], self._buffer_bytes[split] = rows + n, size + sum(sizes)
+            return
+        done = 0
+        for i, row_size in enumerate(sizes):
+            rows, size = rows + 1, size + row_size
+            if rows >= self.batch_rows or size >= self.batch_bytes:
+                self._extend(split, columns, done, i + 1)
                 self._flush(split)
-                buffer, size = self._buffers[split], 0
-        self._buffer_bytes[split] = size
+                done, rows, size = i + 1, 0, 0
+        self._extend(split, columns, done, n)
+        self._buffer_rows[split], self._buffer_bytes[split] = rows, size
 
-    def _table(self, rows: list[dict]) -> pa.Table:
-        """``Table.from_pylist``'s table, converted as one struct array (in C, in this writer's memory pool)."""
-        batch = pa.RecordBatch.from_struct_array(pa.array(rows, type=self._row_type, memory_pool=self._pool))
-        return pa.Table.from_batches([batch]).replace_schema_metadata(self.schema.metadata)
+    def _extend(self, split: str, columns: Columns, lo: int, hi: int) -> None:
+        if hi <= lo:
+            return
+        buffer = self._buffers.get(split)
+        if not buffer:  # (an emptied buffer keeps its split's place: `close` flushes in first-seen order)
+            buffer = self._buffers[split] = {name: [] for name in self.schema.names}
+        whole = lo == 0 and hi == len(next(iter(columns.values())))
+        for name, values in buffer.items():
+            chunk = columns.get(name)
+            if chunk is None:
+                values.extend([None] * (hi - lo))  # a column the rows leave out is null, as in `pa.array`
+            else:
+                values.extend(chunk if whole else chunk[lo:hi])
+
+    def _table(self, columns: Columns) -> pa.Table:
+        """The batch as a table of this writer's schema, built from buffers (no pandas import; see :mod:`.arrow`)."""
+        arrays = [column_array(columns[f.name], f.type, self._pool) for f in self.schema]
+        return pa.Table.from_arrays(arrays, schema=self.schema)
 
     def _flush(self, split: str) -> None:
-        rows = self._buffers.get(split)
-        if not rows:
+        columns = self._buffers.get(split)
+        if not columns:
             return
-        table = self._table(rows)
-        self._buffers[split], self._buffer_bytes[split] = [], 0
+        self._buffers[split] = {}
+        table = self._table(columns)
         files = self.splits.setdefault(split, SplitFiles())
         writer, in_shard = self._writers.get(split, (None, 0))
         if writer is None:
