@@ -358,3 +358,23 @@ def test_an_unpickled_segmenter_splits_the_same():
     copy = pickle.loads(pickle.dumps(segmenter))
     assert copy.sentences(text, 0, len(text)) == segmenter.sentences(text, 0, len(text))
     assert len(segmenter.sentences(text, 0, len(text))) >= 4
+
+
+def test_segmenter_imports_punkt_without_the_rest_of_nltk():
+    # In a fresh interpreter: the segmenter loads Punkt alone (no scipy, no nltk package __init__); a later
+    # `import nltk` still gives the whole package, with Punkt's classes the segmenter's own.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import corpus.segment.core as core\n"
+        "assert 'scipy' not in sys.modules and 'nltk' not in sys.modules, sorted(sys.modules)\n"
+        "core.Segmenter()\n"
+        "import nltk\n"
+        "from nltk.tokenize import PunktSentenceTokenizer, word_tokenize\n"
+        "assert nltk.tokenize.punkt.PunktSentenceTokenizer is PunktSentenceTokenizer is core.PunktSentenceTokenizer\n"
+        "assert nltk.redos is sys.modules['nltk.redos'] and callable(nltk.download) and callable(word_tokenize)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
