@@ -6,7 +6,7 @@ import pytest
 
 from corpus.document import new_document, spans_of
 from corpus.prelabel import build_labellers
-from corpus.prelabel.claims import is_furniture
+from corpus.prelabel.claims import _RULES_BY_OPENING, _furniture_rules, is_furniture
 from corpus.segment.core import segment_document
 
 HEADLINE = "Port Reopens After Floods Cost Halvern €4 Million"
@@ -70,3 +70,30 @@ def test_rules_keep_sentences_that_only_start_like_furniture():
         assert match(sentence) is None, sentence
     for sentence in (*NOT_CLAIMS[:3], NOT_CLAIMS[4], NOT_CLAIMS[-1], "(Photo: Jonas Beck)", "Read more: floods"):
         assert match(sentence) is not None, sentence
+
+
+def test_furniture_tries_only_rules_that_can_open_the_sentence_and_misses_none():
+    """``is_furniture`` tries the rules that can open with the sentence's first character: on lines opening with
+    letters, digits, brackets, quote marks and symbols (after a word, a space or nothing) it agrees with trying
+    every rule, and it does skip some."""
+    lines = [
+        *CLAIMS,
+        *NOT_CLAIMS,
+        "(Photo: Jonas Beck)",
+        "[Image credit: Valley Post]",
+        "© 2020 Valley Post",
+        "“Thanks for reading,” she said.",
+        "5 min read",
+        "AFP via Getty Images",
+        "Jane Roe/Getty Images",
+        "Reporting by Jonas Beck; editing by Mara Lindqvist",
+        "— Valley Post",
+        "Sign up for our newsletter",
+        "ünder the bridge, 3 barges",
+    ]
+    for before in ("", "x", " ", "\n"):
+        for line in lines:
+            text = before + line + "\n"
+            every = any(rule.fullmatch(text, len(before), len(text) - 1) for rule in _furniture_rules())
+            assert is_furniture(text, len(before), len(text) - 1) == every, (before, line)
+    assert 0 < len(_RULES_BY_OPENING["5"]) < len(_furniture_rules())
