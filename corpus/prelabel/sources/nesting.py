@@ -55,15 +55,12 @@ def _open_content_holders(atts: list[_Attribution]) -> Holding:
     return holding
 
 
-def _covered(n: int, atts: list[_Attribution]) -> bytearray:
-    """Token k is 1 when some content fragment holds it: one pass over boundary counts, not a write per token
-    of every fragment (each runs to the end of a text without sentence punctuation)."""
-    depth = [0] * (n + 1)
-    for att in atts:
-        for a, b in att.contents:
-            depth[a] += 1
-            depth[b + 1] -= 1
-    return bytearray(d > 0 for d in accumulate(depth[:n]))
+def _coverage(atts: list[_Attribution]) -> tuple[list[int], list[int]]:
+    """The content fragments' starts in order, and the furthest token the fragments up to each reach: token k
+    lies in some content when one starting at or before k reaches it (``_overlaps_taken(starts, reach, k, k)``).
+    Asked only at cues: no per-token array of the document is built."""
+    fragments = sorted(f for att in atts for f in att.contents)
+    return [a for a, _ in fragments], list(accumulate((b for _, b in fragments), max))
 
 
 def _resolve_nested(r: _Reader, atts: list[_Attribution], holding: Holding) -> list[_Attribution]:
@@ -74,11 +71,12 @@ def _resolve_nested(r: _Reader, atts: list[_Attribution], holding: Holding) -> l
     attribution of its own: the outer content stops at the boundary. When two attributions each hold the
     other's cue (", he said, … she said") both stay.
     """
-    covered = _covered(len(r.low), atts)  # tokens inside some content: only cues there can be nested
+    starts, reach = _coverage(atts)  # only a cue inside some content can be nested
     keep = []
     for att in atts:
         cue_a, cue_b = att.cue
-        if not covered[cue_a] or all(_settle(r, att, other) for other in holding(cue_a, cue_b)):
+        inside = _overlaps_taken(starts, reach, cue_a, cue_a)
+        if not inside or all(_settle(r, att, other) for other in holding(cue_a, cue_b)):
             keep.append(att)
     return [att for att in keep if att.contents]
 
