@@ -581,3 +581,34 @@ def test_document_rows_merged_in_order_equal_counting_in_the_parent(gold: bool):
         merged.merge(one.stats, split)
     assert len({s for counts in direct.rows.values() for s in counts}) > 1  # the test covers several splits
     assert _ordered(merged) == _ordered(direct)
+
+
+def test_rows_computed_per_document_build_the_same_dataset(tmp_path):
+    """The build's hook for workers: rows from `document_rows` handed to `build_dataset(rows=...)` with only the
+    records' split and licence fields give the same folder, byte for byte, and the same problems."""
+    from corpus.publish.dataset import document_rows
+    from corpus.publish.licences import STATUSES
+    from corpus.records import with_record_defaults
+
+    docs = make_corpus(24)
+    docs[3]["spans"][0]["text"] = "not the text"  # left out, reported
+    docs[5]["ingest"]["near_duplicate_of"] = {"id": docs[4]["id"]}  # goes with the article it repeats
+    docs.append(copy.deepcopy(docs[2]))  # a repeated id, skipped
+    path = tmp_path / "documents.jsonl"
+    write_jsonl(path, docs)
+    plain, hooked = Reporter(echo=None), Reporter(echo=None)
+    summary = build_dataset(path, tmp_path / "plain" / "dataset", report=plain, batch_rows=5, trusted=True)
+
+    def worker_rows():
+        for lineno, record in read_jsonl(path):
+            doc = with_record_defaults(record, f"{path}:{lineno}")
+            status = STATUSES.index(classify_licence(doc.get("licence")).status)
+            keep = {key: doc[key] for key in ("id", "licence", "ingest") if key in doc}
+            yield lineno, keep, document_rows(doc, status)
+
+    hooked_out = tmp_path / "hooked" / "dataset"
+    hooked_summary = build_dataset(path, hooked_out, report=hooked, batch_rows=5, rows=worker_rows())
+    assert tree_digest(hooked_out) == tree_digest(tmp_path / "plain" / "dataset")
+    assert [str(p) for p in hooked.problems] == [str(p) for p in plain.problems]
+    assert any("differs from the document text" in str(p) for p in plain.problems)
+    assert hooked_summary["configs"] == summary["configs"] and summary["documents"] == 24

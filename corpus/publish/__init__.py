@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from corpus.errors import CorpusError, InputProblem
 
 if TYPE_CHECKING:
+    from corpus.publish.dataset import DocumentRows
     from corpus.scoring import MatchRule
 
 __all__ = ["build_dataset", "load_json_report"]
@@ -180,8 +181,10 @@ class _Build:
     def warn(self, where: Path | str, message: str) -> None:
         self.emit(InputProblem(str(where), message, severity="warning"))
 
-    def add(self, lineno: int, doc: dict) -> None:
-        """Turn one document record into rows (or report why it is skipped)."""
+    def add(self, lineno: int, doc: dict, done: DocumentRows | None = None) -> None:
+        """Turn one document record into rows (or report why it is skipped); ``done``: its rows computed already
+        by :func:`~corpus.publish.dataset.document_rows` (in a worker), so ``doc`` needs only the fields the
+        split and licence are read from (``id``, ``licence``, ``ingest``, the ``group_by`` field)."""
         from corpus.publish.licences import STATUSES
 
         where = str(self.settings.source_path)
@@ -189,6 +192,23 @@ class _Build:
         def problem(message: str, _line: int = lineno) -> None:
             self.emit(InputProblem(where, message, line=_line, severity="error"))
 
+        if not self._admit(lineno, doc, problem, check=done is None):
+            return
+        split = self.assigner.split_of(doc)
+        licence = self.mix.add(doc["id"], doc.get("licence"))
+        if done is None:
+            rows = self.builder.rows(doc, split, STATUSES.index(licence.status), problem)
+        else:
+            self.stats.merge(done.stats, split)
+            for message in done.problems:
+                problem(message)
+            rows = done.columns
+        for config, columns in rows.items():
+            self.writers[config].add(split, columns)
+
+    def _admit(self, lineno: int, doc: dict, problem: Callable[[str], None], check: bool) -> bool:
+        """Whether the document goes in: not a repeated id, and (``check``) usable tokens, segmented if need be."""
+        where = str(self.settings.source_path)
         if doc["id"] in self.seen:
             self.emit(
                 InputProblem(
@@ -196,24 +216,20 @@ class _Build:
                 )
             )
             self.stats.duplicates += 1
-            return
+            return False
         self.seen.add(doc["id"])
         if self.settings.gold:
             self._note_gold(doc["id"])
-        bad = _structure_problem(doc)
+        bad = _structure_problem(doc) if check else None
         if bad:
             problem(f"{bad}; document skipped")
-            return
-        if _needs_segmentation(doc):
+            return False
+        if check and _needs_segmentation(doc):
             from corpus.segment.core import segment_document
 
             segment_document(doc)
             self.stats.segmented_now += 1
-        split = self.assigner.split_of(doc)
-        licence = self.mix.add(doc["id"], doc.get("licence"))
-        rows = self.builder.rows(doc, split, STATUSES.index(licence.status), problem)
-        for config, columns in rows.items():
-            self.writers[config].add(split, columns)
+        return True
 
     def _note_gold(self, doc_id: str) -> None:
         if doc_id in self.unannotated:
@@ -315,7 +331,11 @@ def build_dataset(
     - ``progress``: wraps the document iterator (a progress bar);
     - ``card_base``: an existing README.md whose hand edits to keep (default: ``out_dir/README.md``);
     - ``trusted``: the documents were written by this run's own pipeline (``corpus build``), so the records'
-      shape check (``corpus validate``'s schema) is skipped.
+      shape check (``corpus validate``'s schema) is skipped;
+    - ``rows``: the rows computed already, in document order, as ``(line, record, DocumentRows)`` triples
+      (:func:`corpus.publish.dataset.document_rows` in the build's workers; the record needs only ``id``,
+      ``licence``, ``ingest`` and the ``group_by`` field): ``documents_path`` is then not read again (gold builds
+      still read it for the ids).
     """
     from corpus.publish.dataset import CONFIGS
     from corpus.report import Reporter
@@ -326,11 +346,14 @@ def build_dataset(
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
     try:
         run = _Build(settings, staging, report or Reporter(echo=None))
-        records = _records(settings.source_path, run.emit, trusted=bool(options.get("trusted")))
+        if options.get("rows") is not None:
+            records = options["rows"]
+        else:
+            records = _records(settings.source_path, run.emit, trusted=bool(options.get("trusted")))
         if options.get("progress"):
             records = options["progress"](records)
-        for lineno, doc in records:
-            run.add(lineno, doc)
+        for lineno, doc, *done in records:
+            run.add(lineno, doc, *done)
         configs, split_order = run.finish()
         gate = run.warnings()
         (staging / "README.md").write_text(run.card_text(configs), "utf-8")
