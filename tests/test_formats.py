@@ -119,3 +119,39 @@ def test_a_task_file_under_another_name_is_told_by_its_first_record(tmp_path):
     spans = tmp_path / "batch-8.jsonl"
     spans.write_bytes(doccano[1].read_bytes())
     assert detect_kind(spans) == "doccano.spans"
+
+
+def _awkward_docs() -> list[dict]:
+    """Documents that make cutting report things: a span off token boundaries, a relation to it, a paragraph
+    without spans, emoji and accents, and one document with no tokens at all."""
+    doc = small_doc()
+    doc["spans"].append(
+        {"id": "X9", "layer": "entities", "label": "GPE", "start": 37, "end": 40, "text": "yon", "attrs": {}}
+    )
+    doc["relations"].append({"id": "R9", "label": "ATTRIBUTION", "head": "X9", "child": "S1"})
+    text = "Zoë said 😀 prices rose in Łódź.\n\nNothing here.\n\nThe 🇺🇦 mayor of Kyiv spoke."
+    emoji = segment_document(new_document(text, "e.txt"))
+    start = text.index("Łódź")
+    add_span(emoji, "entities", "GPE", start, start + 4, "rules@1", 0.9)
+    add_span(emoji, "claims", "CLAIM", 0, text.index("\n"), "rules@1", 0.6, {"checkworthy": False})
+    bare = new_document("No tokens were made for this text.", "bare.txt")
+    return [doc, emoji, bare]
+
+
+@pytest.mark.parametrize("unit", ["paragraph", "sentence", "document"])
+def test_render_formats_equals_one_format_at_a_time(unit):
+    """Cutting the units once for every format gives each format what rendering it alone gives: the same items,
+    problems (in order) and counts."""
+    from corpus.tasks import TaskStats, render_formats
+
+    for doc in _awkward_docs():
+        together = render_formats(doc, FORMAT_NAMES, unit)
+        assert list(together) == list(FORMAT_NAMES)
+        for fmt in FORMAT_NAMES:
+            problems, stats = [], TaskStats()  # the format's own render, cutting the units itself
+            items = tool_format(fmt).render(doc, unit, problems.append, stats)
+            assert together[fmt].items == items, (fmt, unit)
+            assert together[fmt].problems == problems
+            assert together[fmt].stats == stats
+    problems = render_formats(_awkward_docs()[0], FORMAT_NAMES, unit)["doccano"].problems
+    assert any("X9" in p.message for p in problems)  # the off-boundary span was reported to every format

@@ -49,7 +49,7 @@ from corpus.errors import CorpusError, InputProblem
 from corpus.formats import FORMAT_NAMES as FORMATS
 from corpus.formats import FORMATS as FORMATS_TABLE
 from corpus.formats import tool_format
-from corpus.tasks.units import UNITS, Report, TaskStats
+from corpus.tasks.units import UNITS, Report, TaskStats, document_units
 
 ORDERS = ("document", "uncertain")
 NO_MODEL = (
@@ -86,11 +86,25 @@ def _parts(fmt: str) -> tuple:
 
 def render_document(doc: dict, fmt: str, unit: str = "paragraph") -> RenderedDocument:
     """The per-document half of an export (see the module docstring); ``doc`` is a document record."""
-    _check(fmt, unit)
-    problems: list[InputProblem] = []
-    stats = TaskStats()
-    render, _ = _parts(fmt)
-    return RenderedDocument(render(doc, unit, problems.append, stats), problems, stats)
+    return render_formats(doc, (fmt,), unit)[fmt]
+
+
+def render_formats(doc: dict, formats: Iterable[str], unit: str = "paragraph") -> dict[str, RenderedDocument]:
+    """:func:`render_document` for several formats at once, by format: the same results, but the document is cut
+    into units once for all of them (each format's problems and counts start with what cutting reported)."""
+    formats = tuple(formats)
+    for fmt in formats:
+        _check(fmt, unit)
+    cut_problems: list[InputProblem] = []
+    cut_stats = TaskStats()
+    units = document_units(doc, unit, cut_problems.append, cut_stats)
+    out = {}
+    for fmt in formats:
+        problems, stats = list(cut_problems), TaskStats()
+        stats.merge(cut_stats)
+        render, _ = _parts(fmt)
+        out[fmt] = RenderedDocument(render(doc, unit, problems.append, stats, units=units), problems, stats)
+    return out
 
 
 class TaskWriter(Protocol):
@@ -234,5 +248,6 @@ __all__ = [
     "TaskWriter",
     "open_task_writer",
     "render_document",
+    "render_formats",
     "write_tasks",
 ]

@@ -625,9 +625,23 @@ def _units_of(
     """The units with the given ``(start, end, segments)``; each span and relation goes to the unit holding its
     (head's) first character."""
     unit_starts = [s for s, _, _ in bounds]
-    by_unit: dict[int, list[dict]] = {}
-    for span in spans.values():
-        by_unit.setdefault(bisect_right(unit_starts, span["start"]) - 1, []).append(span)
+    # Sorted once for the document: a unit's spans are then one slice, already in its order.
+    ordered = sorted(spans.values(), key=_span_order)
+    ordered_starts = list(map(_START, ordered))
+    cuts = [*map(bisect_left, repeat(ordered_starts), unit_starts), len(ordered)]
+    rels_by_unit = _relations_by_unit(unit_starts, spans, relations)
+    units = []
+    for g, (start, end, n_segments) in enumerate(bounds):
+        if n_segments > 1:
+            stats.widened_units += 1
+        unit_spans = ordered[cuts[g] : cuts[g + 1]]
+        units.append(_make_unit(doc, kind, g, start, end, doc_tokens, unit_spans, rels_by_unit.get(g, []), n_segments))
+    return units
+
+
+def _relations_by_unit(unit_starts: list[int], spans: dict[str, dict], relations: list[dict]) -> dict[int, list[dict]]:
+    """Each unit's relations (the unit holding the head's first character), as task relations ordered by content,
+    not ids: the same annotations give the same task (and hash) whoever numbered them."""
     rels_by_unit: dict[int, list[dict]] = {}
     for rel in relations:
         rels_by_unit.setdefault(bisect_right(unit_starts, spans[rel["head"]]["start"]) - 1, []).append(rel)
@@ -645,26 +659,20 @@ def _units_of(
             str(rel.get("id")),
         )
 
-    units = []
-    for g, (start, end, n_segments) in enumerate(bounds):
-        # Ordered by content, not ids: the same annotations give the same task (and hash) whoever numbered them.
-        unit_rels = rels_by_unit.get(g)
-        unit_relations = (
-            [
-                {"id": r.get("id"), "label": r["label"], "head": r["head"], "child": r["child"]}
-                for r in sorted(unit_rels, key=relation_order)
-            ]
-            if unit_rels
-            else []
-        )
-        if n_segments > 1:
-            stats.widened_units += 1
-        units.append(_make_unit(doc, kind, g, start, end, doc_tokens, by_unit.get(g, ()), unit_relations, n_segments))
-    return units
+    return {
+        g: [
+            {"id": r.get("id"), "label": r["label"], "head": r["head"], "child": r["child"]}
+            for r in sorted(unit_rels, key=relation_order)
+        ]
+        for g, unit_rels in rels_by_unit.items()
+    }
 
 
 def _span_order(span: dict) -> tuple:
     return span["start"], -span["end"], span["label"], span["id"]
+
+
+_START = itemgetter("start")
 
 
 def _make_unit(
@@ -674,51 +682,33 @@ def _make_unit(
     start: int,
     end: int,
     doc_tokens: DocTokens,
-    spans: Iterable[dict],
+    spans: list[dict],
     relations: list[dict],
     segments: int,
 ) -> Unit:
-    """The unit ``doc["text"][start:end]`` holding ``spans`` (document spans on token boundaries inside it).
-
-    Token indices come from the document's token offsets (bisection) shifted by the unit's first token: the unit's
-    tokens are the document tokens starting inside it, so this equals looking the span up among the unit's own.
-    """
+    """The unit ``doc["text"][start:end]`` holding ``spans`` (document spans on token boundaries inside it, in
+    :func:`_span_order`)."""
     lo, hi = doc_tokens.bounds(start, end)
-    token_starts, token_ends = doc_tokens.starts, doc_tokens.ends
     task_spans, layers, checkworthy = [], {}, {}
     known_tokens = doc_tokens.span_tokens
-    for span in sorted(spans, key=_span_order):
-        span_start, span_end, span_id = span["start"], span["end"], span["id"]
+    for span in spans:
+        span_id = span["id"]
         known = known_tokens.get(span_id)
         if known is not None and lo <= known[0] <= known[1] < hi:  # found by the bulk check: same as bisecting
-            first_tok, last_tok = known[0] - lo, known[1] - lo
+            task_spans.append(
+                {
+                    "start": span["start"] - start,
+                    "end": span["end"] - start,
+                    "token_start": known[0] - lo,
+                    "token_end": known[1] - lo,
+                    "label": span["label"],
+                    "id": span_id,
+                    "score": span.get("score"),
+                    "labeller": span.get("labeller"),
+                }
+            )
         else:
-            # The unit's tokens are the document's [lo, hi): look the span up there (bisection, exact match).
-            first_tok = bisect_left(token_starts, span_start, lo, hi)
-            last_tok = bisect_left(token_ends, span_end, lo, hi)
-            if (
-                first_tok < hi
-                and last_tok < hi
-                and token_starts[first_tok] == span_start
-                and token_ends[last_tok] == span_end
-                and first_tok <= last_tok
-            ):
-                first_tok -= lo
-                last_tok -= lo
-            else:
-                first_tok = last_tok = None  # only for hand-broken tokens
-        task_spans.append(
-            {
-                "start": span_start - start,
-                "end": span_end - start,
-                "token_start": first_tok,
-                "token_end": last_tok,
-                "label": span["label"],
-                "id": span_id,
-                "score": span.get("score"),
-                "labeller": span.get("labeller"),
-            }
-        )
+            task_spans.append(_task_span(span, start, lo, hi, doc_tokens))
         layer = layers[span_id] = span["layer"]
         if layer == "claims":
             checkworthy[span_id] = checkworthy_option(span)
@@ -736,6 +726,38 @@ def _make_unit(
         segments=segments,
         doc_tokens=doc_tokens,
     )
+
+
+def _task_span(span: dict, start: int, lo: int, hi: int, doc_tokens: DocTokens) -> dict:
+    """A span of the unit starting at ``start`` with tokens ``[lo, hi)``, relative to it: its token indices come
+    from the document's token offsets (bisection, exact match) shifted by the unit's first token -- the unit's
+    tokens are the document tokens starting inside it, so this equals looking the span up among the unit's own
+    (``None`` when the tokens are hand-broken)."""
+    token_starts, token_ends = doc_tokens.starts, doc_tokens.ends
+    span_start, span_end = span["start"], span["end"]
+    first_tok = bisect_left(token_starts, span_start, lo, hi)
+    last_tok = bisect_left(token_ends, span_end, lo, hi)
+    if (
+        first_tok < hi
+        and last_tok < hi
+        and token_starts[first_tok] == span_start
+        and token_ends[last_tok] == span_end
+        and first_tok <= last_tok
+    ):
+        first_tok -= lo
+        last_tok -= lo
+    else:
+        first_tok = last_tok = None
+    return {
+        "start": span_start - start,
+        "end": span_end - start,
+        "token_start": first_tok,
+        "token_end": last_tok,
+        "label": span["label"],
+        "id": span["id"],
+        "score": span.get("score"),
+        "labeller": span.get("labeller"),
+    }
 
 
 def _doc_tokens(doc: dict, tokens: list) -> DocTokens | None:

@@ -119,11 +119,18 @@ def unit_records(unit: Unit) -> tuple[dict, dict]:
 
 
 def render_doccano(
-    doc: dict, unit: str, report: Report | None = None, stats: TaskStats | None = None
+    doc: dict,
+    unit: str,
+    report: Report | None = None,
+    stats: TaskStats | None = None,
+    units: list[Unit] | None = None,
 ) -> list[tuple[int, bytes]]:
-    """One document's lines, encoded: ``(0, relations line)`` then ``(1, spans line)`` per unit (picklable)."""
+    """One document's lines, encoded: ``(0, relations line)`` then ``(1, spans line)`` per unit (picklable).
+    ``units``: the document's :func:`document_units` when already cut."""
+    if units is None:
+        units = document_units(doc, unit, report, stats)
     items: list[tuple[int, bytes]] = []
-    for u in document_units(doc, unit, report, stats):
+    for u in units:
         relation_record, spans_record = unit_records(u)
         items.append((0, ascii_dumps(relation_record) + b"\n"))
         items.append((1, ascii_dumps(spans_record) + b"\n"))

@@ -156,10 +156,17 @@ def _choices(unit: Unit) -> list[dict]:
 
 
 def render_labelstudio(
-    doc: dict, unit: str, report: Report | None = None, stats: TaskStats | None = None
+    doc: dict,
+    unit: str,
+    report: Report | None = None,
+    stats: TaskStats | None = None,
+    units: list[Unit] | None = None,
 ) -> list[tuple[int, bytes]]:
-    """One document's tasks, encoded: ``(0, task JSON)`` per unit (picklable: a worker makes them)."""
-    return [(0, dumps(unit_task(doc, u))) for u in document_units(doc, unit, report, stats)]
+    """One document's tasks, encoded: ``(0, task JSON)`` per unit (picklable: a worker makes them). ``units``: the
+    document's :func:`document_units` when already cut."""
+    if units is None:
+        units = document_units(doc, unit, report, stats)
+    return [(0, dumps(unit_task(doc, u))) for u in units]
 
 
 class LabelStudioWriter:

@@ -184,16 +184,24 @@ def _task(
     return out
 
 
-def render_prodigy(doc: dict, unit: str, report: Report | None = None, stats: TaskStats | None = None) -> list[tuple]:
+def render_prodigy(
+    doc: dict,
+    unit: str,
+    report: Report | None = None,
+    stats: TaskStats | None = None,
+    units: list[Unit] | None = None,
+) -> PackedTasks:
     """One document's Prodigy tasks, encoded, before their hashes are made unique (picklable: a worker makes them).
 
     A :class:`PackedTasks`, tasks in the order :class:`ProdigyWriter` must claim hashes in (unit by unit, file by
     file); each task's JSON up to the hash keys, which come last (see
     :func:`corpus.tasks.hashing.task_question`), is the concatenation of its head, tokens and tail pieces.
+    ``units``: the document's :func:`document_units` when already cut (their problems and counts already made).
     """
     stats = stats if stats is not None else TaskStats()
     where = str(doc.get("origin") or doc.get("id"))
-    units = document_units(doc, unit, report, stats)
+    if units is None:
+        units = document_units(doc, unit, report, stats)
     choice_units = _choice_units(doc, units)
     if choice_units is None and report:
         report(
