@@ -275,6 +275,29 @@ def test_cached_punkt_decision_matches_nltk():
         assert segmenter._punkt.text_contains_sentbreak(context) == nltk_punkt.text_contains_sentbreak(context)
 
 
+def test_word_period_shortcut_matches_nltk():
+    # The shortcut for "word. Next" contexts (`_word_period_breaks`) against NLTK's whole decision: abbreviations,
+    # initials, letters beyond ASCII, digits, hyphens, what follows, and parameters with a collocation.
+    from nltk.tokenize.punkt import PunktSentenceTokenizer
+
+    from corpus.segment.core import Segmenter
+
+    words = ["said", "Said", "mr", "Mr", "Sen", "inc", "Jan", "J", "a", "Zoë", "İstanbul", "ǅemal", "x2", "ab-cd"]
+    words += ["vs", "etc", "cafe\u0301", "No", "US", "²²"]
+    follow = ["The", "the", '"We', "(a", "5", ".", "...", "Mr.", "J.", "—", "’s", "said. The"]
+    gaps = [" ", "  ", "\n", "\n\n", " \n ", "\t", "\r\n", "\u00a0", ""]
+    contexts = [f"{w}.{g}{f}" for w in words for g in gaps for f in follow] + [f"{w}.{g}" for w in words for g in gaps]
+    with_collocations = Segmenter()
+    with_collocations._punkt._params.collocations.update({("said", "the"), ("zoë", "we")})
+    for segmenter in (Segmenter(), with_collocations):
+        nltk_punkt = PunktSentenceTokenizer(segmenter._punkt._params)
+        shortcuts = 0
+        for context in contexts:
+            shortcuts += segmenter._punkt._word_period_breaks(context)
+            assert segmenter._punkt._decide(context) == nltk_punkt.text_contains_sentbreak(context), repr(context)
+        assert shortcuts > 100 or segmenter is with_collocations
+
+
 def _slow_segment(text: str, nltk_punkt) -> tuple[list[list[int]], list[tuple[int, int]]]:
     """Sentences and tokens the plain way: NLTK's span_tokenize on each line, ``tokenize`` on each sentence
     (a first paragraph shaped like a headline is one sentence)."""

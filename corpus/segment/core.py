@@ -421,6 +421,10 @@ class _PunktLanguageVars(PunktLanguageVars):
 
 # What NLTK's Punkt counts as whitespace when it looks for the word before a candidate break (string.whitespace).
 _PUNKT_WHITESPACE = " \t\n\r\x0b\x0c"
+# A candidate's context that Punkt always finds a break in, unless its word is an abbreviation or the parameters
+# hold collocations (`_CachingPunkt._word_period_breaks`): a word of two or more letters, its period, a space or
+# line break, then another token ("said. The", "there.\n\"We").
+_WORD_PERIOD = regex.compile(r"(\p{L}{2,})\.[ \n]+\S")
 
 
 class _PunktToken(PunktToken):
@@ -465,6 +469,8 @@ class _CachingPunkt(PunktSentenceTokenizer):
         reads the next token's first-pass state and changes only its own. A sentence break followed by another
         token is a break in the text.
         """
+        if self._word_period_breaks(text):
+            return True
         tokens = list(self._tokenize_words(text))
         first_pass = self._first_pass_annotation
         for token in tokens:
@@ -475,6 +481,19 @@ class _CachingPunkt(PunktSentenceTokenizer):
             if token.sentbreak:
                 return True
         return False
+
+    def _word_period_breaks(self, text: str) -> bool:
+        """Punkt's decision, known without its passes, for the commonest context (`_WORD_PERIOD`, most of the
+        contexts news gives it): a word of letters, a period, then a space and a token.
+
+        Punkt's word tokenizer makes "word." the first token (a letter is no word end, nor a lone period), and
+        at least one token follows. Its first pass marks "word." a break: the word is no abbreviation. Its second
+        pass can only undo that for a collocation (none here), an abbreviation or ellipsis (neither), an initial
+        (one letter only) or a number (letters only). So the first token is a break followed by a token.
+        """
+        word = _WORD_PERIOD.match(text)
+        params = self._params
+        return word is not None and not params.collocations and word.group(1).lower() not in params.abbrev_types
 
     def spans(self, text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
         """NLTK's ``span_tokenize(text[start:end])`` as a list of offsets into ``text``.
