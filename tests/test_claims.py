@@ -5,9 +5,12 @@ from __future__ import annotations
 from corpus.document import add_span, new_document, spans_of
 from corpus.prelabel.claims import (
     _I_FORMS,
+    _NAMED,
+    _SHORT,
     NEGATIVE_EVIDENCE,
     POSITIVE_EVIDENCE,
     _evidence,
+    _TokenFacts,
     claim_features,
     load_weights,
     score_features,
@@ -192,3 +195,20 @@ def test_lower_tokens_matches_lower_casing_each_token():
     assert lower_tokens(text, starts, [3, 7]) == ["one", "two"]
     starts[1] = 8  # changed in place after the call
     assert lower_tokens(text, starts, [3, 13]) == ["one", "three"]
+
+
+def test_token_classes_agree_with_the_string_methods():
+    """The one-byte classes of the tokens' first characters count and find what the str methods would, on every
+    short run of tokens (capitals that lower-case to two characters, numerals, curly quotes, "I" forms)."""
+    text = "Ⅻ Ünïcödé said I’m in İstanbul, I said; 42 “Quote” ½ ok. ΣΟΦΟΣ IBM I'm i Iowa 3rd ǅemal ok"
+    tokens = segment_document(new_document(text, "test"))["tokens"]
+    facts = _TokenFacts(text, tokens)
+    initials = [text[t["start"]] for t in tokens]
+    for first in range(len(tokens)):
+        for last in range(first, min(len(tokens), first + 9)):
+            run = initials[first : last + 1]
+            assert facts.alnum_count(first, last) == sum(c.isalnum() for c in run)
+            bits = facts.mask(set(), first, last)
+            named = any(initials[k].isupper() and facts.lows[k] not in _I_FORMS for k in range(first + 1, last + 1))
+            assert bool(bits & _NAMED) == named, (first, last)
+            assert bool(bits & _SHORT) == (sum(c.isalpha() for c in run) < 6), (first, last)

@@ -28,7 +28,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
-from itertools import accumulate, compress
+from itertools import accumulate
 from operator import itemgetter
 
 import regex
@@ -285,12 +285,12 @@ class RulesClaimLabeller(Labeller):
         spans = doc.get("spans", ())
         entities = _EntityBits(spans)
         attributions = _Attributions(spans, doc.get("relations", ()))
-        starts, ends, alnum, n = words.starts, words.ends, words.alnum, len(words.starts)
+        starts, ends, n = words.starts, words.ends, len(words.starts)
         headline_end = _headline_end(doc)
         for start, end in doc.get("sentences") or []:
             first = bisect_left(starts, start)  # the whole tokens inside the sentence
             last = bisect_right(ends, end) - 1
-            if first >= n or last < first or alnum[last + 1] - alnum[first] < 3 or end <= headline_end:
+            if first >= n or last < first or end <= headline_end or words.alnum_count(first, last) < 3:
                 continue
             vocab = set(words.lows[first : last + 1])
             mask = words.mask(vocab, first, last) | entities.between(start, end)
@@ -348,6 +348,31 @@ def _title_case(line: str) -> bool:
     return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.75 * len(words)
 
 
+# What a token's first character says, one byte per token (``_TokenFacts.classes``): each sentence then asks
+# its tokens' bytes with one C call (a count or a search) instead of per-token prefix lists built in Python.
+_ALPHA, _ALNUM, _UPPER, _I_OPENING = 1, 2, 4, 8  # _I_OPENING: upper case, and may open an "I" form
+_I_FIRST = frozenset(w[:1] for w in _I_FORMS)
+_NOT_ALNUM = bytes(v for v in range(16) if not v & _ALNUM)  # the class bytes a count of alnum tokens deletes
+_NOT_ALPHA = bytes(v for v in range(16) if not v & _ALPHA)
+_NAME_LIKE = re.compile(rb"[\x04-\x07\x0c-\x0f]")  # the bytes with _UPPER set
+_MAY_BE_I = re.compile(rb"[\x08-\x0f]")
+
+
+class _CharClasses(dict):
+    """Character code -> class bits, filled as characters are met (``str.translate``'s table)."""
+
+    def __missing__(self, code: int) -> int:
+        ch = chr(code)
+        bits = (_ALPHA if ch.isalpha() else 0) | (_ALNUM if ch.isalnum() else 0)
+        if ch.isupper():
+            bits |= _UPPER | (_I_OPENING if ch.lower()[:1] in _I_FIRST else 0)
+        self[code] = bits
+        return bits
+
+
+_CHAR_CLASSES = _CharClasses()
+
+
 class _TokenFacts:
     """Per-token facts of one document, computed once, so each sentence costs a few slices and set operations."""
 
@@ -356,13 +381,16 @@ class _TokenFacts:
         self.starts = starts = list(map(_START, tokens))
         self.ends = ends = list(map(_END, tokens))
         self.lows = lows = lower_tokens(text, starts, ends)
-        initials = list(map(text.__getitem__, starts))  # tokens are never empty
-        self.alpha = list(accumulate(map(str.isalpha, initials), initial=0))
-        self.alnum = list(accumulate(map(str.isalnum, initials), initial=0))
-        name_like = list(map(str.isupper, initials))
-        for k in compress(range(len(lows)), map(_I_FORMS.__contains__, lows)):
-            name_like[k] = False  # "I", "I'm" open with a capital but name nobody
-        self.names = list(accumulate(name_like, initial=0))
+        initials = "".join(map(text.__getitem__, starts))  # tokens are never empty
+        classes = bytearray(initials.translate(_CHAR_CLASSES), "latin-1")
+        for found in _MAY_BE_I.finditer(classes):
+            if lows[found.start()] in _I_FORMS:
+                classes[found.start()] &= ~_UPPER  # "I", "I'm" open with a capital but name nobody
+        self.classes = bytes(classes)
+
+    def alnum_count(self, first: int, last: int) -> int:
+        """How many of tokens ``first..last`` open with a letter or digit."""
+        return len(self.classes[first : last + 1].translate(None, _NOT_ALNUM))
 
     def mask(self, vocab: set[str], first: int, last: int) -> int:
         """The evidence bits of tokens ``first..last`` read from their words (entities aside)."""
@@ -371,12 +399,12 @@ class _TokenFacts:
             mask |= _WORD_BITS[word]
         if not mask & _NUMBERS and _NUMBER.search(self.text, self.starts[first], self.ends[last]) is not None:
             mask |= _NUMBERS
-        if self.names[last + 1] > self.names[first + 1]:  # a name-like token after the first
+        if _NAME_LIKE.search(self.classes, first + 1, last + 1) is not None:  # a name-like token after the first
             mask |= _NAMED
         lows = self.lows
         if lows[last] == "?" or (last > first and lows[last - 1] == "?"):
             mask |= _QUESTION
-        if self.alpha[last + 1] - self.alpha[first] < 6:
+        if len(self.classes[first : last + 1].translate(None, _NOT_ALPHA)) < 6:
             mask |= _SHORT
         return mask
 
