@@ -284,7 +284,8 @@ def test_word_period_shortcut_matches_nltk():
 
     words = ["said", "Said", "mr", "Mr", "Sen", "inc", "Jan", "J", "a", "Zoë", "İstanbul", "ǅemal", "x2", "ab-cd"]
     words += ["vs", "etc", "cafe\u0301", "No", "US", "²²"]
-    follow = ["The", "the", '"We', "(a", "5", ".", "...", "Mr.", "J.", "—", "’s", "said. The"]
+    follow = ["The", "the", '"We', "(a", "5", ".", "...", "Mr.", "J.", "—", "’s", "said. The", "”", ")", "'", "?"]
+    follow += ["!", ":", "»", "]", ",", "-", "..", "‘x", "* y"]
     gaps = [" ", "  ", "\n", "\n\n", " \n ", "\t", "\r\n", "\u00a0", ""]
     contexts = [f"{w}.{g}{f}" for w in words for g in gaps for f in follow] + [f"{w}.{g}" for w in words for g in gaps]
     with_collocations = Segmenter()

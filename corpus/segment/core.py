@@ -421,10 +421,14 @@ class _PunktLanguageVars(PunktLanguageVars):
 
 # What NLTK's Punkt counts as whitespace when it looks for the word before a candidate break (string.whitespace).
 _PUNKT_WHITESPACE = " \t\n\r\x0b\x0c"
-# A candidate's context that Punkt always finds a break in, unless its word is an abbreviation or the parameters
-# hold collocations (`_CachingPunkt._word_period_breaks`): a word of two or more letters, its period, a space or
-# line break, then another token ("said. The", "there.\n\"We").
-_WORD_PERIOD = regex.compile(r"(\p{L}{2,})\.[ \n]+\S")
+
+
+def _word_period(non_word: str) -> regex.Pattern:
+    """A candidate's context that Punkt always finds a break in, unless its word is an abbreviation or the
+    parameters hold collocations (`_CachingPunkt._word_period_breaks`): a word of two or more letters, its period,
+    then a space or line break and another token ("said. The", "there.\n\"We"), or one of Punkt's ``non_word``
+    characters, which end a word token ('said."', "ago.)")."""
+    return regex.compile(rf"(\p{{L}}{{2,}})\.(?:[ \n]+\S|{non_word})")
 
 
 class _PunktToken(PunktToken):
@@ -453,6 +457,7 @@ class _CachingPunkt(PunktSentenceTokenizer):
     def __init__(self, params: PunktParameters) -> None:
         super().__init__(params, lang_vars=_PunktLanguageVars(), token_cls=_PunktToken)
         self._sentbreak_cache: dict[str, bool] = {}
+        self._word_period = _word_period(self._lang_vars._re_non_word_chars)
 
     def text_contains_sentbreak(self, text: str) -> bool:
         found = self._sentbreak_cache.get(text)
@@ -483,15 +488,16 @@ class _CachingPunkt(PunktSentenceTokenizer):
         return False
 
     def _word_period_breaks(self, text: str) -> bool:
-        """Punkt's decision, known without its passes, for the commonest context (`_WORD_PERIOD`, most of the
-        contexts news gives it): a word of letters, a period, then a space and a token.
+        """Punkt's decision, known without its passes, for the commonest contexts (`_word_period`, most of the
+        contexts news gives it): a word of letters, a period, then a space and a token or a non-word character.
 
-        Punkt's word tokenizer makes "word." the first token (a letter is no word end, nor a lone period), and
-        at least one token follows. Its first pass marks "word." a break: the word is no abbreviation. Its second
-        pass can only undo that for a collocation (none here), an abbreviation or ellipsis (neither), an initial
-        (one letter only) or a number (letters only). So the first token is a break followed by a token.
+        Punkt's word tokenizer makes "word." the first token (a letter is no word end, nor a lone period; a space
+        or non-word character is), and at least one token follows. Its first pass marks "word." a break: the
+        word is no abbreviation. Its second pass can only undo that for a collocation (none here), an
+        abbreviation or ellipsis (neither), an initial (one letter only) or a number (letters only). So the
+        first token is a break followed by a token.
         """
-        word = _WORD_PERIOD.match(text)
+        word = self._word_period.match(text)
         params = self._params
         return word is not None and not params.collocations and word.group(1).lower() not in params.abbrev_types
 
