@@ -140,11 +140,11 @@ def attach_orphan_quotes(r: _Reader, atts: list[_Attribution]) -> None:
     starts, reach = _taken_reach(atts)
     by_para = _by_paragraph(r, atts)
     for a, b in r.quotes:
+        if _overlaps_taken(starts, reach, a, b):
+            continue  # some content, cue or source overlaps it (most quotations: asked first, it is a bisection)
         here = _quote_speakers(r, by_para, a)
         if not here or _words(r, a, b) < MIN_QUOTE_WORDS:
             continue
-        if _overlaps_taken(starts, reach, a, b):
-            continue  # some content, cue or source overlaps it
         before = [att for att in here if att.cue[0] < a]
         owner = before[-1] if before else here[0]
         owner.contents = sorted([*owner.contents, (a, b)])
