@@ -6,6 +6,7 @@ from conftest import attributions
 
 from corpus.document import SOURCE_KINDS, add_span, new_document
 from corpus.prelabel.registry import get_labeller
+from corpus.prelabel.sources.refer import WINDOW
 from corpus.segment.core import segment_document
 
 
@@ -99,6 +100,21 @@ def test_a_short_form_refers_to_the_full_name():
     doc = label(text, [("Ada Lindqvist", "PERSON"), ("Lindqvist", "PERSON")])
     she = next(a for a in attributions(doc) if a["source"]["text"] == "she")
     assert she["source"]["attrs"]["refers_to"] == entity_id(doc, "Ada Lindqvist")
+
+
+def test_a_short_form_refers_to_a_full_name_at_most_four_windows_back():
+    """Among many earlier names, the short form's full name is found when it ends at most ``4 * WINDOW``
+    characters before; one further back is not read (the short form then stands for itself)."""
+    filler = " ".join(f"Clerk{k} Moravec{k} filed a form." for k in range(160))  # 160 other names in between
+    for gap, found in ((filler[: 3 * WINDOW], True), (filler + " " + filler, False)):
+        text = f"Ada Lindqvist chairs the panel. {gap} Lindqvist spoke first. “We are ready,” she said."
+        names = [("Ada Lindqvist", "PERSON")]
+        names += [(f"Clerk{k} Moravec{k}", "PERSON") for k in range(160) if f"Clerk{k} Moravec{k} " in gap]
+        doc = label(text, [*names, ("Lindqvist", "PERSON")])
+        assert len(text) - len(gap) < WINDOW and (len(gap) > 4 * WINDOW) != found
+        she = next(a for a in attributions(doc) if a["source"]["text"] == "she")
+        expected = "Ada Lindqvist" if found else "Lindqvist"
+        assert she["source"]["attrs"]["refers_to"] == entity_id(doc, expected)
 
 
 def test_no_reference_without_a_named_entity_before():

@@ -84,7 +84,9 @@ class Antecedents:
             return None
         short = found[3]
         ends, items = self.people
-        for entity in items[: bisect_left(ends, found[1])]:
+        # only names ending at most 4 * WINDOW before it can be meant: a long article's earlier names are not read
+        for k in range(bisect_left(ends, found[0] - 4 * WINDOW), bisect_left(ends, found[1])):
+            entity = items[k]
             if len(entity[3]) > len(short) and entity[3].endswith(" " + short) and found[0] - entity[1] <= 4 * WINDOW:
                 return entity[2]
         return found[2]
