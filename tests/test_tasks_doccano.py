@@ -207,3 +207,43 @@ def test_a_label_that_is_an_object_or_a_list_is_one_problem_not_a_crash(tmp_path
     assert any("relations[0].type" in p for p in validate_task(related, "doccano.relations"))
     spans = {**base, "label": [[0, 4, ["ORG"]]]}
     assert any("label[0][2]" in p for p in validate_task(spans, "doccano.spans"))
+
+
+def test_a_string_is_escaped_as_ascii_dumps_escapes_it():
+    """The one-C-call escaping of a unit's text gives ascii_dumps' bytes: controls, quotes, backslashes, DEL
+    (kept raw), accents, astral characters (surrogate pairs), line separators; lone surrogates are refused alike."""
+    import random
+
+    import orjson
+    import pytest
+
+    from corpus.formats.doccano.tasks import _ascii_string, ascii_dumps
+
+    pool = ['"', "\\", "/", "\x00", "\x08", "\t", "\n", "\x1f", " ", "a", "\x7f", "\x80", "é", "\u2028", "中", "😀"]
+    rng = random.Random(15)
+    for _ in range(2000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randrange(0, 12)))
+        assert _ascii_string(text) == ascii_dumps(text), repr(text)
+    with pytest.raises(orjson.JSONEncodeError):
+        _ascii_string("é\ud800")
+
+
+def test_unit_lines_are_the_records_encoded_whole():
+    """The spliced lines equal ascii_dumps of unit_records' two records, for units with and without spans and
+    relations, non-ASCII text and emoji (UTF-16 offsets)."""
+    from corpus.formats.doccano.tasks import ascii_dumps, unit_lines, unit_records
+    from corpus.tasks.units import document_units
+
+    text = "Zoë said 😀 prices rose in Łódź.\n\nNothing at all here.\n\nThe “mayor” of Kyiv 🇺🇦 denied it."
+    doc = segment_document(new_document(text, "lines.txt"))
+    source = add_span(doc, "sources", "SOURCE", 0, 3, "rules@1", 0.9)
+    content = add_span(doc, "sources", "CONTENT", 9, text.index("."), "rules@1", 0.9)
+    add_relation(doc, "ATTRIBUTION", source["id"], content["id"], "rules@1")
+    add_span(doc, "entities", "GPE", text.index("Łódź"), text.index("Łódź") + 4, "rules@1", 0.8)
+    add_span(doc, "entities", "GPE", text.index("Kyiv"), text.index("Kyiv") + 4, "rules@1", 0.8)
+    for doc_ in [doc, *documents()]:
+        for unit in ("paragraph", "sentence", "document"):
+            for u in document_units(doc_, unit):
+                relation_record, spans_record = unit_records(u)
+                expected = ((0, ascii_dumps(relation_record) + b"\n"), (1, ascii_dumps(spans_record) + b"\n"))
+                assert unit_lines(u) == expected

@@ -672,7 +672,7 @@ def _span_order(span: dict) -> tuple:
     return span["start"], -span["end"], span["label"], span["id"]
 
 
-_START = itemgetter("start")
+_START, _ID = itemgetter("start"), itemgetter("id")
 
 
 def _make_unit(
@@ -834,7 +834,7 @@ def claim_sentence_units(
 def model_version(doc: dict, unit: Unit) -> str:
     """The labellers behind a unit's pre-labels, e.g. ``entities=rules@1,sources=rules@1``."""
     labellers = doc.get("labellers") or {}
-    used = {unit.layers[s["id"]] for s in unit.spans}
+    used = set(map(unit.layers.__getitem__, map(_ID, unit.spans)))
     parts = [f"{layer}={labellers[layer]}" for layer in LAYERS if layer in used and labellers.get(layer)]
     if not parts:  # hand-built records: fall back to the labellers stamped on the spans
         parts = sorted({str(s["labeller"]) for s in unit.spans if s.get("labeller")})

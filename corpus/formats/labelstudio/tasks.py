@@ -42,6 +42,7 @@ from corpus.tasks.units import Report, TaskStats, Unit, document_units, model_ve
 TASKS_FILE, CONFIG_FILE = "tasks.json", "config.xml"
 FROM_NAME, TO_NAME, CHOICES_NAME = "label", "text", "checkworthy"
 
+_NUMBER = (int, float)  # a tuple: ``int | float`` would build a union type at every isinstance call
 _CHOICE_HINTS = {
     "CHECKWORTHY": "Check-worthy: a factual claim worth verifying",
     "NOT_CHECKWORTHY": "Not check-worthy: opinion, prediction, trivial or unverifiable",
@@ -94,7 +95,7 @@ def unit_task(doc: dict, unit: Unit) -> dict:
     if not unit.spans:
         return task
     prediction = {"model_version": model_version(doc, unit)}
-    scores = [s["score"] for s in unit.spans if isinstance(s.get("score"), int | float)]
+    scores = [s["score"] for s in unit.spans if isinstance(s.get("score"), _NUMBER)]
     if scores:
         prediction["score"] = round(sum(scores) / len(scores), 4)
     prediction["result"] = [*_regions(unit), *_relations(unit), *_choices(unit)]
@@ -118,7 +119,7 @@ def _regions(unit: Unit) -> list[dict]:
                 "labels": [span["label"]],
             },
         }
-        if isinstance(span.get("score"), int | float):
+        if isinstance(span.get("score"), _NUMBER):
             region["score"] = span["score"]
         result.append(region)
     return result
