@@ -16,7 +16,6 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
 from itertools import accumulate, pairwise, repeat
 from operator import eq, itemgetter, lt, sub
 
@@ -171,12 +170,12 @@ class Unit:
         layer_of = self.layers
         return [s for s in self.spans if layer_of[s["id"]] in layers]
 
-    @cached_property
-    def _span_by_id(self) -> dict[str, dict]:
-        return {s["id"]: s for s in self.spans}
-
     def span(self, span_id: str) -> dict:
-        return self._span_by_id[span_id]
+        # Cached by hand: functools.cached_property takes a lock on first use (Python 3.11), once per unit.
+        by_id = self.__dict__.get("_span_by_id")
+        if by_id is None:
+            by_id = self.__dict__["_span_by_id"] = {s["id"]: s for s in self.spans}
+        return by_id[span_id]
 
 
 def checkworthy_option(span: dict) -> str | None:
