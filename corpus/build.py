@@ -3,8 +3,10 @@
 ingest (this process) -> the stream stages (exact and near duplicates) -> shards -> the document stages
 (segment, entities, sources, claims: :mod:`corpus.pipeline`) + render each format's tasks (this process or a pool
 of ``workers`` processes; datatrove's executor runs the document stages, then a pool of the same size renders the
-tasks) -> ``documents.jsonl`` and the task files, written as shards arrive (this process: unique Prodigy hashes,
-lines); then the build's phases in order (:data:`PHASES`): tasks -> validate -> dataset -> commit.
+tasks, and check each document and its tasks as `corpus validate` would: :mod:`corpus.validate.build_checks`) ->
+``documents.jsonl`` and the task files, written as shards arrive (this process: unique Prodigy hashes, lines,
+the line numbers of what the workers found); then the build's phases in order (:data:`PHASES`): tasks ->
+validate (reports the workers' findings; nothing is read back) -> dataset -> commit.
 Everything is written into a staging folder and committed as one unit (:mod:`corpus.cache`), so a
 build killed at any point leaves the previous outputs intact; processed shards are cached under
 ``OUT/.cache/shards`` so ``resume=True`` continues an interrupted build, and a rerun with the same inputs,
@@ -252,6 +254,7 @@ class _Build:
         self.shard_cache = cache_mod.ShardCache(out / cache_mod.CACHE_DIR / "shards")
         self.keys: list[str] = []
         self.entries: list[str] = []
+        self.task_paths: list[Path] = []
 
     def relay(self, problem: InputProblem) -> None:
         """Name final paths, not staging ones, and keep problems for the manifest (replayed on no-op reruns)."""
@@ -268,6 +271,7 @@ class _Build:
         # process only makes Prodigy hashes unique and writes lines, as shards arrive: the tasks phase runs in
         # parallel and overlaps the documents phase.
         self.task_writers = _TaskFiles(self.staging / "tasks", self.opts.formats)
+        self.checks = _build_findings(self.staging, self.opts) if self.opts.validate else None
         try:
             self._documents(estimate)
             clock = self._lap("documents", clock)
@@ -322,7 +326,7 @@ class _Build:
 
     def _processed(self, shards: Iterator[tuple[str, list[dict] | ShardResult]]) -> Iterator[tuple[str, ShardResult]]:
         opts, plan = self.opts, self.plan
-        render = (opts.formats, opts.unit)
+        render = self._render_spec()
         if opts.engine == "datatrove":
             from corpus.engines.datatrove import map_shards_datatrove
 
@@ -340,14 +344,21 @@ class _Build:
             # back (in this process with one worker).
         return map_shards(shards, plan.config, opts.workers, processor=plan.processor, render=render)
 
+    def _render_spec(self) -> tuple[tuple[str, ...], str, bool]:
+        """What the workers render, and whether they check it (the validate phase's work, done where the
+        documents and tasks already are: :mod:`corpus.validate.build_checks`)."""
+        return self.opts.formats, self.opts.unit, self.checks is not None
+
     def _write_shard(self, key: str, shard: ShardResult, fh) -> None:
         if not shard.cached:
             self.shard_cache.put(key, shard.data, {"stats": shard.stats, "problems": shard.problems})
         fh.write(shard.data)
         if shard.tasks is None:  # an engine that does not render: render here
-            render_shard(shard, (self.opts.formats, self.opts.unit))
+            render_shard(shard, self._render_spec())
         self.task_writers.add(shard.tasks)
         shard.tasks = None
+        if self.checks is not None and shard.checks is not None:
+            self.checks.add(shard.checks)  # line numbers: the shards are written in this order
         self.stats.merge(shard.stats)
         for problem in shard.problems:
             self.relay(InputProblem(**problem))
@@ -358,16 +369,17 @@ class _Build:
         with self.progress("tasks", None):
             outcomes = self.task_writers.close()
         written = _report_outcomes(outcomes, self.relay)
+        self.task_paths = [Path(p) for p in written]
         self.entries += [DOCUMENTS, "tasks"]
         self.result.outputs.append(str(self.out / DOCUMENTS))
         self.result.outputs.extend(str(self.out / Path(p).relative_to(self.staging)) for p in written)
 
     def _validate(self) -> None:
-        from corpus.validate import validate_paths
-
-        prodigy = sorted((self.staging / "tasks" / "prodigy").glob("*.jsonl"))
+        """Report what the workers' checks found (nothing is read back: see :mod:`corpus.validate.build_checks`)."""
+        assert self.checks is not None
         with self.progress("validate", None):
-            invalid = validate_paths([self.staging / DOCUMENTS, *prodigy])
+            self.checks.check_label_files(self.task_paths)
+            invalid = self.checks.problems()
         for problem in invalid:
             self.relay(problem)
         self.result.invalid = sum(1 for p in invalid if p.severity == "error")
@@ -439,6 +451,13 @@ class _TaskFiles:
             self.open = False
             for writer in self.writers.values():
                 writer.abort()
+
+
+def _build_findings(staging: Path, opts: BuildOptions) -> Any:
+    from corpus.validate import DEFAULT_MAX_PROBLEMS_PER_FILE
+    from corpus.validate.build_checks import BuildFindings, build_files
+
+    return BuildFindings(staging, build_files(opts.formats), DEFAULT_MAX_PROBLEMS_PER_FILE)
 
 
 def _report_outcomes(outcomes: list[tuple[list[str], list[dict]]], report: Callable[[InputProblem], None]) -> list[str]:

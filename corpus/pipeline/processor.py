@@ -17,8 +17,8 @@ import orjson
 from corpus.document import LAYERS
 from corpus.errors import InputProblem
 from corpus.jsonl import dumps
-from corpus.pipeline.records import Stats, task_record
-from corpus.pipeline.shards import RenderSpec, ShardResult
+from corpus.pipeline.records import Stats
+from corpus.pipeline.shards import Renderer, RenderSpec, ShardResult
 from corpus.pipeline.stages import DOCUMENT_STAGES, Stage, check_stage_names, document_stages, run_stages
 from corpus.prelabel.registry import DEFAULT_BACKENDS
 from corpus.segment.core import Segmenter
@@ -131,11 +131,11 @@ class DocumentProcessor:
     def process_shard(self, docs: list[dict], render: RenderSpec | None = None) -> ShardResult:
         """Process a shard (the list is emptied as it goes); a document a stage fails on is reported (one
         line) and left out, not fatal. With ``render``, each document's tasks are rendered too (an error
-        there is a bug, not bad input: it stops the build)."""
+        there is a bug, not bad input: it stops the build), and checked when it asks to (:class:`Renderer`)."""
         stats = Stats()
         problems: list[dict] = []
         lines: list[bytes] = []
-        renderer = _Renderer(render) if render is not None else None
+        renderer = Renderer(render) if render is not None else None
         for done in run_isolated(self.stages, _emptied(docs)):
             if isinstance(done, Failed):
                 stats.failed += 1
@@ -144,10 +144,11 @@ class DocumentProcessor:
             lines.append(dumps(done))
             stats.count(done)
             if renderer is not None:
-                renderer.add(done)
+                renderer.add(done, lines[-1])
         lines.append(b"")
         data = b"\n".join(lines) if len(lines) > 1 else b""
-        return ShardResult(data, stats.to_dict(), problems, tasks=renderer.tasks if renderer else None)
+        result = ShardResult(data, stats.to_dict(), problems)
+        return renderer.finish(result) if renderer is not None else result
 
 
 def _emptied(docs: list[dict]) -> Iterator[dict]:
@@ -155,19 +156,3 @@ def _emptied(docs: list[dict]) -> Iterator[dict]:
     for i, doc in enumerate(docs):
         docs[i] = None  # type: ignore[call-overload]
         yield doc
-
-
-class _Renderer:
-    """Each format's tasks for the documents of one shard, rendered as the documents come out."""
-
-    def __init__(self, render: RenderSpec) -> None:
-        from corpus.tasks import render_document
-
-        self.render_document = render_document
-        self.formats, self.unit = render
-        self.tasks: dict[str, list] = {fmt: [] for fmt in self.formats}
-
-    def add(self, doc: dict) -> None:
-        task_record(doc)
-        for fmt, rendered in self.tasks.items():
-            rendered.append(self.render_document(doc, fmt, self.unit))

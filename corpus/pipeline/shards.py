@@ -6,8 +6,12 @@ import gc
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from corpus.pipeline.records import task_record
+
+if TYPE_CHECKING:
+    from corpus.validate.build_checks import ShardChecks
 
 # Boundaries are content-defined (a document whose id falls in 1/SHARD_TARGET of the hash space ends a shard), so
 # inserting one article upstream changes one shard, not every shard after it; the caps keep a shard's memory
@@ -48,22 +52,56 @@ class ShardResult:
     problems: list[dict]
     cached: bool = False
     tasks: dict[str, list] | None = None  # format -> a RenderedDocument per document (when asked to render)
+    checks: ShardChecks | None = None  # what the worker's checks found (when asked to check)
 
 
-# What a worker renders tasks for, right after pre-labelling: (formats, unit).
-RenderSpec = tuple[tuple[str, ...], str]
+# What a worker renders tasks for, right after pre-labelling: (formats, unit); a third item True also checks each
+# document and its tasks there (the build's validate phase: corpus.validate.build_checks).
+RenderSpec = tuple[tuple[str, ...], str] | tuple[tuple[str, ...], str, bool]
+
+
+class Renderer:
+    """Each format's tasks for the documents of one shard, rendered (and checked) as the documents come out."""
+
+    def __init__(self, render: RenderSpec) -> None:
+        from corpus.tasks import render_document
+
+        self.render_document = render_document
+        self.formats, self.unit = render[0], render[1]
+        self.tasks: dict[str, list] = {fmt: [] for fmt in self.formats}
+        self.checker = None
+        if len(render) > 2 and render[2]:
+            from corpus.validate.build_checks import ShardChecker
+
+            self.checker = ShardChecker()
+
+    def add(self, doc: dict, line: bytes) -> None:
+        """``doc``, whose JSON line is ``line``: checked as written, then rendered in every format."""
+        checker = self.checker
+        if checker is not None:
+            checker.document(doc, line)
+        task_record(doc)
+        for fmt, rendered in self.tasks.items():
+            done = self.render_document(doc, fmt, self.unit)
+            rendered.append(done)
+            if checker is not None:
+                checker.rendered(doc, fmt, done.items)
+
+    def finish(self, result: ShardResult) -> ShardResult:
+        result.tasks = self.tasks
+        result.checks = self.checker.checks if self.checker is not None else None
+        return result
 
 
 def render_shard(result: ShardResult, render: RenderSpec) -> ShardResult:
     """Render the tasks of a shard that has none yet (cached, or made by another engine) from its JSON Lines."""
     import orjson
 
-    from corpus.tasks import render_document
-
-    formats, unit = render
-    docs = [task_record(orjson.loads(line)) for line in result.data.splitlines() if line.strip()]
-    result.tasks = {fmt: [render_document(doc, fmt, unit) for doc in docs] for fmt in formats}
-    return result
+    renderer = Renderer(render)
+    for line in result.data.splitlines():
+        if line.strip():
+            renderer.add(orjson.loads(line), line)
+    return renderer.finish(result)
 
 
 @contextmanager

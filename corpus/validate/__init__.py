@@ -16,8 +16,9 @@ JSON, a non-object, wrong types) is reported the same way and never raises.
 
 Modules, by concern: :mod:`.schemas` (kinds, loading, schema messages), :mod:`.fastpath` (schemas compiled to
 Python predicates), :mod:`.views` (plain-Python array checks that spare jsonschema), :mod:`.checks` (one record),
-:mod:`.annotations` (annotation records), :mod:`.files` (files, folders, tasks against documents). Document
-records are :mod:`corpus.records`'s; each tool's task checks are in its :mod:`corpus.formats` package.
+:mod:`.annotations` (annotation records), :mod:`.files` (files, folders, tasks against documents),
+:mod:`.build_checks` (the same checks in `corpus build`'s workers, on what they just made: nothing read back).
+Document records are :mod:`corpus.records`'s; each tool's task checks are in its :mod:`corpus.formats` package.
 """
 
 from __future__ import annotations

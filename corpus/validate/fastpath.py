@@ -10,6 +10,7 @@ jsonschema for every record: never a guess.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from functools import cache
@@ -64,6 +65,12 @@ def _is_number(value: Any) -> bool:
     return type(value) is float or type(value) is int or (not isinstance(value, bool) and isinstance(value, Number))
 
 
+def _is_finite_number(value: Any) -> bool:
+    # A record checked in object form (the build's workers) may hold NaN or infinity, which JSON cannot: written,
+    # they become null. In that form only finite numbers pass, so "passes" means "passes once written".
+    return _is_number(value) and (type(value) is int or math.isfinite(value))
+
+
 def _freeze(value: Any) -> Any:
     """A hashable form with jsonschema's equality: 1 == 1.0 but True != 1, lists and objects by content."""
     if isinstance(value, bool) or value is None:
@@ -86,9 +93,13 @@ class _SchemaCompiler:
 
     Each ``emit*`` method returns source lines indented by ``ind`` that test the value named ``v``."""
 
-    def __init__(self, root: dict):
+    def __init__(self, root: dict, finite: bool = False):
         self.root = root
-        self.names: dict[str, Any] = {"_is_number": _is_number, "_unique": _unique}
+        # finite: "number" also excludes NaN and infinity (see _is_finite_number)
+        self.names: dict[str, Any] = {
+            "_is_number": _is_finite_number if finite else _is_number,
+            "_unique": _unique,
+        }
         self.helpers: list[str] = []
         self.counter = 0
 
@@ -294,12 +305,14 @@ def _array_sizes(schema: dict, v: str, inner: str) -> list[str]:
 
 
 @cache
-def fast_check(kind: str) -> Callable[[Any], bool] | None:
-    """The compiled predicate of ``kind``'s schema, or ``None`` when the schema uses a keyword it does not know."""
+def fast_check(kind: str, finite: bool = False) -> Callable[[Any], bool] | None:
+    """The compiled predicate of ``kind``'s schema, or ``None`` when the schema uses a keyword it does not know.
+
+    ``finite``: for records in object form, not yet written: a number must also be finite (JSON has no NaN)."""
     from corpus.validate.schemas import load_schema
 
     try:
-        return _SchemaCompiler(load_schema(kind)).compile()
+        return _SchemaCompiler(load_schema(kind), finite).compile()
     except _Unsupported:
         return None
 

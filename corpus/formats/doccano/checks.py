@@ -3,6 +3,7 @@ code-point boundaries, unique entity ids, relations between existing entities wi
 
 from __future__ import annotations
 
+from collections.abc import Container
 from typing import Any
 
 from corpus.document import RELATION_ENDS
@@ -39,8 +40,7 @@ def _entries(record: dict, kind: str) -> list[tuple[str, int, int, int | None, s
 
 def _check_entries(record: dict, kind: str, out: list[Finding]) -> dict[int, str]:
     """Offsets of every span; returns entity id -> label (stops at the cap of findings)."""
-    table = utf16_offsets(record["text"])
-    boundaries, units = set(table), table[-1]
+    boundaries, units = _boundaries(record["text"])
     ids: dict[int, str] = {}
     for where, s, e, ident, label in _entries(record, kind):
         problem = _offset_problem(s, e, boundaries, units)
@@ -55,7 +55,16 @@ def _check_entries(record: dict, kind: str, out: list[Finding]) -> dict[int, str
     return ids
 
 
-def _offset_problem(s: int, e: int, boundaries: set[int], units: int) -> str | None:
+def _boundaries(text: str) -> tuple[Container[int], int]:
+    """The UTF-16 offsets on code-point boundaries and the text's length in code units. Without a character
+    outside the BMP (most texts) every offset up to the length is one: no per-character table."""
+    if len(text.encode("utf-16-le", "surrogatepass")) == 2 * len(text):
+        return range(len(text) + 1), len(text)
+    table = utf16_offsets(text)
+    return set(table), table[-1]
+
+
+def _offset_problem(s: int, e: int, boundaries: Container[int], units: int) -> str | None:
     if not s < e <= units:
         return f"[{s}, {e}) is empty or outside the text ({units} UTF-16 code units)"
     if s not in boundaries or e not in boundaries:

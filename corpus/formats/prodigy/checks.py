@@ -8,11 +8,23 @@ with the labels the relation takes; a ``choice`` task offers each check-worthine
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from operator import itemgetter
 from typing import Any
+
+import orjson
 
 from corpus.document import CHECKWORTHY_OPTIONS, RELATION_ENDS
 from corpus.formats.shapes import is_count, is_name
-from corpus.records import MAX_FINDINGS_PER_RECORD, Finding, check_tiling, outside, short, text_mismatch
+from corpus.records import (
+    MAX_FINDINGS_PER_RECORD,
+    Finding,
+    check_tiling,
+    ordered_offsets,
+    outside,
+    short,
+    text_mismatch,
+)
 
 NER, REL, CHOICE = "ner.manual", "rel.manual", "choice"
 
@@ -21,9 +33,19 @@ def check(task: dict, kind: str, config: Any = None) -> list[Finding]:
     """Problems of one Prodigy task of ``kind`` (``ner.manual``, ``spans.manual``, ``rel.manual``, ``choice``)."""
     out: list[Finding] = []
     text, tokens = task["text"], task["tokens"]
+    if tokens_fine(text, tokens):
+        return after_tokens(task, kind, out)
     if not _tokens_ok(text, tokens, out):
         return out  # span checks against broken tokens would only repeat the problem
     check_tiling(text, [(t["start"], t["end"]) for t in tokens], "tokens", out)
+    return after_tokens(task, kind, out)
+
+
+def after_tokens(task: dict, kind: str, out: list[Finding] | None = None) -> list[Finding]:
+    """:func:`check` once the tokens passed: spans on them, span ids, overlaps, the unit's offset, relations and
+    options (the build checks a unit's tokens once for all of its views, then this per task)."""
+    out = [] if out is None else out
+    text, tokens = task["text"], task["tokens"]
     span_ok = [span_on_tokens(span, f"spans[{i}]", text, tokens, out) for i, span in enumerate(task["spans"])]
     _check_span_ids(task["spans"], out)
     if kind == NER:
@@ -36,6 +58,36 @@ def check(task: dict, kind: str, config: Any = None) -> list[Finding]:
     elif kind == CHOICE:
         _check_options(task, out)
     return out
+
+
+_TOKEN_FIELDS = tuple(map(itemgetter, ("start", "end", "id", "ws", "text")))
+
+
+def tokens_fine(text: str, tokens: Any) -> bool:
+    """True when the tokens match the schema's token ``$def`` and :func:`check` finds nothing wrong with them (ids,
+    ranges, order, texts, every non-space character covered), checked in C loops; False on any doubt (the
+    per-token checks then name the problem). A unit's tokens are shared by its views: the build checks them once."""
+    if not tokens or type(tokens) is not list:
+        return False
+    try:
+        starts, ends, ids, wss, texts = (list(map(get, tokens)) for get in _TOKEN_FIELDS)
+    except (KeyError, TypeError):  # a token that is no object, or misses a field
+        return False
+    return (
+        set(map(type, ids)) == {int}
+        and ids == list(range(len(ids)))
+        and set(map(type, wss)) == {bool}
+        and ordered_offsets(starts, ends, len(text))  # integers, 0 <= start < end <= next start, inside the text
+        # each text is its (non-empty) slice of the text: a string of at least one character
+        and list(map(text.__getitem__, map(slice, starts, ends))) == texts
+        and _gaps_are_space(text, starts, ends)
+    )
+
+
+def _gaps_are_space(text: str, starts: list[int], ends: list[int]) -> bool:
+    """Every character between (sorted, non-overlapping) tokens is a space: :func:`check_tiling` finds nothing."""
+    gaps = "".join(map(text.__getitem__, map(slice, [0, *ends], [*starts, len(text)])))
+    return not gaps or gaps.isspace()
 
 
 def _token_findings(i: int, tok: dict, text: str, prev_end: int) -> list[Finding]:
@@ -167,3 +219,52 @@ def fine_arrays(task: dict, kind: str) -> dict:
     """The tokens, emptied when every one matches the schema: jsonschema skips them."""
     tokens = task.get("tokens")
     return {"tokens": []} if type(tokens) is list and all(map(task_token_matches_schema, tokens)) else {}
+
+
+# ------------------------------------------------------------------ rendered tasks (the build's checks)
+
+
+def rendered_tasks(packed: Any) -> Iterator[tuple[int, dict | Finding, int]]:
+    """Each task of one rendered document (:func:`corpus.formats.prodigy.tasks.render_prodigy`), in output order,
+    as ``(file index, the task as the writer writes it, its tokens' key)`` (its plain hashes: the writer only
+    makes them unique), or a :class:`Finding` for a task whose JSON would be malformed or span lines.
+
+    The JSON is parsed piecewise as the writer joins it (head, tokens, tail, hashes): a unit's head and tokens
+    once for all of its views, so tasks with the same tokens key share one token list.
+    """
+    from corpus.formats.prodigy.tasks import _ROW, _VIEWS
+
+    pieces, rows, units = packed
+    parsed: dict[int, Any] = {}  # a piece's start -> the piece parsed (pieces do not overlap)
+    fields = iter(rows)
+    for file_index, unit_no, h0, h1, k0, k1, t0, t1, _, _, plain_task, view_no in zip(*[fields] * _ROW, strict=True):
+        try:
+            head = parsed.get(h0) or _parsed(parsed, h0, pieces[h0:h1] + b"null}")  # ends with '"tokens":'
+            tokens = parsed.get(k0) or _parsed(parsed, k0, pieces[k0:k1])
+            tail = pieces[t0:t1]  # ',<fields>,': what the writer puts between the tokens and the hashes
+            if tail[:1] != b"," or tail[-1:] != b"," or b"\n" in tail:
+                raise ValueError("the task's fields are not joined as the writer joins them")
+            rest = orjson.loads(b"{%s}" % tail[1:-1])
+        except ValueError as exc:  # orjson.JSONDecodeError too
+            yield file_index, Finding(None, f"malformed JSON ({exc.args[0].split(':')[0]})"), k0
+            continue
+        yield (
+            file_index,
+            {
+                **head,
+                "tokens": tokens,
+                **rest,
+                "_input_hash": units[unit_no][1],
+                "_task_hash": plain_task,
+                "_view_id": _VIEWS[view_no],
+            },
+            k0,
+        )
+
+
+def _parsed(parsed: dict[int, Any], key: int, raw: bytes) -> Any:
+    """``raw`` parsed, kept under ``key``; the writer's framing is one task a line, so no line break inside."""
+    if b"\n" in raw:
+        raise ValueError("a line break inside the task")
+    value = parsed[key] = orjson.loads(raw)
+    return value

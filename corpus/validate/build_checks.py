@@ -1,0 +1,282 @@
+"""The build's validation, done where the data already is (`corpus build`'s validate phase reads nothing back).
+
+`corpus validate` reads files: it parses every line and checks it against its schema and its document. The build
+holds each document, and the tasks it has just rendered, in the worker that processed it, so that worker checks
+them there (:class:`ShardChecker`): the document record in object form, each task as the writer will write it,
+a unit's tokens once for all the views that share them. A worker's findings name a file and a record's place in
+the shard; the parent, which writes the shards in order, turns places into line numbers and applies
+`corpus validate`'s per-file cap (:class:`BuildFindings`). The messages are `corpus validate`'s: a record the fast
+checks doubt goes through the very checks `corpus validate` runs (:func:`corpus.validate.checks.findings`).
+
+What the build's writers guarantee is not checked again (it holds by construction; ``tests/test_build_validation.py``
+proves the writers enforce it): one JSON record a line, or one JSON array of them (Label Studio), in the
+order the documents were written; a ``_task_hash`` unique within its Prodigy file and an ``_input_hash`` per unit
+(:class:`corpus.formats.prodigy.tasks.ProdigyWriter` re-hashes a repeat); unique document ids (the exact-duplicates
+stage skips a repeated id before the document stages; a stage that changed an id is caught by the id check);
+Label Studio's ``config.xml`` is the config the tasks are checked against (:func:`default_label_config`). A full,
+independent check of the outputs stays ``corpus validate OUT``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from operator import itemgetter
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from corpus.errors import InputProblem
+from corpus.formats import FORMATS, ToolFormat
+from corpus.records import MAX_FINDINGS_PER_RECORD, Finding, document_findings
+from corpus.validate.checks import findings
+from corpus.validate.fastpath import fast_check
+from corpus.validate.files import FILE_NAMES, LABEL_KINDS, FileSummary, _FileProblems, _validate_label_file
+from corpus.validate.schemas import DOCUMENTS, guarded
+
+DOCUMENTS_FILE = "documents.jsonl"
+
+# One finding of a worker: (file, place, field, message, severity). ``file`` is relative to the output folder
+# (documents.jsonl, tasks/<format>/<file>); ``place`` the record's index among the shard's records of that file.
+Found = tuple[str, int, "str | None", str, str]
+
+
+@dataclass
+class ShardChecks:
+    """What a worker found in one shard, and how many records of each file the shard holds (for line numbers)."""
+
+    found: list[Found] = field(default_factory=list)
+    records: dict[str, int] = field(default_factory=dict)
+
+
+def task_file(fmt: str, name: str) -> str:
+    return f"tasks/{fmt}/{name}"
+
+
+# ---------------------------------------------------------------------------------------------- the worker
+
+
+class ShardChecker:
+    """The checks of one shard's documents and their rendered tasks, in the worker that made them."""
+
+    def __init__(self) -> None:
+        self.checks = ShardChecks()
+
+    def _add(self, file: str, found: list[Finding]) -> None:
+        place = self.checks.records.get(file, 0)
+        self.checks.records[file] = place + 1
+        self.checks.found.extend((file, place, f.field, f.message, f.severity) for f in found)
+
+    def document(self, doc: dict, line: bytes) -> None:
+        """A processed document as an object (``line``: its JSON, as written)."""
+        self._add(DOCUMENTS_FILE, document_record_findings(doc, line))
+
+    def rendered(self, doc: dict, fmt: str, items: Any) -> None:
+        """One document's rendered tasks in ``fmt`` (:attr:`corpus.tasks.RenderedDocument.items`)."""
+        tool = FORMATS[fmt]
+        ref = _Reference(doc, tool)
+        tasks = _prodigy_findings(items, ref) if fmt == "prodigy" else _line_findings(items, ref)
+        for file_index, found in tasks:
+            self._add(task_file(fmt, tool.files[file_index]), found)
+
+
+def document_record_findings(doc: dict, line: bytes) -> list[Finding]:
+    """`corpus validate`'s findings for a document record held as an object, whose JSON is ``line``.
+
+    The object is checked as it is (no parse); only a record with a finding is checked again from its JSON, so
+    that the messages are exactly those `corpus validate` prints for that line (an object may hold what JSON
+    writes differently: a tuple, an int subclass; numbers must be finite to pass, NaN becomes null)."""
+    check = fast_check(DOCUMENTS, finite=True)
+    if (
+        check is not None
+        and _document_tokens_fine(doc.get("tokens"))
+        and check({**doc, "tokens": []})
+        and not guarded(document_findings, doc)[:MAX_FINDINGS_PER_RECORD]
+    ):
+        return []
+    return findings(orjson.loads(line), DOCUMENTS)
+
+
+_START, _END, _WS = itemgetter("start"), itemgetter("end"), itemgetter("ws")
+
+
+def _document_tokens_fine(tokens: Any) -> bool:
+    """A document's tokens match the schema's token ``$def`` (``{start, end, ws}`` only, counts and a boolean),
+    checked in C loops; False on any doubt (the schema check then walks them)."""
+    if type(tokens) is not list:
+        return False
+    if not tokens:
+        return True
+    if set(map(type, tokens)) != {dict} or set(map(len, tokens)) != {3}:
+        return False
+    try:
+        starts, ends, wss = (list(map(get, tokens)) for get in (_START, _END, _WS))
+    except KeyError:
+        return False
+    return (
+        set(map(type, starts)) == {int} == set(map(type, ends))
+        and min(starts) >= 0
+        and min(ends) >= 0
+        and set(map(type, wss)) == {bool}
+    )
+
+
+class _Reference:
+    """A task against the document it was rendered from: `corpus validate`'s tasks-against-documents check."""
+
+    def __init__(self, doc: dict, tool: ToolFormat) -> None:
+        self.doc, self.tool = doc, tool
+        self.task_meta = tool.task_meta
+        self._span_ids: set[str] | None = None
+        self._seen: tuple[str, int, str] | None = None  # the last (doc_id, offset, text) found fine
+
+    @property
+    def span_ids(self) -> set[str]:
+        if self._span_ids is None:
+            spans = self.doc.get("spans") or ()
+            self._span_ids = {s["id"] for s in spans if isinstance(s, dict) and isinstance(s.get("id"), str)}
+        return self._span_ids
+
+    def findings(self, task: dict, kind: str) -> list[Finding]:
+        meta, text = self.task_meta(task, kind)
+        if not (
+            isinstance(meta, dict)
+            and isinstance(text, str)
+            and isinstance(meta.get("doc_id"), str)
+            and type(meta.get("offset")) is int
+        ):
+            return []  # names no document with an offset: nothing to follow (as in `corpus validate`)
+        out: list[Finding] = []
+        self._check_text(meta["doc_id"], meta["offset"], text, out)
+        span_id = meta.get("span_id")
+        if isinstance(span_id, str) and span_id not in self.span_ids:
+            out.append(Finding("meta.span_id", f"span {span_id!r} is not in document {meta['doc_id']}"))
+        return out
+
+    def _check_text(self, doc_id: str, offset: int, text: str, out: list[Finding]) -> None:
+        if self._seen == (doc_id, offset, text):  # the views of one unit: same reference
+            return
+        where = self.tool.meta_key
+        if doc_id != self.doc["id"]:
+            message = f"document {doc_id} is not the document the task was rendered from ({self.doc['id']})"
+            out.append(Finding(f"{where}.doc_id", message))
+        elif self.doc["text"][offset : offset + len(text)] != text:
+            message = f"the task text is not the text of document {doc_id} at offset {offset}"
+            out.append(Finding(f"{where}.offset", message))
+        else:
+            self._seen = (doc_id, offset, text)
+
+
+def _followed(task: dict, kind: str, found: list[Finding], ref: _Reference) -> list[Finding]:
+    """``found`` and, unless one of them is about the task's document reference, the reference's findings."""
+    if found and any(f.field and f.field.startswith(ref.tool.meta_fields) for f in found):
+        return found
+    return found + ref.findings(task, kind)
+
+
+def _line_findings(items: list[tuple[int, bytes]], ref: _Reference) -> Iterator[tuple[int, list[Finding]]]:
+    """Label Studio and doccano: ``(file index, line)`` items, each one task, checked as `corpus validate` does."""
+    kinds = [ref.tool.kinds.get(name) for name in ref.tool.files]
+    ending = b"" if ref.tool.json_array else b"\n"  # a JSON-array file's writer adds the separators and breaks
+    for file_index, line in items:
+        body = line[: len(line) - len(ending)]
+        if b"\n" in body or not line.endswith(ending):
+            yield file_index, [Finding(None, "malformed JSON (not one task a line)")]
+            continue
+        try:
+            task = orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            yield file_index, [Finding(None, f"malformed JSON ({exc.args[0].split(':')[0]})")]
+            continue
+        kind = kinds[file_index]
+        found = findings(task, kind)
+        yield file_index, _followed(task, kind, found, ref) if isinstance(task, dict) else found
+
+
+def _prodigy_findings(packed: Any, ref: _Reference) -> Iterator[tuple[int, list[Finding]]]:
+    """Prodigy: each task checked as `corpus validate` checks its line, a unit's tokens once for all its views.
+
+    A task passes when its schema (tokens aside) and its tokens (once per token list, :func:`tokens_fine`) pass
+    and :func:`after_tokens` finds nothing; any doubt runs `corpus validate`'s own checks on the whole task."""
+    from corpus.formats.prodigy.checks import after_tokens, rendered_tasks, tokens_fine
+
+    kinds = [ref.tool.kinds[name] for name in ref.tool.files]
+    schemas = [fast_check(kind) for kind in kinds]
+    tokens_ok: dict[int, tuple[str, bool]] = {}
+    for file_index, task, tokens_key in rendered_tasks(packed):
+        if type(task) is not dict:  # a Finding: the task's JSON would be malformed
+            yield file_index, [task]
+            continue
+        kind, text, schema = kinds[file_index], task.get("text"), schemas[file_index]
+        known = tokens_ok.get(tokens_key)
+        if known is None or known[0] != text:
+            known = tokens_ok[tokens_key] = (text, isinstance(text, str) and tokens_fine(text, task["tokens"]))
+        if known[1] and schema is not None and schema({**task, "tokens": []}):
+            found = guarded(after_tokens, task, kind)
+            yield (
+                file_index,
+                ref.findings(task, kind) if not found else _followed(task, kind, findings(task, kind), ref),
+            )
+        else:
+            yield file_index, _followed(task, kind, findings(task, kind), ref)
+
+
+# ---------------------------------------------------------------------------------------------- the parent
+
+
+class BuildFindings:
+    """The workers' findings as `corpus validate` reports them: file, line, field; at most ``cap`` a file.
+
+    Shards arrive in the order they are written: a record's line is the file's lines so far plus its place in
+    the shard (plus one in a JSON-array file, whose first line is ``[``)."""
+
+    def __init__(self, folder: Path, files: list[str], cap: int) -> None:
+        self.folder, self.cap = folder, cap
+        self.lines = dict.fromkeys(files, 0)
+        self.first_line = {file: 2 if _json_array(file) else 1 for file in files}
+        self.summaries = {file: FileSummary(str(folder / file), None) for file in files}
+        self.found: dict[str, list[InputProblem]] = {file: [] for file in files}
+        self.reporters = {file: _FileProblems(self.summaries[file], self.found[file], cap) for file in files}
+
+    def add(self, checks: ShardChecks) -> None:
+        for file, place, fld, message, severity in checks.found:
+            self.reporters[file](fld, message, self.first_line[file] + self.lines[file] + place, severity)
+        for file, n in checks.records.items():
+            self.lines[file] += n
+
+    def check_label_files(self, paths: list[Path]) -> None:
+        """The small label files a writer adds on close (doccano's), checked whole as `corpus validate` does."""
+        for path in paths:
+            kind = FILE_NAMES.get(path.name)
+            if kind not in LABEL_KINDS:
+                continue
+            summary = FileSummary(str(path), kind)
+            found: list[InputProblem] = []
+            reporter = _FileProblems(summary, found, self.cap)
+            _validate_label_file(path, kind, summary, reporter)
+            reporter.close()
+            key = path.relative_to(self.folder).as_posix()
+            self.found[key] = found
+
+    def problems(self) -> list[InputProblem]:
+        """Every file's problems in line order, then its "... and N more" line (the files in the given order)."""
+        out: list[InputProblem] = []
+        for file, found in self.found.items():
+            found.sort(key=lambda p: p.line or 0)
+            if file in self.reporters:
+                self.reporters[file].close()
+            out.extend(found)
+        return out
+
+
+def _json_array(name: str) -> bool:
+    """A task file that is one JSON array (Label Studio's tasks.json)."""
+    base = Path(name).name
+    return any(tool.json_array and base in tool.kinds for tool in FORMATS.values())
+
+
+def build_files(formats: tuple[str, ...]) -> list[str]:
+    """The files a build checks, in the order their problems are reported: documents, then each format's task
+    files by name (the order `corpus validate` reports a folder's files in)."""
+    return [DOCUMENTS_FILE, *(task_file(fmt, name) for fmt in formats for name in sorted(FORMATS[fmt].kinds))]
