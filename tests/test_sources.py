@@ -284,7 +284,7 @@ def test_stance_cues_from_the_wider_lexicon():
 # --- shortcuts of the reader that must agree with the plain definitions ------------------------------------
 
 
-def test_seen_as_written_agrees_with_the_set_of_written_tokens():
+def test_seen_as_written_agrees_with_the_set_of_written_tokens(monkeypatch):
     text = (
         "Peter T. Quill said the State budget was late. The state senate disagreed, STATE officials said.\n\n"
         "Ελληνικά ΟΔΟΣ: the minister’s aide said “no”. İstanbul and istanbul, statement states."
@@ -297,6 +297,12 @@ def test_seen_as_written_agrees_with_the_set_of_written_tokens():
         assert reader.seen_as_written(word) == (word in written), word
     assert "·" in reader.low  # the middle initial's full stop was read as part of the name
     assert reader.seen_as_written(".")
+    # a long document answers from its token texts: the same answers
+    monkeypatch.setattr("corpus.prelabel.sources.reader._WRITTEN_INDEX_TOKENS", 5)
+    reader = _Reader(doc, load_cues())
+    for word in sorted(probes):
+        assert reader.seen_as_written(word) == (word in written), word
+    assert reader._written is not None
 
 
 def test_poll_is_found_at_the_far_end_of_its_window_and_not_beyond():

@@ -48,12 +48,16 @@ _NOT_IN_SUBJECT = QUOTES | END_PUNCT | (BRACKETS - {"(", ")"})
 # A word before which a noun phrase read leftwards stops (one set: one look-up per step).
 _NP_LEFT_STOPS = NP_STOP | BOUNDARY | END_PUNCT | PRONOUN_SOURCES | RELATIVE
 _STOP, _JOIN, _WORD = 0, 1, 2  # what a step leftwards through a noun phrase met
+# Past this many tokens `seen_as_written` indexes the token texts: searching the text per word grows with the
+# word's occurrences ("he" inside every "the"), and a long document asks about many words.
+_WRITTEN_INDEX_TOKENS = 20_000
 
 
 class _Reader:
     def __init__(self, doc: dict, cues: Cues):
         self.doc = doc
         self.cues = cues
+        self._written: set[str] | None = None  # the token texts of a long document, once asked (seen_as_written)
         self._cue_single = cues.single
         self.text = text = doc["text"]
         toks = doc.get("tokens") or []
@@ -120,7 +124,16 @@ class _Reader:
 
     def seen_as_written(self, word: str) -> bool:
         """Whether some token of the document is written exactly ``word`` (asked of lower-case words: "is this
-        word also seen in lower case?"): a token starting and ending where ``word`` occurs in the text."""
+        word also seen in lower case?"). A long document answers from the set of its token texts, built at the
+        first question; a short one looks at the places ``word`` occurs (most ask once or never)."""
+        if len(self.starts) <= _WRITTEN_INDEX_TOKENS:
+            return self._occurs_as_token(word)
+        if self._written is None:
+            self._written = set(map(self.text.__getitem__, map(slice, self.starts, self.ends)))
+        return word in self._written
+
+    def _occurs_as_token(self, word: str) -> bool:
+        """Whether a token starts and ends where ``word`` occurs in the text."""
         starts, ends, text = self.starts, self.ends, self.text
         if not word:
             return any(not self.word(k) for k in range(len(starts)))
