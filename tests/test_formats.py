@@ -155,3 +155,31 @@ def test_render_formats_equals_one_format_at_a_time(unit):
             assert together[fmt].stats == stats
     problems = render_formats(_awkward_docs()[0], FORMAT_NAMES, unit)["doccano"].problems
     assert any("X9" in p.message for p in problems)  # the off-boundary span was reported to every format
+
+
+def test_render_document_reuses_a_cut_only_while_the_record_is_unchanged():
+    """Rendering one record in every format in turn cuts it once; a record changed in place in between is cut
+    again, so every call gives what rendering a fresh copy gives."""
+    import copy
+
+    import corpus.tasks as tasks
+
+    doc = small_doc()
+    cuts = []
+    real_cut = tasks._cut
+    tasks._cut = lambda *args: cuts.append(args) or real_cut(*args)
+    try:
+        first = [tasks.render_document(doc, fmt).items for fmt in FORMAT_NAMES]
+        assert len(cuts) == 1
+        add_span(doc, "entities", "GPE", 36, 40, "rules@1", 0.5)  # in place: the same dict, other JSON
+        doc["spans"][-1]["label"] = "LOC"
+        changed = tasks.render_document(doc, "doccano")
+        assert len(cuts) == 2
+        assert changed.items == tasks.render_document(copy.deepcopy(doc), "doccano").items
+        assert changed.items != first[FORMAT_NAMES.index("doccano")]
+        unencodable = {**small_doc(), "extra": {1: "a non-string key"}}  # no JSON: never reused
+        for _ in range(2):
+            tasks.render_document(unencodable, "prodigy")
+        assert len(cuts) == 5
+    finally:
+        tasks._cut = real_cut

@@ -85,8 +85,22 @@ def _parts(fmt: str) -> tuple:
 
 
 def render_document(doc: dict, fmt: str, unit: str = "paragraph") -> RenderedDocument:
-    """The per-document half of an export (see the module docstring); ``doc`` is a document record."""
-    return render_formats(doc, (fmt,), unit)[fmt]
+    """The per-document half of an export (see the module docstring); ``doc`` is a document record.
+
+    Rendering one document in every format in turn (what the build's workers do) cuts it into units once: the
+    cut of the last document is kept with its JSON and reused while that same record still encodes to the same
+    bytes (a record changed in between is cut again). :func:`render_formats` renders several formats at once.
+    """
+    global _last_cut
+    _check(fmt, unit)
+    snapshot = _snapshot(doc)
+    last = _last_cut
+    if last is not None and last[0] is doc and last[1] == unit and snapshot is not None and last[2] == snapshot:
+        cut = last[3]
+    else:
+        cut = _cut(doc, unit)
+        _last_cut = (doc, unit, snapshot, cut) if snapshot is not None else None
+    return _render(doc, fmt, unit, cut)
 
 
 def render_formats(doc: dict, formats: Iterable[str], unit: str = "paragraph") -> dict[str, RenderedDocument]:
@@ -95,16 +109,37 @@ def render_formats(doc: dict, formats: Iterable[str], unit: str = "paragraph") -
     formats = tuple(formats)
     for fmt in formats:
         _check(fmt, unit)
-    cut_problems: list[InputProblem] = []
-    cut_stats = TaskStats()
-    units = document_units(doc, unit, cut_problems.append, cut_stats)
-    out = {}
-    for fmt in formats:
-        problems, stats = list(cut_problems), TaskStats()
-        stats.merge(cut_stats)
-        render, _ = _parts(fmt)
-        out[fmt] = RenderedDocument(render(doc, unit, problems.append, stats, units=units), problems, stats)
-    return out
+    cut = _cut(doc, unit)
+    return {fmt: _render(doc, fmt, unit, cut) for fmt in formats}
+
+
+# render_document's last cut: (document, unit, its JSON when cut, the cut); None when the record has no JSON
+_last_cut: tuple | None = None
+_Cut = tuple[list, list[InputProblem], TaskStats]
+
+
+def _snapshot(doc: dict) -> bytes | None:
+    """The record's JSON, to tell whether it changed since it was cut (``None``: not JSON-encodable)."""
+    try:
+        return orjson.dumps(doc)
+    except TypeError:  # orjson.JSONEncodeError too
+        return None
+
+
+def _cut(doc: dict, unit: str) -> _Cut:
+    """``doc``'s units, with what cutting reported and counted."""
+    problems: list[InputProblem] = []
+    stats = TaskStats()
+    return document_units(doc, unit, problems.append, stats), problems, stats
+
+
+def _render(doc: dict, fmt: str, unit: str, cut: _Cut) -> RenderedDocument:
+    """One format's tasks from a cut: its problems and counts start with the cut's."""
+    units, cut_problems, cut_stats = cut
+    problems, stats = list(cut_problems), TaskStats()
+    stats.merge(cut_stats)
+    render, _ = _parts(fmt)
+    return RenderedDocument(render(doc, unit, problems.append, stats, units=units), problems, stats)
 
 
 class TaskWriter(Protocol):
