@@ -175,11 +175,22 @@ def test_render_document_reuses_a_cut_only_while_the_record_is_unchanged():
         doc["spans"][-1]["label"] = "LOC"
         changed = tasks.render_document(doc, "doccano")
         assert len(cuts) == 2
-        assert changed.items == tasks.render_document(copy.deepcopy(doc), "doccano").items
+        assert changed.items == tasks.render_document(copy.deepcopy(doc), "doccano").items  # equal JSON: reused
         assert changed.items != first[FORMAT_NAMES.index("doccano")]
+        assert len(cuts) == 2
         unencodable = {**small_doc(), "extra": {1: "a non-string key"}}  # no JSON: never reused
         for _ in range(2):
             tasks.render_document(unencodable, "prodigy")
+        assert len(cuts) == 4
+        assert tasks.render_document(small_doc(), "prodigy").items == first[0]
+        tasks.render_document(small_doc(), "doccano")
         assert len(cuts) == 5
+        real_max, tasks._DIGEST_MAX_CHARS = tasks._DIGEST_MAX_CHARS, 10  # a long text: cut for every format
+        try:
+            for fmt in FORMAT_NAMES:
+                tasks.render_document(doc, fmt)
+        finally:
+            tasks._DIGEST_MAX_CHARS = real_max
+        assert len(cuts) == 5 + len(FORMAT_NAMES)
     finally:
         tasks._cut = real_cut

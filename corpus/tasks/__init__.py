@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Protocol
 
 import orjson
+import xxhash
 
 from corpus.errors import CorpusError, InputProblem
 from corpus.formats import FORMAT_NAMES as FORMATS
@@ -88,18 +89,18 @@ def render_document(doc: dict, fmt: str, unit: str = "paragraph") -> RenderedDoc
     """The per-document half of an export (see the module docstring); ``doc`` is a document record.
 
     Rendering one document in every format in turn (what the build's workers do) cuts it into units once: the
-    cut of the last document is kept with its JSON and reused while that same record still encodes to the same
+    cut of the last document is kept with a digest of its JSON and reused for a record that encodes to the same
     bytes (a record changed in between is cut again). :func:`render_formats` renders several formats at once.
     """
     global _last_cut
     _check(fmt, unit)
-    snapshot = _snapshot(doc)
+    digest = _digest(doc)
     last = _last_cut
-    if last is not None and last[0] is doc and last[1] == unit and snapshot is not None and last[2] == snapshot:
-        cut = last[3]
+    if last is not None and digest is not None and last[:2] == (unit, digest):
+        cut = last[2]
     else:
         cut = _cut(doc, unit)
-        _last_cut = (doc, unit, snapshot, cut) if snapshot is not None else None
+        _last_cut = (unit, digest, cut) if digest is not None else None
     return _render(doc, fmt, unit, cut)
 
 
@@ -113,15 +114,20 @@ def render_formats(doc: dict, formats: Iterable[str], unit: str = "paragraph") -
     return {fmt: _render(doc, fmt, unit, cut) for fmt in formats}
 
 
-# render_document's last cut: (document, unit, its JSON when cut, the cut); None when the record has no JSON
+# render_document's last cut: (unit, digest of the record's JSON, the cut); None after a record without one
 _last_cut: tuple | None = None
 _Cut = tuple[list, list[InputProblem], TaskStats]
+_DIGEST_MAX_CHARS = 1_000_000  # a larger text is cut once per format: no transient copy of its whole JSON
 
 
-def _snapshot(doc: dict) -> bytes | None:
-    """The record's JSON, to tell whether it changed since it was cut (``None``: not JSON-encodable)."""
+def _digest(doc: dict) -> bytes | None:
+    """A 128-bit digest of the record's JSON, telling whether it changed since it was cut (``None``: not
+    JSON-encodable, or too large to encode once more)."""
+    text = doc.get("text")
+    if not isinstance(text, str) or len(text) > _DIGEST_MAX_CHARS:
+        return None
     try:
-        return orjson.dumps(doc)
+        return xxhash.xxh3_128_digest(orjson.dumps(doc))
     except TypeError:  # orjson.JSONEncodeError too
         return None
 
