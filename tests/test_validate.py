@@ -838,3 +838,57 @@ def test_cross_checks_over_many_documents_and_two_documents_files(tmp_path):
         ("ner.manual.jsonl", 21, "meta.doc_id"),
     ]
     assert "first on line 6" in problems[0].message and str(first) == problems[0].path
+
+
+_TOKEN_TEXT = "Jane  Doe said: 5 jobs.\n\nOk 👩‍💻"
+
+
+def _task_tokens(text: str) -> list[dict]:
+    import re
+
+    words = list(re.finditer(r"\w+|[^\w\s]+", text))
+    return [
+        {"text": m.group(), "start": m.start(), "end": m.end(), "id": i, "ws": m.end() < len(text)}
+        for i, m in enumerate(words)
+    ]
+
+
+_TOKEN_MUTATIONS: dict[str, Callable[[list[dict]], object]] = {
+    "none": lambda t: None,
+    "id": lambda t: t[2].update(id=5),
+    "bool id": lambda t: t[1].update(id=True),
+    "start": lambda t: t[3].update(start=t[3]["start"] - 1),
+    "end past text": lambda t: t[-1].update(end=len(_TOKEN_TEXT) + 1),
+    "empty": lambda t: t[2].update(end=t[2]["start"]),
+    "overlap": lambda t: t[2].update(start=t[1]["start"]),
+    "text": lambda t: t[0].update(text="June"),
+    "dropped": lambda t: (t.pop(3), [tok.update(id=i) for i, tok in enumerate(t)]),
+    "no ws": lambda t: t[0].pop("ws"),
+    "not a dict": lambda t: t.__setitem__(0, ["Jane", 0, 4]),
+    "extra key": lambda t: t[0].update(extra=1),
+}
+
+
+@pytest.mark.parametrize("name", list(_TOKEN_MUTATIONS))
+def test_the_token_shortcut_passes_only_tokens_the_full_checks_pass(name):
+    """prodigy.checks.tokens_fine (the build's once-per-unit check, and validate's shortcut) says fine only when
+    the schema's token $def and the per-token checks find nothing."""
+    from corpus.formats.prodigy.checks import _tokens_ok, tokens_fine
+    from corpus.records import check_tiling
+    from corpus.validate.schemas import load_schema
+
+    tokens = _task_tokens(_TOKEN_TEXT)
+    _TOKEN_MUTATIONS[name](tokens)
+    token_schema = {"$defs": load_schema("ner.manual")["$defs"], "type": "array", "items": {"$ref": "#/$defs/token"}}
+    schema_ok = Draft202012Validator(token_schema).is_valid(tokens) and all(
+        type(t.get(k)) is int for t in tokens if isinstance(t, dict) for k in ("start", "end", "id")
+    )
+    out: list = []
+    full_ok = (
+        schema_ok
+        and _tokens_ok(_TOKEN_TEXT, tokens, out)
+        and not check_tiling(_TOKEN_TEXT, [(t["start"], t["end"]) for t in tokens], "tokens", out)
+        and not out
+    )
+    assert tokens_fine(_TOKEN_TEXT, tokens) == full_ok
+    assert full_ok == (name in ("none", "extra key"))
