@@ -141,29 +141,33 @@ def test_labeller_evidence_and_score_agree_with_claim_features(monkeypatch):
         "I’m proud of our best team.",
         "Short one here.",
     ]
-    tokens = doc["tokens"]
     fired: set[str] = set()
     for span in claims:
-        inside = [t for t in tokens if span["start"] <= t["start"] and t["end"] <= span["end"]]
+        inside = [t for t in doc["tokens"] if span["start"] <= t["start"] and t["end"] <= span["end"]]
         words = [text[t["start"] : t["end"]] for t in inside]
         labels = frozenset(
             s["label"] for s in spans_of(doc, "entities") if s["start"] < span["end"] and s["end"] > span["start"]
         )
         feats = claim_features(words, [w[:1].isupper() for w in words], labels)
         assert span["score"] == round(score_features(feats, weights), 4), span["text"]
-        low = [w.lower() for w in words]
-        evidence = _evidence(
-            set(low),
-            any(c.isdigit() for c in span["text"]),
-            any(w[:1].isupper() and k > 0 and low[k] not in _I_FORMS for k, w in enumerate(words)),
-            sum(1 for w in low if w[:1].isalpha()),
-            low[-2:],
-            labels,
-        )
+        evidence = _plain_evidence(span["text"], words, labels)
         positive = [f[2:] for f in evidence if f[2:] in POSITIVE_EVIDENCE and weights["weights"].get(f, 0.0) > 0]
         assert span["attrs"]["evidence"] == positive, span["text"]
         fired.update(evidence)
     assert fired == {f"f={name}" for name in (*POSITIVE_EVIDENCE, *NEGATIVE_EVIDENCE)}  # every feature tried
+
+
+def _plain_evidence(sentence: str, words: list[str], labels: frozenset[str]) -> list[str]:
+    """``_evidence`` of a sentence's words, its facts computed the plain way."""
+    low = [w.lower() for w in words]
+    return _evidence(
+        set(low),
+        any(c.isdigit() for c in sentence),
+        any(w[:1].isupper() and k > 0 and low[k] not in _I_FORMS for k, w in enumerate(words)),
+        sum(1 for w in low if w[:1].isalpha()),
+        low[-2:],
+        labels,
+    )
 
 
 def test_lower_tokens_matches_lower_casing_each_token():
