@@ -64,9 +64,9 @@ class Renderer:
     """Each format's tasks for the documents of one shard, rendered (and checked) as the documents come out."""
 
     def __init__(self, render: RenderSpec) -> None:
-        from corpus.tasks import render_document
+        from corpus.tasks import render_formats
 
-        self.render_document = render_document
+        self.render_formats = render_formats  # the document is cut into units once for every format
         self.formats, self.unit = render[0], render[1]
         self.tasks: dict[str, list] = {fmt: [] for fmt in self.formats}
         self.checker = None
@@ -81,9 +81,8 @@ class Renderer:
         if checker is not None:
             checker.document(doc, line)
         task_record(doc)
-        for fmt, rendered in self.tasks.items():
-            done = self.render_document(doc, fmt, self.unit)
-            rendered.append(done)
+        for fmt, done in self.render_formats(doc, self.formats, self.unit).items():
+            self.tasks[fmt].append(done)
             if checker is not None:
                 checker.rendered(doc, fmt, done.items)
 
