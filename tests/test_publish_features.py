@@ -157,6 +157,8 @@ def _span_type() -> pa.DataType:
         ([[[1, 2], []], [], [[3]]], pa.list_(pa.list_(pa.int32()))),
         ([{"id": "x", "start": 1, "score": None, "ok": True}, None, {}], _span_type()),
         ([[{"id": "x", "start": 1, "score": 0.5, "ok": False}], [], None, [{"id": None}]], pa.list_(_span_type())),
+        ([("x", 1, None, True), ("y", 2, 0.5, False)], _span_type()),  # tuples: fields in order, as pa.array
+        ([[(1, 2), (3, 5)], [], [(7, 9)]], pa.list_(pa.struct([("start", pa.int32()), ("end", pa.int32())]))),
     ],
 )
 def test_column_array_equals_pa_array(values: list, type_: pa.DataType) -> None:

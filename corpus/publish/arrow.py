@@ -5,7 +5,8 @@ pandas (~40 MB of the dataset phase's peak, for nothing: we never hand it pandas
 assembled from buffers instead: strings through Arrow's ``StringBuilder``, numbers and booleans packed by the
 standard ``array`` module and numpy, lists as offsets plus one flat child, structs from their child columns.
 The result equals ``pa.array(values, type=type)`` (same values, same validity buffers, same ``nbytes``), so the
-parquet bytes do not change; :func:`column_array` accepts the value kinds our rows hold (``None`` for null).
+parquet bytes do not change; :func:`column_array` accepts the value kinds our rows hold (``None`` for null, a struct
+as a dict or, like ``pa.array``, a tuple of its fields in order).
 """
 
 from __future__ import annotations
@@ -74,14 +75,19 @@ def _struct_array(values: list, type: pa.StructType, pool: pa.MemoryPool | None)
 
 
 def _fields(values: list, type: pa.StructType) -> list:
-    """The struct's child columns: one transposition in C when every dict has every field, else ``dict.get``
-    (a missing field is null, as in ``pa.array``)."""
+    """The struct's child columns: one transposition in C when every value is a tuple (positional, as
+    ``pa.array`` reads tuples) or every dict has every field, else ``dict.get`` (a missing field is null)."""
     names = [f.name for f in type]
+    if values and all(isinstance(v, tuple) for v in values):
+        if any(len(v) != len(names) for v in values):
+            raise ValueError(f"a tuple for struct {type} has the wrong number of fields")
+        return list(zip(*values, strict=True))
     if len(names) > 1 and values:
         try:
             return list(zip(*map(itemgetter(*names), values), strict=True))
-        except KeyError:
+        except (KeyError, TypeError):
             pass
+    values = [dict(zip(names, v, strict=True)) if isinstance(v, tuple) else v for v in values]
     return [[v.get(name) for v in values] for name in names]
 
 
