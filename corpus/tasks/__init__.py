@@ -44,7 +44,6 @@ from pathlib import Path
 from typing import Protocol
 
 import orjson
-import xxhash
 
 from corpus.errors import CorpusError, InputProblem
 from corpus.formats import FORMAT_NAMES as FORMATS
@@ -70,9 +69,9 @@ def _check(fmt: str, unit: str) -> None:
 class RenderedDocument:
     """One document's tasks in one format, encoded, with what rendering reported and counted.
 
-    ``items`` are in output order, each starting with the index of its file in the format's file list: Prodigy
-    ``(file, JSON prefix parts, unit key, plain _input_hash, plain _task_hash, question, view)`` (hashes are made
-    unique by the writer, in this order), Label Studio and doccano ``(file, line bytes)``.
+    ``items``: Prodigy's are a :class:`corpus.formats.prodigy.tasks.PackedTasks` (encoded pieces and 12 integers
+    per task; the writer makes hashes unique, in this order); Label Studio's and doccano's are ``(file index,
+    line bytes)`` in output order.
     """
 
     items: list[tuple]
@@ -86,22 +85,10 @@ def _parts(fmt: str) -> tuple:
 
 
 def render_document(doc: dict, fmt: str, unit: str = "paragraph") -> RenderedDocument:
-    """The per-document half of an export (see the module docstring); ``doc`` is a document record.
-
-    Rendering one document in every format in turn (what the build's workers do) cuts it into units once: the
-    cut of the last document is kept with a digest of its JSON and reused for a record that encodes to the same
-    bytes (a record changed in between is cut again). :func:`render_formats` renders several formats at once.
-    """
-    global _last_cut
+    """The per-document half of an export (see the module docstring); ``doc`` is a document record. To render
+    one document in several formats, :func:`render_formats` cuts it into units once for all of them."""
     _check(fmt, unit)
-    digest = _digest(doc)
-    last = _last_cut
-    if last is not None and digest is not None and last[:2] == (unit, digest):
-        cut = last[2]
-    else:
-        cut = _cut(doc, unit)
-        _last_cut = (unit, digest, cut) if digest is not None else None
-    return _render(doc, fmt, unit, cut)
+    return _render(doc, fmt, unit, _cut(doc, unit))
 
 
 def render_formats(doc: dict, formats: Iterable[str], unit: str = "paragraph") -> dict[str, RenderedDocument]:
@@ -114,22 +101,7 @@ def render_formats(doc: dict, formats: Iterable[str], unit: str = "paragraph") -
     return {fmt: _render(doc, fmt, unit, cut) for fmt in formats}
 
 
-# render_document's last cut: (unit, digest of the record's JSON, the cut); None after a record without one
-_last_cut: tuple | None = None
 _Cut = tuple[list, list[InputProblem], TaskStats]
-_DIGEST_MAX_CHARS = 1_000_000  # a larger text is cut once per format: no transient copy of its whole JSON
-
-
-def _digest(doc: dict) -> bytes | None:
-    """A 128-bit digest of the record's JSON, telling whether it changed since it was cut (``None``: not
-    JSON-encodable, or too large to encode once more)."""
-    text = doc.get("text")
-    if not isinstance(text, str) or len(text) > _DIGEST_MAX_CHARS:
-        return None
-    try:
-        return xxhash.xxh3_128_digest(orjson.dumps(doc))
-    except TypeError:  # orjson.JSONEncodeError too
-        return None
 
 
 def _cut(doc: dict, unit: str) -> _Cut:
