@@ -41,6 +41,7 @@ from corpus.pipeline import (
     run_stages,
     shard_documents,
 )
+from corpus.pipeline.rows import lines_as_rows, spilled_rows
 from corpus.prelabel.registry import DEFAULT_BACKENDS
 from corpus.spill import RecordFile
 
@@ -272,6 +273,8 @@ class _Build:
         # parallel and overlaps the documents phase.
         self.task_writers = _TaskFiles(self.staging / "tasks", self.opts.formats)
         self.checks = _build_findings(self.staging, self.opts) if self.opts.validate else None
+        # The workers' dataset rows wait on disk, one pickled list per shard, until the dataset phase.
+        self.rows = RecordFile() if self.opts.dataset else None
         try:
             self._documents(estimate)
             clock = self._lap("documents", clock)
@@ -282,6 +285,8 @@ class _Build:
                 clock = self._lap(phase, clock)
         finally:
             self.task_writers.abort()
+            if self.rows is not None:
+                self.rows.close()
         return self.result
 
     def _lap(self, phase: str, clock: float) -> float:
@@ -344,10 +349,11 @@ class _Build:
             # back (in this process with one worker).
         return map_shards(shards, plan.config, opts.workers, processor=plan.processor, render=render)
 
-    def _render_spec(self) -> tuple[tuple[str, ...], str, bool]:
-        """What the workers render, and whether they check it (the validate phase's work, done where the
-        documents and tasks already are: :mod:`corpus.validate.build_checks`)."""
-        return self.opts.formats, self.opts.unit, self.checks is not None
+    def _render_spec(self) -> tuple[tuple[str, ...], str, bool, bool]:
+        """What the workers render, whether they check it (the validate phase's work, done where the documents
+        and tasks already are: :mod:`corpus.validate.build_checks`), and whether they make the documents'
+        dataset rows (:mod:`corpus.pipeline.rows`)."""
+        return self.opts.formats, self.opts.unit, self.checks is not None, self.rows is not None
 
     def _write_shard(self, key: str, shard: ShardResult, fh) -> None:
         if not shard.cached:
@@ -359,6 +365,9 @@ class _Build:
         shard.tasks = None
         if self.checks is not None and shard.checks is not None:
             self.checks.add(shard.checks)  # line numbers: the shards are written in this order
+        if self.rows is not None:
+            self.rows.append(shard.rows if shard.rows is not None else lines_as_rows(shard.data))
+        shard.rows = None
         self.stats.merge(shard.stats)
         for problem in shard.problems:
             self.relay(InputProblem(**problem))
@@ -387,9 +396,13 @@ class _Build:
     def _dataset(self) -> None:
         from corpus.publish import build_dataset
 
-        # The build wrote documents.jsonl itself and the validate phase checks it: no second shape check here.
-        dataset = self.staging / "dataset"
-        build_dataset(self.staging / DOCUMENTS, dataset, report=self.relay, progress=self._tracked, trusted=True)
+        # The workers made every document's rows (documents.jsonl is not read again); a record they sent back
+        # as its line is read as a trusted one (the build wrote it and the validate phase checks it).
+        assert self.rows is not None
+        spilled = (self.rows[i] for i in range(len(self.rows)))
+        documents = self.staging / DOCUMENTS
+        rows = spilled_rows(spilled, documents)
+        build_dataset(documents, self.staging / "dataset", report=self.relay, progress=self._tracked, rows=rows)
         self.entries.append("dataset")
         self.result.outputs.append(str(self.out / "dataset"))
 

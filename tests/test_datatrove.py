@@ -29,11 +29,13 @@ def test_local_executor_gives_the_same_bytes_as_the_plain_build(tmp_path, datatr
     src = write_articles(tmp_path / "in", 20)
     write_feed(src / "feed.jsonl", 10, seed=9)
     (src / "article_0007.txt").write_text("Short item.\n\nThe EXPLODE word trips the test labeller.\n")
-    plain, plain_reporter = build(src, tmp_path / "plain")
-    engine, engine_reporter = build(src, tmp_path / "dt", engine="datatrove", workers=workers)
+    plain, plain_reporter = build(src, tmp_path / "plain", dataset=True)
+    engine, engine_reporter = build(src, tmp_path / "dt", engine="datatrove", workers=workers, dataset=True)
+    assert any(k.startswith("dataset/") for k in output_bytes(tmp_path / "dt"))  # rows made from its shards
     assert output_bytes(tmp_path / "dt") == output_bytes(tmp_path / "plain")
     assert engine.stats == plain.stats and engine.stats.failed == 1 and engine.shards > 4
-    assert [str(p) for p in engine_reporter.problems] == [str(p) for p in plain_reporter.problems]
+    named = [str(p).replace(str(tmp_path / "dt"), str(tmp_path / "plain")) for p in engine_reporter.problems]
+    assert named == [str(p) for p in plain_reporter.problems]
     assert len(read_records(tmp_path / "dt" / "documents.jsonl")) == 29
     assert not (tmp_path / "dt" / ".cache" / "datatrove").exists()  # its work folders are cleaned up
 

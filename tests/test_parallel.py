@@ -94,3 +94,54 @@ def test_rules_labellers_give_the_same_bytes_with_two_workers(tmp_path, small_sh
     two, _ = build(src, tmp_path / "two", backends=None, workers=2)
     assert output_bytes(tmp_path / "one") == output_bytes(tmp_path / "two")
     assert one.stats == two.stats
+
+
+def _dataset_from_documents(out, tmp_path) -> dict[str, bytes]:
+    """The dataset `corpus publish` builds from the build's own documents.jsonl (rows made in this process)."""
+    from corpus.publish import build_dataset
+
+    build_dataset(out / "documents.jsonl", tmp_path / "published" / "dataset", trusted=True)  # the card names it
+    return output_bytes(tmp_path / "published" / "dataset")
+
+
+def test_dataset_rows_made_in_the_workers_give_the_same_dataset(tmp_path, small_shards, monkeypatch):
+    src = write_articles(tmp_path / "in", 30)
+    write_feed(src / "feed.jsonl", 12, seed=5)
+    made = []
+    from corpus.pipeline import rows as rows_mod
+
+    original = rows_mod.ShardRows.dump
+    monkeypatch.setattr(rows_mod.ShardRows, "dump", lambda self: made.append(len(self.entries)) or original(self))
+    outputs = {}
+    for workers in (1, 2):
+        result, reporter = build(src, tmp_path / f"out{workers}", workers=workers, dataset=True)
+        assert reporter.errors == 0 and result.shards > 4
+        outputs[workers] = output_bytes(tmp_path / f"out{workers}")
+    assert sum(made) == 42  # the serial build's shards: every document's rows were made beside its tasks
+    dataset = {k: v for k, v in outputs[1].items() if k.startswith("dataset/")}
+    assert any(k.endswith(".parquet") for k in dataset)
+    assert outputs[1] == outputs[2]
+    assert {k.removeprefix("dataset/"): v for k, v in dataset.items()} == _dataset_from_documents(
+        tmp_path / "out1", tmp_path
+    )
+
+
+def test_a_record_the_workers_cannot_row_is_read_back_as_before(tmp_path):
+    """A record without an origin travels as its line and gets the parent's origin (its documents.jsonl line)."""
+    import pickle
+
+    import orjson
+
+    from corpus.document import new_document
+    from corpus.pipeline.rows import ShardRows, spilled_rows
+
+    made = ShardRows()
+    kept, bare = (segment_document(new_document(f"Text {i} is here. Then more.", f"mem:{i}")) for i in range(2))
+    del bare["origin"]
+    for doc in (kept, bare):
+        made.add(doc, orjson.dumps(doc))
+    entries = pickle.loads(made.dump())
+    assert isinstance(entries[1], bytes) and not isinstance(entries[0], bytes)
+    (line1, stub, done), (line2, record, none) = spilled_rows(iter([made.dump()]), tmp_path / "documents.jsonl")
+    assert (line1, line2, none) == (1, 2, None) and stub["id"] == kept["id"] and done.columns["documents"]
+    assert record["origin"] == f"{tmp_path / 'documents.jsonl'}:2"

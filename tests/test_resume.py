@@ -268,3 +268,18 @@ def test_a_torn_cached_shard_is_not_reused(tmp_path):
     cache.put("k2", b"x", {})
     (tmp_path / "shards" / "k2.json").write_bytes(b"[]")  # unreadable info: a miss, not a crash
     assert cache.get("k2") is None
+
+
+def test_resume_makes_the_same_dataset_from_cached_shards(tmp_path, monkeypatch):
+    """Cached shards carry no dataset rows: they are made again from the cached documents, same bytes."""
+    src = write_articles(tmp_path / "in", 30)
+    out = tmp_path / "out"
+    with monkeypatch.context() as m:
+        count_processed(m, kill_after=17)
+        with pytest.raises(KeyboardInterrupt):
+            build(src, out, dataset=True)
+    result, _ = build(src, out, resume=True, dataset=True, workers=2)  # cached shards' rows made by the pool
+    assert result.cached_shards > 0
+    build(src, tmp_path / "fresh", dataset=True)
+    assert any(k.startswith("dataset/") for k in output_bytes(out))
+    assert output_bytes(out) == output_bytes(tmp_path / "fresh")

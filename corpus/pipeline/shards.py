@@ -53,11 +53,13 @@ class ShardResult:
     cached: bool = False
     tasks: dict[str, list] | None = None  # format -> a RenderedDocument per document (when asked to render)
     checks: ShardChecks | None = None  # what the worker's checks found (when asked to check)
+    rows: bytes | None = None  # the documents' dataset rows (when asked: corpus.pipeline.rows.ShardRows.dump)
 
 
 # What a worker renders tasks for, right after pre-labelling: (formats, unit); a third item True also checks each
-# document and its tasks there (the build's validate phase: corpus.validate.build_checks).
-RenderSpec = tuple[tuple[str, ...], str] | tuple[tuple[str, ...], str, bool]
+# document and its tasks there (the build's validate phase: corpus.validate.build_checks), a fourth True also
+# makes each document's dataset rows there (the build's dataset phase: corpus.pipeline.rows).
+RenderSpec = tuple[tuple[str, ...], str] | tuple[tuple[str, ...], str, bool] | tuple[tuple[str, ...], str, bool, bool]
 
 
 class Renderer:
@@ -74,6 +76,11 @@ class Renderer:
             from corpus.validate.build_checks import ShardChecker
 
             self.checker = ShardChecker()
+        self.rows = None
+        if len(render) > 3 and render[3]:
+            from corpus.pipeline.rows import ShardRows
+
+            self.rows = ShardRows()
 
     def add(self, doc: dict, line: bytes) -> None:
         """``doc``, whose JSON line is ``line``: checked as written, then rendered in every format."""
@@ -85,10 +92,13 @@ class Renderer:
             self.tasks[fmt].append(done)
             if checker is not None:
                 checker.rendered(doc, fmt, done.items)
+        if self.rows is not None:
+            self.rows.add(doc, line)  # last: it fills the record's defaults in place
 
     def finish(self, result: ShardResult) -> ShardResult:
         result.tasks = self.tasks
         result.checks = self.checker.checks if self.checker is not None else None
+        result.rows = self.rows.dump() if self.rows is not None else None
         return result
 
 
