@@ -148,6 +148,32 @@ def test_a_renderer_bug_is_caught_by_the_build_as_validate_would(tmp_path, monke
     assert not any(row[0].endswith("documents.jsonl") for row in expected)  # the documents are fine
 
 
+def test_a_wrong_offset_in_one_view_of_a_unit_is_reported_though_its_other_view_is_fine(tmp_path, monkeypatch):
+    """The document reference a unit's views share is checked once per (doc_id, offset, text) found fine: a
+    view that names another offset (doccano's spans task here; its relations task is fine) is still checked."""
+    package = FORMATS["doccano"].package()
+    original = package.render
+    spans_file = FORMATS["doccano"].files.index("spans.jsonl")
+
+    def render(doc, unit, report=None, stats=None, **kwargs):
+        items = original(doc, unit, report, stats, **kwargs)
+        for n, (file_index, line) in enumerate(items):
+            task = orjson.loads(line)
+            if file_index == spans_file and task["meta"]["offset"] > 0:
+                task["meta"]["offset"] -= 1
+                items[n] = (file_index, orjson.dumps(task) + b"\n")
+        return items
+
+    monkeypatch.setattr(package, "render", render)
+    src = write_articles(tmp_path / "in", 3)
+    out = tmp_path / "out"
+    result, reporter = build(src, out, formats=ALL_FORMATS)
+    expected = _assert_same_as_validate(reporter, out)
+    offsets = [row for row in expected if row[2] == "meta.offset"]
+    assert offsets and all(row[0].endswith("spans.jsonl") for row in offsets)
+    assert result.invalid == len(expected)
+
+
 def test_a_bad_token_list_is_reported_on_every_task_that_shows_it(tmp_path, monkeypatch):
     """A unit's tokens are checked once, yet every task (ner, spans, rel) that carries them is reported."""
     src = write_articles(tmp_path / "in", 2)

@@ -64,9 +64,11 @@ class ShardChecker:
         self.checks = ShardChecks()
 
     def _add(self, file: str, found: list[Finding]) -> None:
-        place = self.checks.records.get(file, 0)
-        self.checks.records[file] = place + 1
-        self.checks.found.extend((file, place, f.field, f.message, f.severity) for f in found)
+        records = self.checks.records
+        place = records.get(file, 0)
+        records[file] = place + 1
+        if found:  # most records: nothing to add but the count
+            self.checks.found.extend((file, place, f.field, f.message, f.severity) for f in found)
 
     def document(self, doc: dict, line: bytes) -> None:
         """A processed document as an object (``line``: its JSON, as written)."""
@@ -129,7 +131,8 @@ class _Reference:
         self.doc, self.tool = doc, tool
         self.task_meta = tool.task_meta
         self._span_ids: set[str] | None = None
-        self._seen: tuple[str, int, str] | None = None  # the last (doc_id, offset, text) found fine
+        # (doc_id, offset, text) found fine: the views of a unit share one text object, hashed once
+        self._seen: set[tuple[str, int, str]] = set()
 
     @property
     def span_ids(self) -> set[str]:
@@ -155,7 +158,7 @@ class _Reference:
         return out
 
     def _check_text(self, doc_id: str, offset: int, text: str, out: list[Finding]) -> None:
-        if self._seen == (doc_id, offset, text):  # the views of one unit: same reference
+        if (doc_id, offset, text) in self._seen:  # another view of the same unit: same reference
             return
         where = self.tool.meta_key
         if doc_id != self.doc["id"]:
@@ -165,7 +168,7 @@ class _Reference:
             message = f"the task text is not the text of document {doc_id} at offset {offset}"
             out.append(Finding(f"{where}.offset", message))
         else:
-            self._seen = (doc_id, offset, text)
+            self._seen.add((doc_id, offset, text))
 
 
 def _followed(task: dict, kind: str, found: list[Finding], ref: _Reference) -> list[Finding]:
@@ -212,7 +215,7 @@ def _prodigy_findings(packed: Any, ref: _Reference) -> Iterator[tuple[int, list[
         known = tokens_ok.get(tokens_key)
         if known is None or known[0] != text:
             known = tokens_ok[tokens_key] = (text, isinstance(text, str) and tokens_fine(text, task["tokens"]))
-        if known[1] and schema is not None and schema({**task, "tokens": []}):
+        if known[1] and schema is not None and _conforms_without_tokens(schema, task):
             found = guarded(after_tokens, task, kind)
             yield (
                 file_index,
@@ -220,6 +223,17 @@ def _prodigy_findings(packed: Any, ref: _Reference) -> Iterator[tuple[int, list[
             )
         else:
             yield file_index, _followed(task, kind, findings(task, kind), ref)
+
+
+def _conforms_without_tokens(schema: Any, task: dict) -> bool:
+    """``schema`` passes ``task`` with its (already checked) tokens set aside: swapped for an empty list in
+    place rather than copying the task per view (``task`` is :func:`rendered_tasks`' own, fresh dict)."""
+    tokens = task["tokens"]
+    task["tokens"] = []
+    try:
+        return schema(task)
+    finally:
+        task["tokens"] = tokens
 
 
 # ---------------------------------------------------------------------------------------------- the parent
