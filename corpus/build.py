@@ -41,7 +41,7 @@ from corpus.pipeline import (
     run_stages,
     shard_documents,
 )
-from corpus.pipeline.rows import lines_as_rows, spilled_rows
+from corpus.pipeline.rows import DatasetThread, SpilledRows, lines_as_rows
 from corpus.prelabel.registry import DEFAULT_BACKENDS
 from corpus.spill import RecordFile
 
@@ -273,8 +273,7 @@ class _Build:
         # parallel and overlaps the documents phase.
         self.task_writers = _TaskFiles(self.staging / "tasks", self.opts.formats)
         self.checks = _build_findings(self.staging, self.opts) if self.opts.validate else None
-        # The workers' dataset rows wait on disk, one pickled list per shard, until the dataset phase.
-        self.rows = RecordFile() if self.opts.dataset else None
+        self.rows: SpilledRows | DatasetThread | None = None  # where the workers' dataset rows go (_documents)
         try:
             self._documents(estimate)
             clock = self._lap("documents", clock)
@@ -308,12 +307,22 @@ class _Build:
         results = self._processed(self._keyed_shards(docs))
         try:
             with self.progress("build", estimate or None) as advance, open(self.staging / DOCUMENTS, "wb") as fh:
+                self.rows = self._row_sink()  # after the workers started: no thread may exist when they fork
                 for key, shard in results:
                     self._write_shard(key, shard, fh)
                     advance(shard.stats["documents"] + shard.stats["failed"])
         finally:
             results.close()  # stops the worker pool now, also when the build is interrupted
         self.result.shards = len(self.keys)
+
+    def _row_sink(self) -> SpilledRows | DatasetThread | None:
+        """Where the workers' dataset rows go: with worker processes, to the dataset built alongside in a thread
+        (this process mostly waits for them); with one, to disk until the dataset phase."""
+        if not self.opts.dataset:
+            return None
+        if self.opts.workers > 1:
+            return DatasetThread(self.staging / DOCUMENTS, self.staging / "dataset", depth=2 * self.opts.workers)
+        return SpilledRows()
 
     def _keyed_shards(self, docs: Iterable[dict]) -> Iterator[tuple[str, list[dict] | ShardResult]]:
         from corpus.jsonl import dumps
@@ -353,7 +362,7 @@ class _Build:
         """What the workers render, whether they check it (the validate phase's work, done where the documents
         and tasks already are: :mod:`corpus.validate.build_checks`), and whether they make the documents'
         dataset rows (:mod:`corpus.pipeline.rows`)."""
-        return self.opts.formats, self.opts.unit, self.checks is not None, self.rows is not None
+        return self.opts.formats, self.opts.unit, self.checks is not None, self.opts.dataset
 
     def _write_shard(self, key: str, shard: ShardResult, fh) -> None:
         if not shard.cached:
@@ -366,7 +375,7 @@ class _Build:
         if self.checks is not None and shard.checks is not None:
             self.checks.add(shard.checks)  # line numbers: the shards are written in this order
         if self.rows is not None:
-            self.rows.append(shard.rows if shard.rows is not None else lines_as_rows(shard.data))
+            self.rows.add(shard.rows if shard.rows is not None else lines_as_rows(shard.data))
         shard.rows = None
         self.stats.merge(shard.stats)
         for problem in shard.problems:
@@ -394,15 +403,10 @@ class _Build:
         self.result.invalid = sum(1 for p in invalid if p.severity == "error")
 
     def _dataset(self) -> None:
-        from corpus.publish import build_dataset
-
         # The workers made every document's rows (documents.jsonl is not read again); a record they sent back
         # as its line is read as a trusted one (the build wrote it and the validate phase checks it).
         assert self.rows is not None
-        spilled = (self.rows[i] for i in range(len(self.rows)))
-        documents = self.staging / DOCUMENTS
-        rows = spilled_rows(spilled, documents)
-        build_dataset(documents, self.staging / "dataset", report=self.relay, progress=self._tracked, rows=rows)
+        self.rows.build(self.staging / DOCUMENTS, self.staging / "dataset", self.relay, progress=self._tracked)
         self.entries.append("dataset")
         self.result.outputs.append(str(self.out / "dataset"))
 

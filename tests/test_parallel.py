@@ -145,3 +145,41 @@ def test_a_record_the_workers_cannot_row_is_read_back_as_before(tmp_path):
     (line1, stub, done), (line2, record, none) = spilled_rows(iter([made.dump()]), tmp_path / "documents.jsonl")
     assert (line1, line2, none) == (1, 2, None) and stub["id"] == kept["id"] and done.columns["documents"]
     assert record["origin"] == f"{tmp_path / 'documents.jsonl'}:2"
+
+
+def test_an_interrupted_build_stops_its_dataset_thread(tmp_path, small_shards, monkeypatch):
+    """With workers the dataset is built alongside in a thread: a build stopped mid-stream ends it, writes no
+    dataset, and leaves no thread behind."""
+    import threading
+
+    from corpus import build as build_mod
+
+    src = write_articles(tmp_path / "in", 30)
+    written = []
+    original = build_mod._Build._write_shard
+
+    def write_then_stop(self, key, shard, fh):
+        if len(written) == 3:
+            raise KeyboardInterrupt
+        written.append(key)
+        original(self, key, shard, fh)
+
+    monkeypatch.setattr(build_mod._Build, "_write_shard", write_then_stop)
+    with pytest.raises(KeyboardInterrupt):
+        build(src, tmp_path / "out", workers=2, dataset=True)
+    assert len(written) == 3
+    assert not [t for t in threading.enumerate() if t.name == "corpus-dataset"]
+    assert not (tmp_path / "out" / "dataset").exists()
+    assert not [p for p in (tmp_path / "out").iterdir() if not p.name.startswith(".cache")]
+
+
+def test_a_dataset_error_in_the_thread_fails_the_build(tmp_path, small_shards, monkeypatch):
+    src = write_articles(tmp_path / "in", 12)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("dataset writer broke")
+
+    monkeypatch.setattr("corpus.publish.build_dataset", broken)
+    with pytest.raises(RuntimeError, match="dataset writer broke"):
+        build(src, tmp_path / "out", workers=2, dataset=True)
+    assert not (tmp_path / "out" / "documents.jsonl").exists()
