@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
@@ -46,6 +47,27 @@ def _render_cached(result: ShardResult) -> ShardResult:
     return render_shard(result, _RENDER)
 
 
+_M_ARENA_MAX = -8  # glibc's mallopt parameter
+
+
+def one_malloc_arena() -> None:
+    """Make this process's threads allocate from the main thread's glibc arena, not one each.
+
+    The pool's result thread unpickles every shard's tasks and the build's dataset thread makes row lists, both
+    while the main thread writes: in arenas of their own, freed pages stayed with them (-w 2 on the 4x feed,
+    MALLOC_ARENA_MAX=1: the parent's peak 306 -> 284 MB). The GIL serialises these allocations anyway. glibc
+    fixes the arena limit when a second thread first allocates, so this runs before the pool starts a thread;
+    no-op off glibc."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(name) if name else None
+        if libc is not None and hasattr(libc, "gnu_get_libc_version"):
+            libc.mallopt(_M_ARENA_MAX, 1)
+
+
 def pool_context() -> multiprocessing.context.BaseContext:
     """``fork`` where available: workers start instantly and inherit registered labellers; else ``spawn``."""
     methods = multiprocessing.get_all_start_methods()
@@ -76,6 +98,7 @@ def map_shards(
 
     global _INHERITED
     _INHERITED = processor
+    one_malloc_arena()
     try:
         # A process pool that notices a worker killed from outside (out of memory): a multiprocessing.Pool
         # would wait for its result forever. The no-op starts every worker now.
