@@ -29,6 +29,14 @@ def file_identities(out: Path) -> dict[str, tuple[int, int, int]]:
     }
 
 
+def interrupted_build(monkeypatch, src: Path, out: Path, **options) -> None:
+    """A build of ``src`` into ``out`` killed (KeyboardInterrupt) after 17 documents were processed."""
+    with monkeypatch.context() as m:
+        count_processed(m, kill_after=17)
+        with pytest.raises(KeyboardInterrupt):
+            build(src, out, **options)
+
+
 def count_processed(monkeypatch, kill_after: int | None = None) -> list[str]:
     """Record each document processed; optionally die like Ctrl-C after ``kill_after`` documents."""
     seen: list[str] = []
@@ -141,10 +149,7 @@ def test_a_commit_killed_half_way_is_finished_by_the_next_build(tmp_path, monkey
 def test_resume_continues_from_completed_shards(tmp_path, monkeypatch):
     src = write_articles(tmp_path / "in", 30)
     out = tmp_path / "out"
-    with monkeypatch.context() as m:
-        count_processed(m, kill_after=17)
-        with pytest.raises(KeyboardInterrupt):
-            build(src, out)
+    interrupted_build(monkeypatch, src, out)
     assert not (out / "documents.jsonl").exists()
     done = {p.name.split(".")[0] for p in (out / ".cache" / "shards").glob("*.json")}
     assert done, "completed shards are cached as they finish"
@@ -274,10 +279,7 @@ def test_resume_makes_the_same_dataset_from_cached_shards(tmp_path, monkeypatch)
     """Cached shards carry no dataset rows: they are made again from the cached documents, same bytes."""
     src = write_articles(tmp_path / "in", 30)
     out = tmp_path / "out"
-    with monkeypatch.context() as m:
-        count_processed(m, kill_after=17)
-        with pytest.raises(KeyboardInterrupt):
-            build(src, out, dataset=True)
+    interrupted_build(monkeypatch, src, out, dataset=True)
     result, _ = build(src, out, resume=True, dataset=True, workers=2)  # cached shards' rows made by the pool
     assert result.cached_shards > 0
     build(src, tmp_path / "fresh", dataset=True)

@@ -32,7 +32,14 @@ from corpus.formats import FORMATS, ToolFormat
 from corpus.records import MAX_FINDINGS_PER_RECORD, Finding, document_findings
 from corpus.validate.checks import findings
 from corpus.validate.fastpath import fast_check
-from corpus.validate.files import FILE_NAMES, LABEL_KINDS, FileSummary, _FileProblems, _validate_label_file
+from corpus.validate.files import (
+    FILE_NAMES,
+    LABEL_KINDS,
+    FileSummary,
+    _FileProblems,
+    _validate_label_file,
+    document_named,
+)
 from corpus.validate.schemas import DOCUMENTS, guarded
 
 DOCUMENTS_FILE = "documents.jsonl"
@@ -129,7 +136,6 @@ class _Reference:
 
     def __init__(self, doc: dict, tool: ToolFormat) -> None:
         self.doc, self.tool = doc, tool
-        self.task_meta = tool.task_meta
         self._span_ids: set[str] | None = None
         # (doc_id, offset, text) found fine: the views of a unit share one text object, hashed once
         self._seen: set[tuple[str, int, str]] = set()
@@ -142,14 +148,10 @@ class _Reference:
         return self._span_ids
 
     def findings(self, task: dict, kind: str) -> list[Finding]:
-        meta, text = self.task_meta(task, kind)
-        if not (
-            isinstance(meta, dict)
-            and isinstance(text, str)
-            and isinstance(meta.get("doc_id"), str)
-            and type(meta.get("offset")) is int
-        ):
+        named = document_named(task, self.tool, kind)
+        if named is None:
             return []  # names no document with an offset: nothing to follow (as in `corpus validate`)
+        meta, text = named
         out: list[Finding] = []
         self._check_text(meta["doc_id"], meta["offset"], text, out)
         span_id = meta.get("span_id")

@@ -273,16 +273,25 @@ def _check_task_ref(ref: _TaskRef, store: _DocumentStore, report: Report, doc_fi
         report("meta.span_id", f"span {ref.span_id!r} is not in document {doc_id}", ref.line)
 
 
-def _task_ref(task: dict, tool: ToolFormat, kind: str, lineno: int, file_index: int) -> _TaskRef | None:
-    """What ``task`` says about its document, or ``None`` when it names no document with an offset."""
+def document_named(task: dict, tool: ToolFormat, kind: str) -> tuple[dict, str] | None:
+    """``(meta, text)`` of a task that names its document and offset, else ``None`` (nothing to follow)."""
     meta, text = tool.task_meta(task, kind)
-    if not (
+    if (
         isinstance(meta, dict)
         and isinstance(text, str)
         and isinstance(meta.get("doc_id"), str)
         and type(meta.get("offset")) is int
     ):
+        return meta, text
+    return None
+
+
+def _task_ref(task: dict, tool: ToolFormat, kind: str, lineno: int, file_index: int) -> _TaskRef | None:
+    """What ``task`` says about its document, or ``None`` when it names no document with an offset."""
+    named = document_named(task, tool, kind)
+    if named is None:
         return None
+    meta, text = named
     span_id = meta.get("span_id") if isinstance(meta.get("span_id"), str) else None
     return _TaskRef(
         file_index, lineno, meta["offset"], len(text), _digest(text), span_id, tool.meta_key, meta["doc_id"]
