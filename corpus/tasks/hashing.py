@@ -113,8 +113,8 @@ class UniqueHashes:
     Memory stays small on millions of tasks: a claimed hash is kept as 4 bytes in one sorted numpy array (plus an
     8-byte fingerprint of its holder's key), recent claims in a small dict that numpy merges into it now and
     then (one insertion pass: a lookup is a dict probe and one bisection). A key is recognised by probing its
-    value's salt chain for a slot held by the same key fingerprint (64-bit), which gives the same answers as
-    remembering every key.
+    value's salt chain for a slot held by the same key fingerprint (63-bit), which gives the same answers as
+    remembering every key. ``claim_many`` claims a batch at once when nothing in it collides.
     """
 
     _MERGE_AT = 1 << 12  # few live int objects at a time: they would pin memory the shards' objects share
@@ -153,6 +153,36 @@ class UniqueHashes:
             self._merge()
         return candidate
 
+    def claim_many(self, values: list[int], keys: list[Hashable] | None = None) -> list[int]:
+        """``[claim(value, key) ...]`` in order (``keys=None``: no keys), with the same answers: in one batch when
+        no value is held yet and none repeats (then every value is its own answer), else one claim at a time."""
+        if len(set(values)) == len(values) and not self._any_held(values):
+            if keys is None:
+                self._recent.update(dict.fromkeys(values, 0))
+            else:
+                self._recent.update(zip(values, _fingerprints(keys), strict=True))
+            if len(self._recent) >= self._MERGE_AT:
+                self._merge()
+            return values
+        if keys is None:
+            return [self.claim(value) for value in values]
+        return [self.claim(value, key) for value, key in zip(values, keys, strict=True)]
+
+    def _any_held(self, values: list[int]) -> bool:
+        """Whether any of ``values`` is claimed already: one set test and one ``searchsorted`` per run."""
+        if not self._recent.keys().isdisjoint(values):
+            return True
+        if not self._runs:
+            return False
+        import numpy as np  # already imported by the first merge
+
+        wanted = np.array(values, dtype=np.int32)
+        for run, _ in self._runs:
+            held = np.asarray(run)
+            if (held.take(held.searchsorted(wanted), mode="clip") == wanted).any():
+                return True
+        return False
+
     def _merge(self) -> None:
         """Merge the recent claims into the sorted run: numpy sorts the recent ones and inserts them in one
         pass (a claimed hash is never claimed twice, so the run stays strictly increasing)."""
@@ -183,11 +213,21 @@ class UniqueHashes:
 
 
 def _fingerprint(key: Hashable) -> int:
-    """A signed 64-bit fingerprint of a key (its canonical JSON when it has one; else its repr). Only ever
-    compared with other fingerprints in the same run, so a fast non-cryptographic hash (xxh3) is enough."""
+    """A 63-bit fingerprint of a key (its canonical JSON when it has one; else its repr), as a non-negative
+    int64. Only ever compared with other fingerprints in the same run, so a fast non-cryptographic hash (xxh3)
+    is enough."""
     try:
         data = canonical_json(key)
     except TypeError:
         data = repr(key).encode("utf-8")
-    value = xxhash.xxh3_64_intdigest(data)
-    return value - (1 << 64) if value >= 1 << 63 else value
+    return xxhash.xxh3_64_intdigest(data) >> 1
+
+
+def _fingerprints(keys: list[Hashable]) -> list[int]:
+    """``_fingerprint(key) or 1`` of every key (what ``claim`` stores), in one list comprehension when orjson
+    encodes them all (what ``canonical_json`` then returns)."""
+    digest, dumps, option = xxhash.xxh3_64_intdigest, orjson.dumps, orjson.OPT_SORT_KEYS
+    try:
+        return [(digest(dumps(key, option=option)) >> 1) or 1 for key in keys]
+    except orjson.JSONEncodeError:
+        return [_fingerprint(key) or 1 for key in keys]

@@ -75,12 +75,18 @@ _VIEWS = ("ner_manual", "spans_manual", "relations", "choice")
 _VIEW_NUMBER = {view: n for n, view in enumerate(_VIEWS)}
 _VIEW_BYTES = [view.encode() for view in _VIEWS]
 _ROW = 12  # integers per packed task (see PackedTasks)
+_LINE_END = b'"_input_hash":%d,"_task_hash":%d,"_view_id":"%s"}\n'  # the hash keys, last in every task
 
 
 class PackedTasks(NamedTuple):
     """One document's rendered Prodigy tasks: ``rows`` holds 12 integers per task -- file index, unit number,
     then (start, end) in ``pieces`` of its head, tokens, tail and question, its plain task hash, its view number;
-    ``units[unit number]`` is ``(unit key, plain input hash)``."""
+    ``units[unit number]`` is ``(unit key, plain input hash)``.
+
+    Between a task's tail and its question, ``pieces`` holds the end of its line with the plain hashes
+    (:data:`_LINE_END`), and a unit's head is followed by its tokens when they are packed with it: when no hash
+    has to change, :class:`ProdigyWriter` writes each line as slices of ``pieces`` (tail start to question start)
+    without formatting anything."""
 
     pieces: bytes
     rows: array
@@ -287,12 +293,12 @@ class _Packer:
         """Where the task's head (text, meta) and tokens are: the same for every view of a unit, packed once."""
         shared = self.heads.get((id(shown), id(meta)))
         if shared is None:
-            head = b'{"text":%s,"meta":%s,"tokens":' % (orjson.dumps(shown.text), orjson.dumps(meta))
+            head_at = self.put(b'{"text":%s,"meta":%s,"tokens":' % (orjson.dumps(shown.text), orjson.dumps(meta)))
             tokens_json = shown.tokens_json
             tokens_at = self.shared_tokens.get(id(tokens_json))
-            if tokens_at is None:
+            if tokens_at is None:  # right after the head: one slice for both in the writer
                 tokens_at = self.shared_tokens[id(tokens_json)] = self.put(tokens_json)
-            shared = self.heads[(id(shown), id(meta))] = (self.put(head), tokens_at, shown, meta, tokens_json)
+            shared = self.heads[(id(shown), id(meta))] = (head_at, tokens_at, shown, meta, tokens_json)
         return shared
 
     def add(
@@ -317,13 +323,46 @@ class _Packer:
             rest["accept"] = accept or []
             rest["config"] = CHOICE_CONFIG
         tail = self.put(b",%s," % orjson.dumps(rest)[1:-1])
-        task_hash_ = task_hash_of(self.units[unit_no][1], question)
-        self.rows.extend(
-            (file_index, unit_no, *shared[0], *shared[1], *tail, *self.put(question), task_hash_, _VIEW_NUMBER[view])
-        )
+        plain_input = self.units[unit_no][1]
+        task_hash_ = task_hash_of(plain_input, question)
+        view_no = _VIEW_NUMBER[view]
+        self.put(_LINE_END % (plain_input, task_hash_, _VIEW_BYTES[view_no]))  # the line's end, when nothing changes
+        self.rows.extend((file_index, unit_no, *shared[0], *shared[1], *tail, *self.put(question), task_hash_, view_no))
 
     def packed(self) -> PackedTasks:
         return PackedTasks(b"".join(self.pieces), self.rows, self.units)
+
+
+def _packed_lines(table, view: memoryview) -> tuple[list[memoryview], list[int]]:
+    """The lines of tasks whose hashes are all the plain ones, as packed (see PackedTasks): head, tokens, and tail
+    through the line's end (tail start to question start), as slices of the pieces, slices that follow each other
+    joined into one; and, for every task position ``i``, ``at[i]``: where the slices of task ``i`` begin
+    (``table``: the rows, ``at`` as a function given by ``_slice_at``)."""
+    import numpy as np
+
+    starts, ends = table[:, (2, 4, 6)].ravel(), table[:, (3, 5, 8)].ravel()
+    breaks = np.flatnonzero(starts[1:] != ends[:-1]) + 1  # where a new slice begins (besides 0)
+    firsts, lasts = starts[np.concatenate(([0], breaks))], ends[np.concatenate((breaks - 1, [len(ends) - 1]))]
+    return list(map(view.__getitem__, map(slice, firsts.tolist(), lasts.tolist()))), breaks
+
+
+def _slice_at(breaks, task_bounds: list[int]) -> list[int]:
+    """Where the slices of each task in ``task_bounds`` begin: a task's slices never join the next task's (its
+    question lies between), so the slices begun before task ``i`` are those begun before its first piece."""
+    import numpy as np
+
+    firsts = np.array(task_bounds) * 3
+    return (np.searchsorted(breaks, firsts) + (firsts > 0)).tolist()
+
+
+def _formatted(mine, tasks: list[int], view: memoryview, claimed: list[int]) -> bytes:
+    """The lines of one file's tasks (``mine``: their rows), each ending with its claimed hashes."""
+    lines: list = []
+    for (unit_no, h0, h1, k0, k1, t0, t1, view_no), task in zip(
+        mine[:, (1, 2, 3, 4, 5, 6, 7, 11)].tolist(), tasks, strict=True
+    ):
+        lines += (view[h0:h1], view[k0:k1], view[t0:t1], _LINE_END % (claimed[unit_no], task, _VIEW_BYTES[view_no]))
+    return b"".join(lines)
 
 
 class ProdigyWriter:
@@ -345,31 +384,58 @@ class ProdigyWriter:
             stats.tasks.setdefault(name, 0)
 
     def add(self, packed: PackedTasks) -> None:
-        buffers: list[list] = [[] for _ in FILES]
+        """One document's tasks: input hashes claimed unit by unit, then each file's task hashes in order (the
+        stores are independent, so this is the order of claims task by task), one write per file."""
+        import numpy as np
+
         pieces, rows, units = packed
+        if not rows:
+            return
+        claimed = self._claim_inputs(units)
+        salted = {n for n, (hash_, (_, plain)) in enumerate(zip(claimed, units, strict=True)) if hash_ != plain}
+        table = np.frombuffer(rows, dtype=np.int64).reshape(-1, _ROW)
+        files = table[:, 0]
+        table = table[np.argsort(files, kind="stable")]  # file by file, each in document order
+        bounds = [0, *np.cumsum(np.bincount(files, minlength=len(FILES))).tolist()]
         view = memoryview(pieces)
-        claimed_units: dict[tuple, int] = {}  # unit key -> its claimed input hash (one per unit, every file)
-        claim_input, task_hashes = self._input_hashes.claim, self._task_hashes
-        fields = iter(rows)
-        for file_index, unit_no, h0, h1, k0, k1, t0, t1, q0, q1, plain_task, view_no in zip(
-            *[fields] * _ROW, strict=True
-        ):
-            unit_key, plain_input = units[unit_no]
-            claimed = claimed_units.get(unit_key)
-            if claimed is None:
-                claimed = claimed_units[unit_key] = claim_input(plain_input, unit_key)
-            task = plain_task if claimed == plain_input else task_hash_of(claimed, pieces[q0:q1])
-            task = task_hashes[file_index].claim(task)
-            buffers[file_index] += (
-                view[h0:h1],
-                view[k0:k1],
-                view[t0:t1],
-                b'"_input_hash":%d,"_task_hash":%d,"_view_id":"%s"}\n' % (claimed, task, _VIEW_BYTES[view_no]),
-            )
-        for file_index, buffer in enumerate(buffers):  # one large write per file and document
-            if buffer:
-                self._handles[file_index].write(b"".join(buffer))
-                self._counts[file_index] += len(buffer) // 4
+        lines, breaks = _packed_lines(table, view)
+        at = _slice_at(breaks, bounds)
+        plain = table[:, 10].tolist()
+        for file_index, handle in enumerate(self._handles):
+            first, last = bounds[file_index], bounds[file_index + 1]
+            if first == last:
+                continue
+            mine = table[first:last]
+            tasks = self._claim_tasks(file_index, mine, plain[first:last], view, claimed, salted)
+            if tasks is None:  # every hash the plain one: the lines as packed
+                handle.write(b"".join(lines[at[file_index] : at[file_index + 1]]))
+            else:
+                handle.write(_formatted(mine, tasks, view, claimed))
+            self._counts[file_index] += last - first
+
+    def _claim_tasks(
+        self, file_index: int, mine, plain: list[int], view: memoryview, claimed: list[int], salted: set[int]
+    ) -> list[int] | None:
+        """The claimed task hashes of one file's tasks (``mine``: their rows), ``None`` when every task keeps its
+        plain input and task hashes."""
+        candidates = plain
+        resalted = salted.intersection(mine[:, 1].tolist()) if salted else salted
+        if resalted:  # a re-salted input hash changes the task hash: re-hash those tasks (their question bytes)
+            candidates = [
+                task_hash_of(claimed[unit_no], view[q0:q1].tobytes()) if unit_no in resalted else task
+                for unit_no, q0, q1, task in mine[:, (1, 8, 9, 10)].tolist()
+            ]
+        tasks = self._task_hashes[file_index].claim_many(candidates)
+        return None if not resalted and tasks == plain else tasks
+
+    def _claim_inputs(self, units: list[tuple[tuple, int]]) -> list[int]:
+        """The claimed input hash of every unit number: one per unit key, claimed in order of first appearance."""
+        first: dict[tuple, int] = {}  # unit key -> its first unit's plain hash, in order of first appearance
+        for key, plain in units:
+            first.setdefault(key, plain)
+        keys = list(first)
+        claimed = dict(zip(keys, self._input_hashes.claim_many(list(first.values()), keys), strict=True))
+        return [claimed[key] for key, _ in units]
 
     def close(self) -> list[Path]:
         self._stack.close()
