@@ -36,6 +36,23 @@ def _read_back(doc: dict) -> bool:
     return bool(doc["text"].strip()) and not (doc["tokens"] and doc["sentences"])
 
 
+class Pickled:
+    """One document's ``(stub, DocumentRows)`` pickled on its own inside a shard's dump: the parent unpickles a
+    shard's documents one at a time (a whole shard's rows as Python objects were ~15 MB of the dataset phase's
+    peak), and the worker keeps a document's rows only as compact bytes until the shard is sent."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def __reduce__(self) -> tuple:
+        return Pickled, (self.data,)
+
+    def load(self) -> tuple[dict, Any]:
+        return pickle.loads(self.data)
+
+
 class ShardRows:
     """A shard's documents turned into dataset rows one by one; :meth:`dump` is what the worker sends back."""
 
@@ -54,7 +71,7 @@ class ShardRows:
             return
         status = self.statuses.index(self.classify(doc.get("licence")).status)
         stub = {key: doc[key] for key in _STUB_FIELDS}
-        self.entries.append((stub, self.document_rows(doc, status)))
+        self.entries.append(Pickled(pickle.dumps((stub, self.document_rows(doc, status)), pickle.HIGHEST_PROTOCOL)))
 
     def dump(self) -> bytes:
         return pickle.dumps(self.entries, protocol=pickle.HIGHEST_PROTOCOL)
@@ -70,12 +87,18 @@ def spilled_rows(shards: Iterator[bytes], documents: Path) -> Iterator[tuple[int
     ``build_dataset(rows=...)`` takes them; a record sent as its line is read as the trusted reader reads it."""
     lineno = 0
     for dumped in shards:
-        for entry in pickle.loads(dumped):
+        entries = pickle.loads(dumped)
+        entries.reverse()
+        del dumped
+        while entries:
+            entry = entries.pop()  # the list lets go of each document's rows once they are handed on
             lineno += 1
             if isinstance(entry, bytes):
                 yield lineno, with_record_defaults(orjson.loads(entry), f"{documents}:{lineno}"), None
             else:
-                yield lineno, entry[0], entry[1]
+                stub, rows = entry.load()
+                del entry
+                yield lineno, stub, rows
 
 
 # --- where the parent keeps the shards' rows until the dataset is built ------------------------------------------

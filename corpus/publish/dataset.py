@@ -1160,12 +1160,15 @@ class ConfigWriter:
         batch_rows: int = 1000,
         batch_bytes: int = 64 << 20,
         shard_bytes: int = 256 << 20,
+        piece_rows: int = 100,
     ):
         self.root, self.config = root, config
+        self.piece_rows = piece_rows  # rows kept as Python values before they become Arrow arrays
         self.schema = arrow_schema(features)  # carries the `datasets` features (ClassLabel) in its metadata
         self.batch_rows, self.batch_bytes, self.shard_bytes = batch_rows, batch_bytes, shard_bytes
         self._pool = _memory_pool()
-        self._buffers: dict[str, Columns] = {}
+        self._buffers: dict[str, Columns] = {}  # rows not yet converted, as Python values
+        self._pieces: dict[str, list[list[pa.Array]]] = {}  # converted rows of the batch: arrays per column
         self._buffer_rows: Counter = Counter()
         self._buffer_bytes: Counter = Counter()
         self._writers: dict[str, tuple[pq.ParquetWriter, int]] = {}  # split -> (writer, bytes in shard)
@@ -1206,18 +1209,36 @@ class ConfigWriter:
                 values.extend([None] * (hi - lo))  # a column the rows leave out is null, as in `pa.array`
             else:
                 values.extend(chunk if whole else chunk[lo:hi])
+        if len(buffer["id"]) >= self.piece_rows:
+            self._convert(split)
 
-    def _table(self, columns: Columns) -> pa.Table:
-        """The batch as a table of this writer's schema, built from buffers (no pandas import; see :mod:`.arrow`)."""
-        arrays = [column_array(columns[f.name], f.type, self._pool) for f in self.schema]
+    def _convert(self, split: str) -> None:
+        """Turn the split's Python rows into Arrow arrays (a piece of the batch): a few bytes a value instead of a
+        Python object each, so a batch waiting for its row group holds a fraction of the memory."""
+        columns = self._buffers[split]
+        if columns["id"]:
+            arrays = [column_array(columns[f.name], f.type, self._pool) for f in self.schema]
+            self._pieces.setdefault(split, []).append(arrays)
+            self._buffers[split] = {name: [] for name in self.schema.names}
+
+    def _table(self, split: str) -> pa.Table:
+        """The batch as a table of this writer's schema, built from buffers (no pandas import; see :mod:`.arrow`);
+        its pieces concatenated equal the arrays made from all its rows at once (values, validity, ``nbytes``)."""
+        self._convert(split)
+        pieces = self._pieces.pop(split)
+        if len(pieces) == 1:
+            arrays = pieces[0]
+        else:
+            arrays = [pa.concat_arrays(list(column), memory_pool=self._pool) for column in zip(*pieces, strict=True)]
+        del pieces
         return pa.Table.from_arrays(arrays, schema=self.schema)
 
     def _flush(self, split: str) -> None:
         columns = self._buffers.get(split)
-        if not columns:
+        if not columns or not (columns["id"] or self._pieces.get(split)):
             return
+        table = self._table(split)
         self._buffers[split] = {}
-        table = self._table(columns)
         files = self.splits.setdefault(split, SplitFiles())
         writer, in_shard = self._writers.get(split, (None, 0))
         if writer is None:
