@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -11,8 +12,10 @@ import regex
 
 # C0/C1 controls except tab and newline; zero-width space, word joiner, BOM; bidi embeddings and isolates.
 # ZWJ/ZWNJ stay: they are part of emoji sequences and of Persian/Indic spelling.
-_STRAY = regex.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u2060\ufeff\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# A class of single code points means the same to the standard library, whose scan is five times faster.
+_STRAY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u2060\ufeff\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _LINE_SEPARATORS = regex.compile(r"\r\n?|[\u2028\u2029\x85]")
+_LINE_SEPARATOR_CHARS = ("\r", "\u2028", "\u2029", "\x85")  # what _LINE_SEPARATORS can match starts with one
 _MANY_BLANKS = regex.compile(r"\n{3,}")
 _MAX_BOILERPLATE_LINE = 160
 
@@ -63,11 +66,12 @@ def normalize_text(raw: str) -> tuple[str, dict[str, int]]:
     Returns the text and counts of what was changed (for the document's ingest report).
     """
     changes: dict[str, int] = {}
-    text, n = _LINE_SEPARATORS.subn("\n", raw)
-    if n:
+    text = raw
+    if any(ch in raw for ch in _LINE_SEPARATOR_CHARS):  # most texts have none: four memchr-speed scans
+        text, n = _LINE_SEPARATORS.subn("\n", raw)
         changes["newlines"] = n
-    text, n = _STRAY.subn("", text)
-    if n:
+    if _STRAY.search(text) is not None:
+        text, n = _STRAY.subn("", text)
         changes["control_characters"] = n
     nfc = unicodedata.normalize("NFC", text)
     if nfc != text:
