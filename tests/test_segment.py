@@ -350,15 +350,16 @@ def test_token_pattern_guard_and_possessives_change_no_match():
 
     import regex
 
-    from corpus.segment.core import _token_pattern_source
+    from corpus.segment.core import _ASCII_SPACES, _token_pattern_source
 
     def plain_form(source: str) -> str:  # without the leading space guard and the possessive quantifiers
-        assert source.startswith("(?=\\S)(?:")
-        return source[len("(?=\\S)") :].replace("++", "+")
+        guard = source[: source.index("(?:")]
+        assert guard in ("(?=\\S)", "(?=[^\\s\\xa0])")
+        return source[len(guard) :].replace("++", "+")
 
     texts = _awkward_texts(1500, seed=5)
     for with_email in (True, False):
-        ascii_source = _token_pattern_source("A-Za-z", "A-Za-z0-9", with_email)
+        ascii_source = _token_pattern_source("A-Za-z", "A-Za-z0-9", with_email, _ASCII_SPACES)
         unicode_source = _token_pattern_source(r"\p{L}", r"\p{L}\p{N}\p{M}", with_email)
         pairs = [
             (re.compile(s, re.VERBOSE | re.ASCII), re.compile(plain_form(s), re.VERBOSE | re.ASCII))
@@ -370,6 +371,20 @@ def test_token_pattern_guard_and_possessives_change_no_match():
         for fast, slow in pairs:
             for text in texts:
                 assert [m.span() for m in fast.finditer(text)] == [m.span() for m in slow.finditer(text)], text
+
+
+def test_ascii_and_unicode_token_patterns_agree_on_plain_text():
+    # The stdlib pattern runs on any text without a `_NOT_PLAIN_TEXT` character, no-break spaces included; there
+    # it must find exactly the `regex` pattern's tokens (texts with a no-break space, or only plain characters).
+    from corpus.segment.core import _NOT_PLAIN_TEXT, _ascii_token_pattern, _token_pattern
+
+    texts = [t for t in _awkward_texts(4000, seed=6) if _NOT_PLAIN_TEXT.search(t) is None]
+    texts += ["Mr.\u00a0Smith\u00a0said so.\u00a0\u00a0See https://example.org/a\u00a0or x@y.org\u00a0now", "\u00a0"]
+    assert sum("\u00a0" in t for t in texts) > 100
+    for with_email in (True, False):
+        for text in texts:
+            ascii_spans = [m.span() for m in _ascii_token_pattern(with_email).finditer(text)]
+            assert ascii_spans == [m.span() for m in _token_pattern(with_email).finditer(text)], repr(text)
 
 
 def test_an_unpickled_segmenter_splits_the_same():

@@ -105,7 +105,7 @@ def _alternation(words: Iterable[str]) -> str:
     return render(trie)
 
 
-def _token_pattern_source(letter: str, lnm: str, with_email: bool) -> str:
+def _token_pattern_source(letter: str, lnm: str, with_email: bool, space: str = r"\s") -> str:
     # ``plain`` is a shortcut for the commonest token, a word of letters followed by a space or a punctuation
     # mark that no other branch can start or continue (no ".", ":", "@", "-", "+", "_" or apostrophe): there
     # the url, e-mail, abbreviation, initialism and number branches cannot match and ``word`` would match the
@@ -113,17 +113,19 @@ def _token_pattern_source(letter: str, lnm: str, with_email: bool) -> str:
     # Every branch starts on a non-space character, so the leading ``(?=\S)`` only makes the scan skip spaces
     # without trying each branch there. ``plain`` and ``email`` are possessive
     # (``++``): giving letters back can never satisfy what follows them (a non-letter, an "@").
+    # ``space``: what the pattern counts as space, as the contents of a character class (``\s`` for ``regex``).
     abbrev_alt = _alternation({a.lower() for a in abbreviations()})
     email = r"|(?P<email>[\w.+-]++@[\w-]+(?:\.[\w-]+)+)" if with_email else ""
-    return rf"""(?=\S)(?:
-        (?P<plain>[{letter}]++(?=[\s,;)\]"!?”]|$))
-        |(?P<url>https?://[^\s<>"]+?(?=[.,;:!?)\]"'’”]*(?:\s|$)))
+    one_space, non_space = (r"\s", r"\S") if space == r"\s" else (f"[{space}]", f"[^{space}]")
+    return rf"""(?={non_space})(?:
+        (?P<plain>[{letter}]++(?=[{space},;)\]"!?”]|$))
+        |(?P<url>https?://[^{space}<>"]+?(?=[.,;:!?)\]"'’”]*(?:{one_space}|$)))
         {email}
         |(?P<abbrev>(?i:\b{abbrev_alt})\.(?=\W|$))
         |(?P<initialism>\b(?:[{letter}]\.){{2,}})
         |(?P<number>[$€£]?\d+(?:[.,:/]\d+)*(?:st|nd|rd|th|s|m|bn|km|kg)?\b)
         |(?P<word>[{lnm}]+(?:['’][{lnm}]+)*)
-        |(?P<punct>(?P<p1>[^{lnm}\s])(?P=p1)*)
+        |(?P<punct>(?P<p1>[^{lnm}{space}])(?P=p1)*)
         )"""
 
 
@@ -135,18 +137,22 @@ def _token_pattern(with_email: bool = True) -> regex.Pattern:
 
 @lru_cache(maxsize=2)
 def _ascii_token_pattern(with_email: bool = True) -> re.Pattern:
-    """The same pattern for the stdlib ``re`` engine (faster), valid only on text matching ``_PLAIN_TEXT``.
+    """The same pattern for the stdlib ``re`` engine (faster), valid only on text without ``_NOT_PLAIN_TEXT``.
 
-    On ASCII letters, digits and spaces plus a few typographic marks that are neither letters, digits, marks,
-    spaces nor word characters, ASCII classes (``re.ASCII``) select exactly what the Unicode classes select.
+    On ASCII letters, digits and spaces, the no-break space (a space to ``regex``, named as one here) and a few
+    typographic marks that are neither letters, digits, marks, spaces nor word characters, ASCII classes
+    (``re.ASCII``) select exactly what the Unicode classes select.
     """
-    return re.compile(_token_pattern_source("A-Za-z", "A-Za-z0-9", with_email), re.VERBOSE | re.ASCII)
+    return re.compile(_token_pattern_source("A-Za-z", "A-Za-z0-9", with_email, _ASCII_SPACES), re.VERBOSE | re.ASCII)
 
 
+# What the ASCII pattern counts as space (a character-class body): ``re.ASCII``'s ``\s`` and the no-break
+# space, which scraped news is full of (one article in four of a PolNeAR feed): ``regex`` counts it as space.
+_ASCII_SPACES = r"\s\xa0"
 # Text the ASCII pattern handles exactly: printable ASCII, ASCII spaces (not \x1c-\x1f, which ``re.ASCII``
-# and ``regex`` disagree on) and typographic quotes, dashes, ellipsis and currency signs.
+# and ``regex`` disagree on), the no-break space and typographic quotes, dashes, ellipsis and currency signs.
 # A class of listed characters means the same in both engines; ``re`` scans it faster.
-_NOT_PLAIN_TEXT = re.compile(r"[^\t\n\r\x0b\x0c\x20-\x7e’‘“”–—…€£]")
+_NOT_PLAIN_TEXT = re.compile(r"[^\t\n\r\x0b\x0c\x20-\x7e\xa0’‘“”–—…€£]")
 _GRAPHEME = regex.compile(r"\X")
 # Characters that can join a grapheme cluster to the character before them (or, for Prepend, after). Text
 # without any of them has single-character clusters only, so the tokenizer skips the per-token cluster check.
@@ -196,7 +202,7 @@ def _tokens(text: str, start: int, end: int, engine: int) -> list[tuple[int, int
 
 
 # What each engine's pattern skips as space (``re.ASCII`` and ``regex`` disagree beyond ASCII and on \x1c-\x1f).
-_ASCII_SPACE = re.compile(r"[ \t\n\r\x0b\x0c]+")
+_ASCII_SPACE = re.compile(r"[ \t\n\r\x0b\x0c\xa0]+")
 _UNICODE_SPACE = regex.compile(r"\s+")
 
 
