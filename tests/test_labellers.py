@@ -255,3 +255,25 @@ def test_a_broken_plugin_is_one_line_when_chosen(tmp_path: Path, monkeypatch, fr
     assert run.exit_code == 2
     assert "claims=broken (plugin team-labels 0.1, team_labels_gone:Labeller) cannot be loaded" in run.output
     assert "Traceback" not in run.output
+
+
+def test_span_scores_are_rounded_the_same_whether_remembered_or_not():
+    # LayerWriter remembers rounded float scores; every score must still come out as round(float(score), 4),
+    # the signed zeros, NaN, ints and float subclasses included, the first time and the next.
+    import math
+
+    from corpus.prelabel import base
+
+    class Score(float):
+        pass
+
+    scores = [0.8, 0.123456, 1, True, 0.0, -0.0, -0.0, 0.0, 0.12345, 2.5e-05, -0.99999, float("nan"), Score(0.33333)]
+    doc = new_document("Some text here.", origin="t")
+    out = LayerWriter(doc, "entities", "x@1")
+    for _ in range(2):
+        for score in scores:
+            got = out.span("X", 0, 4, score)["score"]
+            want = round(float(score), 4)
+            assert type(got) is float and (got == want or math.isnan(want) and math.isnan(got)), score
+            assert math.copysign(1.0, got) == math.copysign(1.0, want), score
+    assert -0.0 not in base._ROUNDED and 0.0 not in base._ROUNDED

@@ -58,6 +58,21 @@ def read_text_option(path: str | Path, what: str) -> str:
         raise CorpusError(f"{what}: cannot read {path} ({reason})") from None
 
 
+# Rounded scores by the float given: ``round(x, 4)`` on a float is a correctly rounded decimal conversion (~0.2 µs,
+# most of a span's cost), and rules labellers give the same few scores again and again. Zero is never stored
+# (0.0 == -0.0 as keys, yet they round to different floats); bounded for continuous scores (a model's).
+_ROUNDED: dict[float, float] = {}
+_ROUNDED_LIMIT = 4096
+
+
+def _rounded(score: float) -> float:
+    """``round(float(score), 4)``, remembered for a non-zero float."""
+    rounded = round(float(score), 4)
+    if score.__class__ is float and score and len(_ROUNDED) < _ROUNDED_LIMIT:
+        _ROUNDED[score] = rounded
+    return rounded
+
+
 class LayerWriter:
     """Adds one labeller's spans (ids numbered in order) and relations to a document whose layer was cleared.
 
@@ -75,6 +90,9 @@ class LayerWriter:
 
     def span(self, label: str, start: int, end: int, score: float = 1.0, attrs: dict | None = None) -> dict:
         """Add a span ``text[start:end]`` and return it (its ``id`` links relations)."""
+        rounded = _ROUNDED.get(score) if score.__class__ is float else None
+        if rounded is None:
+            rounded = _rounded(score)
         span = {
             "id": f"{self._prefix}{len(self.spans)}",
             "layer": self.layer,
@@ -82,7 +100,7 @@ class LayerWriter:
             "start": start,
             "end": end,
             "text": self.text[start:end],
-            "score": round(float(score), 4),
+            "score": rounded,
             "labeller": self.tag,
             "attrs": attrs or {},
         }
