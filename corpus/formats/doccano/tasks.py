@@ -180,7 +180,7 @@ class DoccanoWriter:
 
     def add(self, items: list[tuple[int, bytes]]) -> None:
         for index, handle in enumerate(self._handles):
-            handle.write(b"".join(line for i, line in items if i == index))
+            handle.write(b"".join([line for i, line in items if i == index]))
         self._n += len(items) // 2
 
     def close(self) -> list[Path]:

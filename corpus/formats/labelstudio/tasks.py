@@ -30,6 +30,7 @@ document span ids, so exported annotations that keep a pre-label can be traced b
 from __future__ import annotations
 
 from contextlib import ExitStack
+from operator import itemgetter
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
@@ -42,6 +43,7 @@ from corpus.tasks.units import Report, TaskStats, Unit, document_units, model_ve
 TASKS_FILE, CONFIG_FILE = "tasks.json", "config.xml"
 FROM_NAME, TO_NAME, CHOICES_NAME = "label", "text", "checkworthy"
 
+_LINE = itemgetter(1)  # an item's task JSON
 _NUMBER = (int, float)  # a tuple: ``int | float`` would build a union type at every isinstance call
 _CHOICE_HINTS = {
     "CHECKWORTHY": "Check-worthy: a factual claim worth verifying",
@@ -183,10 +185,8 @@ class LabelStudioWriter:
 
     def add(self, items: list[tuple[int, bytes]]) -> None:
         if items:
-            separators = [b"\n" if self._n == 0 else b",\n", *[b",\n"] * (len(items) - 1)]
-            self._fh.write(
-                b"".join(part for sep, (_, line) in zip(separators, items, strict=True) for part in (sep, line))
-            )
+            self._fh.write(b"\n" if self._n == 0 else b",\n")  # then the tasks, ",\n" between
+            self._fh.write(b",\n".join(map(_LINE, items)))
             self._n += len(items)
 
     def close(self) -> list[Path]:
