@@ -52,5 +52,6 @@ class WordSet:
             if bucket:
                 yield from bucket[1:-1].split("\n")
 
-    def __reduce__(self) -> tuple[type, tuple[list[str]]]:
-        return WordSet, (list(self),)
+    def __reduce__(self) -> tuple[type, tuple[list[str], int, bool]]:
+        # Rebuilt from its words (hashes are per process); they are distinct, so the copy skips the duplicate check.
+        return WordSet, (list(self), 8, True)
