@@ -110,3 +110,22 @@ def test_a_shard_is_unpickled_one_document_at_a_time(tmp_path: Path) -> None:
     for (_, _, rows), doc in zip(out, docs * 2, strict=True):
         assert rows.columns["documents"]["text"] == [doc["text"]]
         assert set(rows.columns["entities"]) <= set(features["entities"])
+
+
+def test_making_rows_does_not_import_pyarrow() -> None:
+    """A build's workers make rows but write no parquet: pyarrow (~30 MB a process) stays out of them."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, orjson\n"
+        "from corpus.document import new_document\n"
+        "from corpus.pipeline.rows import ShardRows\n"
+        "from corpus.segment.core import segment_document\n"
+        "doc = segment_document(new_document('Ann Lee said so. Then more.', 'mem:1'))\n"
+        "made = ShardRows()\n"
+        "made.add(doc, orjson.dumps(doc))\n"
+        "made.dump()\n"
+        "assert 'pyarrow' not in sys.modules, 'pyarrow imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -18,16 +18,14 @@ config); token indices inside a row are half-open too (``tokens[token_start:toke
 
 from __future__ import annotations
 
-import inspect
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from pathlib import Path
-
-import pyarrow as pa
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING
 
 from corpus.document import (
     ENTITY_LABELS,
@@ -38,11 +36,14 @@ from corpus.document import (
 )
 from corpus.errors import CorpusError
 from corpus.offsets import TokenIndex
-from corpus.publish.arrow import column_array
 from corpus.publish.features import ClassLabel, Feature, List, Value, arrow_schema
 from corpus.publish.licences import STATUSES
 from corpus.records import span_problem
 from corpus.scoring import EXACT, JACCARD_HALF, OVERLAP_HALF, PRF, MatchRule, best_match, count_matches, overlap
+
+if TYPE_CHECKING:  # imported where parquet is written (ConfigWriter), not where rows are made (a build's workers)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
 CONFIGS = ("documents", "entities", "claims", "sources")
 DEFAULT_CONFIG = "documents"
@@ -253,7 +254,7 @@ class EntityLayout:
     """Doc-level BIO tags and per-sentence span lists for one set of entity spans."""
 
     tags: list[int]
-    by_sentence: dict[int, list[dict]]
+    by_sentence: dict[int, list[tuple]]  # sentence -> its entity span rows (_entity_span_row)
     not_in_bio: int = 0  # nested/overlapping spans kept only in `spans`
     crossing: int = 0  # spans that cross a sentence boundary (BIO and token range cut at the sentence end)
     unplaced: int = 0  # spans on no token or outside every sentence
@@ -281,19 +282,21 @@ def _place_spans(index: SentenceIndex, spans: list[dict], layout: EntityLayout) 
     return placed
 
 
-def _entity_span_row(span: dict, doc_id: str, t0: int, t1: int, s0: int) -> dict:
-    """One entity span as a row of its sentence, its token range relative to the sentence's first token."""
-    return {
-        "id": f"{doc_id}:{span['id']}",
-        "label": span["label"],
-        "start": span["start"],
-        "end": span["end"],
-        "text": span.get("text", ""),
-        "token_start": t0 - s0,
-        "token_end": t1 - s0,
-        "score": _score(span),
-        "labeller": span.get("labeller"),
-    }
+def _entity_span_row(span: dict, doc_id: str, t0: int, t1: int, s0: int) -> tuple:
+    """One entity span as a row of its sentence, its token range relative to the sentence's first token: the
+    struct's fields in :func:`_entity_span`'s order (a tuple is a third of a dict's size to keep, pickle and
+    transpose into Arrow columns)."""
+    return (
+        f"{doc_id}:{span['id']}",
+        span["label"],
+        span["start"],
+        span["end"],
+        span.get("text", ""),
+        t0 - s0,
+        t1 - s0,
+        _score(span),
+        span.get("labeller"),
+    )
 
 
 def _tag_bio(tags: list[int], t0: int, t1: int, label: str) -> None:
@@ -317,7 +320,7 @@ def layout_entities(index: SentenceIndex, spans: list[dict], doc_id: str) -> Ent
         _tag_bio(layout.tags, t0, t1, span["label"])
         taken_until = t1
     for rows in layout.by_sentence.values():
-        rows.sort(key=lambda r: (r["start"], -r["end"], r["id"]))
+        rows.sort(key=lambda r: (r[2], -r[3], r[0]))  # start, longest first, id
     return layout
 
 
@@ -398,17 +401,10 @@ def is_correspondent(group: dict) -> bool:
     return any(bool(_attrs(s).get("correspondent")) for s in (*group["source"], *group["content"]))
 
 
-def _fragments(spans: list[dict], doc_id: str) -> list[dict]:
+def _fragments(spans: list[dict], doc_id: str) -> list[tuple]:
+    """The spans as fragment structs, fields in :func:`_fragment`'s order."""
     return [
-        {
-            "id": f"{doc_id}:{s['id']}",
-            "start": s["start"],
-            "end": s["end"],
-            "text": s.get("text", ""),
-            "score": _score(s),
-            "labeller": s.get("labeller"),
-        }
-        for s in spans
+        (f"{doc_id}:{s['id']}", s["start"], s["end"], s.get("text", ""), _score(s), s.get("labeller")) for s in spans
     ]
 
 
@@ -1114,12 +1110,19 @@ def _has_word(text: str, term: str) -> bool:
 
 
 # --------------------------------------------------------------------------------------------- parquet
-_WRITER_OPTIONS: dict = {}
-_params = inspect.signature(pq.ParquetWriter.__init__).parameters
-if "use_content_defined_chunking" in _params:  # pyarrow >= 21: dedup-friendly pages for the Hub's Xet storage
-    _WRITER_OPTIONS["use_content_defined_chunking"] = True
-if "write_page_index" in _params:
-    _WRITER_OPTIONS["write_page_index"] = True
+@cache
+def _writer_options() -> dict:
+    import inspect
+
+    import pyarrow.parquet as pq
+
+    options: dict = {}
+    params = inspect.signature(pq.ParquetWriter.__init__).parameters
+    if "use_content_defined_chunking" in params:  # pyarrow >= 21: dedup-friendly pages for the Hub's Xet storage
+        options["use_content_defined_chunking"] = True
+    if "write_page_index" in params:
+        options["write_page_index"] = True
+    return options
 
 
 # A chunk of rows as columns: column name -> one value per row (all the same length); nested values are plain
@@ -1136,6 +1139,8 @@ class SplitFiles:
 
 
 def _memory_pool() -> pa.MemoryPool:
+    import pyarrow as pa
+
     # The system allocator hands freed batches back; mimalloc (Arrow's default) kept ~40 MB more at the peak of a
     # 4 MB publish for no speed gain. Only this module's arrays and writers use it.
     try:
@@ -1166,6 +1171,9 @@ class ConfigWriter:
         self.piece_rows = piece_rows  # rows kept as Python values before they become Arrow arrays
         self.schema = arrow_schema(features)  # carries the `datasets` features (ClassLabel) in its metadata
         self.batch_rows, self.batch_bytes, self.shard_bytes = batch_rows, batch_bytes, shard_bytes
+        from corpus.publish.arrow import column_array
+
+        self._column_array = column_array
         self._pool = _memory_pool()
         self._buffers: dict[str, Columns] = {}  # rows not yet converted, as Python values
         self._pieces: dict[str, list[list[pa.Array]]] = {}  # converted rows of the batch: arrays per column
@@ -1217,13 +1225,15 @@ class ConfigWriter:
         Python object each, so a batch waiting for its row group holds a fraction of the memory."""
         columns = self._buffers[split]
         if columns["id"]:
-            arrays = [column_array(columns[f.name], f.type, self._pool) for f in self.schema]
+            arrays = [self._column_array(columns[f.name], f.type, self._pool) for f in self.schema]
             self._pieces.setdefault(split, []).append(arrays)
             self._buffers[split] = {name: [] for name in self.schema.names}
 
     def _table(self, split: str) -> pa.Table:
         """The batch as a table of this writer's schema, built from buffers (no pandas import; see :mod:`.arrow`);
         its pieces concatenated equal the arrays made from all its rows at once (values, validity, ``nbytes``)."""
+        import pyarrow as pa
+
         self._convert(split)
         pieces = self._pieces.pop(split)
         if len(pieces) == 1:
@@ -1244,8 +1254,10 @@ class ConfigWriter:
         if writer is None:
             path = self.root / self.config / f"{split}-{len(files.files):05d}.parquet.part"
             path.parent.mkdir(parents=True, exist_ok=True)
+            import pyarrow.parquet as pq
+
             writer = pq.ParquetWriter(
-                path, self.schema, compression="snappy", memory_pool=self._pool, **_WRITER_OPTIONS
+                path, self.schema, compression="snappy", memory_pool=self._pool, **_writer_options()
             )
             files.files.append(str(path))
         writer.write_table(table)

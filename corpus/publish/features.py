@@ -17,9 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Union
 
-import pyarrow as pa
-
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from corpus.publish.dataset import SplitFiles
 
 __all__ = [
@@ -34,7 +34,9 @@ __all__ = [
     "yaml_list",
 ]
 
-_ARROW = {"string": pa.string(), "int32": pa.int32(), "int64": pa.int64(), "float64": pa.float64(), "bool": pa.bool_()}
+# Value dtypes -> pyarrow type factories (pyarrow is imported only where Arrow types are made: a build's workers
+# make dataset rows with these feature types but never Arrow data, and pyarrow is ~30 MB a process)
+_ARROW = {"string": "string", "int32": "int32", "int64": "int64", "float64": "float64", "bool": "bool_"}
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,10 @@ Feature = Union[Value, ClassLabel, List, Mapping[str, "Feature"]]  # noqa: UP007
 
 
 def arrow_type(feature: Feature) -> pa.DataType:
+    import pyarrow as pa
+
     if isinstance(feature, Value):
-        return _ARROW[feature.dtype]
+        return getattr(pa, _ARROW[feature.dtype])()
     if isinstance(feature, ClassLabel):
         return pa.int64()
     if isinstance(feature, List):
@@ -85,6 +89,8 @@ def features_dict(features: Mapping[str, Feature]) -> dict:
 
 def arrow_schema(features: Mapping[str, Feature]) -> pa.Schema:
     """``Features.arrow_schema``: the columns, with the features as JSON under the ``huggingface`` key."""
+    import pyarrow as pa
+
     metadata = {"huggingface": json.dumps({"info": {"features": features_dict(features)}})}
     return pa.schema([pa.field(name, arrow_type(f)) for name, f in features.items()], metadata=metadata)
 
