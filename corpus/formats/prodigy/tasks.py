@@ -66,8 +66,7 @@ def _non_overlapping(spans: list[dict]) -> tuple[list[dict], list[dict]]:
 
 
 # Pre-encoded JSON spliced into tasks: a unit's text and tokens are encoded once and shared by all its views.
-_Fragment = getattr(orjson, "Fragment", None)  # orjson >= 3.9.14; older: encode the objects each time
-_OPTIONS_JSON = _Fragment(orjson.dumps(OPTIONS)) if _Fragment else OPTIONS
+_OPTIONS_JSON = orjson.dumps(OPTIONS)
 _OPTION_IDS = [o["id"] for o in OPTIONS]
 
 
@@ -262,6 +261,24 @@ def _count_overlaps(u: Unit, unit: str, dropped: int, where: str, report: Report
         )
 
 
+_CONFIG_JSON = orjson.dumps(CHOICE_CONFIG)
+
+
+def _tail(spans: list[dict], relations: list[dict] | None, options: list | None, accept: list | None) -> bytes:
+    """A task's fields between its tokens and its hashes, as ``,<fields>,`` (what :func:`_task` puts there)."""
+    if options is not None:
+        return b',"spans":%s,%s"options":%s,"accept":%s,"config":%s,' % (
+            orjson.dumps(spans),
+            b"" if relations is None else b'"relations":%s,' % orjson.dumps(relations),
+            _OPTIONS_JSON,
+            orjson.dumps(accept or []),
+            _CONFIG_JSON,
+        )
+    if relations is not None:
+        return b',"spans":%s,"relations":%s,' % (orjson.dumps(spans), orjson.dumps(relations))
+    return b',"spans":%s,' % orjson.dumps(spans)
+
+
 class _Packer:
     """Packs a document's tasks into one byte string and one integer array (pickling then copies two buffers
     instead of ~100 small objects a unit): a task is 12 integers pointing into the pieces (see PackedTasks)."""
@@ -272,8 +289,8 @@ class _Packer:
         self.rows = array("q")
         self.units: list[tuple[tuple, int]] = []  # (unit key, plain input hash) per unit shown
         self.unit_numbers: dict[int, int] = {}  # id(unit shown) -> its index in units
-        # (id(unit), id(meta)) -> (head at, tokens at, and the objects whose ids are keys: kept alive)
-        self.heads: dict[tuple[int, int], tuple] = {}
+        self.heads: dict[tuple[int, int], tuple[int, int, int, int]] = {}  # (id(unit), id(meta)) -> head, tokens at
+        self.alive: list[tuple] = []  # the objects whose ids are keys above
         self.shared_tokens: dict[int, tuple[int, int]] = {}  # id(token JSON) -> where it is packed
 
     def put(self, data: bytes) -> tuple[int, int]:
@@ -289,7 +306,7 @@ class _Packer:
             self.units.append((key, input_hash(shown.doc_id, shown.kind, shown.start, shown.text)))
         return unit_no
 
-    def head(self, shown: Unit, meta: dict) -> tuple:
+    def head(self, shown: Unit, meta: dict) -> tuple[int, int, int, int]:
         """Where the task's head (text, meta) and tokens are: the same for every view of a unit, packed once."""
         shared = self.heads.get((id(shown), id(meta)))
         if shared is None:
@@ -298,7 +315,8 @@ class _Packer:
             tokens_at = self.shared_tokens.get(id(tokens_json))
             if tokens_at is None:  # right after the head: one slice for both in the writer
                 tokens_at = self.shared_tokens[id(tokens_json)] = self.put(tokens_json)
-            shared = self.heads[(id(shown), id(meta))] = (head_at, tokens_at, shown, meta, tokens_json)
+            shared = self.heads[(id(shown), id(meta))] = (*head_at, *tokens_at)
+            self.alive.append((shown, meta, tokens_json))  # their ids are keys
         return shared
 
     def add(
@@ -313,21 +331,19 @@ class _Packer:
         accept: list[str] | None,
     ) -> None:
         unit_no = self.unit_number(shown)
-        question = task_question(view, spans, relations or (), _OPTION_IDS if options else [])
         shared = self.head(shown, meta)
-        rest: dict = {"spans": spans}
-        if relations is not None:
-            rest["relations"] = relations
-        if options is not None:
-            rest["options"] = _OPTIONS_JSON
-            rest["accept"] = accept or []
-            rest["config"] = CHOICE_CONFIG
-        tail = self.put(b",%s," % orjson.dumps(rest)[1:-1])
+        question = task_question(view, spans, relations or (), _OPTION_IDS if options else ())
+        tail = _tail(spans, relations, options, accept)
         plain_input = self.units[unit_no][1]
         task_hash_ = task_hash_of(plain_input, question)
         view_no = _VIEW_NUMBER[view]
-        self.put(_LINE_END % (plain_input, task_hash_, _VIEW_BYTES[view_no]))  # the line's end, when nothing changes
-        self.rows.extend((file_index, unit_no, *shared[0], *shared[1], *tail, *self.put(question), task_hash_, view_no))
+        end = _LINE_END % (plain_input, task_hash_, _VIEW_BYTES[view_no])  # the line's end, when nothing changes
+        t0 = self.size
+        t1 = t0 + len(tail)
+        q0 = t1 + len(end)
+        self.size = q1 = q0 + len(question)
+        self.pieces += (tail, end, question)
+        self.rows.extend((file_index, unit_no, *shared, t0, t1, q0, q1, task_hash_, view_no))
 
     def packed(self) -> PackedTasks:
         return PackedTasks(b"".join(self.pieces), self.rows, self.units)
