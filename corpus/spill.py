@@ -16,7 +16,7 @@ from typing import Self
 
 import numpy as np
 
-__all__ = ["IntMultiMap", "KeyedRecords", "RecordFile"]
+__all__ = ["DistinctStrings", "IntMultiMap", "KeyedRecords", "RecordFile"]
 
 
 class IntMultiMap:
@@ -178,3 +178,58 @@ class KeyedRecords(_Closing):
 
     def close(self) -> None:
         self._records.close()
+
+
+class DistinctStrings:
+    """How many distinct strings were added, in about 8 bytes a string: their 64-bit xxhash digests, the recent
+    ones in a set and the others in one sorted numpy array they are merged into every ``fold_at`` additions (a
+    set of the strings themselves costs ~100 bytes a string). Two different strings count as one only if their
+    digests collide (about 2**-64 a pair). Picklable: a build's workers send a document's to the parent, which
+    merges them with :meth:`update`."""
+
+    def __init__(self, fold_at: int = 1 << 16) -> None:
+        self._fold_at = fold_at
+        self._recent: set[int] = set()
+        self._folded: np.ndarray | None = None  # sorted, unique; None until the first fold (a document's stay small)
+
+    def add(self, text: str) -> None:
+        import xxhash
+
+        self._recent.add(xxhash.xxh64_intdigest(text.encode("utf-8", "surrogatepass")))
+        if len(self._recent) >= self._fold_at:
+            self._fold()
+
+    def update(self, other: DistinctStrings) -> None:
+        self._recent |= other._recent
+        if other._folded is not None:
+            self._fold(other._folded)
+        elif len(self._recent) >= self._fold_at:
+            self._fold()
+
+    def __len__(self) -> int:
+        if self._folded is None:
+            return len(self._recent)
+        recent = np.fromiter(self._recent, dtype=np.uint64, count=len(self._recent))
+        at = self._folded.searchsorted(recent)
+        new = at == len(self._folded)  # past the end: not folded
+        new[~new] = self._folded[at[~new]] != recent[~new]
+        return len(self._folded) + int(np.count_nonzero(new))
+
+    def __eq__(self, other: object) -> bool:
+        """Whether the same strings were added (as far as their digests tell)."""
+        if not isinstance(other, DistinctStrings):
+            return NotImplemented
+        return np.array_equal(self._digests(), other._digests())
+
+    __hash__ = None  # type: ignore[assignment]  (mutable)
+
+    def _digests(self) -> np.ndarray:
+        recent = np.fromiter(self._recent, dtype=np.uint64, count=len(self._recent))
+        return np.unique(recent if self._folded is None else np.concatenate((self._folded, recent)))
+
+    def _fold(self, *more: np.ndarray) -> None:
+        parts = [np.fromiter(self._recent, dtype=np.uint64, count=len(self._recent)), *more]
+        if self._folded is not None:
+            parts.append(self._folded)
+        self._folded = np.unique(np.concatenate(parts))
+        self._recent = set()

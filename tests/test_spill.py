@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from corpus.spill import IntMultiMap, RecordFile
+from corpus.spill import DistinctStrings, IntMultiMap, RecordFile
 
 
 @pytest.mark.parametrize("merge_at", [1, 3, 64])
@@ -68,3 +68,28 @@ def test_keyed_records_tell_colliding_keys_apart(monkeypatch) -> None:
         assert store.get("a") == [b"first a", b"second a"]
         assert store.get("b") == [b""] and store.get("\ud800odd") == [b"x"]
         assert store.get("c") == [] and len(store) == 4
+
+
+@pytest.mark.parametrize("fold_at", [1, 5, 1 << 16])
+def test_distinct_strings_count_like_a_set_across_folds_merges_and_pickles(fold_at: int) -> None:
+    import pickle
+
+    rng = random.Random(fold_at)
+    words = ["Ann Lee", "ann lee", "Bo", "", "é", "𝔘x", "\ud800"] + [f"name {i}" for i in range(200)]
+    total, reference = DistinctStrings(fold_at=fold_at), set()
+    for _ in range(12):  # a document's names each, pickled and merged as the parent merges them
+        part, names = DistinctStrings(fold_at=fold_at), rng.choices(words, k=rng.randrange(40))
+        for word in names:
+            part.add(word)
+        assert len(part) == len(set(names))
+        total.update(pickle.loads(pickle.dumps(part)))
+        reference |= set(names)
+        assert len(total) == len(reference)
+    again = DistinctStrings()
+    for word in reference:
+        again.add(word)
+    assert again == total and again != DistinctStrings()
+    total.add("Ann Lee")  # already counted, whether folded or recent
+    total.add("new one")
+    assert len(total) == len(reference) + 1
+    assert len(DistinctStrings()) == 0

@@ -40,6 +40,7 @@ from corpus.publish.features import ClassLabel, Feature, List, Value, arrow_sche
 from corpus.publish.licences import STATUSES
 from corpus.records import span_problem
 from corpus.scoring import EXACT, JACCARD_HALF, OVERLAP_HALF, PRF, MatchRule, best_match, count_matches, overlap
+from corpus.spill import DistinctStrings
 
 if TYPE_CHECKING:  # imported where parquet is written (ConfigWriter), not where rows are made (a build's workers)
     import pyarrow as pa
@@ -587,7 +588,7 @@ class Stats:
     labellers: dict = field(default_factory=dict)  # layer -> Counter(name@version)
     stripped: Counter = field(default_factory=Counter)  # boilerplate rule -> lines
     person_mentions: int = 0
-    person_names: set = field(default_factory=set)
+    person_names: DistinctStrings = field(default_factory=DistinctStrings)  # (8 bytes a distinct name)
     war_documents: int = 0
     spans_dropped: int = 0
     entities_not_in_bio: int = 0
@@ -646,7 +647,7 @@ class Stats:
             self.checkworthy_rules.setdefault(labeller, CheckworthyRule()).merge(rule)
         for name, prf in other.prelabel_quality.items():
             self.prelabel_quality.setdefault(name, PRF()).add(prf.tp, prf.fp, prf.fn)
-        self.person_names |= other.person_names
+        self.person_names.update(other.person_names)
         for day in (other.published_min, other.published_max):
             self.add_published(day)
 
