@@ -11,6 +11,7 @@ as a dict or, like ``pa.array``, a tuple of its fields in order).
 
 from __future__ import annotations
 
+import builtins
 from array import array
 from itertools import accumulate, chain
 from operator import itemgetter
@@ -60,7 +61,8 @@ def _fixed_width(values: list, type: pa.DataType, pack) -> pa.Array:
 def _list_array(values: list, type: pa.ListType, pool: pa.MemoryPool | None) -> pa.Array:
     validity, nulls = _validity(values)
     present = [v for v in values if v is not None] if nulls else values
-    offsets = array("i", accumulate((0 if v is None else len(v) for v in values), initial=0))
+    lengths = (0 if v is None else len(v) for v in values) if nulls else map(len, values)
+    offsets = array("i", accumulate(lengths, initial=0))
     child = column_array(list(chain.from_iterable(present)), type.value_type, pool)
     buffers = [validity, pa.py_buffer(offsets)]
     return pa.Array.from_buffers(type, len(values), buffers, null_count=nulls, children=[child])
@@ -78,8 +80,8 @@ def _fields(values: list, type: pa.StructType) -> list:
     """The struct's child columns: one transposition in C when every value is a tuple (positional, as
     ``pa.array`` reads tuples) or every dict has every field, else ``dict.get`` (a missing field is null)."""
     names = [f.name for f in type]
-    if values and all(isinstance(v, tuple) for v in values):
-        if any(len(v) != len(names) for v in values):
+    if values and set(map(builtins.type, values)) == {tuple}:  # (type and length tested in C: ~70k spans at 1x)
+        if set(map(len, values)) != {len(names)}:
             raise ValueError(f"a tuple for struct {type} has the wrong number of fields")
         return list(zip(*values, strict=True))
     if len(names) > 1 and values:
