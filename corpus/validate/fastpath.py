@@ -3,9 +3,11 @@
 jsonschema walks a record at ~25 µs per token, most of a validation's time (``corpus validate`` on the data
 folder of a 400-document build: 11 s with these predicates, 57 s with jsonschema alone). Each schema is therefore
 compiled once into a predicate (generated source, keywords inlined) with jsonschema's own semantics (strict
-integers: see :mod:`corpus.validate.schemas`). A record it accepts skips jsonschema; a rejected one goes through
-jsonschema for the exact, field-named messages. A keyword the compiler does not know makes the kind fall back to
-jsonschema for every record: never a guess.
+integers: see :mod:`corpus.validate.schemas`). Required properties are read without a test first (a missing one
+raises KeyError: False), ``if`` discriminators are inline expressions, and a pattern remembers the strings it
+matched (a labeller's ``name@version`` is on every span). A record it accepts skips jsonschema; a rejected one
+goes through jsonschema for the exact, field-named messages. A keyword the compiler does not know makes the kind
+fall back to jsonschema for every record: never a guess.
 """
 
 from __future__ import annotations
@@ -88,6 +90,21 @@ def _unique(items: list) -> bool:
     return len({_freeze(v) for v in items}) == len(items)
 
 
+class _Matched(set):
+    """The strings a pattern matched so far (at most ``limit``, then each other string is searched again)."""
+
+    def __init__(self, regex: re.Pattern, limit: int = 4096) -> None:
+        super().__init__()
+        self.regex, self.limit = regex, limit
+
+    def search(self, value: str) -> bool:
+        if self.regex.search(value) is None:
+            return False
+        if len(self) < self.limit:
+            self.add(value)
+        return True
+
+
 class _SchemaCompiler:
     """Generates ``def check(v0) -> bool`` from a (non-recursive) schema; every failing test returns False.
 
@@ -104,8 +121,8 @@ class _SchemaCompiler:
         self.counter = 0
 
     def compile(self) -> Callable[[Any], bool]:
-        body = self.emit(self.root, "v0", "    ", ())
-        source = "\n".join([*self.helpers, "def check(v0):", *body, "    return True", ""])
+        body = _function("check", self.emit(self.root, "v0", "        ", ()))
+        source = "\n".join([*self.helpers, *body, ""])
         namespace = dict(self.names)
         exec(compile(source, f"<schema fast path {self.root.get('$id', '')}>", "exec"), namespace)  # noqa: S102
         return namespace["check"]
@@ -190,8 +207,10 @@ class _SchemaCompiler:
         if "minLength" in schema:
             out.append(f"{ind}if {string}len({v}) < {int(schema['minLength'])}: return False")
         if "pattern" in schema:
-            regex_ = self.constant(re.compile(schema["pattern"]))
-            out.append(f"{ind}if {string}{regex_}.search({v}) is None: return False")
+            # values repeat (a labeller's name@version on every span, a document id on every task): a string
+            # that matched is remembered, so the regex runs once per distinct value
+            matched = self.constant(_Matched(re.compile(schema["pattern"])))
+            out.append(f"{ind}if {string}{v} not in {matched} and not {matched}.search({v}): return False")
         return out
 
     def emit_combinators(self, schema: dict, v: str, ind: str, refs: tuple[str, ...]) -> list[str]:
@@ -205,17 +224,36 @@ class _SchemaCompiler:
         for sub in schema.get("allOf", ()):
             out += self.emit(sub, v, ind, refs)
         if "if" in schema:
-            helper = self.fresh("_if")
-            self.helpers += [f"def {helper}(v0):", *self.emit(schema["if"], "v0", "    ", refs), "    return True"]
+            test = self.if_expression(schema["if"], v)
+            if test is None:
+                helper = self.fresh("_if")
+                self.helpers += _function(helper, self.emit(schema["if"], "v0", "        ", refs))
+                test = f"{helper}({v})"
             then_lines = self.emit(schema.get("then", True), v, ind + "    ", refs)
             else_lines = self.emit(schema.get("else", True), v, ind + "    ", refs)
             out += [
-                f"{ind}if {helper}({v}):",
+                f"{ind}if {test}:",
                 *(then_lines or [f"{ind}    pass"]),
                 f"{ind}else:",
                 *(else_lines or [f"{ind}    pass"]),
             ]
         return out
+
+    def if_expression(self, schema: Any, v: str) -> str | None:
+        """An ``if`` that only tests properties against strings (``{"properties": {"type": {"const": "labels"}}}``,
+        a discriminator) as one inline expression instead of a helper call per value; ``None`` for any other."""
+        if not isinstance(schema, dict) or set(schema) - {"properties", "required"} - _ANNOTATION_KEYWORDS:
+            return None
+        tests = [f"{name!r} in {v}" for name in schema.get("required", ())]
+        for name, sub in schema.get("properties", {}).items():
+            if not isinstance(sub, dict) or len(sub) != 1 or not set(sub) <= {"const", "enum"}:
+                return None
+            values = sub["enum"] if "enum" in sub else [sub["const"]]
+            if not all(type(x) is str for x in values):
+                return None
+            x, allowed = f"{v}[{name!r}]", self.constant(frozenset(values))
+            tests.append(f"({name!r} not in {v} or (isinstance({x}, str) and {x} in {allowed}))")
+        return f"(not isinstance({v}, dict) or ({' and '.join(tests) or 'True'}))"
 
     def emit_object(self, schema: dict, v: str, ind: str, refs: tuple[str, ...], is_object: bool) -> list[str]:
         if not any(k in schema for k in _OBJECT_KEYWORDS):
@@ -223,10 +261,12 @@ class _SchemaCompiler:
         inner = ind if is_object else ind + "    "
         out = [] if is_object else [f"{ind}if isinstance({v}, dict):"]
         required = list(schema.get("required", ()))
-        if required:
-            out.append(f"{inner}if not {self.constant(frozenset(required))} <= {v}.keys(): return False")
         properties = schema.get("properties", {})
-        out += self.emit_properties(properties, required, v, inner, refs)
+        lines, read = self.emit_properties(properties, required, v, inner, refs)
+        unread = [name for name in required if name not in read]  # the others: read, a KeyError if missing
+        if unread:
+            out.append(f"{inner}if not {self.constant(frozenset(unread))} <= {v}.keys(): return False")
+        out += lines
         out += self.emit_additional(schema.get("additionalProperties", True), properties, v, inner, refs)
         if "propertyNames" in schema:
             k = self.fresh("k")
@@ -235,8 +275,9 @@ class _SchemaCompiler:
 
     def emit_properties(
         self, properties: dict, required: list[str], v: str, inner: str, refs: tuple[str, ...]
-    ) -> list[str]:
-        out = []
+    ) -> tuple[list[str], set[str]]:
+        """The properties' tests, and the required names they read unguarded (a missing one: a KeyError)."""
+        out, read = [], set()
         for name, sub in properties.items():
             x = self.fresh("v")
             lines = self.emit(sub, x, inner + ("" if name in required else "    "), refs)
@@ -244,9 +285,10 @@ class _SchemaCompiler:
                 continue
             if name in required:
                 out += [f"{inner}{x} = {v}[{name!r}]", *lines]
+                read.add(name)
             else:
                 out += [f"{inner}if {name!r} in {v}:", f"{inner}    {x} = {v}[{name!r}]", *lines]
-        return out
+        return out, read
 
     def emit_additional(self, extra: Any, properties: dict, v: str, inner: str, refs: tuple[str, ...]) -> list[str]:
         if extra is True:
@@ -290,6 +332,19 @@ class _SchemaCompiler:
             return []
         rest = f"{v}[{n_prefix}:]" if n_prefix else v
         return [f"{inner}for {x} in {rest}:", *lines]
+
+
+def _function(name: str, body: list[str]) -> list[str]:
+    """``def name(v0)`` returning False where ``body`` does, or when it reads a required property that is missing
+    (a KeyError: only required properties are read without an ``in`` test), else True."""
+    return [
+        f"def {name}(v0):",
+        "    try:",
+        *(body or ["        pass"]),
+        "    except KeyError:",
+        "        return False",
+        "    return True",
+    ]
 
 
 def _array_sizes(schema: dict, v: str, inner: str) -> list[str]:
