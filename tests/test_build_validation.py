@@ -8,6 +8,7 @@ with what a full, independent `corpus validate` says about the same outputs.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import orjson
@@ -172,6 +173,51 @@ def test_a_wrong_offset_in_one_view_of_a_unit_is_reported_though_its_other_view_
     offsets = [row for row in expected if row[2] == "meta.offset"]
     assert offsets and all(row[0].endswith("spans.jsonl") for row in offsets)
     assert result.invalid == len(expected)
+
+
+def test_a_wrong_offset_in_a_prodigy_head_is_reported_on_every_view_that_shares_it(tmp_path, monkeypatch):
+    """The build checks a Prodigy head's document reference once for the views sharing it (ner, spans, rel):
+    each of them still reports it, and on every line, as `corpus validate` does."""
+    package = FORMATS["prodigy"].package()
+    original = package.render
+
+    def shift(match: re.Match) -> bytes:  # one digit changed: the same length, so the packing holds
+        digits = match.group(1)
+        return b'"offset":' + digits[:-1] + str((int(digits[-1:]) + 1) % 10).encode()
+
+    def render(doc, unit, report=None, stats=None, **kwargs):
+        packed = original(doc, unit, report, stats, **kwargs)
+        return packed._replace(pieces=re.sub(rb'"offset":(\d+)', shift, packed.pieces))
+
+    monkeypatch.setattr(package, "render", render)
+    src = write_articles(tmp_path / "in", 3)
+    out = tmp_path / "out"
+    result, reporter = build(src, out, formats=ALL_FORMATS)
+    expected = _assert_same_as_validate(reporter, out)
+    for name in ("ner.manual.jsonl", "spans.manual.jsonl", "rel.manual.jsonl", "choice.jsonl"):
+        lines = len((out / "tasks" / "prodigy" / name).read_bytes().splitlines())
+        reported = {row[1] for row in expected if row[0].endswith(name) and row[2] == "meta.offset"}
+        assert lines and reported == set(range(1, lines + 1)), name
+    assert result.invalid == len(expected)
+
+
+def test_a_line_that_is_not_json_is_reported_as_validate_reports_it(tmp_path, monkeypatch):
+    """doccano's render with every spans line cut short: malformed JSON, with `corpus validate`'s message."""
+    package = FORMATS["doccano"].package()
+    original = package.render
+    spans_file = FORMATS["doccano"].files.index("spans.jsonl")
+
+    def render(doc, unit, report=None, stats=None, **kwargs):
+        items = original(doc, unit, report, stats, **kwargs)
+        return [(i, line[:-3] + b"\n" if i == spans_file else line) for i, line in items]
+
+    monkeypatch.setattr(package, "render", render)
+    src = write_articles(tmp_path / "in", 3)
+    out = tmp_path / "out"
+    result, reporter = build(src, out, formats=["doccano"])
+    found = _output_problems(reporter, out)
+    assert found and all(row[0].endswith("spans.jsonl") and row[3].startswith("malformed JSON (") for row in found)
+    assert found == _rows(validate_paths([out / "tasks" / "doccano" / "spans.jsonl"]))
 
 
 def test_a_bad_token_list_is_reported_on_every_task_that_shows_it(tmp_path, monkeypatch):

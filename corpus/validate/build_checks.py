@@ -30,7 +30,7 @@ import orjson
 from corpus.errors import InputProblem
 from corpus.formats import FORMATS, ToolFormat
 from corpus.records import MAX_FINDINGS_PER_RECORD, Finding, document_findings
-from corpus.validate.checks import findings
+from corpus.validate.checks import _semantic_check, findings
 from corpus.validate.fastpath import fast_check
 from corpus.validate.files import (
     FILE_NAMES,
@@ -136,6 +136,7 @@ class _Reference:
 
     def __init__(self, doc: dict, tool: ToolFormat) -> None:
         self.doc, self.tool = doc, tool
+        self.task_meta = tool.task_meta  # looked up once, not per task
         self._span_ids: set[str] | None = None
         # (doc_id, offset, text) found fine: the views of a unit share one text object, hashed once
         self._seen: set[tuple[str, int, str]] = set()
@@ -148,7 +149,7 @@ class _Reference:
         return self._span_ids
 
     def findings(self, task: dict, kind: str) -> list[Finding]:
-        named = document_named(task, self.tool, kind)
+        named = document_named(task, self.tool, kind, self.task_meta)
         if named is None:
             return []  # names no document with an offset: nothing to follow (as in `corpus validate`)
         meta, text = named
@@ -183,20 +184,44 @@ def _followed(task: dict, kind: str, found: list[Finding], ref: _Reference) -> l
 def _line_findings(items: list[tuple[int, bytes]], ref: _Reference) -> Iterator[tuple[int, list[Finding]]]:
     """Label Studio and doccano: ``(file index, line)`` items, each one task, checked as `corpus validate` does."""
     kinds = [ref.tool.kinds.get(name) for name in ref.tool.files]
+    checks = [_TaskCheck(kind) for kind in kinds]
     ending = b"" if ref.tool.json_array else b"\n"  # a JSON-array file's writer adds the separators and breaks
     for file_index, line in items:
-        body = line[: len(line) - len(ending)]
-        if b"\n" in body or not line.endswith(ending):
+        # one line break, at the end (or none): the line parses as its body does (JSON allows a trailing break)
+        if line.find(b"\n") != (len(line) - 1 if ending else -1) or not line.endswith(ending):
             yield file_index, [Finding(None, "malformed JSON (not one task a line)")]
             continue
         try:
-            task = orjson.loads(body)
-        except orjson.JSONDecodeError as exc:
-            yield file_index, [Finding(None, f"malformed JSON ({exc.args[0].split(':')[0]})")]
+            task = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            yield file_index, [_malformed(line[: len(line) - len(ending)])]
             continue
-        kind = kinds[file_index]
-        found = findings(task, kind)
-        yield file_index, _followed(task, kind, found, ref) if isinstance(task, dict) else found
+        found = checks[file_index](task)
+        yield file_index, _followed(task, kinds[file_index], found, ref) if isinstance(task, dict) else found
+
+
+def _malformed(body: bytes) -> Finding:
+    """`corpus validate`'s finding for a line that is not JSON (its body parsed again, for the same message)."""
+    try:
+        orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        return Finding(None, f"malformed JSON ({exc.args[0].split(':')[0]})")
+    return Finding(None, "malformed JSON")  # not reached: the body parses exactly when the line does
+
+
+class _TaskCheck:
+    """:func:`corpus.validate.checks.findings` for one kind, with its schema predicate and semantic check looked
+    up once: a task the predicate passes goes straight to the semantic check (as ``findings`` does)."""
+
+    def __init__(self, kind: str | None) -> None:
+        self.kind = kind
+        self.schema = fast_check(kind) if kind is not None else None
+        self.semantic = _semantic_check(kind) if self.schema is not None else None
+
+    def __call__(self, task: Any) -> list[Finding]:
+        if self.semantic is not None and type(task) is dict and self.schema(task):
+            return guarded(self.semantic, task, self.kind, None)[:MAX_FINDINGS_PER_RECORD]
+        return findings(task, self.kind)
 
 
 def _prodigy_findings(packed: Any, ref: _Reference) -> Iterator[tuple[int, list[Finding]]]:
@@ -209,6 +234,7 @@ def _prodigy_findings(packed: Any, ref: _Reference) -> Iterator[tuple[int, list[
     kinds = [ref.tool.kinds[name] for name in ref.tool.files]
     schemas = [fast_check(kind) for kind in kinds]
     tokens_ok: dict[int, tuple[str, bool]] = {}
+    referenced = _Referenced(ref)
     for file_index, task, tokens_key in rendered_tasks(packed):
         if type(task) is not dict:  # a Finding: the task's JSON would be malformed
             yield file_index, [task]
@@ -221,10 +247,28 @@ def _prodigy_findings(packed: Any, ref: _Reference) -> Iterator[tuple[int, list[
             found = guarded(after_tokens, task, kind)
             yield (
                 file_index,
-                ref.findings(task, kind) if not found else _followed(task, kind, findings(task, kind), ref),
+                referenced(task, kind) if not found else _followed(task, kind, findings(task, kind), ref),
             )
         else:
             yield file_index, _followed(task, kind, findings(task, kind), ref)
+
+
+class _Referenced:
+    """A Prodigy task's reference findings, once per head: the views of a unit share the head's ``meta`` and
+    ``text`` objects, which are all the reference check reads of a task (:meth:`_Reference.findings`)."""
+
+    def __init__(self, ref: _Reference) -> None:
+        self.ref = ref
+        self.by_meta: dict[int, tuple[Any, Any, list[Finding]]] = {}  # id(meta) -> (meta, text, findings)
+
+    def __call__(self, task: dict, kind: str) -> list[Finding]:
+        meta, text = task.get("meta"), task.get("text")
+        known = self.by_meta.get(id(meta))
+        if known is not None and known[0] is meta and known[1] is text:
+            return list(known[2])
+        found = self.ref.findings(task, kind)
+        self.by_meta[id(meta)] = (meta, text, found)  # keeps meta alive: its id is not reused meanwhile
+        return list(found)
 
 
 def _conforms_without_tokens(schema: Any, task: dict) -> bool:

@@ -273,9 +273,12 @@ def _check_task_ref(ref: _TaskRef, store: _DocumentStore, report: Report, doc_fi
         report("meta.span_id", f"span {ref.span_id!r} is not in document {doc_id}", ref.line)
 
 
-def document_named(task: dict, tool: ToolFormat, kind: str) -> tuple[dict, str] | None:
-    """``(meta, text)`` of a task that names its document and offset, else ``None`` (nothing to follow)."""
-    meta, text = tool.task_meta(task, kind)
+def document_named(
+    task: dict, tool: ToolFormat, kind: str, task_meta: Callable[[dict, str], tuple[Any, Any]] | None = None
+) -> tuple[dict, str] | None:
+    """``(meta, text)`` of a task that names its document and offset, else ``None`` (nothing to follow).
+    ``task_meta``: ``tool.task_meta``, when the caller already looked it up."""
+    meta, text = (task_meta or tool.task_meta)(task, kind)
     if (
         isinstance(meta, dict)
         and isinstance(text, str)

@@ -28,27 +28,26 @@ def check(record: dict, kind: str, config: Any = None) -> list[Finding]:
     return out
 
 
-def _entries(record: dict, kind: str) -> list[tuple[str, int, int, int | None, str]]:
-    """``(field, start, end, entity id, label)`` of each span of either form."""
+def _entries(record: dict, kind: str) -> tuple[str, list[tuple[int, int, int | None, str]]]:
+    """The spans' field name and ``(start, end, entity id, label)`` of each span of either form."""
     if kind == RELATIONS:
-        return [
-            (f"entities[{i}]", e["start_offset"], e["end_offset"], e["id"], e["label"])
-            for i, e in enumerate(record["entities"])
-        ]
-    return [(f"label[{i}]", e[0], e[1], None, e[2]) for i, e in enumerate(record["label"])]
+        return "entities", [(e["start_offset"], e["end_offset"], e["id"], e["label"]) for e in record["entities"]]
+    return "label", [(e[0], e[1], None, e[2]) for e in record["label"]]
 
 
 def _check_entries(record: dict, kind: str, out: list[Finding]) -> dict[int, str]:
     """Offsets of every span; returns entity id -> label (stops at the cap of findings)."""
     boundaries, units = _boundaries(record["text"])
     ids: dict[int, str] = {}
-    for where, s, e, ident, label in _entries(record, kind):
-        problem = _offset_problem(s, e, boundaries, units)
+    name, entries = _entries(record, kind)
+    for i, (s, e, ident, label) in enumerate(entries):
+        fine = s < e <= units and s in boundaries and e in boundaries  # the common case, in one test
+        problem = None if fine else _offset_problem(s, e, boundaries, units)
         if problem:
-            out.append(Finding(where, problem))
+            out.append(Finding(f"{name}[{i}]", problem))
         if ident is not None:
             if ident in ids:
-                out.append(Finding(f"{where}.id", f"duplicate entity id {ident}"))
+                out.append(Finding(f"{name}[{i}].id", f"duplicate entity id {ident}"))
             ids[ident] = label
         if len(out) >= MAX_FINDINGS_PER_RECORD:
             break
