@@ -90,6 +90,8 @@ def test_furniture_tries_only_rules_that_can_open_the_sentence_and_misses_none()
         "— Valley Post",
         "Sign up for our newsletter",
         "ünder the bridge, 3 barges",
+        "‘Delivered to your inbox every morning’",  # a \b right after a non-word opening
+        "“Straight to your inbox: the week’s best reads",
     ]
     for before in ("", "x", " ", "\n"):
         for line in lines:

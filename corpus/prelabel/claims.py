@@ -208,7 +208,10 @@ def _furniture_rules() -> tuple[regex.Pattern, ...]:
 _RULES_BY_OPENING: dict[str, tuple[regex.Pattern, ...]] = {}
 # A rule opening with \b or \B depends on the character before the sentence: a word character, or none.
 _BEFORE_OPENING = ("", "a")
-_READS_BEHIND = ("(?<", "(?r")  # a look-behind or reverse matching: no telling from one character
+# Look-behind, reverse matching, look-ahead and \B: no telling from one character (a probe ends where an
+# assertion about the next character fails).
+_READS_AHEAD_OR_BEHIND = ("(?<", "(?r", "(?=", "(?!", r"\B")
+_WORD_CHAR = regex.compile(r"\w")
 
 
 def _rules_opening(ch: str) -> tuple[regex.Pattern, ...]:
@@ -220,7 +223,11 @@ def _rules_opening(ch: str) -> tuple[regex.Pattern, ...]:
 
 
 def _may_open(rule: regex.Pattern, ch: str) -> bool:
-    if any(mark in rule.pattern for mark in _READS_BEHIND):
+    if any(mark in rule.pattern for mark in _READS_AHEAD_OR_BEHIND):
+        return True
+    if r"\b" in rule.pattern and not _WORD_CHAR.match(ch):
+        # A probe of one character ends right after it, where \b sees no word character: after a non-word opening
+        # ("‘Delivered to your inbox…") it fails even in a partial match, though the next character would make it hold.
         return True
     return any(rule.fullmatch(before + ch, len(before), partial=True) is not None for before in _BEFORE_OPENING)
 
