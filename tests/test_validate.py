@@ -892,3 +892,46 @@ def test_the_token_shortcut_passes_only_tokens_the_full_checks_pass(name):
     )
     assert tokens_fine(_TOKEN_TEXT, tokens) == full_ok
     assert full_ok == (name in ("none", "extra key"))
+
+
+_SPACE_TEXTS = [
+    "a\u00a0b\u2003c d",
+    "x\x1cy z",
+    "a\u200bb c",
+    "New York is big",
+    "tab\there\nnew\r\nline",
+    " lead trail ",
+]
+
+
+def _tokens_of(text: str, merge: bool, drop: bool) -> tuple[list[dict], bool]:
+    """The text's words as tokens (two merged into one over a space, or one dropped), and whether one was dropped."""
+    import re
+
+    spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+    if merge and len(spans) > 1:  # one token over a space: allowed, the space is inside it
+        spans[:2] = [(spans[0][0], spans[1][1])]
+    dropped = drop and len(spans) > 1
+    if dropped:  # a word in no token: a gap that is not all space
+        spans.pop(1)
+    tokens = [
+        {"text": text[s:e], "start": s, "end": e, "id": i, "ws": e < len(text) and text[e].isspace()}
+        for i, (s, e) in enumerate(spans)
+    ]
+    return tokens, dropped
+
+
+@pytest.mark.parametrize("text", _SPACE_TEXTS)
+@pytest.mark.parametrize("merge", [False, True])
+@pytest.mark.parametrize("drop", [False, True])
+def test_the_token_shortcut_counts_spaces_as_the_tiling_check_does(text, merge, drop):
+    """tokens_fine's gap test (as many non-space characters in the text as in its tokens) agrees with
+    check_tiling on unusual spaces (no-break, em, file separator, zero-width: not a space) and spaced tokens."""
+    from corpus.formats.prodigy.checks import tokens_fine
+    from corpus.records import check_tiling
+
+    tokens, dropped = _tokens_of(text, merge, drop)
+    out: list = []
+    check_tiling(text, [(t["start"], t["end"]) for t in tokens], "tokens", out)
+    assert tokens_fine(text, tokens) == (not out)
+    assert bool(out) == dropped
