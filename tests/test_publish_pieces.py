@@ -9,6 +9,7 @@ from pathlib import Path
 
 import orjson
 import pyarrow as pa
+import pytest
 
 from corpus.document import new_document
 from corpus.pipeline.rows import Pickled, ShardRows, spilled_rows
@@ -129,3 +130,27 @@ def test_making_rows_does_not_import_pyarrow() -> None:
         "assert 'pyarrow' not in sys.modules, 'pyarrow imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("preset", [None, "mimalloc"])
+def test_the_dataset_makes_malloc_arrows_default_allocator_unless_told(tmp_path: Path, preset: str | None) -> None:
+    """Parquet's content-defined chunking allocates from Arrow's C++ default pool: malloc, unless the user chose."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import documents, write_documents
+
+    path = write_documents(tmp_path, documents())
+    code = (
+        "import sys\n"
+        "from corpus.publish import build_dataset\n"
+        f"build_dataset({str(path)!r}, {str(tmp_path / 'dataset')!r}, trusted=True)\n"
+        "import pyarrow as pa\n"
+        "print(pa.default_memory_pool().backend_name)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    if preset:
+        env["ARROW_DEFAULT_MEMORY_POOL"] = preset
+    done = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True)
+    assert done.stdout.split() == [preset or "system"]
