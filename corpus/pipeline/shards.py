@@ -88,10 +88,12 @@ class Renderer:
         if checker is not None:
             checker.document(doc, line)
         task_record(doc)
-        for fmt, done in self.render_formats(doc, self.formats, self.unit).items():
+        # with the checks, the renderer also keeps what it encoded: the checks take it where its JSON is the bytes
+        for fmt, done in self.render_formats(doc, self.formats, self.unit, objects=checker is not None).items():
             self.tasks[fmt].append(done)
             if checker is not None:
-                checker.rendered(doc, fmt, done.items)
+                checker.rendered(doc, fmt, done.items, done.objects)
+                done.objects = None  # checked: only the bytes go on to the parent
         if self.rows is not None:
             self.rows.add(doc, line)  # last: it fills the record's defaults in place
 

@@ -41,7 +41,7 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import orjson
 
@@ -72,11 +72,20 @@ class RenderedDocument:
     ``items``: Prodigy's are a :class:`corpus.formats.prodigy.tasks.PackedTasks` (encoded pieces and 12 integers
     per task; the writer makes hashes unique, in this order); Label Studio's and doccano's are ``(file index,
     line bytes)`` in output order.
+
+    ``objects``: when asked for (:func:`render_formats` ``objects=True``), the values the renderer encoded, for the
+    build's checks in the same process (:mod:`corpus.validate.build_checks` takes one only where its JSON is the
+    bytes written): Prodigy's by piece start (a head's ``(text, meta)``, a token list, a tail's fields as a dict),
+    Label Studio's one task per item. Never pickled: the parent gets the bytes only.
     """
 
     items: list[tuple]
     problems: list[InputProblem] = field(default_factory=list)
     stats: TaskStats = field(default_factory=TaskStats)
+    objects: Any = None
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "objects": None}  # the checks' objects stay in the worker
 
 
 def _parts(fmt: str) -> tuple:
@@ -91,14 +100,17 @@ def render_document(doc: dict, fmt: str, unit: str = "paragraph") -> RenderedDoc
     return _render(doc, fmt, unit, _cut(doc, unit))
 
 
-def render_formats(doc: dict, formats: Iterable[str], unit: str = "paragraph") -> dict[str, RenderedDocument]:
+def render_formats(
+    doc: dict, formats: Iterable[str], unit: str = "paragraph", objects: bool = False
+) -> dict[str, RenderedDocument]:
     """:func:`render_document` for several formats at once, by format: the same results, but the document is cut
-    into units once for all of them (each format's problems and counts start with what cutting reported)."""
+    into units once for all of them (each format's problems and counts start with what cutting reported).
+    ``objects``: also keep what was encoded (:attr:`RenderedDocument.objects`, for formats that offer it)."""
     formats = tuple(formats)
     for fmt in formats:
         _check(fmt, unit)
     cut = _cut(doc, unit)
-    return {fmt: _render(doc, fmt, unit, cut) for fmt in formats}
+    return {fmt: _render(doc, fmt, unit, cut, objects) for fmt in formats}
 
 
 _Cut = tuple[list, list[InputProblem], TaskStats]
@@ -111,12 +123,20 @@ def _cut(doc: dict, unit: str) -> _Cut:
     return document_units(doc, unit, problems.append, stats), problems, stats
 
 
-def _render(doc: dict, fmt: str, unit: str, cut: _Cut) -> RenderedDocument:
+# The formats whose renderer can hand over what it encoded (a ``objects=`` container to fill)
+_OBJECTS = {"prodigy": dict, "labelstudio": list}
+
+
+def _render(doc: dict, fmt: str, unit: str, cut: _Cut, objects: bool = False) -> RenderedDocument:
     """One format's tasks from a cut: its problems and counts start with the cut's."""
     units, cut_problems, cut_stats = cut
     problems, stats = list(cut_problems), TaskStats()
     stats.merge(cut_stats)
     render, _ = _parts(fmt)
+    if objects and fmt in _OBJECTS:
+        kept = _OBJECTS[fmt]()
+        items = render(doc, unit, problems.append, stats, units=units, objects=kept)
+        return RenderedDocument(items, problems, stats, kept)
     return RenderedDocument(render(doc, unit, problems.append, stats, units=units), problems, stats)
 
 

@@ -7,6 +7,9 @@ a unit's tokens once for all the views that share them. A worker's findings name
 the shard; the parent, which writes the shards in order, turns places into line numbers and applies
 `corpus validate`'s per-file cap (:class:`BuildFindings`). The messages are `corpus validate`'s: a record the fast
 checks doubt goes through the very checks `corpus validate` runs (:func:`corpus.validate.checks.findings`).
+The renderer hands over what it encoded (:attr:`corpus.tasks.RenderedDocument.objects`): a task made of those
+objects is not parsed when ``orjson.dumps(object)`` is the very bytes rendered (that equality proves it is what
+was written), and it can only pass that way; anything else (no objects, a mismatch, a doubt) is parsed.
 
 What the build's writers guarantee is not checked again (it holds by construction; ``tests/test_build_validation.py``
 proves the writers enforce it): one JSON record a line, or one JSON array of them (Label Studio), in the
@@ -81,11 +84,13 @@ class ShardChecker:
         """A processed document as an object (``line``: its JSON, as written)."""
         self._add(DOCUMENTS_FILE, document_record_findings(doc, line))
 
-    def rendered(self, doc: dict, fmt: str, items: Any) -> None:
-        """One document's rendered tasks in ``fmt`` (:attr:`corpus.tasks.RenderedDocument.items`)."""
+    def rendered(self, doc: dict, fmt: str, items: Any, objects: Any = None) -> None:
+        """One document's rendered tasks in ``fmt`` (:attr:`corpus.tasks.RenderedDocument.items`). ``objects``: what
+        the renderer encoded (:attr:`corpus.tasks.RenderedDocument.objects`), each taken only where its JSON is
+        the bytes rendered, and only to confirm that a task passes (any doubt: the bytes are parsed)."""
         tool = FORMATS[fmt]
         ref = _Reference(doc, tool)
-        tasks = _prodigy_findings(items, ref) if fmt == "prodigy" else _line_findings(items, ref)
+        tasks = (_prodigy_findings if fmt == "prodigy" else _line_findings)(items, ref, objects)
         for file_index, found in tasks:
             self._add(task_file(fmt, tool.files[file_index]), found)
 
@@ -181,23 +186,53 @@ def _followed(task: dict, kind: str, found: list[Finding], ref: _Reference) -> l
     return found + ref.findings(task, kind)
 
 
-def _line_findings(items: list[tuple[int, bytes]], ref: _Reference) -> Iterator[tuple[int, list[Finding]]]:
-    """Label Studio and doccano: ``(file index, line)`` items, each one task, checked as `corpus validate` does."""
+def _line_findings(
+    items: list[tuple[int, bytes]], ref: _Reference, objects: list | None = None
+) -> Iterator[tuple[int, list[Finding]]]:
+    """Label Studio and doccano: ``(file index, line)`` items, each one task, checked as `corpus validate` does.
+    ``objects``: a task object per item; one whose JSON is its line and that passes is not parsed."""
     kinds = [ref.tool.kinds.get(name) for name in ref.tool.files]
     checks = [_TaskCheck(kind) for kind in kinds]
     ending = b"" if ref.tool.json_array else b"\n"  # a JSON-array file's writer adds the separators and breaks
-    for file_index, line in items:
-        # one line break, at the end (or none): the line parses as its body does (JSON allows a trailing break)
-        if line.find(b"\n") != (len(line) - 1 if ending else -1) or not line.endswith(ending):
-            yield file_index, [Finding(None, "malformed JSON (not one task a line)")]
-            continue
-        try:
-            task = orjson.loads(line)
-        except orjson.JSONDecodeError:
-            yield file_index, [_malformed(line[: len(line) - len(ending)])]
-            continue
-        found = checks[file_index](task)
-        yield file_index, _followed(task, kinds[file_index], found, ref) if isinstance(task, dict) else found
+    if objects is None or len(objects) != len(items):
+        objects = [None] * len(items)
+    for (file_index, line), task in zip(items, objects, strict=True):
+        kind, check = kinds[file_index], checks[file_index]
+        if task is not None and _object_passes(task, line, ending, check, kind, ref):
+            yield file_index, []
+        else:
+            yield file_index, _parsed_line_findings(line, ending, check, kind, ref)
+
+
+def _parsed_line_findings(line: bytes, ending: bytes, check: _TaskCheck, kind: str | None, ref: _Reference) -> list:
+    """One line's findings, from its bytes (what `corpus validate` finds in that line)."""
+    # one line break, at the end (or none): the line parses as its body does (JSON allows a trailing break)
+    if line.find(b"\n") != (len(line) - 1 if ending else -1) or not line.endswith(ending):
+        return [Finding(None, "malformed JSON (not one task a line)")]
+    try:
+        task = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return [_malformed(line[: len(line) - len(ending)])]
+    found = check(task)
+    return _followed(task, kind, found, ref) if isinstance(task, dict) else found
+
+
+def _object_passes(task: Any, line: bytes, ending: bytes, check: _TaskCheck, kind: str | None, ref: _Reference) -> bool:
+    """``task`` is exactly what ``line`` holds (its JSON, framed as the writer frames it) and passes every check
+    in object form (the schema's numbers finite: JSON has no NaN)."""
+    if type(task) is not dict or check.semantic is None or not line.endswith(ending):
+        return False
+    try:
+        if orjson.dumps(task) != (line[: -len(ending)] if ending else line):
+            return False
+    except (TypeError, ValueError):  # not encodable as the renderer encodes (orjson.JSONEncodeError too)
+        return False
+    # finite numbers only, unless the line has no null (NaN and infinity are written null)
+    return (
+        (check.finite if b"null" in line else check.schema)(task)
+        and not guarded(check.semantic, task, kind, None)[:MAX_FINDINGS_PER_RECORD]
+        and not ref.findings(task, kind)
+    )
 
 
 def _malformed(body: bytes) -> Finding:
@@ -217,6 +252,8 @@ class _TaskCheck:
         self.kind = kind
         self.schema = fast_check(kind) if kind is not None else None
         self.semantic = _semantic_check(kind) if self.schema is not None else None
+        # for a task in object form: its numbers must also be finite (written, NaN becomes null)
+        self.finite = fast_check(kind, finite=True) if self.semantic is not None else None
 
     def __call__(self, task: Any) -> list[Finding]:
         if self.semantic is not None and type(task) is dict and self.schema(task):
@@ -224,33 +261,72 @@ class _TaskCheck:
         return findings(task, self.kind)
 
 
-def _prodigy_findings(packed: Any, ref: _Reference) -> Iterator[tuple[int, list[Finding]]]:
+def _prodigy_findings(packed: Any, ref: _Reference, objects: dict | None = None) -> Iterator[tuple[int, list[Finding]]]:
     """Prodigy: each task checked as `corpus validate` checks its line, a unit's tokens once for all its views.
 
     A task passes when its schema (tokens aside) and its tokens (once per token list, :func:`tokens_fine`) pass
-    and :func:`after_tokens` finds nothing; any doubt runs `corpus validate`'s own checks on the whole task."""
-    from corpus.formats.prodigy.checks import after_tokens, rendered_tasks, tokens_fine
+    and :func:`after_tokens` finds nothing; any doubt runs `corpus validate`'s own checks on the whole task. A task
+    made of the renderer's ``objects`` (see :func:`rendered_tasks`) can only pass that way: any doubt, it is parsed
+    from its bytes and checked as any other."""
+    from corpus.formats.prodigy.checks import rendered_tasks
 
-    kinds = [ref.tool.kinds[name] for name in ref.tool.files]
-    schemas = [fast_check(kind) for kind in kinds]
-    tokens_ok: dict[int, tuple[str, bool]] = {}
-    referenced = _Referenced(ref)
-    for file_index, task, tokens_key in rendered_tasks(packed):
+    check = _ProdigyCheck(ref)
+    # objects' schemas: finite numbers only, unless the bytes have no null (NaN and infinity are written null)
+    object_schemas = check.finite if b"null" in packed[0] else check.schemas
+    for file_index, task, tokens_key, redo in rendered_tasks(packed, objects):
+        if redo is not None:
+            if check.passes(file_index, task, tokens_key, object_schemas):
+                yield file_index, []
+                continue
+            task = redo()
         if type(task) is not dict:  # a Finding: the task's JSON would be malformed
             yield file_index, [task]
-            continue
-        kind, text, schema = kinds[file_index], task.get("text"), schemas[file_index]
-        known = tokens_ok.get(tokens_key)
-        if known is None or known[0] != text:
-            known = tokens_ok[tokens_key] = (text, isinstance(text, str) and tokens_fine(text, task["tokens"]))
-        if known[1] and schema is not None and _conforms_without_tokens(schema, task):
-            found = guarded(after_tokens, task, kind)
-            yield (
-                file_index,
-                referenced(task, kind) if not found else _followed(task, kind, findings(task, kind), ref),
-            )
         else:
-            yield file_index, _followed(task, kind, findings(task, kind), ref)
+            yield file_index, check(file_index, task, tokens_key)
+
+
+class _ProdigyCheck:
+    """One document's Prodigy tasks against their schemas, their tokens and the document (see _prodigy_findings)."""
+
+    def __init__(self, ref: _Reference) -> None:
+        self.ref = ref
+        self.kinds = [ref.tool.kinds[name] for name in ref.tool.files]
+        self.schemas = [fast_check(kind) for kind in self.kinds]
+        # for a task in object form: its numbers must also be finite (written, NaN becomes null)
+        self.finite = [fast_check(kind, finite=True) for kind in self.kinds]
+        self.tokens_ok: dict[int, tuple[str, bool]] = {}
+        self.referenced = _Referenced(ref)
+
+    def _tokens_fine(self, task: dict, tokens_key: int) -> bool:
+        from corpus.formats.prodigy.checks import tokens_fine
+
+        text = task.get("text")
+        known = self.tokens_ok.get(tokens_key)
+        if known is None or known[0] != text:
+            known = self.tokens_ok[tokens_key] = (text, isinstance(text, str) and tokens_fine(text, task["tokens"]))
+        return known[1]
+
+    def passes(self, file_index: int, task: dict, tokens_key: int, schemas: list) -> bool:
+        """The fast checks find nothing (tokens, schema, :func:`after_tokens`, the document reference)."""
+        from corpus.formats.prodigy.checks import after_tokens
+
+        kind, schema = self.kinds[file_index], schemas[file_index]
+        return (
+            self._tokens_fine(task, tokens_key)
+            and schema is not None
+            and _conforms_without_tokens(schema, task)
+            and not guarded(after_tokens, task, kind)
+            and not self.referenced(task, kind)
+        )
+
+    def __call__(self, file_index: int, task: dict, tokens_key: int) -> list[Finding]:
+        from corpus.formats.prodigy.checks import after_tokens
+
+        kind, schema = self.kinds[file_index], self.schemas[file_index]
+        if self._tokens_fine(task, tokens_key) and schema is not None and _conforms_without_tokens(schema, task):
+            found = guarded(after_tokens, task, kind)
+            return self.referenced(task, kind) if not found else _followed(task, kind, findings(task, kind), self.ref)
+        return _followed(task, kind, findings(task, kind), self.ref)
 
 
 class _Referenced:

@@ -164,12 +164,16 @@ def render_labelstudio(
     report: Report | None = None,
     stats: TaskStats | None = None,
     units: list[Unit] | None = None,
+    objects: list | None = None,
 ) -> list[tuple[int, bytes]]:
     """One document's tasks, encoded: ``(0, task JSON)`` per unit (picklable: a worker makes them). ``units``: the
-    document's :func:`document_units` when already cut."""
+    document's :func:`document_units` when already cut; ``objects``: gets each task as a dict, item by item."""
     if units is None:
         units = document_units(doc, unit, report, stats)
-    return [(0, dumps(unit_task(doc, u))) for u in units]
+    if objects is None:
+        return [(0, dumps(unit_task(doc, u))) for u in units]
+    objects += map(unit_task, [doc] * len(units), units)
+    return [(0, dumps(task)) for task in objects]
 
 
 class LabelStudioWriter:

@@ -248,20 +248,60 @@ def fine_arrays(task: dict, kind: str) -> dict:
 # ------------------------------------------------------------------ rendered tasks (the build's checks)
 
 
-def rendered_tasks(packed: Any) -> Iterator[tuple[int, dict | Finding, int]]:
+def rendered_tasks(packed: Any, objects: dict | None = None) -> Iterator[tuple[int, Any, int, Any]]:
     """Each task of one rendered document (:func:`corpus.formats.prodigy.tasks.render_prodigy`), in output order,
-    as ``(file index, the task as the writer writes it, its tokens' key)`` (its plain hashes: the writer only
+    as ``(file index, the task as the writer writes it, its tokens' key, redo)`` (its plain hashes: the writer only
     makes them unique), or a :class:`Finding` for a task whose JSON would be malformed or span lines.
 
     The JSON is parsed piecewise as the writer joins it (head, tokens, tail, hashes): a unit's head and tokens
-    once for all of its views, so tasks with the same tokens key share one token list.
+    once for all of its views, so tasks with the same tokens key share one token list. With ``objects`` (the
+    renderer's values by piece start, :attr:`corpus.tasks.RenderedDocument.objects`), a task whose three pieces
+    are exactly the JSON of their objects is made of those objects instead, unparsed; ``redo`` is then a function
+    giving the task parsed from its bytes (for any doubt), else None.
     """
-    from corpus.formats.prodigy.tasks import _ROW, _VIEWS
+    from corpus.formats.prodigy.tasks import _ROW
 
-    pieces, rows, units = packed
-    parsed: dict[int, Any] = {}  # a piece's start -> the piece parsed (pieces do not overlap)
-    fields = iter(rows)
-    for file_index, unit_no, h0, h1, k0, k1, t0, t1, _, _, plain_task, view_no in zip(*[fields] * _ROW, strict=True):
+    values = _PieceValues(packed, objects)
+    fields = iter(packed[1])
+    for row in zip(*[fields] * _ROW, strict=True):
+        task = values.kept(row) if objects else None
+        if task is not None:
+            yield row[0], task, row[4], _Redo(values, row)
+        else:
+            yield row[0], values.parsed(row), row[4], None
+
+
+class _Redo:
+    """The parsed form of one task, on demand (a task made of the renderer's objects that the fast checks doubt)."""
+
+    __slots__ = ("values", "row")
+
+    def __init__(self, values: _PieceValues, row: tuple) -> None:
+        self.values, self.row = values, row
+
+    def __call__(self) -> dict | Finding:
+        return self.values.parsed(self.row)
+
+
+class _PieceValues:
+    """The values of a rendered document's pieces: parsed (as `corpus validate` parses the lines they make), or
+    the renderer's own objects where ``orjson.dumps(object)`` is the piece (the proof they are what was written)."""
+
+    def __init__(self, packed: Any, objects: dict | None) -> None:
+        from corpus.formats.prodigy.tasks import _VIEWS
+
+        self.pieces, _, self.units = packed
+        self.views = _VIEWS
+        self.objects = objects or {}
+        self.parsed_at: dict[int, Any] = {}  # a piece's start -> the piece parsed (pieces do not overlap)
+        self.kept_at: dict[int, Any] = {}  # a piece's start -> its object, proven to encode to the piece
+
+    def _hashes(self, row: tuple) -> dict:
+        return {"_input_hash": self.units[row[1]][1], "_task_hash": row[10], "_view_id": self.views[row[11]]}
+
+    def parsed(self, row: tuple) -> dict | Finding:
+        _, _, h0, h1, k0, k1, t0, t1, *_ = row
+        pieces, parsed = self.pieces, self.parsed_at
         try:
             head = parsed.get(h0) or _parsed(parsed, h0, pieces[h0:h1] + b"null}")  # ends with '"tokens":'
             tokens = parsed.get(k0) or _parsed(parsed, k0, pieces[k0:k1])
@@ -270,20 +310,42 @@ def rendered_tasks(packed: Any) -> Iterator[tuple[int, dict | Finding, int]]:
                 raise ValueError("the task's fields are not joined as the writer joins them")
             rest = orjson.loads(b"{%s}" % tail[1:-1])
         except ValueError as exc:  # orjson.JSONDecodeError too
-            yield file_index, Finding(None, f"malformed JSON ({exc.args[0].split(':')[0]})"), k0
-            continue
-        yield (
-            file_index,
-            {
-                **head,
-                "tokens": tokens,
-                **rest,
-                "_input_hash": units[unit_no][1],
-                "_task_hash": plain_task,
-                "_view_id": _VIEWS[view_no],
-            },
-            k0,
-        )
+            return Finding(None, f"malformed JSON ({exc.args[0].split(':')[0]})")
+        return {**head, "tokens": tokens, **rest, **self._hashes(row)}
+
+    def kept(self, row: tuple) -> dict | None:
+        """The task made of the renderer's objects, or None when a piece is not exactly their JSON."""
+        _, _, h0, h1, k0, k1, t0, t1, *_ = row
+        head, tokens, rest = self._kept(h0, h1, _head_json), self._kept(k0, k1, orjson.dumps), None
+        if head is not None and tokens is not None:
+            rest = self._kept(t0, t1, _tail_json)
+        if rest is None:
+            return None
+        return {"text": head[0], "meta": head[1], "tokens": tokens, **rest, **self._hashes(row)}
+
+    def _kept(self, start: int, end: int, encode: Any) -> Any:
+        value = self.kept_at.get(start)
+        if value is None:
+            value = self.objects.get(start)
+            try:
+                if value is None or encode(value) != self.pieces[start:end]:
+                    return None
+            except (TypeError, ValueError):  # not what the renderer keeps (orjson.JSONEncodeError too)
+                return None
+            self.kept_at[start] = value
+        return value
+
+
+def _head_json(head: Any) -> bytes:
+    """The head piece ``(text, meta)`` encodes to (see :meth:`corpus.formats.prodigy.tasks._Packer.head`)."""
+    text, meta = head
+    return b'{"text":%s,"meta":%s,"tokens":' % (orjson.dumps(text), orjson.dumps(meta))
+
+
+def _tail_json(fields: Any) -> bytes:
+    """The tail piece a dict of fields encodes to: ``,<fields>,``."""
+    data = orjson.dumps(fields)
+    return b",%s," % data[1:-1] if type(fields) is dict and len(data) > 2 else b"not a tail"
 
 
 def _parsed(parsed: dict[int, Any], key: int, raw: bytes) -> Any:

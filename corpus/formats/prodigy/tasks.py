@@ -195,6 +195,7 @@ def render_prodigy(
     report: Report | None = None,
     stats: TaskStats | None = None,
     units: list[Unit] | None = None,
+    objects: dict | None = None,
 ) -> PackedTasks:
     """One document's Prodigy tasks, encoded, before their hashes are made unique (picklable: a worker makes them).
 
@@ -202,6 +203,7 @@ def render_prodigy(
     file); each task's JSON up to the hash keys, which come last (see
     :func:`corpus.tasks.hashing.task_question`), is the concatenation of its head, tokens and tail pieces.
     ``units``: the document's :func:`document_units` when already cut (their problems and counts already made).
+    ``objects``: gets what each piece encodes, by the piece's start (see :class:`_Packer`).
     """
     stats = stats if stats is not None else TaskStats()
     where = str(doc.get("origin") or doc.get("id"))
@@ -223,7 +225,7 @@ def render_prodigy(
         dropped_entities.append(len(dropped))
         return kept, dropped
 
-    packer = _Packer()
+    packer = _Packer(objects)
     for u in units:
         dropped_entities.clear()
         questions = _unit_questions(u, choice_units, non_overlapping)
@@ -279,11 +281,25 @@ def _tail(spans: list[dict], relations: list[dict] | None, options: list | None,
     return b',"spans":%s,' % orjson.dumps(spans)
 
 
+def _tail_fields(spans: list[dict], relations: list[dict] | None, options: list | None, accept: list | None) -> dict:
+    """What :func:`_tail` encodes, as a dict whose JSON is ``{<fields>}`` (same keys, same order)."""
+    fields: dict = {"spans": spans}
+    if relations is not None:
+        fields["relations"] = relations
+    if options is not None:
+        fields.update(options=OPTIONS, accept=accept or [], config=CHOICE_CONFIG)
+    return fields
+
+
 class _Packer:
     """Packs a document's tasks into one byte string and one integer array (pickling then copies two buffers
-    instead of ~100 small objects a unit): a task is 12 integers pointing into the pieces (see PackedTasks)."""
+    instead of ~100 small objects a unit): a task is 12 integers pointing into the pieces (see PackedTasks).
 
-    def __init__(self) -> None:
+    ``objects`` (when given) gets, by piece start, what a head, tokens or tail piece encodes: ``(text, meta)``,
+    the token list, the tail's fields as a dict (for the build's checks, which compare their JSON to the piece)."""
+
+    def __init__(self, objects: dict | None = None) -> None:
+        self.objects = objects
         self.pieces: list[bytes] = []
         self.size = 0
         self.rows = array("q")
@@ -311,10 +327,16 @@ class _Packer:
         shared = self.heads.get((id(shown), id(meta)))
         if shared is None:
             head_at = self.put(b'{"text":%s,"meta":%s,"tokens":' % (orjson.dumps(shown.text), orjson.dumps(meta)))
+            objects = self.objects
+            if objects is not None:
+                objects[head_at[0]] = (shown.text, meta)
+                tokens = shown.tokens  # built (once) before tokens_json, which then encodes this very list
             tokens_json = shown.tokens_json
             tokens_at = self.shared_tokens.get(id(tokens_json))
             if tokens_at is None:  # right after the head: one slice for both in the writer
                 tokens_at = self.shared_tokens[id(tokens_json)] = self.put(tokens_json)
+                if objects is not None:
+                    objects[tokens_at[0]] = tokens
             shared = self.heads[(id(shown), id(meta))] = (*head_at, *tokens_at)
             self.alive.append((shown, meta, tokens_json))  # their ids are keys
         return shared
@@ -334,6 +356,8 @@ class _Packer:
         shared = self.head(shown, meta)
         question = task_question(view, spans, relations or (), _OPTION_IDS if options else ())
         tail = _tail(spans, relations, options, accept)
+        if self.objects is not None:
+            self.objects[self.size] = _tail_fields(spans, relations, options, accept)
         plain_input = self.units[unit_no][1]
         task_hash_ = task_hash_of(plain_input, question)
         view_no = _VIEW_NUMBER[view]
