@@ -8,8 +8,12 @@
 
 from __future__ import annotations
 
+import atexit
 import json
+import os
 import random
+import shutil
+import tempfile
 import zlib
 from pathlib import Path
 
@@ -23,6 +27,13 @@ from corpus.jsonl import write_jsonl
 from corpus.prelabel.registry import _REGISTRY, register
 from corpus.report import Reporter
 from corpus.segment.core import segment_document
+
+# The entity lexicon's cache (corpus/prelabel/entities/lexicon_cache.py) goes to a folder of this test run, not
+# the user's ~/.cache: the first process writes it, the CLI subprocesses the tests start load it.
+if "CORPUS_LEXICON_CACHE" not in os.environ:
+    _LEXICON_CACHE = tempfile.mkdtemp(prefix="corpus-test-lexicon-")
+    os.environ["CORPUS_LEXICON_CACHE"] = _LEXICON_CACHE
+    atexit.register(shutil.rmtree, _LEXICON_CACHE, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
