@@ -306,15 +306,18 @@ class _ProdigyCheck:
             known = self.tokens_ok[tokens_key] = (text, isinstance(text, str) and tokens_fine(text, task["tokens"]))
         return known[1]
 
+    def _conforms(self, file_index: int, task: dict, tokens_key: int, schemas: list) -> bool:
+        """Its tokens and its schema (tokens aside) pass."""
+        schema = schemas[file_index]
+        return self._tokens_fine(task, tokens_key) and schema is not None and _conforms_without_tokens(schema, task)
+
     def passes(self, file_index: int, task: dict, tokens_key: int, schemas: list) -> bool:
         """The fast checks find nothing (tokens, schema, :func:`after_tokens`, the document reference)."""
         from corpus.formats.prodigy.checks import after_tokens
 
-        kind, schema = self.kinds[file_index], schemas[file_index]
+        kind = self.kinds[file_index]
         return (
-            self._tokens_fine(task, tokens_key)
-            and schema is not None
-            and _conforms_without_tokens(schema, task)
+            self._conforms(file_index, task, tokens_key, schemas)
             and not guarded(after_tokens, task, kind)
             and not self.referenced(task, kind)
         )
@@ -322,8 +325,8 @@ class _ProdigyCheck:
     def __call__(self, file_index: int, task: dict, tokens_key: int) -> list[Finding]:
         from corpus.formats.prodigy.checks import after_tokens
 
-        kind, schema = self.kinds[file_index], self.schemas[file_index]
-        if self._tokens_fine(task, tokens_key) and schema is not None and _conforms_without_tokens(schema, task):
+        kind = self.kinds[file_index]
+        if self._conforms(file_index, task, tokens_key, self.schemas):
             found = guarded(after_tokens, task, kind)
             return self.referenced(task, kind) if not found else _followed(task, kind, findings(task, kind), self.ref)
         return _followed(task, kind, findings(task, kind), self.ref)

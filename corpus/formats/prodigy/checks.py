@@ -9,6 +9,7 @@ with the labels the relation takes; a ``choice`` task offers each check-worthine
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from operator import itemgetter
 from typing import Any
 
@@ -266,21 +267,9 @@ def rendered_tasks(packed: Any, objects: dict | None = None) -> Iterator[tuple[i
     for row in zip(*[fields] * _ROW, strict=True):
         task = values.kept(row) if objects else None
         if task is not None:
-            yield row[0], task, row[4], _Redo(values, row)
+            yield row[0], task, row[4], partial(values.parsed, row)
         else:
             yield row[0], values.parsed(row), row[4], None
-
-
-class _Redo:
-    """The parsed form of one task, on demand (a task made of the renderer's objects that the fast checks doubt)."""
-
-    __slots__ = ("values", "row")
-
-    def __init__(self, values: _PieceValues, row: tuple) -> None:
-        self.values, self.row = values, row
-
-    def __call__(self) -> dict | Finding:
-        return self.values.parsed(self.row)
 
 
 class _PieceValues:
