@@ -91,8 +91,18 @@ class ShardChecker:
         tool = FORMATS[fmt]
         ref = _Reference(doc, tool)
         tasks = (_prodigy_findings if fmt == "prodigy" else _line_findings)(items, ref, objects)
+        # per task only its count: a file's name and the findings' tuples are made for a task with findings
+        files = [task_file(fmt, name) for name in tool.files]
+        records, out = self.checks.records, self.checks.found
+        counts = [records.get(file, 0) for file in files]
         for file_index, found in tasks:
-            self._add(task_file(fmt, tool.files[file_index]), found)
+            if found:
+                place = counts[file_index]
+                out.extend((files[file_index], place, f.field, f.message, f.severity) for f in found)
+            counts[file_index] += 1
+        for file, n in zip(files, counts, strict=True):
+            if n:
+                records[file] = n
 
 
 def document_record_findings(doc: dict, line: bytes) -> list[Finding]:

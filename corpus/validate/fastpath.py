@@ -144,7 +144,9 @@ class _SchemaCompiler:
             node = node[part.replace("~1", "/").replace("~0", "~")]
         return node
 
-    def emit(self, schema: Any, v: str, ind: str, refs: tuple[str, ...]) -> list[str]:
+    def emit(self, schema: Any, v: str, ind: str, refs: tuple[str, ...], known: str | None = None) -> list[str]:
+        """``known``: the one type ``v`` is already known to have here (a test before this one returned False
+        otherwise): a ``$ref`` or ``then`` repeating it does not test it again."""
         if schema is True:
             return []
         if schema is False:
@@ -154,14 +156,15 @@ class _SchemaCompiler:
         unknown = set(schema) - _KNOWN_KEYWORDS - _ANNOTATION_KEYWORDS
         if unknown:
             raise _Unsupported(", ".join(sorted(unknown)))
-        out, only = self.emit_type(schema, v, ind)
+        out, only = self.emit_type(schema, v, ind, known)
+        only = only or known
         out += self.emit_values(schema, v, ind, only)
         out += self.emit_object(schema, v, ind, refs, only == "object")
         out += self.emit_array(schema, v, ind, refs, only == "array")
-        out += self.emit_combinators(schema, v, ind, refs)
+        out += self.emit_combinators(schema, v, ind, refs, only)
         return out
 
-    def emit_type(self, schema: dict, v: str, ind: str) -> tuple[list[str], str | None]:
+    def emit_type(self, schema: dict, v: str, ind: str, known: str | None = None) -> tuple[list[str], str | None]:
         """The ``type`` test, and the one type the value then has (``None``: several or any)."""
         types = schema.get("type")
         if types is None:
@@ -169,6 +172,8 @@ class _SchemaCompiler:
         types = [types] if isinstance(types, str) else list(types)
         if not types or any(t not in _TYPE_TESTS for t in types):
             raise _Unsupported(f"type {types}")
+        if types == [known]:
+            return [], known
         test = " or ".join(_TYPE_TESTS[t].format(v=v) for t in types)
         return [f"{ind}if not ({test}): return False"], types[0] if len(types) == 1 else None
 
@@ -213,24 +218,26 @@ class _SchemaCompiler:
             out.append(f"{ind}if {string}{v} not in {matched} and not {matched}.search({v}): return False")
         return out
 
-    def emit_combinators(self, schema: dict, v: str, ind: str, refs: tuple[str, ...]) -> list[str]:
+    def emit_combinators(
+        self, schema: dict, v: str, ind: str, refs: tuple[str, ...], known: str | None = None
+    ) -> list[str]:
         """``$ref`` (inlined; a recursive one is unsupported), ``allOf`` and ``if`` / ``then`` / ``else``."""
         out = []
         if "$ref" in schema:
             ref = schema["$ref"]
             if ref in refs:
                 raise _Unsupported(f"recursive {ref}")
-            out += self.emit(self.resolve(ref), v, ind, (*refs, ref))
+            out += self.emit(self.resolve(ref), v, ind, (*refs, ref), known)
         for sub in schema.get("allOf", ()):
-            out += self.emit(sub, v, ind, refs)
+            out += self.emit(sub, v, ind, refs, known)
         if "if" in schema:
-            test = self.if_expression(schema["if"], v)
+            test = self.if_expression(schema["if"], v, known == "object")
             if test is None:
                 helper = self.fresh("_if")
                 self.helpers += _function(helper, self.emit(schema["if"], "v0", "        ", refs))
                 test = f"{helper}({v})"
-            then_lines = self.emit(schema.get("then", True), v, ind + "    ", refs)
-            else_lines = self.emit(schema.get("else", True), v, ind + "    ", refs)
+            then_lines = self.emit(schema.get("then", True), v, ind + "    ", refs, known)
+            else_lines = self.emit(schema.get("else", True), v, ind + "    ", refs, known)
             out += [
                 f"{ind}if {test}:",
                 *(then_lines or [f"{ind}    pass"]),
@@ -239,7 +246,7 @@ class _SchemaCompiler:
             ]
         return out
 
-    def if_expression(self, schema: Any, v: str) -> str | None:
+    def if_expression(self, schema: Any, v: str, is_object: bool = False) -> str | None:
         """An ``if`` that only tests properties against strings (``{"properties": {"type": {"const": "labels"}}}``,
         a discriminator) as one inline expression instead of a helper call per value; ``None`` for any other."""
         if not isinstance(schema, dict) or set(schema) - {"properties", "required"} - _ANNOTATION_KEYWORDS:
@@ -253,7 +260,8 @@ class _SchemaCompiler:
                 return None
             x, allowed = f"{v}[{name!r}]", self.constant(frozenset(values))
             tests.append(f"({name!r} not in {v} or (isinstance({x}, str) and {x} in {allowed}))")
-        return f"(not isinstance({v}, dict) or ({' and '.join(tests) or 'True'}))"
+        tested = f"({' and '.join(tests) or 'True'})"
+        return tested if is_object else f"(not isinstance({v}, dict) or {tested})"
 
     def emit_object(self, schema: dict, v: str, ind: str, refs: tuple[str, ...], is_object: bool) -> list[str]:
         if not any(k in schema for k in _OBJECT_KEYWORDS):
@@ -264,7 +272,9 @@ class _SchemaCompiler:
         properties = schema.get("properties", {})
         lines, read = self.emit_properties(properties, required, v, inner, refs)
         unread = [name for name in required if name not in read]  # the others: read, a KeyError if missing
-        if unread:
+        if 0 < len(unread) <= 3:  # read too (a missing one: KeyError), cheaper than a set test for a few
+            out += [f"{inner}{v}[{name!r}]" for name in unread]
+        elif unread:
             out.append(f"{inner}if not {self.constant(frozenset(unread))} <= {v}.keys(): return False")
         out += lines
         out += self.emit_additional(schema.get("additionalProperties", True), properties, v, inner, refs)

@@ -47,7 +47,8 @@ def after_tokens(task: dict, kind: str, out: list[Finding] | None = None) -> lis
     options (the build checks a unit's tokens once for all of its views, then this per task)."""
     out = [] if out is None else out
     text, tokens = task["text"], task["tokens"]
-    span_ok = _spans_on_tokens(task["spans"], text, tokens, out)
+    clean: set[int] | None = set() if kind == REL else None  # ids of the spans found on tokens in one test
+    span_ok = _spans_on_tokens(task["spans"], text, tokens, out, clean)
     _check_span_ids(task["spans"], out)
     if kind == NER:
         _check_no_overlap(task["spans"], out)
@@ -55,7 +56,7 @@ def after_tokens(task: dict, kind: str, out: list[Finding] | None = None) -> lis
     if meta["unit"] == "document" and meta["offset"] != 0:
         out.append(Finding("meta.offset", f"is {meta['offset']} for a document unit (must be 0)"))
     if kind == REL:
-        _check_relations(task, span_ok, out)
+        _check_relations(task, span_ok, clean, out)
     elif kind == CHOICE:
         _check_options(task, out)
     return out
@@ -142,8 +143,11 @@ def span_on_tokens(span: dict, where: str, text: str, tokens: list[dict], out: l
     return True
 
 
-def _spans_on_tokens(spans: list[dict], text: str, tokens: list[dict], out: list[Finding]) -> list[bool]:
-    """:func:`span_on_tokens` of each span: the common case in one test, the function for the findings."""
+def _spans_on_tokens(
+    spans: list[dict], text: str, tokens: list[dict], out: list[Finding], clean: set[int] | None = None
+) -> list[bool]:
+    """:func:`span_on_tokens` of each span: the common case in one test, the function for the findings.
+    ``clean`` gets the ids of the spans that passed the one test (no finding)."""
     n, n_tokens = len(text), len(tokens)
     ok = []
     for i, span in enumerate(spans):
@@ -156,6 +160,8 @@ def _spans_on_tokens(spans: list[dict], text: str, tokens: list[dict], out: list
             and tokens[te]["end"] == e
         ):
             ok.append(True)
+            if clean is not None:
+                clean.add(id(span))
         else:
             ok.append(span_on_tokens(span, f"spans[{i}]", text, tokens, out))
     return ok
@@ -187,26 +193,29 @@ def _check_no_overlap(spans: list[dict], out: list[Finding]) -> None:
             out.append(Finding(f"spans[{i}]", f"overlaps spans[{j}] (ner.manual spans must not overlap)"))
 
 
-def _check_relations(task: dict, span_ok: list[bool], out: list[Finding]) -> None:
+def _check_relations(task: dict, span_ok: list[bool], clean: set[int], out: list[Finding]) -> None:
     spans = task["spans"]
     ends_of_spans = {s["token_end"] for s, ok in zip(spans, span_ok, strict=True) if ok}
     keyed = {(s["start"], s["end"], s["label"]) for s in spans}
     for i, rel in enumerate(task["relations"]):
         want = RELATION_ENDS.get(rel["label"], (None, None))
         for end, want_label in zip(("head", "child"), want, strict=True):
-            _check_relation_end(task, rel, f"relations[{i}]", end, want_label, (keyed, ends_of_spans), out)
+            _check_relation_end(task, rel, f"relations[{i}]", end, want_label, (keyed, ends_of_spans, clean), out)
 
 
 def _check_relation_end(
-    task: dict, rel: dict, where: str, end: str, want_label: str | None, known: tuple[set, set], out: list[Finding]
+    task: dict, rel: dict, where: str, end: str, want_label: str | None, known: tuple, out: list[Finding]
 ) -> None:
-    """One end of a relation: its span is on tokens and one of the task's, ``head``/``child`` is its last token."""
-    keyed, ends_of_spans = known
+    """One end of a relation: its span is on tokens and one of the task's, ``head``/``child`` is its last token.
+    An end that is one of the task's spans itself (the same object, as the renderer makes them), found on
+    tokens without a finding, is both already: :func:`span_on_tokens` would find the same nothing."""
+    keyed, ends_of_spans, clean = known
     end_span = rel[f"{end}_span"]
-    if not span_on_tokens(end_span, f"{where}.{end}_span", task["text"], task["tokens"], out):
-        return
-    if (end_span["start"], end_span["end"], end_span["label"]) not in keyed:
-        out.append(Finding(f"{where}.{end}_span", "is not one of the task's spans"))
+    if id(end_span) not in clean:  # the spans are alive in the task: an id in clean is one of them
+        if not span_on_tokens(end_span, f"{where}.{end}_span", task["text"], task["tokens"], out):
+            return
+        if (end_span["start"], end_span["end"], end_span["label"]) not in keyed:
+            out.append(Finding(f"{where}.{end}_span", "is not one of the task's spans"))
     if rel[end] != end_span["token_end"]:
         message = f"is token {rel[end]}, but {end}_span ends at token {end_span['token_end']}"
         out.append(Finding(f"{where}.{end}", message))
@@ -304,13 +313,15 @@ class _PieceValues:
 
     def kept(self, row: tuple) -> dict | None:
         """The task made of the renderer's objects, or None when a piece is not exactly their JSON."""
-        _, _, h0, h1, k0, k1, t0, t1, *_ = row
-        head, tokens, rest = self._kept(h0, h1, _head_json), self._kept(k0, k1, orjson.dumps), None
-        if head is not None and tokens is not None:
-            rest = self._kept(t0, t1, _tail_json)
+        _, unit_no, h0, h1, k0, k1, t0, t1, _, _, task_hash, view_no = row
+        head, tokens = self._kept(h0, h1, _head_json), self._kept(k0, k1, orjson.dumps)
+        rest = self._tail(t0, t1) if head is not None and tokens is not None else None
         if rest is None:
             return None
-        return {"text": head[0], "meta": head[1], "tokens": tokens, **rest, **self._hashes(row)}
+        task = {"text": head[0], "meta": head[1], "tokens": tokens, **rest}
+        task["_input_hash"], task["_task_hash"] = self.units[unit_no][1], task_hash
+        task["_view_id"] = self.views[view_no]
+        return task
 
     def _kept(self, start: int, end: int, encode: Any) -> Any:
         value = self.kept_at.get(start)
@@ -324,17 +335,33 @@ class _PieceValues:
             self.kept_at[start] = value
         return value
 
+    def _tail(self, start: int, end: int) -> dict | None:
+        """A task's own tail fields (a dict), when the piece ``,<fields>,`` is their JSON without its braces:
+        compared in place (one per task, never shared: not remembered)."""
+        fields = self.objects.get(start)
+        if type(fields) is not dict:
+            return None
+        try:
+            data = orjson.dumps(fields)
+        except (TypeError, ValueError):  # orjson.JSONEncodeError too
+            return None
+        pieces = self.pieces
+        if (
+            end - start == len(data) > 2
+            and pieces[start] == pieces[end - 1] == _COMMA
+            and pieces.startswith(memoryview(data)[1:-1], start + 1)
+        ):
+            return fields
+        return None
+
+
+_COMMA = ord(",")
+
 
 def _head_json(head: Any) -> bytes:
     """The head piece ``(text, meta)`` encodes to (see :meth:`corpus.formats.prodigy.tasks._Packer.head`)."""
     text, meta = head
     return b'{"text":%s,"meta":%s,"tokens":' % (orjson.dumps(text), orjson.dumps(meta))
-
-
-def _tail_json(fields: Any) -> bytes:
-    """The tail piece a dict of fields encodes to: ``,<fields>,``."""
-    data = orjson.dumps(fields)
-    return b",%s," % data[1:-1] if type(fields) is dict and len(data) > 2 else b"not a tail"
 
 
 def _parsed(parsed: dict[int, Any], key: int, raw: bytes) -> Any:
