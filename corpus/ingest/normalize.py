@@ -10,6 +10,8 @@ from importlib import resources
 
 import regex
 
+from corpus.ingest.openings import RulesByOpening
+
 # C0/C1 controls except tab and newline; zero-width space, word joiner, BOM; bidi embeddings and isolates.
 # ZWJ/ZWNJ stay: they are part of emoji sequences and of Persian/Indic spelling.
 # A class of single code points means the same to the standard library, whose scan is five times faster.
@@ -39,13 +41,24 @@ def boilerplate_rules() -> tuple[BoilerplateRule, ...]:
     return tuple(rules)
 
 
+@lru_cache(maxsize=1)
+def _boilerplate_by_opening() -> RulesByOpening[BoilerplateRule]:
+    """The boilerplate rules by how a line opens: a line is tried against the few that can match it."""
+    return RulesByOpening(boilerplate_rules(), _rule_pattern)
+
+
+def _rule_pattern(rule: BoilerplateRule) -> regex.Pattern:
+    return rule.pattern
+
+
 def boilerplate_rule_at(text: str, start: int, end: int, max_chars: int = _MAX_BOILERPLATE_LINE) -> str | None:
     """The name of the whole-line boilerplate rule ``text[start:end]`` matches (``None``: none does, or it is
     longer than ``max_chars``). For labellers given text that did not go through ``corpus ingest``: a sentence
     that is such a line is page furniture, and nothing in it should be labelled."""
     if end - start > max_chars:
         return None
-    return next((r.name for r in boilerplate_rules() if r.pattern.fullmatch(text, start, end)), None)
+    rules = _boilerplate_by_opening().at(text, start, end)
+    return next((r.name for r in rules if r.pattern.fullmatch(text, start, end)), None)
 
 
 @lru_cache(maxsize=1)
@@ -94,10 +107,11 @@ def strip_boilerplate(text: str) -> tuple[str, list[dict]]:
     Each removal is ``{"line": 1-based line in the normalised text, "text": ..., "rule": ...}``.
     """
     kept, stripped = [], []
-    rules = boilerplate_rules()
+    by_opening = _boilerplate_by_opening()
     for lineno, line in enumerate(text.split("\n"), start=1):
         candidate = line.strip()
         if candidate and len(candidate) <= _MAX_BOILERPLATE_LINE:
+            rules = by_opening.at(candidate, 0, len(candidate))
             rule = next((r for r in rules if r.pattern.fullmatch(candidate)), None)
             if rule is not None:
                 stripped.append({"line": lineno, "text": candidate, "rule": rule.name})

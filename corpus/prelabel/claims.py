@@ -35,6 +35,7 @@ import regex
 
 from corpus.errors import CorpusError
 from corpus.ingest.normalize import boilerplate_rules
+from corpus.ingest.openings import RulesByOpening
 from corpus.prelabel.base import Labeller, LayerWriter, Option, read_text_option
 from corpus.prelabel.lexicon import load_word_lists, lower_tokens
 from corpus.segment.core import is_headline
@@ -187,13 +188,11 @@ def is_furniture(text: str, start: int, end: int) -> bool:
     ``data/claims_not_claims.tsv``, or a line ``corpus ingest`` strips (for text that did not go through it).
     Furniture ends its line (a caption's credit too), so only sentences that end one are matched: the rules are
     many and most sentences are not the last of their line. Only the rules whose match can open with the
-    sentence's first character are tried (see ``_rules_opening``)."""
+    sentence's first two characters are tried (``RulesByOpening``: 17 in 16,678 line-ending sentences of PolNeAR
+    are furniture, and per-call overhead was most of the claims labeller's furniture time)."""
     if end - start > _MAX_FURNITURE_CHARS or end <= start or _LINE_END.match(text, end) is None:
         return False
-    rules = _RULES_BY_OPENING.get(text[start])
-    if rules is None:
-        rules = _rules_opening(text[start])
-    return any(rule.fullmatch(text, start, end) for rule in rules)
+    return any(rule.fullmatch(text, start, end) for rule in _furniture_by_opening().at(text, start, end))
 
 
 @lru_cache(maxsize=1)
@@ -202,34 +201,13 @@ def _furniture_rules() -> tuple[regex.Pattern, ...]:
     return (*not_claim_rules(), *(rule.pattern for rule in boilerplate_rules()))
 
 
-# Rules by the character a sentence opens with, filled as characters are met: a sentence costs the few rules
-# that can open with its first character, not all of them (per-call overhead was most of the claims labeller's
-# furniture time, and 17 in 16,678 line-ending sentences of PolNeAR are furniture).
-_RULES_BY_OPENING: dict[str, tuple[regex.Pattern, ...]] = {}
-# A rule opening with \b or \B depends on the character before the sentence: a word character, or none.
-_BEFORE_OPENING = ("", "a")
-# Look-behind, reverse matching, look-ahead and \B: no telling from one character (a probe ends where an
-# assertion about the next character fails).
-_READS_AHEAD_OR_BEHIND = ("(?<", "(?r", "(?=", "(?!", r"\B")
-_WORD_CHAR = regex.compile(r"\w")
+@lru_cache(maxsize=1)
+def _furniture_by_opening() -> RulesByOpening[regex.Pattern]:
+    return RulesByOpening(_furniture_rules(), _itself)
 
 
-def _rules_opening(ch: str) -> tuple[regex.Pattern, ...]:
-    """The furniture rules a match of which can open with ``ch`` (regex's partial match says whether ``ch``
-    can begin one), computed once per character."""
-    rules = tuple(rule for rule in _furniture_rules() if _may_open(rule, ch))
-    _RULES_BY_OPENING[ch] = rules
-    return rules
-
-
-def _may_open(rule: regex.Pattern, ch: str) -> bool:
-    if any(mark in rule.pattern for mark in _READS_AHEAD_OR_BEHIND):
-        return True
-    if r"\b" in rule.pattern and not _WORD_CHAR.match(ch):
-        # A probe of one character ends right after it, where \b sees no word character: after a non-word opening
-        # ("‘Delivered to your inbox…") it fails even in a partial match, though the next character would make it hold.
-        return True
-    return any(rule.fullmatch(before + ch, len(before), partial=True) is not None for before in _BEFORE_OPENING)
+def _itself(rule: regex.Pattern) -> regex.Pattern:
+    return rule
 
 
 def not_a_claim(mask: int) -> bool:
