@@ -73,6 +73,7 @@ class DocTokens:
         self._space_after: list[bool] | None = None
         self._tokens: dict[tuple[int, int], list[dict]] = {}
         self._json: dict[tuple[int, int], bytes] = {}
+        self._from_start: dict[int, list[dict]] = {}  # unit start -> the longest token list built from there
         # span id -> (first, last) document token of each span checked in bulk (empty: look spans up one by one)
         self.span_tokens: dict[str, tuple[int, int]] = {}
 
@@ -108,23 +109,35 @@ class DocTokens:
             self._texts = list(map(text.__getitem__, map(slice, self.starts, self.ends)))
             self._space_after = list(map(str.isspace, map((text + "x").__getitem__, self.ends)))
         lo, hi = self.bounds(start, end)
-        tokens = [
-            {"text": token_text, "start": s - start, "end": e - start, "id": n, "ws": ws}
-            for n, token_text, s, e, ws in zip(
-                range(hi - lo),
-                self._texts[lo:hi],
-                self.starts[lo:hi],
-                self.ends[lo:hi],
-                self._space_after[lo:hi],
-                strict=True,
-            )
-        ]
-        if tokens and self.ends[hi - 1] >= end:  # the last token ends the unit (or, hand-broken, runs past it)
-            last = tokens[-1]
-            last["ws"] = False
-            if self.ends[hi - 1] > end:
-                last["text"] = self.text[start + last["start"] : end]
+        if lo == hi:
+            return []
+        # A unit starting where a longer one built before starts (a paragraph's first sentence, for a choice task)
+        # has the same tokens up to its last one: the same dicts, shared (nothing changes a token once built).
+        longer = self._from_start.get(start)
+        n = hi - lo
+        tokens = longer[: n - 1] if longer is not None and len(longer) >= n else self._tokens_between(start, lo, hi - 1)
+        tokens.append(self._last_token(start, end, hi - 1, n - 1))
+        if longer is None or n > len(longer):
+            self._from_start[start] = tokens
         return tokens
+
+    def _tokens_between(self, start: int, lo: int, hi: int) -> list[dict]:
+        """The dicts of document tokens ``[lo, hi)`` for a unit starting at ``start``, none of them its last."""
+        texts, starts, ends, space_after = self._texts, self.starts, self.ends, self._space_after
+        return [
+            {"text": texts[i], "start": starts[i] - start, "end": ends[i] - start, "id": i - lo, "ws": space_after[i]}
+            for i in range(lo, hi)
+        ]
+
+    def _last_token(self, start: int, end: int, i: int, n: int) -> dict:
+        """The unit's last token (document token ``i``, the unit's ``n``-th): when it ends the unit, no space
+        follows it inside the unit, and a (hand-broken) token running past the unit's end is cut there."""
+        token_start, token_end = self.starts[i], self.ends[i]
+        if token_end < end:  # the unit goes on after it (past trailing spaces)
+            token_text, ws = self._texts[i], self._space_after[i]
+        else:
+            token_text, ws = (self._texts[i] if token_end == end else self.text[token_start:end]), False
+        return {"text": token_text, "start": token_start - start, "end": token_end - start, "id": n, "ws": ws}
 
     def unit_tokens_json(self, start: int, end: int) -> bytes:
         """The JSON encoding of :meth:`unit_tokens`, made once per unit and spliced into every task showing it."""

@@ -305,7 +305,7 @@ class _Packer:
         self.rows = array("q")
         self.units: list[tuple[tuple, int]] = []  # (unit key, plain input hash) per unit shown
         self.unit_numbers: dict[int, int] = {}  # id(unit shown) -> its index in units
-        self.heads: dict[tuple[int, int], tuple[int, int, int, int]] = {}  # (id(unit), id(meta)) -> head, tokens at
+        self.heads: dict[tuple[int, int], tuple[int, ...]] = {}  # (id(unit), id(meta)) -> see head()
         self.alive: list[tuple] = []  # the objects whose ids are keys above
         self.shared_tokens: dict[int, tuple[int, int]] = {}  # id(token JSON) -> where it is packed
 
@@ -322,10 +322,12 @@ class _Packer:
             self.units.append((key, input_hash(shown.doc_id, shown.kind, shown.start, shown.text)))
         return unit_no
 
-    def head(self, shown: Unit, meta: dict) -> tuple[int, int, int, int]:
-        """Where the task's head (text, meta) and tokens are: the same for every view of a unit, packed once."""
+    def head(self, shown: Unit, meta: dict) -> tuple[int, int, int, int, int, int]:
+        """``(unit number, plain input hash, head start, head end, tokens start, tokens end)`` of a task: the same
+        for every view of a unit, its head (text, meta) and tokens packed once."""
         shared = self.heads.get((id(shown), id(meta)))
         if shared is None:
+            unit_no = self.unit_number(shown)
             head_at = self.put(b'{"text":%s,"meta":%s,"tokens":' % (orjson.dumps(shown.text), orjson.dumps(meta)))
             objects = self.objects
             if objects is not None:
@@ -337,7 +339,7 @@ class _Packer:
                 tokens_at = self.shared_tokens[id(tokens_json)] = self.put(tokens_json)
                 if objects is not None:
                     objects[tokens_at[0]] = tokens
-            shared = self.heads[(id(shown), id(meta))] = (*head_at, *tokens_at)
+            shared = self.heads[(id(shown), id(meta))] = (unit_no, self.units[unit_no][1], *head_at, *tokens_at)
             self.alive.append((shown, meta, tokens_json))  # their ids are keys
         return shared
 
@@ -352,13 +354,11 @@ class _Packer:
         options: list[dict] | None,
         accept: list[str] | None,
     ) -> None:
-        unit_no = self.unit_number(shown)
-        shared = self.head(shown, meta)
+        unit_no, plain_input, h0, h1, k0, k1 = self.head(shown, meta)
         question = task_question(view, spans, relations or (), _OPTION_IDS if options else ())
         tail = _tail(spans, relations, options, accept)
         if self.objects is not None:
             self.objects[self.size] = _tail_fields(spans, relations, options, accept)
-        plain_input = self.units[unit_no][1]
         task_hash_ = task_hash_of(plain_input, question)
         view_no = _VIEW_NUMBER[view]
         end = _LINE_END % (plain_input, task_hash_, _VIEW_BYTES[view_no])  # the line's end, when nothing changes
@@ -367,7 +367,7 @@ class _Packer:
         q0 = t1 + len(end)
         self.size = q1 = q0 + len(question)
         self.pieces += (tail, end, question)
-        self.rows.extend((file_index, unit_no, *shared, t0, t1, q0, q1, task_hash_, view_no))
+        self.rows.extend((file_index, unit_no, h0, h1, k0, k1, t0, t1, q0, q1, task_hash_, view_no))
 
     def packed(self) -> PackedTasks:
         return PackedTasks(b"".join(self.pieces), self.rows, self.units)
