@@ -173,3 +173,40 @@ def test_a_label_studio_region_is_tested_as_an_object_once():
     result = next(x for x in loops if f"{x}['from_name']" in lines)  # the loop over a prediction's results
     assert lines.count(f"isinstance({result}, dict)") == 1
     assert fast_check("labelstudio") is not None
+
+
+_DISCRIMINATED = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": ["kind"],
+    "properties": {"kind": {"enum": ["a", "b"]}, "tag": {"type": "string"}},
+    "allOf": [
+        {"if": {"properties": {"kind": {"const": "a"}}}, "then": {"required": ["x"]}},
+        # tag is not required: tested on the record itself, not through a variable
+        {"if": {"properties": {"tag": {"const": "t"}}}, "then": {"required": ["y"]}},
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"kind": "a", "x": 1},
+        {"kind": "a"},
+        {"kind": "b"},
+        {"kind": "c", "x": 1},
+        {"kind": 1, "x": 1},
+        {"kind": ["a"], "x": 1},
+        {"x": 1},
+        {"kind": "b", "tag": "t"},
+        {"kind": "b", "tag": "t", "y": 0},
+        {"kind": "b", "tag": 3},
+    ],
+)
+def test_a_discriminator_read_into_a_variable_agrees_with_jsonschema(record):
+    """A required string property the ``if`` tests is tested through the variable it was read into."""
+    compiler = _SchemaCompiler(copy.deepcopy(_DISCRIMINATED))
+    source = "\n".join(compiler.emit(compiler.root, "v0", "", ()))
+    assert "'kind' not in v0" not in source and "'tag' not in v0" in source
+    want = jsonschema.Draft202012Validator(_DISCRIMINATED).is_valid(record)
+    assert _SchemaCompiler(copy.deepcopy(_DISCRIMINATED)).compile()(record) is want

@@ -22,7 +22,7 @@ independent check of the outputs stays ``corpus validate OUT``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -43,7 +43,7 @@ from corpus.validate.files import (
     _validate_label_file,
     document_named,
 )
-from corpus.validate.schemas import DOCUMENTS, guarded
+from corpus.validate.schemas import DOCUMENTS, GUARDED, guarded
 
 DOCUMENTS_FILE = "documents.jsonl"
 
@@ -271,7 +271,9 @@ class _TaskCheck:
         return findings(task, self.kind)
 
 
-def _prodigy_findings(packed: Any, ref: _Reference, objects: dict | None = None) -> Iterator[tuple[int, list[Finding]]]:
+def _prodigy_findings(
+    packed: Any, ref: _Reference, objects: dict | None = None
+) -> Iterator[tuple[int, Sequence[Finding]]]:
     """Prodigy: each task checked as `corpus validate` checks its line, a unit's tokens once for all its views.
 
     A task passes when its schema (tokens aside) and its tokens (once per token list, :func:`tokens_fine`) pass
@@ -283,10 +285,11 @@ def _prodigy_findings(packed: Any, ref: _Reference, objects: dict | None = None)
     check = _ProdigyCheck(ref)
     # objects' schemas: finite numbers only, unless the bytes have no null (NaN and infinity are written null)
     object_schemas = check.finite if b"null" in packed[0] else check.schemas
+    passes = check.passes
     for file_index, task, tokens_key, redo in rendered_tasks(packed, objects):
         if redo is not None:
-            if check.passes(file_index, task, tokens_key, object_schemas):
-                yield file_index, []
+            if passes(file_index, task, tokens_key, object_schemas):
+                yield file_index, _NOTHING
                 continue
             task = redo()
         if type(task) is not dict:  # a Finding: the task's JSON would be malformed
@@ -322,15 +325,19 @@ class _ProdigyCheck:
         return self._tokens_fine(task, tokens_key) and schema is not None and _conforms_without_tokens(schema, task)
 
     def passes(self, file_index: int, task: dict, tokens_key: int, schemas: list) -> bool:
-        """The fast checks find nothing (tokens, schema, :func:`after_tokens`, the document reference)."""
+        """The fast checks find nothing (tokens, schema, :func:`after_tokens`, the document reference); an
+        exception :func:`guarded` would turn into a finding is a doubt (the caller then finds it)."""
         from corpus.formats.prodigy.checks import after_tokens
 
         kind = self.kinds[file_index]
-        return (
-            self._conforms(file_index, task, tokens_key, schemas)
-            and not guarded(after_tokens, task, kind)
-            and not self.referenced(task, kind)
-        )
+        if not self._conforms(file_index, task, tokens_key, schemas):
+            return False
+        try:
+            if after_tokens(task, kind):
+                return False
+        except GUARDED:
+            return False
+        return self.referenced.clean(task, kind)
 
     def __call__(self, file_index: int, task: dict, tokens_key: int) -> list[Finding]:
         from corpus.formats.prodigy.checks import after_tokens
@@ -358,6 +365,17 @@ class _Referenced:
         found = self.ref.findings(task, kind)
         self.by_meta[id(meta)] = (meta, text, found)  # keeps meta alive: its id is not reused meanwhile
         return list(found)
+
+    def clean(self, task: dict, kind: str) -> bool:
+        """No reference finding (what ``not self(task, kind)`` says, without copying the findings)."""
+        meta = task.get("meta")
+        known = self.by_meta.get(id(meta))
+        if known is not None and known[0] is meta and known[1] is task.get("text"):
+            return not known[2]
+        return not self(task, kind)
+
+
+_NOTHING: tuple[Finding, ...] = ()  # what a task that passes yields
 
 
 def _conforms_without_tokens(schema: Any, task: dict) -> bool:

@@ -46,6 +46,7 @@ _KNOWN_KEYWORDS = frozenset(
     }
 )
 _OBJECT_KEYWORDS = ("required", "properties", "additionalProperties", "propertyNames")
+Bound = dict[str, str] | None  # required property name -> the variable holding it, a string (see emit)
 _ARRAY_KEYWORDS = ("items", "prefixItems", "minItems", "maxItems", "uniqueItems")
 _TYPE_TESTS = {
     "object": "isinstance({v}, dict)",
@@ -144,9 +145,12 @@ class _SchemaCompiler:
             node = node[part.replace("~1", "/").replace("~0", "~")]
         return node
 
-    def emit(self, schema: Any, v: str, ind: str, refs: tuple[str, ...], known: str | None = None) -> list[str]:
+    def emit(
+        self, schema: Any, v: str, ind: str, refs: tuple[str, ...], known: str | None = None, bound: Bound = None
+    ) -> list[str]:
         """``known``: the one type ``v`` is already known to have here (a test before this one returned False
-        otherwise): a ``$ref`` or ``then`` repeating it does not test it again."""
+        otherwise): a ``$ref`` or ``then`` repeating it does not test it again. ``bound``: required properties of
+        ``v`` already read into variables and known to be strings here (property name -> variable)."""
         if schema is True:
             return []
         if schema is False:
@@ -159,9 +163,10 @@ class _SchemaCompiler:
         out, only = self.emit_type(schema, v, ind, known)
         only = only or known
         out += self.emit_values(schema, v, ind, only)
-        out += self.emit_object(schema, v, ind, refs, only == "object")
+        lines, strings = self.emit_object(schema, v, ind, refs, only == "object")
+        out += lines
         out += self.emit_array(schema, v, ind, refs, only == "array")
-        out += self.emit_combinators(schema, v, ind, refs, only)
+        out += self.emit_combinators(schema, v, ind, refs, only, {**(bound or {}), **strings})
         return out
 
     def emit_type(self, schema: dict, v: str, ind: str, known: str | None = None) -> tuple[list[str], str | None]:
@@ -219,7 +224,7 @@ class _SchemaCompiler:
         return out
 
     def emit_combinators(
-        self, schema: dict, v: str, ind: str, refs: tuple[str, ...], known: str | None = None
+        self, schema: dict, v: str, ind: str, refs: tuple[str, ...], known: str | None = None, bound: Bound = None
     ) -> list[str]:
         """``$ref`` (inlined; a recursive one is unsupported), ``allOf`` and ``if`` / ``then`` / ``else``."""
         out = []
@@ -227,17 +232,17 @@ class _SchemaCompiler:
             ref = schema["$ref"]
             if ref in refs:
                 raise _Unsupported(f"recursive {ref}")
-            out += self.emit(self.resolve(ref), v, ind, (*refs, ref), known)
+            out += self.emit(self.resolve(ref), v, ind, (*refs, ref), known, bound)
         for sub in schema.get("allOf", ()):
-            out += self.emit(sub, v, ind, refs, known)
+            out += self.emit(sub, v, ind, refs, known, bound)
         if "if" in schema:
-            test = self.if_expression(schema["if"], v, known == "object")
+            test = self.if_expression(schema["if"], v, known == "object", bound or {})
             if test is None:
                 helper = self.fresh("_if")
                 self.helpers += _function(helper, self.emit(schema["if"], "v0", "        ", refs))
                 test = f"{helper}({v})"
-            then_lines = self.emit(schema.get("then", True), v, ind + "    ", refs, known)
-            else_lines = self.emit(schema.get("else", True), v, ind + "    ", refs, known)
+            then_lines = self.emit(schema.get("then", True), v, ind + "    ", refs, known, bound)
+            else_lines = self.emit(schema.get("else", True), v, ind + "    ", refs, known, bound)
             out += [
                 f"{ind}if {test}:",
                 *(then_lines or [f"{ind}    pass"]),
@@ -246,12 +251,14 @@ class _SchemaCompiler:
             ]
         return out
 
-    def if_expression(self, schema: Any, v: str, is_object: bool = False) -> str | None:
+    def if_expression(self, schema: Any, v: str, is_object: bool = False, bound: dict | None = None) -> str | None:
         """An ``if`` that only tests properties against strings (``{"properties": {"type": {"const": "labels"}}}``,
-        a discriminator) as one inline expression instead of a helper call per value; ``None`` for any other."""
+        a discriminator) as one inline expression instead of a helper call per value; ``None`` for any other.
+        A property in ``bound`` (present, a string, in a variable) is tested as ``variable in allowed``."""
         if not isinstance(schema, dict) or set(schema) - {"properties", "required"} - _ANNOTATION_KEYWORDS:
             return None
-        tests = [f"{name!r} in {v}" for name in schema.get("required", ())]
+        bound = bound or {}
+        tests = [f"{name!r} in {v}" for name in schema.get("required", ()) if name not in bound]
         for name, sub in schema.get("properties", {}).items():
             if not isinstance(sub, dict) or len(sub) != 1 or not set(sub) <= {"const", "enum"}:
                 return None
@@ -259,18 +266,26 @@ class _SchemaCompiler:
             if not all(type(x) is str for x in values):
                 return None
             x, allowed = f"{v}[{name!r}]", self.constant(frozenset(values))
-            tests.append(f"({name!r} not in {v} or (isinstance({x}, str) and {x} in {allowed}))")
+            if name in bound:
+                tests.append(f"{bound[name]} in {allowed}")
+            else:
+                tests.append(f"({name!r} not in {v} or (isinstance({x}, str) and {x} in {allowed}))")
         tested = f"({' and '.join(tests) or 'True'})"
         return tested if is_object else f"(not isinstance({v}, dict) or {tested})"
 
-    def emit_object(self, schema: dict, v: str, ind: str, refs: tuple[str, ...], is_object: bool) -> list[str]:
+    def emit_object(
+        self, schema: dict, v: str, ind: str, refs: tuple[str, ...], is_object: bool
+    ) -> tuple[list[str], dict[str, str]]:
+        """The object keywords' tests, and (when ``v`` is known to be an object, so that they are read at this
+        level) the required properties read into variables that hold strings once tested (name -> variable)."""
         if not any(k in schema for k in _OBJECT_KEYWORDS):
-            return []
+            return [], {}
         inner = ind if is_object else ind + "    "
         out = [] if is_object else [f"{ind}if isinstance({v}, dict):"]
         required = list(schema.get("required", ()))
         properties = schema.get("properties", {})
         lines, read = self.emit_properties(properties, required, v, inner, refs)
+        strings = {name: x for name, x in read.items() if _is_string_schema(properties[name])} if is_object else {}
         unread = [name for name in required if name not in read]  # the others: read, a KeyError if missing
         if 0 < len(unread) <= 3:  # read too (a missing one: KeyError), cheaper than a set test for a few
             out += [f"{inner}{v}[{name!r}]" for name in unread]
@@ -281,13 +296,14 @@ class _SchemaCompiler:
         if "propertyNames" in schema:
             k = self.fresh("k")
             out += [f"{inner}for {k} in {v}:", *self.emit(schema["propertyNames"], k, inner + "    ", refs)]
-        return out if len(out) > (0 if is_object else 1) else []
+        return (out if len(out) > (0 if is_object else 1) else []), strings
 
     def emit_properties(
         self, properties: dict, required: list[str], v: str, inner: str, refs: tuple[str, ...]
-    ) -> tuple[list[str], set[str]]:
-        """The properties' tests, and the required names they read unguarded (a missing one: a KeyError)."""
-        out, read = [], set()
+    ) -> tuple[list[str], dict[str, str]]:
+        """The properties' tests, and the required names they read unguarded (a missing one: a KeyError), each
+        with the variable it is read into."""
+        out, read = [], {}
         for name, sub in properties.items():
             x = self.fresh("v")
             lines = self.emit(sub, x, inner + ("" if name in required else "    "), refs)
@@ -295,7 +311,7 @@ class _SchemaCompiler:
                 continue
             if name in required:
                 out += [f"{inner}{x} = {v}[{name!r}]", *lines]
-                read.add(name)
+                read[name] = x
             else:
                 out += [f"{inner}if {name!r} in {v}:", f"{inner}    {x} = {v}[{name!r}]", *lines]
         return out, read
@@ -342,6 +358,15 @@ class _SchemaCompiler:
             return []
         rest = f"{v}[{n_prefix}:]" if n_prefix else v
         return [f"{inner}for {x} in {rest}:", *lines]
+
+
+def _is_string_schema(schema: Any) -> bool:
+    """Its value is a string once its tests passed: type string, or an enum / const of strings (the compiler
+    supports no other enums)."""
+    if not isinstance(schema, dict):
+        return False
+    values = schema["enum"] if "enum" in schema else [schema["const"]] if "const" in schema else None
+    return schema.get("type") == "string" or (values is not None and all(type(x) is str for x in values))
 
 
 def _function(name: str, body: list[str]) -> list[str]:

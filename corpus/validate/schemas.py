@@ -174,10 +174,14 @@ def shape_findings(record: Any, kind: str) -> list[Finding]:
     return []
 
 
+# What a check may raise on a shape the schema let through but it did not expect (one finding, not a traceback)
+GUARDED = (TypeError, ValueError, KeyError, IndexError, AttributeError)
+
+
 def guarded(check: Callable[..., list[Finding]], *args: Any) -> list[Finding]:
     """``check(*args)``; a shape the schema let through but the check did not expect is one finding, not a
     traceback."""
     try:
         return check(*args)
-    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+    except GUARDED as exc:
         return [Finding(None, f"could not be checked ({type(exc).__name__}: {short(str(exc), 80)})")]
