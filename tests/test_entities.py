@@ -221,7 +221,7 @@ def test_word_set_is_an_exact_set():
     # Prefixes, suffixes and joins of members are not members; nor is anything with a line break in it.
     for absent in ("w", "w50000", "0", "", "naive", "w1\nw2", "\nw1", "w1\n", 3):
         assert absent not in ws
-    again = pickle.loads(pickle.dumps(ws))  # rebuilt from its words: hashes differ between processes
+    again = pickle.loads(pickle.dumps(ws))  # its buckets as they are (tests/test_prelabel_fast_wordset.py)
     assert sorted(again) == sorted(ws) and "w4999" in again
     with pytest.raises(ValueError, match="line break"):
         WordSet(["two\nlines"])
