@@ -11,6 +11,9 @@
 from __future__ import annotations
 
 import copy
+import math
+from decimal import Decimal
+from fractions import Fraction
 
 import jsonschema
 import orjson
@@ -23,7 +26,7 @@ from corpus.formats.prodigy.checks import check
 from corpus.formats.prodigy.tasks import unit_tasks
 from corpus.pipeline.records import task_record
 from corpus.tasks import document_units, render_formats
-from corpus.validate.fastpath import _SchemaCompiler, fast_check
+from corpus.validate.fastpath import _is_finite_number, _is_number, _SchemaCompiler, fast_check
 from corpus.validate.schemas import load_schema
 
 
@@ -210,3 +213,32 @@ def test_a_discriminator_read_into_a_variable_agrees_with_jsonschema(record):
     assert "'kind' not in v0" not in source and "'tag' not in v0" in source
     want = jsonschema.Draft202012Validator(_DISCRIMINATED).is_valid(record)
     assert _SchemaCompiler(copy.deepcopy(_DISCRIMINATED)).compile()(record) is want
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        0.5,
+        1,
+        0,
+        True,
+        False,
+        -1.0,
+        2,
+        math.nan,
+        math.inf,
+        -math.inf,
+        Decimal("0.5"),
+        Decimal("2"),
+        Fraction(1, 2),
+        "1",
+    ],
+)
+def test_a_number_test_without_a_call_agrees_with_the_helpers(value):
+    """Floats and ints are numbers without calling ``_is_number``; in object form (finite) a float must also be
+    finite. Any other value is judged by the helpers, as before."""
+    schema = {"type": "number", "minimum": 0, "maximum": 1}
+    for finite, helper in ((False, _is_number), (True, _is_finite_number)):
+        # the bounds as jsonschema tests them (a NaN is neither below 0 nor above 1)
+        want = helper(value) and not value < 0 and not value > 1
+        assert _SchemaCompiler(schema, finite).compile()(value) is bool(want)

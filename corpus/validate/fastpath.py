@@ -53,7 +53,8 @@ _TYPE_TESTS = {
     "array": "isinstance({v}, list)",
     "string": "isinstance({v}, str)",
     "integer": "type({v}) is int",
-    "number": "_is_number({v})",
+    # a float or an int without a call (a score on every span); any other number through _is_number
+    "number": "(type({v}) is float or type({v}) is int or _is_number({v}))",
     "boolean": "isinstance({v}, bool)",
     "null": "{v} is None",
 }
@@ -117,7 +118,12 @@ class _SchemaCompiler:
         self.names: dict[str, Any] = {
             "_is_number": _is_finite_number if finite else _is_number,
             "_unique": _unique,
+            "_isfinite": math.isfinite,
         }
+        self.finite = finite
+        # a finite float passes without a call too (an int is finite; a NaN or infinity goes on to _is_number)
+        number = "(type({v}) is float and _isfinite({v}) or type({v}) is int or _is_number({v}))"
+        self.finite_tests = {**_TYPE_TESTS, "number": number}
         self.helpers: list[str] = []
         self.counter = 0
 
@@ -179,7 +185,8 @@ class _SchemaCompiler:
             raise _Unsupported(f"type {types}")
         if types == [known]:
             return [], known
-        test = " or ".join(_TYPE_TESTS[t].format(v=v) for t in types)
+        tests = self.finite_tests if self.finite else _TYPE_TESTS
+        test = " or ".join(tests[t].format(v=v) for t in types)
         return [f"{ind}if not ({test}): return False"], types[0] if len(types) == 1 else None
 
     def emit_values(self, schema: dict, v: str, ind: str, only: str | None) -> list[str]:
