@@ -102,3 +102,21 @@ def test_packed_prodigy_tasks_are_the_readable_ones():
             for name, tasks in unit_tasks(unit, choice_units).items():
                 expected += [(FILE_INDEX[name], orjson.dumps(task) + b"\n") for task in tasks]
         assert sorted(lines) == sorted(expected)
+
+
+ASTRAL_CASES = ["", "plain", "café", "\uffff", "a\U0001f469b", "\ud800 lone", "€ and 😀", "\U0010ffff"]
+
+
+@pytest.mark.parametrize("text", ASTRAL_CASES)
+def test_astral_scan_is_the_max_test(text):
+    from corpus.formats.doccano.tasks import _has_astral
+
+    assert _has_astral(text) == (bool(text) and max(text) > "\uffff")
+
+
+def test_labelstudio_task_title_given_or_found():
+    from corpus.formats.labelstudio.tasks import task_title, unit_task
+
+    for doc in documents():
+        for unit in document_units(doc, "paragraph"):
+            assert unit_task(doc, unit) == unit_task(doc, unit, task_title(doc))

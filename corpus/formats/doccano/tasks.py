@@ -95,11 +95,20 @@ def label_types() -> dict[str, list[dict]]:
     return {SPAN_TYPES_FILE: entries(SPAN_COLOURS), RELATION_TYPES_FILE: entries(RELATION_COLOURS)}
 
 
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+def _has_astral(text: str) -> bool:
+    """Whether ``text`` holds a character past U+FFFF (found by a C scan; ``max(text)`` made a string per
+    character)."""
+    return not text.isascii() and _ASTRAL.search(text) is not None
+
+
 def _entities(unit: Unit) -> tuple[list[dict], dict[str, int]]:
     """The unit's spans as doccano entities (UTF-16 offsets, ids from 0), each (start, end, label) once, and the
     entity number of every span id (a repeated span's id gives the number of the copy kept)."""
     # Only characters past U+FFFF count 2 in UTF-16; without any, code points are UTF-16 offsets already.
-    utf16 = utf16_offsets(unit.text) if unit.text and max(unit.text) > "\uffff" else None
+    utf16 = utf16_offsets(unit.text) if _has_astral(unit.text) else None
     spans, alias = distinct_spans(unit.spans)
     entities, number = [], {}
     for n, span in enumerate(spans):

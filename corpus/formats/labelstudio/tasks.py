@@ -91,40 +91,42 @@ def task_title(doc: dict) -> str:
     return title.strip() if isinstance(title, str) and title.strip() else str(doc["id"])
 
 
-def unit_task(doc: dict, unit: Unit) -> dict:
-    """The Label Studio task of one unit, with its pre-labels as one prediction."""
-    task: dict = {"data": {"text": unit.text, **unit.meta, "title": task_title(doc)}, "predictions": []}
+def unit_task(doc: dict, unit: Unit, title: str | None = None) -> dict:
+    """The Label Studio task of one unit, with its pre-labels as one prediction (``title``: the document's
+    :func:`task_title`, found here when not given)."""
+    title = task_title(doc) if title is None else title
+    task: dict = {"data": {"text": unit.text, **unit.meta, "title": title}, "predictions": []}
     if not unit.spans:
         return task
     prediction = {"model_version": model_version(doc, unit)}
-    scores = [s["score"] for s in unit.spans if isinstance(s.get("score"), _NUMBER)]
+    regions, scores = _regions(unit)
     if scores:
         prediction["score"] = round(sum(scores) / len(scores), 4)
-    prediction["result"] = [*_regions(unit), *_relations(unit), *_choices(unit)]
+    prediction["result"] = [*regions, *_relations(unit), *_choices(unit)]
     task["predictions"].append(prediction)
     return task
 
 
-def _regions(unit: Unit) -> list[dict]:
-    """One ``labels`` region per span, its id the document span id."""
-    result = []
+def _regions(unit: Unit) -> tuple[list[dict], list]:
+    """One ``labels`` region per span, its id the document span id; and the spans' scores (those that are
+    numbers), in span order."""
+    result, scores = [], []
+    text = unit.text
     for span in unit.spans:
+        start, end = span["start"], span["end"]
         region = {
             "id": span["id"],
             "from_name": FROM_NAME,
             "to_name": TO_NAME,
             "type": "labels",
-            "value": {
-                "start": span["start"],
-                "end": span["end"],
-                "text": unit.text[span["start"] : span["end"]],
-                "labels": [span["label"]],
-            },
+            "value": {"start": start, "end": end, "text": text[start:end], "labels": [span["label"]]},
         }
-        if isinstance(span.get("score"), _NUMBER):
-            region["score"] = span["score"]
+        score = span.get("score")
+        if isinstance(score, _NUMBER):
+            region["score"] = score
+            scores.append(score)
         result.append(region)
-    return result
+    return result, scores
 
 
 def _relations(unit: Unit) -> list[dict]:
@@ -138,6 +140,8 @@ def _relations(unit: Unit) -> list[dict]:
 def _choices(unit: Unit) -> list[dict]:
     """A per-region check-worthiness choice for each claim region whose labeller decided it (its region's id)."""
     result = []
+    if not any(unit.checkworthy.values()):  # no claim, or none decided
+        return result
     for span in unit.spans_of("claims"):
         option = unit.checkworthy[span["id"]]
         if option:
@@ -170,9 +174,10 @@ def render_labelstudio(
     document's :func:`document_units` when already cut; ``objects``: gets each task as a dict, item by item."""
     if units is None:
         units = document_units(doc, unit, report, stats)
+    title = task_title(doc)
     if objects is None:
-        return [(0, dumps(unit_task(doc, u))) for u in units]
-    objects += map(unit_task, [doc] * len(units), units)
+        return [(0, dumps(unit_task(doc, u, title))) for u in units]
+    objects += [unit_task(doc, u, title) for u in units]
     return [(0, dumps(task)) for task in objects]
 
 
