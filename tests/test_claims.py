@@ -216,3 +216,29 @@ def test_token_classes_agree_with_the_string_methods():
             named = any(initials[k].isupper() and facts.lows[k] not in _I_FORMS for k in range(first + 1, last + 1))
             assert bool(bits & _NAMED) == named, (first, last)
             assert bool(bits & _SHORT) == (sum(c.isalpha() for c in run) < 6), (first, last)
+
+
+_SCORE_IN_A_FRESH_PROCESS = """
+import sys
+from corpus.prelabel.claims import RulesClaimLabeller
+labeller = RulesClaimLabeller()
+words = sorted(labeller.word_keys)
+vocab = set(words[:: max(1, len(words) // 40)])  # ~40 weighted words, spread over the list
+print(repr(labeller._score(0, vocab)[0]))
+"""
+
+
+def test_score_is_the_same_float_whatever_the_string_hash_seed():
+    """A sentence's words are a set, whose order follows the process's hash seed; the unrounded score (which the
+    threshold compares) must not, or reruns could differ in their last bits and a tie could flip."""
+    import os
+    import subprocess
+    import sys
+
+    scores = set()
+    for seed in ("1", "2", "3", "4"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        run = subprocess.run([sys.executable, "-c", _SCORE_IN_A_FRESH_PROCESS], env=env, capture_output=True, text=True)
+        assert run.returncode == 0, run.stderr
+        scores.add(run.stdout.strip())
+    assert len(scores) == 1, scores

@@ -261,7 +261,9 @@ class RulesClaimLabeller(Labeller):
         """The logistic score of a sentence's evidence bits and words, and its positive evidence."""
         evidence_weight, positive = self._by_mask.get(mask) or self._mask_facts(mask)
         z = self.weights["bias"] + evidence_weight
-        z += sum(map(self.word_weights.__getitem__, vocab & self.word_keys))
+        # summed in sorted order: a set's order follows the process's string hash seed, and float addition is
+        # not associative, so set order could change a score's last bits (and a tie with the threshold) per run
+        z += sum(map(self.word_weights.__getitem__, sorted(vocab & self.word_keys)))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))), positive
 
     def label(self, doc: dict, out: LayerWriter) -> None:
