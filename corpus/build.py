@@ -48,6 +48,7 @@ from corpus.spill import RecordFile
 TASK_FORMATS = FORMAT_NAMES  # every tool format (corpus.formats), the default set
 ENGINES = ("local", "datatrove")
 DOCUMENTS = "documents.jsonl"
+SPILL = ".spill"  # the workers' results on their way to this process, in the staging folder
 MANIFEST_PROBLEMS = 10_000  # problems kept in the manifest, replayed by a no-op rerun
 # The phases after the documents phase, in order; validate and dataset can be switched off.
 PHASES = ("tasks", "validate", "dataset", "commit")
@@ -356,7 +357,10 @@ class _Build:
             )
             # datatrove runs the document stages; the tasks are rendered by a pool of the same size as shards come
             # back (in this process with one worker).
-        return map_shards(shards, plan.config, opts.workers, processor=plan.processor, render=render)
+        # With worker processes, results come back through files in the staging folder (removed with it), not
+        # the result pipe: corpus.pipeline.transport.
+        spill_to = self.staging / SPILL if opts.workers > 1 else None
+        return map_shards(shards, plan.config, opts.workers, processor=plan.processor, render=render, spill_to=spill_to)
 
     def _render_spec(self) -> tuple[tuple[str, ...], str, bool, bool]:
         """What the workers render, whether they check it (the validate phase's work, done where the documents
@@ -375,7 +379,7 @@ class _Build:
         if self.checks is not None and shard.checks is not None:
             self.checks.add(shard.checks)  # line numbers: the shards are written in this order
         if self.rows is not None:
-            self.rows.add(shard.rows if shard.rows is not None else lines_as_rows(shard.data))
+            self.rows.add(shard.rows if shard.rows is not None else lines_as_rows(bytes(shard.data)))
         shard.rows = None
         self.stats.merge(shard.stats)
         for problem in shard.problems:

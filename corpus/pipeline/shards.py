@@ -45,9 +45,12 @@ def shard_documents(
 
 @dataclass
 class ShardResult:
-    """A processed shard: its documents as JSON Lines bytes, their stats, and the problems met."""
+    """A processed shard: its documents as JSON Lines bytes, their stats, and the problems met.
 
-    data: bytes
+    ``data`` and the task bytes are ``memoryview`` slices of a mapped file when the result came from a worker
+    through the build's spill folder (:mod:`corpus.pipeline.transport`)."""
+
+    data: bytes | memoryview
     stats: dict
     problems: list[dict]
     cached: bool = False
@@ -109,7 +112,7 @@ def render_shard(result: ShardResult, render: RenderSpec) -> ShardResult:
     import orjson
 
     renderer = Renderer(render)
-    for line in result.data.splitlines():
+    for line in bytes(result.data).splitlines():  # bytes as they are; a spilled result's memoryview copied
         if line.strip():
             renderer.add(orjson.loads(line), line)
     return renderer.finish(result)
