@@ -337,10 +337,12 @@ def build_dataset(
       ``licence``, ``ingest`` and the ``group_by`` field): ``documents_path`` is then not read again (gold builds
       still read it for the ids).
     """
+    from corpus.memory import release_free_memory
     from corpus.publish.dataset import CONFIGS
     from corpus.report import Reporter
 
     _prefer_system_allocator()
+    release_free_memory()  # the pages the documents phase freed, before the dataset's batches take new ones
     settings = _Settings.read(documents_path, out_dir, options)
     out_dir = settings.out_dir
     out_dir.parent.mkdir(parents=True, exist_ok=True)

@@ -35,6 +35,7 @@ from corpus.document import (
     attribution_components,
 )
 from corpus.errors import CorpusError
+from corpus.memory import release_free_memory
 from corpus.offsets import TokenIndex
 from corpus.publish.features import ClassLabel, Feature, List, Value, arrow_schema
 from corpus.publish.licences import STATUSES
@@ -1150,6 +1151,10 @@ def _memory_pool() -> pa.MemoryPool:
         return pa.default_memory_pool()
 
 
+# Free heap bytes above which a flushed batch's pages are handed back (see corpus.memory.release_free_memory).
+_TRIM_FREE = 16 << 20
+
+
 class ConfigWriter:
     """Streams one config's rows into ``<root>/<config>/<split>-NNNNN-of-MMMMM.parquet`` in bounded batches.
 
@@ -1265,6 +1270,9 @@ class ConfigWriter:
         files.rows += table.num_rows
         files.num_bytes += table.nbytes
         in_shard += table.nbytes
+        del table
+        # The batch's arrays and rows were just freed; their pages, left resident, grew the peak at 10x.
+        release_free_memory(min_free=_TRIM_FREE)
         if in_shard >= self.shard_bytes:
             writer.close()
             self._writers.pop(split, None)
