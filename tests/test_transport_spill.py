@@ -102,3 +102,17 @@ def test_a_build_with_workers_leaves_no_spill_files_on_success_or_interruption(t
     with pytest.raises(KeyboardInterrupt):
         build(src, tmp_path / "three", workers=2, formats=list(TASK_FORMATS), dataset=True)
     assert not [p for p in (tmp_path / "three").rglob("*") if ".spill" in p.parts or p.name.startswith(STAGING)]
+
+
+def test_a_file_system_that_cannot_map_files_gets_the_file_read(tmp_path, monkeypatch):
+    import mmap
+
+    def unmappable(*args, **kwargs):
+        raise OSError(19, "No such device")
+
+    result = ShardResult(b'{"id": 1}\n', {"documents": 1}, [], rows=b"rows")
+    spilled = spill(result, tmp_path)
+    monkeypatch.setattr(mmap, "mmap", unmappable)
+    restored = restore(spilled)
+    assert bytes(restored.data) == b'{"id": 1}\n' and restored.rows == b"rows"
+    assert list(tmp_path.iterdir()) == []

@@ -115,12 +115,16 @@ def spill(result: ShardResult, folder: Path) -> Spilled:
 
 
 def _mapped(path: str) -> memoryview:
-    """The file mapped read-only (its pages mapped at once) and unlinked: the mapping is all that is left."""
+    """The file mapped read-only (its pages mapped at once) and unlinked: the mapping is all that is left. Read
+    into memory instead where the file system cannot map files."""
     try:
         with open(path, "rb") as fh:
             size = os.fstat(fh.fileno()).st_size
-            flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)
-            mapping = mmap.mmap(fh.fileno(), size, flags=flags, prot=mmap.PROT_READ) if size else b""
+            try:
+                flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)
+                mapping = mmap.mmap(fh.fileno(), size, flags=flags, prot=mmap.PROT_READ) if size else b""
+            except OSError:
+                mapping = fh.read()
     finally:
         os.unlink(path)
     return memoryview(mapping)
