@@ -42,6 +42,7 @@ from corpus.pipeline import (
     shard_documents,
 )
 from corpus.pipeline.rows import DatasetThread, SpilledRows, lines_as_rows
+from corpus.pipeline.transport import supported as transport_supported
 from corpus.prelabel.registry import DEFAULT_BACKENDS
 from corpus.spill import RecordFile
 
@@ -359,7 +360,7 @@ class _Build:
             # back (in this process with one worker).
         # With worker processes, results come back through files in the staging folder (removed with it), not
         # the result pipe: corpus.pipeline.transport.
-        spill_to = self.staging / SPILL if opts.workers > 1 else None
+        spill_to = self.staging / SPILL if opts.workers > 1 and transport_supported() else None
         return map_shards(shards, plan.config, opts.workers, processor=plan.processor, render=render, spill_to=spill_to)
 
     def _render_spec(self) -> tuple[tuple[str, ...], str, bool, bool]:

@@ -129,7 +129,7 @@ class ShardCache:
             return None
         return data, info
 
-    def put(self, key: str, data: bytes, info: dict) -> None:
+    def put(self, key: str, data: bytes | memoryview, info: dict) -> None:
         # Not fsynced: a shard is a cache entry, verified by its checksum when read back (a torn write after a
         # crash is recomputed), so the build does not wait for the disk once per shard.
         data_path, meta_path = self._paths(key)

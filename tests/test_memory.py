@@ -55,3 +55,9 @@ def test_min_free_skips_a_trim_that_would_release_little(monkeypatch):
     assert memory.release_free_memory(min_free=1) is True
     assert memory.release_free_memory() is True
     assert trims == [0, 0]
+
+
+def test_one_malloc_arena_is_a_no_op_off_glibc(monkeypatch):
+    monkeypatch.setattr(memory, "_libc", lambda: None)
+    memory.one_malloc_arena()  # nothing to call: must not raise
+    assert memory._glibc.__wrapped__() is None  # the trim is off too, from the same test of the C library

@@ -72,6 +72,7 @@ def test_unit_tokens_with_trailing_space_inside_the_unit():
 
 
 def test_claim_units_share_the_paragraph_tokens_they_start_with():
+    shared = 0
     for doc in documents():
         units = document_units(doc, "paragraph")
         if not units:
@@ -80,10 +81,17 @@ def test_claim_units_share_the_paragraph_tokens_they_start_with():
             assert unit.tokens == reference_tokens(
                 doc["text"], unit.doc_tokens.starts, unit.doc_tokens.ends, unit.start, unit.end
             )
+        by_start = {unit.start: unit for unit in units}
         claims = [s for s in doc["spans"] if s["layer"] == "claims"]
         for own in (claim_sentence_units(doc, claims, units[0].doc_tokens) or {}).values():
             starts, ends = own.doc_tokens.starts, own.doc_tokens.ends
             assert own.tokens == reference_tokens(doc["text"], starts, ends, own.start, own.end)
+            paragraph = by_start.get(own.start)
+            if paragraph is not None and own.end < paragraph.end:  # the same dicts, but its own last token
+                assert all(a is b for a, b in zip(own.tokens[:-1], paragraph.tokens, strict=False))
+                assert own.tokens[-1] is not paragraph.tokens[len(own.tokens) - 1]
+                shared += 1
+    assert shared  # the articles have claims in sentences that open their paragraph
 
 
 def test_packed_prodigy_tasks_are_the_readable_ones():

@@ -116,3 +116,46 @@ def test_a_file_system_that_cannot_map_files_gets_the_file_read(tmp_path, monkey
     restored = restore(spilled)
     assert bytes(restored.data) == b'{"id": 1}\n' and restored.rows == b"rows"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_where_spilling_is_unsupported_results_come_through_the_pipe(tmp_path, monkeypatch):
+    import corpus.build
+    import corpus.pipeline.workers as workers
+
+    monkeypatch.setattr("corpus.pipeline.shards.SHARD_MAX_DOCS", 3)
+    monkeypatch.setattr(corpus.build, "transport_supported", lambda: False)  # e.g. Windows: no os.writev
+    monkeypatch.setattr(workers, "restore", lambda s: pytest.fail("a result was spilled"))
+    src = write_articles(tmp_path / "in", 8)
+    build(src, tmp_path / "one", formats=list(TASK_FORMATS), dataset=True)
+    build(src, tmp_path / "two", workers=2, formats=list(TASK_FORMATS), dataset=True)
+    assert output_bytes(tmp_path / "one") == output_bytes(tmp_path / "two")
+
+
+def test_more_parts_than_one_writev_takes_and_a_short_write_come_back_whole(tmp_path, monkeypatch):
+    import os
+
+    import corpus.pipeline.transport as transport
+
+    lines = [(i % 3, b"line %d\n" % i) for i in range(2500)]  # more than _IOV_MAX buffers
+    result = ShardResult(b"docs\n", {"documents": 1}, [], tasks={"labelstudio": [RenderedDocument(lines)]})
+    real_writev, calls = os.writev, []
+
+    def short_writev(fd, buffers):  # the first call writes only part of what it is given
+        calls.append(len(buffers))
+        if len(calls) == 1:
+            return os.write(fd, b"".join(buffers)[:100])
+        return real_writev(fd, buffers)
+
+    monkeypatch.setattr(transport.os, "writev", short_writev)
+    restored = restore(spill(result, tmp_path))
+    assert len(calls) >= 3 and max(calls) <= transport._IOV_MAX
+    assert [(i, bytes(line)) for i, line in restored.tasks["labelstudio"][0].items] == lines
+    assert bytes(restored.data) == b"docs\n" and list(tmp_path.iterdir()) == []
+
+
+def test_a_spill_file_that_cannot_be_opened_reports_that_error(tmp_path):
+    spilled = spill(ShardResult(b"x\n", {"documents": 1}, []), tmp_path)
+    Path(spilled.path).unlink()
+    with pytest.raises(FileNotFoundError, match=Path(spilled.path).name) as raised:
+        restore(spilled)
+    assert raised.value.__context__ is None  # the open's own error, not a second one from unlinking

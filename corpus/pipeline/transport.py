@@ -114,19 +114,25 @@ def spill(result: ShardResult, folder: Path) -> Spilled:
     return Spilled(result, str(path), array("q", map(len, blobs)), rows)
 
 
+def supported() -> bool:
+    """Whether this platform has what the spill needs: ``os.writev``, shared mappings, and unlinking a file that
+    is still mapped (POSIX; not Windows, where results keep going through the pipe)."""
+    return hasattr(os, "writev") and hasattr(mmap, "MAP_SHARED") and os.name == "posix"
+
+
 def _mapped(path: str) -> memoryview:
     """The file mapped read-only (its pages mapped at once) and unlinked: the mapping is all that is left. Read
     into memory instead where the file system cannot map files."""
-    try:
-        with open(path, "rb") as fh:
+    with open(path, "rb") as fh:
+        try:
             size = os.fstat(fh.fileno()).st_size
             try:
                 flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)
                 mapping = mmap.mmap(fh.fileno(), size, flags=flags, prot=mmap.PROT_READ) if size else b""
             except OSError:
                 mapping = fh.read()
-    finally:
-        os.unlink(path)
+        finally:
+            os.unlink(path)  # only once opened: a failed open reports itself, not a missing file
     return memoryview(mapping)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import multiprocessing
 import os
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from corpus.errors import CorpusError, InputProblem
+from corpus.memory import one_malloc_arena
 from corpus.pipeline.processor import DocumentProcessor, ProcessorConfig
 from corpus.pipeline.records import Stats
 from corpus.pipeline.shards import RenderSpec, ShardResult, quiet_gc, render_shard, shard_documents
@@ -53,27 +53,6 @@ def _work(docs: list[dict]) -> ShardResult | Spilled:
 def _render_cached(result: ShardResult) -> ShardResult | Spilled:
     assert _RENDER is not None
     return _sent(render_shard(result, _RENDER))
-
-
-_M_ARENA_MAX = -8  # glibc's mallopt parameter
-
-
-def one_malloc_arena() -> None:
-    """Make this process's threads allocate from the main thread's glibc arena, not one each.
-
-    The pool's result thread unpickles every shard's tasks and the build's dataset thread makes row lists, both
-    while the main thread writes: in arenas of their own, freed pages stayed with them (-w 2 on the 4x feed,
-    MALLOC_ARENA_MAX=1: the parent's peak 306 -> 284 MB). The GIL serialises these allocations anyway. glibc
-    fixes the arena limit when a second thread first allocates, so this runs before the pool starts a thread;
-    no-op off glibc."""
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("c")
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(name) if name else None
-        if libc is not None and hasattr(libc, "gnu_get_libc_version"):
-            libc.mallopt(_M_ARENA_MAX, 1)
 
 
 def pool_context() -> multiprocessing.context.BaseContext:

@@ -71,7 +71,8 @@ class RenderedDocument:
 
     ``items``: Prodigy's are a :class:`corpus.formats.prodigy.tasks.PackedTasks` (encoded pieces and 12 integers
     per task; the writer makes hashes unique, in this order); Label Studio's and doccano's are ``(file index,
-    line bytes)`` in output order.
+    line bytes)`` in output order. Back from a worker process the bytes are read-only ``memoryview`` slices of a
+    mapped spill file (:mod:`corpus.pipeline.transport`): the writers only slice and join them.
 
     ``objects``: when asked for (:func:`render_formats` ``objects=True``), the values the renderer encoded, for the
     build's checks in the same process (:mod:`corpus.validate.build_checks` takes one only where its JSON is the

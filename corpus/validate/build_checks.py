@@ -78,7 +78,7 @@ class ShardChecker:
         place = records.get(file, 0)
         records[file] = place + 1
         if found:  # most records: nothing to add but the count
-            self.checks.found.extend((file, place, f.field, f.message, f.severity) for f in found)
+            _extend(self.checks.found, file, place, found)
 
     def document(self, doc: dict, line: bytes) -> None:
         """A processed document as an object (``line``: its JSON, as written)."""
@@ -97,12 +97,16 @@ class ShardChecker:
         counts = [records.get(file, 0) for file in files]
         for file_index, found in tasks:
             if found:
-                place = counts[file_index]
-                out.extend((files[file_index], place, f.field, f.message, f.severity) for f in found)
+                _extend(out, files[file_index], counts[file_index], found)
             counts[file_index] += 1
         for file, n in zip(files, counts, strict=True):
             if n:
                 records[file] = n
+
+
+def _extend(out: list, file: str, place: int, found: list[Finding]) -> None:
+    """Add a record's findings as the tuples :class:`ShardChecks` keeps (``place``: the record's index in ``file``)."""
+    out.extend((file, place, f.field, f.message, f.severity) for f in found)
 
 
 def document_record_findings(doc: dict, line: bytes) -> list[Finding]:

@@ -187,7 +187,7 @@ class DoccanoWriter:
         self._handles = [self._stack.enter_context(atomic_writer(p)) for p in self.paths]
         self._n = 0
 
-    def add(self, items: list[tuple[int, bytes]]) -> None:
+    def add(self, items: list[tuple[int, bytes | memoryview]]) -> None:
         for index, handle in enumerate(self._handles):
             handle.write(b"".join([line for i, line in items if i == index]))
         self._n += len(items) // 2

@@ -192,7 +192,7 @@ class LabelStudioWriter:
         self._fh.write(b"[")
         self._n = 0
 
-    def add(self, items: list[tuple[int, bytes]]) -> None:
+    def add(self, items: list[tuple[int, bytes | memoryview]]) -> None:
         if items:
             self._fh.write(b"\n" if self._n == 0 else b",\n")  # then the tasks, ",\n" between
             self._fh.write(b",\n".join(map(_LINE, items)))

@@ -345,7 +345,7 @@ class _PieceValues:
             data = orjson.dumps(fields)
         except (TypeError, ValueError):  # orjson.JSONEncodeError too
             return None
-        pieces = self.pieces
+        pieces = self.pieces  # bytes: objects exist only in the process that rendered them, never spilled
         if (
             end - start == len(data) > 2
             and pieces[start] == pieces[end - 1] == _COMMA

@@ -87,7 +87,7 @@ class PackedTasks(NamedTuple):
     has to change, :class:`ProdigyWriter` writes each line as slices of ``pieces`` (tail start to question start)
     without formatting anything."""
 
-    pieces: bytes
+    pieces: bytes | memoryview  # a memoryview of a mapped spill file when it comes from a worker process
     rows: array
     units: list[tuple[tuple, int]]
 

